@@ -1,0 +1,1986 @@
+/*
+ * config.c - startup-config, users and ip_pool parsers; the directive
+ * table; the config printer used by "show running-config" and
+ * "write memory".
+ *
+ * State owned: none besides the `config` pointer (the running config,
+ * swapped by l2tpns.c after a successful load).
+ *
+ * The startup-config is a list of configuration-mode commands, one per
+ * line (manual, "startup-config"):
+ *	set KEY VALUE
+ *	load plugin NAME / remove plugin NAME
+ *	router bgp AS, then neighbour lines
+ *	ip access-list {standard|extended} NAME, then permit/deny lines
+ *	setforward MASK IP PORT SECRET
+ * Comments start with '#' or '!'.  Older editions' keys (save_state,
+ * cleanup_interval, as_number, bgp_peerN, snoop_host...) are accepted.
+ */
+#include <arpa/inet.h>
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+
+struct config *config;
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+
+static int legacy_as_number(struct config *, const char *, char *, size_t);
+static int legacy_bgp_peer1(struct config *, const char *, char *, size_t);
+static int legacy_bgp_peer2(struct config *, const char *, char *, size_t);
+static int legacy_bgp_peer1_as(struct config *, const char *, char *, size_t);
+static int legacy_bgp_peer2_as(struct config *, const char *, char *, size_t);
+
+/*
+ * Every `set` directive.  Defaults are given in file syntax so that the
+ * table is also the documentation of the defaults (Docs/manual.md lists
+ * the same).  Keep alphabetical order within a group.
+ */
+static const struct cfg_directive directives[] = {
+	/* logging and process */
+	{ "debug", CT_INT, F(debug), 0, 5, 0, "0",
+	    "log level: 0 critical .. 5 packets" },
+	{ "log_file", CT_STRING, F(log_file), 0, 0, 0, "",
+	    "log file path, or syslog:FACILITY; empty = stdout" },
+	{ "pid_file", CT_STRING, F(pid_file), 0, 0, 0, "",
+	    "write the process id here (absolute path)" },
+	{ "random_device", CT_STRING, F(random_device), 0, 0, 0, "/dev/urandom",
+	    "random source; empty = random(3)" },
+	{ "setuid", CT_INT, F(setuid), 0, INT_MAX, CF_RESTART, "0",
+	    "drop to this uid after binding privileged resources (0 = stay root)" },
+	{ "scheduler_fifo", CT_BOOL, F(scheduler_fifo), 0, 0, CF_RESTART, "no",
+	    "run with SCHED_FIFO (ignored on one CPU)" },
+	{ "lock_pages", CT_BOOL, F(lock_pages), 0, 0, CF_RESTART, "no",
+	    "mlockall() the process" },
+	{ "multi_read_count", CT_INT, F(multi_read_count), 1, 1024, 0, "10",
+	    "packets read from one ready fd per loop turn" },
+	{ "hostname", CT_STRING, F(hostname), 0, 0, 0, "",
+	    "name sent to LACs and shown in the CLI prompt; empty = system hostname" },
+	{ "users_file", CT_STRING, F(users_file), 0, 0, 0, "/etc/l2tpns/users",
+	    "CLI users file" },
+	{ "ip_pool_file", CT_STRING, F(ip_pool_file), 0, 0, CF_RESTART,
+	    "/etc/l2tpns/ip_pool", "address pool file" },
+	{ "plugin_dir", CT_STRING, F(plugin_dir), 0, 0, 0, "/usr/lib/l2tpns",
+	    "directory searched for NAME.so plugins" },
+	{ "max_sessions", CT_INT, F(max_sessions), 1, 16777215, CF_RESTART,
+	    "65535", "session table size" },
+	{ "max_tunnels", CT_INT, F(max_tunnels), 1, 65535, CF_RESTART, "65535",
+	    "tunnel table size" },
+
+	/* L2TP */
+	{ "l2tp_secret", CT_STRING, F(l2tp_secret), 0, 0, CF_SECRET, "",
+	    "tunnel authentication secret (RFC 2661 5.1.1)" },
+	{ "l2tp_mtu", CT_INT, F(l2tp_mtu), 576, 9000, 0, "1500",
+	    "MTU of the path to the LAC; sets MRU and TCP MSS" },
+	{ "bind_address", CT_IPV4, F(bind_address), 0, 0, CF_RESTART, "0.0.0.0",
+	    "address of the tun device and of the L2TP socket (0.0.0.0: tun gets 1.1.1.1)" },
+	{ "l2tp_port", CT_SHORT, F(l2tp_port), 1, 65535, CF_RESTART, "1701",
+	    "UDP port of the L2TP listener" },
+	{ "hello_interval", CT_INT, F(hello_interval), 0, 3600, 0, "60",
+	    "seconds of tunnel silence before a HELLO is sent (0 = never)" },
+	{ "dead_peer_hellos", CT_INT, F(dead_peer_hellos), 0, 100, 0, "3",
+	    "clear a tunnel silent for this many hello intervals (0 = never)" },
+	{ "disable_sending_hello", CT_BOOL, F(disable_sending_hello), 0, 0, 0, "no",
+	    "never send HELLO" },
+	{ "bind_multi_address", CT_STRING, F(bind_multi_address), 0, 0, CF_RESTART, "",
+	    "comma list of L2TP listen addresses" },
+	{ "multi_hostname", CT_STRING, F(multi_hostname), 0, 0, 0, "",
+	    "comma list of hostnames, one per bind_multi_address" },
+	{ "auth_tunnel_change_addr_src", CT_BOOL, F(auth_tunnel_change_addr_src),
+	    0, 0, 0, "no", "accept a tunnel whose LAC source address changes" },
+
+	/* PPP */
+	{ "ppp_restart_time", CT_INT, F(ppp_restart_time), 1, 60, 0, "3",
+	    "RFC 1661 4.6 Restart timer, seconds" },
+	{ "ppp_max_configure", CT_INT, F(ppp_max_configure), 1, 255, 0, "10",
+	    "RFC 1661 4.6 Max-Configure" },
+	{ "ppp_max_failure", CT_INT, F(ppp_max_failure), 1, 255, 0, "5",
+	    "RFC 1661 4.6 Max-Failure" },
+	{ "ppp_keepalive", CT_BOOL, F(ppp_keepalive), 0, 0, 0, "yes",
+	    "send LCP Echo-Request only when the link is idle" },
+	{ "echo_timeout", CT_INT, F(echo_timeout), 1, 3600, 0, "10",
+	    "seconds between LCP Echo-Requests" },
+	{ "idle_echo_timeout", CT_INT, F(idle_echo_timeout), 0, 86400, 0, "240",
+	    "drop a session that answered nothing for this long (0 = never)" },
+	{ "primary_dns", CT_IPV4, F(primary_dns), 0, 0, 0, "0.0.0.0",
+	    "DNS server offered in IPCP (RFC 1877)" },
+	{ "secondary_dns", CT_IPV4, F(secondary_dns), 0, 0, 0, "0.0.0.0",
+	    "second DNS server offered in IPCP" },
+	{ "peer_address", CT_IPV4, F(peer_address), 0, 0, 0, "0.0.0.0",
+	    "our address as given to clients in IPCP" },
+	{ "ipv6_prefix", CT_IPV6PFX, F(ipv6_prefix), 0, 0, CF_RESTART, "",
+	    "enable IPv6; prefix of subscriber addresses" },
+	{ "primary_ipv6_dns", CT_IPV6, F(primary_ipv6_dns), 0, 0, 0, "::",
+	    "IPv6 DNS server" },
+	{ "secondary_ipv6_dns", CT_IPV6, F(secondary_ipv6_dns), 0, 0, 0, "::",
+	    "second IPv6 DNS server" },
+
+	/* RADIUS */
+	{ "primary_radius", CT_IPV4, F(primary_radius), 0, 0, 0, "0.0.0.0",
+	    "RADIUS server" },
+	{ "secondary_radius", CT_IPV4, F(secondary_radius), 0, 0, 0, "0.0.0.0",
+	    "backup RADIUS server" },
+	{ "primary_radius_port", CT_SHORT, F(primary_radius_port), 1, 65535, 0,
+	    "1645", "authentication port; accounting is this plus one" },
+	{ "secondary_radius_port", CT_SHORT, F(secondary_radius_port), 1, 65535, 0,
+	    "1645", "authentication port of the backup server" },
+	{ "radius_accounting", CT_BOOL, F(radius_accounting), 0, 0, 0, "no",
+	    "send accounting Start/Interim/Stop" },
+	{ "radius_interim", CT_INT, F(radius_interim), 0, 86400, 0, "0",
+	    "seconds between Interim-Updates (0 = none)" },
+	{ "radius_secret", CT_STRING, F(radius_secret), 0, 0, CF_SECRET, "",
+	    "RADIUS shared secret" },
+	{ "radius_authtypes", CT_STRING, F(radius_authtypes), 0, 0, 0, "pap",
+	    "authentication methods in order of preference: pap, chap" },
+	{ "radius_bind_min", CT_SHORT, F(radius_bind_min), 0, 65535, CF_RESTART, "0",
+	    "lowest local port of RADIUS sockets (0 = any)" },
+	{ "radius_bind_max", CT_SHORT, F(radius_bind_max), 0, 65535, CF_RESTART, "0",
+	    "highest local port of RADIUS sockets (0 = any)" },
+	{ "radius_dae_port", CT_SHORT, F(radius_dae_port), 1, 65535, CF_RESTART,
+	    "3799", "Disconnect/CoA listener port (RFC 3576)" },
+	{ "allow_duplicate_users", CT_BOOL, F(allow_duplicate_users), 0, 0, 0, "no",
+	    "allow several sessions with one username" },
+	{ "kill_timedout_sessions", CT_BOOL, F(kill_timedout_sessions), 0, 0, 0,
+	    "yes", "drop a session whose Access-Accept has Session-Timeout 0" },
+	{ "guest_account", CT_STRING, F(guest_account), 0, 0, 0, "",
+	    "comma list of usernames allowed several sessions" },
+
+	/* data plane */
+	{ "tundevicename", CT_STRING, F(tundevicename), 0, 0, CF_RESTART, "tun0",
+	    "name of the tun interface" },
+	{ "iftun_address", CT_IPV4, F(iftun_address), 0, 0, CF_RESTART, "0.0.0.0",
+	    "tun address when it differs from bind_address" },
+	{ "send_garp", CT_BOOL, F(send_garp), 0, 0, 0, "yes",
+	    "send gratuitous ARP for bind_address (ignored with BGP)" },
+	{ "throttle_speed", CT_ULONG, F(throttle_speed), 0, 0, 0, "0",
+	    "default throttle rate, kbit/s (0 = off)" },
+	{ "throttle_buckets", CT_INT, F(throttle_buckets), 1, 16777215, CF_RESTART,
+	    "3000", "token buckets (two per throttled session)" },
+	{ "icmp_rate", CT_INT, F(icmp_rate), 0, 1000000, 0, "0",
+	    "host-unreachable ICMPs per second" },
+	{ "packet_limit", CT_INT, F(packet_limit), 0, 1000000, 0, "0",
+	    "downstream packets per session per 0.1 s (0 = no limit)" },
+	{ "disable_no_spoof", CT_BOOL, F(disable_no_spoof), 0, 0, 0, "no",
+	    "do not check upstream source addresses" },
+	{ "no_throttle_local_IP", CT_BOOL, F(no_throttle_local_IP), 0, 0, 0, "no",
+	    "do not throttle traffic between two local sessions" },
+
+	/* accounting */
+	{ "accounting_dir", CT_STRING, F(accounting_dir), 0, 0, 0, "",
+	    "directory for 5-minute usage files" },
+	{ "account_all_origin", CT_BOOL, F(account_all_origin), 0, 0, 0, "no",
+	    "add the origin column to usage files" },
+	{ "dump_speed", CT_BOOL, F(dump_speed), 0, 0, 0, "no",
+	    "log the bandwidth line every second" },
+
+	/* cluster */
+	{ "cluster_address", CT_IPV4, F(cluster_address), 0, 0, CF_RESTART,
+	    "239.192.13.13", "multicast group of the cluster" },
+	{ "cluster_interface", CT_STRING, F(cluster_interface), 0, 0, CF_RESTART,
+	    "eth0", "interface for cluster packets" },
+	{ "cluster_mcast_ttl", CT_INT, F(cluster_mcast_ttl), 0, 255, CF_RESTART, "1",
+	    "multicast TTL" },
+	{ "cluster_hb_interval", CT_INT, F(cluster_hb_interval), 1, 6000, 0, "5",
+	    "heartbeat interval, tenths of a second" },
+	{ "cluster_hb_timeout", CT_INT, F(cluster_hb_timeout), 1, 60000, 0, "150",
+	    "heartbeat timeout, tenths of a second" },
+	{ "cluster_master_min_adv", CT_INT, F(cluster_master_min_adv), 0, 1000, 0,
+	    "1", "up-to-date slaves needed before the master drops routes" },
+	{ "cluster_port", CT_SHORT, F(cluster_port), 1, 65535, CF_RESTART, "32792",
+	    "cluster UDP port" },
+
+	/* BGP */
+	{ "nexthop_address", CT_IPV4, F(nexthop_address), 0, 0, 0, "0.0.0.0",
+	    "BGP NEXT_HOP for IPv4 routes (0.0.0.0 = our address)" },
+	{ "nexthop6_address", CT_IPV6, F(nexthop6_address), 0, 0, 0, "::",
+	    "BGP next hop for IPv6 routes" },
+
+	/* CLI and control */
+	{ "cli_bind_address", CT_IPV4, F(cli_bind_address), 0, 0, CF_RESTART,
+	    "0.0.0.0", "CLI listen address (without a users file: 127.0.0.1)" },
+	{ "cli_port", CT_SHORT, F(cli_port), 0, 65535, CF_RESTART, "23",
+	    "CLI TCP port (0 = no CLI)" },
+	{ "cli_idle_timeout", CT_INT, F(cli_idle_timeout), 0, 86400, 0, "600",
+	    "seconds before an idle CLI connection is closed (0 = never)" },
+	{ "nsctl_port", CT_SHORT, F(nsctl_port), 0, 65535, CF_RESTART, "1702",
+	    "control protocol UDP port (0 = off)" },
+	{ "nsctl_allow", CT_STRING, F(nsctl_allow), 0, 0, 0, "127.0.0.0/8",
+	    "comma list of networks allowed to send nsctl requests" },
+
+	/* LAC relay */
+	{ "disable_lac_func", CT_BOOL, F(disable_lac_func), 0, 0, 0, "no",
+	    "disable relaying sessions to a remote LNS" },
+	{ "bind_address_remotelns", CT_IPV4, F(bind_address_remotelns), 0, 0,
+	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs" },
+	{ "bind_portremotelns", CT_SHORT, F(bind_portremotelns), 1, 65535,
+	    CF_RESTART, "65432", "local port of tunnels to remote LNSs" },
+
+	/* keys of older editions of the manual */
+	{ "save_state", CT_BOOL, F(save_state), 0, 0, CF_OBSOLETE, "no",
+	    "obsolete: sessions survive restarts through clustering" },
+	{ "cleanup_interval", CT_INT, F(cleanup_interval), 0, INT_MAX, CF_OBSOLETE,
+	    "0", "obsolete: cleanups are driven by timers" },
+	{ "snoop_host", CT_IPV4, F(snoop_host), 0, 0, CF_OBSOLETE, "0.0.0.0",
+	    "obsolete: use the snoop command with a host" },
+	{ "snoop_port", CT_INT, F(snoop_port), 0, 65535, CF_OBSOLETE, "0",
+	    "obsolete: use the snoop command with a port" },
+	{ "cluster_master", CT_IPV4, F(cluster_master), 0, 0, CF_OBSOLETE,
+	    "0.0.0.0", "obsolete: the master is elected" },
+	{ "as_number", CT_LEGACY, 0, 0, 0, 0, CF_HIDDEN, NULL,
+	    "old form of: router bgp AS", legacy_as_number },
+	{ "bgp_peer1", CT_LEGACY, 0, 0, 0, 0, CF_HIDDEN, NULL,
+	    "old form of: neighbour PEER", legacy_bgp_peer1 },
+	{ "bgp_peer1_as", CT_LEGACY, 0, 0, 0, 0, CF_HIDDEN, NULL,
+	    "old form of: neighbour PEER remote-as AS", legacy_bgp_peer1_as },
+	{ "bgp_peer2", CT_LEGACY, 0, 0, 0, 0, CF_HIDDEN, NULL,
+	    "old form of: neighbour PEER", legacy_bgp_peer2 },
+	{ "bgp_peer2_as", CT_LEGACY, 0, 0, 0, 0, CF_HIDDEN, NULL,
+	    "old form of: neighbour PEER remote-as AS", legacy_bgp_peer2_as },
+};
+
+#define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+_Static_assert(NDIRECTIVES <= MAXDIRECTIVES, "was_set bitmap too small");
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const struct cfg_directive *
+cfg_directives(size_t *count)
+{
+	*count = NDIRECTIVES;
+	return directives;
+}
+
+const struct cfg_directive *
+cfg_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NDIRECTIVES; i++)
+		if (strcmp(directives[i].name, name) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+static int
+parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_ip6pfx(const char *s, struct cfg_ip6pfx *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	long plen = 64;
+
+	memset(out, 0, sizeof(*out));
+	if (*s == '\0')
+		return 0;		/* unset */
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash++ = '\0';
+		if (parse_long(slash, &plen) < 0 || plen < 1 || plen > 128)
+			return -1;
+	}
+	if (inet_pton(AF_INET6, buf, &out->addr) != 1)
+		return -1;
+	out->plen = (int)plen;
+	return 0;
+}
+
+/* Parse `value` for directive `d` into `c`.  No side effect on failure. */
+static int
+set_value(struct config *c, const struct cfg_directive *d, const char *value,
+    char *err, size_t errlen)
+{
+	char *field = (char *)c + d->offset;
+	long l;
+	int b;
+
+	switch (d->type) {
+	case CT_INT:
+	case CT_SHORT:
+		if (parse_long(value, &l) < 0 || l < d->min || l > d->max) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected an "
+			    "integer from %ld to %ld", value, d->name, d->min,
+			    d->max);
+			return -1;
+		}
+		*(int *)field = (int)l;
+		return 0;
+	case CT_ULONG: {
+		char *end;
+		unsigned long ul;
+
+		errno = 0;
+		ul = strtoul(value, &end, 10);
+		if (*value == '\0' || *value == '-' || *end != '\0' ||
+		    errno != 0) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected "
+			    "a non-negative integer", value, d->name);
+			return -1;
+		}
+		*(unsigned long *)field = ul;
+		return 0;
+	}
+	case CT_BOOL:
+		if (parse_bool(value, &b) < 0) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected "
+			    "yes or no", value, d->name);
+			return -1;
+		}
+		*(int *)field = b;
+		return 0;
+	case CT_STRING:
+		if (strlen(value) >= d->size) {
+			seterr(err, errlen, "value for %s is too long (%zu "
+			    "characters, at most %zu)", d->name, strlen(value),
+			    d->size - 1);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case CT_IPV4: {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, value, &a) != 1) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected "
+			    "an IPv4 address", value, d->name);
+			return -1;
+		}
+		*(in_addr_t *)field = a.s_addr;
+		return 0;
+	}
+	case CT_IPV6: {
+		struct in6_addr a;
+
+		if (inet_pton(AF_INET6, value, &a) != 1) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected "
+			    "an IPv6 address", value, d->name);
+			return -1;
+		}
+		memcpy(field, &a, sizeof(a));
+		return 0;
+	}
+	case CT_IPV6PFX: {
+		struct cfg_ip6pfx p;
+
+		if (parse_ip6pfx(value, &p) < 0) {
+			seterr(err, errlen, "bad value \"%s\" for %s: expected "
+			    "an IPv6 prefix such as 2001:db8::/64", value,
+			    d->name);
+			return -1;
+		}
+		memcpy(field, &p, sizeof(p));
+		return 0;
+	}
+	case CT_LEGACY:
+		return d->legacy(c, value, err, errlen);
+	}
+	seterr(err, errlen, "internal error: type of %s", d->name);
+	return -1;
+}
+
+void
+cfg_defaults(struct config *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NDIRECTIVES; i++) {
+		if (directives[i].dflt == NULL)
+			continue;
+		/* The table's defaults are checked by a unit test. */
+		(void)set_value(c, &directives[i], directives[i].dflt, NULL, 0);
+	}
+}
+
+void
+cfg_free(struct config *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nacls; i++)
+		free(c->acls[i].rules);
+	free(c->acls);
+	free(c->forwards);
+	c->acls = NULL;
+	c->nacls = 0;
+	c->forwards = NULL;
+	c->nforwards = 0;
+}
+
+int
+cfg_set(struct config *c, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	const struct cfg_directive *d;
+
+	if ((d = cfg_find(key)) == NULL) {
+		seterr(err, errlen, "unknown key \"%s\"", key);
+		return -1;
+	}
+	if (set_value(c, d, value, err, errlen) < 0)
+		return -1;
+	c->was_set[(d - directives) / 8] |= 1 << ((d - directives) % 8);
+	return 0;
+}
+
+int
+cfg_copy_value(struct config *dst, const struct config *src,
+    const struct cfg_directive *d)
+{
+	if (d->type == CT_LEGACY) {
+		dst->bgp = src->bgp;
+		return 0;
+	}
+	memcpy((char *)dst + d->offset, (const char *)src + d->offset, d->size);
+	return 0;
+}
+
+/* ---- legacy keys: BGP of the 1.x/2.0 manual ---- */
+
+static int
+parse_as(const char *s, uint32_t *as)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v == 0 ||
+	    v > 4294967295UL)
+		return -1;
+	*as = (uint32_t)v;
+	return 0;
+}
+
+static int
+legacy_as_number(struct config *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_as(v, &c->bgp.as) < 0) {
+		seterr(err, errlen, "bad value \"%s\" for as_number: expected "
+		    "an AS number from 1 to 4294967295", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+legacy_peer(struct config *c, int i, const char *v, char *err, size_t errlen)
+{
+	struct bgp_neighbour *n = &c->bgp.peer[i];
+
+	if (*v == '\0' || strlen(v) >= sizeof(n->name) || strchr(v, ' ')) {
+		seterr(err, errlen, "bad value \"%s\" for bgp_peer%d: expected "
+		    "a hostname or address", v, i + 1);
+		return -1;
+	}
+	strcpy(n->name, v);
+	if (n->keepalive == 0)
+		n->keepalive = n->hold = -1;
+	if (c->bgp.npeers < i + 1)
+		c->bgp.npeers = i + 1;
+	return 0;
+}
+
+static int
+legacy_peer_as(struct config *c, int i, const char *v, char *err, size_t errlen)
+{
+	struct bgp_neighbour *n = &c->bgp.peer[i];
+
+	if (parse_as(v, &n->remote_as) < 0) {
+		seterr(err, errlen, "bad value \"%s\" for bgp_peer%d_as: "
+		    "expected an AS number from 1 to 4294967295", v, i + 1);
+		return -1;
+	}
+	if (n->keepalive == 0)
+		n->keepalive = n->hold = -1;
+	if (c->bgp.npeers < i + 1)
+		c->bgp.npeers = i + 1;
+	return 0;
+}
+
+static int
+legacy_bgp_peer1(struct config *c, const char *v, char *e, size_t l)
+{
+	return legacy_peer(c, 0, v, e, l);
+}
+
+static int
+legacy_bgp_peer2(struct config *c, const char *v, char *e, size_t l)
+{
+	return legacy_peer(c, 1, v, e, l);
+}
+
+static int
+legacy_bgp_peer1_as(struct config *c, const char *v, char *e, size_t l)
+{
+	return legacy_peer_as(c, 0, v, e, l);
+}
+
+static int
+legacy_bgp_peer2_as(struct config *c, const char *v, char *e, size_t l)
+{
+	return legacy_peer_as(c, 1, v, e, l);
+}
+
+/* ---- tokenizer ---- */
+
+int
+cfg_tokenize(char *line, char **argv, int max, char *err, size_t errlen)
+{
+	char *r = line, *w;
+	int argc = 0;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
+			r++;
+		if (*r == '\0')
+			break;
+		if (argc == max) {
+			seterr(err, errlen, "too many words (at most %d)", max);
+			return -1;
+		}
+		argv[argc++] = w = r;
+		while (*r != '\0' && *r != ' ' && *r != '\t' && *r != '\r' &&
+		    *r != '\n') {
+			if (*r == '"' || *r == '\'') {
+				char q = *r++;
+
+				while (*r != q) {
+					if (*r == '\0') {
+						seterr(err, errlen, "unterminated "
+						    "%c quote", q);
+						return -1;
+					}
+					if (q == '"' && *r == '\\' && r[1] != '\0')
+						r++;
+					*w++ = *r++;
+				}
+				r++;
+			} else
+				*w++ = *r++;
+		}
+		if (*r != '\0')
+			r++;
+		*w = '\0';
+	}
+	return argc;
+}
+
+/* ---- access lists ---- */
+
+struct acl *
+acl_find(const struct config *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nacls; i++)
+		if (strcmp(c->acls[i].name, name) == 0)
+			return &c->acls[i];
+	return NULL;
+}
+
+static int
+parse_ip4(const char *s, in_addr_t *a)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -1;
+	*a = in.s_addr;
+	return 0;
+}
+
+/* {host A | A WILDCARD | any}; advances *i. */
+static int
+acl_addr(int argc, char **argv, int *i, in_addr_t *a, in_addr_t *w,
+    const char *what, char *err, size_t errlen)
+{
+	if (*i >= argc) {
+		seterr(err, errlen, "missing %s address", what);
+		return -1;
+	}
+	if (strcmp(argv[*i], "any") == 0) {
+		*a = 0;
+		*w = 0xffffffff;
+		(*i)++;
+		return 0;
+	}
+	if (strcmp(argv[*i], "host") == 0) {
+		if (*i + 1 >= argc || parse_ip4(argv[*i + 1], a) < 0) {
+			seterr(err, errlen, "bad %s: \"host\" needs an IPv4 "
+			    "address", what);
+			return -1;
+		}
+		*w = 0;
+		*i += 2;
+		return 0;
+	}
+	if (parse_ip4(argv[*i], a) < 0) {
+		seterr(err, errlen, "bad %s \"%s\": expected any, host ADDR "
+		    "or ADDR WILDCARD", what, argv[*i]);
+		return -1;
+	}
+	if (*i + 1 >= argc || parse_ip4(argv[*i + 1], w) < 0) {
+		seterr(err, errlen, "bad %s: %s needs a wildcard mask", what,
+		    argv[*i]);
+		return -1;
+	}
+	*a &= ~*w;
+	*i += 2;
+	return 0;
+}
+
+static int
+parse_port(const char *s, uint16_t *p)
+{
+	long l;
+
+	if (parse_long(s, &l) < 0 || l < 0 || l > 65535)
+		return -1;
+	*p = (uint16_t)l;
+	return 0;
+}
+
+/* [{eq|neq|gt|lt} PORT | range A B]; advances *i. */
+static int
+acl_ports(int argc, char **argv, int *i, uint8_t *op, uint16_t port[2],
+    char *err, size_t errlen)
+{
+	static const struct { const char *w; uint8_t op; } ops[] = {
+		{ "eq", PORT_EQ }, { "neq", PORT_NEQ }, { "gt", PORT_GT },
+		{ "lt", PORT_LT },
+	};
+	size_t k;
+
+	*op = PORT_ANY;
+	if (*i >= argc)
+		return 0;
+	if (strcmp(argv[*i], "range") == 0) {
+		if (*i + 2 >= argc || parse_port(argv[*i + 1], &port[0]) < 0 ||
+		    parse_port(argv[*i + 2], &port[1]) < 0 ||
+		    port[0] > port[1]) {
+			seterr(err, errlen, "bad port range: expected "
+			    "\"range LOW HIGH\" with 0 <= LOW <= HIGH <= 65535");
+			return -1;
+		}
+		*op = PORT_RANGE;
+		*i += 3;
+		return 0;
+	}
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		if (strcmp(argv[*i], ops[k].w) != 0)
+			continue;
+		if (*i + 1 >= argc || parse_port(argv[*i + 1], &port[0]) < 0) {
+			seterr(err, errlen, "bad port after \"%s\": expected "
+			    "0 to 65535", ops[k].w);
+			return -1;
+		}
+		*op = ops[k].op;
+		*i += 2;
+		return 0;
+	}
+	return 0;
+}
+
+static int
+tcp_flag(const char *s, uint8_t *f)
+{
+	static const struct { const char *n; uint8_t f; } flags[] = {
+		{ "fin", TCP_FIN }, { "syn", TCP_SYN }, { "rst", TCP_RST },
+		{ "psh", TCP_PSH }, { "ack", TCP_ACK }, { "urg", TCP_URG },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (strcmp(s, flags[k].n) == 0) {
+			*f = flags[k].f;
+			return 0;
+		}
+	return -1;
+}
+
+int
+acl_parse_rule(int extended, int argc, char **argv, struct acl_rule *r,
+    char *err, size_t errlen)
+{
+	int i = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (argc < 1 || (strcmp(argv[0], "permit") != 0 &&
+	    strcmp(argv[0], "deny") != 0)) {
+		seterr(err, errlen, "access-list rule must start with permit "
+		    "or deny");
+		return -1;
+	}
+	r->permit = argv[0][0] == 'p';
+	i = 1;
+
+	if (!extended) {
+		/* {permit|deny} SRC [DST] (manual "Access Lists") */
+		if (acl_addr(argc, argv, &i, &r->src, &r->src_wild, "source",
+		    err, errlen) < 0)
+			return -1;
+		r->dst = 0;
+		r->dst_wild = 0xffffffff;
+		if (i < argc && acl_addr(argc, argv, &i, &r->dst, &r->dst_wild,
+		    "destination", err, errlen) < 0)
+			return -1;
+		if (i < argc) {
+			seterr(err, errlen, "unexpected \"%s\" in standard "
+			    "access-list rule", argv[i]);
+			return -1;
+		}
+		return 0;
+	}
+
+	if (i >= argc) {
+		seterr(err, errlen, "missing protocol: expected ip, tcp or udp");
+		return -1;
+	}
+	if (strcmp(argv[i], "ip") == 0)
+		r->proto = 0;
+	else if (strcmp(argv[i], "tcp") == 0)
+		r->proto = 6;
+	else if (strcmp(argv[i], "udp") == 0)
+		r->proto = 17;
+	else {
+		seterr(err, errlen, "bad protocol \"%s\": expected ip, tcp or "
+		    "udp", argv[i]);
+		return -1;
+	}
+	i++;
+	if (acl_addr(argc, argv, &i, &r->src, &r->src_wild, "source", err,
+	    errlen) < 0)
+		return -1;
+	if (r->proto && acl_ports(argc, argv, &i, &r->sport_op, r->sport, err,
+	    errlen) < 0)
+		return -1;
+	if (acl_addr(argc, argv, &i, &r->dst, &r->dst_wild, "destination",
+	    err, errlen) < 0)
+		return -1;
+	if (r->proto && acl_ports(argc, argv, &i, &r->dport_op, r->dport, err,
+	    errlen) < 0)
+		return -1;
+
+	while (i < argc) {
+		const char *w = argv[i++];
+
+		if (strcmp(w, "fragments") == 0) {
+			r->fragments = 1;
+		} else if (r->proto == 6 && strcmp(w, "established") == 0 &&
+		    r->tcp_op == TCPF_NONE) {
+			r->tcp_op = TCPF_ESTABLISHED;
+		} else if (r->proto == 6 && r->tcp_op == TCPF_NONE &&
+		    (strcmp(w, "match-any") == 0 || strcmp(w, "match-all") == 0)) {
+			r->tcp_op = strcmp(w, "match-any") == 0 ?
+			    TCPF_MATCH_ANY : TCPF_MATCH_ALL;
+			if (i >= argc) {
+				seterr(err, errlen, "%s needs at least one "
+				    "+flag or -flag", w);
+				return -1;
+			}
+			while (i < argc && (argv[i][0] == '+' ||
+			    argv[i][0] == '-')) {
+				uint8_t f;
+
+				if (tcp_flag(argv[i] + 1, &f) < 0) {
+					seterr(err, errlen, "bad TCP flag \"%s\": "
+					    "expected +/- and one of fin syn "
+					    "rst psh ack urg", argv[i]);
+					return -1;
+				}
+				if (argv[i][0] == '+')
+					r->tcp_set |= f;
+				else
+					r->tcp_clear |= f;
+				i++;
+			}
+		} else {
+			seterr(err, errlen, "unexpected \"%s\" in extended "
+			    "access-list rule", w);
+			return -1;
+		}
+	}
+	if (r->fragments && (r->sport_op || r->dport_op || r->tcp_op)) {
+		seterr(err, errlen, "\"fragments\" cannot be combined with port "
+		    "or TCP flag matches");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_name(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
+			return 0;
+	return n > 0 && n < max;
+}
+
+static int
+acl_open(struct config *c, int extended, const char *name, char *err,
+    size_t errlen)
+{
+	struct acl *a;
+
+	if (!valid_name(name, MAXACLNAME)) {
+		seterr(err, errlen, "bad access-list name \"%s\": use up to %d "
+		    "letters, digits, '_', '-' or '.'", name, MAXACLNAME - 1);
+		return -1;
+	}
+	if ((a = acl_find(c, name)) != NULL) {
+		if (a->extended != extended) {
+			seterr(err, errlen, "access-list %s already exists as "
+			    "%s", name, a->extended ? "extended" : "standard");
+			return -1;
+		}
+		return (int)(a - c->acls);
+	}
+	a = realloc(c->acls, (c->nacls + 1) * sizeof(*a));
+	if (a == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	c->acls = a;
+	a = &c->acls[c->nacls];
+	memset(a, 0, sizeof(*a));
+	strcpy(a->name, name);
+	a->extended = extended;
+	return c->nacls++;
+}
+
+static int
+acl_delete(struct config *c, const char *name)
+{
+	struct acl *a = acl_find(c, name);
+	int i;
+
+	if (a == NULL)
+		return -1;
+	i = (int)(a - c->acls);
+	free(a->rules);
+	memmove(&c->acls[i], &c->acls[i + 1],
+	    (c->nacls - i - 1) * sizeof(*a));
+	c->nacls--;
+	return 0;
+}
+
+static int
+acl_append(struct acl *a, const struct acl_rule *r, char *err, size_t errlen)
+{
+	struct acl_rule *n;
+	int i;
+
+	/* An exact duplicate adds nothing: keep lists minimal. */
+	for (i = 0; i < a->nrules; i++)
+		if (memcmp(&a->rules[i], r, sizeof(*r)) == 0)
+			return 0;
+	if ((n = realloc(a->rules, (a->nrules + 1) * sizeof(*n))) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	a->rules = n;
+	a->rules[a->nrules++] = *r;
+	return 0;
+}
+
+/* ---- BGP block ---- */
+
+static struct bgp_neighbour *
+bgp_peer(struct config *c, const char *name, int create)
+{
+	int i;
+
+	for (i = 0; i < c->bgp.npeers; i++)
+		if (strcmp(c->bgp.peer[i].name, name) == 0)
+			return &c->bgp.peer[i];
+	if (!create || c->bgp.npeers == MAXBGPPEER)
+		return NULL;
+	memset(&c->bgp.peer[c->bgp.npeers], 0, sizeof(c->bgp.peer[0]));
+	strcpy(c->bgp.peer[c->bgp.npeers].name, name);
+	c->bgp.peer[c->bgp.npeers].keepalive = -1;
+	c->bgp.peer[c->bgp.npeers].hold = -1;
+	return &c->bgp.peer[c->bgp.npeers++];
+}
+
+static int
+bgp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	struct bgp_neighbour *n;
+	int neg = 0;
+	long ka, hold;
+
+	if (strcmp(argv[0], "no") == 0) {
+		neg = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 2 || (strcmp(argv[0], "neighbour") != 0 &&
+	    strcmp(argv[0], "neighbor") != 0)) {
+		seterr(err, errlen, "expected \"neighbour PEER ...\" in router "
+		    "bgp block");
+		return -1;
+	}
+	if (strlen(argv[1]) >= sizeof(n->name)) {
+		seterr(err, errlen, "neighbour name \"%s\" too long", argv[1]);
+		return -1;
+	}
+	if (neg) {
+		int i;
+
+		if (argc != 2 || (n = bgp_peer(c, argv[1], 0)) == NULL) {
+			seterr(err, errlen, "no neighbour %s to remove", argv[1]);
+			return -1;
+		}
+		i = (int)(n - c->bgp.peer);
+		memmove(n, n + 1, (c->bgp.npeers - i - 1) * sizeof(*n));
+		c->bgp.npeers--;
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[2], "remote-as") == 0) {
+		uint32_t as;
+
+		if (parse_as(argv[3], &as) < 0) {
+			seterr(err, errlen, "bad remote-as \"%s\": expected an "
+			    "AS number from 1 to 4294967295", argv[3]);
+			return -1;
+		}
+		if ((n = bgp_peer(c, argv[1], 1)) == NULL) {
+			seterr(err, errlen, "too many BGP neighbours (at most "
+			    "%d)", MAXBGPPEER);
+			return -1;
+		}
+		n->remote_as = as;
+		return 0;
+	}
+	if ((n = bgp_peer(c, argv[1], 0)) == NULL) {
+		seterr(err, errlen, "neighbour %s: set remote-as first",
+		    argv[1]);
+		return -1;
+	}
+	if (argc == 5 && strcmp(argv[2], "timers") == 0) {
+		if (parse_long(argv[3], &ka) < 0 || ka < 1 || ka > 65535 ||
+		    parse_long(argv[4], &hold) < 0 || hold < 3 ||
+		    hold > 65535) {
+			seterr(err, errlen, "bad timers \"%s %s\": keepalive 1 "
+			    "to 65535, hold 3 to 65535", argv[3], argv[4]);
+			return -1;
+		}
+		n->keepalive = (int)ka;
+		n->hold = (int)hold;
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[2], "update-source") == 0) {
+		in_addr_t a;
+
+		if (parse_ip4(argv[3], &a) < 0) {
+			seterr(err, errlen, "bad update-source \"%s\": expected "
+			    "an IPv4 address", argv[3]);
+			return -1;
+		}
+		strcpy(n->update_source, argv[3]);
+		return 0;
+	}
+	seterr(err, errlen, "unknown neighbour command: expected remote-as AS, "
+	    "timers KEEPALIVE HOLD or update-source ADDR");
+	return -1;
+}
+
+/* ---- one line ---- */
+
+#define MAXARGS	64
+
+int
+cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
+    const struct cfg_directive **which, char *err, size_t errlen)
+{
+	char buf[4096];
+	char *argv[MAXARGS];
+	int argc;
+	const char *p;
+
+	if (which)
+		*which = NULL;
+	for (p = line; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#' || *p == '!')
+		return 0;
+	if (strlen(p) >= sizeof(buf)) {
+		seterr(err, errlen, "line too long (at most %zu characters)",
+		    sizeof(buf) - 1);
+		return -1;
+	}
+	strcpy(buf, p);
+	if ((argc = cfg_tokenize(buf, argv, MAXARGS, err, errlen)) < 0)
+		return -1;
+	if (argc == 0)
+		return 0;
+
+	/* Block bodies first: a line that is not a body line ends the block. */
+	if (st->mode == CFGMODE_BGP && (strcmp(argv[0], "neighbour") == 0 ||
+	    strcmp(argv[0], "neighbor") == 0 || (strcmp(argv[0], "no") == 0 &&
+	    argc > 1 && (strcmp(argv[1], "neighbour") == 0 ||
+	    strcmp(argv[1], "neighbor") == 0))))
+		return bgp_line(c, argc, argv, err, errlen);
+	if (st->mode == CFGMODE_ACL && (strcmp(argv[0], "permit") == 0 ||
+	    strcmp(argv[0], "deny") == 0)) {
+		struct acl_rule r;
+		struct acl *a = &c->acls[st->acl];
+
+		if (acl_parse_rule(a->extended, argc, argv, &r, err, errlen) < 0)
+			return -1;
+		return acl_append(a, &r, err, errlen);
+	}
+	st->mode = CFGMODE_TOP;
+
+	if (strcmp(argv[0], "set") == 0) {
+		const struct cfg_directive *d;
+
+		if (argc < 2) {
+			seterr(err, errlen, "set: missing key");
+			return -1;
+		}
+		if ((d = cfg_find(argv[1])) == NULL) {
+			seterr(err, errlen, "unknown key \"%s\"", argv[1]);
+			return -1;
+		}
+		if (which)
+			*which = d;
+		if (argc != 3) {
+			seterr(err, errlen, argc == 2 ? "set %s: missing value" :
+			    "set %s: too many words; quote a value containing "
+			    "spaces", argv[1]);
+			return -1;
+		}
+		return cfg_set(c, argv[1], argv[2], err, errlen);
+	}
+	if (strcmp(argv[0], "load") == 0 || strcmp(argv[0], "remove") == 0) {
+		int i;
+
+		if (argc != 3 || strcmp(argv[1], "plugin") != 0) {
+			seterr(err, errlen, "expected \"%s plugin NAME\"",
+			    argv[0]);
+			return -1;
+		}
+		if (!valid_name(argv[2], sizeof(c->plugins[0])) ||
+		    strchr(argv[2], '.')) {
+			seterr(err, errlen, "bad plugin name \"%s\": use "
+			    "letters, digits, '_' or '-'", argv[2]);
+			return -1;
+		}
+		for (i = 0; i < c->nplugins; i++)
+			if (strcmp(c->plugins[i], argv[2]) == 0)
+				break;
+		if (argv[0][0] == 'l') {
+			if (i < c->nplugins)
+				return 0;	/* loaded once */
+			if (c->nplugins == MAXPLUGINS) {
+				seterr(err, errlen, "too many plugins (at most "
+				    "%d)", MAXPLUGINS);
+				return -1;
+			}
+			strcpy(c->plugins[c->nplugins++], argv[2]);
+		} else if (i < c->nplugins) {
+			memmove(c->plugins[i], c->plugins[i + 1],
+			    (c->nplugins - i - 1) * sizeof(c->plugins[0]));
+			c->nplugins--;
+		}
+		return 0;
+	}
+	if (strcmp(argv[0], "router") == 0) {
+		uint32_t as;
+
+		if (argc != 3 || strcmp(argv[1], "bgp") != 0 ||
+		    parse_as(argv[2], &as) < 0) {
+			seterr(err, errlen, "expected \"router bgp AS\" with AS "
+			    "from 1 to 4294967295");
+			return -1;
+		}
+		c->bgp.as = as;
+		st->mode = CFGMODE_BGP;
+		return 0;
+	}
+	if (strcmp(argv[0], "ip") == 0 || (strcmp(argv[0], "no") == 0 &&
+	    argc > 1 && strcmp(argv[1], "ip") == 0)) {
+		int neg = argv[0][0] == 'n';
+		int ext, idx;
+
+		if (argc != 4 + neg || strcmp(argv[1 + neg], "access-list") != 0 ||
+		    (strcmp(argv[2 + neg], "standard") != 0 &&
+		    strcmp(argv[2 + neg], "extended") != 0)) {
+			seterr(err, errlen, "expected \"ip access-list "
+			    "{standard|extended} NAME\"");
+			return -1;
+		}
+		ext = argv[2 + neg][0] == 'e';
+		if (neg) {
+			if (acl_delete(c, argv[4]) < 0) {
+				seterr(err, errlen, "no access-list %s", argv[4]);
+				return -1;
+			}
+			return 0;
+		}
+		if ((idx = acl_open(c, ext, argv[3], err, errlen)) < 0)
+			return -1;
+		st->mode = CFGMODE_ACL;
+		st->acl = idx;
+		return 0;
+	}
+	if (strcmp(argv[0], "no") == 0 && argc == 3 &&
+	    strcmp(argv[1], "router") == 0 && strcmp(argv[2], "bgp") == 0) {
+		memset(&c->bgp, 0, sizeof(c->bgp));
+		return 0;
+	}
+	if (strcmp(argv[0], "setforward") == 0) {
+		struct forward_rule f, *n;
+		long port;
+
+		memset(&f, 0, sizeof(f));
+		if (argc != 5 || strlen(argv[1]) >= sizeof(f.mask) ||
+		    parse_ip4(argv[2], &f.ip) < 0 || parse_long(argv[3], &port) < 0 ||
+		    port < 1 || port > 65535 ||
+		    strlen(argv[4]) >= sizeof(f.secret)) {
+			seterr(err, errlen, "expected \"setforward MASK IP PORT "
+			    "SECRET\"");
+			return -1;
+		}
+		strcpy(f.mask, argv[1]);
+		f.port = (uint16_t)port;
+		strcpy(f.secret, argv[4]);
+		if ((n = realloc(c->forwards, (c->nforwards + 1) *
+		    sizeof(*n))) == NULL) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+		c->forwards = n;
+		c->forwards[c->nforwards++] = f;
+		return 0;
+	}
+	if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "end") == 0)
+		return 0;
+	if (strcmp(argv[0], "neighbour") == 0 || strcmp(argv[0], "neighbor") == 0) {
+		seterr(err, errlen, "neighbour outside a \"router bgp\" block");
+		return -1;
+	}
+	if (strcmp(argv[0], "permit") == 0 || strcmp(argv[0], "deny") == 0) {
+		seterr(err, errlen, "%s outside an \"ip access-list\" block",
+		    argv[0]);
+		return -1;
+	}
+	seterr(err, errlen, "unknown command \"%s\"", argv[0]);
+	return -1;
+}
+
+static void
+report(cfg_errfn fn, void *arg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+report(cfg_errfn fn, void *arg, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(arg, msg);
+}
+
+/* Checks that involve several directives; run after the whole file. */
+static int
+cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
+{
+	const struct cfg_directive *d;
+	int errors = 0;
+	char *p, *tok, buf[CFG_STRLEN];
+
+	/* The secondary server's port follows the primary's unless set. */
+	d = cfg_find("secondary_radius_port");
+	if (!(c->was_set[(d - directives) / 8] & (1 << ((d - directives) % 8))))
+		c->secondary_radius_port = c->primary_radius_port;
+
+	if ((c->radius_bind_min || c->radius_bind_max) &&
+	    c->radius_bind_min && c->radius_bind_max &&
+	    c->radius_bind_max - c->radius_bind_min + 1 < 64) {
+		report(fn, arg, "%s: radius_bind_min %d to radius_bind_max %d: "
+		    "the range must hold at least 64 ports", path,
+		    c->radius_bind_min, c->radius_bind_max);
+		errors++;
+	}
+	if (c->pid_file[0] != '\0' && c->pid_file[0] != '/') {
+		report(fn, arg, "%s: pid_file \"%s\" must be an absolute path",
+		    path, c->pid_file);
+		errors++;
+	}
+	if (c->log_file[0] != '\0' && c->log_file[0] != '/' &&
+	    strncmp(c->log_file, "syslog:", 7) != 0) {
+		report(fn, arg, "%s: log_file \"%s\" must be an absolute path "
+		    "or syslog:FACILITY", path, c->log_file);
+		errors++;
+	}
+	strcpy(buf, c->radius_authtypes);
+	for (p = buf; (tok = strsep(&p, ", ")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		if (strcasecmp(tok, "pap") != 0 && strcasecmp(tok, "chap") != 0) {
+			report(fn, arg, "%s: radius_authtypes: unknown method "
+			    "\"%s\" (expected pap or chap)", path, tok);
+			errors++;
+		}
+	}
+	for (int i = 0; i < c->bgp.npeers; i++) {
+		if (c->bgp.peer[i].remote_as == 0) {
+			report(fn, arg, "%s: BGP neighbour %s has no remote-as",
+			    path, c->bgp.peer[i].name);
+			errors++;
+		}
+	}
+	if (c->bgp.npeers > 0 && c->bgp.as == 0) {
+		report(fn, arg, "%s: BGP neighbours configured but no local AS "
+		    "(router bgp AS)", path);
+		errors++;
+	}
+	return errors;
+}
+
+int
+cfg_load(struct config *c, const char *path, const struct config *old,
+    cfg_errfn fn, void *arg)
+{
+	struct cfg_state st = { CFGMODE_TOP, 0 };
+	const struct cfg_directive *d;
+	char err[512];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, errors = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		report(fn, arg, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line)) {
+			report(fn, arg, "%s:%d: NUL byte in line", path, lineno);
+			errors++;
+			continue;
+		}
+		if (cfg_parse_line(c, &st, line, &d, err, sizeof(err)) == 0)
+			continue;
+		errors++;
+		report(fn, arg, "%s:%d: %s%s", path, lineno, err,
+		    old && d ? " (keeping the running value)" : "");
+		if (old && d)
+			cfg_copy_value(c, old, d);
+	}
+	free(line);
+	if (ferror(f)) {
+		report(fn, arg, "%s: read error: %s", path, strerror(errno));
+		errors++;
+	}
+	fclose(f);
+	errors += cfg_check(c, path, fn, arg);
+	return errors;
+}
+
+int
+cfg_format(const struct config *c, const struct cfg_directive *d, char *buf,
+    size_t len)
+{
+	const char *field = (const char *)c + d->offset;
+	char a[INET6_ADDRSTRLEN];
+
+	switch (d->type) {
+	case CT_INT:
+	case CT_SHORT:
+		return snprintf(buf, len, "%d", *(const int *)field);
+	case CT_ULONG:
+		return snprintf(buf, len, "%lu", *(const unsigned long *)field);
+	case CT_BOOL:
+		return snprintf(buf, len, "%s", *(const int *)field ? "yes" : "no");
+	case CT_STRING:
+		return snprintf(buf, len, "%s", field);
+	case CT_IPV4:
+		inet_ntop(AF_INET, field, a, sizeof(a));
+		return snprintf(buf, len, "%s", a);
+	case CT_IPV6:
+		inet_ntop(AF_INET6, field, a, sizeof(a));
+		return snprintf(buf, len, "%s", a);
+	case CT_IPV6PFX: {
+		const struct cfg_ip6pfx *p = (const struct cfg_ip6pfx *)field;
+
+		if (p->plen == 0)
+			return snprintf(buf, len, "%s", "");
+		inet_ntop(AF_INET6, &p->addr, a, sizeof(a));
+		return snprintf(buf, len, "%s/%d", a, p->plen);
+	}
+	case CT_LEGACY:
+		break;
+	}
+	return snprintf(buf, len, "%s", "");
+}
+
+/* Quote a value for the file: bare if it is one plain word. */
+static void
+quote(const char *v, char *out, size_t len)
+{
+	size_t o = 0;
+	int plain = *v != '\0';
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (isspace((unsigned char)*p) || *p == '"' || *p == '\'' ||
+		    *p == '\\' || *p == '#' || *p == '!')
+			plain = 0;
+	if (plain) {
+		snprintf(out, len, "%s", v);
+		return;
+	}
+	if (len < 3) {
+		out[0] = '\0';
+		return;
+	}
+	out[o++] = '"';
+	for (p = v; *p && o + 3 < len; p++) {
+		if (*p == '"' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+static void
+fmt_addr(in_addr_t a, in_addr_t w, char *out, size_t len)
+{
+	char s[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+
+	if (w == 0xffffffff)
+		snprintf(out, len, "any");
+	else if (w == 0) {
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		snprintf(out, len, "host %s", s);
+	} else {
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		inet_ntop(AF_INET, &w, m, sizeof(m));
+		snprintf(out, len, "%s %s", s, m);
+	}
+}
+
+static void
+fmt_ports(uint8_t op, const uint16_t p[2], char *out, size_t len)
+{
+	static const char *w[] = { "", "eq", "neq", "gt", "lt", "range" };
+
+	if (op == PORT_ANY)
+		out[0] = '\0';
+	else if (op == PORT_RANGE)
+		snprintf(out, len, " range %u %u", p[0], p[1]);
+	else
+		snprintf(out, len, " %s %u", w[op], p[0]);
+}
+
+/* Format one access-list rule in config syntax (used by the CLI too). */
+int
+acl_format_rule(const struct acl *a, const struct acl_rule *r, char *buf,
+    size_t len)
+{
+	char src[48], dst[48], sp[24], dp[24], tcp[64] = "";
+	static const char *fl[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
+	int k;
+
+	fmt_addr(r->src, r->src_wild, src, sizeof(src));
+	fmt_addr(r->dst, r->dst_wild, dst, sizeof(dst));
+	if (!a->extended) {
+		if (r->dst_wild == 0xffffffff)
+			return snprintf(buf, len, "%s %s",
+			    r->permit ? "permit" : "deny", src);
+		return snprintf(buf, len, "%s %s %s",
+		    r->permit ? "permit" : "deny", src, dst);
+	}
+	fmt_ports(r->sport_op, r->sport, sp, sizeof(sp));
+	fmt_ports(r->dport_op, r->dport, dp, sizeof(dp));
+	if (r->tcp_op == TCPF_ESTABLISHED)
+		snprintf(tcp, sizeof(tcp), " established");
+	else if (r->tcp_op != TCPF_NONE) {
+		size_t o = (size_t)snprintf(tcp, sizeof(tcp), " %s",
+		    r->tcp_op == TCPF_MATCH_ANY ? "match-any" : "match-all");
+
+		for (k = 0; k < 6 && o < sizeof(tcp); k++) {
+			if (r->tcp_set & (1 << k))
+				o += (size_t)snprintf(tcp + o, sizeof(tcp) - o,
+				    " +%s", fl[k]);
+			if (r->tcp_clear & (1 << k) && o < sizeof(tcp))
+				o += (size_t)snprintf(tcp + o, sizeof(tcp) - o,
+				    " -%s", fl[k]);
+		}
+	}
+	return snprintf(buf, len, "%s %s %s%s %s%s%s%s",
+	    r->permit ? "permit" : "deny",
+	    r->proto == 6 ? "tcp" : r->proto == 17 ? "udp" : "ip",
+	    src, sp, dst, dp, tcp, r->fragments ? " fragments" : "");
+}
+
+int
+cfg_print(const struct config *c, int all, int secrets,
+    int (*out)(void *, const char *), void *arg)
+{
+	static struct config dflt;
+	static int have_dflt;
+	char v[CFG_STRLEN * 2 + 8], dv[CFG_STRLEN], q[CFG_STRLEN * 2 + 8];
+	char line[CFG_STRLEN * 3];
+	size_t i;
+	int j, k;
+
+	if (!have_dflt) {
+		cfg_defaults(&dflt);
+		have_dflt = 1;
+	}
+	for (i = 0; i < NDIRECTIVES; i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		if (d->flags & (CF_HIDDEN | CF_OBSOLETE) || d->type == CT_LEGACY)
+			continue;
+		cfg_format(c, d, v, sizeof(v));
+		cfg_format(&dflt, d, dv, sizeof(dv));
+		/* secondary_radius_port follows the primary when unset */
+		if (!all && strcmp(v, dv) == 0)
+			continue;
+		if ((d->flags & CF_SECRET) && !secrets && v[0] != '\0')
+			snprintf(v, sizeof(v), "%s", "<hidden>");
+		quote(v, q, sizeof(q));
+		snprintf(line, sizeof(line), "set %s %s", d->name, q);
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	for (j = 0; j < c->nplugins; j++) {
+		snprintf(line, sizeof(line), "load plugin %s", c->plugins[j]);
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	if (c->bgp.as) {
+		snprintf(line, sizeof(line), "router bgp %u", c->bgp.as);
+		if (out(arg, line) < 0)
+			return -1;
+		for (j = 0; j < c->bgp.npeers; j++) {
+			const struct bgp_neighbour *n = &c->bgp.peer[j];
+
+			snprintf(line, sizeof(line), " neighbour %s remote-as %u",
+			    n->name, n->remote_as);
+			if (out(arg, line) < 0)
+				return -1;
+			if (n->keepalive > 0 && n->hold > 0) {
+				snprintf(line, sizeof(line), " neighbour %s "
+				    "timers %d %d", n->name, n->keepalive,
+				    n->hold);
+				if (out(arg, line) < 0)
+					return -1;
+			}
+			if (n->update_source[0]) {
+				snprintf(line, sizeof(line), " neighbour %s "
+				    "update-source %s", n->name,
+				    n->update_source);
+				if (out(arg, line) < 0)
+					return -1;
+			}
+		}
+		if (out(arg, "!") < 0)
+			return -1;
+	}
+	for (j = 0; j < c->nacls; j++) {
+		const struct acl *a = &c->acls[j];
+
+		snprintf(line, sizeof(line), "ip access-list %s %s",
+		    a->extended ? "extended" : "standard", a->name);
+		if (out(arg, line) < 0)
+			return -1;
+		for (k = 0; k < a->nrules; k++) {
+			line[0] = ' ';
+			acl_format_rule(a, &a->rules[k], line + 1,
+			    sizeof(line) - 1);
+			if (out(arg, line) < 0)
+				return -1;
+		}
+		if (out(arg, "!") < 0)
+			return -1;
+	}
+	for (j = 0; j < c->nforwards; j++) {
+		char ip[INET_ADDRSTRLEN];
+		const struct forward_rule *f = &c->forwards[j];
+
+		inet_ntop(AF_INET, &f->ip, ip, sizeof(ip));
+		quote(secrets ? f->secret : "<hidden>", q, sizeof(q));
+		snprintf(line, sizeof(line), "setforward %s %s %u %s", f->mask,
+		    ip, f->port, q);
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cfg_restart_changes(const struct config *old, const struct config *new,
+    const struct cfg_directive **list, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < NDIRECTIVES; i++) {
+		const struct cfg_directive *d = &directives[i];
+
+		if (!(d->flags & CF_RESTART) || d->type == CT_LEGACY)
+			continue;
+		if (memcmp((const char *)old + d->offset,
+		    (const char *)new + d->offset, d->size) == 0)
+			continue;
+		if (n < max)
+			list[n] = d;
+		n++;
+	}
+	return n;
+}
+
+/* ---- users ---- */
+
+static int
+crypt_chars(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '/')
+			return 0;
+	return s[n] == '\0';
+}
+
+int
+users_parse_line(struct cli_user *u, const char *line, char *err,
+    size_t errlen)
+{
+	const char *colon;
+	size_t nlen, plen;
+
+	memset(u, 0, sizeof(*u));
+	plen = strcspn(line, "\r\n");
+	if ((colon = memchr(line, ':', plen)) == NULL) {
+		seterr(err, errlen, "expected user:password");
+		return -1;
+	}
+	nlen = (size_t)(colon - line);
+	plen -= nlen + 1;
+	if (nlen == 0) {
+		seterr(err, errlen, "empty user name");
+		return -1;
+	}
+	if (nlen >= sizeof(u->name)) {
+		seterr(err, errlen, "user name too long (at most %zu)",
+		    sizeof(u->name) - 1);
+		return -1;
+	}
+	if (plen == 0) {
+		seterr(err, errlen, "empty password for user %.*s", (int)nlen,
+		    line);
+		return -1;
+	}
+	if (plen >= sizeof(u->pass)) {
+		seterr(err, errlen, "password too long (at most %zu)",
+		    sizeof(u->pass) - 1);
+		return -1;
+	}
+	memcpy(u->name, line, nlen);
+	memcpy(u->pass, colon + 1, plen);
+
+	if (strncmp(u->pass, "$1$", 3) == 0) {
+		/* MD5-crypt: $1$SALT$HASH, salt up to 8, hash 22 characters */
+		const char *salt = u->pass + 3, *dollar = strchr(salt, '$');
+
+		if (dollar == NULL || dollar - salt > 8 ||
+		    !crypt_chars(dollar + 1, 22)) {
+			seterr(err, errlen, "malformed MD5 password for user %s "
+			    "(expected $1$salt$ and 22 hash characters)",
+			    u->name);
+			return -1;
+		}
+		u->kind = PW_MD5;
+	} else if (strncmp(u->pass, "{crypt}", 7) == 0) {
+		memmove(u->pass, u->pass + 7, strlen(u->pass + 7) + 1);
+		if (!crypt_chars(u->pass, 13)) {
+			seterr(err, errlen, "malformed DES password for user %s "
+			    "(expected {crypt} and 13 characters)", u->name);
+			return -1;
+		}
+		u->kind = PW_DES;
+	} else
+		u->kind = PW_PLAIN;
+	return 0;
+}
+
+void
+users_free(struct users *us)
+{
+	free(us->user);
+	memset(us, 0, sizeof(*us));
+}
+
+int
+users_load(struct users *us, const char *path, cfg_errfn fn, void *arg)
+{
+	struct cli_user u;
+	char *line = NULL, err[256];
+	size_t cap = 0;
+	int lineno = 0, errors = 0, i;
+	FILE *f;
+
+	memset(us, 0, sizeof(*us));
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno != ENOENT)
+			report(fn, arg, "%s: cannot open: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		const char *p = line;
+
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
+			continue;
+		if (users_parse_line(&u, p, err, sizeof(err)) < 0) {
+			report(fn, arg, "%s:%d: %s (line ignored)", path, lineno,
+			    err);
+			errors++;
+			continue;
+		}
+		if (strcmp(u.name, "enable") == 0) {
+			us->enable = u;
+			us->have_enable = 1;
+			continue;
+		}
+		for (i = 0; i < us->n; i++)
+			if (strcmp(us->user[i].name, u.name) == 0)
+				break;
+		if (i < us->n) {
+			report(fn, arg, "%s:%d: user %s defined again; this line "
+			    "replaces the earlier one", path, lineno, u.name);
+			us->user[i] = u;
+			continue;
+		}
+		{
+			struct cli_user *n = realloc(us->user,
+			    (us->n + 1) * sizeof(*n));
+
+			if (n == NULL) {
+				report(fn, arg, "%s:%d: out of memory", path,
+				    lineno);
+				errors++;
+				break;
+			}
+			us->user = n;
+			us->user[us->n++] = u;
+		}
+	}
+	free(line);
+	fclose(f);
+	return errors;
+}
+
+/* Compare without leaking the position of the first difference. */
+static int
+ct_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+int
+password_matches(const struct cli_user *u, const char *pass)
+{
+	const char *h;
+
+	if (u->kind == PW_PLAIN)
+		return ct_equal(u->pass, pass);
+	h = crypt(pass, u->pass);
+	return h != NULL && h[0] != '*' && ct_equal(h, u->pass);
+}
+
+int
+users_check(const struct users *us, const char *name, const char *pass)
+{
+	int i;
+
+	for (i = 0; i < us->n; i++)
+		if (strcmp(us->user[i].name, name) == 0)
+			return password_matches(&us->user[i], pass);
+	return 0;
+}
+
+int
+users_check_enable(const struct users *us, const char *pass)
+{
+	return us->have_enable && password_matches(&us->enable, pass);
+}
+
+/* ---- ip_pool ---- */
+
+int
+pool_parse_line(const char *line, in_addr_t bind, struct pool_range *r,
+    int *is_cidr, char *err, size_t errlen)
+{
+	char buf[128], *p, *slash, *colon;
+	size_t n;
+	in_addr_t a, m;
+	uint32_t host, mask;
+	long plen;
+
+	*is_cidr = 0;
+	n = strcspn(line, "#\r\n");
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	while (n > 0 && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	if (n == 0)
+		return 1;		/* blank or comment */
+	if (n >= sizeof(buf)) {
+		seterr(err, errlen, "line too long");
+		return -1;
+	}
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	p = buf;
+	/* "BINDADDR:entry": only for the node whose bind_address it is */
+	if ((colon = strchr(p, ':')) != NULL) {
+		*colon = '\0';
+		if (parse_ip4(p, &a) < 0) {
+			seterr(err, errlen, "bad node address \"%s\" before ':'",
+			    p);
+			return -1;
+		}
+		p = colon + 1;
+		if (a != bind)
+			return 2;	/* another node's entry */
+	}
+	if ((slash = strchr(p, '/')) != NULL)
+		*slash++ = '\0';
+	if (parse_ip4(p, &a) < 0) {
+		seterr(err, errlen, "bad address \"%s\": expected a.b.c.d or "
+		    "a.b.c.d/len", p);
+		return -1;
+	}
+	host = ntohl(a);
+	if (slash == NULL) {
+		r->first = r->last = host;
+		return 0;
+	}
+	if (strchr(slash, '.') != NULL) {
+		/* the older manual's "IP mask" form: a.b.c.d/255.255.255.0 */
+		if (parse_ip4(slash, &m) < 0) {
+			seterr(err, errlen, "bad netmask \"%s\"", slash);
+			return -1;
+		}
+		mask = ntohl(m);
+		if (mask != 0 && (~mask & (~mask + 1)) != 0) {
+			seterr(err, errlen, "netmask %s is not contiguous",
+			    slash);
+			return -1;
+		}
+	} else {
+		if (parse_long(slash, &plen) < 0 || plen < 1 || plen > 32) {
+			seterr(err, errlen, "bad prefix length \"/%s\": expected "
+			    "1 to 32", slash);
+			return -1;
+		}
+		mask = plen == 32 ? 0xffffffff : ~(0xffffffffu >> plen);
+	}
+	if (mask == 0) {
+		seterr(err, errlen, "a /0 pool is not allowed");
+		return -1;
+	}
+	r->first = host & mask;
+	r->last = host | ~mask;
+	*is_cidr = 1;
+	if (host & ~mask) {
+		/* Older pools have such lines; accept them as the network. */
+		seterr(err, errlen, "warning: %s has host bits set; using "
+		    "%u.%u.%u.%u/%s", buf, r->first >> 24,
+		    (r->first >> 16) & 0xff, (r->first >> 8) & 0xff,
+		    r->first & 0xff, slash);
+		return 3;
+	}
+	return 0;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct pool_range *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+void
+pool_free(struct pool_file *pf)
+{
+	free(pf->range);
+	free(pf->routes);
+	memset(pf, 0, sizeof(*pf));
+}
+
+int
+pool_load(struct pool_file *pf, const char *path, in_addr_t bind,
+    uint64_t warn_above, cfg_errfn fn, void *arg)
+{
+	struct pool_range r, *n;
+	char *line = NULL, err[256];
+	size_t cap = 0;
+	int lineno = 0, errors = 0, cidr, rc, i, o;
+	uint64_t raw = 0;
+	FILE *f;
+
+	memset(pf, 0, sizeof(*pf));
+	if ((f = fopen(path, "r")) == NULL) {
+		report(fn, arg, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		rc = pool_parse_line(line, bind, &r, &cidr, err, sizeof(err));
+		if (rc < 0) {
+			report(fn, arg, "%s:%d: %s", path, lineno, err);
+			errors++;
+			continue;
+		}
+		if (rc == 3)
+			report(fn, arg, "%s:%d: %s", path, lineno, err);
+		else if (rc > 0)
+			continue;
+		if (cidr) {
+			n = realloc(pf->routes, (pf->nroutes + 1) * sizeof(*n));
+			if (n == NULL)
+				goto nomem;
+			pf->routes = n;
+			pf->routes[pf->nroutes++] = r;
+			/*
+			 * The network and broadcast addresses of a block that
+			 * has them are not handed out (a /31 or /32 has none).
+			 */
+			if (r.last - r.first >= 3) {
+				r.first++;
+				r.last--;
+			}
+		}
+		n = realloc(pf->range, (pf->n + 1) * sizeof(*n));
+		if (n == NULL)
+			goto nomem;
+		pf->range = n;
+		pf->range[pf->n++] = r;
+		raw += (uint64_t)r.last - r.first + 1;
+	}
+	free(line);
+	fclose(f);
+
+	/* Sort and merge overlapping or adjacent ranges. */
+	if (pf->n > 0) {
+		qsort(pf->range, pf->n, sizeof(*pf->range), range_cmp);
+		for (i = 1, o = 0; i < pf->n; i++) {
+			if ((uint64_t)pf->range[i].first <=
+			    (uint64_t)pf->range[o].last + 1) {
+				if (pf->range[i].last > pf->range[o].last)
+					pf->range[o].last = pf->range[i].last;
+			} else
+				pf->range[++o] = pf->range[i];
+		}
+		pf->n = o + 1;
+	}
+	for (i = 0; i < pf->n; i++)
+		pf->count += (uint64_t)pf->range[i].last - pf->range[i].first + 1;
+	if (raw > pf->count)
+		report(fn, arg, "%s: warning: %llu addresses listed more than "
+		    "once (merged)", path, (unsigned long long)(raw - pf->count));
+	if (warn_above && pf->count > warn_above)
+		report(fn, arg, "%s: warning: %llu addresses, more than the %llu "
+		    "sessions this process holds (max_sessions); the rest will "
+		    "not be used", path, (unsigned long long)pf->count,
+		    (unsigned long long)warn_above);
+	return errors;
+
+nomem:
+	report(fn, arg, "%s:%d: out of memory", path, lineno);
+	free(line);
+	fclose(f);
+	return errors + 1;
+}

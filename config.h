@@ -1,0 +1,347 @@
+/*
+ * config.h - the running configuration and the parsers of the three
+ * configuration files (startup-config, users, ip_pool).
+ *
+ * A configuration is parsed into a fresh struct config, checked, and only
+ * then swapped in (STYLE 13).  Every error names file:line and the key.
+ */
+#ifndef L2TPNS_CONFIG_H
+#define L2TPNS_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <netinet/in.h>
+
+#define CFG_STRLEN		256	/* generic string directive */
+#define CFG_SECRETLEN		64
+#define MAXPLUGINS		32
+#define MAXBGPPEER		8
+#define MAXACLNAME		32
+#define MAXHOSTNAME_CFG		64
+#define MAXDIRECTIVES		512
+
+/* Value types of `set` directives. */
+enum cfg_type {
+	CT_INT,		/* signed int with [min, max] */
+	CT_SHORT,	/* 0..65535 (ports) */
+	CT_ULONG,	/* unsigned long */
+	CT_BOOL,	/* yes/no/true/false/on/off/1/0 */
+	CT_STRING,	/* char array of the field's size */
+	CT_IPV4,	/* in_addr_t, network order */
+	CT_IPV6,	/* struct in6_addr */
+	CT_IPV6PFX,	/* struct cfg_ip6pfx: address and length */
+	CT_LEGACY,	/* an old key mapped by a handler */
+};
+
+/* Directive flags. */
+#define CF_RESTART	0x01	/* read at startup only; a change needs a restart */
+#define CF_SECRET	0x02	/* hidden from unprivileged views */
+#define CF_OBSOLETE	0x04	/* accepted for old configs, has no effect */
+#define CF_HIDDEN	0x08	/* not written by the config printer */
+
+struct cfg_ip6pfx {
+	struct in6_addr	addr;
+	int		plen;	/* 0 = unset */
+};
+
+/* ip access-list: RFC-free Cisco syntax, see the manual "Access Lists". */
+enum acl_port_op { PORT_ANY = 0, PORT_EQ, PORT_NEQ, PORT_GT, PORT_LT, PORT_RANGE };
+enum acl_tcp_op { TCPF_NONE = 0, TCPF_ESTABLISHED, TCPF_MATCH_ANY, TCPF_MATCH_ALL };
+
+#define TCP_FIN	0x01
+#define TCP_SYN	0x02
+#define TCP_RST	0x04
+#define TCP_PSH	0x08
+#define TCP_ACK	0x10
+#define TCP_URG	0x20
+
+struct acl_rule {
+	uint8_t		permit;		/* 1 permit, 0 deny */
+	uint8_t		proto;		/* 0 = ip (any), 6 tcp, 17 udp */
+	in_addr_t	src, src_wild;	/* network order; wildcard bits set = don't care */
+	in_addr_t	dst, dst_wild;
+	uint8_t		sport_op, dport_op;
+	uint16_t	sport[2], dport[2];
+	uint8_t		tcp_op;
+	uint8_t		tcp_set, tcp_clear;	/* flags that must be set / clear */
+	uint8_t		fragments;
+};
+
+struct acl {
+	char		name[MAXACLNAME];
+	int		extended;
+	int		nrules;
+	struct acl_rule	*rules;
+};
+
+struct bgp_neighbour {
+	char		name[64];	/* hostname or address */
+	uint32_t	remote_as;
+	int		keepalive;	/* seconds; -1 = default (60) */
+	int		hold;		/* seconds; -1 = default (180) */
+	char		update_source[64];
+};
+
+struct bgp_config {
+	uint32_t	as;		/* 0 = BGP off */
+	int		npeers;
+	struct bgp_neighbour peer[MAXBGPPEER];
+};
+
+/* setforward MASK IP PORT SECRET (2.4: relay matching users to an LNS). */
+struct forward_rule {
+	char		mask[64];
+	in_addr_t	ip;
+	uint16_t	port;
+	char		secret[CFG_SECRETLEN];
+};
+
+struct config {
+	/* logging and process */
+	int		debug;
+	char		log_file[CFG_STRLEN];
+	char		pid_file[CFG_STRLEN];
+	char		random_device[CFG_STRLEN];
+	int		setuid;
+	int		scheduler_fifo;
+	int		lock_pages;
+	int		multi_read_count;
+	char		hostname[MAXHOSTNAME_CFG];
+	char		users_file[CFG_STRLEN];
+	char		ip_pool_file[CFG_STRLEN];
+	char		plugin_dir[CFG_STRLEN];
+	int		max_sessions;
+	int		max_tunnels;
+
+	/* L2TP */
+	char		l2tp_secret[CFG_SECRETLEN];
+	int		l2tp_mtu;
+	in_addr_t	bind_address;
+	int		l2tp_port;
+	int		hello_interval;
+	int		dead_peer_hellos;
+	int		disable_sending_hello;
+	char		bind_multi_address[CFG_STRLEN];
+	char		multi_hostname[CFG_STRLEN];
+	int		auth_tunnel_change_addr_src;
+
+	/* PPP */
+	int		ppp_restart_time;
+	int		ppp_max_configure;
+	int		ppp_max_failure;
+	int		ppp_keepalive;
+	int		echo_timeout;
+	int		idle_echo_timeout;
+	in_addr_t	primary_dns;
+	in_addr_t	secondary_dns;
+	in_addr_t	peer_address;
+	struct cfg_ip6pfx ipv6_prefix;
+	struct in6_addr	primary_ipv6_dns;
+	struct in6_addr	secondary_ipv6_dns;
+
+	/* RADIUS */
+	in_addr_t	primary_radius;
+	in_addr_t	secondary_radius;
+	int		primary_radius_port;
+	int		secondary_radius_port;
+	int		radius_accounting;
+	int		radius_interim;
+	char		radius_secret[CFG_SECRETLEN];
+	char		radius_authtypes[CFG_STRLEN];
+	int		radius_bind_min;
+	int		radius_bind_max;
+	int		radius_dae_port;
+	int		allow_duplicate_users;
+	int		kill_timedout_sessions;
+	char		guest_account[CFG_STRLEN];
+
+	/* data plane */
+	char		tundevicename[32];
+	in_addr_t	iftun_address;
+	int		send_garp;
+	unsigned long	throttle_speed;
+	int		throttle_buckets;
+	int		icmp_rate;
+	int		packet_limit;
+	int		disable_no_spoof;
+	int		no_throttle_local_IP;
+
+	/* accounting */
+	char		accounting_dir[CFG_STRLEN];
+	int		account_all_origin;
+	int		dump_speed;
+
+	/* cluster */
+	in_addr_t	cluster_address;
+	char		cluster_interface[32];
+	int		cluster_mcast_ttl;
+	int		cluster_hb_interval;
+	int		cluster_hb_timeout;
+	int		cluster_master_min_adv;
+	int		cluster_port;
+
+	/* BGP (2.4 next hops) */
+	in_addr_t	nexthop_address;
+	struct in6_addr	nexthop6_address;
+
+	/* CLI and control */
+	in_addr_t	cli_bind_address;
+	int		cli_port;
+	int		cli_idle_timeout;
+	int		nsctl_port;
+	char		nsctl_allow[CFG_STRLEN];
+
+	/* LAC relay (2.4) */
+	int		disable_lac_func;
+	in_addr_t	bind_address_remotelns;
+	int		bind_portremotelns;
+
+	/* obsolete keys of the older manuals: accepted, reported, unused */
+	int		save_state;
+	int		cleanup_interval;
+	in_addr_t	snoop_host;
+	int		snoop_port;
+	in_addr_t	cluster_master;
+
+	/* statements other than `set` */
+	int		nplugins;
+	char		plugins[MAXPLUGINS][64];
+	struct bgp_config bgp;
+	int		nacls;
+	struct acl	*acls;
+	int		nforwards;
+	struct forward_rule *forwards;
+
+	/* bookkeeping */
+	uint8_t		was_set[MAXDIRECTIVES / 8];	/* bit per directive: set by a line */
+};
+
+
+/* One row of the directive table. */
+struct cfg_directive {
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 offset;
+	size_t		 size;
+	long		 min, max;	/* CT_INT/CT_SHORT bounds */
+	int		 flags;
+	const char	*dflt;		/* default, in the file syntax */
+	const char	*help;
+	int		(*legacy)(struct config *, const char *value,
+			    char *err, size_t errlen);
+};
+
+/*
+ * Error sink: called once per error with a complete message of the form
+ * "FILE:LINE: text".  `arg` is the caller's.
+ */
+typedef void (*cfg_errfn)(void *arg, const char *msg);
+
+extern struct config *config;	/* the running configuration */
+
+const struct cfg_directive *cfg_directives(size_t *count);
+const struct cfg_directive *cfg_find(const char *name);
+
+void	 cfg_defaults(struct config *);
+void	 cfg_free(struct config *);
+/*
+ * Parse one line of startup-config syntax.  Returns 0 if the line was
+ * accepted, -1 on error (err filled, without the file:line prefix).
+ * `state` carries the block context (router bgp / access-list) between
+ * lines of one file; zero it before the first line.
+ */
+struct cfg_state {
+	int		mode;		/* CFGMODE_* */
+	int		acl;		/* index of the open access list */
+};
+#define CFGMODE_TOP	0
+#define CFGMODE_BGP	1
+#define CFGMODE_ACL	2
+int	 cfg_parse_line(struct config *, struct cfg_state *, const char *line,
+	    const struct cfg_directive **which, char *err, size_t errlen);
+/*
+ * Read a whole startup-config.  With `old` NULL (startup) any error makes
+ * the call fail.  With `old` set (reload) a directive whose line is bad
+ * keeps its value from `old` and the call succeeds; every error is still
+ * reported.  Returns the number of errors, or -1 if the file cannot be read.
+ */
+int	 cfg_load(struct config *, const char *path, const struct config *old,
+	    cfg_errfn, void *arg);
+/* Set one directive from text, as `set KEY VALUE` does. */
+int	 cfg_set(struct config *, const char *key, const char *value,
+	    char *err, size_t errlen);
+/* Format a directive's value in file syntax. */
+int	 cfg_format(const struct config *, const struct cfg_directive *,
+	    char *buf, size_t len);
+/*
+ * Write the configuration back out in startup-config syntax: every
+ * directive that differs from its default (all if `all`), plugins, BGP,
+ * access lists.  Secrets are written only if `secrets`.
+ */
+int	 cfg_print(const struct config *, int all, int secrets,
+	    int (*out)(void *, const char *), void *arg);
+/* Which directives differ between two configs and need a restart. */
+int	 cfg_restart_changes(const struct config *old, const struct config *new,
+	    const struct cfg_directive **list, int max);
+int	 cfg_copy_value(struct config *dst, const struct config *src,
+	    const struct cfg_directive *);
+
+/* Tokenizer shared with the CLI: splits on blanks, honours "..." and '...'. */
+int	 cfg_tokenize(char *line, char **argv, int max, char *err, size_t errlen);
+
+/* Access list rule parser (the body line after `ip access-list`). */
+int	 acl_parse_rule(int extended, int argc, char **argv, struct acl_rule *,
+	    char *err, size_t errlen);
+struct acl *acl_find(const struct config *, const char *name);
+int	 acl_format_rule(const struct acl *, const struct acl_rule *, char *buf,
+	    size_t len);
+
+/* users file */
+enum pw_kind { PW_PLAIN, PW_MD5, PW_DES };
+struct cli_user {
+	char		name[64];
+	char		pass[160];	/* as stored, prefix stripped for {crypt} */
+	enum pw_kind	kind;
+};
+struct users {
+	int		 n;
+	struct cli_user	*user;
+	int		 have_enable;
+	struct cli_user	 enable;
+};
+int	 users_load(struct users *, const char *path, cfg_errfn, void *arg);
+int	 users_parse_line(struct cli_user *, const char *line, char *err,
+	    size_t errlen);
+void	 users_free(struct users *);
+/* Returns 1 if name/password match an entry, 0 otherwise. */
+int	 users_check(const struct users *, const char *name, const char *pass);
+int	 users_check_enable(const struct users *, const char *pass);
+int	 password_matches(const struct cli_user *, const char *pass);
+
+/* ip_pool file */
+struct pool_range {
+	uint32_t	first, last;	/* host byte order, inclusive */
+};
+struct pool_file {
+	int		 n;
+	struct pool_range *range;	/* sorted, merged */
+	uint64_t	 count;		/* addresses in all ranges */
+	int		 nroutes;	/* CIDR lines: routes to install */
+	struct pool_range *routes;	/* network, broadcast of each CIDR */
+};
+/*
+ * Read ip_pool.  `bind` is this node's bind_address (network order) used
+ * for "BINDADDR:" prefixed lines; entries for other nodes are skipped.
+ * Returns the number of errors, or -1 if the file cannot be read.
+ * Messages containing ": warning: " are reported but are not errors.
+ * pool_parse_line returns 0 for an entry, 1 for a blank or comment line,
+ * 2 for another node's entry, 3 for an entry accepted with a warning
+ * (in err), -1 on error.
+ */
+int	 pool_load(struct pool_file *, const char *path, in_addr_t bind,
+	    uint64_t warn_above, cfg_errfn, void *arg);
+int	 pool_parse_line(const char *line, in_addr_t bind, struct pool_range *,
+	    int *is_cidr, char *err, size_t errlen);
+void	 pool_free(struct pool_file *);
+
+#endif /* L2TPNS_CONFIG_H */

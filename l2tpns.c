@@ -1,0 +1,609 @@
+/*
+ * l2tpns.c - startup, the main loop, signals and configuration reload.
+ *
+ * State owned: the running config (swapped in here), the counters, the
+ * TUN fd, the pid file.  The session/tunnel tables are in tables.c.
+ *
+ * Startup (the order matters for setuid):
+ *	parse options -> read startup-config (refuse to start on any error)
+ *	-> open the log -> read users and ip_pool -> allocate the tables
+ *	-> create the TUN device -> (later issues: bind sockets) -> drop
+ *	privileges -> daemonize -> pid file -> main loop.
+ *
+ * Signals arrive through a signalfd in the loop, never in a handler:
+ *	HUP	reload startup-config and users, reopen the log
+ *	TERM/INT  exit, leaving tunnels and sessions to the cluster
+ *	QUIT	shut tunnels and sessions down cleanly, then exit
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "l2tpns.h"
+#include "event.h"
+#include "log.h"
+
+struct counters *stats;
+const char *progname = "l2tpns";
+int main_quit;
+
+static const char *config_path = CONFIGFILE;
+static char hostname_opt[MAXHOSTNAME_CFG];
+static int verbose_opt;
+static int tun_fd = -1;
+static char tun_name[IFNAMSIZ];
+static int sig_fd = -1;
+static int reload_pending;
+static struct users users;
+static struct pool_file pool;
+static time_t start_time;
+static struct timer second_timer;
+static int pid_written;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: %s [-d] [-n] [-v...] [-c FILE] [-h HOSTNAME]\n"
+	    "  -c FILE      startup-config (default %s)\n"
+	    "  -d           detach and run in the background\n"
+	    "  -h HOSTNAME  hostname used towards LACs and in the CLI prompt\n"
+	    "  -n           check the configuration files and exit\n"
+	    "  -v           raise the debug level by one (repeatable)\n"
+	    "  -V           print the version and exit\n"
+	    "  --help       this text\n", progname, CONFIGFILE);
+}
+
+/* Configuration errors during startup go to stderr as FILE:LINE: text. */
+static void
+startup_err(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", progname, msg);
+}
+
+/* After startup they go to the log, warnings at level 2. */
+static void
+log_err(void *arg, const char *msg)
+{
+	(void)arg;
+	if (strstr(msg, ": warning: ") != NULL)
+		LOG(LOG_WARN_L, 0, 0, "%s", msg);
+	else
+		LOG(LOG_ERROR_L, 0, 0, "%s", msg);
+}
+
+static void *
+shm_zalloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+apply_hostname(struct config *c)
+{
+	char *dot;
+
+	if (hostname_opt[0])
+		snprintf(c->hostname, sizeof(c->hostname), "%s", hostname_opt);
+	if (c->hostname[0] == '\0') {
+		if (gethostname(c->hostname, sizeof(c->hostname) - 1) < 0)
+			snprintf(c->hostname, sizeof(c->hostname), "l2tpns");
+		c->hostname[sizeof(c->hostname) - 1] = '\0';
+		/* The short name, as a router prompt shows it. */
+		if ((dot = strchr(c->hostname, '.')) != NULL)
+			*dot = '\0';
+	}
+}
+
+static void
+load_users(const struct config *c, cfg_errfn fn)
+{
+	struct users nu;
+	int rc;
+
+	rc = users_load(&nu, c->users_file, fn, NULL);
+	users_free(&users);
+	users = nu;
+	if (rc < 0 && errno == ENOENT)
+		LOG(LOG_WARN_L, 0, 0, "no users file %s: the CLI will only "
+		    "listen on 127.0.0.1 and ask for no password",
+		    c->users_file);
+	else
+		LOG(LOG_INFO_L, 0, 0, "%d CLI users loaded from %s%s", users.n,
+		    c->users_file, users.have_enable ? " (with enable password)"
+		    : "");
+}
+
+/* ---- pid file ---- */
+
+static int
+write_pid_file(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if (*path == '\0')
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("cannot write pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		log_error("cannot write pid file %s: %s", path, strerror(errno));
+	close(fd);
+	pid_written = 1;
+	return 0;
+}
+
+/* ---- privileges ---- */
+
+/*
+ * setuid: run as an unprivileged user once every privileged resource is
+ * bound, keeping only the capabilities the running daemon still needs
+ * (routes and addresses: NET_ADMIN; raw ICMP and GARP: NET_RAW; binding
+ * the CLI and BGP ports on reload: NET_BIND_SERVICE).
+ */
+static int
+drop_privileges(int uid)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	struct passwd *pw;
+	gid_t gid = (gid_t)uid;
+	uint32_t keep = (1u << CAP_NET_ADMIN) | (1u << CAP_NET_RAW) |
+	    (1u << CAP_NET_BIND_SERVICE);
+
+	if (uid <= 0)
+		return 0;
+	if ((pw = getpwuid((uid_t)uid)) != NULL)
+		gid = pw->pw_gid;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+	    setuid((uid_t)uid) < 0) {
+		log_crit("cannot change to uid %d: %s", uid, strerror(errno));
+		return -1;
+	}
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = keep;
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		log_crit("cannot keep network capabilities after setuid: %s",
+		    strerror(errno));
+		return -1;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	log_info("running as uid %d gid %d with CAP_NET_ADMIN, CAP_NET_RAW "
+	    "and CAP_NET_BIND_SERVICE", uid, (int)gid);
+	return 0;
+}
+
+static void
+tune_process(const struct config *c)
+{
+	if (c->scheduler_fifo) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (sysconf(_SC_NPROCESSORS_ONLN) <= 1)
+			log_warnx("scheduler_fifo ignored on a single CPU");
+		else if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+			log_error("cannot set SCHED_FIFO: %s", strerror(errno));
+		else
+			log_info("scheduling policy SCHED_FIFO");
+	}
+	if (c->lock_pages) {
+		if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+			log_error("cannot lock pages in memory: %s",
+			    strerror(errno));
+		else
+			log_info("pages locked in memory");
+	}
+}
+
+/* ---- reload ---- */
+
+/*
+ * HUP: parse the file into a fresh config.  A bad line keeps the
+ * running value of its key; a startup-only key keeps its running value
+ * and is reported; everything else takes effect now.
+ */
+static void
+reload_config(void)
+{
+	const struct cfg_directive *restart[64];
+	const struct cfg_directive *dirs;
+	struct config *nc, *old = config;
+	char a[CFG_STRLEN * 2], b[CFG_STRLEN * 2], err[256];
+	size_t nd, i;
+	int errors, nr, changes = 0;
+
+	stats->config_reloads++;
+	if ((nc = malloc(sizeof(*nc))) == NULL) {
+		log_error("reload of %s: out of memory", config_path);
+		return;
+	}
+	cfg_defaults(nc);
+	errors = cfg_load(nc, config_path, old, log_err, NULL);
+	if (errors < 0) {
+		log_error("reload of %s failed; running configuration kept",
+		    config_path);
+		stats->config_reload_errors++;
+		cfg_free(nc);
+		free(nc);
+		return;
+	}
+	if (errors > 0)
+		stats->config_reload_errors++;
+	apply_hostname(nc);
+	if (verbose_opt > nc->debug)
+		nc->debug = verbose_opt > 5 ? 5 : verbose_opt;
+
+	nr = cfg_restart_changes(old, nc, restart, 64);
+	for (i = 0; i < (size_t)nr && i < 64; i++) {
+		cfg_format(nc, restart[i], a, sizeof(a));
+		cfg_format(old, restart[i], b, sizeof(b));
+		log_warnx("%s: %s changed to \"%s\" but needs a restart; "
+		    "keeping \"%s\"", config_path, restart[i]->name, a, b);
+		cfg_copy_value(nc, old, restart[i]);
+	}
+
+	dirs = cfg_directives(&nd);
+	for (i = 0; i < nd; i++) {
+		if (dirs[i].type == CT_LEGACY)
+			continue;
+		cfg_format(nc, &dirs[i], a, sizeof(a));
+		cfg_format(old, &dirs[i], b, sizeof(b));
+		if (strcmp(a, b) == 0)
+			continue;
+		changes++;
+		/* Logged after the swap, at the new level, below. */
+	}
+
+	config = nc;
+	log_level = nc->debug;
+	if (log_open(nc->log_file, progname, err, sizeof(err)) < 0)
+		log_error("%s (logging continues to the previous destination)",
+		    err);
+
+	for (i = 0; i < nd; i++) {
+		if (dirs[i].type == CT_LEGACY)
+			continue;
+		cfg_format(nc, &dirs[i], a, sizeof(a));
+		cfg_format(old, &dirs[i], b, sizeof(b));
+		if (strcmp(a, b) == 0)
+			continue;
+		if (dirs[i].flags & CF_SECRET)
+			LOG(LOG_INFO_L, 0, 0, "config: %s changed", dirs[i].name);
+		else
+			LOG(LOG_INFO_L, 0, 0, "config: %s changed from \"%s\" "
+			    "to \"%s\"", dirs[i].name, b, a);
+	}
+	load_users(nc, log_err);
+	LOG(LOG_WARN_L, 0, 0, "configuration reloaded from %s: %d change%s, "
+	    "%d error%s", config_path, changes, changes == 1 ? "" : "s",
+	    errors, errors == 1 ? "" : "s");
+
+	cfg_free(old);
+	free(old);
+}
+
+/* ---- signals ---- */
+
+static void
+signal_readable(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_info("SIGHUP from pid %u: reloading configuration",
+			    si.ssi_pid);
+			reload_pending = 1;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_warnx("%s from pid %u: exiting, tunnels and sessions "
+			    "left alone", si.ssi_signo == SIGTERM ? "SIGTERM" :
+			    "SIGINT", si.ssi_pid);
+			if (main_quit < 1)
+				main_quit = 1;
+			break;
+		case SIGQUIT:
+			log_warnx("SIGQUIT from pid %u: shutting down tunnels "
+			    "and sessions, then exiting", si.ssi_pid);
+			main_quit = 2;
+			break;
+		case SIGCHLD:
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			break;
+		}
+	}
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	if ((sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return -1;
+	return ev_add(sig_fd, EPOLLIN, signal_readable, NULL);
+}
+
+/* ---- loop handlers ---- */
+
+static void
+tun_readable(int fd, uint32_t events, void *arg)
+{
+	int n;
+
+	(void)events;
+	(void)arg;
+	n = tun_handle_readable(fd, config->multi_read_count);
+	if (n > 1)
+		stats->multi_read_used++;
+	if (n == config->multi_read_count)
+		stats->multi_read_exceeded++;
+}
+
+/*
+ * Once a second: the bandwidth line of "uptime" (logged when dump_speed
+ * is set).  The next expiry follows from the last one so the tick does
+ * not drift.
+ */
+static void
+second_tick(struct timer *t, void *arg)
+{
+	static uint64_t last_rx_bytes, last_rx_packets;
+	uint64_t b = stats->tun_rx_bytes - last_rx_bytes;
+	uint64_t p = stats->tun_rx_packets - last_rx_packets;
+
+	(void)arg;
+	last_rx_bytes = stats->tun_rx_bytes;
+	last_rx_packets = stats->tun_rx_packets;
+	if (config->dump_speed)
+		LOG(LOG_CRIT_L, 0, 0, "Bandwidth: ETH-UDP:%.2f OUT:%llu "
+		    "sessions:%u tunnels:%u", (double)b * 8 / 1e6,
+		    (unsigned long long)p, tables->sessions_used,
+		    tables->tunnels_used);
+	timer_set_at(t, t->when + 1000);
+}
+
+/* QUIT: the L2TP issue closes tunnels here; until then nothing is open. */
+static int
+still_busy(void)
+{
+	return main_quit == 2 && tables->tunnels_used > 0;
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if ((pid = fork()) < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[256], addr[INET_ADDRSTRLEN];
+	int ch, detach = 0, check_only = 0, errors;
+	in_addr_t tun_addr;
+
+	if (strrchr(argv[0], '/'))
+		progname = strrchr(argv[0], '/') + 1;
+	/* "-h" alone asks for help; "-h NAME" sets the hostname (2.x). */
+	if (argc >= 2 && strcmp(argv[argc - 1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	while ((ch = getopt_long(argc, argv, "c:dh:nvV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'd':
+			detach = 1;
+			break;
+		case 'h':
+			snprintf(hostname_opt, sizeof(hostname_opt), "%s", optarg);
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose_opt++;
+			break;
+		case 'V':
+			printf("l2tpns %s\n", L2TPNS_VERSION);
+			return 0;
+		case 'H':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", progname,
+		    argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+
+	if ((config = malloc(sizeof(*config))) == NULL)
+		return 1;
+	cfg_defaults(config);
+	errors = cfg_load(config, config_path, NULL, startup_err, NULL);
+	if (errors != 0) {
+		if (errors > 0)
+			fprintf(stderr, "%s: refusing to start: %d error%s in "
+			    "%s\n", progname, errors, errors == 1 ? "" : "s",
+			    config_path);
+		else
+			fprintf(stderr, "%s: refusing to start: cannot read "
+			    "%s\n", progname, config_path);
+		return 1;
+	}
+	apply_hostname(config);
+	if (verbose_opt > config->debug)
+		config->debug = verbose_opt > 5 ? 5 : verbose_opt;
+	log_level = config->debug;
+
+	if (check_only) {
+		struct users u;
+		struct pool_file p;
+		int bad = 0;
+
+		if (users_load(&u, config->users_file, startup_err, NULL) > 0)
+			bad = 1;
+		if (pool_load(&p, config->ip_pool_file, config->bind_address,
+		    (uint64_t)config->max_sessions, startup_err, NULL) > 0)
+			bad = 1;
+		users_free(&u);
+		pool_free(&p);
+		printf("%s: %s%s\n", config_path, bad ? "errors in users or "
+		    "ip_pool" : "configuration OK", "");
+		return bad;
+	}
+
+	if (log_open(config->log_file, progname, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: refusing to start: %s\n", progname, err);
+		return 1;
+	}
+	log_warnx("l2tpns %s starting, config %s, debug %d", L2TPNS_VERSION,
+	    config_path, config->debug);
+
+	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
+		fatal("cannot allocate counters: %s", strerror(errno));
+	if (ev_init() < 0)
+		fatal("epoll: %s", strerror(errno));
+	start_time = time_now;
+
+	load_users(config, log_err);
+	errors = pool_load(&pool, config->ip_pool_file, config->bind_address,
+	    (uint64_t)config->max_sessions, log_err, NULL);
+	if (errors < 0)
+		log_warnx("no address pool (%s): sessions only get addresses "
+		    "from RADIUS", config->ip_pool_file);
+	else
+		log_info("ip_pool %s: %llu addresses in %d ranges%s",
+		    config->ip_pool_file, (unsigned long long)pool.count,
+		    pool.n, errors ? " (bad lines skipped)" : "");
+
+	if (tables_init((uint32_t)config->max_sessions,
+	    (uint32_t)config->max_tunnels) < 0)
+		fatal("cannot allocate tables for %d sessions and %d tunnels: %s",
+		    config->max_sessions, config->max_tunnels, strerror(errno));
+
+	/* The tun device: bind_address, or 1.1.1.1 (manual, bind_address). */
+	tun_addr = config->iftun_address ? config->iftun_address :
+	    config->bind_address ? config->bind_address : htonl(0x01010101);
+	if (strlen(config->tundevicename) >= sizeof(tun_name))
+		fatal("tundevicename \"%s\" is longer than %zu characters",
+		    config->tundevicename, sizeof(tun_name) - 1);
+	memcpy(tun_name, config->tundevicename, strlen(config->tundevicename) + 1);
+	if ((tun_fd = tun_open(tun_name, sizeof(tun_name))) < 0 ||
+	    tun_configure(tun_name, tun_addr, config->l2tp_mtu) < 0)
+		fatal("cannot set up the tun device; exiting");
+	inet_ntop(AF_INET, &tun_addr, addr, sizeof(addr));
+	log_info("tun device %s up with address %s mtu %d", tun_name, addr,
+	    config->l2tp_mtu);
+	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
+		fatal("epoll_ctl tun: %s", strerror(errno));
+
+	if (setup_signals() < 0)
+		fatal("cannot set up signal handling: %s", strerror(errno));
+
+	tune_process(config);
+	if (drop_privileges(config->setuid) < 0)
+		fatal("refusing to run with partial privileges");
+	if (detach)
+		daemonize();
+	write_pid_file(config->pid_file);
+
+	timer_init(&second_timer, second_tick, NULL);
+	timer_set(&second_timer, 1000);
+
+	log_warnx("ready: %llu pool addresses, up to %u sessions and %u "
+	    "tunnels", (unsigned long long)pool.count, tables->max_sessions,
+	    tables->max_tunnels);
+
+	while (!main_quit || still_busy()) {
+		stats->loops++;
+		if (ev_run_once(1000) < 0 && errno != EINTR)
+			fatal("epoll_wait: %s", strerror(errno));
+		if (reload_pending) {
+			reload_pending = 0;
+			reload_config();
+		}
+	}
+
+	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
+	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
+	if (pid_written && config->pid_file[0])
+		unlink(config->pid_file);
+	users_free(&users);
+	pool_free(&pool);
+	log_close();
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * log.h - logging with the manual's debug levels.
+ *
+ *	0 critical	things are probably broken
+ *	1 error		things might have gone wrong, probably will recover
+ *	2 warning	not quite perfect
+ *	3 info		parameters of control packets
+ *	4 calls		tracing the execution of the code
+ *	5 packets	everything, with hex dumps
+ *
+ * A message is formatted only when its level is enabled: the LOG macros
+ * test the level first, so a disabled message costs one comparison.
+ */
+#ifndef L2TPNS_LOG_H
+#define L2TPNS_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_CRIT_L	0
+#define LOG_ERROR_L	1
+#define LOG_WARN_L	2
+#define LOG_INFO_L	3
+#define LOG_CALLS_L	4
+#define LOG_PACKET_L	5
+
+extern int log_level;
+
+/*
+ * Open the destination: "" = standard output, an absolute path (opened
+ * for append), or "syslog:FACILITY".  Returns 0, or -1 with a reason in
+ * err (the previous destination then stays in use).
+ */
+int	 log_open(const char *dest, const char *ident, char *err, size_t errlen);
+void	 log_close(void);
+
+void	 log_msg(int level, uint32_t sid, uint32_t tid, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	 log_hex(int level, uint32_t sid, uint32_t tid, const char *title,
+	    const uint8_t *data, size_t len);
+void	 fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#define LOG(level, sid, tid, ...) do {					\
+	if ((level) <= log_level)					\
+		log_msg((level), (sid), (tid), __VA_ARGS__);		\
+} while (0)
+
+#define log_crit(...)	LOG(LOG_CRIT_L, 0, 0, __VA_ARGS__)
+#define log_error(...)	LOG(LOG_ERROR_L, 0, 0, __VA_ARGS__)
+#define log_warnx(...)	LOG(LOG_WARN_L, 0, 0, __VA_ARGS__)
+#define log_info(...)	LOG(LOG_INFO_L, 0, 0, __VA_ARGS__)
+#define log_debug(...)	LOG(LOG_CALLS_L, 0, 0, __VA_ARGS__)
+
+#endif /* L2TPNS_LOG_H */

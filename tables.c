@@ -1,0 +1,460 @@
+/*
+ * tables.c - the session and tunnel tables and their O(1) indexes.
+ *
+ * State owned: `tables` and everything it points to.  All of it lives in
+ * anonymous MAP_SHARED mappings made at startup, so a process forked from
+ * the daemon (the CLI) reads live state.  Only the main loop writes.
+ *
+ * Indexes:
+ *  - session index and tunnel index: direct array positions (1-based);
+ *  - (tunnel, 16-bit wire session id) -> session, and 16-bit wire tunnel
+ *    id -> tunnel: open-addressing hashes with linear probing and
+ *    backward-shift deletion (no tombstones, so lookups never degrade);
+ *  - destination address -> session: one hash keyed by (prefix, length)
+ *    plus a count of entries per prefix length; a lookup probes only the
+ *    lengths in use, longest first: O(number of lengths), never a scan of
+ *    sessions.
+ * Free slots are kept on a FIFO list so that a freed index is reused as
+ * late as possible.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+
+#include "l2tpns.h"
+
+struct tables *tables;
+
+struct hent {
+	uint64_t	key;		/* 0 = empty */
+	uint32_t	val;
+};
+
+struct hash {
+	struct hent	*e;
+	uint64_t	 mask;		/* capacity - 1 */
+	uint64_t	 used;
+};
+
+/* Index state, shared too so that a forked reader sees current lengths. */
+struct index_state {
+	struct hash	wire_sessions, wire_tunnels, ip_index;
+	uint32_t	plen_count[33];
+	int		plen_list[33], nplens;	/* in use, longest first */
+	sid_t		session_tail;
+	tid_t		tunnel_tail;
+};
+static struct index_state *ix;
+
+#define wire_sessions	(ix->wire_sessions)
+#define wire_tunnels	(ix->wire_tunnels)
+#define ip_index	(ix->ip_index)
+#define plen_count	(ix->plen_count)
+#define plen_list	(ix->plen_list)
+#define nplens		(ix->nplens)
+#define session_tail	(ix->session_tail)
+#define tunnel_tail	(ix->tunnel_tail)
+
+static void *
+shm_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static uint64_t
+pow2_at_least(uint64_t n)
+{
+	uint64_t p = 16;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int
+hash_init(struct hash *h, uint64_t entries)
+{
+	uint64_t cap = pow2_at_least(entries * 2);
+
+	if ((h->e = shm_alloc(cap * sizeof(struct hent))) == NULL)
+		return -1;
+	h->mask = cap - 1;
+	h->used = 0;
+	return 0;
+}
+
+static void
+hash_free(struct hash *h)
+{
+	if (h->e)
+		munmap(h->e, (h->mask + 1) * sizeof(struct hent));
+	memset(h, 0, sizeof(*h));
+}
+
+/* 64-bit finaliser (splitmix64): spreads sequential keys. */
+static uint64_t
+mix(uint64_t k)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebULL;
+	k ^= k >> 31;
+	return k;
+}
+
+static uint32_t
+hash_get(const struct hash *h, uint64_t key)
+{
+	uint64_t i = mix(key) & h->mask;
+
+	while (h->e[i].key != 0) {
+		if (h->e[i].key == key)
+			return h->e[i].val;
+		i = (i + 1) & h->mask;
+	}
+	return 0;
+}
+
+static int
+hash_put(struct hash *h, uint64_t key, uint32_t val)
+{
+	uint64_t i = mix(key) & h->mask;
+
+	while (h->e[i].key != 0) {
+		if (h->e[i].key == key) {
+			h->e[i].val = val;
+			return 0;
+		}
+		i = (i + 1) & h->mask;
+	}
+	/* Keep the load factor at most 3/4 so probes stay short. */
+	if ((h->used + 1) * 4 > (h->mask + 1) * 3) {
+		errno = ENOSPC;
+		return -1;
+	}
+	h->e[i].key = key;
+	h->e[i].val = val;
+	h->used++;
+	return 0;
+}
+
+static int
+hash_del(struct hash *h, uint64_t key)
+{
+	uint64_t i = mix(key) & h->mask, j, k;
+
+	while (h->e[i].key != key) {
+		if (h->e[i].key == 0)
+			return -1;
+		i = (i + 1) & h->mask;
+	}
+	/* Backward-shift: move later members of the run into the hole. */
+	j = i;
+	for (;;) {
+		j = (j + 1) & h->mask;
+		if (h->e[j].key == 0)
+			break;
+		k = mix(h->e[j].key) & h->mask;
+		/* Leave e[j] if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		h->e[i] = h->e[j];
+		i = j;
+	}
+	h->e[i].key = 0;
+	h->e[i].val = 0;
+	h->used--;
+	return 0;
+}
+
+int
+tables_init(uint32_t max_sessions, uint32_t max_tunnels)
+{
+	uint32_t i;
+
+	if (tables != NULL)
+		tables_free();
+	if ((tables = shm_alloc(sizeof(*tables))) == NULL)
+		return -1;
+	memset(tables, 0, sizeof(*tables));
+	if ((ix = shm_alloc(sizeof(*ix))) == NULL) {
+		munmap(tables, sizeof(*tables));
+		tables = NULL;
+		return -1;
+	}
+	memset(ix, 0, sizeof(*ix));
+	tables->max_sessions = max_sessions;
+	tables->max_tunnels = max_tunnels;
+	tables->session = shm_alloc((size_t)(max_sessions + 1) *
+	    sizeof(struct session));
+	tables->tunnel = shm_alloc((size_t)(max_tunnels + 1) *
+	    sizeof(struct tunnel));
+	if (tables->session == NULL || tables->tunnel == NULL ||
+	    hash_init(&wire_sessions, max_sessions) < 0 ||
+	    hash_init(&wire_tunnels, max_tunnels) < 0 ||
+	    /* a /32 per session plus routed prefixes */
+	    hash_init(&ip_index, (uint64_t)max_sessions * 2) < 0) {
+		tables_free();
+		return -1;
+	}
+	/* Free lists in index order: 1, 2, ... */
+	for (i = 1; i < max_sessions; i++)
+		tables->session[i].next_free = i + 1;
+	tables->session_free = 1;
+	session_tail = max_sessions;
+	for (i = 1; i < max_tunnels; i++)
+		tables->tunnel[i].next_free = i + 1;
+	tables->tunnel_free = 1;
+	tunnel_tail = max_tunnels;
+	return 0;
+}
+
+void
+tables_free(void)
+{
+	if (tables == NULL)
+		return;
+	if (tables->session)
+		munmap(tables->session, (size_t)(tables->max_sessions + 1) *
+		    sizeof(struct session));
+	if (tables->tunnel)
+		munmap(tables->tunnel, (size_t)(tables->max_tunnels + 1) *
+		    sizeof(struct tunnel));
+	if (ix != NULL) {
+		hash_free(&wire_sessions);
+		hash_free(&wire_tunnels);
+		hash_free(&ip_index);
+		munmap(ix, sizeof(*ix));
+		ix = NULL;
+	}
+	munmap(tables, sizeof(*tables));
+	tables = NULL;
+}
+
+struct session *
+session_get(sid_t s)
+{
+	if (s == 0 || s > tables->max_sessions)
+		return NULL;
+	return &tables->session[s];
+}
+
+struct tunnel *
+tunnel_get(tid_t t)
+{
+	if (t == 0 || t > tables->max_tunnels)
+		return NULL;
+	return &tables->tunnel[t];
+}
+
+sid_t
+session_alloc(void)
+{
+	sid_t s = tables->session_free;
+	struct session *sp;
+
+	if (s == 0)
+		return 0;
+	sp = &tables->session[s];
+	tables->session_free = sp->next_free;
+	if (tables->session_free == 0)
+		session_tail = 0;
+	memset(sp, 0, sizeof(*sp));
+	sp->state = SESSION_OPENING;
+	tables->sessions_used++;
+	return s;
+}
+
+void
+session_release(sid_t s)
+{
+	struct session *sp = session_get(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE)
+		return;
+	if (sp->local_id)
+		hash_del(&wire_sessions, ((uint64_t)sp->tunnel << 16) |
+		    sp->local_id);
+	if (sp->ip)
+		session_route_del(s, sp->ip, 32);
+	memset(sp, 0, sizeof(*sp));
+	sp->state = SESSION_FREE;
+	if (session_tail)
+		tables->session[session_tail].next_free = s;
+	else
+		tables->session_free = s;
+	session_tail = s;
+	tables->sessions_used--;
+}
+
+tid_t
+tunnel_alloc(void)
+{
+	tid_t t = tables->tunnel_free;
+	struct tunnel *tp;
+
+	if (t == 0)
+		return 0;
+	tp = &tables->tunnel[t];
+	tables->tunnel_free = tp->next_free;
+	if (tables->tunnel_free == 0)
+		tunnel_tail = 0;
+	memset(tp, 0, sizeof(*tp));
+	tp->state = TUNNEL_OPENING;
+	tables->tunnels_used++;
+	return t;
+}
+
+void
+tunnel_release(tid_t t)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || tp->state == TUNNEL_FREE)
+		return;
+	if (tp->local_id)
+		hash_del(&wire_tunnels, tp->local_id);
+	memset(tp, 0, sizeof(*tp));
+	if (tunnel_tail)
+		tables->tunnel[tunnel_tail].next_free = t;
+	else
+		tables->tunnel_free = t;
+	tunnel_tail = t;
+	tables->tunnels_used--;
+}
+
+int
+session_bind_wire(sid_t s, uint16_t local_id)
+{
+	struct session *sp = session_get(s);
+	uint64_t key;
+
+	if (sp == NULL || local_id == 0 || sp->tunnel == 0)
+		return -1;
+	key = ((uint64_t)sp->tunnel << 16) | local_id;
+	if (hash_get(&wire_sessions, key) != 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (hash_put(&wire_sessions, key, s) < 0)
+		return -1;
+	sp->local_id = local_id;
+	return 0;
+}
+
+sid_t
+session_by_wire(tid_t t, uint16_t local_id)
+{
+	if (local_id == 0)
+		return 0;
+	return hash_get(&wire_sessions, ((uint64_t)t << 16) | local_id);
+}
+
+int
+tunnel_bind_wire(tid_t t, uint16_t local_id)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || local_id == 0)
+		return -1;
+	if (hash_get(&wire_tunnels, local_id) != 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (hash_put(&wire_tunnels, local_id, t) < 0)
+		return -1;
+	tp->local_id = local_id;
+	return 0;
+}
+
+tid_t
+tunnel_by_wire(uint16_t local_id)
+{
+	if (local_id == 0)
+		return 0;
+	return hash_get(&wire_tunnels, local_id);
+}
+
+static uint64_t
+ip_key(uint32_t net_host, int plen)
+{
+	/* bit 40 keeps 0.0.0.0/0 from looking like an empty slot */
+	return (1ULL << 40) | ((uint64_t)plen << 32) | net_host;
+}
+
+static uint32_t
+plen_mask(int plen)
+{
+	return plen == 0 ? 0 : 0xffffffffu << (32 - plen);
+}
+
+static void
+plen_rebuild(void)
+{
+	int l;
+
+	nplens = 0;
+	for (l = 32; l >= 0; l--)
+		if (plen_count[l])
+			plen_list[nplens++] = l;
+}
+
+int
+session_route_add(sid_t s, in_addr_t net, int plen)
+{
+	uint32_t h = ntohl(net);
+	uint64_t key;
+	int existed;
+
+	if (plen < 0 || plen > 32 || session_get(s) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	key = ip_key(h & plen_mask(plen), plen);
+	existed = hash_get(&ip_index, key) != 0;
+	if (hash_put(&ip_index, key, s) < 0)
+		return -1;
+	if (!existed && plen_count[plen]++ == 0)
+		plen_rebuild();
+	return 0;
+}
+
+int
+session_route_del(sid_t s, in_addr_t net, int plen)
+{
+	uint32_t h = ntohl(net);
+	uint64_t key;
+
+	if (plen < 0 || plen > 32)
+		return -1;
+	key = ip_key(h & plen_mask(plen), plen);
+	/* Only the owner may remove its entry. */
+	if (hash_get(&ip_index, key) != s)
+		return -1;
+	hash_del(&ip_index, key);
+	if (--plen_count[plen] == 0)
+		plen_rebuild();
+	return 0;
+}
+
+sid_t
+session_by_ip(in_addr_t addr)
+{
+	uint32_t h = ntohl(addr);
+	sid_t s;
+	int i;
+
+	for (i = 0; i < nplens; i++) {
+		int l = plen_list[i];
+
+		if ((s = hash_get(&ip_index, ip_key(h & plen_mask(l), l))) != 0)
+			return s;
+	}
+	return 0;
+}

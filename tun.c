@@ -1,0 +1,135 @@
+/*
+ * tun.c - the one TUN device that carries every subscriber's IP traffic.
+ *
+ * State owned: none beyond the fd returned to l2tpns.c.  The device is
+ * opened without the packet-information header (IFF_NO_PI): the kernel
+ * takes the protocol from the IP version nibble, so no 4-byte prefix has
+ * to be built per packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "l2tpns.h"
+#include "log.h"
+
+int
+tun_open(char *ifname, size_t ifnamelen)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if ((fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		log_crit("cannot open /dev/net/tun: %s (is the tun module "
+		    "loaded?)", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		log_crit("cannot create tun device %s: %s", ifname,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	snprintf(ifname, ifnamelen, "%s", ifr.ifr_name);
+	return fd;
+}
+
+/*
+ * Give the device its address and MTU and bring it up.  The address is a
+ * /32: subscribers' addresses are routed to the device, not on-link.
+ */
+int
+tun_configure(const char *ifname, in_addr_t addr, int mtu)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin;
+	int s, rc = -1;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		log_crit("socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr;
+	if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
+		log_crit("cannot set address of %s: %s", ifname,
+		    strerror(errno));
+		goto out;
+	}
+	sin->sin_addr.s_addr = htonl(0xffffffff);
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0) {
+		log_crit("cannot set netmask of %s: %s", ifname,
+		    strerror(errno));
+		goto out;
+	}
+	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
+	ifr.ifr_mtu = mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		log_crit("cannot set MTU %d on %s: %s", mtu, ifname,
+		    strerror(errno));
+		goto out;
+	}
+	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
+	ifr.ifr_qlen = 1000;
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
+		log_warnx("cannot set txqueuelen of %s: %s", ifname,
+		    strerror(errno));
+	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		log_crit("cannot read flags of %s: %s", ifname,
+		    strerror(errno));
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		log_crit("cannot bring %s up: %s", ifname, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(s);
+	return rc;
+}
+
+/*
+ * Drain up to `budget` packets.  Until the data plane exists (issue
+ * "data plane") nothing owns a destination, so every packet is counted
+ * and dropped; returns the number read.
+ */
+int
+tun_handle_readable(int fd, int budget)
+{
+	static uint8_t buf[65536];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < budget; i++) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				stats->tun_rx_errors++;
+				log_error("tun read: %s", strerror(errno));
+			}
+			break;
+		}
+		stats->tun_rx_packets++;
+		stats->tun_rx_bytes += (uint64_t)n;
+		if (log_level >= LOG_PACKET_L)
+			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
+			    (size_t)n);
+	}
+	return i;
+}
