@@ -21,6 +21,8 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
 LIBS	= -lcrypt
+# Debian's interpreter (python3-pytest), not a user's pyenv one.
+PYTHON	?= /usr/bin/python3
 
 ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -58,7 +60,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
 system: all
-	cd test/system && python3 -m pytest -v $(PYTEST_ARGS)
+	cd test/system && $(PYTHON) -m pytest -v $(PYTEST_ARGS)
 
 check: unit system
 
