@@ -410,6 +410,7 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 {
 	uint32_t h = ntohl(net);
 	uint64_t key;
+	sid_t owner;
 	int existed;
 
 	if (plen < 0 || plen > 32 || session_get(s) == NULL) {
@@ -417,7 +418,13 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 		return -1;
 	}
 	key = ip_key(h & plen_mask(plen), plen);
-	existed = hash_get(&ip_index, key) != 0;
+	owner = hash_get(&ip_index, key);
+	if (owner != 0 && owner != s) {
+		/* Another session routes this prefix: never steal it. */
+		errno = EEXIST;
+		return -1;
+	}
+	existed = owner != 0;
 	if (hash_put(&ip_index, key, s) < 0)
 		return -1;
 	if (!existed && plen_count[plen]++ == 0)
