@@ -11,6 +11,9 @@ BINDIR	?= $(PREFIX)/bin
 LIBDIR	?= $(PREFIX)/lib/l2tpns
 ETCDIR	?= /etc/l2tpns
 MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/l2tpns
+SYSTEMDDIR ?= /lib/systemd/system
+LOGROTATEDIR ?= /etc/logrotate.d
 DESTDIR	?=
 
 CC	?= cc
@@ -20,7 +23,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
-LIBS	= -lcrypt
+LIBS	= -lcrypt -lmd
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -30,7 +33,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o
+DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o
 PROGS	= l2tpns
 
 UNIT_TESTS = test/unit/test_config test/unit/test_event test/unit/test_tables
@@ -75,6 +78,11 @@ install: all
 	    install -m 0644 etc/ip_pool.default $(DESTDIR)$(ETCDIR)/ip_pool
 	test -e $(DESTDIR)$(ETCDIR)/users || \
 	    install -m 0600 etc/users.default $(DESTDIR)$(ETCDIR)/users
+	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(LOGROTATEDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0644 etc/l2tpns.service $(DESTDIR)$(SYSTEMDDIR)/l2tpns.service
+	test -e $(DESTDIR)$(LOGROTATEDIR)/l2tpns || \
+	    install -m 0644 etc/l2tpns.logrotate $(DESTDIR)$(LOGROTATEDIR)/l2tpns
+	install -m 0644 Docs/manual.md README.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -f $(PROGS) *.o *.d *.so $(UNIT_TESTS) test/unit/*.d

@@ -40,7 +40,9 @@
 
 #include "l2tpns.h"
 #include "event.h"
+#include "l2tp.h"
 #include "log.h"
+#include "util.h"
 
 struct counters *stats;
 const char *progname = "l2tpns";
@@ -302,6 +304,7 @@ reload_config(void)
 			    "to \"%s\"", dirs[i].name, b, a);
 	}
 	load_users(nc, log_err);
+	random_reopen(nc->random_device);
 	LOG(LOG_WARN_L, 0, 0, "configuration reloaded from %s: %d change%s, "
 	    "%d error%s", config_path, changes, changes == 1 ? "" : "s",
 	    errors, errors == 1 ? "" : "s");
@@ -405,11 +408,22 @@ second_tick(struct timer *t, void *arg)
 	timer_set_at(t, t->when + 1000);
 }
 
-/* QUIT: the L2TP issue closes tunnels here; until then nothing is open. */
+/*
+ * QUIT: every tunnel gets a StopCCN (result 6) and the loop runs until
+ * the LACs have acknowledged them or the retransmissions give up.
+ */
 static int
 still_busy(void)
 {
-	return main_quit == 2 && tables->tunnels_used > 0;
+	static int shutdown_sent;
+
+	if (main_quit != 2)
+		return 0;
+	if (!shutdown_sent) {
+		shutdown_sent = 1;
+		l2tp_shutdown_all();
+	}
+	return tables->tunnels_used > 0;
 }
 
 static void
@@ -570,6 +584,12 @@ main(int argc, char **argv)
 	    config->l2tp_mtu);
 	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
 		fatal("epoll_ctl tun: %s", strerror(errno));
+
+	random_reopen(config->random_device);
+	if (l2tp_init() < 0)
+		fatal("cannot start the L2TP listener; exiting");
+	inet_ntop(AF_INET, &config->bind_address, addr, sizeof(addr));
+	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
 
 	if (setup_signals() < 0)
 		fatal("cannot set up signal handling: %s", strerror(errno));

@@ -67,6 +67,9 @@ struct tunnel {
 	struct sockaddr_in peer;	/* LAC address and port */
 	char		hostname[MAXHOST];
 	char		vendor[MAXHOST];
+	uint16_t	firmware;
+	uint16_t	peer_rws;
+	uint32_t	framing_cap, bearer_cap;
 	uint32_t	sessions;	/* sessions open on this tunnel */
 	time_t		opened;
 	time_t		last_rx;
@@ -87,6 +90,9 @@ struct session {
 	uint16_t	local_id;	/* our Assigned Session ID (wire) */
 	char		user[MAXUSER];
 	char		calling[MAXCALLING];	/* Calling-Number: "CLI" column */
+	char		called[MAXCALLING];
+	uint32_t	tx_speed, rx_speed;	/* connect speeds, bit/s */
+	uint32_t	framing;
 	in_addr_t	ip;		/* network byte order; 0 = none */
 	time_t		opened;
 	time_t		last_packet;
@@ -109,6 +115,15 @@ struct counters {
 	uint64_t	tun_rx_packets, tun_rx_bytes, tun_rx_errors;
 	uint64_t	tun_tx_packets, tun_tx_bytes, tun_tx_errors;
 	uint64_t	config_reloads, config_reload_errors;
+	/* L2TP */
+	uint64_t	l2tp_rx_packets, l2tp_ctrl_rx, l2tp_ctrl_tx, l2tp_tx_errors;
+	uint64_t	l2tp_zlb_rx, l2tp_zlb_tx, l2tp_data_rx;
+	uint64_t	l2tp_retransmits, l2tp_rtx_timeouts, l2tp_out_of_order;
+	uint64_t	l2tp_dead_peers, l2tp_auth_failures;
+	uint64_t	l2tp_ctrl_rx_type[17];
+	uint64_t	l2tp_drops[16];
+	uint64_t	tunnels_created, tunnels_cleared;
+	uint64_t	sessions_created, sessions_cleared;
 };
 
 /* l2tpns.c */
@@ -142,6 +157,10 @@ int		 session_bind_wire(sid_t, uint16_t local_id);
 sid_t		 session_by_wire(tid_t, uint16_t local_id);
 int		 tunnel_bind_wire(tid_t, uint16_t local_id);
 tid_t		 tunnel_by_wire(uint16_t local_id);
+/* (LAC address, port, LAC's tunnel id) -> tunnel: spots SCCRQ resends. */
+int		 tunnel_bind_peer(tid_t, in_addr_t, uint16_t port, uint16_t far_id);
+void		 tunnel_unbind_peer(tid_t);
+tid_t		 tunnel_by_peer(in_addr_t, uint16_t port, uint16_t far_id);
 /* Address index: longest-prefix match over /32s and routed prefixes. */
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);

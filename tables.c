@@ -40,7 +40,7 @@ struct hash {
 
 /* Index state, shared too so that a forked reader sees current lengths. */
 struct index_state {
-	struct hash	wire_sessions, wire_tunnels, ip_index;
+	struct hash	wire_sessions, wire_tunnels, ip_index, peers;
 	uint32_t	plen_count[33];
 	int		plen_list[33], nplens;	/* in use, longest first */
 	sid_t		session_tail;
@@ -51,6 +51,7 @@ static struct index_state *ix;
 #define wire_sessions	(ix->wire_sessions)
 #define wire_tunnels	(ix->wire_tunnels)
 #define ip_index	(ix->ip_index)
+#define peers		(ix->peers)
 #define plen_count	(ix->plen_count)
 #define plen_list	(ix->plen_list)
 #define nplens		(ix->nplens)
@@ -198,6 +199,7 @@ tables_init(uint32_t max_sessions, uint32_t max_tunnels)
 	if (tables->session == NULL || tables->tunnel == NULL ||
 	    hash_init(&wire_sessions, max_sessions) < 0 ||
 	    hash_init(&wire_tunnels, max_tunnels) < 0 ||
+	    hash_init(&peers, max_tunnels) < 0 ||
 	    /* a /32 per session plus routed prefixes */
 	    hash_init(&ip_index, (uint64_t)max_sessions * 2) < 0) {
 		tables_free();
@@ -229,6 +231,7 @@ tables_free(void)
 	if (ix != NULL) {
 		hash_free(&wire_sessions);
 		hash_free(&wire_tunnels);
+		hash_free(&peers);
 		hash_free(&ip_index);
 		munmap(ix, sizeof(*ix));
 		ix = NULL;
@@ -379,6 +382,47 @@ tunnel_by_wire(uint16_t local_id)
 	if (local_id == 0)
 		return 0;
 	return hash_get(&wire_tunnels, local_id);
+}
+
+static uint64_t
+peer_key(in_addr_t a, uint16_t port, uint16_t far_id)
+{
+	/* Never 0 (empty): a LAC's Assigned Tunnel ID is non-zero. */
+	return ((uint64_t)ntohl(a) << 32) | ((uint64_t)port << 16) | far_id;
+}
+
+int
+tunnel_bind_peer(tid_t t, in_addr_t a, uint16_t port, uint16_t far_id)
+{
+	struct tunnel *tp = tunnel_get(t);
+	uint64_t key = peer_key(a, port, far_id);
+
+	if (tp == NULL)
+		return -1;
+	if (hash_get(&peers, key) != 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return hash_put(&peers, key, t);
+}
+
+void
+tunnel_unbind_peer(tid_t t)
+{
+	struct tunnel *tp = tunnel_get(t);
+	uint64_t key;
+
+	if (tp == NULL)
+		return;
+	key = peer_key(tp->peer.sin_addr.s_addr, tp->peer.sin_port, tp->far_id);
+	if (hash_get(&peers, key) == t)
+		hash_del(&peers, key);
+}
+
+tid_t
+tunnel_by_peer(in_addr_t a, uint16_t port, uint16_t far_id)
+{
+	return hash_get(&peers, peer_key(a, port, far_id));
 }
 
 static uint64_t

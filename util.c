@@ -1,0 +1,72 @@
+/*
+ * util.c - random numbers for identifiers, challenges and authenticators.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int rnd_fd = -1;
+static int rnd_seeded;
+static char rnd_path[256];
+
+void
+random_reopen(const char *device)
+{
+	if (strcmp(device, rnd_path) == 0 && (rnd_fd >= 0 || *device == '\0'))
+		return;
+	if (rnd_fd >= 0)
+		close(rnd_fd);
+	rnd_fd = -1;
+	strncpy(rnd_path, device, sizeof(rnd_path) - 1);
+	if (*device != '\0')
+		rnd_fd = open(device, O_RDONLY | O_CLOEXEC);
+}
+
+static void
+fallback(uint8_t *p, size_t len)
+{
+	if (!rnd_seeded) {
+		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+		rnd_seeded = 1;
+	}
+	while (len--)
+		*p++ = (uint8_t)(random() >> 7);
+}
+
+int
+random_bytes(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0 && rnd_fd >= 0) {
+		n = read(rnd_fd, p, len);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			fallback(p, len);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (len > 0)
+		fallback(p, len);
+	return 0;
+}
+
+uint16_t
+random_u16_nonzero(void)
+{
+	uint16_t v;
+
+	do
+		random_bytes(&v, sizeof(v));
+	while (v == 0);
+	return v;
+}

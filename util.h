@@ -1,0 +1,19 @@
+/*
+ * util.h - small helpers that report errors to their caller (STYLE 12).
+ */
+#ifndef L2TPNS_UTIL_H
+#define L2TPNS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Random bytes from `random_device` (config), or random(3) when it is
+ * empty.  Returns 0, or -1 if the device cannot be read (the caller
+ * logs; random(3) fills the buffer in that case).
+ */
+int	 random_bytes(void *buf, size_t len);
+void	 random_reopen(const char *device);
+uint16_t random_u16_nonzero(void);
+
+#endif /* L2TPNS_UTIL_H */
