@@ -1873,16 +1873,24 @@ udp_readable(int fd, uint32_t events, void *arg)
 }
 
 int
-l2tp_init(void)
+l2tp_init_state(void)
 {
-	struct sockaddr_in sin;
-	int on = 1;
-
 	if ((tctl = calloc(tables->max_tunnels + 1, sizeof(*tctl))) == NULL ||
 	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL) {
 		log_crit("cannot allocate L2TP state: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int
+l2tp_init(void)
+{
+	struct sockaddr_in sin;
+	int on = 1;
+
+	if (l2tp_init_state() < 0)
+		return -1;
 	udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (udp_fd < 0) {
 		log_crit("L2TP socket: %s", strerror(errno));

@@ -102,6 +102,7 @@ struct l2tp_proxy {
 
 /* l2tp.c */
 int	 l2tp_init(void);
+int	 l2tp_init_state(void);	/* tables only, no socket (fuzzing) */
 void	 l2tp_close(void);
 /* Handle one datagram from `from` (exposed for the fuzz harness). */
 void	 l2tp_input(const uint8_t *buf, size_t len,

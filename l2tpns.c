@@ -139,6 +139,21 @@ load_users(const struct config *c, cfg_errfn fn)
 		    : "");
 }
 
+/* Keys of older manuals are accepted; say they do nothing. */
+static void
+report_obsolete(const struct config *c)
+{
+	const struct cfg_directive *d;
+	size_t n, i;
+
+	d = cfg_directives(&n);
+	for (i = 0; i < n; i++)
+		if ((d[i].flags & CF_OBSOLETE) &&
+		    (c->was_set[i / 8] & (1 << (i % 8))))
+			log_warnx("%s: obsolete key %s accepted and ignored (%s)",
+			    config_path, d[i].name, d[i].help);
+}
+
 /* ---- pid file ---- */
 
 static int
@@ -305,6 +320,10 @@ reload_config(void)
 	}
 	load_users(nc, log_err);
 	random_reopen(nc->random_device);
+	report_obsolete(nc);
+	if (nc->l2tp_mtu != old->l2tp_mtu && tun_set_mtu(tun_name,
+	    nc->l2tp_mtu) == 0)
+		log_info("tun device %s mtu now %d", tun_name, nc->l2tp_mtu);
 	LOG(LOG_WARN_L, 0, 0, "configuration reloaded from %s: %d change%s, "
 	    "%d error%s", config_path, changes, changes == 1 ? "" : "s",
 	    errors, errors == 1 ? "" : "s");
@@ -546,6 +565,7 @@ main(int argc, char **argv)
 	}
 	log_warnx("l2tpns %s starting, config %s, debug %d", L2TPNS_VERSION,
 	    config_path, config->debug);
+	report_obsolete(config);
 
 	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
 		fatal("cannot allocate counters: %s", strerror(errno));
@@ -597,8 +617,18 @@ main(int argc, char **argv)
 	tune_process(config);
 	if (drop_privileges(config->setuid) < 0)
 		fatal("refusing to run with partial privileges");
-	if (detach)
+	if (detach) {
 		daemonize();
+		/*
+		 * A signalfd wakes the process that registered it with epoll:
+		 * register it again from the daemon itself.
+		 */
+		ev_del(sig_fd);
+		close(sig_fd);
+		if (setup_signals() < 0)
+			fatal("cannot set up signal handling: %s",
+			    strerror(errno));
+	}
 	write_pid_file(config->pid_file);
 
 	timer_init(&second_timer, second_tick, NULL);

@@ -169,6 +169,7 @@ sid_t		 session_by_ip(in_addr_t addr);
 /* tun.c */
 int		 tun_open(char *ifname, size_t ifnamelen);
 int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
+int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_handle_readable(int fd, int budget);
 
 #endif /* L2TPNS_H */

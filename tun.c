@@ -44,6 +44,28 @@ tun_open(char *ifname, size_t ifnamelen)
 	return fd;
 }
 
+int
+tun_set_mtu(const char *ifname, int mtu)
+{
+	struct ifreq ifr;
+	int s, rc = 0;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		log_error("socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		log_error("cannot set MTU %d on %s: %s", mtu, ifname,
+		    strerror(errno));
+		rc = -1;
+	}
+	close(s);
+	return rc;
+}
+
 /*
  * Give the device its address and MTU and bring it up.  The address is a
  * /32: subscribers' addresses are routed to the device, not on-link.
@@ -75,13 +97,8 @@ tun_configure(const char *ifname, in_addr_t addr, int mtu)
 		    strerror(errno));
 		goto out;
 	}
-	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
-	ifr.ifr_mtu = mtu;
-	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
-		log_crit("cannot set MTU %d on %s: %s", mtu, ifname,
-		    strerror(errno));
+	if (tun_set_mtu(ifname, mtu) < 0)
 		goto out;
-	}
 	memset(&ifr.ifr_ifru, 0, sizeof(ifr.ifr_ifru));
 	ifr.ifr_qlen = 1000;
 	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
