@@ -1124,6 +1124,10 @@ send_stopccn(tid_t t, int result, int error, const char *text)
 	tunnel_dying(t);
 }
 
+/*
+ * Close a tunnel from our side (drop tunnel, QUIT): a CDN for each call,
+ * then the StopCCN, all on the reliable channel so they go in order.
+ */
 int
 l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
 {
@@ -1133,6 +1137,8 @@ l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
 		return -1;
 	if (tctl[t]->stopping)
 		return 0;
+	while (tctl[t]->sessions)
+		l2tp_session_close(tctl[t]->sessions, CDN_ADMIN, 0, text);
 	send_stopccn(t, result, error, text);
 	return 0;
 }
@@ -1150,7 +1156,7 @@ l2tp_shutdown_all(void)
 				tunnel_clear(t, "shutdown");
 			continue;
 		}
-		send_stopccn(t, STOP_SHUTDOWN, 0, "LNS shutting down");
+		l2tp_tunnel_close(t, STOP_SHUTDOWN, 0, "LNS shutting down");
 	}
 }
 
@@ -1265,6 +1271,27 @@ l2tp_session_proxy(sid_t s)
 
 /* ---- message handlers ---- */
 
+/*
+ * Refuse an SCCRQ without a tunnel slot: one StopCCN, not retransmitted
+ * (there is no state to retransmit from); the LAC's own retransmission
+ * of its SCCRQ gets the same answer.
+ */
+static void
+refuse_sccrq(const struct sockaddr_in *from, const struct msg *m, int result,
+    int error, const char *text)
+{
+	uint8_t buf[MAXCTL];
+	struct wr w;
+
+	msg_start(&w, buf, M_STOPCCN);
+	avp_u16(&w, A_ASSIGNED_TUNNEL, 0, 1);
+	avp_result(&w, A_RESULT_CODE, (uint16_t)result, (uint16_t)error, text);
+	if (w.err)
+		return;
+	put_header(buf, (uint16_t)w.len, m->tunnel_id, 0, 0, 1);
+	udp_send(from, buf, w.len, 0);
+}
+
 static void
 recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 {
@@ -1275,8 +1302,10 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 
 	if ((t = tunnel_new(from, m)) == 0) {
 		stats->l2tp_drops[D_NO_RESOURCES]++;
-		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s",
-		    m->host);
+		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
+		    "(%u in use): refused", m->host, tables->tunnels_used);
+		refuse_sccrq(from, m, STOP_ERROR, ERR_NO_RESOURCES,
+		    "no free tunnel");
 		return;
 	}
 	tctl[t]->nr = 1;	/* the SCCRQ was Ns 0 */

@@ -263,3 +263,31 @@ def test_quit_sends_stopccn(lns):
     lac.ack()
     assert lns.wait_exit(5) == 0
     lns.wait_for_log(r"clean shutdown")
+
+
+def test_tunnel_table_full_is_refused(daemon):
+    d = daemon({"max_tunnels": 1})
+    a = lac_for(d)
+    a.open_tunnel(host="first")
+    b = lac_for(d)
+    b.send(b.sccrq(host="second"))
+    stop = b.recv()
+    assert stop["type"] == STOPCCN and stop["tid"] == b.our_tid
+    assert result_code(stop)[:2] == (2, 4)     # insufficient resources
+    d.wait_for_log(r"no free tunnel for SCCRQ from second")
+
+
+def test_quit_sends_cdn_then_stopccn(lns):
+    lac = lac_for(lns)
+    lac.open_tunnel()
+    sid = lac.open_session(our_sid=31)
+    lns.wait_for_log(r"ICCN: call connected")
+    lns.signal(signal.SIGQUIT)
+    cdn = lac.recv(3)
+    assert cdn["type"] == CDN and cdn["sid"] == 31
+    assert result_code(cdn)[0] == 3            # administrative
+    assert struct.unpack("!H", get(cdn, A_SESSION_ID))[0] == sid
+    stop = lac.recv(3)
+    assert stop["type"] == STOPCCN and result_code(stop)[0] == 6
+    lac.ack()
+    assert lns.wait_exit(5) == 0
