@@ -13,7 +13,7 @@
 
 #include "event.h"
 
-static int order[64], norder;
+static int order[128], norder;
 
 static void
 record(struct timer *t, void *arg)
