@@ -1916,7 +1916,7 @@ int
 l2tp_init(void)
 {
 	struct sockaddr_in sin;
-	int on = 1;
+	int on = 1, rcvbuf = 8 * 1024 * 1024;
 
 	if (l2tp_init_state() < 0)
 		return -1;
@@ -1926,6 +1926,16 @@ l2tp_init(void)
 		return -1;
 	}
 	setsockopt(udp_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/*
+	 * A burst of LACs (a LAC reboot brings back all its tunnels) must
+	 * not overflow the socket: ask for a large buffer, past rmem_max
+	 * when we are allowed to.
+	 */
+	if (setsockopt(udp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) < 0)
+		setsockopt(udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
+	setsockopt(udp_fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = config->bind_address;
