@@ -35,10 +35,13 @@ endif
 
 DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o
 PROGS	= l2tpns
+# The LAC simulator (test/lacsim/README.md): its own RFC 2661 code, no daemon sources.
+TEST_TOOLS = test/lacsim/lacsim
 
-UNIT_TESTS = test/unit/test_config test/unit/test_event test/unit/test_tables
+UNIT_TESTS = test/unit/test_config test/unit/test_event test/unit/test_tables \
+	     test/unit/test_l2tp
 
-all: $(PROGS)
+all: $(PROGS) $(TEST_TOOLS)
 
 l2tpns: $(DAEMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBS)
@@ -47,6 +50,17 @@ l2tpns: $(DAEMON_OBJS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(DAEMON_OBJS:.o=.d)
+
+LACSIM_SRCS = test/lacsim/lacsim.c test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c
+LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h
+
+test/lacsim/lacsim: $(LACSIM_SRCS) $(LACSIM_HDRS)
+	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd
+
+UNIT_TESTS += test/unit/test_lacsim_wire
+
+test/unit/test_lacsim_wire: test/unit/test_lacsim_wire.c test/lacsim/l2tp_wire.c test/lacsim/l2tp_wire.h
+	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_wire.c test/lacsim/l2tp_wire.c $(LDFLAGS) -lcmocka -lmd
 
 # ---- tests ----
 
@@ -59,6 +73,9 @@ test/unit/test_event: test/unit/test_event.c event.o
 test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
+test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
@@ -66,6 +83,40 @@ system: all
 	cd test/system && $(PYTHON) -m pytest -v $(PYTEST_ARGS)
 
 check: unit system
+
+# ---- fuzzing (clang libFuzzer; config.c is built in, not config.o) ----
+
+FUZZ_CC	?= clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	   -fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Werror \
+	   -Wno-unused-parameter -Wno-missing-field-initializers \
+	   -D_GNU_SOURCE -I.
+FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool \
+	   test/fuzz/fuzz_acl
+FUZZ_TIME ?= 20
+FUZZ_RUNS ?= 5000000
+
+$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c config.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c -lcrypt
+
+# The L2TP input path, with everything it touches built in.
+L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c
+test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt
+FUZZERS	+= test/fuzz/fuzz_l2tp
+
+fuzz: $(FUZZERS)
+
+# New inputs go to a scratch directory; the seeds in test/fuzz/corpus stay.
+fuzz-smoke: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do n=$${f#test/fuzz/fuzz_}; \
+	    echo "== $$f"; d=$$(mktemp -d); \
+	    ./$$f -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) \
+	        -dict=test/fuzz/$$n.dict -artifact_prefix=test/fuzz/crash-$$n- \
+	        -print_final_stats=1 $$d test/fuzz/corpus/$$n; \
+	    rm -rf $$d; done
+
+.PHONY: fuzz fuzz-smoke
 
 # ---- install ----
 
@@ -86,6 +137,8 @@ install: all
 
 clean:
 	rm -f $(PROGS) *.o *.d *.so $(UNIT_TESTS) test/unit/*.d
+	rm -f $(TEST_TOOLS)
+	rm -f $(FUZZERS)
 	rm -rf test/system/__pycache__ test/system/.pytest_cache
 
 .PHONY: all unit system check install clean

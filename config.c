@@ -368,9 +368,10 @@ set_value(struct config *c, const struct cfg_directive *d, const char *value,
 		char *end;
 		unsigned long ul;
 
+		/* strtoul would skip blanks and accept a sign: digits only. */
 		errno = 0;
 		ul = strtoul(value, &end, 10);
-		if (*value == '\0' || *value == '-' || *end != '\0' ||
+		if (!isdigit((unsigned char)*value) || *end != '\0' ||
 		    errno != 0) {
 			seterr(err, errlen, "bad value \"%s\" for %s: expected "
 			    "a non-negative integer", value, d->name);
@@ -394,7 +395,9 @@ set_value(struct config *c, const struct cfg_directive *d, const char *value,
 			    d->size - 1);
 			return -1;
 		}
-		strcpy(field, value);
+		/* Clear the tail: cfg_restart_changes compares whole fields. */
+		memset(field, 0, d->size);
+		memcpy(field, value, strlen(value));
 		return 0;
 	case CT_IPV4: {
 		struct in_addr a;
@@ -488,6 +491,11 @@ int
 cfg_copy_value(struct config *dst, const struct config *src,
     const struct cfg_directive *d)
 {
+	size_t i = (size_t)(d - directives);
+
+	/* Whether the key was set travels with its value (cfg_check). */
+	dst->was_set[i / 8] = (dst->was_set[i / 8] & ~(1 << (i % 8))) |
+	    (src->was_set[i / 8] & (1 << (i % 8)));
 	if (d->type == CT_LEGACY) {
 		dst->bgp = src->bgp;
 		return 0;
@@ -506,8 +514,8 @@ parse_as(const char *s, uint32_t *as)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v == 0 ||
-	    v > 4294967295UL)
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v == 0 || v > 4294967295UL)
 		return -1;
 	*as = (uint32_t)v;
 	return 0;
@@ -1455,7 +1463,8 @@ int
 acl_format_rule(const struct acl *a, const struct acl_rule *r, char *buf,
     size_t len)
 {
-	char src[48], dst[48], sp[24], dp[24], tcp[64] = "";
+	/* tcp: " match-all" and all twelve " +flag"/" -flag" take 71 bytes. */
+	char src[48], dst[48], sp[24], dp[24], tcp[80] = "";
 	static const char *fl[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
 	int k;
 
@@ -1535,20 +1544,22 @@ cfg_print(const struct config *c, int all, int secrets,
 		for (j = 0; j < c->bgp.npeers; j++) {
 			const struct bgp_neighbour *n = &c->bgp.peer[j];
 
+			/* Quoted like values, so that any name reads back. */
+			quote(n->name, q, sizeof(q));
 			snprintf(line, sizeof(line), " neighbour %s remote-as %u",
-			    n->name, n->remote_as);
+			    q, n->remote_as);
 			if (out(arg, line) < 0)
 				return -1;
 			if (n->keepalive > 0 && n->hold > 0) {
 				snprintf(line, sizeof(line), " neighbour %s "
-				    "timers %d %d", n->name, n->keepalive,
+				    "timers %d %d", q, n->keepalive,
 				    n->hold);
 				if (out(arg, line) < 0)
 					return -1;
 			}
 			if (n->update_source[0]) {
 				snprintf(line, sizeof(line), " neighbour %s "
-				    "update-source %s", n->name,
+				    "update-source %s", q,
 				    n->update_source);
 				if (out(arg, line) < 0)
 					return -1;
@@ -1575,13 +1586,14 @@ cfg_print(const struct config *c, int all, int secrets,
 			return -1;
 	}
 	for (j = 0; j < c->nforwards; j++) {
-		char ip[INET_ADDRSTRLEN];
 		const struct forward_rule *f = &c->forwards[j];
+		char ip[INET_ADDRSTRLEN], m[sizeof(f->mask) * 2 + 3];
 
 		inet_ntop(AF_INET, &f->ip, ip, sizeof(ip));
+		quote(f->mask, m, sizeof(m));
 		quote(secrets ? f->secret : "<hidden>", q, sizeof(q));
-		snprintf(line, sizeof(line), "setforward %s %s %u %s", f->mask,
-		    ip, f->port, q);
+		snprintf(line, sizeof(line), "setforward %s %s %u %s", m, ip,
+		    f->port, q);
 		if (out(arg, line) < 0)
 			return -1;
 	}
@@ -1751,6 +1763,11 @@ users_load(struct users *us, const char *path, cfg_errfn fn, void *arg)
 		}
 	}
 	free(line);
+	/* A read error (EISDIR, EIO) must not pass for a short file. */
+	if (ferror(f)) {
+		report(fn, arg, "%s: read error: %s", path, strerror(errno));
+		errors++;
+	}
 	fclose(f);
 	return errors;
 }
@@ -1876,7 +1893,7 @@ pool_parse_line(const char *line, in_addr_t bind, struct pool_range *r,
 	if (host & ~mask) {
 		/* Older pools have such lines; accept them as the network. */
 		seterr(err, errlen, "warning: %s has host bits set; using "
-		    "%u.%u.%u.%u/%s", buf, r->first >> 24,
+		    "%u.%u.%u.%u/%s", p, r->first >> 24,
 		    (r->first >> 16) & 0xff, (r->first >> 8) & 0xff,
 		    r->first & 0xff, slash);
 		return 3;
@@ -1951,6 +1968,10 @@ pool_load(struct pool_file *pf, const char *path, in_addr_t bind,
 		raw += (uint64_t)r.last - r.first + 1;
 	}
 	free(line);
+	if (ferror(f)) {
+		report(fn, arg, "%s: read error: %s", path, strerror(errno));
+		errors++;
+	}
 	fclose(f);
 
 	/* Sort and merge overlapping or adjacent ranges. */
