@@ -74,6 +74,8 @@ static const struct cfg_directive directives[] = {
 	    "65535", "session table size" },
 	{ "max_tunnels", CT_INT, F(max_tunnels), 1, 65535, CF_RESTART, "65535",
 	    "tunnel table size" },
+	{ "max_sessions_per_tunnel", CT_INT, F(max_sessions_per_tunnel), 0,
+	    65535, 0, "0", "calls accepted on one tunnel (0 = no limit)" },
 
 	/* L2TP */
 	{ "l2tp_secret", CT_STRING, F(l2tp_secret), 0, 0, CF_SECRET, "",

@@ -112,6 +112,7 @@ struct config {
 	char		plugin_dir[CFG_STRLEN];
 	int		max_sessions;
 	int		max_tunnels;
+	int		max_sessions_per_tunnel;
 
 	/* L2TP */
 	char		l2tp_secret[CFG_SECRETLEN];

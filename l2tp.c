@@ -74,6 +74,7 @@ struct tctl {
 	sid_t		 sessions;	/* first session on this tunnel */
 	uint64_t	 last_rx_ms;
 	int		 stopping;	/* StopCCN sent or received */
+	int		 peer_hides;	/* the LAC hides AVPs: so do we */
 };
 
 enum call_state { CALL_IDLE = 0, CALL_WAIT_CONNECT, CALL_ESTABLISHED };
@@ -111,6 +112,7 @@ struct msg {
 	size_t		 rv_len;
 	struct l2tp_proxy proxy;
 	int		 have_proxy;
+	int		 hidden;		/* some AVP was hidden */
 	uint32_t	 call_errors[6];
 	uint32_t	 accm_send, accm_recv;
 };
@@ -722,6 +724,7 @@ parse_avps(struct msg *m, struct rd *r, const char *secret)
 				return -1;
 			}
 			rd_init(&v, plain, (size_t)n);
+			m->hidden = 1;
 		}
 		if (v.left < avps[attr].min || v.left > avps[attr].max) {
 			snprintf(m->why, sizeof(m->why), "%s value length %zu "
@@ -1031,6 +1034,10 @@ tunnel_new(const struct sockaddr_in *from, const struct msg *m)
 	snprintf(tp->hostname, sizeof(tp->hostname), "%s", m->host);
 	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
 	tp->firmware = m->firmware;
+	if (m->present & BIT(A_TIE_BREAKER)) {
+		memcpy(tp->tie_breaker, m->tie, sizeof(tp->tie_breaker));
+		tp->have_tie_breaker = 1;
+	}
 	tp->framing_cap = m->framing_cap;
 	tp->bearer_cap = m->bearer_cap;
 	if (tunnel_bind_wire(t, new_tunnel_id()) < 0 ||
@@ -1426,6 +1433,16 @@ recv_icrq(tid_t t, struct msg *m)
 		    "LNS shutting down");
 		return;
 	}
+	if (config->max_sessions_per_tunnel > 0 &&
+	    tunnel_get(t)->sessions >= (uint32_t)config->max_sessions_per_tunnel) {
+		stats->l2tp_drops[D_NO_RESOURCES]++;
+		LOG(LOG_WARN_L, 0, t, "tunnel already carries %u calls "
+		    "(max_sessions_per_tunnel): refusing call",
+		    tunnel_get(t)->sessions);
+		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP,
+		    ERR_NO_RESOURCES, "too many calls on this tunnel");
+		return;
+	}
 	if ((s = session_alloc()) == 0) {
 		stats->l2tp_drops[D_NO_RESOURCES]++;
 		LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
@@ -1457,7 +1474,23 @@ recv_icrq(tid_t t, struct msg *m)
 	    m->session_id, sp->local_id);
 
 	msg_start(&w, buf, M_ICRP);
-	avp_u16(&w, A_ASSIGNED_SESSION, sp->local_id, 1);
+	if (tctl[t]->peer_hides && config->l2tp_secret[0]) {
+		/* Answer in kind: hide our Assigned Session ID (4.3). */
+		uint8_t rv[16], val[2], hid[2 + 2];
+		size_t n;
+
+		random_bytes(rv, sizeof(rv));
+		val[0] = (uint8_t)(sp->local_id >> 8);
+		val[1] = (uint8_t)sp->local_id;
+		avp_bytes(&w, A_RANDOM_VECTOR, rv, sizeof(rv), 1);
+		n = l2tp_hide(A_ASSIGNED_SESSION, config->l2tp_secret, rv,
+		    sizeof(rv), val, sizeof(val), hid, sizeof(hid));
+		wr_u16(&w, (uint16_t)(AVP_M | AVP_H | (AVP_HDR + n)));
+		wr_u16(&w, 0);
+		wr_u16(&w, A_ASSIGNED_SESSION);
+		wr_bytes(&w, hid, n);
+	} else
+		avp_u16(&w, A_ASSIGNED_SESSION, sp->local_id, 1);
 	ctl_queue(t, &w, sp->far_id, M_ICRP);
 }
 
@@ -1523,6 +1556,8 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 		return;
 	}
 	stats->l2tp_ctrl_rx_type[m.type <= M_MAX ? m.type : 0]++;
+	if (m.hidden)
+		tctl[t]->peer_hides = 1;
 	LOG(LOG_INFO_L, 0, t, "recv %s", l2tp_msg_name(m.type));
 	if (tctl[t]->stopping && m.type != M_STOPCCN) {
 		/* Closing: only acknowledge (by the caller's ZLB). */

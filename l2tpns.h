@@ -70,6 +70,8 @@ struct tunnel {
 	uint16_t	firmware;
 	uint16_t	peer_rws;
 	uint32_t	framing_cap, bearer_cap;
+	uint8_t		tie_breaker[8];
+	uint8_t		have_tie_breaker;
 	uint32_t	sessions;	/* sessions open on this tunnel */
 	time_t		opened;
 	time_t		last_rx;

@@ -183,3 +183,19 @@ class Lac:
         self.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
                   avp(A_FRAMING_TYPE, u32(1)), sid=sid)
         return sid
+
+
+def unhide(attr, secret, rv, hidden):
+    """Inverse of hide(): returns the original value (RFC 2661 4.3)."""
+    out = bytearray(hidden)
+    prev = None
+    for i in range(0, len(out), 16):
+        if prev is None:
+            key = hashlib.md5(struct.pack("!H", attr) + secret + rv).digest()
+        else:
+            key = hashlib.md5(secret + prev).digest()
+        prev = bytes(hidden[i:i + 16])
+        for j in range(min(16, len(out) - i)):
+            out[i + j] ^= key[j]
+    n, = struct.unpack_from("!H", out, 0)
+    return bytes(out[2:2 + n])

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from l2tpwire import (Lac, avp, u32, control, parse, get, result_code, hide,
+                      unhide, H_BIT,
                       chap, SCCRQ, SCCRP, SCCCN, STOPCCN, HELLO, ICRQ, ICRP,
                       ICCN, CDN, A_MSGTYPE, A_PROTOVER, A_HOSTNAME,
                       A_FRAMING_CAP, A_TUNNEL_ID, A_RWS, A_CHALLENGE,
@@ -291,3 +292,41 @@ def test_quit_sends_cdn_then_stopccn(lns):
     assert stop["type"] == STOPCCN and result_code(stop)[0] == 6
     lac.ack()
     assert lns.wait_exit(5) == 0
+
+
+def test_hidden_avps_answered_hidden(daemon):
+    """A LAC that hides gets its ICRP's Assigned Session ID hidden too."""
+    d = daemon({"l2tp_secret": "hideme"})
+    lac = lac_for(d)
+    lac.open_tunnel(secret=b"hideme")
+    rv = b"\x22" * 16
+    lac.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, 4) +
+             avp(A_SERIAL, u32(9)) + avp(A_RANDOM_VECTOR, rv) +
+             avp(A_CALLING, hide(A_CALLING, b"hideme", rv, b"123"),
+                 hidden=True))
+    rp = lac.recv()
+    assert rp["type"] == ICRP
+    rv_out = get(rp, A_RANDOM_VECTOR)
+    assert rv_out is not None and len(rv_out) == 16
+    (flags, _, _, val), = [a for a in rp["avps"] if a[2] == A_SESSION_ID]
+    assert flags & H_BIT
+    sid, = struct.unpack("!H", unhide(A_SESSION_ID, b"hideme", rv_out, val))
+    assert sid != 0
+    # the unhidden id is the one the LNS uses: ICCN on it connects the call
+    lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(1000)) +
+             avp(A_FRAMING_TYPE, u32(1)), sid=sid)
+    d.wait_for_log(r"ICCN: call connected at 1000 bit/s")
+
+
+def test_max_sessions_per_tunnel(daemon):
+    d = daemon({"max_sessions_per_tunnel": 2})
+    lac = lac_for(d)
+    lac.open_tunnel()
+    lac.open_session(our_sid=1)
+    lac.open_session(our_sid=2, serial=2)
+    lac.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, 3) +
+             avp(A_SERIAL, u32(3)))
+    cdn = lac.recv()
+    assert cdn["type"] == CDN and cdn["sid"] == 3
+    assert result_code(cdn)[:2] == (4, 4)
+    d.wait_for_log(r"tunnel already carries 2 calls")
