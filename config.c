@@ -88,6 +88,8 @@ static const struct cfg_directive directives[] = {
 	    "UDP port of the L2TP listener" },
 	{ "hello_interval", CT_INT, F(hello_interval), 0, 3600, 0, "60",
 	    "seconds of tunnel silence before a HELLO is sent (0 = never)" },
+	{ "l2tp_max_retries", CT_INT, F(l2tp_max_retries), 1, 20, 0, "5",
+	    "transmissions of a control message before the tunnel is cleared" },
 	{ "dead_peer_hellos", CT_INT, F(dead_peer_hellos), 0, 100, 0, "3",
 	    "clear a tunnel silent for this many hello intervals (0 = never)" },
 	{ "disable_sending_hello", CT_BOOL, F(disable_sending_hello), 0, 0, 0, "no",

@@ -121,6 +121,7 @@ struct config {
 	int		l2tp_port;
 	int		hello_interval;
 	int		dead_peer_hellos;
+	int		l2tp_max_retries;
 	int		disable_sending_hello;
 	char		bind_multi_address[CFG_STRLEN];
 	char		multi_hostname[CFG_STRLEN];

@@ -42,10 +42,10 @@
 #define OUR_RWS		8	/* receive window we advertise */
 #define RTX_FIRST_MS	1000	/* RFC 2661 5.8: recommended 1 s */
 #define RTX_CAP_MS	8000	/* cap, no less than 8 s (5.8) */
-#define RTX_MAX_TRIES	5	/* recommended default (5.8) */
 #define DIE_HOLD_MS	31000	/* keep state a full retransmission cycle */
 #define CHALLENGE_LEN	16
 #define RECENT_IDS	1024	/* freed tunnel ids not reused soon */
+#define DROP_LOGS_PER_SEC 20	/* log lines for dropped datagrams */
 
 /* A queued control message, kept until the peer acknowledges it. */
 struct qmsg {
@@ -283,12 +283,31 @@ drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 {
 	char a[INET_ADDRSTRLEN];
 
+	static time_t window;
+	static unsigned logged, suppressed;
+
 	stats->l2tp_drops[why]++;
-	if (log_level >= LOG_WARN_L) {
-		inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
-		LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
-		    ntohs(from->sin_port), drop_names[why]);
+	if (log_level < LOG_WARN_L)
+		return;
+	/*
+	 * Peers cause these: log at most DROP_LOGS_PER_SEC a second so a
+	 * flood costs counters, not log writes (STYLE 11).
+	 */
+	if (time_now != window) {
+		if (suppressed)
+			LOG(LOG_WARN_L, 0, 0, "%u more L2TP datagrams dropped "
+			    "(not logged)", suppressed);
+		window = time_now;
+		logged = suppressed = 0;
 	}
+	if (logged >= DROP_LOGS_PER_SEC) {
+		suppressed++;
+		return;
+	}
+	logged++;
+	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
+	LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
+	    ntohs(from->sin_port), drop_names[why]);
 }
 
 const char *
@@ -938,8 +957,11 @@ rtx_fire(struct timer *tm, void *arg)
 	(void)tm;
 	if (c->q_head == NULL)
 		return;
-	if (c->tries >= RTX_MAX_TRIES) {
-		/* RFC 2661 5.8: no response after several tries: clear. */
+	if (c->tries >= config->l2tp_max_retries) {
+		/*
+		 * RFC 2661 5.8: no response after several tries (5 by
+		 * default, and it SHOULD be configurable): clear.
+		 */
 		LOG(LOG_ERROR_L, 0, t, "peer %s did not acknowledge Ns=%u after "
 		    "%d tries: clearing tunnel", tp->hostname, c->q_head->ns,
 		    c->tries);
@@ -1369,6 +1391,7 @@ recv_scccn(tid_t t, struct msg *m)
 	struct tctl *c = tctl[t];
 	uint8_t want[16];
 
+	/* RFC 2661 7.2.1: SCCCN only in wait-ctl-conn; else result 7. */
 	if (tp->state != TUNNEL_OPENING) {
 		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCCN on an open tunnel");
 		return;
@@ -1424,6 +1447,7 @@ recv_icrq(tid_t t, struct msg *m)
 	struct wr w;
 	sid_t s;
 
+	/* RFC 2661 7.2.1: calls only on an established tunnel. */
 	if (tunnel_get(t)->state != TUNNEL_OPEN) {
 		send_stopccn(t, STOP_FSM_ERROR, 0, "ICRQ before SCCCN");
 		return;
@@ -1611,7 +1635,7 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 
 	switch (m.type) {
 	case M_SCCRQ:
-		/* A second SCCRQ in sequence on an existing tunnel. */
+		/* A second SCCRQ on an existing tunnel: RFC 2661 7.2.1. */
 		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
 		return;
 	case M_SCCCN:
@@ -1629,7 +1653,7 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	case M_ICRP:
 	case M_OCRP:
 	case M_OCCN:
-		/* Replies to requests an LNS never sends. */
+		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
 		send_stopccn(t, STOP_FSM_ERROR, 0, "unexpected reply message");
 		return;
 	case M_OCRQ:

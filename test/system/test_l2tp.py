@@ -330,3 +330,17 @@ def test_max_sessions_per_tunnel(daemon):
     assert cdn["type"] == CDN and cdn["sid"] == 3
     assert result_code(cdn)[:2] == (4, 4)
     d.wait_for_log(r"tunnel already carries 2 calls")
+
+
+def test_drop_logging_is_rate_limited(lns):
+    lac = lac_for(lns)
+    for _ in range(200):
+        lac.send_raw(b"\xc8\x03\x00\x0c" + b"\x00" * 8)     # version 3
+    time.sleep(1.1)
+    # the next drop, in a new second, reports how many went unlogged
+    lac.send_raw(b"\xc8\x03\x00\x0c" + b"\x00" * 8)
+    lns.wait_for_log(r"\d+ more L2TP datagrams dropped \(not logged\)",
+                     timeout=4)
+    lines = lns.log_text().count(": version")
+    assert 0 < lines <= 40, lines          # two one-second windows at most
+    assert lns.running()
