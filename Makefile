@@ -11,6 +11,7 @@ BINDIR	?= $(PREFIX)/bin
 LIBDIR	?= $(PREFIX)/lib/l2tpns
 ETCDIR	?= /etc/l2tpns
 MANDIR	?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
 DOCDIR	?= $(PREFIX)/share/doc/l2tpns
 SYSTEMDDIR ?= /lib/systemd/system
 LOGROTATEDIR ?= /etc/logrotate.d
@@ -23,7 +24,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
-LIBS	= -lcrypt -lmd
+LIBS	= -lcrypt -lmd -lcli -ldl
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -33,15 +34,24 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o
+DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
+	      cli.o \
+	      ppp.o fsm.o pool.o auth.o
 PROGS	= l2tpns
+# Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
+# the test ones stay in test/plugins.
+DAEMON_OBJS += plugin.o control.o ctlmsg.o
+PROGS	+= nsctl
+PLUGINS	= sessionctl.so stripdomain.so setrxspeed.so snoopctl.so throttlectl.so
+TEST_PLUGINS = test/plugins/testplugin.so test/plugins/badversion.so \
+	       test/plugins/noversion.so
 # The LAC simulator (test/lacsim/README.md): its own RFC 2661 code, no daemon sources.
 TEST_TOOLS = test/lacsim/lacsim
 
 UNIT_TESTS = test/unit/test_config test/unit/test_event test/unit/test_tables \
 	     test/unit/test_l2tp
 
-all: $(PROGS) $(TEST_TOOLS)
+all: $(PROGS) $(PLUGINS) $(TEST_TOOLS) $(TEST_PLUGINS)
 
 l2tpns: $(DAEMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBS)
@@ -49,10 +59,18 @@ l2tpns: $(DAEMON_OBJS)
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(DAEMON_OBJS:.o=.d)
+-include $(DAEMON_OBJS:.o=.d) nsctl.d
 
-LACSIM_SRCS = test/lacsim/lacsim.c test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c
-LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h
+nsctl: nsctl.o ctlmsg.o
+	$(CC) $(LDFLAGS) -o $@ nsctl.o ctlmsg.o
+
+%.so: %.c plugin.h plugutil.h
+	$(CC) $(CFLAGS) -I. -fPIC -shared -o $@ $<
+
+LACSIM_SRCS = test/lacsim/lacsim.c test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c \
+	      test/lacsim/ppp_wire.c test/lacsim/ppp_client.c test/lacsim/traffic.c
+LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h \
+	      test/lacsim/ppp_wire.h test/lacsim/ppp_client.h test/lacsim/traffic.h
 
 test/lacsim/lacsim: $(LACSIM_SRCS) $(LACSIM_HDRS)
 	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd
@@ -61,6 +79,13 @@ UNIT_TESTS += test/unit/test_lacsim_wire
 
 test/unit/test_lacsim_wire: test/unit/test_lacsim_wire.c test/lacsim/l2tp_wire.c test/lacsim/l2tp_wire.h
 	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_wire.c test/lacsim/l2tp_wire.c $(LDFLAGS) -lcmocka -lmd
+
+UNIT_TESTS += test/unit/test_lacsim_ppp
+LACSIM_PPP_TEST_SRCS = test/lacsim/ppp_client.c test/lacsim/ppp_wire.c \
+	test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c test/lacsim/traffic.c
+
+test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LACSIM_HDRS)
+	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LDFLAGS) -lcmocka -lmd
 
 # ---- tests ----
 
@@ -73,8 +98,20 @@ test/unit/test_event: test/unit/test_event.c event.o
 test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
-test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o
+test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
+		ppp.o fsm.o pool.o auth.o tun.o plugin.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
+
+test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
+
+test/unit/test_pool: test/unit/test_pool.c pool.o event.o log.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
+
+test/unit/test_control: test/unit/test_control.c ctlmsg.o control.h rd.h
+	$(CC) $(CFLAGS) -I. -o $@ test/unit/test_control.c ctlmsg.o $(LDFLAGS) -lcmocka
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
@@ -100,10 +137,28 @@ $(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c config.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c -lcrypt
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c
-test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt
+L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
+		 pool.c auth.c tun.c plugin.c
+test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_l2tp
+
+# PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
+test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+FUZZERS	+= test/fuzz/fuzz_ppp
+
+# The control protocol's input path: decode, nsctl_allow, dispatch.  It
+# loads the test plugins, built here without sanitizers (whatever SAN
+# says) so that they load into the fuzzer's runtime.
+CONTROL_FUZZ_SRCS = control.c ctlmsg.c $(L2TP_FUZZ_SRCS)
+FUZZ_PLUGINS = $(TEST_PLUGINS:test/plugins/%=test/fuzz/plugins/%)
+test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
+	@mkdir -p test/fuzz/plugins
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fPIC -shared -o $@ $<
+test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl
+FUZZERS	+= test/fuzz/fuzz_control
 
 fuzz: $(FUZZERS)
 
@@ -123,12 +178,20 @@ fuzz-smoke: $(FUZZERS)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(ETCDIR)
 	install -m 0755 l2tpns $(DESTDIR)$(SBINDIR)/l2tpns
+	install -m 0755 nsctl $(DESTDIR)$(SBINDIR)/nsctl
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(LIBDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 Docs/nsctl.8 $(DESTDIR)$(MANDIR)/man8/nsctl.8
+	install -d $(DESTDIR)$(INCLUDEDIR)/l2tpns
+	install -m 0644 plugin.h $(DESTDIR)$(INCLUDEDIR)/l2tpns/plugin.h
 	test -e $(DESTDIR)$(ETCDIR)/startup-config || \
 	    install -m 0600 etc/startup-config.default $(DESTDIR)$(ETCDIR)/startup-config
 	test -e $(DESTDIR)$(ETCDIR)/ip_pool || \
 	    install -m 0644 etc/ip_pool.default $(DESTDIR)$(ETCDIR)/ip_pool
 	test -e $(DESTDIR)$(ETCDIR)/users || \
 	    install -m 0600 etc/users.default $(DESTDIR)$(ETCDIR)/users
+	test -e $(DESTDIR)$(ETCDIR)/subscribers || \
+	    install -m 0600 etc/subscribers.default $(DESTDIR)$(ETCDIR)/subscribers
 	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(LOGROTATEDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0644 etc/l2tpns.service $(DESTDIR)$(SYSTEMDDIR)/l2tpns.service
 	test -e $(DESTDIR)$(LOGROTATEDIR)/l2tpns || \
@@ -137,7 +200,7 @@ install: all
 
 clean:
 	rm -f $(PROGS) *.o *.d *.so $(UNIT_TESTS) test/unit/*.d
-	rm -f $(TEST_TOOLS)
+	rm -f $(TEST_TOOLS) $(TEST_PLUGINS) $(FUZZ_PLUGINS)
 	rm -f $(FUZZERS)
 	rm -rf test/system/__pycache__ test/system/.pytest_cache
 

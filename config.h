@@ -109,6 +109,7 @@ struct config {
 	char		hostname[MAXHOSTNAME_CFG];
 	char		users_file[CFG_STRLEN];
 	char		ip_pool_file[CFG_STRLEN];
+	char		local_auth_file[CFG_STRLEN];
 	char		plugin_dir[CFG_STRLEN];
 	int		max_sessions;
 	int		max_tunnels;
@@ -148,6 +149,7 @@ struct config {
 	int		secondary_radius_port;
 	int		radius_accounting;
 	int		radius_interim;
+	int		radius_timeout;
 	char		radius_secret[CFG_SECRETLEN];
 	char		radius_authtypes[CFG_STRLEN];
 	int		radius_bind_min;

@@ -856,6 +856,42 @@ udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 		log_hex(LOG_PACKET_L, 0, t, "L2TP control tx", p, len);
 }
 
+/*
+ * Data messages (RFC 2661 3.1): no Length, no sequence numbers, the PPP
+ * frame with its address and control octets (FF 03) after the header.
+ * `p` is the PPP Protocol field with L2TP_DATA_HEADROOM writable bytes
+ * before it, so the headers are prepended in place.
+ */
+int
+l2tp_send_ppp(sid_t s, uint8_t *p, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct tunnel *tp;
+	uint8_t *h = p - L2TP_DATA_HEADROOM;
+
+	if (sp == NULL || sp->state == SESSION_FREE || udp_fd < 0)
+		return -1;
+	tp = tunnel_get(sp->tunnel);
+	h[0] = 0x00;
+	h[1] = L2TP_VERSION;
+	h[2] = (uint8_t)(tp->far_id >> 8);
+	h[3] = (uint8_t)tp->far_id;
+	h[4] = (uint8_t)(sp->far_id >> 8);
+	h[5] = (uint8_t)sp->far_id;
+	h[6] = 0xff;
+	h[7] = 0x03;
+	if (log_level >= LOG_PACKET_L)
+		log_hex(LOG_PACKET_L, s, sp->tunnel, "L2TP data tx", h,
+		    len + L2TP_DATA_HEADROOM);
+	if (sendto(udp_fd, h, len + L2TP_DATA_HEADROOM, 0,
+	    (const struct sockaddr *)&tp->peer, sizeof(tp->peer)) < 0) {
+		stats->l2tp_tx_errors++;
+		return -1;
+	}
+	stats->l2tp_data_tx++;
+	return 0;
+}
+
 static void send_window(tid_t);
 static void tunnel_clear(tid_t, const char *why);
 
@@ -1249,6 +1285,7 @@ session_free(sid_t s, const char *why)
 
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
+	ppp_session_end(s);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
 	else if (c)
@@ -1543,6 +1580,7 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 	    m->have_proxy ? ", proxy " : "",
 	    m->proxy.auth_name[0] ? "user " : "",
 	    m->proxy.auth_name);
+	ppp_session_start(s);
 }
 
 static void
@@ -1768,11 +1806,14 @@ input_data(tid_t t, uint16_t session, const uint8_t *ppp, size_t len)
 		return;
 	}
 	sp = session_get(s);
-	sp->last_packet = time_now;
 	stats->l2tp_data_rx++;
-	/* PPP processing arrives with the PPP issue; count for now. */
-	(void)ppp;
-	(void)len;
+	if (sctl[s].state != CALL_ESTABLISHED) {
+		/* RFC 2661 7.4.1: data flows once the call is connected. */
+		stats->l2tp_drops[D_DATA_NO_SESSION]++;
+		return;
+	}
+	(void)sp;
+	ppp_input(s, ppp, len);
 }
 
 void

@@ -112,6 +112,9 @@ int	 l2tp_session_close(sid_t, int result, int error, const char *msg);
 /* QUIT: StopCCN result 6 to every tunnel. */
 void	 l2tp_shutdown_all(void);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
+/* Bytes before a PPP Protocol field that l2tp_send_ppp() fills in. */
+#define L2TP_DATA_HEADROOM	8
+int	 l2tp_send_ppp(sid_t, uint8_t *proto_field, size_t len);
 const char *l2tp_msg_name(int type);
 const char *l2tp_avp_name(int type);
 const char *l2tp_drop_name(int reason);	/* NULL past the last */

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 
 #include "l2tpns.h"
+#include "auth.h"
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
@@ -137,6 +138,22 @@ load_users(const struct config *c, cfg_errfn fn)
 		LOG(LOG_INFO_L, 0, 0, "%d CLI users loaded from %s%s", users.n,
 		    c->users_file, users.have_enable ? " (with enable password)"
 		    : "");
+}
+
+/* Subscribers for local authentication, when no RADIUS server is set. */
+static void
+load_local_auth(const struct config *c, cfg_errfn fn)
+{
+	int rc = local_auth_load(c->local_auth_file, fn, NULL);
+
+	if (rc < 0) {
+		if (c->primary_radius == 0)
+			LOG(LOG_WARN_L, 0, 0, "no RADIUS server and no "
+			    "local_auth_file %s: every subscriber will be "
+			    "refused", c->local_auth_file);
+	} else
+		LOG(LOG_INFO_L, 0, 0, "local subscribers read from %s%s",
+		    c->local_auth_file, rc ? " (bad lines skipped)" : "");
 }
 
 /* Keys of older manuals are accepted; say they do nothing. */
@@ -319,8 +336,10 @@ reload_config(void)
 			    "to \"%s\"", dirs[i].name, b, a);
 	}
 	load_users(nc, log_err);
+	cli_reload();
 	random_reopen(nc->random_device);
 	report_obsolete(nc);
+	plugin_config_apply();		/* load/remove plugin lines */
 	if (nc->l2tp_mtu != old->l2tp_mtu && tun_set_mtu(tun_name,
 	    nc->l2tp_mtu) == 0)
 		log_info("tun device %s mtu now %d", tun_name, nc->l2tp_mtu);
@@ -417,6 +436,10 @@ second_tick(struct timer *t, void *arg)
 	uint64_t p = stats->tun_rx_packets - last_rx_packets;
 
 	(void)arg;
+	if (stats->tun_rx_bytes < last_rx_bytes) {	/* clear counters */
+		b = stats->tun_rx_bytes;
+		p = stats->tun_rx_packets;
+	}
 	last_rx_bytes = stats->tun_rx_bytes;
 	last_rx_packets = stats->tun_rx_packets;
 	if (config->dump_speed)
@@ -424,6 +447,7 @@ second_tick(struct timer *t, void *arg)
 		    "sessions:%u tunnels:%u", (double)b * 8 / 1e6,
 		    (unsigned long long)p, tables->sessions_used,
 		    tables->tunnels_used);
+	plugin_second();
 	timer_set_at(t, t->when + 1000);
 }
 
@@ -574,6 +598,7 @@ main(int argc, char **argv)
 	start_time = time_now;
 
 	load_users(config, log_err);
+	load_local_auth(config, log_err);
 	errors = pool_load(&pool, config->ip_pool_file, config->bind_address,
 	    (uint64_t)config->max_sessions, log_err, NULL);
 	if (errors < 0)
@@ -588,6 +613,11 @@ main(int argc, char **argv)
 	    (uint32_t)config->max_tunnels) < 0)
 		fatal("cannot allocate tables for %d sessions and %d tunnels: %s",
 		    config->max_sessions, config->max_tunnels, strerror(errno));
+	if (ippool_init(errors < 0 ? NULL : &pool,
+	    (uint32_t)config->max_sessions) < 0 ||
+	    ppp_init((uint32_t)config->max_sessions) < 0)
+		fatal("cannot allocate PPP state: %s", strerror(errno));
+	load_local_auth(config, log_err);
 
 	/* The tun device: bind_address, or 1.1.1.1 (manual, bind_address). */
 	tun_addr = config->iftun_address ? config->iftun_address :
@@ -610,6 +640,11 @@ main(int argc, char **argv)
 		fatal("cannot start the L2TP listener; exiting");
 	inet_ntop(AF_INET, &config->bind_address, addr, sizeof(addr));
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
+	/* Not fatal: the LNS keeps serving without its CLI (logged). */
+	cli_setup(config_path, &users, &pool, start_time);
+	if (control_init() < 0)
+		fatal("cannot start the nsctl listener; exiting");
+	plugin_config_apply();	/* before setuid: plugin_init may need root */
 
 	if (setup_signals() < 0)
 		fatal("cannot set up signal handling: %s", strerror(errno));
@@ -650,6 +685,8 @@ main(int argc, char **argv)
 
 	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
+	plugin_unload_all();
+	control_close();
 	if (pid_written && config->pid_file[0])
 		unlink(config->pid_file);
 	users_free(&users);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <netinet/in.h>
+#include <netinet/ip6.h>
 
 #include "config.h"
 
@@ -85,6 +86,21 @@ enum session_state {
 	SESSION_CLOSING,
 };
 
+/* PPP link phases, RFC 1661 3.2 (the CLI's view of a session). */
+enum ppp_phase {
+	PHASE_DEAD = 0,
+	PHASE_ESTABLISH,	/* LCP negotiating */
+	PHASE_AUTHENTICATE,	/* PAP/CHAP, or waiting for the backend */
+	PHASE_NETWORK,		/* NCPs */
+	PHASE_TERMINATE,
+};
+
+/* RFC 1661 4.2 automaton states, shared by LCP, IPCP and IPV6CP. */
+enum fsm_state {
+	ST_INITIAL = 0, ST_STARTING, ST_CLOSED, ST_STOPPED, ST_CLOSING,
+	ST_STOPPING, ST_REQ_SENT, ST_ACK_RCVD, ST_ACK_SENT, ST_OPENED
+};
+
 struct session {
 	enum session_state state;
 	tid_t		tunnel;
@@ -96,11 +112,33 @@ struct session {
 	uint32_t	tx_speed, rx_speed;	/* connect speeds, bit/s */
 	uint32_t	framing;
 	in_addr_t	ip;		/* network byte order; 0 = none */
+	in_addr_t	dns1, dns2;	/* offered by IPCP (RFC 1877) */
+	uint8_t		ipv6_ifid[8];	/* peer's IPV6CP interface identifier */
+	struct in6_addr	ipv6_prefix;	/* delegated/framed prefix, if any */
+	uint8_t		ipv6_prefix_len;
+	/* PPP (ppp.c) */
+	uint8_t		phase;		/* enum ppp_phase */
+	uint8_t		lcp_state, ipcp_state, ipv6cp_state; /* enum fsm_state */
+	uint16_t	auth_proto;	/* PPP protocol: 0xc023 PAP, 0xc223 CHAP */
+	uint16_t	mru;		/* the peer's MRU (what we may send) */
+	uint32_t	magic;		/* our LCP magic number */
+	time_t		auth_time;	/* authenticated at */
+	uint32_t	session_timeout; /* seconds, 0 = none */
+	uint32_t	idle_timeout;	/* seconds, 0 = none */
+	uint32_t	echo_fails;	/* unanswered LCP echoes in a row */
+	/* Policy (throttle, intercept, garden), kbit/s, 0 = none */
+	uint32_t	rate_in, rate_out;
+	in_addr_t	snoop_ip;
+	uint16_t	snoop_port;
 	time_t		opened;
 	time_t		last_packet;
 	uint64_t	cin, cout;	/* octets in/out */
 	uint64_t	pin, pout;	/* packets in/out */
 	uint8_t		intercept, throttle, walled_garden, ipv6;
+	/* RADIUS (radius.c) */
+	char		acct_session_id[20];	/* RFC 2866 5.5, hex */
+	char		filter_in[MAXACLNAME];	/* Filter-Id "NAME.in" */
+	char		filter_out[MAXACLNAME];	/* Filter-Id "NAME.out" */
 	sid_t		next_free;	/* free list link while FREE */
 };
 
@@ -115,17 +153,43 @@ struct counters {
 	uint64_t	multi_read_exceeded;
 	uint64_t	timers_fired;
 	uint64_t	tun_rx_packets, tun_rx_bytes, tun_rx_errors;
+	uint64_t	tun_rx_no_session;
 	uint64_t	tun_tx_packets, tun_tx_bytes, tun_tx_errors;
 	uint64_t	config_reloads, config_reload_errors;
 	/* L2TP */
 	uint64_t	l2tp_rx_packets, l2tp_ctrl_rx, l2tp_ctrl_tx, l2tp_tx_errors;
-	uint64_t	l2tp_zlb_rx, l2tp_zlb_tx, l2tp_data_rx;
+	uint64_t	l2tp_zlb_rx, l2tp_zlb_tx, l2tp_data_rx, l2tp_data_tx;
 	uint64_t	l2tp_retransmits, l2tp_rtx_timeouts, l2tp_out_of_order;
 	uint64_t	l2tp_dead_peers, l2tp_auth_failures;
 	uint64_t	l2tp_ctrl_rx_type[17];
 	uint64_t	l2tp_drops[16];
+	/* PPP */
+	uint64_t	ppp_rx_frames, ppp_tx_frames, ppp_bad_frames;
+	uint64_t	ppp_proto_rejects_tx, ppp_proto_rejects_rx;
+	uint64_t	ppp_discarded;	/* NCP/data before its phase */
+	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
+	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
+	uint64_t	ip_spoofed, ip_no_pool_address;
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
+	/* nsctl control protocol (control.c) */
+	uint64_t	ctl_rx, ctl_tx, ctl_tx_errors;
+	uint64_t	ctl_denied;	/* source not in nsctl_allow: no reply */
+	uint64_t	ctl_malformed;	/* dropped: sum of ctl_drops */
+	uint64_t	ctl_drops[8];	/* by reason, control.h CTL_E_* */
+	uint64_t	ctl_retries;	/* a retried request answered again */
+	/* RADIUS client and DAE listener (radius.c) */
+	uint64_t	radius_auth_tx, radius_acct_tx, radius_retransmits;
+	uint64_t	radius_failovers;	/* moved on to the next server */
+	uint64_t	radius_timeouts;	/* no server answered: given up */
+	uint64_t	radius_accepts, radius_rejects, radius_acct_acks;
+	uint64_t	radius_overflow;	/* no free identifier */
+	uint64_t	radius_bad_source;	/* reply from an unknown address */
+	uint64_t	radius_bad_auth;	/* Response/Message-Authenticator */
+	uint64_t	radius_malformed;	/* length or attribute errors */
+	uint64_t	radius_unexpected;	/* no request waits for it */
+	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
+	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
 };
 
 /* l2tpns.c */
@@ -168,10 +232,110 @@ int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);
 sid_t		 session_by_ip(in_addr_t addr);
 
+/*
+ * pool.c: the IPv4 address pool, in shared memory so that "show pool"
+ * in a CLI child reads it live.  Free addresses wait in a FIFO (the
+ * longest-free address is handed out first) so that a user who comes
+ * back soon finds their last address still free and gets it again.
+ */
+struct pool_addr {
+	in_addr_t	ip;		/* network byte order */
+	sid_t		sid;		/* holder, 0 = free */
+	uint32_t	prev, next;	/* free FIFO links (index + 1) */
+	time_t		released;	/* when it was last freed */
+	char		user[MAXUSER];	/* last holder */
+};
+struct ippool {
+	uint32_t	n, used;
+	uint32_t	head, tail;	/* free FIFO (index + 1) */
+	struct pool_addr a[];
+};
+extern struct ippool *ippool;
+
+int		 ippool_init(const struct pool_file *, uint32_t max);
+/* An address for `user`: their last one when it is free, else the oldest. */
+in_addr_t	 ippool_alloc(sid_t, const char *user);
+/* A given address (RADIUS, local file): 0, or -1 if held by another. */
+int		 ippool_take(sid_t, in_addr_t, const char *user);
+void		 ippool_release(in_addr_t);
+/* Index of an address in the pool, or -1. */
+int64_t		 ippool_find(in_addr_t);
+
+/* ppp.c */
+/* An incoming call is connected (ICCN): start LCP. */
+void		 ppp_session_start(sid_t);
+/* One PPP frame from an L2TP data message (address/control optional). */
+void		 ppp_input(sid_t, const uint8_t *frame, size_t len);
+/* The L2TP session is going away: stop timers, release the address. */
+void		 ppp_session_end(sid_t);
+/*
+ * Administrative drop ("drop session", nsctl, plugins, timeouts): LCP
+ * Terminate-Request, then CDN with result 3 (administrative).  `reason`
+ * goes to the log and the CDN's error message.
+ */
+void		 session_shutdown(sid_t, const char *reason);
+const char	*ppp_phase_name(int phase);
+/* An authenticated session of `user` (any of them), or 0. */
+sid_t		 session_by_user(const char *user);
+int		 ppp_init(uint32_t max_sessions);
+/*
+ * An IPv4 packet from the tun device for session s; `pkt` has
+ * TUN_HEADROOM writable bytes before it for the PPP and L2TP headers.
+ */
+void		 ppp_send_ip(sid_t, uint8_t *pkt, size_t len);
+const char	*fsm_state_name(int state);
+
+/* plugin.c: the daemon side of plugin.h (include it for the events) */
+struct plugin_info {
+	const char	*name;
+	const char	*path;
+	int		 from_config;	/* loaded for a `load plugin` line */
+	uint32_t	 events;	/* bit per enum plugin_event hooked */
+};
+extern unsigned char plugin_hooked[];	/* per event: some plugin hooks it */
+int		 plugin_run_hooks(int event, void *params);
+/*
+ * Run the hooks of `event` in load order (plugin.h has the semantics);
+ * returns the first result other than PLUGIN_RET_OK, else PLUGIN_RET_OK.
+ * When no plugin hooks the event this is one test and no call.
+ */
+#define plugin_run(event, params) (plugin_hooked[(event)] ?		\
+	plugin_run_hooks((event), (params)) : PLUGIN_RET_OK)
+/* Load or unload PLUGIN_DIR/NAME.so now; -1 with the reason in err. */
+int		 plugin_load(const char *name, char *err, size_t errlen);
+int		 plugin_unload(const char *name, char *err, size_t errlen);
+/* Sync the loaded plugins with config->plugins (startup, reload). */
+void		 plugin_config_apply(void);
+void		 plugin_unload_all(void);
+/* Loaded plugin number i (0-based, load order); -1 past the last. */
+int		 plugin_get_info(int i, struct plugin_info *);
+void		 plugin_help_lines(void (*fn)(void *, const char *plugin,
+		    const char *line), void *arg);
+const char	*plugin_event_name(int event);
+void		 plugin_second(void);	/* the timer event, once a second */
+
+/* control.c: the nsctl control protocol (UDP nsctl_port) */
+int		 control_init(void);
+void		 control_close(void);
+
+/* cli.c */
+/*
+ * Listen on cli_bind_address:cli_port (loopback when no user can log in);
+ * a forked child serves each connection.  The pointers stay valid for the
+ * daemon's life: `users` is reloaded in place on HUP.
+ */
+int		 cli_setup(const char *config_path, const struct users *,
+		    const struct pool_file *, time_t started);
+/* HUP: follow the users file (listener moves to or from loopback). */
+void		 cli_reload(void);
+
 /* tun.c */
 int		 tun_open(char *ifname, size_t ifnamelen);
 int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_handle_readable(int fd, int budget);
+int		 tun_write(const uint8_t *, size_t);
+/* Bytes kept free before each packet read from the tun device. */
+#define TUN_HEADROOM	16
 
 #endif /* L2TPNS_H */

@@ -88,6 +88,13 @@ log_close(void)
 	log_fd = STDOUT_FILENO;
 }
 
+/* The descriptor a forked CLI child must keep open; -1 under syslog. */
+int
+log_fileno(void)
+{
+	return use_syslog ? -1 : log_fd;
+}
+
 static void
 emit(int level, const char *line, size_t len)
 {

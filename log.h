@@ -33,6 +33,7 @@ extern int log_level;
  */
 int	 log_open(const char *dest, const char *ident, char *err, size_t errlen);
 void	 log_close(void);
+int	 log_fileno(void);	/* the open log file or stdout; -1 = syslog */
 
 void	 log_msg(int level, uint32_t sid, uint32_t tid, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));

@@ -18,7 +18,10 @@
 #include <sys/socket.h>
 
 #include "l2tpns.h"
+#include "l2tp.h"
 #include "log.h"
+
+static int tun_fd = -1;
 
 int
 tun_open(char *ifname, size_t ifnamelen)
@@ -41,7 +44,21 @@ tun_open(char *ifname, size_t ifnamelen)
 		return -1;
 	}
 	snprintf(ifname, ifnamelen, "%s", ifr.ifr_name);
+	tun_fd = fd;
 	return fd;
+}
+
+/* One IP packet to the kernel; counted, never logged per packet. */
+int
+tun_write(const uint8_t *p, size_t len)
+{
+	if (write(tun_fd, p, len) < 0) {
+		stats->tun_tx_errors++;
+		return -1;
+	}
+	stats->tun_tx_packets++;
+	stats->tun_tx_bytes += len;
+	return 0;
 }
 
 int
@@ -122,19 +139,21 @@ out:
 }
 
 /*
- * Drain up to `budget` packets.  Until the data plane exists (issue
- * "data plane") nothing owns a destination, so every packet is counted
- * and dropped; returns the number read.
+ * Drain up to `budget` packets, each to the session owning its
+ * destination (longest-prefix match in tables.c).  Packets are read
+ * after headroom for the PPP and L2TP headers, which are prepended in
+ * place.  Returns the number read.
  */
 int
 tun_handle_readable(int fd, int budget)
 {
-	static uint8_t buf[65536];
+	static uint8_t frame[TUN_HEADROOM + 65536];
+	uint8_t *buf = frame + TUN_HEADROOM;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < budget; i++) {
-		n = read(fd, buf, sizeof(buf));
+		n = read(fd, buf, 65536);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				stats->tun_rx_errors++;
@@ -144,6 +163,17 @@ tun_handle_readable(int fd, int budget)
 		}
 		stats->tun_rx_packets++;
 		stats->tun_rx_bytes += (uint64_t)n;
+		if (n >= 20 && (buf[0] >> 4) == 4) {
+			in_addr_t dst;
+			sid_t s;
+
+			memcpy(&dst, buf + 16, 4);
+			if ((s = session_by_ip(dst)) != 0) {
+				ppp_send_ip(s, buf, (size_t)n);
+				continue;
+			}
+		}
+		stats->tun_rx_no_session++;
 		if (log_level >= LOG_PACKET_L)
 			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
 			    (size_t)n);

@@ -28,6 +28,7 @@ PACKAGES="
 	libcrypt-dev
 	python3
 	python3-pytest
+	python3-pexpect
 	freeradius
 	freeradius-utils
 	iproute2

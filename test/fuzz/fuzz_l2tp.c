@@ -36,7 +36,8 @@ setup(void)
 	strcpy(config->hostname, "fuzz-lns");
 	config->hello_interval = 1;
 	log_level = -1;
-	if (ev_init() < 0 || tables_init(256, 64) < 0 || l2tp_init_state() < 0)
+	if (ev_init() < 0 || tables_init(256, 64) < 0 || l2tp_init_state() < 0 ||
+	    ippool_init(NULL, 256) < 0 || ppp_init(256) < 0)
 		abort();
 }
 

@@ -49,9 +49,12 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "l2tp_wire.h"
 #include "lac_timer.h"
+#include "ppp_client.h"
+#include "traffic.h"
 
 #define LAC_TXQ		8	/* in-flight messages per tunnel; 2^n */
 #define LAC_MSG_MAX	1024	/* largest control message we build */
@@ -60,6 +63,9 @@
 #define LAC_CHAL_LEN	16
 #define LAC_DEFAULT_RWS	4	/* RFC 2661 4.4.3, when the AVP is absent */
 #define LAC_MAX_SESSIONS (1 << 22)	/* --tunnels times --sessions */
+#define LAC_DTX_BATCH	64	/* data messages per sendmmsg() */
+#define LAC_DTX_SLOT	1664	/* L2TP header, FF 03, a 1600-octet packet */
+#define LAC_TIMERS_PPP	(CP_COUNT + 2)	/* timers per PPP client */
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
@@ -100,6 +106,29 @@ static struct {
 	uint32_t		 bearer_type;
 	const char		*raw[64];
 	int			 nraw;
+
+	/* PPP, --ppp */
+	int			 ppp;
+	int			 no_ppp;	/* given explicitly */
+	int			 ppp_implied;	/* a PPP option was given */
+	uint16_t		 auth;
+	const char		*user;
+	const char		*password;
+	int			 wrong_password;
+	int			 ipv6;
+	uint16_t		 mru;
+	double			 lcp_echo;
+	double			 ppp_restart;
+	int			 max_configure, max_terminate, max_failure;
+	int			 no_echo_reply;
+	int			 lcp_test_opt;
+	int			 reject_mru;
+	int			 send_ccp;
+
+	/* traffic */
+	const char		*traffic_dst;
+	struct traffic_conf	 tc;
+	int			 hold_given;
 } opt = {
 	.tunnels = 1,
 	.sessions = 1,
@@ -116,6 +145,20 @@ static struct {
 	.hello = 60,
 	.tx_speed = 100000000,
 	.bearer_type = L2TP_BEARER_DIGITAL,
+	.auth = PPP_PROTO_PAP,
+	.user = "user%d",
+	.password = "password",
+	/*
+	 * Below 1500 so that a full frame still fits a 1500-octet path
+	 * after the outer IP, UDP and L2TP headers; RFC 1661 5.1 also
+	 * asks not to send the default (1500) in a request.
+	 */
+	.mru = 1460,
+	.ppp_restart = 3,		/* RFC 1661 4.6 defaults */
+	.max_configure = 10,
+	.max_terminate = 2,
+	.max_failure = 5,
+	.tc = { .dport = 9, .size = 100, .pps = 100, .duration = 10 },
 };
 
 /* ---- run state ---- */
@@ -176,9 +219,15 @@ struct session {
 	uint8_t		 up;
 	uint8_t		 failed;
 	uint8_t		 lns_state;	/* the LNS knows it (in sess_open) */
+	uint8_t		 ppp_ready;	/* PPP came up (once) */
+	uint8_t		 ppp_closing;	/* teardown: LCP Close sent */
+	uint8_t		 expect_down;	/* --wrong-password: LNS may clear */
+	uint8_t		 data_seq;	/* RFC 2661 5.4: send Ns */
+	uint16_t	 data_ns;
 	uint16_t	 cdn_result, cdn_error;
 	uint32_t	 serial;
-	uint64_t	 t_start, t_up;
+	uint64_t	 t_start, t_up, t_ppp;
+	struct ppp	*ppp;		/* NULL without --ppp */
 };
 
 #define WANT_SCCCN	0x01
@@ -245,6 +294,20 @@ static struct {
 	int		 unexpected_down;
 	long		 errors, timeouts, retransmits, hello_rx, data_rx;
 	long		 ctrl_rx, ctrl_tx, zlb_tx, dup_rx, ooo_rx;
+
+	/* PPP */
+	struct ppp	*ppp;
+	struct ppp_conf	 pconf;
+	char		 password[256];
+	long		 lcp_up, auth_ok, auth_failures, ppp_up, ppp_down;
+	long		 auth_refused;	/* sessions, --wrong-password */
+	long		 ppp_rejects, echo_rx, echo_tx, echo_ignored;
+	long		 data_tx, data_tx_dropped;
+
+	/* traffic */
+	struct ltimer	 traffic_tm, report_tm;
+	uint64_t	 last_tx, last_rx;
+	int		 traffic;	/* generator or reflector on */
 } sim;
 
 static volatile sig_atomic_t	 got_signal;
@@ -877,10 +940,15 @@ on_acked(struct tunnel *t, const struct txslot *q)
 		if (s->state == S_WAIT_ACK) {
 			sess_set_state(s, S_UP);
 			s->t_up = sim.now;
-			if (!s->settled) {
-				s->up = s->settled = 1;
-				sim.sess_pending--;
+			/* Not if it timed out; PPP may have settled it first. */
+			if (!s->up && !s->failed) {
+				s->up = 1;
 				sim.sessions_up++;
+			}
+			/* With PPP, the session is settled by PPP. */
+			if (s->ppp == NULL && !s->settled) {
+				s->settled = 1;
+				sim.sess_pending--;
 			}
 			ev_begin("session_up");
 			ev_session(s);
@@ -930,6 +998,90 @@ tx_ack(struct tunnel *t, uint16_t nr)
 		rtx_arm(t);
 }
 
+/* ---- data messages, RFC 2661 3.1 and 5.4, batched for sendmmsg() ---- */
+
+static struct {
+	struct tunnel	*t;		/* whose socket the batch goes out of */
+	unsigned	 n;
+	struct mmsghdr	 m[LAC_DTX_BATCH];
+	struct iovec	 iov[LAC_DTX_BATCH];
+	uint8_t		 buf[LAC_DTX_BATCH][LAC_DTX_SLOT];
+} dtx;
+
+static void
+dtx_flush(void)
+{
+	struct tunnel *t = dtx.t;
+	unsigned i, done = 0;
+	int n;
+
+	if (dtx.n == 0)
+		return;
+	if (t->fd < 0) {
+		sim.data_tx_dropped += dtx.n;
+		dtx.n = 0;
+		return;
+	}
+	for (i = 0; i < dtx.n; i++) {
+		memset(&dtx.m[i].msg_hdr, 0, sizeof(dtx.m[i].msg_hdr));
+		dtx.m[i].msg_hdr.msg_name = &t->peer;
+		dtx.m[i].msg_hdr.msg_namelen = t->peer_len;
+		dtx.m[i].msg_hdr.msg_iov = &dtx.iov[i];
+		dtx.m[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (done < dtx.n) {
+		n = sendmmsg(t->fd, dtx.m + done, dtx.n - done, 0);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			/* Data messages are unreliable (5.4): count, go on. */
+			if (errno != EAGAIN && errno != ENOBUFS)
+				terr(t, NULL, "sendmmsg: %s", strerror(errno));
+			sim.data_tx_dropped += dtx.n - done;
+			break;
+		}
+		done += (unsigned)n;
+		sim.data_tx += n;
+	}
+	dtx.n = 0;
+}
+
+/*
+ * Room for len octets of PPP information of protocol proto in a data
+ * message of session s, written in place.  The batch goes out when it is
+ * full, when another tunnel's message comes, or at the end of the turn.
+ */
+static uint8_t *
+dtx_slot(struct session *s, uint16_t proto, size_t len)
+{
+	struct tunnel *t = s->t;
+	uint8_t *buf;
+	struct wr w;
+
+	if (t->fd < 0)
+		return NULL;
+	if (dtx.n > 0 && (dtx.t != t || dtx.n == LAC_DTX_BATCH))
+		dtx_flush();
+	dtx.t = t;
+	buf = dtx.buf[dtx.n];
+	wr_init(&w, buf, LAC_DTX_SLOT);
+	/* 3.1: no Length; 5.4: Ns when the LNS sequences its own. */
+	wr_u16(&w, (uint16_t)((s->data_seq ? L2TP_HDR_S : 0) | L2TP_VERSION));
+	wr_u16(&w, t->ptid);
+	wr_u16(&w, s->psid);
+	if (s->data_seq) {
+		wr_u16(&w, s->data_ns++);
+		wr_u16(&w, 0);		/* Nr: reserved on data messages */
+	}
+	ppp_frame_begin(&w, proto);
+	if (w.err || LAC_DTX_SLOT - w.len < len)
+		return NULL;
+	dtx.iov[dtx.n].iov_base = buf;
+	dtx.iov[dtx.n].iov_len = w.len + len;
+	dtx.n++;
+	return buf + w.len;
+}
+
 /* ---- sessions ---- */
 
 static void
@@ -964,6 +1116,23 @@ pend_pop(struct tunnel *t)
 	return s;
 }
 
+static uint32_t
+sess_gidx(const struct session *s)
+{
+	return (uint32_t)s->t->idx * (uint32_t)opt.sessions +
+	    (uint32_t)s->idx;
+}
+
+/* Settled as it should be (PPP up, or refused under --wrong-password). */
+static void
+sess_settle_ok(struct session *s)
+{
+	if (s->settled)
+		return;
+	s->settled = 1;
+	sim.sess_pending--;
+}
+
 static void
 sess_settle_failed(struct session *s)
 {
@@ -984,6 +1153,11 @@ session_down(struct session *s, int clean, const char *why)
 	if (s->state == S_DOWN)
 		return;
 	s->want = 0;
+	/* The PPP link goes with its call. */
+	if (s->ppp != NULL) {
+		ppp_lower_down(s->ppp, sim.now);
+		traffic_down(sess_gidx(s));
+	}
 	if (!clean && was_up && sim.phase < PH_TEARDOWN)
 		sim.unexpected_down++;
 	if (!clean)
@@ -1058,6 +1232,8 @@ tunnel_close_fd(struct tunnel *t)
 {
 	if (t->closed)
 		return;
+	if (dtx.t == t)
+		dtx_flush();
 	t->closed = 1;
 	if (t->fd >= 0) {
 		epoll_ctl(sim.epfd, EPOLL_CTL_DEL, t->fd, NULL);
@@ -1228,8 +1404,12 @@ tunnel_kick(struct tunnel *t)
 			tx_queue(t, L2TP_ICRQ, s);
 			break;
 		case L2TP_ICCN:
-			if (s->state == S_WAIT_ACK)
-				tx_queue(t, L2TP_ICCN, s);
+			if (s->state != S_WAIT_ACK)
+				break;
+			tx_queue(t, L2TP_ICCN, s);
+			/* The call is connected: PPP starts (RFC 2661 2). */
+			if (s->ppp != NULL)
+				ppp_start(s->ppp, sim.now);
 			break;
 		case L2TP_CDN:
 			if (s->state == S_CLOSING)
@@ -1269,6 +1449,326 @@ tunnel_open(struct tunnel *t)
 	}
 	tx_queue(t, L2TP_SCCRQ, NULL);
 	return 0;
+}
+
+/* ---- PPP over the session (ppp_client.c) and its traffic ---- */
+
+static void
+ev_ip(const char *key, uint32_t a)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+	    (a >> 8) & 0xff, a & 0xff);
+	ev_str(key, buf);
+}
+
+static void
+ev_hex16(const char *key, unsigned v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	ev_str(key, buf);
+}
+
+static void
+ev_magic(const char *key, uint32_t v)
+{
+	char buf[12];
+
+	snprintf(buf, sizeof(buf), "%08x", v);
+	ev_str(key, buf);
+}
+
+/* RFC 5072 4.1 identifiers, written as the low half of an address. */
+static void
+ev_ifid(const char *key, const uint8_t *id)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%02x%02x:%02x%02x:%02x%02x:%02x%02x",
+	    id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7]);
+	ev_str(key, buf);
+}
+
+static size_t
+ppp_user_hook(struct ppp *p, char *buf, size_t cap)
+{
+	const struct session *s = p->ctx;
+
+	/* --user: %d is the global session number, from 1. */
+	expand_number(buf, cap, opt.user, (long)sess_gidx(s) + 1);
+	return strlen(buf);
+}
+
+static void
+ppp_send_hook(struct ppp *p, uint16_t proto, const uint8_t *info,
+    size_t len)
+{
+	uint8_t *buf = dtx_slot(p->ctx, proto, len);
+
+	if (buf == NULL) {
+		sim.data_tx_dropped++;
+		return;
+	}
+	memcpy(buf, info, len);
+}
+
+static void
+ppp_ip_hook(struct ppp *p, const uint8_t *pkt, size_t len)
+{
+	traffic_input(sess_gidx(p->ctx), pkt, len, sim.now);
+}
+
+static uint8_t *
+traffic_slot(uint32_t gidx, size_t len)
+{
+	struct session *s = &sim.sess[gidx];
+
+	if (s->state != S_UP && s->state != S_WAIT_ACK)
+		return NULL;
+	return dtx_slot(s, PPP_PROTO_IP, len);
+}
+
+static void
+ev_lcp_up(struct session *s, const struct ppp *p)
+{
+	char rej[64];
+
+	snprintf(rej, sizeof(rej), "%s%s%s",
+	    (p->lcp_rejected & LW_MRU) ? "mru," : "",
+	    (p->lcp_rejected & LW_MAGIC) ? "magic," : "",
+	    (p->lcp_rejected & LW_TEST) ? "0x7f," : "");
+	if (*rej != '\0')
+		rej[strlen(rej) - 1] = '\0';
+	sim.lcp_up++;
+	ev_begin("ppp_lcp_up");
+	ev_session(s);
+	ev_str("auth", ppp_auth_name(p->auth_proto));
+	ev_int("mru", (p->lcp_want & LW_MRU) ? p->mru : PPP_MRU_DEFAULT);
+	ev_int("peer_mru", p->peer_mru);
+	ev_magic("magic", p->magic_acked ? p->magic : 0);
+	ev_magic("peer_magic", p->peer_magic);
+	ev_str("rejected", rej);
+	ev_ms("latency_ms", sim.now - s->t_start);
+	ev_end();
+}
+
+static void
+ev_auth(struct session *s, struct ppp *p, const char *name,
+    const char *msg)
+{
+	char user[256];
+
+	ppp_user_hook(p, user, sizeof(user));
+	ev_begin(name);
+	ev_session(s);
+	ev_str("auth", ppp_auth_name(p->auth_proto));
+	ev_str("user", user);
+	ev_str("message", msg != NULL ? msg : "");
+	ev_end();
+}
+
+static void
+ev_ppp_up(struct session *s, const struct ppp *p)
+{
+	ev_begin("ppp_up");
+	ev_session(s);
+	ev_ip("ip", p->addr);
+	ev_ip("dns1", p->dns1);
+	ev_ip("dns2", p->dns2);
+	ev_ip("peer_ip", p->peer_addr);
+	ev_ms("latency_ms", sim.now - s->t_start);
+	ev_end();
+	/* Whatever reaches this address counts for this session. */
+	traffic_up(sess_gidx(s), p->addr, sess_gidx(s) + 1,
+	    p->peer_mru < IP4_MAX_PKT ? p->peer_mru : IP4_MAX_PKT);
+}
+
+static void
+ev_ppp_down(struct session *s, const struct ppp *p, const char *why,
+    int clean)
+{
+	uint32_t g = sess_gidx(s);
+
+	sim.ppp_down++;
+	ev_begin("ppp_down");
+	ev_session(s);
+	ev_str("reason", why);
+	ev_bool("clean", clean);
+	ev_int("tx_packets", (long long)traffic_session_tx(g));
+	ev_int("rx_packets", (long long)traffic_session_rx(g));
+	ev_end();
+	/* The L2TP layer counts a lost call; here a lost link on a call. */
+	if (s->ppp_ready && !s->ppp_closing && sim.phase < PH_TEARDOWN &&
+	    strcmp(why, "lower_down") != 0)
+		sim.unexpected_down++;
+}
+
+static void
+ev_rx_reject(struct session *s, const struct ppp_event *e)
+{
+	sim.ppp_rejects++;
+	ev_begin("ppp_rx_reject");
+	ev_session(s);
+	ev_str("kind", e->rej_code >= 0 ? "code" : "protocol");
+	ev_hex16("protocol", e->proto);
+	if (e->rej_code >= 0) {
+		ev_int("rejected_code", e->rej_code);
+		ev_str("rejected", cp_code_name((uint8_t)e->rej_code));
+	} else {
+		ev_hex16("rejected_protocol", e->rej_proto);
+		ev_str("rejected", ppp_proto_name(e->rej_proto));
+	}
+	ev_end();
+}
+
+static void
+ev_ppp_trace(struct session *s, const struct ppp_event *e)
+{
+	if (!opt.verbose)
+		return;
+	if (e->type == PPP_EV_STATE) {
+		ev_begin("ppp_state");
+		ev_session(s);
+		ev_str("protocol", ppp_proto_name(e->proto));
+		ev_str("from", e->from);
+		ev_str("to", e->to);
+		ev_end();
+		return;
+	}
+	ev_begin(e->type == PPP_EV_RX ? "ppp_rx" : "ppp_tx");
+	ev_session(s);
+	ev_str("protocol", ppp_proto_name(e->proto));
+	ev_int("code", e->code);
+	ev_int("id", e->id);
+	ev_int("len", (long long)e->len);
+	ev_end();
+}
+
+static void
+ppp_event_hook(struct ppp *p, const struct ppp_event *e)
+{
+	struct session *s = p->ctx;
+
+	switch (e->type) {
+	case PPP_EV_LCP_UP:
+		ev_lcp_up(s, p);
+		break;
+	case PPP_EV_AUTH_OK:
+		sim.auth_ok++;
+		ev_auth(s, p, "ppp_auth_ok", e->text);
+		break;
+	case PPP_EV_AUTH_FAIL:
+		sim.auth_failures++;
+		ev_auth(s, p, "ppp_auth_fail", e->text);
+		/* Refused as it should be: the LNS may now clear the call. */
+		if (opt.wrong_password && !s->expect_down) {
+			s->expect_down = 1;
+			sim.auth_refused++;
+			sess_settle_ok(s);
+		}
+		break;
+	case PPP_EV_UP:
+		ev_ppp_up(s, p);
+		break;
+	case PPP_EV_IPV6_UP:
+		ev_begin("ppp_ipv6_up");
+		ev_session(s);
+		ev_ifid("local_ifid", p->ifid);
+		ev_ifid("peer_ifid", p->peer_ifid);
+		ev_end();
+		break;
+	case PPP_EV_READY:
+		if (s->ppp_ready)
+			break;
+		s->ppp_ready = 1;
+		s->t_ppp = sim.now;
+		sim.ppp_up++;
+		sess_settle_ok(s);
+		break;
+	case PPP_EV_IP_DOWN:
+		traffic_down(sess_gidx(s));
+		break;
+	case PPP_EV_DOWN:
+		ev_ppp_down(s, p, e->text, e->clean);
+		break;
+	case PPP_EV_FAILED:
+		ev_begin("ppp_failed");
+		ev_session(s);
+		ev_str("reason", e->text);
+		ev_end();
+		if (!s->expect_down)
+			sess_settle_failed(s);
+		break;
+	case PPP_EV_FINISHED:
+		/* 3.7: the link is closed; now the call (teardown). */
+		if (s->ppp_closing) {
+			session_close(s, L2TP_CDN_ADMIN, 0);
+			tunnel_kick(s->t);
+		}
+		break;
+	case PPP_EV_RX_REJECT:
+		ev_rx_reject(s, e);
+		break;
+	case PPP_EV_ECHO:
+		ev_begin("ppp_echo");
+		ev_session(s);
+		ev_int("rx_requests", p->echo_rx);
+		ev_int("tx_replies", p->echo_tx);
+		ev_int("ignored", p->echo_ignored);
+		ev_int("tx_requests", p->echo_req_tx);
+		ev_int("rx_replies", p->echo_rep_rx);
+		ev_end();
+		break;
+	case PPP_EV_ERROR:
+		terr(s->t, s, "PPP: %s", e->text);
+		break;
+	case PPP_EV_STATE:
+	case PPP_EV_RX:
+	case PPP_EV_TX:
+		ev_ppp_trace(s, e);
+		break;
+	}
+}
+
+static void
+traffic_fire(struct ltimer *tm, void *arg)
+{
+	uint64_t next = traffic_tick(sim.now);
+
+	if (next != 0)
+		lt_set_at(&sim.traffic_tm, next);
+}
+
+static void
+ev_traffic(const char *name)
+{
+	const struct traffic_stats *st = traffic_stats();
+
+	ev_begin(name);
+	ev_int("sessions", traffic_active());
+	ev_int("tx_packets", (long long)st->tx_packets);
+	ev_int("rx_packets", (long long)st->rx_packets);
+	ev_int("rx_wrong_session", (long long)st->rx_wrong_session);
+	ev_int("tx_pps", (long long)(st->tx_packets - sim.last_tx));
+	ev_int("rx_pps", (long long)(st->rx_packets - sim.last_rx));
+	ev_int("icmp_replies", (long long)st->icmp_replies);
+	ev_int("udp_reflected", (long long)st->udp_reflected);
+	ev_int("data_tx_dropped", sim.data_tx_dropped);
+	ev_end();
+	sim.last_tx = st->tx_packets;
+	sim.last_rx = st->rx_packets;
+}
+
+/* A traffic event a second, from the last one's due time (STYLE 7). */
+static void
+report_fire(struct ltimer *tm, void *arg)
+{
+	ev_traffic("traffic");
+	if (sim.phase == PH_HOLD)
+		lt_set_at(&sim.report_tm, tm->when + 1000000);
 }
 
 /* ---- receive: one handler per message (STYLE 5) ---- */
@@ -1456,7 +1956,12 @@ recv_cdn(struct tunnel *t, const struct l2tp_hdr *h,
 	if (s->psid != 0 && m->assigned_sid != s->psid)
 		terr(t, s, "CDN Assigned Session ID %u, the LNS assigned %u",
 		    m->assigned_sid, s->psid);
-	expected = s->state == S_CLOSING;
+	/*
+	 * Ours crossing, or the LNS clearing the call after our LCP
+	 * Terminate-Request, or after refusing --wrong-password.
+	 */
+	expected = s->state == S_CLOSING || s->ppp_closing ||
+	    s->expect_down;
 	if (!expected && !s->settled)
 		sess_settle_failed(s);
 	session_down(s, expected && !s->failed, "cdn_rx");
@@ -1479,6 +1984,8 @@ data_input(struct tunnel *t, const struct l2tp_hdr *h, const struct rd *r)
 		    "never assigned", h->sid);
 		return;
 	}
+	/* 5.4: sequence ours as long as the LNS sequences its own. */
+	s->data_seq = (uint8_t)h->has_seq;
 	if (opt.verbose) {
 		ev_begin("data_rx");
 		ev_session(s);
@@ -1486,6 +1993,8 @@ data_input(struct tunnel *t, const struct l2tp_hdr *h, const struct rd *r)
 		ev_hex("head", r->p, r->left < 16 ? r->left : 16);
 		ev_end();
 	}
+	if (s->ppp != NULL && (s->state == S_WAIT_ACK || s->state == S_UP))
+		ppp_input(s->ppp, r->p, r->left, sim.now);
 }
 
 /* Triage: header, transport, parse, then one handler per type. */
@@ -1714,6 +2223,32 @@ end_setup(int deadline)
 	}
 	sim.phase = PH_HOLD;
 	lt_set_at(&sim.hold, sim.now + (uint64_t)(opt.hold * 1e6));
+	/* Traffic runs in the hold phase, over the sessions that are up. */
+	if (opt.tc.dst != 0) {
+		traffic_start(sim.now);
+		lt_set_at(&sim.traffic_tm, sim.now);
+	}
+	if (opt.tc.dst != 0 || opt.tc.echo)
+		lt_set_at(&sim.report_tm, sim.now + 1000000);
+}
+
+/*
+ * RFC 1661 3.7: close the PPP link with Terminate packets first when the
+ * LNS speaks PPP at all; the CDN follows on This-Layer-Finished.
+ */
+static void
+session_teardown(struct session *s)
+{
+	struct ppp *p = s->ppp;
+
+	if (p != NULL && (s->state == S_UP || s->state == S_WAIT_ACK) &&
+	    ppp_heard(p) && !ppp_finished(p)) {
+		s->ppp_closing = 1;
+		ppp_close(p, sim.now);
+		if (!ppp_finished(p))
+			return;
+	}
+	session_close(s, L2TP_CDN_ADMIN, 0);
 }
 
 static void
@@ -1723,6 +2258,8 @@ begin_teardown(void)
 	int i, j;
 
 	lt_cancel(&sim.hold);
+	lt_cancel(&sim.traffic_tm);
+	lt_cancel(&sim.report_tm);
 	sim.phase = PH_TEARDOWN;
 	if (opt.no_teardown) {
 		sim.phase = PH_EXIT;
@@ -1738,7 +2275,7 @@ begin_teardown(void)
 		case T_ESTABLISHED:
 			t->teardown = 1;
 			for (j = 0; j < opt.sessions; j++)
-				session_close(&t->sess[j], L2TP_CDN_ADMIN, 0);
+				session_teardown(&t->sess[j]);
 			if (t->sess_open == 0)
 				tunnel_stop(t, L2TP_STOP_CLEAR, 0, NULL);
 			tunnel_kick(t);
@@ -1849,6 +2386,8 @@ ev_latency(const char *prefix, uint64_t *v, size_t n)
 static int
 report_done(void)
 {
+	const struct traffic_stats *st = traffic_stats();
+	long echo_rx = 0, echo_tx = 0, echo_ignored = 0;
 	uint64_t *lat;
 	size_t n, cap;
 	int i, j, ok;
@@ -1857,6 +2396,16 @@ report_done(void)
 	    sim.errors == 0 && sim.unexpected_down == 0 &&
 	    (opt.no_teardown || (sim.tunnels_clean == sim.ntun &&
 	    sim.sessions_clean == sim.nsess));
+	/* Every session's PPP up, or with --wrong-password every refused. */
+	if (opt.ppp && opt.wrong_password)
+		ok = ok && sim.auth_refused == sim.nsess && sim.ppp_up == 0;
+	else if (opt.ppp)
+		ok = ok && sim.ppp_up == sim.nsess && sim.auth_failures == 0;
+	for (i = 0; sim.ppp != NULL && i < sim.nsess; i++) {
+		echo_rx += sim.ppp[i].echo_rx;
+		echo_tx += sim.ppp[i].echo_tx;
+		echo_ignored += sim.ppp[i].echo_ignored;
+	}
 	ev_begin("done");
 	ev_bool("ok", ok);
 	ev_int("tunnels", sim.ntun);
@@ -1876,6 +2425,31 @@ report_done(void)
 	ev_int("duplicates", sim.dup_rx);
 	ev_int("out_of_order", sim.ooo_rx);
 	ev_int("data_rx", sim.data_rx);
+	ev_int("data_tx", sim.data_tx);
+	ev_int("data_tx_dropped", sim.data_tx_dropped);
+	ev_int("lcp_up", sim.lcp_up);
+	ev_int("auth_ok", sim.auth_ok);
+	ev_int("auth_failures", sim.auth_failures);
+	ev_int("ppp_up", sim.ppp_up);
+	ev_int("ppp_down", sim.ppp_down);
+	ev_int("ppp_rejects_rx", sim.ppp_rejects);
+	ev_int("echo_rx", echo_rx);
+	ev_int("echo_tx", echo_tx);
+	ev_int("echo_ignored", echo_ignored);
+	ev_int("tx_packets", (long long)st->tx_packets);
+	ev_int("tx_bytes", (long long)st->tx_bytes);
+	ev_int("rx_packets", (long long)st->rx_packets);
+	ev_int("rx_bytes", (long long)st->rx_bytes);
+	ev_int("rx_wrong_session", (long long)st->rx_wrong_session);
+	ev_int("rx_bad", (long long)st->rx_bad);
+	ev_int("rx_own", (long long)st->rx_own);
+	if (st->rx_own > 0) {
+		ev_ms("rtt_avg_ms", st->rtt_sum_us / st->rx_own);
+		ev_ms("rtt_max_ms", st->rtt_max_us);
+	}
+	ev_int("icmp_replies", (long long)st->icmp_replies);
+	ev_int("udp_reflected", (long long)st->udp_reflected);
+	ev_int("tx_no_session", (long long)st->tx_no_session);
 	ev_bool("interrupted", sim.interrupted);
 	if (sim.setup_end != 0)
 		ev_ms("setup_ms", sim.setup_end - sim.t0);
@@ -1894,6 +2468,11 @@ report_done(void)
 					lat[n++] = sim.tun[i].sess[j].t_up -
 					    sim.tun[i].sess[j].t_start;
 		ev_latency("session_setup", lat, n);
+		for (n = 0, i = 0; i < sim.nsess; i++)
+			if (sim.sess[i].ppp_ready)
+				lat[n++] = sim.sess[i].t_ppp -
+				    sim.sess[i].t_start;
+		ev_latency("ppp_setup", lat, n);
 		free(lat);
 	}
 	ev_end();
@@ -2026,7 +2605,32 @@ usage(FILE *f)
 "  --rate N            open N tunnels per second, 0 = all at once (0)\n"
 "  --raw-hex HEX       send this datagram (repeatable) and print replies\n"
 "  --json              one JSON object per event line\n"
-"  -v, --verbose       also trace every control message\n");
+"  -v, --verbose       also trace every control message and PPP packet\n"
+"PPP over each session (off by default; the options below imply --ppp):\n"
+"  --ppp               run a PPP client once the ICCN is sent\n"
+"  --no-ppp            stop at the ICCN (the default)\n"
+"  --auth pap|chap     authenticate with PAP or CHAP-MD5 (pap)\n"
+"  --user FMT          user name, %%d = global session number from 1 (user%%d)\n"
+"  --password PW       password or CHAP secret (password)\n"
+"  --ipv6              also negotiate IPV6CP\n"
+"  --mru N             MRU we request, 0 = no MRU option (1460)\n"
+"  --lcp-echo SECONDS  send our own LCP Echo-Requests this often (0 = never)\n"
+"  --ppp-restart SECONDS  Restart timer (3)\n"
+"  --ppp-max-configure N, --ppp-max-terminate N, --ppp-max-failure N\n"
+"                      RFC 1661 4.6 counters (10, 2, 5)\n"
+"  --wrong-password    authenticate with a wrong password (expect refusal)\n"
+"  --no-echo-reply     ignore the LNS's LCP Echo-Requests\n"
+"  --lcp-unknown-option  add option 0x7f to our LCP Configure-Request\n"
+"  --reject-mru        Configure-Reject the LNS's MRU option\n"
+"  --send-ccp          a CCP Configure-Request once IPCP is up\n"
+"Traffic (in the hold phase):\n"
+"  --traffic-dst A.B.C.D  send UDP from each session's address to A.B.C.D\n"
+"  --pps N             packets per second in all (100)\n"
+"  --size BYTES        IP packet size, 28-1500 (100)\n"
+"  --duration SECONDS  how long to send (10); --hold is raised to cover it\n"
+"  --sport N           UDP source port, 0 = 1024 + session number (0)\n"
+"  --dport N           UDP destination port (9)\n"
+"  --echo              answer ICMP echo requests, send UDP back\n");
 }
 
 static int
@@ -2095,7 +2699,10 @@ enum {
 	O_LNS = 256, O_BIND, O_TUNNELS, O_SESSIONS, O_SECRET, O_NOCHAL,
 	O_HIDE, O_HOSTNAME, O_CALLING, O_CALLED, O_HOLD, O_NOTEAR, O_TIMEOUT,
 	O_RETRIES, O_RTXI, O_RTXC, O_RWS, O_HELLO, O_LINGER, O_RATE, O_RAW,
-	O_JSON
+	O_JSON, O_PPP, O_NOPPP, O_AUTH, O_USER, O_PASSWORD, O_IPV6, O_MRU,
+	O_LCPECHO, O_PPPRESTART, O_MAXCONF, O_MAXTERM, O_MAXFAIL, O_WRONGPW,
+	O_NOECHOREPLY, O_LCPUNKNOWN, O_REJECTMRU, O_SENDCCP, O_TDST, O_PPS,
+	O_SIZE, O_DURATION, O_SPORT, O_DPORT, O_ECHO
 };
 
 static const struct option longopts[] = {
@@ -2121,10 +2728,190 @@ static const struct option longopts[] = {
 	{ "rate",		required_argument, NULL, O_RATE },
 	{ "raw-hex",		required_argument, NULL, O_RAW },
 	{ "json",		no_argument,	   NULL, O_JSON },
+	{ "ppp",		no_argument,	   NULL, O_PPP },
+	{ "no-ppp",		no_argument,	   NULL, O_NOPPP },
+	{ "auth",		required_argument, NULL, O_AUTH },
+	{ "user",		required_argument, NULL, O_USER },
+	{ "password",		required_argument, NULL, O_PASSWORD },
+	{ "ipv6",		no_argument,	   NULL, O_IPV6 },
+	{ "mru",		required_argument, NULL, O_MRU },
+	{ "lcp-echo",		required_argument, NULL, O_LCPECHO },
+	{ "ppp-restart",	required_argument, NULL, O_PPPRESTART },
+	{ "ppp-max-configure",	required_argument, NULL, O_MAXCONF },
+	{ "ppp-max-terminate",	required_argument, NULL, O_MAXTERM },
+	{ "ppp-max-failure",	required_argument, NULL, O_MAXFAIL },
+	{ "wrong-password",	no_argument,	   NULL, O_WRONGPW },
+	{ "no-echo-reply",	no_argument,	   NULL, O_NOECHOREPLY },
+	{ "lcp-unknown-option",	no_argument,	   NULL, O_LCPUNKNOWN },
+	{ "reject-mru",		no_argument,	   NULL, O_REJECTMRU },
+	{ "send-ccp",		no_argument,	   NULL, O_SENDCCP },
+	{ "traffic-dst",	required_argument, NULL, O_TDST },
+	{ "pps",		required_argument, NULL, O_PPS },
+	{ "size",		required_argument, NULL, O_SIZE },
+	{ "duration",		required_argument, NULL, O_DURATION },
+	{ "sport",		required_argument, NULL, O_SPORT },
+	{ "dport",		required_argument, NULL, O_DPORT },
+	{ "echo",		no_argument,	   NULL, O_ECHO },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL,			0,		   NULL, 0 }
 };
+
+/* The options of PPP and traffic; each implies --ppp. */
+static int
+parse_ppp_arg(int c, int li)
+{
+	struct in_addr a;
+	double v;
+
+#define PNUM(lo, hi) do {						\
+	if (parse_num(optarg, (lo), (hi), &v) == -1) {			\
+		fprintf(stderr, "lacsim: --%s: bad value %s\n",		\
+		    longopts[li].name, optarg);				\
+		return -1;						\
+	}								\
+} while (0)
+
+	switch (c) {
+	case O_AUTH:
+		if (strcmp(optarg, "pap") == 0)
+			opt.auth = PPP_PROTO_PAP;
+		else if (strcmp(optarg, "chap") == 0)
+			opt.auth = PPP_PROTO_CHAP;
+		else {
+			fprintf(stderr, "lacsim: --auth: pap or chap\n");
+			return -1;
+		}
+		break;
+	case O_USER:
+		opt.user = optarg;
+		break;
+	case O_PASSWORD:
+		opt.password = optarg;
+		break;
+	case O_IPV6:
+		opt.ipv6 = 1;
+		break;
+	case O_MRU:
+		PNUM(0, 65000);
+		if (v != 0 && v < 68) {
+			fprintf(stderr, "lacsim: --mru: 0 or 68 to 65000\n");
+			return -1;
+		}
+		opt.mru = (uint16_t)v;
+		break;
+	case O_LCPECHO:
+		PNUM(0, 3600);
+		opt.lcp_echo = v;
+		break;
+	case O_PPPRESTART:
+		PNUM(0.01, 600);
+		opt.ppp_restart = v;
+		break;
+	case O_MAXCONF:
+		PNUM(1, 255);
+		opt.max_configure = (int)v;
+		break;
+	case O_MAXTERM:
+		PNUM(1, 255);
+		opt.max_terminate = (int)v;
+		break;
+	case O_MAXFAIL:
+		PNUM(1, 255);
+		opt.max_failure = (int)v;
+		break;
+	case O_WRONGPW:
+		opt.wrong_password = 1;
+		break;
+	case O_NOECHOREPLY:
+		opt.no_echo_reply = 1;
+		break;
+	case O_LCPUNKNOWN:
+		opt.lcp_test_opt = 1;
+		break;
+	case O_REJECTMRU:
+		opt.reject_mru = 1;
+		break;
+	case O_SENDCCP:
+		opt.send_ccp = 1;
+		break;
+	case O_TDST:
+		if (inet_pton(AF_INET, optarg, &a) != 1 ||
+		    a.s_addr == INADDR_ANY) {
+			fprintf(stderr, "lacsim: --traffic-dst: an IPv4 "
+			    "address\n");
+			return -1;
+		}
+		opt.tc.dst = ntohl(a.s_addr);
+		break;
+	case O_PPS:
+		PNUM(0.001, 1e7);
+		opt.tc.pps = v;
+		break;
+	case O_SIZE:
+		PNUM(IP4_MIN_PKT, IP4_MAX_PKT);
+		opt.tc.size = (size_t)v;
+		break;
+	case O_DURATION:
+		PNUM(0.001, 1e7);
+		opt.tc.duration = v;
+		break;
+	case O_SPORT:
+		PNUM(0, 65535);
+		opt.tc.sport = (uint16_t)v;
+		break;
+	case O_DPORT:
+		PNUM(1, 65535);
+		opt.tc.dport = (uint16_t)v;
+		break;
+	case O_ECHO:
+		opt.tc.echo = 1;
+		break;
+	default:
+		usage(stderr);
+		return -1;
+	}
+#undef PNUM
+	opt.ppp_implied = 1;
+	return 0;
+}
+
+/* After parsing: PPP's options checked together. */
+static int
+check_ppp_args(void)
+{
+	char buf[LAC_STR_MAX + 2];
+
+	if (opt.ppp_implied && opt.no_ppp) {
+		fprintf(stderr, "lacsim: PPP and traffic options need PPP, "
+		    "not --no-ppp\n");
+		return -1;
+	}
+	if (opt.ppp_implied)
+		opt.ppp = 1;
+	if (!opt.ppp)
+		return 0;
+	/* RFC 1334 2.2.1: one-octet lengths; RFC 1994 4.1: a Name. */
+	expand_number(buf, sizeof(buf), opt.user, LAC_MAX_SESSIONS);
+	if (*buf == '\0' || strlen(buf) > 255) {
+		fprintf(stderr, "lacsim: --user: 1 to 255 bytes\n");
+		return -1;
+	}
+	/* RFC 1994 2.3: a secret of at least one octet. */
+	if (*opt.password == '\0' ||
+	    strlen(opt.password) + strlen("wrong-") > 255) {
+		fprintf(stderr, "lacsim: --password: 1 to 249 bytes\n");
+		return -1;
+	}
+	if (opt.sessions == 0) {
+		fprintf(stderr, "lacsim: --ppp needs sessions\n");
+		return -1;
+	}
+	/* The hold phase carries the traffic, and a second to drain. */
+	if (opt.tc.dst != 0 && opt.hold < opt.tc.duration + 1)
+		opt.hold = opt.tc.duration + 1;
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv)
@@ -2228,6 +3015,14 @@ parse_args(int argc, char **argv)
 		case O_JSON:
 			opt.json = 1;
 			break;
+		case O_PPP:
+			opt.ppp = 1;
+			opt.no_ppp = 0;
+			break;
+		case O_NOPPP:
+			opt.ppp = 0;
+			opt.no_ppp = 1;
+			break;
 		case 'v':
 			opt.verbose = 1;
 			break;
@@ -2235,8 +3030,10 @@ parse_args(int argc, char **argv)
 			usage(stdout);
 			exit(EXIT_OK);
 		default:
-			usage(stderr);
-			return -1;
+			/* PPP and traffic options, or a bad one. */
+			if (parse_ppp_arg(c, li) == -1)
+				return -1;
+			break;
 		}
 	}
 #undef NUM
@@ -2295,7 +3092,7 @@ parse_args(int argc, char **argv)
 	}
 	if (opt.rtx_cap < opt.rtx_initial)
 		opt.rtx_cap = opt.rtx_initial;
-	return 0;
+	return check_ppp_args();
 }
 
 /* ---- main ---- */
@@ -2308,6 +3105,36 @@ on_signal(int sig)
 		got_signal++;
 }
 
+static void
+ppp_conf_init(void)
+{
+	struct ppp_conf *c = &sim.pconf;
+
+	/* --wrong-password: a password the LNS cannot have for us. */
+	snprintf(sim.password, sizeof(sim.password), "%s%s",
+	    opt.wrong_password ? "wrong-" : "", opt.password);
+	c->auth = opt.auth;
+	c->password = sim.password;
+	c->password_len = strlen(sim.password);
+	c->mru = opt.mru;
+	c->ipv6 = opt.ipv6;
+	c->send_ccp = opt.send_ccp;
+	c->no_echo_reply = opt.no_echo_reply;
+	c->lcp_test_opt = opt.lcp_test_opt;
+	c->reject_mru = opt.reject_mru;
+	c->trace = opt.verbose;
+	c->restart_us = (uint64_t)(opt.ppp_restart * 1e6);
+	c->echo_us = (uint64_t)(opt.lcp_echo * 1e6);
+	c->max_configure = (uint8_t)opt.max_configure;
+	c->max_terminate = (uint8_t)opt.max_terminate;
+	c->max_failure = (uint8_t)opt.max_failure;
+	c->send = ppp_send_hook;
+	c->event = ppp_event_hook;
+	c->ip_input = ppp_ip_hook;
+	c->user = ppp_user_hook;
+	c->random = rand_fill;
+}
+
 static int
 sim_init(void)
 {
@@ -2316,14 +3143,29 @@ sim_init(void)
 	struct session *s;
 	int i, j;
 
+	size_t ntimers;
+
 	sim.ntun = opt.tunnels;
 	sim.nsess = opt.tunnels * opt.sessions;
 	sim.tun = calloc((size_t)sim.ntun, sizeof(*sim.tun));
 	sim.sess = calloc(sim.nsess ? (size_t)sim.nsess : 1,
 	    sizeof(*sim.sess));
+	/* Two per tunnel, three for the run, two for traffic, PPP's. */
+	ntimers = 2 * (size_t)sim.ntun + 8;
+	if (opt.ppp)
+		ntimers += (size_t)sim.nsess * LAC_TIMERS_PPP;
 	if (sim.tun == NULL || sim.sess == NULL ||
-	    lt_heap_init(2 * (size_t)sim.ntun + 8) == -1)
+	    lt_heap_init(ntimers) == -1)
 		return -1;
+	if (opt.ppp) {
+		sim.ppp = calloc(sim.nsess ? (size_t)sim.nsess : 1,
+		    sizeof(*sim.ppp));
+		opt.tc.slot = traffic_slot;
+		if (sim.ppp == NULL ||
+		    traffic_init(&opt.tc, (uint32_t)sim.nsess) == -1)
+			return -1;
+		ppp_conf_init();
+	}
 	sim.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sim.epfd == -1)
 		return -1;
@@ -2353,6 +3195,11 @@ sim_init(void)
 			s->lsid = (uint16_t)(j + 1);
 			s->pend_next = -1;
 			s->serial = sim.serial++;
+			if (sim.ppp != NULL) {
+				s->ppp = &sim.ppp[(size_t)i * opt.sessions +
+				    j];
+				ppp_init(s->ppp, &sim.pconf, s);
+			}
 		}
 	}
 	sim.tun_pending = sim.tun_open = sim.ntun;
@@ -2360,6 +3207,8 @@ sim_init(void)
 	lt_init(&sim.deadline, deadline_fire, NULL);
 	lt_init(&sim.hold, hold_fire, NULL);
 	lt_init(&sim.starter, starter_fire, NULL);
+	lt_init(&sim.traffic_tm, traffic_fire, NULL);
+	lt_init(&sim.report_tm, report_fire, NULL);
 	return 0;
 }
 
@@ -2406,17 +3255,21 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			tunnel_readable(evs[i].data.ptr);
 		lt_run(sim.now);
+		dtx_flush();
 		do {
 			old = sim.phase;
 			phase_step();
 		} while (sim.phase != old);
 	}
+	dtx_flush();
 	rc = report_done();
 	for (i = 0; i < sim.ntun; i++)
 		if (sim.tun[i].fd >= 0)
 			close(sim.tun[i].fd);
 	close(sim.epfd);
 	lt_heap_free();
+	traffic_free();
+	free(sim.ppp);
 	free(sim.tun);
 	free(sim.sess);
 	return rc;

@@ -103,7 +103,10 @@ def result_code(msg):
 
 
 class Lac:
-    """A scripted LAC over one UDP socket: explicit Ns/Nr, no retransmits."""
+    """A scripted LAC over one UDP socket: explicit Ns/Nr, no retransmits.
+
+    Data messages (PPP, sent by the LNS once a call is connected) are
+    set aside in ``data`` by the control-message readers."""
 
     def __init__(self, lns, port=1701, bind=("0.0.0.0", 0), timeout=2.0):
         self.lns = (lns, port)
@@ -114,6 +117,7 @@ class Lac:
         self.nr = 0
         self.our_tid = 4242
         self.tid = 0          # LNS's tunnel id
+        self.data = []        # data messages seen by recv()/recv_any()
 
     def close(self):
         self.sock.close()
@@ -136,6 +140,9 @@ class Lac:
                 raise TimeoutError("no message from LNS")
             self.sock.settimeout(left)
             data, _ = self.sock.recvfrom(4096)
+            if not struct.unpack_from("!H", data)[0] & T:
+                self.data.append(data)      # PPP: kept, not parsed here
+                continue
             m = parse(data)
             if m["avps"]:
                 if m["ns"] == self.nr:
@@ -146,8 +153,11 @@ class Lac:
         """Next datagram including ZLBs, parsed."""
         if timeout:
             self.sock.settimeout(timeout)
-        data, _ = self.sock.recvfrom(4096)
-        return parse(data)
+        while True:
+            data, _ = self.sock.recvfrom(4096)
+            if struct.unpack_from("!H", data)[0] & T:
+                return parse(data)
+            self.data.append(data)
 
     def ack(self):
         self.send_raw(control(self.tid, 0, self.ns, self.nr))

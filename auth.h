@@ -1,0 +1,115 @@
+/*
+ * auth.h - the authentication backend interface between PPP and
+ * whatever checks a subscriber's credentials.
+ *
+ * PPP (ppp.c) fills a `struct auth_req` after PAP or CHAP and calls
+ * auth_submit(); the answer comes back, possibly later, through
+ * ppp_auth_done().  Today's backends: RADIUS when `primary_radius` is
+ * set (radius.c, issue "RADIUS"), otherwise the local file
+ * `local_auth_file` (this file's auth.c).
+ */
+#ifndef L2TPNS_AUTH_H
+#define L2TPNS_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "l2tpns.h"
+
+#define PPP_PAP		0xc023
+#define PPP_CHAP	0xc223
+
+struct auth_req {
+	sid_t		sid;
+	uint16_t	proto;		/* PPP_PAP or PPP_CHAP */
+	char		user[MAXUSER];
+	uint8_t		password[256];	/* PAP */
+	size_t		password_len;
+	uint8_t		chap_id;	/* CHAP-MD5, RFC 1994 */
+	uint8_t		challenge[32];
+	size_t		challenge_len;
+	uint8_t		response[16];
+};
+
+#define AUTH_MAX_ROUTES		8	/* Framed-Route attributes kept */
+#define AUTH_MAX_AVPAIRS	16	/* Cisco-AVPair attributes kept */
+#define AUTH_CLASS_MAX		512	/* octets of Class attributes kept */
+
+struct auth_route {
+	in_addr_t	net;		/* network order */
+	uint8_t		plen;
+};
+
+struct auth_avpair {
+	char		key[64];	/* Cisco-AVPair "key=value", split */
+	char		value[248];
+};
+
+/*
+ * The backend's answer.  ppp.c reads ok, msg, ip, dns1/2 and the
+ * timeouts; the rest comes from RADIUS (radius.c applies it to the
+ * session itself and keeps what only accounting needs).
+ */
+struct auth_reply {
+	int		ok;
+	char		msg[128];	/* to the subscriber (PAP/CHAP message) */
+	in_addr_t	ip;		/* fixed address, 0 = from the pool */
+	in_addr_t	dns1, dns2;	/* 0 = the configured ones */
+	uint32_t	session_timeout, idle_timeout;
+	/* RADIUS (RFC 2865 5, RFC 2866, RFC 2869 5.16, RFC 3162, RFC 4818) */
+	uint8_t		has_session_timeout;	/* even when 0 */
+	in_addr_t	netmask;		/* Framed-IP-Netmask, 0 = none */
+	uint32_t	interim;		/* Acct-Interim-Interval, 0 = none */
+	char		filter_in[MAXACLNAME];	/* Filter-Id "NAME.in" */
+	char		filter_out[MAXACLNAME];	/* Filter-Id "NAME.out" */
+	uint8_t		nroutes;
+	struct auth_route route[AUTH_MAX_ROUTES];
+	struct in6_addr	ipv6_prefix;		/* Framed-IPv6-Prefix */
+	uint8_t		ipv6_prefix_len;	/* 0 = none */
+	struct in6_addr	delegated_prefix;	/* Delegated-IPv6-Prefix */
+	uint8_t		delegated_len;		/* 0 = none */
+	uint8_t		class[AUTH_CLASS_MAX];	/* Class attributes, whole */
+	uint16_t	class_len;
+	uint8_t		navpairs;
+	struct auth_avpair avpair[AUTH_MAX_AVPAIRS];
+};
+
+/* Start checking; the reply arrives through ppp_auth_done(). */
+void	 auth_submit(const struct auth_req *);
+/* Cancel a pending check (the session went away). */
+void	 auth_cancel(sid_t);
+/* (Re)read local_auth_file; returns the number of errors, -1 if absent. */
+int	 local_auth_load(const char *path, void (*err)(void *, const char *),
+	    void *arg);
+/* Check against the loaded file (exposed for tests and fuzzing). */
+void	 local_auth_check(const struct auth_req *, struct auth_reply *);
+/* CHAP-MD5 response: MD5(id || secret || challenge), RFC 1994 4.1. */
+void	 chap_md5(uint8_t id, const uint8_t *secret, size_t secret_len,
+	    const uint8_t *chal, size_t chal_len, uint8_t out[16]);
+
+/*
+ * Accounting hooks (RFC 2866), called by ppp.c: the session is up (IPCP
+ * opened the first time: Start) and the session is gone (Stop, with an
+ * Acct-Terminate-Cause below).  No-ops without RADIUS accounting.
+ */
+void	 auth_session_up(sid_t);
+void	 auth_session_down(sid_t, int terminate_cause);
+
+/* Acct-Terminate-Cause values, RFC 2866 5.10 */
+#define TERM_USER_REQUEST	1
+#define TERM_LOST_CARRIER	2
+#define TERM_LOST_SERVICE	3
+#define TERM_IDLE_TIMEOUT	4
+#define TERM_SESSION_TIMEOUT	5
+#define TERM_ADMIN_RESET	6
+#define TERM_ADMIN_REBOOT	7
+#define TERM_PORT_ERROR		8
+#define TERM_NAS_ERROR		9
+#define TERM_NAS_REQUEST	10
+
+/* ppp.c */
+/* Like session_shutdown(), with the Acct-Terminate-Cause to report. */
+void	 session_shutdown_cause(sid_t, int terminate_cause, const char *reason);
+void	 ppp_auth_done(sid_t, const struct auth_reply *);
+
+#endif /* L2TPNS_AUTH_H */

@@ -1,0 +1,2431 @@
+/*
+ * cli.c - the Cisco-style command-line interface, on libcli, over telnet.
+ *
+ * State owned: the CLI listening socket, the table of CLI children (pid,
+ * request socket, peer), the bandwidth figures of "uptime" (one small
+ * MAP_SHARED page, written once a second by the daemon) and, inside a
+ * child, that child's libcli session.
+ * Exports (l2tpns.h, "cli.c"): cli_setup(), cli_reload().
+ *
+ * Keeping off the packet loop.  The daemon's loop owns only the listening
+ * socket.  It accepts a connection and forks a child for it, and the child
+ * runs the blocking libcli session (cli_loop), so a slow or idle telnet
+ * client costs the loop nothing.  The child reads live state straight
+ * from the session and tunnel tables and the counters, which are MAP_SHARED
+ * (tables.c, l2tpns.c); it copies an entry before printing it, since the
+ * loop may be changing it.  The child never changes daemon state: actions
+ * (drop, clear counters, set ...) and every view of the running
+ * configuration, which the child's copy of the heap would show as it was
+ * at fork time, go to the daemon as one fixed-size struct cli_req over a
+ * SOCK_SEQPACKET pair made for that child.  The loop carries the request
+ * out between two packets and sends one struct cli_reply with a status and
+ * up to CLI_REPLY_MAX bytes of text, which the child prints.  When a child
+ * ends, its end of the pair closes; the loop sees EOF and frees the slot,
+ * and l2tpns.c reaps the process on SIGCHLD.  A child dies with the daemon
+ * (PR_SET_PDEATHSIG).  At most CLI_MAX_CHILDREN sessions run at once.
+ *
+ * Access.  When the users file names at least one user, the CLI listens
+ * on cli_bind_address:cli_port and asks for a name and a password (plain,
+ * $1$ MD5-crypt or {crypt} DES: config.c password_matches); the entry
+ * "enable" is the password of privileged mode.  Without a user anybody
+ * who connects gets in without a password, so the listener is then held
+ * to 127.0.0.1 whatever cli_bind_address says, and the log says so.
+ * Sessions idle for cli_idle_timeout seconds are closed, and three wrong
+ * passwords end the connection.
+ *
+ * "write memory" is the one action whose slow part runs in the child:
+ * the daemon hands over the configuration text, and the child writes and
+ * syncs the file, so the loop never waits on the disk.
+ *
+ * Commands live in one token table, cli_commands[], registered with
+ * libcli as trees of words; the daemon's side of every request is one row
+ * of ops[].  The manual's section "The command-line interface (CLI)"
+ * describes them.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/mman.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
+
+#include <libcli.h>
+
+#include "l2tpns.h"
+#include "event.h"
+#include "control.h"
+#include "l2tp.h"
+#include "log.h"
+
+#define CLI_MAX_CHILDREN	10
+#define CLI_MAX_FAILURES	3	/* wrong passwords before hanging up */
+#define CLI_REPLY_MAX		65000	/* text bytes in one reply */
+#define CLI_REPLY_WAIT		10	/* seconds a child waits for one */
+#define CLI_ACCEPT_BUDGET	8	/* connections accepted per wakeup */
+
+/* ---- the request protocol between a child and the daemon ---- */
+
+enum cli_op {
+	OP_NONE = 0,
+	OP_DROP_SESSION,	/* id, text = reason */
+	OP_DROP_TUNNEL,		/* id, text = reason */
+	OP_CLEAR_COUNTERS,
+	OP_SHOW_CONFIG,		/* id = SHOWCFG_* flags */
+	OP_SHOW_ACL,		/* name = list, "" = all */
+	OP_SHOW_PLUGINS,
+	OP_SHOW_RADIUS,
+	OP_SHOW_CLUSTER,
+	OP_SHOW_BGP,
+	OP_SET,			/* name = key, text = value */
+	OP_SNOOP,		/* name = user, ip, port */
+	OP_NO_SNOOP,		/* name = user */
+	OP_THROTTLE,		/* name = user, rate_in, rate_out */
+	OP_NO_THROTTLE,		/* name = user */
+	OP_LOAD_PLUGIN,		/* name */
+	OP_REMOVE_PLUGIN,	/* name */
+	OP_MAX
+};
+
+#define SHOWCFG_SECRETS	0x1
+
+struct cli_req {
+	uint32_t	seq;
+	uint32_t	op;		/* enum cli_op */
+	uint32_t	id;
+	uint32_t	rate_in, rate_out;	/* kbit/s */
+	in_addr_t	ip;
+	uint16_t	port;
+	char		who[96];	/* "user@address", for the log */
+	char		name[MAXUSER];
+	char		text[CFG_STRLEN * 2];
+};
+
+struct cli_reply {
+	uint32_t	seq;
+	int32_t		status;		/* 0 done, -1 refused (text says why) */
+	uint32_t	len;		/* bytes of text that follow */
+};
+
+/* A reply's text, built by the daemon. */
+struct out {
+	char		buf[CLI_REPLY_MAX];
+	size_t		len;
+	int		truncated;
+};
+
+/* "uptime": written by the daemon each second, read by the children. */
+struct cli_rates {
+	double		udp_eth, eth_udp;	/* Mbit/s in the last second */
+	double		udp_eth_peak, eth_udp_peak;
+	uint64_t	in_pps, out_pps;
+};
+
+/* ---- daemon side state ---- */
+
+struct cli_child {
+	pid_t		pid;
+	int		fd;		/* our end of the pair; -1: free */
+	char		peer[INET_ADDRSTRLEN + 8];
+};
+
+static int listen_fd = -1;
+static in_addr_t listen_addr;
+static int listen_port;
+static struct cli_child children[CLI_MAX_CHILDREN];
+static struct cli_rates *rates;
+static struct timer rate_timer;
+static const char *cfg_path;
+static const struct users *users;
+static const struct pool_file *pool;
+static time_t started;
+static pid_t daemon_pid;
+
+/* ---- child side state ---- */
+
+static struct cli_def *cli;
+static int link_fd = -1;
+static char peer_name[INET_ADDRSTRLEN + 8];
+static char who[96];
+static int failures;
+static uint32_t req_seq;
+
+/* ---- small helpers ---- */
+
+static void out_printf(struct out *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->truncated)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, sizeof(o->buf) - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(o->buf) - o->len) {
+		o->truncated = 1;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* cfg_print's line sink. */
+static int
+out_line(void *arg, const char *line)
+{
+	out_printf(arg, "%s\n", line);
+	return 0;
+}
+
+static const char *
+ip_str(in_addr_t a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/*
+ * Make a string from the shared tables safe to print: terminated even if
+ * the loop was rewriting it, and without bytes a terminal or the telnet
+ * protocol (IAC is 0xff) would act on.
+ */
+static void
+clean(char *s, size_t size)
+{
+	size_t i;
+
+	s[size - 1] = '\0';
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			s[i] = '?';
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "?" typed after a command's words reaches the command as its last word. */
+static int
+wants_help(char **argv, int argc)
+{
+	size_t n;
+
+	if (argc == 0)
+		return 0;
+	n = strlen(argv[argc - 1]);
+	return n > 0 && argv[argc - 1][n - 1] == '?';
+}
+
+static void
+fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL)
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static long
+ago(time_t t)
+{
+	time_t now = time(NULL);
+
+	return t == 0 || t > now ? 0 : (long)(now - t);
+}
+
+/* A JSON string literal (RFC 8259 7) of a cleaned string. */
+static const char *
+jstr(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3) {
+		buf[0] = '\0';
+		return buf;
+	}
+	buf[o++] = '"';
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *
+session_state_name(int st)
+{
+	static const char *names[] = { "Free", "Opening", "Open", "Closing" };
+
+	return st >= 0 && st < (int)(sizeof(names) / sizeof(names[0])) ?
+	    names[st] : "?";
+}
+
+/* The manual's words, "Dieing" included: scripts match on them. */
+static const char *
+tunnel_state_name(int st)
+{
+	static const char *names[] = { "Free", "Opening", "Open", "Dieing" };
+
+	return st >= 0 && st < (int)(sizeof(names) / sizeof(names[0])) ?
+	    names[st] : "?";
+}
+
+/* ==================================================================== */
+/* The daemon's side: listener, children, requests                      */
+/* ==================================================================== */
+
+static void child_run(int sock, int link, const struct sockaddr_in *from);
+
+static int
+op_drop_session(const struct cli_req *rq, struct out *o)
+{
+	struct session *sp = session_get(rq->id);
+	char why[CFG_STRLEN * 2 + 32];
+
+	if (sp == NULL || sp->state == SESSION_FREE) {
+		out_printf(o, "%% No session %u", rq->id);
+		return -1;
+	}
+	if (rq->text[0])
+		snprintf(why, sizeof(why), "dropped by CLI: %s", rq->text);
+	else
+		snprintf(why, sizeof(why), "dropped by CLI");
+	LOG(LOG_WARN_L, rq->id, sp->tunnel, "session dropped from the CLI by "
+	    "%s: %s", rq->who, why);
+	/* LCP Terminate-Request, then the CDN (result 3, administrative). */
+	session_shutdown(rq->id, why);
+	out_printf(o, "Session %u dropped", rq->id);
+	return 0;
+}
+
+static int
+op_drop_tunnel(const struct cli_req *rq, struct out *o)
+{
+	struct tunnel *tp = tunnel_get(rq->id);
+	char why[CFG_STRLEN * 2 + 32];
+
+	if (tp == NULL || tp->state == TUNNEL_FREE) {
+		out_printf(o, "%% No tunnel %u", rq->id);
+		return -1;
+	}
+	if (tp->state == TUNNEL_DYING) {
+		out_printf(o, "%% Tunnel %u is already closing", rq->id);
+		return -1;
+	}
+	if (rq->text[0])
+		snprintf(why, sizeof(why), "dropped by CLI: %s", rq->text);
+	else
+		snprintf(why, sizeof(why), "dropped by CLI");
+	LOG(LOG_WARN_L, 0, rq->id, "tunnel dropped from the CLI by %s",
+	    rq->who);
+	if (l2tp_tunnel_close(rq->id, STOP_CLEAR, 0, why) < 0) {
+		out_printf(o, "%% Tunnel %u cannot be closed", rq->id);
+		return -1;
+	}
+	out_printf(o, "Tunnel %u dropped", rq->id);
+	return 0;
+}
+
+static int
+op_clear_counters(const struct cli_req *rq, struct out *o)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (rates)
+		memset(rates, 0, sizeof(*rates));
+	LOG(LOG_WARN_L, 0, 0, "counters cleared from the CLI by %s", rq->who);
+	out_printf(o, "Counters cleared");
+	return 0;
+}
+
+static int
+op_show_config(const struct cli_req *rq, struct out *o)
+{
+	cfg_print(config, 0, (rq->id & SHOWCFG_SECRETS) != 0, out_line, o);
+	return 0;
+}
+
+static int
+op_show_acl(const struct cli_req *rq, struct out *o)
+{
+	char line[CFG_STRLEN * 3];
+	int i, k, shown = 0;
+
+	for (i = 0; i < config->nacls; i++) {
+		const struct acl *a = &config->acls[i];
+
+		if (rq->name[0] && strcmp(rq->name, a->name) != 0)
+			continue;
+		out_printf(o, "%s IP access list %s\n", a->extended ?
+		    "Extended" : "Standard", a->name);
+		for (k = 0; k < a->nrules; k++) {
+			acl_format_rule(a, &a->rules[k], line, sizeof(line));
+			out_printf(o, "    %d %s\n", (k + 1) * 10, line);
+		}
+		shown++;
+	}
+	if (shown)
+		return 0;
+	if (rq->name[0]) {
+		out_printf(o, "%% No access list %s", rq->name);
+		return -1;
+	}
+	out_printf(o, "No access lists configured\n");
+	return 0;
+}
+
+static int
+op_show_plugins(const struct cli_req *rq, struct out *o)
+{
+	struct plugin_info pi;
+	int i, e, j;
+
+	(void)rq;
+	out_printf(o, "%-16s %-15s %s\n", "Plugin", "Loaded by", "Hooks");
+	for (i = 0; plugin_get_info(i, &pi) == 0; i++) {
+		out_printf(o, "%-16s %-15s", pi.name, pi.from_config ?
+		    "configuration" : "request");
+		for (e = 0; e < 32; e++)
+			if (pi.events & (1u << e))
+				out_printf(o, " %s", plugin_event_name(e));
+		out_printf(o, "\n");
+	}
+	if (i == 0)
+		out_printf(o, "(no plugin loaded; directory %s)\n",
+		    config->plugin_dir);
+	/* A `load plugin` line whose plugin would not load. */
+	for (j = 0; j < config->nplugins; j++) {
+		for (e = 0; plugin_get_info(e, &pi) == 0; e++)
+			if (strcmp(pi.name, config->plugins[j]) == 0)
+				break;
+		if (e == i)
+			out_printf(o, "%-16s not loaded: see the log\n",
+			    config->plugins[j]);
+	}
+	return 0;
+}
+
+static int
+plugin_listed(const char *name)
+{
+	int j;
+
+	for (j = 0; j < config->nplugins; j++)
+		if (strcmp(config->plugins[j], name) == 0)
+			return j;
+	return -1;
+}
+
+/*
+ * load plugin NAME (configuration mode): load it now and add the line to
+ * the running configuration, so "write memory" keeps it.
+ */
+static int
+op_load_plugin(const struct cli_req *rq, struct out *o)
+{
+	struct plugin_info pi;
+	char err[512];
+	int i;
+
+	for (i = 0; plugin_get_info(i, &pi) == 0; i++)
+		if (strcmp(pi.name, rq->name) == 0)
+			break;
+	if (plugin_get_info(i, &pi) < 0 &&
+	    plugin_load(rq->name, err, sizeof(err)) < 0) {
+		out_printf(o, "%% %s", err);
+		return -1;
+	}
+	if (plugin_listed(rq->name) < 0) {
+		if (config->nplugins >= MAXPLUGINS ||
+		    strlen(rq->name) >= sizeof(config->plugins[0])) {
+			out_printf(o, "%% Plugin %s is loaded but cannot be "
+			    "added to the configuration (at most %d plugins)",
+			    rq->name, MAXPLUGINS);
+			return -1;
+		}
+		/* The length was checked above. */
+		memcpy(config->plugins[config->nplugins++], rq->name,
+		    strlen(rq->name) + 1);
+	}
+	LOG(LOG_WARN_L, 0, 0, "plugin %s loaded from the CLI by %s", rq->name,
+	    rq->who);
+	plugin_config_apply();	/* now loaded for a configuration line */
+	out_printf(o, "Plugin %s loaded", rq->name);
+	return 0;
+}
+
+static int
+op_remove_plugin(const struct cli_req *rq, struct out *o)
+{
+	char err[512];
+	int j = plugin_listed(rq->name), unloaded;
+
+	unloaded = plugin_unload(rq->name, err, sizeof(err)) == 0;
+	if (!unloaded && j < 0) {
+		out_printf(o, "%% Plugin %s is not loaded", rq->name);
+		return -1;
+	}
+	if (j >= 0) {
+		memmove(config->plugins[j], config->plugins[j + 1],
+		    (size_t)(config->nplugins - j - 1) *
+		    sizeof(config->plugins[0]));
+		config->nplugins--;
+	}
+	LOG(LOG_WARN_L, 0, 0, "plugin %s removed from the CLI by %s", rq->name,
+	    rq->who);
+	out_printf(o, "Plugin %s %s", rq->name, unloaded ? "unloaded" :
+	    "removed from the configuration (it was not loaded)");
+	return 0;
+}
+
+static int
+op_show_radius(const struct cli_req *rq, struct out *o)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	(void)rq;
+	out_printf(o, "%6s %-5s %7s %10s %3s\n", "Radius", "State", "Session",
+	    "Retry", "Try");
+	out_printf(o, "(no requests: the RADIUS client is not written yet)\n");
+	out_printf(o, "Configured servers: %s:%d, %s:%d; accounting %s\n",
+	    ip_str(config->primary_radius, a), config->primary_radius_port,
+	    ip_str(config->secondary_radius, b), config->secondary_radius_port,
+	    config->radius_accounting ? "on" : "off");
+	return 0;
+}
+
+static int
+op_show_cluster(const struct cli_req *rq, struct out *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	(void)rq;
+	out_printf(o, "Cluster: not clustered (clustering is not written "
+	    "yet); this server is a stand-alone master.\n");
+	if (config->cluster_address)
+		out_printf(o, "Configured: cluster_address %s, interface %s, "
+		    "port %d\n", ip_str(config->cluster_address, a),
+		    config->cluster_interface[0] ? config->cluster_interface :
+		    "(default)", config->cluster_port);
+	return 0;
+}
+
+static int
+op_show_bgp(const struct cli_req *rq, struct out *o)
+{
+	int i;
+
+	(void)rq;
+	out_printf(o, "BGP: no speaker (BGP is not written yet).\n");
+	if (config->bgp.as == 0) {
+		out_printf(o, "No router bgp configured.\n");
+		return 0;
+	}
+	out_printf(o, "Configured: router bgp %u\n", config->bgp.as);
+	for (i = 0; i < config->bgp.npeers; i++)
+		out_printf(o, "  neighbour %s remote-as %u\n",
+		    config->bgp.peer[i].name, config->bgp.peer[i].remote_as);
+	return 0;
+}
+
+static int
+op_set(const struct cli_req *rq, struct out *o)
+{
+	const struct cfg_directive *d = cfg_find(rq->name);
+	char before[CFG_STRLEN * 2], after[CFG_STRLEN * 2], err[256];
+
+	if (d == NULL) {
+		out_printf(o, "%% Unknown setting \"%s\"", rq->name);
+		return -1;
+	}
+	if (strcmp(d->name, "hostname") == 0 && rq->text[0] == '\0') {
+		/* The system's name is looked up at startup only. */
+		out_printf(o, "%% hostname cannot be emptied from the CLI");
+		return -1;
+	}
+	if (d->type != CT_LEGACY)
+		cfg_format(config, d, before, sizeof(before));
+	if (cfg_set(config, rq->name, rq->text, err, sizeof(err)) < 0) {
+		out_printf(o, "%% %s", err);
+		return -1;
+	}
+	if (d->type != CT_LEGACY)
+		cfg_format(config, d, after, sizeof(after));
+	else
+		snprintf(after, sizeof(after), "%s", rq->text);
+	if (d->flags & CF_SECRET)
+		LOG(LOG_WARN_L, 0, 0, "config: %s changed from the CLI by %s",
+		    d->name, rq->who);
+	else if (d->type == CT_LEGACY)
+		LOG(LOG_WARN_L, 0, 0, "config: %s set to \"%s\" from the CLI "
+		    "by %s", d->name, after, rq->who);
+	else
+		LOG(LOG_WARN_L, 0, 0, "config: %s changed from \"%s\" to "
+		    "\"%s\" from the CLI by %s", d->name, before, after,
+		    rq->who);
+	/* The few keys whose new value must be pushed somewhere. */
+	if (strcmp(d->name, "debug") == 0)
+		log_level = config->debug;
+	if (d->flags & CF_OBSOLETE)
+		out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
+		    d->name);
+	else if (d->flags & CF_RESTART)
+		out_printf(o, "%% %s is read at startup: the new value takes "
+		    "effect after a restart (\"write memory\" keeps it)\n",
+		    d->name);
+	return 0;
+}
+
+static int
+op_not_yet(const struct cli_req *rq, struct out *o)
+{
+	static const char *what[OP_MAX] = {
+		[OP_SNOOP] = "interception",
+		[OP_NO_SNOOP] = "interception",
+		[OP_THROTTLE] = "throttling",
+		[OP_NO_THROTTLE] = "throttling",
+	};
+
+	out_printf(o, "%% not available yet: the data plane does not do %s "
+	    "yet", what[rq->op] ? what[rq->op] : "this");
+	return -1;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(const struct cli_req *, struct out *);
+} ops[OP_MAX] = {
+	[OP_DROP_SESSION] =	{ "drop session", op_drop_session },
+	[OP_DROP_TUNNEL] =	{ "drop tunnel", op_drop_tunnel },
+	[OP_CLEAR_COUNTERS] =	{ "clear counters", op_clear_counters },
+	[OP_SHOW_CONFIG] =	{ "show running-config", op_show_config },
+	[OP_SHOW_ACL] =		{ "show ip access-list", op_show_acl },
+	[OP_SHOW_PLUGINS] =	{ "show plugins", op_show_plugins },
+	[OP_SHOW_RADIUS] =	{ "show radius", op_show_radius },
+	[OP_SHOW_CLUSTER] =	{ "show cluster", op_show_cluster },
+	[OP_SHOW_BGP] =		{ "show bgp", op_show_bgp },
+	[OP_SET] =		{ "set", op_set },
+	[OP_SNOOP] =		{ "snoop", op_not_yet },
+	[OP_NO_SNOOP] =		{ "no snoop", op_not_yet },
+	[OP_THROTTLE] =		{ "throttle", op_not_yet },
+	[OP_NO_THROTTLE] =	{ "no throttle", op_not_yet },
+	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
+	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
+};
+
+static void
+child_gone(struct cli_child *ch)
+{
+	LOG(LOG_INFO_L, 0, 0, "CLI session from %s ended (pid %d)", ch->peer,
+	    (int)ch->pid);
+	ev_del(ch->fd);
+	close(ch->fd);
+	ch->fd = -1;
+	ch->pid = 0;
+}
+
+/* One request from a child: check it, carry it out, answer. */
+static void
+link_readable(int fd, uint32_t events, void *arg)
+{
+	static struct out o;
+	struct cli_child *ch = arg;
+	struct cli_req rq;
+	struct cli_reply rp;
+	struct iovec iov[2];
+	struct msghdr mh;
+	ssize_t n;
+
+	(void)events;
+	n = recv(fd, &rq, sizeof(rq), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		child_gone(ch);
+		return;
+	}
+	if (n < 0)
+		return;
+	o.len = 0;
+	o.truncated = 0;
+	o.buf[0] = '\0';
+	memset(&rp, 0, sizeof(rp));
+	if ((size_t)n != sizeof(rq) || rq.op == OP_NONE || rq.op >= OP_MAX ||
+	    ops[rq.op].fn == NULL) {
+		LOG(LOG_ERROR_L, 0, 0, "CLI child %d (%s) sent a malformed "
+		    "request (%zd bytes); ending it", (int)ch->pid, ch->peer,
+		    n);
+		kill(ch->pid, SIGTERM);
+		child_gone(ch);
+		return;
+	}
+	rq.who[sizeof(rq.who) - 1] = '\0';
+	rq.name[sizeof(rq.name) - 1] = '\0';
+	rq.text[sizeof(rq.text) - 1] = '\0';
+	LOG(LOG_CALLS_L, 0, 0, "CLI request %s from %s", ops[rq.op].name,
+	    rq.who);
+	rp.seq = rq.seq;
+	rp.status = ops[rq.op].fn(&rq, &o);
+	if (o.truncated) {
+		static const char more[] = "\n% output truncated\n";
+
+		o.len = sizeof(o.buf) - sizeof(more);
+		memcpy(o.buf + o.len, more, sizeof(more) - 1);
+		o.len += sizeof(more) - 1;
+	}
+	rp.len = (uint32_t)o.len;
+	iov[0].iov_base = &rp;
+	iov[0].iov_len = sizeof(rp);
+	iov[1].iov_base = o.buf;
+	iov[1].iov_len = o.len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	/* The child waits for this one reply: the socket has room for it. */
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		LOG(LOG_ERROR_L, 0, 0, "CLI reply to %s: %s", ch->peer,
+		    strerror(errno));
+}
+
+static void
+refuse(int fd, const char *peer)
+{
+	static const char msg[] =
+	    "% Too many CLI sessions; try again later\r\n";
+	ssize_t n;
+
+	LOG(LOG_WARN_L, 0, 0, "CLI connection from %s refused: %d sessions "
+	    "already open", peer, CLI_MAX_CHILDREN);
+	/* Best effort: the client may be gone already. */
+	n = write(fd, msg, sizeof(msg) - 1);
+	(void)n;
+	close(fd);
+}
+
+static void
+spawn(int fd, const struct sockaddr_in *from, const char *peer)
+{
+	struct cli_child *ch = NULL;
+	int sv[2], i;
+	pid_t pid;
+
+	for (i = 0; i < CLI_MAX_CHILDREN; i++)
+		if (children[i].fd < 0) {
+			ch = &children[i];
+			break;
+		}
+	if (ch == NULL) {
+		refuse(fd, peer);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_error("CLI connection from %s: socketpair: %s", peer,
+		    strerror(errno));
+		close(fd);
+		return;
+	}
+	daemon_pid = getpid();
+	if ((pid = fork()) < 0) {
+		log_error("CLI connection from %s: fork: %s", peer,
+		    strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		close(fd);
+		return;
+	}
+	if (pid == 0) {
+		child_run(fd, sv[1], from);
+		_exit(0);
+	}
+	close(sv[1]);
+	close(fd);
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    ev_add(sv[0], EPOLLIN, link_readable, ch) < 0) {
+		log_error("CLI connection from %s: cannot watch its child: %s",
+		    peer, strerror(errno));
+		kill(pid, SIGTERM);
+		close(sv[0]);
+		return;
+	}
+	ch->fd = sv[0];
+	ch->pid = pid;
+	snprintf(ch->peer, sizeof(ch->peer), "%s", peer);
+	LOG(LOG_INFO_L, 0, 0, "CLI connection from %s (pid %d)", peer,
+	    (int)pid);
+}
+
+static void
+listener_readable(int fd, uint32_t events, void *arg)
+{
+	struct sockaddr_in from;
+	socklen_t len;
+	char a[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN + 8];
+	int i, s;
+
+	(void)events;
+	(void)arg;
+	for (i = 0; i < CLI_ACCEPT_BUDGET; i++) {
+		len = sizeof(from);
+		s = accept4(fd, (struct sockaddr *)&from, &len, SOCK_CLOEXEC);
+		if (s < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_error("CLI accept: %s", strerror(errno));
+			return;
+		}
+		snprintf(peer, sizeof(peer), "%s:%u", inet_ntop(AF_INET,
+		    &from.sin_addr, a, sizeof(a)), ntohs(from.sin_port));
+		spawn(s, &from, peer);
+	}
+}
+
+/*
+ * Where to listen: cli_bind_address, unless no user can log in, which
+ * means no password is asked: then loopback only (the manual, "users").
+ */
+static in_addr_t
+wanted_address(void)
+{
+	return users->n > 0 ? config->cli_bind_address :
+	    htonl(INADDR_LOOPBACK);
+}
+
+static int
+open_listener(in_addr_t addr, int port)
+{
+	struct sockaddr_in sin;
+	char a[INET_ADDRSTRLEN];
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_error("CLI socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = addr;
+	sin.sin_port = htons((uint16_t)port);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(fd, 16) < 0 ||
+	    ev_add(fd, EPOLLIN, listener_readable, NULL) < 0) {
+		log_error("CLI cannot listen on %s:%d: %s; the CLI is "
+		    "unavailable", ip_str(addr, a), port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+announce(void)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	ip_str(listen_addr, a);
+	if (users->n > 0) {
+		log_warnx("CLI listening on %s:%d (%d users%s)", a, listen_port,
+		    users->n, users->have_enable ? ", enable password set" :
+		    ", no enable password: privileged mode is locked");
+		return;
+	}
+	if (config->cli_bind_address != htonl(INADDR_LOOPBACK))
+		LOG(LOG_ERROR_L, 0, 0, "CLI listening on %s:%d only, not on "
+		    "%s as cli_bind_address asks: without a user in %s anyone "
+		    "who connects gets in without a password", a, listen_port,
+		    ip_str(config->cli_bind_address, b), config->users_file);
+	else
+		log_warnx("CLI listening on %s:%d without passwords (no user "
+		    "in %s)", a, listen_port, config->users_file);
+}
+
+/*
+ * Once a second: the bandwidth line of "uptime".  UDP-ETH is what the
+ * subscribers send (written to the TUN device), ETH-UDP what they receive
+ * (read from it).
+ */
+static void
+rate_tick(struct timer *t, void *arg)
+{
+	static uint64_t last[4], last_ms;
+	uint64_t cur[4], next;
+	double secs;
+	int i, reset = 0;
+
+	(void)arg;
+	cur[0] = stats->tun_tx_bytes;
+	cur[1] = stats->tun_rx_bytes;
+	cur[2] = stats->tun_tx_packets;
+	cur[3] = stats->tun_rx_packets;
+	for (i = 0; i < 4; i++)
+		if (cur[i] < last[i])
+			reset = 1;	/* clear counters */
+	if (last_ms != 0 && !reset && now_ms > last_ms) {
+		secs = (double)(now_ms - last_ms) / 1000.0;
+		rates->udp_eth = (double)(cur[0] - last[0]) * 8 / 1e6 / secs;
+		rates->eth_udp = (double)(cur[1] - last[1]) * 8 / 1e6 / secs;
+		rates->in_pps = (uint64_t)((double)(cur[2] - last[2]) / secs);
+		rates->out_pps = (uint64_t)((double)(cur[3] - last[3]) / secs);
+		if (rates->udp_eth > rates->udp_eth_peak)
+			rates->udp_eth_peak = rates->udp_eth;
+		if (rates->eth_udp > rates->eth_udp_peak)
+			rates->eth_udp_peak = rates->eth_udp;
+	}
+	memcpy(last, cur, sizeof(last));
+	last_ms = now_ms;
+	next = t->when + 1000;
+	if (next <= now_ms)
+		next = now_ms + 1000;	/* the loop was late: do not catch up */
+	timer_set_at(t, next);
+}
+
+int
+cli_setup(const char *config_file, const struct users *u,
+    const struct pool_file *p, time_t start)
+{
+	int i;
+
+	cfg_path = config_file;
+	users = u;
+	pool = p;
+	started = start;
+	for (i = 0; i < CLI_MAX_CHILDREN; i++)
+		children[i].fd = -1;
+	if (config->cli_port == 0) {
+		log_warnx("CLI disabled (cli_port 0)");
+		return 0;
+	}
+	rates = mmap(NULL, sizeof(*rates), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rates == MAP_FAILED) {
+		rates = NULL;
+		log_error("CLI: cannot map its shared page: %s",
+		    strerror(errno));
+		return -1;
+	}
+	timer_init(&rate_timer, rate_tick, NULL);
+	timer_set(&rate_timer, 1000);
+	listen_port = config->cli_port;
+	listen_addr = wanted_address();
+	if ((listen_fd = open_listener(listen_addr, listen_port)) < 0)
+		return -1;
+	announce();
+	return 0;
+}
+
+/*
+ * HUP.  cli_port and cli_bind_address need a restart (config.c), but the
+ * users file may have appeared or gone, which moves the listener between
+ * cli_bind_address and loopback: rebind now (CAP_NET_BIND_SERVICE is
+ * kept for this).
+ */
+void
+cli_reload(void)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	in_addr_t want;
+	int fd;
+
+	if (rates == NULL || listen_port == 0)
+		return;
+	want = wanted_address();
+	if (listen_fd >= 0) {
+		if (want == listen_addr)
+			return;
+		log_warnx("CLI moves from %s:%d to %s:%d (users file changed)",
+		    ip_str(listen_addr, a), listen_port, ip_str(want, b),
+		    listen_port);
+		ev_del(listen_fd);
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	/* Also a second chance for a listener that failed at startup. */
+	listen_addr = want;
+	if ((fd = open_listener(want, listen_port)) < 0)
+		return;
+	listen_fd = fd;
+	announce();
+}
+
+/* ==================================================================== */
+/* The child's side: one libcli session                                 */
+/* ==================================================================== */
+
+/*
+ * Ask the daemon.  Returns the status (0 done, -1 refused or no answer)
+ * and the reply's text, NUL-terminated, in a static buffer.
+ */
+static int
+ask(struct cli_req *rq, const char **text)
+{
+	static char buf[sizeof(struct cli_reply) + CLI_REPLY_MAX + 1];
+	struct cli_reply rp;
+	ssize_t n;
+
+	rq->seq = ++req_seq;
+	snprintf(rq->who, sizeof(rq->who), "%s", who);
+	*text = "% the daemon did not answer";
+	n = send(link_fd, rq, sizeof(*rq), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(*rq))
+		return -1;
+	for (;;) {
+		n = recv(link_fd, buf, sizeof(buf) - 1, 0);
+		/* A timeout (SO_RCVTIMEO), or the daemon is gone. */
+		if (n < (ssize_t)sizeof(rp))
+			return -1;
+		memcpy(&rp, buf, sizeof(rp));
+		if (rp.seq == rq->seq)
+			break;
+		/* A late answer to a request we gave up on. */
+	}
+	if (rp.len > (size_t)n - sizeof(rp))
+		rp.len = (uint32_t)((size_t)n - sizeof(rp));
+	buf[sizeof(rp) + rp.len] = '\0';
+	*text = buf + sizeof(rp);
+	return rp.status;
+}
+
+/* Print a reply's text line by line (so filters such as "include" apply). */
+static void
+print_text(const char *text, int error)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (error)
+			cli_error(cli, "%.*s", (int)(nl - p), p);
+		else
+			cli_print(cli, "%.*s", (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+/* Send a request and print what comes back. */
+static int
+run_op(struct cli_req *rq)
+{
+	const char *text;
+	int st = ask(rq, &text);
+
+	print_text(text, st != 0);
+	return st == 0 ? CLI_OK : CLI_ERROR;
+}
+
+static int
+simple_op(int op, uint32_t id, const char *name)
+{
+	struct cli_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.op = (uint32_t)op;
+	rq.id = id;
+	if (name)
+		snprintf(rq.name, sizeof(rq.name), "%s", name);
+	return run_op(&rq);
+}
+
+static int
+help_lines(const char *const *lines)
+{
+	for (; *lines; lines += 2)
+		cli_error(cli, "  %-20s %s", lines[0], lines[1]);
+	return CLI_OK;
+}
+
+/* Copy a table entry so the loop can change the original meanwhile. */
+static int
+session_copy(sid_t s, struct session *out)
+{
+	const struct session *sp = session_get(s);
+
+	if (sp == NULL)
+		return -1;
+	memcpy(out, sp, sizeof(*out));
+	if (out->state == SESSION_FREE)
+		return -1;
+	clean(out->user, sizeof(out->user));
+	clean(out->calling, sizeof(out->calling));
+	clean(out->called, sizeof(out->called));
+	return 0;
+}
+
+static int
+tunnel_copy(tid_t t, struct tunnel *out)
+{
+	const struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL)
+		return -1;
+	memcpy(out, tp, sizeof(*out));
+	if (out->state == TUNNEL_FREE)
+		return -1;
+	clean(out->hostname, sizeof(out->hostname));
+	clean(out->vendor, sizeof(out->vendor));
+	return 0;
+}
+
+static const char *
+lac_of(const struct session *s, char *buf)
+{
+	struct tunnel t;
+
+	if (tunnel_copy(s->tunnel, &t) < 0)
+		return "-";
+	return inet_ntop(AF_INET, &t.peer.sin_addr, buf, INET_ADDRSTRLEN);
+}
+
+static const char *
+flag_yn(int v)
+{
+	return v ? "Y" : "N";
+}
+
+/* ---- show session ---- */
+
+static void
+session_json(const struct session *s, sid_t sid, char *line, size_t len)
+{
+	char u[MAXUSER * 2 + 3], c[MAXCALLING * 2 + 3], d[MAXCALLING * 2 + 3];
+	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN];
+
+	snprintf(line, len, "{\"sid\":%u,\"tid\":%u,\"state\":\"%s\","
+	    "\"user\":%s,\"ip\":\"%s\",\"intercept\":%s,\"throttle\":%s,"
+	    "\"walled_garden\":%s,\"ipv6\":%s,\"opened\":%ld,"
+	    "\"downloaded\":%llu,\"uploaded\":%llu,\"packets_out\":%llu,"
+	    "\"packets_in\":%llu,\"idle\":%ld,\"lac\":\"%s\",\"calling\":%s,"
+	    "\"called\":%s,\"local_id\":%u,\"peer_id\":%u,\"tx_speed\":%u,"
+	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u}",
+	    sid, s->tunnel, session_state_name(s->state),
+	    jstr(s->user, u, sizeof(u)), ip_str(s->ip, ip),
+	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
+	    s->walled_garden ? "true" : "false", s->ipv6 ? "true" : "false",
+	    ago(s->opened), (unsigned long long)s->cout,
+	    (unsigned long long)s->cin, (unsigned long long)s->pout,
+	    (unsigned long long)s->pin, ago(s->last_packet), lac_of(s, lac),
+	    jstr(s->calling, c, sizeof(c)), jstr(s->called, d, sizeof(d)),
+	    s->local_id, s->far_id, s->tx_speed, s->rx_speed, s->rate_in,
+	    s->rate_out);
+}
+
+static void
+session_detail(sid_t sid, const struct session *s)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], t1[32], t2[32];
+	char v6[INET6_ADDRSTRLEN];
+	struct tunnel t;
+	const char *auth;
+
+	cli_print(cli, "Session %u", sid);
+	cli_print(cli, "  %-22s %s", "State:", session_state_name(s->state));
+	if (tunnel_copy(s->tunnel, &t) == 0)
+		cli_print(cli, "  %-22s %u (LAC %s at %s)", "Tunnel:",
+		    s->tunnel, t.hostname, ip_str(t.peer.sin_addr.s_addr, a));
+	else
+		cli_print(cli, "  %-22s %u", "Tunnel:", s->tunnel);
+	cli_print(cli, "  %-22s local %u, peer %u", "L2TP session id:",
+	    s->local_id, s->far_id);
+	cli_print(cli, "  %-22s %s", "User:", s->user[0] ? s->user : "*");
+	cli_print(cli, "  %-22s %s", "Calling number (CLI):",
+	    s->calling[0] ? s->calling : "-");
+	cli_print(cli, "  %-22s %s", "Called number:",
+	    s->called[0] ? s->called : "-");
+	cli_print(cli, "  %-22s tx %u, rx %u bit/s", "Connect speed:",
+	    s->tx_speed, s->rx_speed);
+	cli_print(cli, "  %-22s %u%s%s", "Framing:", s->framing,
+	    s->framing & 1 ? " sync" : "", s->framing & 2 ? " async" : "");
+	cli_print(cli, "  %-22s %s", "IP address:", ip_str(s->ip, a));
+	cli_print(cli, "  %-22s %s, %s", "DNS:", ip_str(s->dns1, a),
+	    ip_str(s->dns2, b));
+	cli_print(cli, "  %-22s %s", "IPv6 (IPV6CP open):", s->ipv6 ? "yes" :
+	    "no");
+	cli_print(cli, "  %-22s %02x%02x:%02x%02x:%02x%02x:%02x%02x",
+	    "IPv6 interface id:", s->ipv6_ifid[0], s->ipv6_ifid[1],
+	    s->ipv6_ifid[2], s->ipv6_ifid[3], s->ipv6_ifid[4], s->ipv6_ifid[5],
+	    s->ipv6_ifid[6], s->ipv6_ifid[7]);
+	inet_ntop(AF_INET6, &s->ipv6_prefix, v6, sizeof(v6));
+	cli_print(cli, "  %-22s %s/%u", "IPv6 prefix:", v6, s->ipv6_prefix_len);
+	cli_print(cli, "  %-22s %s", "PPP phase:", ppp_phase_name(s->phase));
+	cli_print(cli, "  %-22s LCP %s, IPCP %s, IPV6CP %s", "PPP automata:",
+	    fsm_state_name(s->lcp_state), fsm_state_name(s->ipcp_state),
+	    fsm_state_name(s->ipv6cp_state));
+	auth = s->auth_proto == 0xc023 ? "PAP" : s->auth_proto == 0xc223 ?
+	    "CHAP" : "none";
+	fmt_time(s->auth_time, t1, sizeof(t1));
+	cli_print(cli, "  %-22s %s (0x%04x), at %s", "Authentication:", auth,
+	    s->auth_proto, t1);
+	cli_print(cli, "  %-22s %u", "Peer MRU:", s->mru);
+	cli_print(cli, "  %-22s 0x%08x", "LCP magic:", s->magic);
+	cli_print(cli, "  %-22s %u s (0 = none)", "Session timeout:",
+	    s->session_timeout);
+	cli_print(cli, "  %-22s %u s (0 = none)", "Idle timeout:",
+	    s->idle_timeout);
+	cli_print(cli, "  %-22s %u", "Unanswered echoes:", s->echo_fails);
+	fmt_time(s->opened, t1, sizeof(t1));
+	fmt_time(s->last_packet, t2, sizeof(t2));
+	cli_print(cli, "  %-22s %s (%ld s ago)", "Opened:", t1, ago(s->opened));
+	cli_print(cli, "  %-22s %s (%ld s ago)", "Last packet:", t2,
+	    ago(s->last_packet));
+	cli_print(cli, "  %-22s %llu bytes, %llu packets", "Uploaded (in):",
+	    (unsigned long long)s->cin, (unsigned long long)s->pin);
+	cli_print(cli, "  %-22s %llu bytes, %llu packets", "Downloaded (out):",
+	    (unsigned long long)s->cout, (unsigned long long)s->pout);
+	if (s->intercept)
+		cli_print(cli, "  %-22s yes, to %s:%u", "Intercept:",
+		    ip_str(s->snoop_ip, a), s->snoop_port);
+	else
+		cli_print(cli, "  %-22s no", "Intercept:");
+	cli_print(cli, "  %-22s %s (in %u, out %u kbit/s)", "Throttle:",
+	    s->throttle ? "yes" : "no", s->rate_in, s->rate_out);
+	cli_print(cli, "  %-22s %s", "Walled garden:",
+	    s->walled_garden ? "yes" : "no");
+}
+
+static int
+show_session_list(int json)
+{
+	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN], line[1024];
+	struct session s;
+	sid_t i;
+	int n = 0;
+
+	if (json)
+		cli_print(cli, "{\"sessions\":[");
+	else
+		cli_print(cli, "%5s %4s %-32s %-15s %s %s %s %s %10s %10s %10s "
+		    "%4s %-15s %s", "SID", "TID", "Username", "IP", "I", "T",
+		    "G", "6", "opened", "downloaded", "uploaded", "idle", "LAC",
+		    "CLI");
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0)
+			continue;
+		if (json) {
+			session_json(&s, i, line, sizeof(line));
+			cli_print(cli, "%s%s", n ? "," : "", line);
+		} else
+			cli_print(cli, "%5u %4u %-32s %-15s %s %s %s %s %10ld "
+			    "%10llu %10llu %4ld %-15s %s", i, s.tunnel,
+			    s.user[0] ? s.user : "*", ip_str(s.ip, ip),
+			    flag_yn(s.intercept), flag_yn(s.throttle),
+			    flag_yn(s.walled_garden), flag_yn(s.ipv6),
+			    ago(s.opened),
+			    (unsigned long long)s.cout,
+			    (unsigned long long)s.cin, ago(s.last_packet),
+			    lac_of(&s, lac), s.calling);
+		n++;
+	}
+	if (json)
+		cli_print(cli, "]}");
+	else
+		cli_print(cli, "%d session%s", n, n == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+static int
+cmd_show_session(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	static const char *const help[] = {
+		"<1-N>", "one session in detail", "json", "as JSON",
+		"<cr>", "all sessions, one per line", NULL };
+	char line[1024];
+	struct session s;
+	uint32_t id = 0;
+	int i, json = 0;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "json") == 0)
+			json = 1;
+		else if (id != 0 || parse_u32(argv[i], &id) < 0 || id == 0) {
+			cli_error(cli, "%% Bad session id \"%s\"", argv[i]);
+			return CLI_ERROR;
+		}
+	}
+	if (id == 0)
+		return show_session_list(json);
+	if (session_copy(id, &s) < 0) {
+		cli_error(cli, "%% No session %u", id);
+		return CLI_ERROR;
+	}
+	if (json) {
+		session_json(&s, id, line, sizeof(line));
+		cli_print(cli, "%s", line);
+	} else
+		session_detail(id, &s);
+	return CLI_OK;
+}
+
+/* ---- show users, show user ---- */
+
+static int
+cmd_show_users(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct session s;
+	sid_t i;
+	int n = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	if (argc > 0) {
+		cli_error(cli, "%% \"show users\" takes no argument; see "
+		    "\"show user NAME\"");
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%-32s %5s %-15s %s", "Username", "SID", "IP", "CLI");
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || s.user[0] == '\0')
+			continue;
+		cli_print(cli, "%-32s %5u %-15s %s", s.user, i,
+		    ip_str(s.ip, ip), s.calling);
+		n++;
+	}
+	cli_print(cli, "%d user session%s (sessions that have not "
+	    "authenticated are not listed)", n, n == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+static int
+cmd_show_user(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"NAME", "the sessions of this user, in detail", NULL };
+	struct session s;
+	sid_t i;
+	int n = 0;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 1) {
+		cli_error(cli, "%% Usage: show user NAME");
+		return CLI_ERROR;
+	}
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || strcmp(s.user, argv[0]) != 0)
+			continue;
+		if (n++)
+			cli_print(cli, "%s", "");
+		session_detail(i, &s);
+	}
+	if (n == 0) {
+		cli_error(cli, "%% No session for user %s", argv[0]);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+/* ---- show tunnel ---- */
+
+static void
+tunnel_json(const struct tunnel *t, tid_t tid, char *line, size_t len)
+{
+	char h[MAXHOST * 2 + 3], v[MAXHOST * 2 + 3], ip[INET_ADDRSTRLEN];
+
+	snprintf(line, len, "{\"tid\":%u,\"hostname\":%s,\"ip\":\"%s\","
+	    "\"port\":%u,\"state\":\"%s\",\"sessions\":%u,\"local_id\":%u,"
+	    "\"peer_id\":%u,\"vendor\":%s,\"firmware\":%u,\"peer_rws\":%u,"
+	    "\"opened\":%ld,\"idle\":%ld}", tid,
+	    jstr(t->hostname, h, sizeof(h)),
+	    ip_str(t->peer.sin_addr.s_addr, ip), ntohs(t->peer.sin_port),
+	    tunnel_state_name(t->state), t->sessions, t->local_id, t->far_id,
+	    jstr(t->vendor, v, sizeof(v)), t->firmware, t->peer_rws,
+	    ago(t->opened), ago(t->last_rx));
+}
+
+static void
+tunnel_detail(tid_t tid, const struct tunnel *t)
+{
+	char a[INET_ADDRSTRLEN], t1[32], list[256];
+	struct session s;
+	size_t o = 0;
+	sid_t i;
+	int n = 0;
+
+	cli_print(cli, "Tunnel %u", tid);
+	cli_print(cli, "  %-22s %s", "State:", tunnel_state_name(t->state));
+	cli_print(cli, "  %-22s %s", "Hostname:", t->hostname);
+	cli_print(cli, "  %-22s %s:%u", "LAC address:",
+	    ip_str(t->peer.sin_addr.s_addr, a), ntohs(t->peer.sin_port));
+	cli_print(cli, "  %-22s local %u, peer %u", "L2TP tunnel id:",
+	    t->local_id, t->far_id);
+	cli_print(cli, "  %-22s %s, firmware 0x%04x", "Vendor:",
+	    t->vendor[0] ? t->vendor : "-", t->firmware);
+	cli_print(cli, "  %-22s %u", "Peer receive window:", t->peer_rws);
+	cli_print(cli, "  %-22s framing 0x%x, bearer 0x%x", "Capabilities:",
+	    t->framing_cap, t->bearer_cap);
+	if (t->have_tie_breaker)
+		cli_print(cli, "  %-22s %02x%02x%02x%02x%02x%02x%02x%02x",
+		    "Tie breaker:", t->tie_breaker[0], t->tie_breaker[1],
+		    t->tie_breaker[2], t->tie_breaker[3], t->tie_breaker[4],
+		    t->tie_breaker[5], t->tie_breaker[6], t->tie_breaker[7]);
+	fmt_time(t->opened, t1, sizeof(t1));
+	cli_print(cli, "  %-22s %s (%ld s ago)", "Opened:", t1, ago(t->opened));
+	cli_print(cli, "  %-22s %ld s ago", "Last message:", ago(t->last_rx));
+	list[0] = '\0';
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || s.tunnel != tid)
+			continue;
+		n++;
+		if (o + 16 < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, " %u",
+			    i);
+		else if (o + 5 < sizeof(list) && list[o - 1] != '.')
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+			    " ...");
+	}
+	cli_print(cli, "  %-22s %u%s%s%s", "Sessions:", t->sessions,
+	    n ? " (ids" : "", list, n ? ")" : "");
+}
+
+static int
+cmd_show_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"<1-N>", "one tunnel in detail", "json", "as JSON",
+		"<cr>", "all tunnels, one per line", NULL };
+	char ip[INET_ADDRSTRLEN], line[1024];
+	struct tunnel t;
+	uint32_t id = 0;
+	tid_t i;
+	int k, n = 0, json = 0;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "json") == 0)
+			json = 1;
+		else if (id != 0 || parse_u32(argv[k], &id) < 0 || id == 0) {
+			cli_error(cli, "%% Bad tunnel id \"%s\"", argv[k]);
+			return CLI_ERROR;
+		}
+	}
+	if (id != 0) {
+		if (tunnel_copy(id, &t) < 0) {
+			cli_error(cli, "%% No tunnel %u", id);
+			return CLI_ERROR;
+		}
+		if (json) {
+			tunnel_json(&t, id, line, sizeof(line));
+			cli_print(cli, "%s", line);
+		} else
+			tunnel_detail(id, &t);
+		return CLI_OK;
+	}
+	if (json)
+		cli_print(cli, "{\"tunnels\":[");
+	else
+		cli_print(cli, "%4s %-32s %-15s %-8s %8s", "TID", "Hostname",
+		    "IP", "State", "Sessions");
+	for (i = 1; i <= tables->max_tunnels; i++) {
+		if (tunnel_copy(i, &t) < 0)
+			continue;
+		if (json) {
+			tunnel_json(&t, i, line, sizeof(line));
+			cli_print(cli, "%s%s", n ? "," : "", line);
+		} else
+			cli_print(cli, "%4u %-32s %-15s %-8s %8u", i,
+			    t.hostname, ip_str(t.peer.sin_addr.s_addr, ip),
+			    tunnel_state_name(t.state), t.sessions);
+		n++;
+	}
+	if (json)
+		cli_print(cli, "]}");
+	else
+		cli_print(cli, "%d tunnel%s", n, n == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+/* ---- show pool ---- */
+
+/*
+ * The pool lives in shared memory (pool.c).  An address not in use that
+ * has had a user stays that user's until it comes round again in the free
+ * FIFO: the manual's "[user] Ns" lines.
+ */
+static int
+cmd_show_pool(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], who_s[MAXUSER + 32];
+	struct pool_addr pa;
+	uint32_t i, n;
+	int k, used = 0, kept = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	n = ippool ? ippool->n : 0;
+	cli_print(cli, "%-15s %4s %7s %s", "IP Address", "Used", "Session",
+	    "User");
+	for (i = 0; i < n; i++) {
+		memcpy(&pa, &ippool->a[i], sizeof(pa));
+		clean(pa.user, sizeof(pa.user));
+		if (pa.sid != 0) {
+			cli_print(cli, "%-15s %4s %7u %s", ip_str(pa.ip, a),
+			    "Y", pa.sid, pa.user[0] ? pa.user : "*");
+			used++;
+		} else if (pa.user[0]) {
+			snprintf(who_s, sizeof(who_s), "[%s] %lds", pa.user,
+			    ago(pa.released));
+			cli_print(cli, "%-15s %4s %7s %s", ip_str(pa.ip, a),
+			    "N", "", who_s);
+			kept++;
+		}
+	}
+	cli_print(cli, "%u address%s, %d in use, %d free with a previous "
+	    "user, %u never used", n, n == 1 ? "" : "es", used, kept,
+	    n - (uint32_t)used - (uint32_t)kept);
+	for (k = 0; k < pool->n; k++)
+		cli_print(cli, "Range %s - %s",
+		    ip_str(htonl(pool->range[k].first), a),
+		    ip_str(htonl(pool->range[k].last), b));
+	return CLI_OK;
+}
+
+/* ---- show counters ---- */
+
+struct counter_row {
+	const char	*key;		/* NULL: a group heading */
+	size_t		 off;
+	const char	*label;
+};
+#define CTR(f, label)	{ #f, offsetof(struct counters, f), label }
+#define GROUP(label)	{ NULL, 0, label }
+
+static const struct counter_row counter_rows[] = {
+	GROUP("Main loop"),
+	CTR(loops, "loop turns"),
+	CTR(events, "fd events"),
+	CTR(timers_fired, "timers fired"),
+	CTR(multi_read_used, "reads of more than one packet"),
+	CTR(multi_read_exceeded, "reads that hit multi_read_count"),
+	GROUP("TUN device"),
+	CTR(tun_rx_packets, "packets read"),
+	CTR(tun_rx_bytes, "bytes read"),
+	CTR(tun_rx_errors, "read errors"),
+	CTR(tun_rx_no_session, "packets for no session"),
+	CTR(tun_tx_packets, "packets written"),
+	CTR(tun_tx_bytes, "bytes written"),
+	CTR(tun_tx_errors, "write errors"),
+	GROUP("Configuration"),
+	CTR(config_reloads, "reloads"),
+	CTR(config_reload_errors, "reloads with errors"),
+	GROUP("L2TP"),
+	CTR(l2tp_rx_packets, "datagrams received"),
+	CTR(l2tp_ctrl_rx, "control messages received"),
+	CTR(l2tp_ctrl_tx, "control messages sent"),
+	CTR(l2tp_tx_errors, "send errors"),
+	CTR(l2tp_zlb_rx, "ZLB acks received"),
+	CTR(l2tp_zlb_tx, "ZLB acks sent"),
+	CTR(l2tp_data_rx, "data messages received"),
+	CTR(l2tp_data_tx, "data messages sent"),
+	CTR(l2tp_retransmits, "retransmissions"),
+	CTR(l2tp_rtx_timeouts, "retransmission give-ups"),
+	CTR(l2tp_out_of_order, "out-of-order messages"),
+	CTR(l2tp_dead_peers, "dead peers"),
+	CTR(l2tp_auth_failures, "tunnel authentication failures"),
+	GROUP("PPP"),
+	CTR(ppp_rx_frames, "frames received"),
+	CTR(ppp_tx_frames, "frames sent"),
+	CTR(ppp_bad_frames, "bad frames"),
+	CTR(ppp_proto_rejects_tx, "Protocol-Rejects sent"),
+	CTR(ppp_proto_rejects_rx, "Protocol-Rejects received"),
+	CTR(ppp_discarded, "frames before their phase"),
+	CTR(ppp_auth_ok, "authentications accepted"),
+	CTR(ppp_auth_failed, "authentications refused"),
+	CTR(ppp_echo_timeouts, "LCP echo timeouts"),
+	CTR(ppp_lcp_up, "LCP opened"),
+	CTR(ppp_ipcp_up, "IPCP opened"),
+	CTR(ppp_ipv6cp_up, "IPV6CP opened"),
+	CTR(ip_spoofed, "packets from a foreign source"),
+	CTR(ip_no_pool_address, "sessions without a pool address"),
+	GROUP("Tunnels and sessions"),
+	CTR(tunnels_created, "tunnels created"),
+	CTR(tunnels_cleared, "tunnels cleared"),
+	CTR(sessions_created, "sessions created"),
+	CTR(sessions_cleared, "sessions cleared"),
+	GROUP("nsctl control protocol"),
+	CTR(ctl_rx, "requests received"),
+	CTR(ctl_tx, "replies sent"),
+	CTR(ctl_tx_errors, "send errors"),
+	CTR(ctl_denied, "requests from outside nsctl_allow"),
+	CTR(ctl_malformed, "malformed requests"),
+	CTR(ctl_retries, "retried requests answered again"),
+};
+
+static uint64_t
+counter_at(const struct counters *c, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)c + off, sizeof(v));
+	return v;
+}
+
+static int
+show_counters_json(const struct counters *c)
+{
+	static struct out o;
+	size_t i;
+	int k, n;
+
+	o.len = 0;
+	o.truncated = 0;
+	out_printf(&o, "{");
+	for (i = 0; i < sizeof(counter_rows) / sizeof(counter_rows[0]); i++)
+		if (counter_rows[i].key != NULL)
+			out_printf(&o, "\"%s\":%llu,", counter_rows[i].key,
+			    (unsigned long long)counter_at(c,
+			    counter_rows[i].off));
+	out_printf(&o, "\"l2tp_ctrl_rx_type\":{");
+	for (k = 1, n = 0; k <= M_MAX; k++) {
+		if (strcmp(l2tp_msg_name(k), "unknown") == 0)
+			continue;	/* types 5 and 13 are not assigned */
+		out_printf(&o, "%s\"%s\":%llu", n++ ? "," : "",
+		    l2tp_msg_name(k),
+		    (unsigned long long)c->l2tp_ctrl_rx_type[k]);
+	}
+	out_printf(&o, "},\"l2tp_drops\":{");
+	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
+		out_printf(&o, "%s\"%s\":%llu", k ? "," : "", l2tp_drop_name(k),
+		    (unsigned long long)c->l2tp_drops[k]);
+	out_printf(&o, "},\"ctl_drops\":{");
+	for (k = 1; k <= CTL_E_MAX && k <= 8; k++)
+		out_printf(&o, "%s\"%s\":%llu", k > 1 ? "," : "",
+		    ctl_err_name(k), (unsigned long long)c->ctl_drops[k - 1]);
+	out_printf(&o, "},\"tunnels\":%u,\"sessions\":%u}",
+	    tables->tunnels_used, tables->sessions_used);
+	if (o.truncated) {
+		cli_error(cli, "%% output truncated");
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%s", o.buf);
+	return CLI_OK;
+}
+
+static int
+cmd_show_counters(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	static const char *const help[] = {
+		"json", "as JSON", "<cr>", "grouped, with names", NULL };
+	struct counters cs;
+	size_t i;
+	int k;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	memcpy(&cs, stats, sizeof(cs));
+	if (argc == 1 && strcmp(argv[0], "json") == 0)
+		return show_counters_json(&cs);
+	if (argc > 0) {
+		cli_error(cli, "%% Bad argument \"%s\": expected json",
+		    argv[0]);
+		return CLI_ERROR;
+	}
+	for (i = 0; i < sizeof(counter_rows) / sizeof(counter_rows[0]); i++) {
+		if (counter_rows[i].key == NULL) {
+			cli_print(cli, "%s%s:", i ? "\n" : "",
+			    counter_rows[i].label);
+			continue;
+		}
+		cli_print(cli, "  %-34s %20llu", counter_rows[i].label,
+		    (unsigned long long)counter_at(&cs, counter_rows[i].off));
+	}
+	cli_print(cli, "\nL2TP control messages received, by type:");
+	for (k = 1; k <= M_MAX; k++)
+		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
+			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
+			    (unsigned long long)cs.l2tp_ctrl_rx_type[k]);
+	cli_print(cli, "\nL2TP datagrams dropped, by reason:");
+	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
+		cli_print(cli, "  %-34s %20llu", l2tp_drop_name(k),
+		    (unsigned long long)cs.l2tp_drops[k]);
+	cli_print(cli, "\nnsctl requests dropped, by reason:");
+	for (k = 1; k <= CTL_E_MAX && k <= 8; k++)
+		cli_print(cli, "  %-34s %20llu", ctl_err_name(k),
+		    (unsigned long long)cs.ctl_drops[k - 1]);
+	cli_print(cli, "\nNow: %u tunnels, %u sessions", tables->tunnels_used,
+	    tables->sessions_used);
+	return CLI_OK;
+}
+
+/* ---- show version, uptime ---- */
+
+static int
+cmd_show_version(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	char t[32];
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	fmt_time(started, t, sizeof(t));
+	cli_print(cli, "l2tpns %s", L2TPNS_VERSION);
+	cli_print(cli, "  libcli %d.%d.%d, built %s %s", LIBCLI_VERSION_MAJOR,
+	    LIBCLI_VERISON_MINOR, LIBCLI_VERISON_REVISION, __DATE__, __TIME__);
+	cli_print(cli, "  configuration %s", cfg_path);
+	cli_print(cli, "  started %s, pid %d", t, (int)daemon_pid);
+	cli_print(cli, "  tables: %u sessions, %u tunnels",
+	    tables->max_sessions, tables->max_tunnels);
+	return CLI_OK;
+}
+
+static int
+cmd_uptime(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	char now_s[16], up[48];
+	struct cli_rates r;
+	double load[3] = { 0, 0, 0 };
+	struct tm tm;
+	time_t now = time(NULL);
+	long secs = ago(started), days = secs / 86400;
+	size_t o = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	localtime_r(&now, &tm);
+	strftime(now_s, sizeof(now_s), "%H:%M:%S", &tm);
+	if (days > 0)
+		o += (size_t)snprintf(up, sizeof(up), "%ld day%s, ", days,
+		    days == 1 ? "" : "s");
+	if (secs % 86400 >= 3600)
+		snprintf(up + o, sizeof(up) - o, "%ld:%02ld",
+		    secs % 86400 / 3600, secs % 3600 / 60);
+	else
+		snprintf(up + o, sizeof(up) - o, "%ld min", secs % 3600 / 60);
+	if (getloadavg(load, 3) < 0)
+		load[0] = load[1] = load[2] = 0;
+	memcpy(&r, rates, sizeof(r));
+	cli_print(cli, "%s up %s, %u users, load average: %.2f, %.2f, %.2f",
+	    now_s, up, tables->sessions_used, load[0], load[1], load[2]);
+	cli_print(cli, "Bandwidth: UDP-ETH:%.0f/%.0f  ETH-UDP:%.0f/%.0f  "
+	    "TOTAL:%.1f   IN:%llu OUT:%llu", r.udp_eth, r.udp_eth_peak,
+	    r.eth_udp, r.eth_udp_peak, r.udp_eth + r.eth_udp,
+	    (unsigned long long)r.in_pps, (unsigned long long)r.out_pps);
+	return CLI_OK;
+}
+
+/* ---- views of the running configuration (the daemon formats them) ---- */
+
+static int
+cmd_show_running_config(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)command;
+	(void)argv;
+	(void)argc;
+	/* Secrets only in privileged mode. */
+	return simple_op(OP_SHOW_CONFIG, c->privilege == PRIVILEGE_PRIVILEGED ?
+	    SHOWCFG_SECRETS : 0, NULL);
+}
+
+static int
+cmd_show_acl(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"NAME", "one access list", "<cr>", "every access list", NULL };
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1) {
+		cli_error(cli, "%% Usage: show ip access-list [NAME]");
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_ACL, 0, argc ? argv[0] : NULL);
+}
+
+static int
+cmd_show_plugins(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	return simple_op(OP_SHOW_PLUGINS, 0, NULL);
+}
+
+static int
+cmd_show_radius(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	return simple_op(OP_SHOW_RADIUS, 0, NULL);
+}
+
+static int
+cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	return simple_op(OP_SHOW_CLUSTER, 0, NULL);
+}
+
+static int
+cmd_show_bgp(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	return simple_op(OP_SHOW_BGP, 0, NULL);
+}
+
+/* ---- actions ---- */
+
+static int
+cmd_clear_counters(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	return simple_op(OP_CLEAR_COUNTERS, 0, NULL);
+}
+
+/* drop session|tunnel ID [reason TEXT...] */
+static int
+drop(int op, const char *what, char **argv, int argc)
+{
+	struct cli_req rq;
+	size_t o = 0;
+	uint32_t id;
+	int i;
+
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  %-20s the %s to close", "<1-N>", what);
+		cli_error(cli, "  %-20s %s", "reason TEXT",
+		    "why, for the log and the LAC");
+		return CLI_OK;
+	}
+	if (argc < 1 || (argc > 1 && (strcmp(argv[1], "reason") != 0 ||
+	    argc < 3))) {
+		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]", what);
+		return CLI_ERROR;
+	}
+	if (parse_u32(argv[0], &id) < 0 || id == 0) {
+		cli_error(cli, "%% Bad %s id \"%s\"", what, argv[0]);
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = (uint32_t)op;
+	rq.id = id;
+	for (i = 2; i < argc && o < sizeof(rq.text); i++)
+		o += (size_t)snprintf(rq.text + o, sizeof(rq.text) - o, "%s%s",
+		    i > 2 ? " " : "", argv[i]);
+	clean(rq.text, sizeof(rq.text));
+	return run_op(&rq);
+}
+
+static int
+cmd_drop_session(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	return drop(OP_DROP_SESSION, "session", argv, argc);
+}
+
+static int
+cmd_drop_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	return drop(OP_DROP_TUNNEL, "tunnel", argv, argc);
+}
+
+static int
+cmd_snoop(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"USER IP PORT", "copy USER's packets to IP:PORT (UDP)", NULL };
+	struct cli_req rq;
+	struct in_addr a;
+	uint32_t port;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 3) {
+		cli_error(cli, "%% Usage: snoop USER IP PORT");
+		return CLI_ERROR;
+	}
+	if (inet_pton(AF_INET, argv[1], &a) != 1) {
+		cli_error(cli, "%% Bad IP address \"%s\"", argv[1]);
+		return CLI_ERROR;
+	}
+	if (parse_u32(argv[2], &port) < 0 || port == 0 || port > 65535) {
+		cli_error(cli, "%% Bad port \"%s\": expected 1 to 65535",
+		    argv[2]);
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_SNOOP;
+	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
+	rq.ip = a.s_addr;
+	rq.port = (uint16_t)port;
+	return run_op(&rq);
+}
+
+static int
+cmd_no_snoop(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: no snoop USER");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_NO_SNOOP, 0, argv[0]);
+}
+
+/* throttle USER [in|out] RATE: kbit/s; without in/out, both ways. */
+static int
+cmd_throttle(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"USER RATE", "both directions to RATE kbit/s",
+		"USER in RATE", "upstream only", "USER out RATE",
+		"downstream only", NULL };
+	struct cli_req rq;
+	uint32_t rate;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 2 && !(argc == 3 && (strcmp(argv[1], "in") == 0 ||
+	    strcmp(argv[1], "out") == 0))) {
+		cli_error(cli, "%% Usage: throttle USER [in|out] RATE");
+		return CLI_ERROR;
+	}
+	if (parse_u32(argv[argc - 1], &rate) < 0 || rate == 0) {
+		cli_error(cli, "%% Bad rate \"%s\": expected kbit/s, at "
+		    "least 1", argv[argc - 1]);
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_THROTTLE;
+	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
+	if (argc == 2 || strcmp(argv[1], "in") == 0)
+		rq.rate_in = rate;
+	if (argc == 2 || strcmp(argv[1], "out") == 0)
+		rq.rate_out = rate;
+	return run_op(&rq);
+}
+
+static int
+cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: no throttle USER");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_NO_THROTTLE, 0, argv[0]);
+}
+
+/*
+ * write memory: the daemon hands over the running configuration (with
+ * secrets); the child writes it, so that the disk is never waited on in
+ * the packet loop.  Written to a temporary file, synced and renamed over
+ * the startup-config, so a crash leaves the old file or the new one.
+ */
+static int
+cmd_write_memory(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	char tmp[PATH_MAX], when[32];
+	struct cli_req rq;
+	const char *text;
+	FILE *f;
+	int fd, err = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	(void)argc;
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_SHOW_CONFIG;
+	rq.id = SHOWCFG_SECRETS;
+	if (ask(&rq, &text) != 0) {
+		print_text(text, 1);
+		return CLI_ERROR;
+	}
+	if (strstr(text, "% output truncated") != NULL) {
+		cli_error(cli, "%% The configuration is too long to write");
+		return CLI_ERROR;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", cfg_path) >=
+	    (int)sizeof(tmp) || (fd = mkstemp(tmp)) < 0) {
+		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
+		    strerror(errno));
+		return CLI_ERROR;
+	}
+	fmt_time(time(NULL), when, sizeof(when));
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
+		    strerror(errno));
+		return CLI_ERROR;
+	}
+	if (fprintf(f, "# l2tpns startup-config, written by \"write memory\" "
+	    "(%s) on %s\n", who, when) < 0 || fputs(text, f) == EOF ||
+	    fflush(f) == EOF || fsync(fileno(f)) < 0)
+		err = errno;
+	if (fclose(f) == EOF && err == 0)
+		err = errno;
+	if (err == 0 && rename(tmp, cfg_path) < 0)
+		err = errno;
+	if (err != 0) {
+		unlink(tmp);
+		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
+		    strerror(err));
+		LOG(LOG_ERROR_L, 0, 0, "CLI write memory by %s to %s failed: "
+		    "%s", who, cfg_path, strerror(err));
+		return CLI_ERROR;
+	}
+	LOG(LOG_WARN_L, 0, 0, "running configuration written to %s from the "
+	    "CLI by %s", cfg_path, who);
+	cli_print(cli, "Configuration written to %s", cfg_path);
+	return CLI_OK;
+}
+
+/* ---- configuration mode ---- */
+
+static int
+cmd_set(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	const struct cfg_directive *d;
+	struct cli_req rq;
+	const char *text;
+	size_t n, i;
+	int st;
+
+	(void)command;
+	if (argc == 1 && strcmp(argv[0], "?") == 0) {
+		d = cfg_directives(&n);
+		for (i = 0; i < n; i++)
+			if (!(d[i].flags & (CF_HIDDEN | CF_OBSOLETE)) &&
+			    d[i].type != CT_LEGACY)
+				cli_error(cli, "  %-28s %s%s", d[i].name,
+				    d[i].help, d[i].flags & CF_RESTART ?
+				    " (needs a restart)" : "");
+		return CLI_OK;
+	}
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  %-20s %s", "VALUE", "quote it if it has "
+		    "blanks");
+		return CLI_OK;
+	}
+	if (argc != 2) {
+		cli_error(cli, "%% Usage: set KEY VALUE (quote a value with "
+		    "blanks); \"set ?\" lists the keys");
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_SET;
+	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
+	if (strlen(argv[1]) >= sizeof(rq.text)) {
+		cli_error(cli, "%% The value for %s is too long", argv[0]);
+		return CLI_ERROR;
+	}
+	snprintf(rq.text, sizeof(rq.text), "%s", argv[1]);
+	st = ask(&rq, &text);
+	print_text(text, st != 0 || text[0] == '%');
+	if (st != 0)
+		return CLI_ERROR;
+	/* The prompt follows the new name at once. */
+	if (strcmp(argv[0], "hostname") == 0 && argv[1][0])
+		cli_set_hostname(c, argv[1]);
+	return CLI_OK;
+}
+
+static int
+cmd_load_plugin(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: load plugin NAME");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_LOAD_PLUGIN, 0, argv[0]);
+}
+
+static int
+cmd_remove_plugin(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: remove plugin NAME");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_REMOVE_PLUGIN, 0, argv[0]);
+}
+
+static int
+cmd_config_not_yet(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)argv;
+	(void)argc;
+	cli_error(cli, "%% not available yet: \"%s\" blocks cannot be edited "
+	    "from the CLI; edit the startup-config and reload (SIGHUP)",
+	    command);
+	return CLI_ERROR;
+}
+
+static int
+cmd_end(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)command;
+	(void)argv;
+	(void)argc;
+	cli_set_configmode(c, MODE_EXEC, NULL);
+	return CLI_OK;
+}
+
+/*
+ * enable: libcli's own, except when the users file has users but no
+ * "enable" entry: then privileged mode is locked (a Cisco router without
+ * an enable secret refuses enable on its vty lines too).
+ */
+static int
+cmd_enable(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	if (users->n > 0 && !users->have_enable) {
+		cli_error(cli, "%% No enable password is set: add an "
+		    "\"enable\" line to %s", config->users_file);
+		return CLI_ERROR;
+	}
+	return cli_enable(c, command, argv, argc);
+}
+
+/* ---- the command table ---- */
+
+#define PRIV	PRIVILEGE_PRIVILEGED
+#define UNPRIV	PRIVILEGE_UNPRIVILEGED
+
+typedef int (*cmd_fn)(struct cli_def *, const char *, char **, int);
+
+static const struct cli_cmd {
+	const char	*words;		/* path from the top; parents first */
+	cmd_fn		 fn;		/* NULL: a word of longer commands */
+	int		 privilege;
+	int		 mode;
+	const char	*help;
+} cli_commands[] = {
+	{ "enable", cmd_enable, UNPRIV, MODE_EXEC,
+	    "Turn on privileged commands" },
+	{ "show", NULL, UNPRIV, MODE_EXEC, "Show running state" },
+	{ "show session", cmd_show_session, UNPRIV, MODE_EXEC,
+	    "Sessions: all, or one in detail (show session [ID] [json])" },
+	{ "show users", cmd_show_users, UNPRIV, MODE_EXEC,
+	    "Users of connected sessions" },
+	{ "show user", cmd_show_user, UNPRIV, MODE_EXEC,
+	    "The sessions of one user, in detail" },
+	{ "show tunnel", cmd_show_tunnel, UNPRIV, MODE_EXEC,
+	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
+	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
+	    "The address pool and the addresses in use" },
+	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
+	    "RADIUS requests in progress" },
+	{ "show running-config", cmd_show_running_config, UNPRIV, MODE_EXEC,
+	    "The running configuration (secrets need enable)" },
+	{ "show counters", cmd_show_counters, UNPRIV, MODE_EXEC,
+	    "Internal counters (show counters [json])" },
+	{ "show cluster", cmd_show_cluster, UNPRIV, MODE_EXEC,
+	    "Cluster state" },
+	{ "show plugins", cmd_show_plugins, UNPRIV, MODE_EXEC,
+	    "Plugins" },
+	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC, "BGP state" },
+	{ "show version", cmd_show_version, UNPRIV, MODE_EXEC,
+	    "Version and build" },
+	{ "show ip", NULL, UNPRIV, MODE_EXEC, "IP" },
+	{ "show ip access-list", cmd_show_acl, UNPRIV, MODE_EXEC,
+	    "Access lists (show ip access-list [NAME])" },
+	{ "uptime", cmd_uptime, UNPRIV, MODE_EXEC,
+	    "Time running, sessions and bandwidth" },
+	{ "clear", NULL, PRIV, MODE_EXEC, "Reset" },
+	{ "clear counters", cmd_clear_counters, PRIV, MODE_EXEC,
+	    "Zero every counter" },
+	{ "drop", NULL, PRIV, MODE_EXEC, "Disconnect" },
+	{ "drop session", cmd_drop_session, PRIV, MODE_EXEC,
+	    "Close a session: drop session ID [reason TEXT]" },
+	{ "drop tunnel", cmd_drop_tunnel, PRIV, MODE_EXEC,
+	    "Close a tunnel and its sessions: drop tunnel ID [reason TEXT]" },
+	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,
+	    "Intercept a user: snoop USER IP PORT" },
+	{ "throttle", cmd_throttle, PRIV, MODE_EXEC,
+	    "Throttle a user: throttle USER [in|out] RATE" },
+	{ "no", NULL, PRIV, MODE_EXEC, "Undo" },
+	{ "no snoop", cmd_no_snoop, PRIV, MODE_EXEC,
+	    "Stop intercepting a user" },
+	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
+	    "Stop throttling a user" },
+	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
+	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
+	    "Save the running configuration as the startup-config" },
+	/* configure terminal comes with libcli */
+	{ "set", cmd_set, PRIV, MODE_CONFIG,
+	    "Set a directive: set KEY VALUE (set ? lists them)" },
+	{ "load", NULL, PRIV, MODE_CONFIG, "Load" },
+	{ "load plugin", cmd_load_plugin, PRIV, MODE_CONFIG,
+	    "Load a plugin" },
+	{ "remove", NULL, PRIV, MODE_CONFIG, "Remove" },
+	{ "remove plugin", cmd_remove_plugin, PRIV, MODE_CONFIG,
+	    "Unload a plugin" },
+	{ "router", NULL, PRIV, MODE_CONFIG, "Routing" },
+	{ "router bgp", cmd_config_not_yet, PRIV, MODE_CONFIG,
+	    "BGP (not available yet from the CLI)" },
+	{ "ip", NULL, PRIV, MODE_CONFIG, "IP" },
+	{ "ip access-list", cmd_config_not_yet, PRIV, MODE_CONFIG,
+	    "Access lists (not available yet from the CLI)" },
+	{ "end", cmd_end, PRIV, MODE_CONFIG, "Leave configuration mode" },
+};
+
+#define NCOMMANDS	(sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+/* Register the table: each row's parent is the row whose words prefix it. */
+static int
+register_commands(void)
+{
+	struct cli_command *reg[NCOMMANDS];
+	const char *last;
+	size_t i, j, plen;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		const struct cli_cmd *c = &cli_commands[i];
+		struct cli_command *parent = NULL;
+
+		last = strrchr(c->words, ' ');
+		plen = last ? (size_t)(last - c->words) : 0;
+		for (j = 0; last && j < i; j++)
+			if (strlen(cli_commands[j].words) == plen &&
+			    strncmp(cli_commands[j].words, c->words,
+			    plen) == 0 && cli_commands[j].mode == c->mode)
+				parent = reg[j];
+		/* The table lists a child before its parent. */
+		if (last && parent == NULL)
+			return -1;
+		reg[i] = cli_register_command(cli, parent, last ? last + 1 :
+		    c->words, c->fn, c->privilege, c->mode, c->help);
+		if (reg[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the session ---- */
+
+static int
+auth_cb(const char *name, const char *pass)
+{
+	if (users_check(users, name, pass)) {
+		snprintf(who, sizeof(who), "%.40s@%s", name, peer_name);
+		clean(who, sizeof(who));
+		LOG(LOG_INFO_L, 0, 0, "CLI login by %s", who);
+		return CLI_OK;
+	}
+	failures++;
+	LOG(LOG_WARN_L, 0, 0, "CLI login as \"%.40s\" from %s refused (%d of "
+	    "%d)", name, peer_name, failures, CLI_MAX_FAILURES);
+	sleep(1);	/* slows a password guesser, in this child only */
+	if (failures >= CLI_MAX_FAILURES) {
+		cli_error(cli, "\r\n%% Access denied: too many failures");
+		_exit(0);
+	}
+	return CLI_ERROR;
+}
+
+static int
+enable_cb(const char *pass)
+{
+	if (users_check_enable(users, pass)) {
+		LOG(LOG_INFO_L, 0, 0, "CLI: %s entered privileged mode", who);
+		return 1;
+	}
+	LOG(LOG_WARN_L, 0, 0, "CLI: %s gave a wrong enable password", who);
+	return 0;
+}
+
+static int
+idle_cb(struct cli_def *c)
+{
+	cli_error(c, "%% Idle for %d seconds: closing the connection",
+	    config->cli_idle_timeout);
+	LOG(LOG_INFO_L, 0, 0, "CLI session of %s closed after %d idle seconds",
+	    who, config->cli_idle_timeout);
+	return CLI_QUIT;
+}
+
+/*
+ * Close every descriptor the session does not need (the L2TP socket, the
+ * TUN device, the epoll and signal fds, the listener, other children's
+ * request sockets): the child must never touch them, and must not keep
+ * them open should the daemon restart.
+ */
+static void
+close_other_fds(int keep_a, int keep_b)
+{
+	int fds[1024], n = 0, i, keep_log = log_fileno();
+	struct dirent *e;
+	DIR *d;
+
+	if (keep_log < 0)
+		closelog();	/* syslog reconnects by itself when used */
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL &&
+	    n < (int)(sizeof(fds) / sizeof(fds[0]))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (fd > STDERR_FILENO && fd != keep_a && fd != keep_b &&
+		    fd != keep_log)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static void
+child_run(int sock, int link, const struct sockaddr_in *from)
+{
+	struct timeval tv = { .tv_sec = CLI_REPLY_WAIT, .tv_usec = 0 };
+	char a[INET_ADDRSTRLEN], banner[MAXHOSTNAME_CFG + 64];
+	sigset_t none;
+	int one = 1, fd;
+
+	/* Die with the daemon; it may have gone between fork and here. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != daemon_pid)
+		_exit(0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);	/* a vanished client ends the child */
+	signal(SIGCHLD, SIG_DFL);
+	prctl(PR_SET_NAME, "l2tpns-cli", 0, 0, 0);
+
+	close_other_fds(sock, link);
+	/* libcli reports socket errors with perror(): not on our stderr. */
+	if (log_fileno() != STDERR_FILENO &&
+	    (fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	link_fd = link;
+	setsockopt(link_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* libcli waits with select(): the socket must be below FD_SETSIZE. */
+	if (sock >= FD_SETSIZE) {
+		if ((fd = fcntl(sock, F_DUPFD, STDERR_FILENO + 1)) < 0 ||
+		    fd >= FD_SETSIZE)
+			_exit(1);
+		close(sock);
+		sock = fd;
+	}
+	setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tv.tv_sec = 60;		/* a client that stops reading */
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+	snprintf(peer_name, sizeof(peer_name), "%s", inet_ntop(AF_INET,
+	    &from->sin_addr, a, sizeof(a)));
+	snprintf(who, sizeof(who), "(no login)@%s", peer_name);
+
+	if ((cli = cli_init()) == NULL)
+		_exit(1);
+	cli_unregister_command(cli, "enable");
+	if (register_commands() < 0) {
+		LOG(LOG_ERROR_L, 0, 0, "CLI: cannot register the commands");
+		_exit(1);
+	}
+	cli_set_hostname(cli, config->hostname);
+	snprintf(banner, sizeof(banner), "l2tpns %s on %s", L2TPNS_VERSION,
+	    config->hostname);
+	cli_set_banner(cli, banner);
+	if (users->n > 0)
+		cli_set_auth_callback(cli, auth_cb);
+	else
+		LOG(LOG_INFO_L, 0, 0, "CLI session from %s without a login "
+		    "(no users)", peer_name);
+	if (users->have_enable)
+		cli_set_enable_callback(cli, enable_cb);
+	if (config->cli_idle_timeout > 0)
+		cli_set_idle_timeout_callback(cli,
+		    (unsigned)config->cli_idle_timeout, idle_cb);
+	cli_loop(cli, sock);
+	cli_done(cli);
+	_exit(0);
+}

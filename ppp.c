@@ -1,0 +1,1738 @@
+/*
+ * ppp.c - the LNS side of PPP over each L2TP session.
+ *
+ * State owned: `struct ppp` per session (private array indexed like the
+ * session table): the LCP, IPCP and IPV6CP automatons (fsm.c), the
+ * authentication exchange, the keepalive.  The session's shared fields
+ * (phase, FSM states, address, MRU...) are kept up to date for the CLI.
+ * Exports ppp_session_start/end, ppp_input, ppp_auth_done,
+ * session_shutdown (l2tpns.h, auth.h).
+ *
+ * Implements RFC 1661 (phases 3, LCP 5-6), RFC 1334 (PAP), RFC 1994
+ * (CHAP-MD5), RFC 1332 (IPCP), RFC 1877 (DNS addresses), RFC 5072
+ * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c.
+ *
+ * Frames come from l2tp.c with or without address and control octets
+ * (FF 03) and with 1- or 2-octet protocol fields; frames we send always
+ * carry FF 03 and a 2-octet protocol (what the L2TP header prepends).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "l2tpns.h"
+#include "auth.h"
+#include "event.h"
+#include "fsm.h"
+#include "l2tp.h"
+#include "log.h"
+#include "plugin.h"
+#include "rd.h"
+#include "util.h"
+
+#define PPP_IP		0x0021
+#define PPP_IPV6	0x0057
+#define PPP_IPCP	0x8021
+#define PPP_IPV6CP	0x8057
+#define PPP_CCP		0x80fd
+#define PPP_LCP		0xc021
+
+/*
+ * IPv4 + UDP + the shortest L2TP data header (flags, tunnel, session,
+ * plus Length when a LAC sets it) + FF 03 + Protocol: what l2tp_mtu
+ * must hold besides the PPP Information field (our MRU, RFC 1661 6.1).
+ */
+#define L2TP_PPP_OVERHEAD	(20 + 8 + 8 + 4)
+#define MIN_MRU			128
+#define FRAME_MAX		1600
+#define CHAP_CHAL_LEN		16
+#define PAP_WAIT_FACTOR		2	/* restart periods x max_configure */
+
+enum auth_state { AUTH_NONE = 0, AUTH_WAIT_PEER, AUTH_PENDING, AUTH_DONE,
+	AUTH_FAILED };
+
+struct ppp {
+	struct fsm	 lcp, ipcp, ipv6cp;
+	/* LCP: what goes in our Configure-Request */
+	uint16_t	 want_mru;
+	uint8_t		 send_mru, send_magic;
+	uint16_t	 auth_order[2];		/* from radius_authtypes */
+	uint8_t		 nauth, auth_idx;
+	uint8_t		 loops;			/* magic-number collisions */
+	uint8_t		 in_use;
+	/* authentication */
+	uint8_t		 auth_state;
+	uint8_t		 chap_id;
+	uint8_t		 auth_tries;
+	uint8_t		 challenge[CHAP_CHAL_LEN];
+	char		 auth_msg[128];
+	struct timer	 auth_timer;
+	/* keepalive and teardown */
+	struct timer	 echo_timer;
+	uint8_t		 echo_id;
+	uint64_t	 last_rx_ms;
+	struct timer	 kill_timer;		/* deferred CDN */
+	int		 cdn_result;
+	char		 cdn_reason[96];
+	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
+	uint8_t		 in_user_index;
+	sid_t		 user_next, user_prev;	/* sessions of one username */
+	uint8_t		 acct_started;		/* auth_session_up() was called */
+	/* IPCP: our address; IPV6CP: our identifier */
+	in_addr_t	 our_ip;
+	uint8_t		 send_ipaddr;
+	uint8_t		 our_ifid[8];
+};
+
+static struct ppp *ppp;
+static uint32_t ppp_max;
+/* username -> sessions, for allow_duplicate_users (heads, by hash) */
+static sid_t *user_heads;
+static uint32_t user_mask;
+
+static void lcp_tlu(struct fsm *);
+static void lcp_tld(struct fsm *);
+static void lcp_tlf(struct fsm *);
+static size_t lcp_build(struct fsm *, uint8_t *, size_t);
+static int lcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
+    size_t, size_t *, int);
+static int lcp_ack(struct fsm *, const uint8_t *, size_t);
+static int lcp_nak(struct fsm *, const uint8_t *, size_t);
+static int lcp_rej(struct fsm *, const uint8_t *, size_t);
+static int lcp_ext(struct fsm *, uint8_t, uint8_t, const uint8_t *, size_t);
+static void cp_send(struct fsm *, const uint8_t *, size_t);
+static void ipcp_tlu(struct fsm *);
+static void ipcp_tld(struct fsm *);
+static void ipcp_tlf(struct fsm *);
+static size_t ipcp_build(struct fsm *, uint8_t *, size_t);
+static int ipcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
+    size_t, size_t *, int);
+static int ipcp_ack(struct fsm *, const uint8_t *, size_t);
+static int ipcp_nak(struct fsm *, const uint8_t *, size_t);
+static int ipcp_rej(struct fsm *, const uint8_t *, size_t);
+static void ipv6cp_tlu(struct fsm *);
+static void ipv6cp_tld(struct fsm *);
+static size_t ipv6cp_build(struct fsm *, uint8_t *, size_t);
+static int ipv6cp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
+    size_t, size_t *, int);
+static int ipv6cp_ack(struct fsm *, const uint8_t *, size_t);
+static int ipv6cp_nak(struct fsm *, const uint8_t *, size_t);
+static int ipv6cp_rej(struct fsm *, const uint8_t *, size_t);
+
+static const struct fsm_proto lcp_proto = {
+	.name = "LCP", .proto = PPP_LCP,
+	.tlu = lcp_tlu, .tld = lcp_tld, .tlf = lcp_tlf,
+	.build_req = lcp_build, .check_req = lcp_check,
+	.recv_ack = lcp_ack, .recv_nak = lcp_nak, .recv_rej = lcp_rej,
+	.extcode = lcp_ext, .send = cp_send,
+};
+
+static const struct fsm_proto ipcp_proto = {
+	.name = "IPCP", .proto = PPP_IPCP,
+	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tlf,
+	.build_req = ipcp_build, .check_req = ipcp_check,
+	.recv_ack = ipcp_ack, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
+	.send = cp_send,
+};
+
+static const struct fsm_proto ipv6cp_proto = {
+	.name = "IPV6CP", .proto = PPP_IPV6CP,
+	.tlu = ipv6cp_tlu, .tld = ipv6cp_tld,
+	.build_req = ipv6cp_build, .check_req = ipv6cp_check,
+	.recv_ack = ipv6cp_ack, .recv_nak = ipv6cp_nak, .recv_rej = ipv6cp_rej,
+	.send = cp_send,
+};
+
+static const char *const phase_names[] = {
+	"dead", "establish", "authenticate", "network", "terminate"
+};
+
+const char *
+ppp_phase_name(int p)
+{
+	return p >= 0 && p <= PHASE_TERMINATE ? phase_names[p] : "?";
+}
+
+static struct ppp *
+P(sid_t s)
+{
+	return s && s <= ppp_max ? &ppp[s] : NULL;
+}
+
+static void
+set_phase(sid_t s, int phase)
+{
+	struct session *sp = session_get(s);
+
+	if (sp->phase != phase)
+		LOG(LOG_CALLS_L, s, sp->tunnel, "PPP phase %s -> %s",
+		    phase_names[sp->phase], phase_names[phase]);
+	sp->phase = (uint8_t)phase;
+}
+
+/* ---- output ---- */
+
+/* Send `len` bytes of `proto` payload; `buf` has headroom before it. */
+static void
+ppp_send(sid_t s, uint16_t proto, const uint8_t *data, size_t len)
+{
+	uint8_t frame[L2TP_DATA_HEADROOM + 2 + FRAME_MAX];
+	uint8_t *p = frame + L2TP_DATA_HEADROOM;
+
+	if (len > FRAME_MAX)
+		len = FRAME_MAX;
+	p[0] = (uint8_t)(proto >> 8);
+	p[1] = (uint8_t)proto;
+	memcpy(p + 2, data, len);
+	if (l2tp_send_ppp(s, p, len + 2) == 0)
+		stats->ppp_tx_frames++;
+}
+
+static void
+cp_send(struct fsm *f, const uint8_t *pkt, size_t len)
+{
+	ppp_send(f->sid, f->p->proto, pkt, len);
+}
+
+/* A packet of an authentication protocol: code, id, length, data. */
+static void
+auth_send(sid_t s, uint16_t proto, uint8_t code, uint8_t id,
+    const uint8_t *data, size_t len)
+{
+	uint8_t buf[300];
+
+	if (len > sizeof(buf) - 4)
+		len = sizeof(buf) - 4;
+	buf[0] = code;
+	buf[1] = id;
+	buf[2] = (uint8_t)((len + 4) >> 8);
+	buf[3] = (uint8_t)(len + 4);
+	memcpy(buf + 4, data, len);
+	ppp_send(s, proto, buf, len + 4);
+}
+
+/* ---- sessions by username ---- */
+
+static uint32_t
+user_hash(const char *u)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*u)
+		h = (h ^ (uint8_t)*u++) * 16777619u;
+	return h & user_mask;
+}
+
+static void
+user_index_add(sid_t s)
+{
+	struct ppp *pp = P(s);
+	uint32_t h = user_hash(session_get(s)->user);
+
+	pp->user_prev = 0;
+	pp->user_next = user_heads[h];
+	if (user_heads[h])
+		P(user_heads[h])->user_prev = s;
+	user_heads[h] = s;
+	pp->in_user_index = 1;
+}
+
+static void
+user_index_del(sid_t s)
+{
+	struct ppp *pp = P(s);
+
+	if (!pp->in_user_index)
+		return;
+	if (pp->user_prev)
+		P(pp->user_prev)->user_next = pp->user_next;
+	else
+		user_heads[user_hash(session_get(s)->user)] = pp->user_next;
+	if (pp->user_next)
+		P(pp->user_next)->user_prev = pp->user_prev;
+	pp->in_user_index = 0;
+}
+
+sid_t
+session_by_user(const char *user)
+{
+	sid_t s;
+
+	if (user_heads == NULL)
+		return 0;
+	for (s = user_heads[user_hash(user)]; s; s = P(s)->user_next)
+		if (strcmp(session_get(s)->user, user) == 0)
+			return s;
+	return 0;
+}
+
+/* guest_account: a comma list of names allowed several sessions. */
+static int
+is_guest(const char *user)
+{
+	const char *p = config->guest_account;
+	size_t n = strlen(user);
+
+	while (*p) {
+		size_t l = strcspn(p, ", ");
+
+		if (l == n && l > 0 && strncmp(p, user, n) == 0)
+			return 1;
+		p += l;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+/* ---- teardown ---- */
+
+static void
+kill_fire(struct timer *t, void *arg)
+{
+	sid_t s = (sid_t)(uintptr_t)arg;
+	struct ppp *pp = P(s);
+
+	(void)t;
+	if (pp == NULL || !pp->in_use)
+		return;
+	l2tp_session_close(s, pp->cdn_result, 0, pp->cdn_reason);
+}
+
+/*
+ * The link is finished: clear the call.  Deferred to the next turn of
+ * the loop, because we may be deep inside the automaton of this very
+ * session (ppp_session_end wipes it).
+ */
+static void
+link_finished(sid_t s, int result, const char *reason)
+{
+	struct ppp *pp = P(s);
+
+	if (pp == NULL || !pp->in_use || timer_pending(&pp->kill_timer))
+		return;
+	if (pp->cdn_reason[0] == '\0') {
+		pp->cdn_result = result;
+		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
+	}
+	set_phase(s, PHASE_DEAD);
+	timer_set(&pp->kill_timer, 0);
+}
+
+void
+session_shutdown(sid_t s, const char *reason)
+{
+	session_shutdown_cause(s, TERM_ADMIN_RESET, reason);
+}
+
+void
+session_shutdown_cause(sid_t s, int cause, const char *reason)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE || pp == NULL ||
+	    !pp->in_use)
+		return;
+	if (pp->term_cause == 0)
+		pp->term_cause = (uint8_t)cause;
+	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
+	    sp->user[0] ? sp->user : "(no user)", reason);
+	if (pp->cdn_reason[0] == '\0') {
+		pp->cdn_result = CDN_ADMIN;
+		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
+	}
+	if (pp->lcp.state == ST_OPENED || pp->lcp.state == ST_REQ_SENT ||
+	    pp->lcp.state == ST_ACK_RCVD || pp->lcp.state == ST_ACK_SENT) {
+		/* Terminate-Request; tlf (Ack or timeout) clears the call. */
+		set_phase(s, PHASE_TERMINATE);
+		fsm_close(&pp->lcp, reason);
+	} else if (pp->lcp.state != ST_CLOSING &&
+	    pp->lcp.state != ST_STOPPING)
+		link_finished(s, CDN_ADMIN, reason);
+}
+
+/* ---- keepalive, RFC 1661 5.8 ---- */
+
+static void
+echo_fire(struct timer *t, void *arg)
+{
+	sid_t s = (sid_t)(uintptr_t)arg;
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	uint64_t ivl = (uint64_t)config->echo_timeout * 1000;
+	uint64_t silent = now_ms - pp->last_rx_ms;
+	uint8_t pkt[8];
+
+	if (pp->lcp.state != ST_OPENED)
+		return;
+	if (config->idle_echo_timeout > 0 &&
+	    silent >= (uint64_t)config->idle_echo_timeout * 1000) {
+		stats->ppp_echo_timeouts++;
+		LOG(LOG_WARN_L, s, sp->tunnel, "no answer from the peer for "
+		    "%llu s (%u LCP echoes unanswered): dropping session",
+		    (unsigned long long)(silent / 1000), sp->echo_fails);
+		pp->cdn_result = CDN_LOST_CARRIER;
+		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+		    "no answer to LCP Echo-Request");
+		session_shutdown_cause(s, TERM_LOST_CARRIER,
+		    "no answer to LCP Echo-Request");
+		return;
+	}
+	/* ppp_keepalive: only probe a link that has gone quiet. */
+	if (!config->ppp_keepalive || silent + 50 >= ivl) {
+		pkt[0] = CP_ECHO_REQ;
+		pkt[1] = ++pp->echo_id;
+		pkt[2] = 0;
+		pkt[3] = 8;
+		pkt[4] = (uint8_t)(sp->magic >> 24);
+		pkt[5] = (uint8_t)(sp->magic >> 16);
+		pkt[6] = (uint8_t)(sp->magic >> 8);
+		pkt[7] = (uint8_t)sp->magic;
+		if (silent + 50 >= ivl)
+			sp->echo_fails++;
+		ppp_send(s, PPP_LCP, pkt, sizeof(pkt));
+	}
+	timer_set(t, ivl);
+}
+
+/* ---- authentication ---- */
+
+static void
+auth_parse_order(struct ppp *pp)
+{
+	char buf[CFG_STRLEN], *tok, *save = NULL;
+
+	pp->nauth = 0;
+	snprintf(buf, sizeof(buf), "%s", config->radius_authtypes);
+	for (tok = strtok_r(buf, ", \t", &save); tok && pp->nauth < 2;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		uint16_t p = strcasecmp(tok, "chap") == 0 ? PPP_CHAP :
+		    strcasecmp(tok, "pap") == 0 ? PPP_PAP : 0;
+
+		if (p && (pp->nauth == 0 || pp->auth_order[0] != p))
+			pp->auth_order[pp->nauth++] = p;
+	}
+	if (pp->nauth == 0)
+		pp->auth_order[pp->nauth++] = PPP_PAP;
+	pp->auth_idx = 0;
+}
+
+static uint16_t
+auth_proto(const struct ppp *pp)
+{
+	return pp->auth_idx < pp->nauth ? pp->auth_order[pp->auth_idx] : 0;
+}
+
+static void
+chap_send_challenge(sid_t s)
+{
+	struct ppp *pp = P(s);
+	uint8_t buf[1 + CHAP_CHAL_LEN + MAXHOSTNAME_CFG];
+	size_t hl = strlen(config->hostname);
+
+	if (hl > MAXHOSTNAME_CFG)
+		hl = MAXHOSTNAME_CFG;
+	buf[0] = CHAP_CHAL_LEN;
+	memcpy(buf + 1, pp->challenge, CHAP_CHAL_LEN);
+	memcpy(buf + 1 + CHAP_CHAL_LEN, config->hostname, hl);
+	auth_send(s, PPP_CHAP, 1, pp->chap_id, buf, 1 + CHAP_CHAL_LEN + hl);
+}
+
+static void
+auth_fire(struct timer *t, void *arg)
+{
+	sid_t s = (sid_t)(uintptr_t)arg;
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	if (pp->auth_state != AUTH_WAIT_PEER)
+		return;
+	if (sp->auth_proto == PPP_CHAP && pp->auth_tries < pp->lcp.max_configure) {
+		/* RFC 1994 4.1: retransmit the Challenge on timeout. */
+		pp->auth_tries++;
+		chap_send_challenge(s);
+		timer_set(t, pp->lcp.restart_ms);
+		return;
+	}
+	LOG(LOG_WARN_L, s, sp->tunnel, "%s: the peer did not authenticate "
+	    "in time", sp->auth_proto == PPP_CHAP ? "CHAP" : "PAP");
+	stats->ppp_auth_failed++;
+	pp->auth_state = AUTH_FAILED;
+	pp->cdn_result = CDN_ERROR;
+	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	    "authentication timeout");
+	session_shutdown(s, "authentication timeout");
+}
+
+static void
+auth_begin(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	set_phase(s, PHASE_AUTHENTICATE);
+	sp->auth_proto = auth_proto(pp);
+	pp->auth_state = AUTH_WAIT_PEER;
+	pp->auth_tries = 0;
+	if (sp->auth_proto == PPP_CHAP) {
+		random_bytes(pp->challenge, sizeof(pp->challenge));
+		pp->chap_id++;
+		chap_send_challenge(s);
+		timer_set(&pp->auth_timer, pp->lcp.restart_ms);
+	} else {
+		/* PAP: the peer speaks first (RFC 1334 2.2.1). */
+		timer_set(&pp->auth_timer, (uint64_t)pp->lcp.restart_ms *
+		    pp->lcp.max_configure * PAP_WAIT_FACTOR);
+	}
+}
+
+static void
+network_begin(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	set_phase(s, PHASE_NETWORK);
+	fsm_init(&pp->ipcp, &ipcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipcp.shown = &sp->ipcp_state;
+	fsm_open(&pp->ipcp);
+	fsm_up(&pp->ipcp);
+	if (config->ipv6_prefix.plen > 0) {
+		fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
+		    (unsigned)config->ppp_restart_time,
+		    (unsigned)config->ppp_max_configure,
+		    (unsigned)config->ppp_max_failure);
+		pp->ipv6cp.shown = &sp->ipv6cp_state;
+		fsm_open(&pp->ipv6cp);
+		fsm_up(&pp->ipv6cp);
+	}
+}
+
+/* The backend's answer (auth.h). */
+void
+ppp_auth_done(sid_t s, const struct auth_reply *rp)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	const char *msg = rp->msg[0] ? rp->msg : rp->ok ? "Welcome" :
+	    "Authentication failed";
+	in_addr_t ip = 0;
+
+	int ok = rp->ok;
+
+	if (pp == NULL || !pp->in_use || pp->auth_state != AUTH_PENDING)
+		return;
+	timer_cancel(&pp->auth_timer);
+	if (plugin_hooked[PLUGIN_POST_AUTH]) {
+		struct param_post_auth pa = {
+			.sid = s, .tid = sp->tunnel, .username = sp->user,
+			.auth_allowed = ok, .protocol = sp->auth_proto,
+		};
+
+		plugin_run(PLUGIN_POST_AUTH, &pa);
+		if (pa.auth_allowed != ok)
+			LOG(LOG_INFO_L, s, sp->tunnel, "a post_auth plugin "
+			    "%s \"%s\"", pa.auth_allowed ? "accepts" :
+			    "refuses", sp->user);
+		ok = pa.auth_allowed;
+		if (ok && !rp->ok)
+			msg = "Welcome";
+	}
+	if (ok) {
+		sid_t other;
+
+		/* allow_duplicate_users: the earlier login gives way. */
+		if (!config->allow_duplicate_users && !is_guest(sp->user))
+			while ((other = session_by_user(sp->user)) != 0) {
+				LOG(LOG_INFO_L, other, session_get(other)->tunnel,
+				    "\"%s\" logged in again (session %u): "
+				    "dropping this session", sp->user, s);
+				user_index_del(other);
+				session_shutdown_cause(other, TERM_ADMIN_RESET,
+				    "duplicate login");
+			}
+		/* An address now, so that IPCP can offer it at once. */
+		if (rp->ip) {
+			if (ippool_take(s, rp->ip, sp->user) < 0 ||
+			    (session_by_ip(rp->ip) != 0 &&
+			    session_by_ip(rp->ip) != s)) {
+				char a[INET_ADDRSTRLEN];
+
+				inet_ntop(AF_INET, &rp->ip, a, sizeof(a));
+				LOG(LOG_WARN_L, s, sp->tunnel, "address %s for "
+				    "\"%s\" is held by another session: "
+				    "refusing", a, sp->user);
+				msg = "Address in use";
+				goto fail;
+			}
+			ip = rp->ip;
+		} else if ((ip = ippool_alloc(s, sp->user)) == 0) {
+			stats->ip_no_pool_address++;
+			LOG(LOG_ERROR_L, s, sp->tunnel, "no free address in "
+			    "the pool for \"%s\"", sp->user);
+			msg = "No address available";
+			goto fail;
+		}
+		sp->ip = ip;
+		sp->dns1 = rp->dns1 ? rp->dns1 : config->primary_dns;
+		sp->dns2 = rp->dns2 ? rp->dns2 : config->secondary_dns;
+		sp->session_timeout = rp->session_timeout;
+		sp->idle_timeout = rp->idle_timeout;
+		sp->auth_time = time_now;
+		pp->auth_state = AUTH_DONE;
+		user_index_add(s);
+		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+		stats->ppp_auth_ok++;
+		if (sp->auth_proto == PPP_PAP) {
+			uint8_t b[1 + sizeof(pp->auth_msg)];
+			size_t n = strlen(msg);
+
+			b[0] = (uint8_t)n;
+			memcpy(b + 1, msg, n);
+			auth_send(s, PPP_PAP, 2, pp->chap_id, b, n + 1);
+		} else
+			auth_send(s, PPP_CHAP, 3, pp->chap_id,
+			    (const uint8_t *)msg, strlen(msg));
+		network_begin(s);
+		return;
+	}
+fail:
+	stats->ppp_auth_failed++;
+	pp->auth_state = AUTH_FAILED;
+	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	if (sp->auth_proto == PPP_PAP) {
+		uint8_t b[1 + sizeof(pp->auth_msg)];
+		size_t n = strlen(msg);
+
+		b[0] = (uint8_t)n;
+		memcpy(b + 1, msg, n);
+		auth_send(s, PPP_PAP, 3, pp->chap_id, b, n + 1);
+	} else
+		auth_send(s, PPP_CHAP, 4, pp->chap_id, (const uint8_t *)msg,
+		    strlen(msg));
+	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
+	pp->cdn_result = CDN_ERROR;
+	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	    "authentication failed: %s", msg);
+	session_shutdown(s, pp->cdn_reason);
+}
+
+static void
+auth_submit_for(sid_t s, struct auth_req *rq)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	rq->sid = s;
+	if (plugin_hooked[PLUGIN_PRE_AUTH]) {
+		char pw[sizeof(rq->password) + 1];
+		struct param_pre_auth pa = {
+			.sid = s, .tid = sp->tunnel, .username = rq->user,
+			.username_size = sizeof(rq->user), .password = pw,
+			.password_size = sizeof(pw), .response = rq->response,
+			.response_len = sizeof(rq->response),
+			.protocol = rq->proto, .continue_auth = 1,
+		};
+
+		memcpy(pw, rq->password, rq->password_len);
+		pw[rq->password_len] = '\0';
+		if (plugin_run(PLUGIN_PRE_AUTH, &pa) == PLUGIN_RET_ERROR)
+			pa.continue_auth = 0;
+		rq->user[sizeof(rq->user) - 1] = '\0';
+		pw[sizeof(pw) - 1] = '\0';
+		if (rq->proto == PPP_PAP) {
+			rq->password_len = strnlen(pw, sizeof(rq->password));
+			memcpy(rq->password, pw, rq->password_len);
+		}
+		if (!pa.continue_auth) {
+			struct auth_reply no;
+
+			memset(&no, 0, sizeof(no));
+			snprintf(no.msg, sizeof(no.msg), "Authentication failed");
+			snprintf(sp->user, sizeof(sp->user), "%s", rq->user);
+			pp->auth_state = AUTH_PENDING;
+			LOG(LOG_INFO_L, s, sp->tunnel, "\"%s\" refused by a "
+			    "pre_auth plugin", rq->user);
+			ppp_auth_done(s, &no);
+			return;
+		}
+	}
+	snprintf(sp->user, sizeof(sp->user), "%s", rq->user);
+	pp->auth_state = AUTH_PENDING;
+	timer_cancel(&pp->auth_timer);
+	auth_submit(rq);
+}
+
+/* RFC 1334 2.2: Authenticate-Request from the peer. */
+static void
+pap_input(sid_t s, const uint8_t *pkt, size_t len)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	struct auth_req rq;
+	struct rd r, d;
+	uint8_t code, id, ulen, plen;
+	uint16_t l;
+
+	rd_init(&r, pkt, len);
+	if (rd_u8(&r, &code) < 0 || rd_u8(&r, &id) < 0 || rd_u16(&r, &l) < 0 ||
+	    l < 4 || l > len || rd_sub(&r, l - 4u, &d) < 0)
+		goto bad;
+	if (code != 1) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "PAP: code %u from the peer "
+		    "(ignored)", code);
+		return;
+	}
+	if (sp->auth_proto != PPP_PAP || sp->phase < PHASE_AUTHENTICATE) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (pp->auth_state == AUTH_DONE || pp->auth_state == AUTH_FAILED) {
+		/* Our answer was lost: say it again (2.2.1). */
+		uint8_t b[1 + sizeof(pp->auth_msg)];
+		size_t n = strlen(pp->auth_msg);
+
+		b[0] = (uint8_t)n;
+		memcpy(b + 1, pp->auth_msg, n);
+		auth_send(s, PPP_PAP, pp->auth_state == AUTH_DONE ? 2 : 3, id,
+		    b, n + 1);
+		return;
+	}
+	if (pp->auth_state != AUTH_WAIT_PEER)
+		return;		/* the backend is still thinking */
+	memset(&rq, 0, sizeof(rq));
+	if (rd_u8(&d, &ulen) < 0 || ulen >= sizeof(rq.user) ||
+	    rd_bytes(&d, rq.user, ulen) < 0 || rd_u8(&d, &plen) < 0 ||
+	    rd_bytes(&d, rq.password, plen) < 0)
+		goto bad;
+	rq.user[ulen] = '\0';
+	if (memchr(rq.user, '\0', ulen) != NULL)
+		goto bad;
+	rq.password_len = plen;
+	rq.proto = PPP_PAP;
+	pp->chap_id = id;	/* the Ack/Nak echoes the request's id */
+	LOG(LOG_INFO_L, s, sp->tunnel, "PAP: Authenticate-Request for \"%s\"",
+	    rq.user);
+	auth_submit_for(s, &rq);
+	return;
+bad:
+	stats->ppp_bad_frames++;
+	LOG(LOG_WARN_L, s, sp->tunnel, "PAP: malformed packet (discarded)");
+}
+
+/* RFC 1994 4.1: the peer's Response to our Challenge. */
+static void
+chap_input(sid_t s, const uint8_t *pkt, size_t len)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	struct auth_req rq;
+	struct rd r, d;
+	uint8_t code, id, vlen;
+	uint16_t l;
+
+	rd_init(&r, pkt, len);
+	if (rd_u8(&r, &code) < 0 || rd_u8(&r, &id) < 0 || rd_u16(&r, &l) < 0 ||
+	    l < 4 || l > len || rd_sub(&r, l - 4u, &d) < 0)
+		goto bad;
+	if (code != 2) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "CHAP: code %u from the peer "
+		    "(ignored)", code);
+		return;
+	}
+	if (sp->auth_proto != PPP_CHAP || sp->phase < PHASE_AUTHENTICATE) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (id != pp->chap_id) {
+		LOG(LOG_CALLS_L, s, sp->tunnel, "CHAP: response id %u, "
+		    "expected %u (discarded)", id, pp->chap_id);
+		return;
+	}
+	if (pp->auth_state == AUTH_DONE || pp->auth_state == AUTH_FAILED) {
+		/* 4.2: a repeated Response gets the same answer. */
+		auth_send(s, PPP_CHAP, pp->auth_state == AUTH_DONE ? 3 : 4,
+		    id, (const uint8_t *)pp->auth_msg, strlen(pp->auth_msg));
+		return;
+	}
+	if (pp->auth_state != AUTH_WAIT_PEER)
+		return;
+	memset(&rq, 0, sizeof(rq));
+	if (rd_u8(&d, &vlen) < 0 || vlen != 16 ||
+	    rd_bytes(&d, rq.response, 16) < 0 || d.left >= sizeof(rq.user))
+		goto bad;
+	memcpy(rq.user, d.p, d.left);
+	rq.user[d.left] = '\0';
+	if (memchr(d.p, '\0', d.left) != NULL)
+		goto bad;
+	rq.proto = PPP_CHAP;
+	rq.chap_id = id;
+	memcpy(rq.challenge, pp->challenge, CHAP_CHAL_LEN);
+	rq.challenge_len = CHAP_CHAL_LEN;
+	LOG(LOG_INFO_L, s, sp->tunnel, "CHAP: Response for \"%s\"", rq.user);
+	auth_submit_for(s, &rq);
+	return;
+bad:
+	stats->ppp_bad_frames++;
+	LOG(LOG_WARN_L, s, sp->tunnel, "CHAP: malformed packet (discarded)");
+}
+
+/* ---- option helpers ---- */
+
+/*
+ * Walk the options of a Configure packet: each has Type, Length >= 2,
+ * and must fit.  Returns -1 on a malformed list (RFC 1661 6).
+ */
+static int
+opt_next(struct rd *r, uint8_t *type, struct rd *val)
+{
+	uint8_t len;
+
+	if (rd_u8(r, type) < 0 || rd_u8(r, &len) < 0 || len < 2 ||
+	    rd_sub(r, len - 2u, val) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+opts_wellformed(const uint8_t *opt, size_t len)
+{
+	struct rd r, v;
+	uint8_t t;
+
+	rd_init(&r, opt, len);
+	while (r.left)
+		if (opt_next(&r, &t, &v) < 0)
+			return 0;
+	return 1;
+}
+
+static void
+opt_put(struct wr *w, uint8_t type, const void *val, size_t n)
+{
+	wr_u8(w, type);
+	wr_u8(w, (uint8_t)(n + 2));
+	wr_bytes(w, val, n);
+}
+
+/* Requests are checked into three lists; the strongest verdict wins. */
+struct verdict {
+	struct wr	 nak, rej;
+	uint8_t		 nakbuf[256], rejbuf[1500];
+	int		 may_nak;
+};
+
+static void
+v_init(struct verdict *v, int may_nak)
+{
+	wr_init(&v->nak, v->nakbuf, sizeof(v->nakbuf));
+	wr_init(&v->rej, v->rejbuf, sizeof(v->rejbuf));
+	v->may_nak = may_nak;
+}
+
+static void
+v_reject(struct verdict *v, uint8_t type, const struct rd *val)
+{
+	opt_put(&v->rej, type, val->p, val->left);
+}
+
+/* Nak with `want`; past Max-Failure the option is rejected instead. */
+static void
+v_nak(struct verdict *v, uint8_t type, const struct rd *val,
+    const void *want, size_t n)
+{
+	if (v->may_nak)
+		opt_put(&v->nak, type, want, n);
+	else
+		v_reject(v, type, val);
+}
+
+static int
+v_result(struct verdict *v, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct wr *w = v->rej.len ? &v->rej : v->nak.len ? &v->nak : NULL;
+
+	if (w == NULL)
+		return CI_ACK;
+	*outlen = w->len < cap ? w->len : cap;
+	memcpy(out, w->p, *outlen);
+	return w == &v->rej ? CI_REJ : CI_NAK;
+}
+
+/* An Ack must repeat our request exactly (RFC 1661 5.2). */
+static int
+ack_matches(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	uint8_t mine[256];
+	size_t n = f->p->build_req(f, mine, sizeof(mine));
+
+	if (n != len || memcmp(mine, opt, n) != 0) {
+		LOG(LOG_WARN_L, f->sid, 0, "%s: Configure-Ack does not match "
+		    "our request (discarded)", f->p->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- LCP, RFC 1661 6 ---- */
+
+enum { LCP_MRU = 1, LCP_ACCM = 2, LCP_AUTH = 3, LCP_QUALITY = 4,
+	LCP_MAGIC = 5, LCP_PFC = 7, LCP_ACFC = 8 };
+
+static const struct { const char *name; uint8_t min, max; } lcp_opts[] = {
+	[LCP_MRU] = { "MRU", 2, 2 },
+	[LCP_ACCM] = { "ACCM", 4, 4 },
+	[LCP_AUTH] = { "Auth-Protocol", 2, 253 },
+	[LCP_QUALITY] = { "Quality-Protocol", 2, 253 },
+	[LCP_MAGIC] = { "Magic-Number", 4, 4 },
+	[LCP_PFC] = { "PFC", 0, 0 },
+	[LCP_ACFC] = { "ACFC", 0, 0 },
+};
+
+static size_t
+lcp_build(struct fsm *f, uint8_t *out, size_t cap)
+{
+	struct ppp *pp = P(f->sid);
+	struct session *sp = session_get(f->sid);
+	uint16_t ap = auth_proto(pp);
+	struct wr w;
+	uint8_t v[4];
+
+	wr_init(&w, out, cap);
+	if (pp->send_mru) {
+		v[0] = (uint8_t)(pp->want_mru >> 8);
+		v[1] = (uint8_t)pp->want_mru;
+		opt_put(&w, LCP_MRU, v, 2);
+	}
+	if (ap == PPP_CHAP) {
+		v[0] = 0xc2; v[1] = 0x23; v[2] = 5;	/* MD5, RFC 1994 3 */
+		opt_put(&w, LCP_AUTH, v, 3);
+	} else if (ap == PPP_PAP) {
+		v[0] = 0xc0; v[1] = 0x23;
+		opt_put(&w, LCP_AUTH, v, 2);
+	}
+	if (pp->send_magic) {
+		v[0] = (uint8_t)(sp->magic >> 24);
+		v[1] = (uint8_t)(sp->magic >> 16);
+		v[2] = (uint8_t)(sp->magic >> 8);
+		v[3] = (uint8_t)sp->magic;
+		opt_put(&w, LCP_MAGIC, v, 4);
+	}
+	return w.err ? 0 : w.len;
+}
+
+static uint32_t
+new_magic(void)
+{
+	uint32_t m = 0;
+
+	while (m == 0)
+		random_bytes(&m, sizeof(m));
+	return m;
+}
+
+static int
+lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
+    size_t cap, size_t *outlen, int may_nak)
+{
+	struct session *sp = session_get(f->sid);
+	struct ppp *pp = P(f->sid);
+	struct verdict v;
+	struct rd r, val;
+	uint8_t t;
+	uint16_t mru = 1500;
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	v_init(&v, may_nak);
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		if (t >= sizeof(lcp_opts) / sizeof(lcp_opts[0]) ||
+		    lcp_opts[t].name == NULL) {
+			LOG(LOG_CALLS_L, f->sid, 0, "LCP: rejecting option %u",
+			    t);
+			v_reject(&v, t, &val);
+			continue;
+		}
+		if (val.left < lcp_opts[t].min || val.left > lcp_opts[t].max) {
+			v_reject(&v, t, &val);
+			continue;
+		}
+		switch (t) {
+		case LCP_MRU: {
+			uint16_t m = (uint16_t)(val.p[0] << 8 | val.p[1]);
+
+			if (m < MIN_MRU) {
+				uint8_t want[2] = { MIN_MRU >> 8, MIN_MRU & 0xff };
+
+				v_nak(&v, t, &val, want, 2);
+			} else
+				mru = m;
+			break;
+		}
+		case LCP_ACCM:
+		case LCP_PFC:
+		case LCP_ACFC:
+			/*
+			 * No async framing on L2TP (RFC 2661 2): ACCM means
+			 * nothing; compressed fields are accepted on input
+			 * and never sent, so acknowledging costs nothing.
+			 */
+			break;
+		case LCP_AUTH:
+			/* The LNS does not authenticate itself to users. */
+			v_reject(&v, t, &val);
+			break;
+		case LCP_MAGIC: {
+			uint32_t m = (uint32_t)val.p[0] << 24 |
+			    (uint32_t)val.p[1] << 16 | (uint32_t)val.p[2] << 8 |
+			    val.p[3];
+
+			if (pp->send_magic && m == sp->magic) {
+				/* 6.4: maybe looped back; Nak another value. */
+				uint32_t n = new_magic();
+				uint8_t want[4] = { (uint8_t)(n >> 24),
+				    (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+				    (uint8_t)n };
+
+				if (++pp->loops > f->max_failure) {
+					LOG(LOG_WARN_L, f->sid, 0, "LCP: link "
+					    "appears looped back");
+					return -1;
+				}
+				v_nak(&v, t, &val, want, 4);
+			} else if (m == 0) {
+				uint32_t n = new_magic();
+				uint8_t want[4] = { (uint8_t)(n >> 24),
+				    (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+				    (uint8_t)n };
+
+				v_nak(&v, t, &val, want, 4);
+			}
+			break;
+		}
+		default:
+			/* Quality-Protocol: no LQR on L2TP. */
+			v_reject(&v, t, &val);
+			break;
+		}
+	}
+	if (v.rej.len == 0 && v.nak.len == 0)
+		sp->mru = mru;
+	return v_result(&v, out, cap, outlen);
+}
+
+static int
+lcp_ack(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	return ack_matches(f, opt, len);
+}
+
+static int
+lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	struct ppp *pp = P(f->sid);
+	struct session *sp = session_get(f->sid);
+	struct rd r, val;
+	uint8_t t;
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		switch (t) {
+		case LCP_MRU:
+			if (val.left == 2) {
+				uint16_t m = (uint16_t)(val.p[0] << 8 |
+				    val.p[1]);
+
+				if (m >= MIN_MRU && m <= pp->want_mru)
+					pp->want_mru = m;
+				else
+					pp->send_mru = 0;	/* the default */
+			}
+			break;
+		case LCP_AUTH: {
+			uint16_t sug = 0;
+			uint8_t i;
+
+			if (val.left >= 2)
+				sug = (uint16_t)(val.p[0] << 8 | val.p[1]);
+			/* The peer suggests one: use it if we allow it. */
+			for (i = 0; i < pp->nauth; i++)
+				if (pp->auth_order[i] == sug)
+					break;
+			if (i < pp->nauth && i != pp->auth_idx)
+				pp->auth_idx = i;
+			else
+				pp->auth_idx++;
+			if (auth_proto(pp) == 0) {
+				LOG(LOG_WARN_L, f->sid, sp->tunnel, "LCP: the "
+				    "peer refuses every authentication "
+				    "protocol we allow (%s)",
+				    config->radius_authtypes);
+				pp->cdn_result = CDN_ERROR;
+				snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+				    "no acceptable authentication protocol");
+				session_shutdown(f->sid, pp->cdn_reason);
+				return -1;
+			}
+			LOG(LOG_INFO_L, f->sid, sp->tunnel, "LCP: peer naked "
+			    "our authentication protocol; trying %s",
+			    auth_proto(pp) == PPP_CHAP ? "CHAP" : "PAP");
+			break;
+		}
+		case LCP_MAGIC:
+			sp->magic = new_magic();	/* 6.4 */
+			break;
+		default:
+			break;	/* options we did not ask for: ignored */
+		}
+	}
+	return 0;
+}
+
+static int
+lcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	struct ppp *pp = P(f->sid);
+	struct rd r, val;
+	uint8_t t;
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		if (t == LCP_MRU)
+			pp->send_mru = 0;
+		else if (t == LCP_MAGIC)
+			pp->send_magic = 0;
+		else if (t == LCP_AUTH) {
+			LOG(LOG_WARN_L, f->sid, 0, "LCP: the peer rejects "
+			    "authentication");
+			pp->cdn_result = CDN_ERROR;
+			snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+			    "peer refuses to authenticate");
+			session_shutdown(f->sid, pp->cdn_reason);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+lcp_tlu(struct fsm *f)
+{
+	struct ppp *pp = P(f->sid);
+	struct session *sp = session_get(f->sid);
+
+	stats->ppp_lcp_up++;
+	LOG(LOG_INFO_L, f->sid, sp->tunnel, "LCP up: peer MRU %u, our MRU %u",
+	    sp->mru, pp->send_mru ? pp->want_mru : 1500);
+	pp->last_rx_ms = now_ms;
+	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
+	if (pp->auth_state == AUTH_DONE)
+		network_begin(f->sid);	/* LCP renegotiated: NCPs again */
+	else
+		auth_begin(f->sid);
+}
+
+static void
+lcp_tld(struct fsm *f)
+{
+	struct ppp *pp = P(f->sid);
+
+	timer_cancel(&pp->echo_timer);
+	timer_cancel(&pp->auth_timer);
+	/* 3.4: the NCPs go down with the link. */
+	if (pp->ipcp.p && pp->ipcp.state != ST_INITIAL)
+		fsm_down(&pp->ipcp);
+	if (pp->ipv6cp.p && pp->ipv6cp.state != ST_INITIAL)
+		fsm_down(&pp->ipv6cp);
+	if (session_get(f->sid)->phase != PHASE_TERMINATE)
+		set_phase(f->sid, PHASE_ESTABLISH);
+}
+
+static void
+lcp_tlf(struct fsm *f)
+{
+	struct ppp *pp = P(f->sid);
+
+	link_finished(f->sid, CDN_ERROR, f->reason[0] ? f->reason :
+	    "LCP finished");
+	(void)pp;
+}
+
+/* Codes 8-13 of LCP (RFC 1661 5.7-5.9, RFC 1570). */
+static int
+lcp_ext(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,
+    size_t len)
+{
+	struct ppp *pp = P(f->sid);
+	struct session *sp = session_get(f->sid);
+	struct rd r;
+	uint32_t magic = 0;
+	uint16_t proto = 0;
+
+	rd_init(&r, data, len);
+	switch (code) {
+	case CP_PROTO_REJ:
+		stats->ppp_proto_rejects_rx++;
+		if (rd_u16(&r, &proto) < 0)
+			return 0;
+		LOG(LOG_INFO_L, f->sid, sp->tunnel, "LCP: peer rejects "
+		    "protocol %#06x", proto);
+		if (proto == PPP_LCP)
+			fsm_proto_rejected(&pp->lcp);	/* catastrophic */
+		else if (proto == PPP_IPCP && pp->ipcp.p)
+			fsm_proto_rejected(&pp->ipcp);
+		else if (proto == PPP_IPV6CP && pp->ipv6cp.p)
+			fsm_proto_rejected(&pp->ipv6cp);
+		return 0;
+	case CP_ECHO_REQ:
+		if (f->state != ST_OPENED)
+			return 0;	/* 5.8: only in Opened */
+		if (rd_u32(&r, &magic) == 0 && pp->send_magic &&
+		    magic == sp->magic && magic != 0)
+			LOG(LOG_WARN_L, f->sid, sp->tunnel, "LCP: Echo-Request "
+			    "with our own magic number: looped back?");
+		{
+			uint8_t rep[FRAME_MAX];
+			size_t n = len > sizeof(rep) - 4 ? sizeof(rep) - 4 : len;
+
+			rep[0] = CP_ECHO_REP;
+			rep[1] = id;
+			rep[2] = (uint8_t)((n + 4) >> 8);
+			rep[3] = (uint8_t)(n + 4);
+			memcpy(rep + 4, data, n);
+			if (n >= 4) {
+				uint32_t m = pp->send_magic ? sp->magic : 0;
+
+				rep[4] = (uint8_t)(m >> 24);
+				rep[5] = (uint8_t)(m >> 16);
+				rep[6] = (uint8_t)(m >> 8);
+				rep[7] = (uint8_t)m;
+			}
+			ppp_send(f->sid, PPP_LCP, rep, n + 4);
+		}
+		return 0;
+	case CP_ECHO_REP:
+		sp->echo_fails = 0;
+		return 0;
+	case CP_DISCARD_REQ:
+	case CP_IDENTIFICATION:
+	case CP_TIME_REMAINING:
+		LOG(LOG_CALLS_L, f->sid, sp->tunnel, "LCP: code %u "
+		    "(ignored)", code);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* ---- IPCP, RFC 1332 and 1877 ---- */
+
+enum { IPCP_ADDRS = 1, IPCP_COMP = 2, IPCP_ADDR = 3, IPCP_DNS1 = 129,
+	IPCP_NBNS1 = 130, IPCP_DNS2 = 131, IPCP_NBNS2 = 132 };
+
+static size_t
+ipcp_build(struct fsm *f, uint8_t *out, size_t cap)
+{
+	struct ppp *pp = P(f->sid);
+	struct wr w;
+
+	wr_init(&w, out, cap);
+	if (pp->send_ipaddr)
+		opt_put(&w, IPCP_ADDR, &pp->our_ip, 4);
+	return w.err ? 0 : w.len;
+}
+
+static void
+check_addr(struct verdict *v, uint8_t t, const struct rd *val, in_addr_t want)
+{
+	in_addr_t got;
+
+	if (want == 0) {
+		/* 1877: a server we do not have is not offered. */
+		v_reject(v, t, val);
+		return;
+	}
+	memcpy(&got, val->p, 4);
+	if (got != want)
+		v_nak(v, t, val, &want, 4);
+}
+
+static int
+ipcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
+    size_t cap, size_t *outlen, int may_nak)
+{
+	struct session *sp = session_get(f->sid);
+	struct verdict v;
+	struct rd r, val;
+	uint8_t t;
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	v_init(&v, may_nak);
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		switch (t) {
+		case IPCP_ADDR:
+			if (val.left != 4)
+				v_reject(&v, t, &val);
+			else
+				check_addr(&v, t, &val, sp->ip);
+			break;
+		case IPCP_DNS1:
+		case IPCP_DNS2:
+			if (val.left != 4)
+				v_reject(&v, t, &val);
+			else
+				check_addr(&v, t, &val, t == IPCP_DNS1 ?
+				    sp->dns1 : sp->dns2);
+			break;
+		default:
+			/* VJ compression, NBNS, the old IP-Addresses. */
+			LOG(LOG_CALLS_L, f->sid, 0, "IPCP: rejecting option %u",
+			    t);
+			v_reject(&v, t, &val);
+			break;
+		}
+	}
+	return v_result(&v, out, cap, outlen);
+}
+
+static int
+ipcp_ack(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	return ack_matches(f, opt, len);
+}
+
+static int
+ipcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	/* Our address is ours: a Nak of it changes nothing; resend. */
+	(void)f;
+	return opts_wellformed(opt, len) ? 0 : -1;
+}
+
+static int
+ipcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	struct ppp *pp = P(f->sid);
+	struct rd r, val;
+	uint8_t t;
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0)
+		if (t == IPCP_ADDR)
+			pp->send_ipaddr = 0;
+	return 0;
+}
+
+static void
+ipcp_tlu(struct fsm *f)
+{
+	struct session *sp = session_get(f->sid);
+	char a[INET_ADDRSTRLEN], d1[INET_ADDRSTRLEN], d2[INET_ADDRSTRLEN];
+
+	if (session_route_add(f->sid, sp->ip, 32) < 0)
+		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot index address "
+		    "of session");
+	stats->ppp_ipcp_up++;
+	if (!P(f->sid)->acct_started) {
+		struct param_new_session ns = { .sid = f->sid,
+		    .tid = sp->tunnel };
+
+		P(f->sid)->acct_started = 1;
+		auth_session_up(f->sid);
+		plugin_run(PLUGIN_NEW_SESSION, &ns);
+	}
+	inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
+	inet_ntop(AF_INET, &sp->dns1, d1, sizeof(d1));
+	inet_ntop(AF_INET, &sp->dns2, d2, sizeof(d2));
+	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPCP up: \"%s\" has %s (DNS %s "
+	    "%s)", sp->user, a, d1, d2);
+	sp->last_packet = time_now;
+}
+
+static void
+ipcp_tld(struct fsm *f)
+{
+	struct session *sp = session_get(f->sid);
+
+	session_route_del(f->sid, sp->ip, 32);
+	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPCP down");
+}
+
+static void
+ipcp_tlf(struct fsm *f)
+{
+	struct session *sp = session_get(f->sid);
+
+	/* An IPv4 session without IPCP is of no use: end it. */
+	if (sp->phase == PHASE_NETWORK)
+		session_shutdown(f->sid, f->reason[0] ? f->reason :
+		    "IPCP failed");
+}
+
+/* ---- IPV6CP, RFC 5072 ---- */
+
+enum { IPV6CP_IFID = 1, IPV6CP_COMP = 2 };
+
+/*
+ * The manual's rule: a subscriber's address is the first 64 bits of
+ * ipv6_prefix then its IPv4 address and four zero octets; that last
+ * half is the identifier we want the peer to use.
+ */
+static void
+peer_ifid(const struct session *sp, uint8_t id[8])
+{
+	memset(id, 0, 8);
+	memcpy(id, &sp->ip, 4);
+}
+
+static size_t
+ipv6cp_build(struct fsm *f, uint8_t *out, size_t cap)
+{
+	struct ppp *pp = P(f->sid);
+	struct wr w;
+
+	wr_init(&w, out, cap);
+	opt_put(&w, IPV6CP_IFID, pp->our_ifid, 8);
+	return w.err ? 0 : w.len;
+}
+
+static int
+ipv6cp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
+    size_t cap, size_t *outlen, int may_nak)
+{
+	struct session *sp = session_get(f->sid);
+	struct verdict v;
+	struct rd r, val;
+	uint8_t t, want[8];
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	v_init(&v, may_nak);
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		if (t == IPV6CP_IFID && val.left == 8) {
+			peer_ifid(sp, want);
+			if (memcmp(val.p, want, 8) != 0)
+				v_nak(&v, t, &val, want, 8);
+			else
+				memcpy(sp->ipv6_ifid, want, 8);
+		} else
+			v_reject(&v, t, &val);
+	}
+	return v_result(&v, out, cap, outlen);
+}
+
+static int
+ipv6cp_ack(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	return ack_matches(f, opt, len);
+}
+
+static int
+ipv6cp_nak(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	struct ppp *pp = P(f->sid);
+	struct session *sp = session_get(f->sid);
+	struct rd r, val;
+	uint8_t t, theirs[8];
+
+	if (!opts_wellformed(opt, len))
+		return -1;
+	peer_ifid(sp, theirs);
+	rd_init(&r, opt, len);
+	while (r.left && opt_next(&r, &t, &val) == 0)
+		/* 5072 4.1: take a suggestion unless it is the peer's own. */
+		if (t == IPV6CP_IFID && val.left == 8 &&
+		    memcmp(val.p, theirs, 8) != 0 &&
+		    memcmp(val.p, "\0\0\0\0\0\0\0\0", 8) != 0)
+			memcpy(pp->our_ifid, val.p, 8);
+	return 0;
+}
+
+static int
+ipv6cp_rej(struct fsm *f, const uint8_t *opt, size_t len)
+{
+	(void)f;
+	return opts_wellformed(opt, len) ? 0 : -1;
+}
+
+static void
+ipv6cp_tlu(struct fsm *f)
+{
+	struct session *sp = session_get(f->sid);
+
+	sp->ipv6 = 1;
+	stats->ppp_ipv6cp_up++;
+	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPV6CP up: identifier "
+	    "%02x%02x:%02x%02x:%02x%02x:%02x%02x", sp->ipv6_ifid[0],
+	    sp->ipv6_ifid[1], sp->ipv6_ifid[2], sp->ipv6_ifid[3],
+	    sp->ipv6_ifid[4], sp->ipv6_ifid[5], sp->ipv6_ifid[6],
+	    sp->ipv6_ifid[7]);
+}
+
+static void
+ipv6cp_tld(struct fsm *f)
+{
+	session_get(f->sid)->ipv6 = 0;
+}
+
+/* ---- input ---- */
+
+/* Protocol-Reject, RFC 1661 5.7: only while LCP is Opened. */
+static void
+proto_reject(sid_t s, const uint8_t *frame, size_t len)
+{
+	struct ppp *pp = P(s);
+	uint8_t buf[FRAME_MAX];
+	size_t n = len;
+
+	if (pp->lcp.state != ST_OPENED) {
+		stats->ppp_discarded++;
+		return;
+	}
+	/* Truncated to fit the peer's MRU. */
+	if (n > (size_t)session_get(s)->mru - 4)
+		n = (size_t)session_get(s)->mru - 4;
+	if (n > sizeof(buf) - 4)
+		n = sizeof(buf) - 4;
+	buf[0] = CP_PROTO_REJ;
+	buf[1] = ++pp->lcp.term_id;
+	buf[2] = (uint8_t)((n + 4) >> 8);
+	buf[3] = (uint8_t)(n + 4);
+	memcpy(buf + 4, frame, n);	/* rejected protocol, then data */
+	stats->ppp_proto_rejects_tx++;
+	ppp_send(s, PPP_LCP, buf, n + 4);
+}
+
+static void
+ip_input(sid_t s, const uint8_t *p, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+	in_addr_t src;
+
+	if (pp->ipcp.state != ST_OPENED || len < 20 || (p[0] >> 4) != 4) {
+		stats->ppp_discarded++;
+		return;
+	}
+	memcpy(&src, p + 12, 4);
+	if (src != sp->ip && !config->disable_no_spoof) {
+		stats->ip_spoofed++;
+		return;
+	}
+	if (plugin_hooked[PLUGIN_PACKET_RX]) {
+		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
+		    .buf = p, .len = len };
+
+		if (plugin_run_hooks(PLUGIN_PACKET_RX, &pk) != PLUGIN_RET_OK)
+			return;
+	}
+	sp->last_packet = time_now;
+	sp->cin += len;
+	sp->pin++;
+	tun_write(p, len);
+}
+
+void
+ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+	uint8_t *proto = pkt - 2;
+
+	if (pp == NULL || pp->ipcp.state != ST_OPENED) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (plugin_hooked[PLUGIN_PACKET_TX]) {
+		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
+		    .buf = pkt, .len = len };
+
+		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
+			return;
+	}
+	proto[0] = 0x00;
+	proto[1] = PPP_IP;
+	if (l2tp_send_ppp(s, proto, len + 2) == 0) {
+		sp->cout += len;
+		sp->pout++;
+	}
+}
+
+void
+ppp_input(sid_t s, const uint8_t *frame, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+	struct rd r;
+	uint8_t b0;
+	uint16_t proto;
+
+	if (pp == NULL || !pp->in_use)
+		return;
+	stats->ppp_rx_frames++;
+	pp->last_rx_ms = now_ms;
+	rd_init(&r, frame, len);
+	/* Address and Control may be present (FF 03) or compressed. */
+	if (r.left >= 2 && r.p[0] == 0xff && r.p[1] == 0x03)
+		rd_skip(&r, 2);
+	if (rd_u8(&r, &b0) < 0)
+		goto bad;
+	if (b0 & 1)
+		proto = b0;	/* PFC: one octet (RFC 1661 6.5) */
+	else {
+		uint8_t b1;
+
+		if (rd_u8(&r, &b1) < 0 || !(b1 & 1))
+			goto bad;
+		proto = (uint16_t)(b0 << 8 | b1);
+	}
+	switch (proto) {
+	case PPP_IP:
+		ip_input(s, r.p, r.left);
+		return;
+	case PPP_LCP:
+		if (r.left >= 1 && r.p[0] == CP_TERM_REQ && pp->term_cause == 0)
+			pp->term_cause = TERM_USER_REQUEST;
+		fsm_input(&pp->lcp, r.p, r.left);
+		return;
+	case PPP_PAP:
+		pap_input(s, r.p, r.left);
+		return;
+	case PPP_CHAP:
+		chap_input(s, r.p, r.left);
+		return;
+	}
+	/* RFC 1661 3.4, 3.5: only LCP and authentication before network. */
+	if (sp->phase != PHASE_NETWORK) {
+		stats->ppp_discarded++;
+		return;
+	}
+	switch (proto) {
+	case PPP_IPCP:
+		fsm_input(&pp->ipcp, r.p, r.left);
+		return;
+	case PPP_IPV6CP:
+		if (pp->ipv6cp.p != NULL) {
+			fsm_input(&pp->ipv6cp, r.p, r.left);
+			return;
+		}
+		break;		/* IPv6 is off: Protocol-Reject */
+	case PPP_IPV6:
+		if (pp->ipv6cp.p != NULL) {
+			/* Forwarding of IPv6 arrives with the data plane. */
+			stats->ppp_discarded++;
+			return;
+		}
+		break;
+	}
+	/* CCP, ECP, multilink, anything else (5.7). */
+	LOG(LOG_INFO_L, s, sp->tunnel, "PPP: Protocol-Reject of %#06x", proto);
+	proto_reject(s, frame + (len - r.left) - 2, r.left + 2);
+	return;
+bad:
+	stats->ppp_bad_frames++;
+	LOG(LOG_CALLS_L, s, sp->tunnel, "PPP: malformed frame of %zu bytes",
+	    len);
+}
+
+/* ---- session life ---- */
+
+int
+ppp_init(uint32_t max_sessions)
+{
+	uint32_t n = 1024;
+
+	while (n < max_sessions)
+		n <<= 1;
+	ppp_max = max_sessions;
+	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
+	user_heads = calloc(n, sizeof(*user_heads));
+	user_mask = n - 1;
+	return ppp && user_heads ? 0 : -1;
+}
+
+void
+ppp_session_start(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	int mtu = config->l2tp_mtu;
+
+	if (pp == NULL || sp == NULL)
+		return;
+	memset(pp, 0, sizeof(*pp));
+	pp->in_use = 1;
+	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
+	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->lcp.shown = &sp->lcp_state;
+	pp->want_mru = (uint16_t)(mtu - L2TP_PPP_OVERHEAD > MIN_MRU ?
+	    mtu - L2TP_PPP_OVERHEAD : MIN_MRU);
+	pp->send_mru = 1;
+	pp->send_magic = 1;
+	sp->magic = new_magic();
+	sp->mru = 1500;
+	auth_parse_order(pp);
+	pp->our_ip = config->peer_address ? config->peer_address :
+	    config->bind_address ? config->bind_address :
+	    config->iftun_address;
+	pp->send_ipaddr = pp->our_ip != 0;
+	/* Our IPV6CP identifier: ::1 on the link (RFC 5072 4.1). */
+	memset(pp->our_ifid, 0, 8);
+	pp->our_ifid[7] = 1;
+	pp->last_rx_ms = now_ms;
+	set_phase(s, PHASE_ESTABLISH);
+	/* The call is connected: the lower layer is up (RFC 1661 3.2). */
+	fsm_open(&pp->lcp);
+	fsm_up(&pp->lcp);
+}
+
+void
+ppp_session_end(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	if (pp == NULL || !pp->in_use)
+		return;
+	fsm_stop(&pp->lcp);
+	fsm_stop(&pp->ipcp);
+	fsm_stop(&pp->ipv6cp);
+	timer_cancel(&pp->auth_timer);
+	timer_cancel(&pp->echo_timer);
+	timer_cancel(&pp->kill_timer);
+	if (pp->auth_state == AUTH_PENDING)
+		auth_cancel(s);
+	if (pp->acct_started) {
+		struct param_kill_session ks = { .sid = s, .tid = sp->tunnel,
+		    .reason = pp->cdn_reason[0] ? pp->cdn_reason : NULL };
+
+		plugin_run(PLUGIN_KILL_SESSION, &ks);
+		auth_session_down(s, pp->term_cause ? pp->term_cause :
+		    main_quit ? TERM_ADMIN_REBOOT : TERM_LOST_CARRIER);
+	}
+	user_index_del(s);
+	if (sp->ip) {
+		session_route_del(s, sp->ip, 32);
+		ippool_release(sp->ip);
+		sp->ip = 0;
+	}
+	sp->phase = PHASE_DEAD;
+	memset(pp, 0, sizeof(*pp));
+}

@@ -1,0 +1,590 @@
+"""The telnet CLI (cli.c) driven by a real client: Debian's telnet under
+pexpect, inside the daemon's namespace, against live tunnels and PPP
+sessions brought up by the scripted LAC (l2tpwire.Lac, pppwire.Ppp).
+
+Each test checks what the CLI prints against the state the test created
+(hostnames, addresses, calling numbers, counters) and, for the actions,
+what really happens on the wire (StopCCN, CDN) and in the files
+(write memory).
+"""
+import json
+import subprocess
+import re
+import socket
+import struct
+import time
+import warnings
+
+import pexpect
+import pytest
+
+from conftest import REPO, wait_until
+from l2tpwire import Lac, STOPCCN, CDN, result_code
+from nsctlhelp import plugin_dir
+from pppwire import Ppp, LCP, TERMREQ, TERMACK
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt
+
+HOST = "lns-cli"
+PROMPT = r"lns-cli(\([a-z-]+\))?[>#] "
+POOL = "198.51.100.0/26"
+SUBSCRIBERS = "alice secret\nbob pw2\n"
+MD5 = crypt.crypt("md5pass", "$1$l2tpns$")
+DES = crypt.crypt("despass", "ab")
+ENABLE = crypt.crypt("en4ble", "$1$saltsalt$")
+USERS = (f"admin:admin\nmd5user:{MD5}\ndesuser:{{crypt}}{DES}\n"
+         f"enable:{ENABLE}\n")
+
+
+class Cli:
+    """One telnet connection to the daemon's CLI."""
+
+    def __init__(self, d, host="127.0.0.1", port=23, timeout=5):
+        self.d = d
+        self.p = pexpect.spawn(
+            "ip", ["netns", "exec", d.ns.name, "telnet", host, str(port)],
+            encoding="utf-8", codec_errors="replace", timeout=timeout)
+        d.ns.track(self.p.pid)
+
+    def expect(self, pattern, timeout=None):
+        return self.p.expect(pattern, timeout=timeout or self.p.timeout)
+
+    def login(self, user="admin", password="admin"):
+        self.expect("Username: ")
+        self.p.send(user + "\r")
+        self.expect("Password: ")
+        self.p.send(password + "\r")
+        self.expect(PROMPT)
+        return self
+
+    def enable(self, password="en4ble"):
+        self.p.send("enable\r")
+        self.expect("Password: ")
+        self.p.send(password + "\r")
+        self.expect(PROMPT)
+        assert self.p.after.endswith("# "), self.p.before
+        return self
+
+    def cmd(self, line, timeout=None):
+        """Run one command; returns its output (the echo removed)."""
+        self.p.send(line + "\r")
+        self.expect(PROMPT, timeout)
+        out = self.p.before.replace("\r", "")
+        first, _, rest = out.partition("\n")
+        assert first.strip() == line.strip(), (first, line)
+        return rest.rstrip("\n")
+
+    def close(self):
+        if self.p.isalive():
+            self.p.close(force=True)
+
+
+@pytest.fixture
+def clis():
+    opened = []
+
+    def make(d, **kw):
+        c = Cli(d, **kw)
+        opened.append(c)
+        return c
+    yield make
+    for c in opened:
+        c.close()
+
+
+@pytest.fixture
+def lns(daemon, tmp_path):
+    subs = tmp_path / "subscribers"
+    subs.write_text(SUBSCRIBERS)
+    return daemon({"hostname": HOST, "local_auth_file": str(subs),
+                   "debug": 4, "ppp_restart_time": 1}, users=USERS)
+
+
+def rows(text):
+    """Table rows of a show command: lines whose first field is a number
+    (the "N sessions" summary line excepted)."""
+    return [f for f in (line.split() for line in text.splitlines())
+            if len(f) >= 4 and f[0].isdigit()]
+
+
+def lac_for(d):
+    return d.ns.run_in(Lac, "127.0.0.1")
+
+
+def ppp_session(d, host="lac-cli", calling="02079460123", user="alice",
+                password="secret", our_tid=4242):
+    """A tunnel from `host` with one PPP session up; returns (lac, ppp, ip)."""
+    lac = lac_for(d)
+    lac.our_tid = our_tid
+    lac.open_tunnel(host=host)
+    sid = lac.open_session(our_sid=77, calling=calling)
+    p = Ppp(lac, sid, 77)
+    ip = p.up(user, password)[0]
+    return lac, p, ip
+
+
+def listening(d):
+    """Local addresses:ports listening on TCP in the daemon's namespace."""
+    out = d.ns.run(["ss", "-Hltn"]).stdout
+    return sorted(line.split()[3] for line in out.splitlines() if line)
+
+
+# ---------------------------------------------------------------------------
+# access
+
+
+def test_login_plain_md5_des_and_wrong_password(lns, clis):
+    c = clis(lns)
+    c.expect(f"l2tpns .* on {HOST}")
+    c.expect("Username: ")
+    c.p.send("admin\r")
+    c.expect("Password: ")
+    c.p.send("wrong\r")
+    c.expect("Access denied")
+    c.expect("Username: ")
+    lns.wait_for_log(r'CLI login as "admin" from 127\.0\.0\.1 refused '
+                     r'\(1 of 3\)')
+    # the same connection, now with the right password (plain text)
+    c.p.send("admin\r")
+    c.expect("Password: ")
+    c.p.send("admin\r")
+    c.expect(PROMPT)
+    assert c.p.after == f"{HOST}> "
+    lns.wait_for_log(r"CLI login by admin@127\.0\.0\.1")
+    for user, pw in (("md5user", "md5pass"), ("desuser", "despass")):
+        c = clis(lns).login(user, pw)
+        assert c.p.after == f"{HOST}> "
+        assert "Sessions" in c.cmd("show tunnel")
+        lns.wait_for_log(rf"CLI login by {user}@127\.0\.0\.1")
+
+
+def test_three_wrong_passwords_hang_up(lns, clis):
+    c = clis(lns)
+    for i in range(3):
+        c.expect("Username: ")
+        c.p.send("md5user\r")
+        c.expect("Password: ")
+        c.p.send("md5pass-wrong\r")
+    c.expect("too many failures")
+    c.expect(pexpect.EOF)
+    lns.wait_for_log(r"refused \(3 of 3\)")
+
+
+def test_enable_password(lns, clis):
+    c = clis(lns).login()
+    # privileged commands are not there yet
+    assert "drop" not in c.cmd("help")
+    c.p.send("enable\r")
+    c.expect("Password: ")
+    c.p.send("admin\r")
+    c.expect("Access denied")
+    c.expect(PROMPT)
+    assert c.p.after == f"{HOST}> "
+    lns.wait_for_log(r"admin@127\.0\.0\.1 gave a wrong enable password")
+    c.enable()
+    assert "drop session" in c.cmd("help")
+    lns.wait_for_log(r"admin@127\.0\.0\.1 entered privileged mode")
+
+
+def test_enable_locked_without_enable_entry(daemon, clis):
+    d = daemon({"hostname": HOST}, users="admin:admin\n")
+    c = clis(d).login()
+    assert "No enable password is set" in c.cmd("enable")
+    assert c.p.after == f"{HOST}> "
+
+
+def test_no_users_file_loopback_only_and_no_login(daemon, clis):
+    d = daemon({"hostname": HOST, "cli_bind_address": "0.0.0.0"},
+               users=None)
+    d.wait_for_log(r"ERROR CLI listening on 127\.0\.0\.1:23 only, not on "
+                   r"0\.0\.0\.0 as cli_bind_address asks")
+    assert [a for a in listening(d) if a.endswith(":23")] == \
+        ["127.0.0.1:23"]
+    c = clis(d)
+    c.expect(PROMPT)            # no Username: prompt
+    assert c.p.after == f"{HOST}> "
+    # Without users, enable asks for nothing.
+    c.p.send("enable\r")
+    c.expect(PROMPT)
+    assert c.p.after == f"{HOST}# "
+    # A users file appears: HUP moves the listener to cli_bind_address.
+    d.users_path.write_text("admin:admin\n")
+    d.reload()
+    d.wait_for_log(r"CLI moves from 127\.0\.0\.1:23 to 0\.0\.0\.0:23")
+    wait_until(lambda: "0.0.0.0:23" in listening(d), what="CLI on 0.0.0.0")
+    clis(d).login()
+
+
+def test_users_file_binds_cli_bind_address(daemon):
+    d = daemon({"hostname": HOST}, users="admin:admin\n")
+    assert "0.0.0.0:23" in listening(d)
+    d2 = daemon({"hostname": HOST, "cli_port": 2323,
+                 "cli_bind_address": "127.0.0.1"}, users="admin:admin\n")
+    assert "127.0.0.1:2323" in listening(d2)
+
+
+def test_idle_client_disconnected(daemon, clis):
+    d = daemon({"hostname": HOST, "cli_idle_timeout": 2},
+               users="admin:admin\n")
+    c = clis(d).login()
+    t0 = time.monotonic()
+    c.expect("Idle for 2 seconds", timeout=6)
+    c.expect(pexpect.EOF, timeout=3)
+    assert 1.5 < time.monotonic() - t0 < 6
+    d.wait_for_log(r"CLI session of admin@127\.0\.0\.1 closed after 2 idle "
+                   r"seconds")
+    d.wait_for_log(r"CLI session from 127\.0\.0\.1:\d+ ended")
+
+
+def test_session_limit(lns, clis):
+    def connect():
+        s = socket.create_connection(("127.0.0.1", 23), timeout=3)
+        s.recv(100)             # telnet options and banner: it was forked
+        return s
+    held = [lns.ns.run_in(connect) for _ in range(10)]
+    try:
+        extra = lns.ns.run_in(socket.create_connection, ("127.0.0.1", 23),
+                              3)
+        data = b""
+        while True:
+            chunk = extra.recv(200)
+            if not chunk:
+                break
+            data += chunk
+        assert b"Too many CLI sessions" in data
+        lns.wait_for_log(r"CLI connection from 127\.0\.0\.1:\d+ refused: "
+                         r"10 sessions already open")
+    finally:
+        for s in held:
+            s.close()
+    # The slots come back once the children see their clients leave.
+    wait_until(lambda: len(re.findall(r"CLI session from .* ended",
+                                      lns.log_text())) >= 10,
+               what="the ten sessions to end")
+    clis(lns).login()
+
+
+# ---------------------------------------------------------------------------
+# live state
+
+
+def test_show_tunnel_session_users_pool_with_live_ppp(lns, clis):
+    lac, p, ip = ppp_session(lns)
+    c = clis(lns).login()
+
+    tunnels = [r for r in rows(c.cmd("show tunnel")) if r[1] == "lac-cli"]
+    assert len(tunnels) == 1, tunnels
+    tid, host, addr, state, nsess = tunnels[0]
+    assert (addr, state, nsess) == ("127.0.0.1", "Open", "1")
+    detail = c.cmd(f"show tunnel {tid}")
+    assert re.search(rf"L2TP tunnel id: +local {lac.tid}, peer 4242", detail)
+    assert re.search(r"Hostname: +lac-cli$", detail, re.M)
+    assert re.search(r"Vendor: +pytest,", detail)
+    assert re.search(r"Sessions: +1 \(ids 1\)", detail)
+
+    out = c.cmd("show session")
+    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +opened +downloaded "
+                     r"+uploaded +idle +LAC +CLI", out)
+    sess = rows(out)
+    assert len(sess) == 1, out
+    sid, stid, user, sip, i, t, g, six = sess[0][:8]
+    assert (stid, user, sip) == (tid, "alice", ip)
+    assert (i, t, g, six) == ("N", "N", "N", "N")
+    assert sess[0][-2:] == ["127.0.0.1", "02079460123"]
+
+    detail = c.cmd(f"show session {sid}")
+    assert re.search(r"PPP phase: +network", detail), detail
+    assert re.search(r"LCP Opened, IPCP Opened", detail)
+    assert re.search(r"Calling number \(CLI\): +02079460123", detail)
+    assert re.search(rf"IP address: +{re.escape(ip)}", detail)
+    assert re.search(r"Authentication: +PAP", detail)
+
+    js = json.loads(c.cmd("show session json"))
+    assert [(s["sid"], s["user"], s["ip"], s["calling"], s["lac"])
+            for s in js["sessions"]] == \
+        [(int(sid), "alice", ip, "02079460123", "127.0.0.1")]
+    assert json.loads(c.cmd(f"show tunnel {tid} json"))["hostname"] == \
+        "lac-cli"
+
+    users = c.cmd("show users")
+    assert re.search(rf"^alice +{sid} +{re.escape(ip)} +02079460123$",
+                     users, re.M), users
+    assert re.search(r"User: +alice", c.cmd("show user alice"))
+    assert "% No session for user nobody" in c.cmd("show user nobody")
+    assert "% No session 999" in c.cmd("show session 999")
+    assert "% No tunnel 999" in c.cmd("show tunnel 999")
+    assert '% Bad session id "x"' in c.cmd("show session x")
+
+    pool = c.cmd("show pool")
+    assert re.search(rf"^{re.escape(ip)} +Y +{sid} alice$", pool, re.M), pool
+    assert "1 in use" in pool
+
+
+def test_drop_session_sends_cdn_and_frees_the_address(lns, clis):
+    lac, p, ip = ppp_session(lns)
+    c = clis(lns).login().enable()
+    sid = rows(c.cmd("show session"))[0][0]
+    assert f"Session {sid} dropped" in c.cmd(f"drop session {sid} reason "
+                                             f"maintenance window")
+    t = p.expect(LCP, TERMREQ)
+    p.send_cp(LCP, TERMACK, t.id)
+    m = p.cdn(timeout=6)
+    res, err, msg = result_code(m)
+    assert res == 3, (res, err, msg)        # administrative
+    assert "dropped by CLI: maintenance window" in msg
+    lns.wait_for_log(r"session dropped from the CLI by admin@127\.0\.0\.1: "
+                     r"dropped by CLI: maintenance window")
+    wait_until(lambda: rows(c.cmd("show session")) == [],
+               what="the session to go")
+    assert re.search(rf"^{re.escape(ip)} +N +\[alice\] \d+s$",
+                     c.cmd("show pool"), re.M)
+    assert f"% No session {sid}" in c.cmd(f"drop session {sid}")
+
+
+def test_drop_tunnel_sends_stopccn(lns, clis):
+    lac, p, ip = ppp_session(lns, host="lac-drop")
+    c = clis(lns).login().enable()
+    tid = [r for r in rows(c.cmd("show tunnel")) if r[1] == "lac-drop"][0][0]
+    assert f"Tunnel {tid} dropped" in c.cmd(f"drop tunnel {tid}")
+    seen = {}
+    deadline = time.time() + 5
+    while STOPCCN not in seen and time.time() < deadline:
+        m = lac.recv(2)
+        seen[m["type"]] = m
+        lac.ack()
+    assert CDN in seen, seen                # the call goes first
+    res, err, msg = result_code(seen[STOPCCN])
+    assert res == 1 and "dropped by CLI" in msg
+    lns.wait_for_log(r"tunnel dropped from the CLI by admin@127\.0\.0\.1")
+    # Gone from the session list at once; the tunnel itself lingers in
+    # the closing state (31 s of acks) before it is freed.
+    assert rows(c.cmd("show session")) == []
+    row = [r for r in rows(c.cmd("show tunnel")) if r[0] == tid][0]
+    assert row[3:] == ["Dieing", "0"], row
+    assert "already closing" in c.cmd(f"drop tunnel {tid}")
+    assert "% No tunnel 4000" in c.cmd("drop tunnel 4000")
+
+
+def test_counters_move_and_clear(lns, clis):
+    c = clis(lns).login().enable()
+
+    def counters():
+        return json.loads(c.cmd("show counters json"))
+    before = counters()
+    lac = lac_for(lns)
+    lac.open_tunnel(host="lac-count")
+    lac.open_session(our_sid=5)
+    wait_until(lambda: counters()["sessions_created"] >
+               before["sessions_created"], what="counters to move")
+    after = counters()
+    assert after["l2tp_ctrl_rx"] >= before["l2tp_ctrl_rx"] + 3
+    assert after["tunnels_created"] == before["tunnels_created"] + 1
+    assert after["l2tp_ctrl_rx_type"]["SCCRQ"] >= 1
+    assert after["tunnels"] == 1 and after["sessions"] == 1
+    text = c.cmd("show counters")
+    assert re.search(r"tunnels created +%d$" % after["tunnels_created"],
+                     text, re.M)
+    assert "Counters cleared" in c.cmd("clear counters")
+    z = counters()
+    for k in ("l2tp_ctrl_rx", "l2tp_ctrl_tx", "tunnels_created",
+              "sessions_created", "l2tp_rx_packets"):
+        assert z[k] == 0, (k, z[k])
+    assert z["l2tp_ctrl_rx_type"]["SCCRQ"] == 0
+    assert z["tunnels"] == 1        # the tables are not counters
+    lns.wait_for_log(r"counters cleared from the CLI by admin@127\.0\.0\.1")
+
+
+def test_show_counters_lists_every_field_of_struct_counters(lns, clis):
+    src = (REPO / "l2tpns.h").read_text()
+    body = re.search(r"struct counters \{(.*?)\n\};", src, re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    fields = set()
+    for decl in body.split(";"):
+        decl = decl.replace("uint64_t", "").strip()
+        for name in decl.split(","):
+            name = re.sub(r"\[.*\]", "", name).strip()
+            if name:
+                fields.add(name)
+    js = json.loads(clis(lns).login().cmd("show counters json"))
+    assert fields - set(js) == set(), "not shown by show counters"
+
+
+def test_write_memory_round_trip(daemon, clis):
+    d = daemon({"hostname": HOST, "l2tp_secret": "two words",
+                "throttle_speed": 64},
+               extra_lines=["ip access-list extended web-only",
+                            " permit tcp any any eq 80",
+                            " deny ip any any", "!"],
+               users="admin:admin\nenable:en\n")
+    c = clis(d).login().enable("en")
+    c.cmd("configure terminal")
+    assert c.cmd("set hello_interval 30") == ""
+    c.cmd("exit")
+    running = c.cmd("show running-config")
+    assert 'set l2tp_secret "two words"' in running
+    assert "set hello_interval 30" in running
+    assert "ip access-list extended web-only" in running
+    out = c.cmd("write memory")
+    assert f"Configuration written to {d.config_path}" in out
+    text = d.config_path.read_text()
+    assert text.startswith("# l2tpns startup-config, written by \"write "
+                           "memory\" (admin@127.0.0.1)")
+    assert oct(d.config_path.stat().st_mode & 0o777) == "0o600"
+    c.close()
+    d.stop()
+    d.start()
+    c2 = clis(d).login().enable("en")
+    assert c2.cmd("show running-config") == running
+    assert "set hello_interval 30" in running
+
+
+def test_running_config_hides_secrets_unprivileged(daemon, clis):
+    d = daemon({"hostname": HOST, "l2tp_secret": "s3cret"},
+               users="admin:admin\nenable:en\n")
+    c = clis(d).login()
+    assert "set l2tp_secret <hidden>" in c.cmd("show running-config")
+    c.enable("en")
+    assert "set l2tp_secret s3cret" in c.cmd("show running-config")
+
+
+def test_set_checks_values_and_applies(lns, clis):
+    c = clis(lns).login().enable()
+    c.cmd("configure terminal")
+    assert c.p.after == f"{HOST}(config)# "
+    assert '% bad value "x" for debug: expected an integer from 0 to 5' in \
+        c.cmd("set debug x")
+    assert '% Unknown setting "nosuch"' in c.cmd("set nosuch 1")
+    assert "cli_port is read at startup" in c.cmd("set cli_port 2323")
+    assert c.cmd("set debug 2") == ""
+    lns.wait_for_log(r'config: debug changed from "4" to "2" from the CLI '
+                     r'by admin@127\.0\.0\.1')
+    c.p.send("set hostname lns-new\r")      # the prompt follows at once
+    c.expect(r"lns-new\(config\)# ")
+    c.p.send("end\r")
+    c.expect(r"lns-new# ")
+    c.p.send("show running-config\r")
+    c.expect(r"lns-new# ")
+    out = c.p.before
+    assert "set debug 2" in out and "set cli_port 2323" in out
+    assert "set hostname lns-new" in out
+
+
+def test_load_and_remove_plugin(daemon, clis, tmp_path):
+    d = daemon({"hostname": HOST, "plugin_dir": str(plugin_dir(tmp_path))},
+               users="admin:admin\nenable:en\n")
+    c = clis(d).login().enable("en")
+    c.cmd("configure terminal")
+    assert "Plugin testplugin loaded" in c.cmd("load plugin testplugin")
+    assert "cannot load plugin nosuch" in c.cmd("load plugin nosuch")
+    c.cmd("end")
+    plugins = c.cmd("show plugins")
+    assert re.search(r"^testplugin +configuration ", plugins, re.M), plugins
+    assert "load plugin testplugin" in c.cmd("show running-config")
+    c.cmd("configure terminal")
+    assert "Plugin testplugin unloaded" in c.cmd("remove plugin testplugin")
+    assert "% Plugin testplugin is not loaded" in \
+        c.cmd("remove plugin testplugin")
+    c.cmd("end")
+    assert "testplugin" not in c.cmd("show plugins")
+    assert "load plugin" not in c.cmd("show running-config")
+
+
+def test_other_show_commands(daemon, clis):
+    d = daemon({"hostname": HOST},
+               extra_lines=["ip access-list standard office",
+                            " permit 192.0.2.0 0.0.0.255", "!",
+                            "router bgp 64512",
+                            " neighbour 192.0.2.9 remote-as 64513", "!"],
+               users="admin:admin\nenable:en\n")
+    c = clis(d).login()
+    assert "l2tpns 3.0.0-dev" in c.cmd("show version")
+    up = c.cmd("uptime").splitlines()
+    assert re.match(r"\d\d:\d\d:\d\d up \d+ min, 0 users, load average: "
+                    r"[\d.]+, [\d.]+, [\d.]+$", up[0]), up
+    assert re.match(r"Bandwidth: UDP-ETH:\d+/\d+  ETH-UDP:\d+/\d+  "
+                    r"TOTAL:[\d.]+   IN:\d+ OUT:\d+$", up[1]), up
+    acl = c.cmd("show ip access-list office")
+    assert "Standard IP access list office" in acl
+    assert "10 permit 192.0.2.0 0.0.0.255" in acl
+    assert "% No access list nosuch" in c.cmd("show ip access-list nosuch")
+    assert "not clustered" in c.cmd("show cluster")
+    assert "Radius State Session" in c.cmd("show radius")
+    bgp = c.cmd("show bgp")
+    assert "router bgp 64512" in bgp and "192.0.2.9 remote-as 64513" in bgp
+    c.enable("en")
+    assert "not available yet" in c.cmd("snoop alice 192.0.2.1 5000")
+    assert "not available yet" in c.cmd("throttle alice in 512")
+    assert "not available yet" in c.cmd("no throttle alice")
+    assert '% Bad IP address "x"' in c.cmd("snoop alice x 5000")
+
+
+def test_question_mark_help(lns, clis):
+    c = clis(lns).login()
+    c.p.send("show session ?")
+    c.expect(r"json +as JSON")
+    c.p.send("\x15")            # ^U: clear the line left for editing
+    c.p.send("show session\r")
+    c.expect(r"0 sessions\s+" + PROMPT)
+
+
+# ---------------------------------------------------------------------------
+# the loop is never blocked by the CLI
+
+
+def test_idle_cli_does_not_block_the_loop(lns, clis):
+    # One client idle at the prompt, one idle at the login prompt, one
+    # that opened TCP and says nothing at all.
+    c = clis(lns).login()
+    half = clis(lns)
+    half.expect("Username: ")
+    raw = lns.ns.run_in(socket.create_connection, ("127.0.0.1", 23), 3)
+    try:
+        t0 = time.monotonic()
+        lac, p, ip = ppp_session(lns, host="lac-busy")
+        lac2, p2, ip2 = ppp_session(lns, host="lac-busy2", user="bob",
+                                    password="pw2", our_tid=4343)
+        assert time.monotonic() - t0 < 5
+        assert ip != ip2
+        # ... and the CLI that sat idle sees them.
+        users = {r[2] for r in rows(c.cmd("show session"))}
+        assert users == {"alice", "bob"}
+    finally:
+        raw.close()
+
+
+def test_lacsim_sessions_and_traffic_while_cli_idle(daemon, clis, tmp_path):
+    """The issue's check: with a telnet client idle at the prompt, the LAC
+    simulator brings 50 PPP sessions up and their traffic flows; the CLI
+    then sees them, their counters and the bandwidth line move."""
+    lacsim = REPO / "test" / "lacsim" / "lacsim"
+    subs = tmp_path / "subscribers"
+    subs.write_text("".join(f"user{i} pw\n" for i in range(1, 51)))
+    d = daemon({"hostname": HOST, "local_auth_file": str(subs), "debug": 2},
+               users="admin:admin\n")
+    idle = clis(d).login()
+    lac = d.ns.popen([lacsim, "--lns", "127.0.0.1", "--tunnels", "5",
+                      "--sessions", "10", "--ppp", "--user", "user%d",
+                      "--password", "pw", "--traffic-dst", "1.1.1.1",
+                      "--pps", "200", "--duration", "4", "--json"],
+                     stdout=subprocess.PIPE, text=True)
+    try:
+        c = clis(d).login()
+        up = wait_until(lambda: len(rows(c.cmd("show session"))) == 50 and
+                        rows(c.cmd("show session")), timeout=10,
+                        what="50 sessions in show session")
+        assert {r[2] for r in up} == {f"user{i}" for i in range(1, 51)}
+        assert len(rows(c.cmd("show tunnel"))) == 5
+        wait_until(lambda: int(re.search(r"IN:(\d+)", c.cmd("uptime"))
+                               .group(1)) > 0, timeout=4,
+                   what="IN packets/s in uptime")
+        out, _ = lac.communicate(timeout=20)
+    finally:
+        if lac.poll() is None:
+            lac.kill()
+    done = json.loads(out.strip().splitlines()[-1])
+    assert done["ok"] and done["sessions_up"] == 50, done
+    js = json.loads(idle.cmd("show counters json"))
+    assert js["tun_tx_packets"] >= done["tx_packets"] > 0
+    assert js["ppp_auth_ok"] == 50

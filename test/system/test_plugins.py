@@ -1,0 +1,308 @@
+"""Plugins against the running daemon (manual: "Plugins", "Writing a
+plugin"): loading from startup-config and on reload, refusal of plugins
+built for another API version, the timer event, the order of hooks and
+PLUGIN_RET_STOP, the session accessors, and the shipped plugins on a
+real PPP session (sessionctl, snoopctl, throttlectl, stripdomain).
+"""
+import os
+import re
+import time
+
+import pytest
+
+from l2tpwire import Lac, result_code
+from nsctlhelp import nsctl, plugin_dir
+from pppwire import Ppp, LCP, TERMREQ, TERMACK
+
+SUBSCRIBERS = """\
+alice secret
+joe pw
+"""
+
+
+def events(d, name="testplugin"):
+    return nsctl(d.ns, "test_events", name, check=0).stdout.splitlines()
+
+
+def test_load_plugin_in_startup_config(daemon, tmp_path):
+    d = daemon({"plugin_dir": str(plugin_dir(tmp_path))},
+               extra_lines=["load plugin testplugin",
+                            "load plugin sessionctl"])
+    d.wait_for_log(r"plugin testplugin loaded from \S+/testplugin\.so "
+                   r"\(startup-config\)")
+    d.wait_for_log(r"plugin sessionctl loaded from \S+ \(startup-config\); "
+                   r"hooks: control$")
+    ev = events(d)
+    assert ev[0] == "init api=100 size=%s" % ev[0].split("size=")[1]
+    p = nsctl(d.ns, "help", check=0)
+    # In load order.
+    assert p.stdout.index("Plugin testplugin:") < \
+        p.stdout.index("Plugin sessionctl:")
+    assert "drop_session SID|USER [REASON]" in p.stdout
+
+
+def test_timer_event_once_a_second(daemon, tmp_path):
+    d = daemon({"plugin_dir": str(plugin_dir(tmp_path))},
+               extra_lines=["load plugin testplugin"])
+
+    def calls():
+        return int(events(d)[-1].split("=")[1])
+    a = calls()
+    time.sleep(2.2)
+    b = calls()
+    assert 2 <= b - a <= 3, (a, b)
+
+
+def test_wrong_api_version_refused_daemon_carries_on(daemon, tmp_path):
+    d = daemon({"plugin_dir": str(plugin_dir(tmp_path))},
+               extra_lines=["load plugin badversion",
+                            "load plugin noversion",
+                            "load plugin missing",
+                            "load plugin testplugin"])
+    d.wait_for_log(r"ERROR cannot load plugin badversion: built for plugin "
+                   r"API version 7, this l2tpns has version 100; carrying "
+                   r"on without it")
+    d.wait_for_log(r"ERROR cannot load plugin noversion: \S+/noversion\.so "
+                   r"exports no plugin_api_version \(not an l2tpns "
+                   r"plugin\?\)")
+    d.wait_for_log(r"ERROR cannot load plugin missing: \S+/missing\.so: No "
+                   r"such file or directory")
+    # The one good plugin after them is loaded.
+    nsctl(d.ns, "test_echo", "ok", check=0)
+    p = nsctl(d.ns, "load_plugin", "badversion", check=1)
+    assert "built for plugin API version 7" in p.stderr
+
+
+def test_plugin_init_refusal(daemon, tmp_path, monkeypatch):
+    monkeypatch.setenv("TESTPLUGIN_REFUSE", "refuser")
+    d = daemon({"plugin_dir": str(plugin_dir(
+        tmp_path, copies=[("refuser", "testplugin")]))})
+    p = nsctl(d.ns, "load_plugin", "refuser", check=1)
+    assert "its plugin_init refused (returned -1)" in p.stderr
+    nsctl(d.ns, "load_plugin", "testplugin", check=0)
+
+
+def test_world_writable_plugin_refused(daemon, tmp_path):
+    pd = plugin_dir(tmp_path)
+    os.chmod(pd / "testplugin.so", 0o666)
+    d = daemon({"plugin_dir": str(pd)})
+    p = nsctl(d.ns, "load_plugin", "testplugin", check=1)
+    assert "testplugin.so is writable by anybody" in p.stderr
+
+
+def test_reload_applies_load_and_remove_lines(daemon, tmp_path):
+    d = daemon({"plugin_dir": str(plugin_dir(tmp_path))},
+               extra_lines=["load plugin testplugin"])
+    nsctl(d.ns, "load_plugin", "snoopctl", check=0)     # on request
+    text = d.reload(extra_lines=["load plugin sessionctl"])
+    assert re.search(r"plugin testplugin unloaded \(no longer in the "
+                     r"configuration\)", text)
+    assert re.search(r"plugin sessionctl loaded from \S+ \(startup-config\)",
+                     text)
+    help_text = nsctl(d.ns, "help", check=0).stdout
+    assert "testplugin" not in help_text
+    # A plugin loaded through nsctl stays across reloads.
+    assert "Plugin snoopctl:" in help_text
+    assert "Plugin sessionctl:" in help_text
+    # A config line for an already loaded plugin adopts it.
+    text = d.reload(extra_lines=["load plugin sessionctl",
+                                 "load plugin snoopctl"])
+    assert not re.search(r"plugin \S+ (loaded|unloaded)", text)
+    text = d.reload(extra_lines=[])
+    assert "plugin snoopctl unloaded" in text
+    assert "plugin sessionctl unloaded" in text
+
+
+def test_hooks_run_in_load_order_and_stop_ends_the_chain(daemon, tmp_path):
+    d = daemon({"plugin_dir": str(plugin_dir(
+        tmp_path, copies=[("second", "testplugin")]))},
+        extra_lines=["load plugin testplugin", "load plugin second"])
+    # test_pass: both see it, neither handles it.
+    nsctl(d.ns, "test_pass", check=2)
+    assert "control test_pass argc=1 master=1" in events(d)
+    assert "control test_pass argc=1 master=1" in events(d, "second")
+    # test_echo: the first answers with STOP; the second never sees it.
+    nsctl(d.ns, "test_echo", "x", check=0)
+    assert "control test_echo argc=2 master=1" in events(d)
+    assert not any("test_echo" in e for e in events(d, "second"))
+    # Unload the first: now the second answers.
+    nsctl(d.ns, "unload_plugin", "testplugin", check=0)
+    assert nsctl(d.ns, "test_echo", "y", check=0).stdout == "y\n"
+    assert "control test_echo argc=2 master=1" in events(d, "second")
+
+
+# ---- with PPP sessions ----
+
+
+@pytest.fixture
+def lns_factory(daemon, tmp_path):
+    def make(plugins, config=None, copies=()):
+        path = tmp_path / "subscribers"
+        path.write_text(SUBSCRIBERS)
+        cfg = {"debug": 4, "hostname": "lns-plugins",
+               "local_auth_file": str(path),
+               "primary_dns": "192.0.2.53",
+               "peer_address": "192.0.2.1",
+               "throttle_speed": 2048,
+               "plugin_dir": str(plugin_dir(tmp_path, copies))}
+        cfg.update(config or {})
+        return daemon(cfg, extra_lines=[f"load plugin {p}" for p in plugins])
+    return make
+
+
+def session_up(d, user="alice", password="secret"):
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel(host="lac-plugins")
+    sid = lac.open_session(our_sid=77)
+    p = Ppp(lac, sid, 77)
+    ip = p.up(user, password)[0]
+    return lac, p, ip
+
+
+def sid_of(d, user):
+    return nsctl(d.ns, "test_find", user, check=0).stdout.strip()
+
+
+def fields(d, sid):
+    out = nsctl(d.ns, "test_session", sid, check=0).stdout
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+def test_session_accessors(lns_factory):
+    d = lns_factory(["testplugin"])
+    lac, p, ip = session_up(d)
+    sid = sid_of(d, "alice")
+    f = fields(d, sid)
+    assert f["user"] == "alice"
+    packed = sum(int(o) << (8 * i) for i, o in enumerate(ip.split(".")))
+    assert int(f["ip"]) == packed       # network byte order
+    assert f["rate_in"] == "0" and f["walled_garden"] == "0"
+    nsctl(d.ns, "test_set", sid, "walled_garden", "1", check=0)
+    nsctl(d.ns, "test_set", sid, "walled_garden", "2", check=1)
+    nsctl(d.ns, "test_set", sid, "cin", "5", check=1)       # read-only
+    assert fields(d, sid)["walled_garden"] == "1"
+    nsctl(d.ns, "test_session", "9999", check=1)
+    nsctl(d.ns, "test_find", "nobody", check=1)
+
+
+def test_sessionctl_drops_session_by_user_and_id(lns_factory):
+    d = lns_factory(["testplugin", "sessionctl"])
+    lac, p, _ = session_up(d)
+    out = nsctl(d.ns, "drop_session", "alice", "bill", "unpaid",
+                check=0).stdout
+    assert re.match(r"session \d+ dropped", out)
+    t = p.expect(LCP, TERMREQ)
+    p.send_cp(LCP, TERMACK, t.id)
+    m = p.cdn(timeout=4)
+    assert result_code(m)[0] == 3           # administrative
+    d.wait_for_log(r"plugin sessionctl drops the session: bill unpaid")
+    p2 = nsctl(d.ns, "drop_session", "alice", check=1)
+    assert "no session alice" in p2.stderr
+    nsctl(d.ns, "drop_session", check=1)
+
+    # By id: the number "show session" prints ("drop" is the 2.x word).
+    lac2, p3, _ = session_up(d)
+    sid = sid_of(d, "alice")
+    out = nsctl(d.ns, "drop", sid, check=0).stdout
+    assert out.strip() == f"session {sid} dropped"
+    t = p3.expect(LCP, TERMREQ)
+    p3.send_cp(LCP, TERMACK, t.id)
+    p3.cdn(timeout=4)
+    d.wait_for_log(r"requested by administrator")
+
+
+def test_snoopctl_and_throttlectl_set_session_fields(lns_factory):
+    d = lns_factory(["testplugin", "snoopctl", "throttlectl"])
+    session_up(d)
+    sid = sid_of(d, "alice")
+    nsctl(d.ns, "snoop", "alice", "192.0.2.9", "5000", check=0)
+    f = fields(d, sid)
+    assert int(f["snoop_ip"]) == 0x0902_00C0 and f["snoop_port"] == "5000"
+    p = nsctl(d.ns, "snoop", sid, "192.0.2.9", "5000", check=1)
+    assert "already intercepted" in p.stderr
+    nsctl(d.ns, "snoop", "alice", "192.0.2.9", "0", check=1)
+    nsctl(d.ns, "snoop", "alice", "nowhere", "1", check=1)
+    nsctl(d.ns, "unsnoop", "alice", check=0)
+    assert fields(d, sid)["snoop_ip"] == "0"
+    assert "not intercepted" in nsctl(d.ns, "unsnoop", "alice",
+                                      check=1).stderr
+
+    nsctl(d.ns, "throttle", "alice", check=0)         # throttle_speed
+    f = fields(d, sid)
+    assert (f["rate_in"], f["rate_out"]) == ("2048", "2048")
+    out = nsctl(d.ns, "throttle", sid, "in", "64", "out", "512",
+                check=0).stdout
+    assert out.strip() == f"session {sid} throttled: in 64, out 512 kbit/s"
+    nsctl(d.ns, "throttle", "alice", "in", check=1)
+    nsctl(d.ns, "throttle", "alice", "fast", check=1)
+    nsctl(d.ns, "unthrottle", "alice", check=0)
+    f = fields(d, sid)
+    assert (f["rate_in"], f["rate_out"]) == ("0", "0")
+    nsctl(d.ns, "throttle", "nobody", check=1)
+
+
+# ---- the PPP events (pre_auth, post_auth, new_session, kill_session) ----
+#
+# They are raised by the PPP code (ppp.c).  Each test below runs once
+# ppp.c raises the events it checks, and says why it is skipped before.
+
+def _raised(*events):
+    from conftest import REPO
+    src = "".join((REPO / f).read_text() for f in ("ppp.c", "auth.c")
+                  if (REPO / f).exists())
+    missing = [e for e in events if e not in src]
+    return pytest.mark.skipif(
+        bool(missing), reason="ppp.c does not raise %s yet" %
+        ", ".join(missing))
+
+
+@_raised("PLUGIN_PRE_AUTH", "PLUGIN_POST_AUTH", "PLUGIN_NEW_SESSION",
+         "PLUGIN_KILL_SESSION")
+def test_event_sequence_of_a_session(lns_factory):
+    d = lns_factory(["testplugin"])
+    lac, p, ip = session_up(d)
+    sid = sid_of(d, "alice")
+    nsctl(d.ns, "test_drop", sid, check=0)
+    t = p.expect(LCP, TERMREQ)
+    p.send_cp(LCP, TERMACK, t.id)
+    p.cdn(timeout=4)
+    ev = [e for e in events(d) if not e.startswith(("control ", "init ",
+                                                   "timer_calls"))]
+    tid = re.search(r"tid=(\d+)", ev[0]).group(1)
+    assert tid != "0"
+    assert ev[0] == f"pre_auth sid={sid} tid={tid} user=alice proto=0xc023", \
+        ev
+    assert ev[1] == (f"post_auth sid={sid} tid={tid} user=alice allowed=1 "
+                     f"proto=0xc023"), ev
+    assert ev[2] == f"new_session sid={sid} tid={tid}", ev
+    assert ev[3] == f"kill_session sid={sid} tid={tid} reason=test_drop", ev
+
+
+@_raised("PLUGIN_PRE_AUTH")
+def test_pre_auth_stop_ends_the_chain_and_reject(lns_factory, monkeypatch):
+    monkeypatch.setenv("TESTPLUGIN_STOP", "testplugin")
+    monkeypatch.setenv("TESTPLUGIN_REJECT", "second")
+    d = lns_factory(["testplugin", "second"],
+                    copies=[("second", "testplugin")])
+    # The first plugin returns STOP: the second (which would reject)
+    # never sees pre_auth, and alice gets in.
+    session_up(d)
+    assert any(e.startswith("pre_auth") for e in events(d))
+    assert not any(e.startswith("pre_auth") for e in events(d, "second"))
+    # Without the first, the second rejects.
+    nsctl(d.ns, "unload_plugin", "testplugin", check=0)
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel(host="lac-2")
+    p = Ppp(lac, lac.open_session(our_sid=78), 78)
+    p.lcp_up()
+    code, _ = p.pap("alice", "secret")
+    assert code == 3
+
+
+@_raised("PLUGIN_PRE_AUTH")
+def test_stripdomain_authenticates_user_at_realm_as_user(lns_factory):
+    d = lns_factory(["stripdomain", "testplugin"])
+    session_up(d, "joe@isp.example", "pw")
+    assert sid_of(d, "joe")
+    assert any(e.startswith("post_auth") and "user=joe " in e
+               for e in events(d))
