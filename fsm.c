@@ -496,6 +496,12 @@ fsm_close(struct fsm *f, const char *reason)
 }
 
 void
+fsm_opened(struct fsm *f)
+{
+	set_state(f, ST_OPENED);
+}
+
+void
 fsm_stop(struct fsm *f)
 {
 	timer_cancel(&f->timer);

@@ -99,6 +99,11 @@ void	 fsm_close(struct fsm *, const char *reason);
 void	 fsm_input(struct fsm *, const uint8_t *pkt, size_t len);
 /* Protocol-Reject of this protocol received: RXJ- (RFC 1661 5.7). */
 void	 fsm_proto_rejected(struct fsm *);
+/*
+ * Enter Opened without negotiating: the options were agreed elsewhere
+ * (proxy LCP from the LAC, RFC 2661 18).  No layer action runs.
+ */
+void	 fsm_opened(struct fsm *);
 /* Stop the timer without any action (session torn down). */
 void	 fsm_stop(struct fsm *);
 /* Drive one event directly (tests; RCR/RCA/RCN carry no packet). */

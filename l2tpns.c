@@ -634,6 +634,7 @@ main(int argc, char **argv)
 	    config->l2tp_mtu);
 	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
 		fatal("epoll_ctl tun: %s", strerror(errno));
+	tun_add_pool_routes(&pool);
 
 	random_reopen(config->random_device);
 	if (l2tp_init() < 0)

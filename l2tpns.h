@@ -335,6 +335,9 @@ int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_handle_readable(int fd, int budget);
 int		 tun_write(const uint8_t *, size_t);
+int		 tun_route(int add, in_addr_t net, int plen);
+void		 tun_add_pool_routes(const struct pool_file *);
+int		 tun_routed(in_addr_t);
 /* Bytes kept free before each packet read from the tun device. */
 #define TUN_HEADROOM	16
 

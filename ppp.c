@@ -16,6 +16,7 @@
  * (FF 03) and with 1- or 2-octet protocol fields; frames we send always
  * carry FF 03 and a 2-octet protocol (what the L2TP header prepends).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1344,6 +1345,10 @@ ipcp_tlu(struct fsm *f)
 	if (session_route_add(f->sid, sp->ip, 32) < 0)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot index address "
 		    "of session");
+	/* An address outside the pool's blocks needs its own route. */
+	if (!tun_routed(sp->ip) && tun_route(1, sp->ip, 32) < 0)
+		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
+		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
 	if (!P(f->sid)->acct_started) {
 		struct param_new_session ns = { .sid = f->sid,
@@ -1367,6 +1372,8 @@ ipcp_tld(struct fsm *f)
 	struct session *sp = session_get(f->sid);
 
 	session_route_del(f->sid, sp->ip, 32);
+	if (!tun_routed(sp->ip))
+		tun_route(0, sp->ip, 32);
 	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPCP down");
 }
 
@@ -1664,6 +1671,90 @@ ppp_init(uint32_t max_sessions)
 	return ppp && user_heads ? 0 : -1;
 }
 
+/*
+ * Proxy LCP and authentication (RFC 2661 4.4.5, 18): the LAC already
+ * negotiated LCP with the subscriber and collected its credentials.
+ * When it sends both the final Configure-Requests and a PAP or CHAP
+ * exchange we allow, take them over: LCP is Opened with the options
+ * the two sides agreed and the credentials go to the backend.  In any
+ * other case LCP is negotiated again from the start (the RFC's
+ * alternative), which every client handles.
+ */
+static int
+proxy_start(sid_t s)
+{
+	const struct l2tp_proxy *px = l2tp_session_proxy(s);
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	uint16_t want = 0;
+	struct auth_req rq;
+	struct rd r, val;
+	uint8_t t, i;
+
+	if (px == NULL || px->last_sent_len == 0 || px->last_rcvd_len == 0 ||
+	    px->auth_name[0] == '\0')
+		return 0;
+	if (px->auth_type == 3 && px->resp_len > 0)
+		want = PPP_PAP;
+	else if (px->auth_type == 2 && px->resp_len == 16 &&
+	    px->chal_len > 0 && px->chal_len <= sizeof(rq.challenge))
+		want = PPP_CHAP;
+	for (i = 0; want && i < pp->nauth; i++)
+		if (pp->auth_order[i] == want)
+			break;
+	if (want == 0 || i == pp->nauth ||
+	    !opts_wellformed(px->last_sent_lcp, px->last_sent_len) ||
+	    !opts_wellformed(px->last_rcvd_lcp, px->last_rcvd_len)) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "proxy authentication type %u "
+		    "not usable: negotiating LCP again", px->auth_type);
+		return 0;
+	}
+	/* The subscriber's request: its MRU. */
+	rd_init(&r, px->last_rcvd_lcp, px->last_rcvd_len);
+	while (r.left && opt_next(&r, &t, &val) == 0)
+		if (t == LCP_MRU && val.left == 2)
+			sp->mru = (uint16_t)(val.p[0] << 8 | val.p[1]);
+	/* The LAC's request, now ours: our MRU and magic number. */
+	pp->send_mru = 0;
+	pp->send_magic = 0;
+	rd_init(&r, px->last_sent_lcp, px->last_sent_len);
+	while (r.left && opt_next(&r, &t, &val) == 0) {
+		if (t == LCP_MRU && val.left == 2) {
+			pp->send_mru = 1;
+			pp->want_mru = (uint16_t)(val.p[0] << 8 | val.p[1]);
+		} else if (t == LCP_MAGIC && val.left == 4) {
+			pp->send_magic = 1;
+			sp->magic = (uint32_t)val.p[0] << 24 |
+			    (uint32_t)val.p[1] << 16 | (uint32_t)val.p[2] << 8 |
+			    val.p[3];
+		}
+	}
+	fsm_opened(&pp->lcp);
+	stats->ppp_lcp_up++;
+	pp->auth_idx = i;
+	sp->auth_proto = want;
+	set_phase(s, PHASE_AUTHENTICATE);
+	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
+	memset(&rq, 0, sizeof(rq));
+	snprintf(rq.user, sizeof(rq.user), "%s", px->auth_name);
+	rq.proto = want;
+	pp->chap_id = px->auth_id;
+	if (want == PPP_PAP) {
+		memcpy(rq.password, px->response, px->resp_len);
+		rq.password_len = px->resp_len;
+	} else {
+		rq.chap_id = px->auth_id;
+		memcpy(rq.challenge, px->challenge, px->chal_len);
+		rq.challenge_len = px->chal_len;
+		memcpy(rq.response, px->response, 16);
+	}
+	LOG(LOG_INFO_L, s, sp->tunnel, "proxy LCP and %s authentication "
+	    "from the LAC for \"%s\"", want == PPP_PAP ? "PAP" : "CHAP",
+	    rq.user);
+	auth_submit_for(s, &rq);
+	return 1;
+}
+
 void
 ppp_session_start(sid_t s)
 {
@@ -1698,6 +1789,8 @@ ppp_session_start(sid_t s)
 	pp->our_ifid[7] = 1;
 	pp->last_rx_ms = now_ms;
 	set_phase(s, PHASE_ESTABLISH);
+	if (proxy_start(s))
+		return;
 	/* The call is connected: the lower layer is up (RFC 1661 3.2). */
 	fsm_open(&pp->lcp);
 	fsm_up(&pp->lcp);

@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -22,6 +24,10 @@
 #include "log.h"
 
 static int tun_fd = -1;
+static int tun_ifindex;
+/* Prefixes routed to the device at startup (the pool's CIDR lines). */
+static struct { uint32_t net, mask; } pool_routes[256];
+static int npool_routes;
 
 int
 tun_open(char *ifname, size_t ifnamelen)
@@ -45,7 +51,116 @@ tun_open(char *ifname, size_t ifnamelen)
 	}
 	snprintf(ifname, ifnamelen, "%s", ifr.ifr_name);
 	tun_fd = fd;
+	tun_ifindex = (int)if_nametoindex(ifname);
 	return fd;
+}
+
+/*
+ * Add or delete a route to net/plen through the tun device with one
+ * rtnetlink request (RTM_NEWROUTE / RTM_DELROUTE), waiting for the
+ * kernel's acknowledgement.  Returns 0, or -1 with errno set.
+ */
+int
+tun_route(int add, in_addr_t net, int plen)
+{
+	struct {
+		struct nlmsghdr	nh;
+		struct rtmsg	rt;
+		char		attrs[64];
+	} req;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct rtattr *a;
+	char buf[512];
+	int fd, rc = -1, err = 0;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req.nh.nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	req.nh.nlmsg_seq = 1;
+	req.rt.rtm_family = AF_INET;
+	req.rt.rtm_dst_len = (unsigned char)plen;
+	req.rt.rtm_table = RT_TABLE_MAIN;
+	req.rt.rtm_protocol = RTPROT_STATIC;
+	req.rt.rtm_scope = RT_SCOPE_LINK;
+	req.rt.rtm_type = RTN_UNICAST;
+	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	a->rta_type = RTA_DST;
+	a->rta_len = RTA_LENGTH(4);
+	memcpy(RTA_DATA(a), &net, 4);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	a = (struct rtattr *)((char *)&req + req.nh.nlmsg_len);
+	a->rta_type = RTA_OIF;
+	a->rta_len = RTA_LENGTH(4);
+	memcpy(RTA_DATA(a), &tun_ifindex, 4);
+	req.nh.nlmsg_len += RTA_ALIGN(a->rta_len);
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) < 0)
+		return -1;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) < 0)
+		goto out;
+	if ((n = recv(fd, buf, sizeof(buf), 0)) < (ssize_t)NLMSG_LENGTH(
+	    sizeof(struct nlmsgerr)))
+		goto out;
+	if (((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
+		err = -((struct nlmsgerr *)NLMSG_DATA(buf))->error;
+	if (err == 0 || (!add && err == ESRCH))
+		rc = 0;
+	else
+		errno = err;
+out:
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* The pool's CIDR blocks, routed to the device once at startup. */
+void
+tun_add_pool_routes(const struct pool_file *pf)
+{
+	char a[INET_ADDRSTRLEN];
+	int i;
+
+	for (i = 0; pf && i < pf->nroutes; i++) {
+		uint32_t size = pf->routes[i].last - pf->routes[i].first + 1;
+		int plen = 32;
+		in_addr_t net = htonl(pf->routes[i].first);
+
+		while (plen > 0 && (1u << (32 - plen)) < size)
+			plen--;
+		inet_ntop(AF_INET, &net, a, sizeof(a));
+		if (tun_route(1, net, plen) < 0) {
+			log_error("cannot route %s/%d to the tun device: %s", a,
+			    plen, strerror(errno));
+			continue;
+		}
+		log_info("route %s/%d via the tun device", a, plen);
+		if (npool_routes < (int)(sizeof(pool_routes) /
+		    sizeof(pool_routes[0]))) {
+			pool_routes[npool_routes].net = pf->routes[i].first;
+			pool_routes[npool_routes].mask = plen ?
+			    0xffffffffu << (32 - plen) : 0;
+			npool_routes++;
+		}
+	}
+}
+
+/* Whether `ip` lies in a block routed at startup. */
+int
+tun_routed(in_addr_t ip)
+{
+	uint32_t h = ntohl(ip);
+	int i;
+
+	for (i = 0; i < npool_routes; i++)
+		if ((h & pool_routes[i].mask) == pool_routes[i].net)
+			return 1;
+	return 0;
 }
 
 /* One IP packet to the kernel; counted, never logged per packet. */

@@ -22,6 +22,7 @@ SUBSCRIBERS = """\
 alice secret
 bob "two words"
 carol pw3 198.51.100.40
+dave pw4 203.0.113.7
 """
 
 
@@ -408,7 +409,9 @@ def test_data_upstream_to_tun_and_spoof_dropped(lns):
 def test_data_downstream_reaches_session(lns):
     lac, p = link(lns)
     ip = p.up()[0]
-    lns.ns.ip("route", "add", POOL, "dev", lns.tun)
+    # the pool's block was routed to the tun device at startup
+    assert any(r.get("dst") == POOL and r.get("dev") == lns.tun
+               for r in lns.ns.routes())
     tx = lns.ns.socket()
     tx.sendto(b"downstream!", (ip, 5555))
     f = p.expect(IP)
@@ -458,3 +461,89 @@ def test_duplicate_login_allowed(lns_factory, cfg):
     with pytest.raises(TimeoutError):
         p1.expect(LCP, TERMREQ, timeout=0.5)
     assert not [m for m in p1.ctrl if m["type"] == CDN]
+
+
+def test_fixed_address_outside_pool_gets_its_own_route(lns):
+    lac, p = link(lns)
+    assert p.up("dave", "pw4")[0] == "203.0.113.7"
+
+    def routed():
+        return any(r.get("dst") == "203.0.113.7" and r.get("dev") == lns.tun
+                   for r in lns.ns.routes())
+    assert routed()
+    tx = lns.ns.socket()
+    tx.sendto(b"to-dave", ("203.0.113.7", 5555))
+    assert p.expect(IP).payload[-7:] == b"to-dave"
+    p.send_cp(LCP, TERMREQ, 0x61)
+    p.expect(LCP, TERMACK)
+    p.cdn(timeout=4)
+    deadline = time.time() + 3
+    while routed() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not routed()
+
+
+def proxied_link(d, auth_type, name, response, challenge=None, auth_id=7,
+                 our_sid=90):
+    """A call whose ICCN carries proxy LCP and authentication (RFC 2661
+    4.4.5): the LAC already talked LCP and PAP/CHAP with the client."""
+    from l2tpwire import (avp, u32, get, ICRQ, ICRP, ICCN, A_MSGTYPE,
+                          A_SESSION_ID, A_SERIAL, A_TX_SPEED,
+                          A_FRAMING_TYPE)
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel(host="lac-proxy")
+    lac.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, our_sid) +
+             avp(A_SERIAL, u32(1)))
+    rp = lac.recv()
+    sid, = struct.unpack("!H", get(rp, A_SESSION_ID))
+    sent = opt(1, b"\x05\x78") + opt(3, b"\xc0\x23") + opt(5, b"\xaa\xbb\xcc\xdd")
+    rcvd = opt(1, b"\x05\x50") + opt(5, b"\x11\x22\x33\x44")
+    extra = (avp(26, rcvd, mandatory=False) + avp(27, sent, mandatory=False) +
+             avp(28, rcvd, mandatory=False) +
+             avp(29, auth_type, mandatory=False) +
+             avp(30, name, mandatory=False) +
+             avp(32, struct.pack("!H", auth_id), mandatory=False) +
+             avp(33, response, mandatory=False))
+    if challenge:
+        extra += avp(31, challenge, mandatory=False)
+    lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
+             avp(A_FRAMING_TYPE, u32(1)) + extra, sid=sid)
+    return lac, Ppp(lac, sid, our_sid)
+
+
+def test_proxy_lcp_and_pap_accepted(lns):
+    lac, p = proxied_link(lns, 3, "alice", b"secret")
+    f = p.expect(PAP)
+    assert f.code == 2 and f.id == 7
+    # no LCP renegotiation: IPCP straight away
+    ip, dns1, _, _ = p.ipcp_up()
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network(POOL)
+    assert not [x for x in p.frames if x.proto == LCP and x.code == CONFREQ]
+    # echoes carry the magic number the LAC gave the client
+    p.send_cp(LCP, ECHOREQ, 0x71, b"\x11\x22\x33\x44")
+    assert p.expect(LCP, ECHOREP).data[:4] == b"\xaa\xbb\xcc\xdd"
+    lns.wait_for_log(r'proxy LCP and PAP authentication from the LAC for '
+                     r'"alice"')
+
+
+def test_proxy_chap_accepted_and_wrong_refused(lns_factory):
+    import hashlib
+    d = lns_factory({"radius_authtypes": "chap,pap"})
+    chal = b"C" * 16
+    good = hashlib.md5(bytes([9]) + b"two words" + chal).digest()
+    lac, p = proxied_link(d, 2, "bob", good, challenge=chal, auth_id=9)
+    f = p.expect(CHAP)
+    assert f.code == 3 and f.id == 9
+    lac2, q = proxied_link(d, 2, "bob", b"\0" * 16, challenge=chal,
+                           auth_id=9, our_sid=91)
+    f = q.expect(CHAP)
+    assert f.code == 4
+    q.expect(LCP, TERMREQ)
+    assert result_code(q.cdn(timeout=6))[0] == 2
+
+
+def test_proxy_without_usable_auth_renegotiates_lcp(lns):
+    """Proxy type 4 (no authentication): LCP starts again from scratch."""
+    lac, p = proxied_link(lns, 4, "alice", b"")
+    f = p.expect(LCP, CONFREQ)
+    assert dict(f.opts())[3] == b"\xc0\x23"
