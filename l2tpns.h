@@ -169,7 +169,7 @@ struct counters {
 	uint64_t	ppp_discarded;	/* NCP/data before its phase */
 	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
 	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
-	uint64_t	ip_spoofed, ip_no_pool_address;
+	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */
@@ -275,6 +275,8 @@ void		 ppp_session_end(sid_t);
  */
 void		 session_shutdown(sid_t, const char *reason);
 const char	*ppp_phase_name(int phase);
+/* session_timeout / idle_timeout changed (CoA): re-arm the timer. */
+void		 ppp_limits_changed(sid_t);
 /* An authenticated session of `user` (any of them), or 0. */
 sid_t		 session_by_user(const char *user);
 int		 ppp_init(uint32_t max_sessions);

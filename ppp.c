@@ -74,6 +74,7 @@ struct ppp {
 	uint8_t		 echo_id;
 	uint64_t	 last_rx_ms;
 	struct timer	 kill_timer;		/* deferred CDN */
+	struct timer	 limit_timer;		/* Session-/Idle-Timeout */
 	int		 cdn_result;
 	char		 cdn_reason[96];
 	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
@@ -585,6 +586,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		sp->auth_time = time_now;
 		pp->auth_state = AUTH_DONE;
 		user_index_add(s);
+		ppp_limits_changed(s);
 		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 		stats->ppp_auth_ok++;
 		if (sp->auth_proto == PPP_PAP) {
@@ -1523,6 +1525,134 @@ proto_reject(sid_t s, const uint8_t *frame, size_t len)
 	ppp_send(s, PPP_LCP, buf, n + 4);
 }
 
+/*
+ * TCP MSS clamping: a SYN's Maximum Segment Size option is lowered to
+ * what fits the session's link (its MRU less the IP and TCP headers),
+ * so that neither side sends segments the tunnel would fragment (the
+ * manual's advice on l2tp_mtu, done here).  The checksum is updated
+ * incrementally (RFC 1624 3).
+ */
+static void
+mss_clamp(uint8_t *ip, size_t len, uint16_t mtu)
+{
+	size_t ihl, off, end;
+	uint8_t *tcp;
+	uint16_t mss, max = (uint16_t)(mtu > 80 ? mtu - 40 : 40);
+
+	if (len < 20 || ip[9] != 6 || (ip[6] & 0x1f) != 0 || ip[7] != 0)
+		return;		/* not TCP, or not the first fragment */
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || len < ihl + 20)
+		return;
+	tcp = ip + ihl;
+	if (!(tcp[13] & 0x02))
+		return;		/* not a SYN */
+	end = ihl + (size_t)(tcp[12] >> 4) * 4;
+	if (end > len)
+		return;
+	for (off = ihl + 20; off + 1 < end;) {
+		uint8_t kind = ip[off], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			off++;
+			continue;
+		}
+		olen = ip[off + 1];
+		if (olen < 2 || off + olen > end)
+			return;
+		if (kind == 2 && olen == 4) {
+			mss = (uint16_t)(ip[off + 2] << 8 | ip[off + 3]);
+			if (mss > max) {
+				uint32_t sum = (uint16_t)~(tcp[16] << 8 |
+				    tcp[17]);
+
+				sum += (uint16_t)~mss;
+				sum += max;
+				while (sum >> 16)
+					sum = (sum & 0xffff) + (sum >> 16);
+				sum = ~sum & 0xffff;
+				tcp[16] = (uint8_t)(sum >> 8);
+				tcp[17] = (uint8_t)sum;
+				ip[off + 2] = (uint8_t)(max >> 8);
+				ip[off + 3] = (uint8_t)max;
+				stats->tcp_mss_clamped++;
+			}
+			return;
+		}
+		off += olen;
+	}
+}
+
+static uint16_t
+link_mtu(sid_t s)
+{
+	struct ppp *pp = P(s);
+	uint16_t ours = pp->send_mru ? pp->want_mru : 1500;
+	uint16_t theirs = session_get(s)->mru;
+
+	return ours < theirs ? ours : theirs;
+}
+
+/*
+ * Session-Timeout and Idle-Timeout (RFC 2865 5.27, 5.28): one timer per
+ * session, due at the nearer of the two limits; an idle check that
+ * finds recent traffic re-arms for the new deadline.
+ */
+static void
+limit_fire(struct timer *t, void *arg)
+{
+	sid_t s = (sid_t)(uintptr_t)arg;
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+
+	(void)t;
+	if (pp == NULL || !pp->in_use)
+		return;
+	if (sp->session_timeout &&
+	    time_now >= sp->auth_time + (time_t)sp->session_timeout) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "Session-Timeout of %u s "
+		    "reached", sp->session_timeout);
+		session_shutdown_cause(s, TERM_SESSION_TIMEOUT,
+		    "session timeout");
+		return;
+	}
+	if (sp->idle_timeout &&
+	    time_now >= sp->last_packet + (time_t)sp->idle_timeout) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "idle for %u s (Idle-Timeout)",
+		    sp->idle_timeout);
+		session_shutdown_cause(s, TERM_IDLE_TIMEOUT, "idle timeout");
+		return;
+	}
+	ppp_limits_changed(s);
+}
+
+void
+ppp_limits_changed(sid_t s)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+	time_t due = 0;
+
+	if (pp == NULL || !pp->in_use || pp->auth_state != AUTH_DONE)
+		return;
+	if (sp->session_timeout)
+		due = sp->auth_time + (time_t)sp->session_timeout;
+	if (sp->idle_timeout) {
+		time_t idle = sp->last_packet + (time_t)sp->idle_timeout;
+
+		if (due == 0 || idle < due)
+			due = idle;
+	}
+	if (due == 0) {
+		timer_cancel(&pp->limit_timer);
+		return;
+	}
+	timer_set(&pp->limit_timer, due > time_now ?
+	    (uint64_t)(due - time_now) * 1000 : 0);
+}
+
 static void
 ip_input(sid_t s, const uint8_t *p, size_t len)
 {
@@ -1549,6 +1679,8 @@ ip_input(sid_t s, const uint8_t *p, size_t len)
 	sp->last_packet = time_now;
 	sp->cin += len;
 	sp->pin++;
+	/* The frame sits in our receive buffer: clamping edits it there. */
+	mss_clamp((uint8_t *)(uintptr_t)p, len, link_mtu(s));
 	tun_write(p, len);
 }
 
@@ -1570,6 +1702,7 @@ ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
 			return;
 	}
+	mss_clamp(pkt, len, link_mtu(s));
 	proto[0] = 0x00;
 	proto[1] = PPP_IP;
 	if (l2tp_send_ppp(s, proto, len + 2) == 0) {
@@ -1769,6 +1902,7 @@ ppp_session_start(sid_t s)
 	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
 	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -1810,6 +1944,7 @@ ppp_session_end(sid_t s)
 	timer_cancel(&pp->auth_timer);
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->kill_timer);
+	timer_cancel(&pp->limit_timer);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
 	if (pp->acct_started) {

@@ -547,3 +547,83 @@ def test_proxy_without_usable_auth_renegotiates_lcp(lns):
     lac, p = proxied_link(lns, 4, "alice", b"")
     f = p.expect(LCP, CONFREQ)
     assert dict(f.opts())[3] == b"\xc0\x23"
+
+
+def tcp_syn(src, dst, sport, dport, mss):
+    """An IPv4 TCP SYN with an MSS option and correct checksums."""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    opts = struct.pack("!BBH", 2, 4, mss)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, (5 + 1) << 4,
+                      0x02, 65535, 0, 0) + opts
+    tcp = tcp[:16] + struct.pack("!H", inet_csum(
+        s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 7, 0x4000, 64,
+                      6, 0, s, d)
+    hdr = hdr[:10] + struct.pack("!H", inet_csum(hdr)) + hdr[12:]
+    return hdr + tcp
+
+
+def inet_csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def tcp_mss_of(ip_pkt):
+    ihl = (ip_pkt[0] & 15) * 4
+    tcp = ip_pkt[ihl:]
+    end = (tcp[12] >> 4) * 4
+    i = 20
+    while i < end:
+        if tcp[i] == 0:
+            break
+        if tcp[i] == 1:
+            i += 1
+            continue
+        if tcp[i] == 2:
+            return struct.unpack_from("!H", tcp, i + 2)[0], tcp[13]
+        i += tcp[i + 1]
+    return None, tcp[13]
+
+
+def test_tcp_mss_clamped_both_ways(lns):
+    lac, p = link(lns)
+    ip = p.up()[0]
+    tun_addr = lns.tun_addrs()[0].split("/")[0]
+    srv = lns.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("0.0.0.0", 8080))
+    srv.listen(4)
+    raw = lns.ns.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    raw.settimeout(2)
+    # upstream SYN with MSS 1460: the LNS side's kernel accepts it (so the
+    # rewritten checksum is right) and its SYN-ACK comes back clamped too
+    p.send(IP, tcp_syn(ip, tun_addr, 40000, 8080, 1460))
+    f = p.expect(IP)
+    mss, flags = tcp_mss_of(f.payload)
+    assert flags & 0x12 == 0x12             # SYN-ACK
+    assert mss == 1420                      # MRU 1460 - 40
+    while True:                             # what reached the LNS side
+        seen = raw.recv(2048)
+        if struct.unpack_from("!H", seen, 20)[0] == 40000:
+            break
+    assert tcp_mss_of(seen) == (1420, 0x02)
+    raw.close()
+    pkt = f.payload
+    ihl = (pkt[0] & 15) * 4
+    assert inet_csum(pkt[12:20] + struct.pack("!BBH", 0, 6, len(pkt) - ihl)
+                     + pkt[ihl:]) == 0
+    srv.close()
+    # a SYN from the LNS side towards the subscriber is clamped as well
+    c = lns.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setblocking(False)
+    try:
+        c.connect((ip, 9090))
+    except BlockingIOError:
+        pass
+    f = p.expect(IP)
+    mss, flags = tcp_mss_of(f.payload)
+    assert flags & 0x12 == 0x02 and mss == 1420
+    c.close()
