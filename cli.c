@@ -1529,6 +1529,10 @@ cmd_show_pool(struct cli_def *c, const char *command, char **argv, int argc)
 
 /* ---- show counters ---- */
 
+/*
+ * Every field of struct counters (l2tpns.h), in groups.  A field added
+ * there needs its row here: test_cli.py compares the two.
+ */
 struct counter_row {
 	const char	*key;		/* NULL: a group heading */
 	size_t		 off;
@@ -1584,6 +1588,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(ppp_ipv6cp_up, "IPV6CP opened"),
 	CTR(ip_spoofed, "packets from a foreign source"),
 	CTR(ip_no_pool_address, "sessions without a pool address"),
+	CTR(tcp_mss_clamped, "TCP SYNs with their MSS clamped"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),
@@ -1596,6 +1601,29 @@ static const struct counter_row counter_rows[] = {
 	CTR(ctl_denied, "requests from outside nsctl_allow"),
 	CTR(ctl_malformed, "malformed requests"),
 	CTR(ctl_retries, "retried requests answered again"),
+	GROUP("RADIUS"),
+	CTR(radius_auth_tx, "authentication requests sent"),
+	CTR(radius_acct_tx, "accounting requests sent"),
+	CTR(radius_retransmits, "retransmissions"),
+	CTR(radius_failovers, "moves to the next server"),
+	CTR(radius_timeouts, "requests given up"),
+	CTR(radius_accepts, "Access-Accepts"),
+	CTR(radius_rejects, "Access-Rejects"),
+	CTR(radius_acct_acks, "Accounting-Responses"),
+	CTR(radius_overflow, "no free identifier"),
+	CTR(radius_bad_source, "replies from an unknown address"),
+	CTR(radius_bad_auth, "replies failing authentication"),
+	CTR(radius_malformed, "malformed replies"),
+	CTR(radius_unexpected, "replies no request waits for"),
+	GROUP("RADIUS Disconnect and CoA (DAE)"),
+	CTR(dae_rx, "requests received"),
+	CTR(dae_bad_source, "requests from an unknown address"),
+	CTR(dae_bad_auth, "requests failing authentication"),
+	CTR(dae_malformed, "malformed requests"),
+	CTR(dae_disconnects, "Disconnect-Requests done"),
+	CTR(dae_coas, "CoA-Requests done"),
+	CTR(dae_naks, "requests refused (NAK)"),
+	CTR(dae_duplicates, "duplicate requests"),
 };
 
 static uint64_t

@@ -13,6 +13,7 @@
 #include "event.h"
 
 uint64_t now_ms;
+uint64_t ev_timers_fired;
 time_t time_now;
 
 struct handler {
@@ -143,7 +144,7 @@ ev_run_once(int max_wait_ms)
 		if (fd < nhandlers && handlers[fd].fn != NULL)
 			handlers[fd].fn(fd, evs[i].events, handlers[fd].arg);
 	}
-	timers_run();
+	ev_timers_fired += (uint64_t)timers_run();
 	return n;
 }
 

@@ -29,7 +29,8 @@ struct timer {
 	void		*arg;
 };
 
-extern uint64_t now_ms;		/* monotonic milliseconds, cached per turn */
+extern uint64_t now_ms;
+extern uint64_t ev_timers_fired;	/* timers fired since start */		/* monotonic milliseconds, cached per turn */
 extern time_t time_now;		/* wall clock seconds, cached per turn */
 
 int	 ev_init(void);

@@ -1575,6 +1575,7 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 			*sctl[s].proxy = m->proxy;
 	}
 	sctl[s].state = CALL_ESTABLISHED;
+	sp->state = SESSION_OPEN;
 	LOG(LOG_INFO_L, s, t, "ICCN: call connected at %u bit/s (rx %u), "
 	    "framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
 	    m->have_proxy ? ", proxy " : "",

@@ -675,9 +675,15 @@ main(int argc, char **argv)
 	    tables->max_tunnels);
 
 	while (!main_quit || still_busy()) {
+		uint64_t fired = ev_timers_fired;
+		int n;
+
 		stats->loops++;
-		if (ev_run_once(1000) < 0 && errno != EINTR)
+		if ((n = ev_run_once(1000)) < 0 && errno != EINTR)
 			fatal("epoll_wait: %s", strerror(errno));
+		if (n > 0)
+			stats->events += (uint64_t)n;
+		stats->timers_fired += ev_timers_fired - fired;
 		if (reload_pending) {
 			reload_pending = 0;
 			reload_config();

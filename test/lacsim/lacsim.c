@@ -10,12 +10,17 @@
  * replies, for malformed-packet tests.
  *
  * State: the option block `opt', the run state `sim' (phase, counters,
- * the tunnel and session arrays, all allocated once at start).
+ * the tunnel and session arrays, the PPP clients, all allocated once at
+ * start), the data-message batch `dtx'.
  * Implements: the LAC side of RFC 2661 5.1.1 (tunnel authentication), 5.5
  * (HELLO), 5.8 (reliable delivery: Ns/Nr, ZLB, retransmission with
  * backoff, peer receive window, duplicate and out-of-order discard), 7.2.1
- * and 7.4.1 (the originator and LAC incoming call state tables).  The wire
- * format lives in l2tp_wire.c, the timer heap in lac_timer.c.
+ * and 7.4.1 (the originator and LAC incoming call state tables), data
+ * messages (3.1, 5.4 sequencing), and with --ppp the glue between each
+ * session and its PPP client: frames in and out, PPP events, the teardown
+ * order of RFC 1661 3.7, traffic timers.  The wire format lives in
+ * l2tp_wire.c, the timer heap in lac_timer.c, PPP in ppp_wire.c and
+ * ppp_client.c, IP traffic in traffic.c.
  *
  * Sockets: one UDP socket per tunnel, bound to --bind with an ephemeral
  * port and never connect()ed, so each tunnel looks to the LNS like a LAC
@@ -26,7 +31,9 @@
  * non-blocking and share one epoll set; a single thread runs the loop.
  * Nothing is allocated per packet: each tunnel owns a ring of LAC_TXQ
  * message buffers for its unacknowledged messages, and a session waiting
- * for the window sits on a per-tunnel FIFO until a slot frees.
+ * for the window sits on a per-tunnel FIFO until a slot frees.  Data
+ * messages (PPP frames) are written in place into a batch of LAC_DTX_BATCH
+ * slots that goes out with one sendmmsg() per tunnel socket.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -940,7 +947,7 @@ on_acked(struct tunnel *t, const struct txslot *q)
 		if (s->state == S_WAIT_ACK) {
 			sess_set_state(s, S_UP);
 			s->t_up = sim.now;
-			/* Not if it timed out; PPP may have settled it first. */
+			/* Not if it timed out; PPP may have settled it. */
 			if (!s->up && !s->failed) {
 				s->up = 1;
 				sim.sessions_up++;
@@ -2610,7 +2617,7 @@ usage(FILE *f)
 "  --ppp               run a PPP client once the ICCN is sent\n"
 "  --no-ppp            stop at the ICCN (the default)\n"
 "  --auth pap|chap     authenticate with PAP or CHAP-MD5 (pap)\n"
-"  --user FMT          user name, %%d = global session number from 1 (user%%d)\n"
+"  --user FMT          user name, %%d = session number from 1 (user%%d)\n"
 "  --password PW       password or CHAP secret (password)\n"
 "  --ipv6              also negotiate IPV6CP\n"
 "  --mru N             MRU we request, 0 = no MRU option (1460)\n"

@@ -375,8 +375,8 @@ cp_send(struct ppp *p, uint16_t proto, uint8_t code, uint8_t id,
 	off = cp_begin(&w, code, id);
 	wr_bytes(&w, data, n);
 	if (cp_end(&w, off) == -1) {
-		perr(p, "%s %s of %zu octets does not fit", ppp_proto_name(proto),
-		    cp_code_name(code), n);
+		perr(p, "%s %s of %zu octets does not fit",
+		    ppp_proto_name(proto), cp_code_name(code), n);
 		return;
 	}
 	send_packet(p, proto, buf, w.len, code, id);
@@ -939,7 +939,8 @@ lcp_extra(struct ppp_fsm *f, const struct cp_pkt *pk, struct fsm_in *in,
 		return;
 	}
 	if (rd_u32(&r, &magic) == -1) {
-		perr(p, "LCP %s without a Magic-Number", cp_code_name(pk->code));
+		perr(p, "LCP %s without a Magic-Number",
+		    cp_code_name(pk->code));
 		return;
 	}
 	check_magic(p, magic, cp_code_name(pk->code));

@@ -60,7 +60,7 @@ struct ppp_fsm {
 	uint8_t		 naks;		/* Naks sent since the last Ack */
 	uint8_t		 heard;		/* the peer has sent something */
 	uint8_t		 term_acked;	/* our Terminate-Request was acked */
-	uint8_t		 nrej;		/* options in our last Configure-Reject */
+	uint8_t		 nrej;		/* options in our last Configure-Rej */
 	uint8_t		 rej[4];
 	uint8_t		 rej_id;	/* the request it answered */
 };
@@ -154,7 +154,7 @@ struct ppp {
 
 	/* PAP, CHAP */
 	uint8_t		 auth_state;	/* enum ppp_auth_state */
-	uint8_t		 auth_id;	/* our last PAP request / CHAP response */
+	uint8_t		 auth_id;	/* last PAP request, CHAP response */
 	uint8_t		 auth_tries;
 	uint8_t		 chap_answered;
 
@@ -169,7 +169,8 @@ struct ppp {
 	uint8_t		 nak_ifid[IPV6CP_IFID_LEN];	/* our last Nak's */
 
 	/* counters */
-	uint32_t	 echo_rx, echo_tx, echo_ignored, echo_req_tx, echo_rep_rx;
+	uint32_t	 echo_rx, echo_tx, echo_ignored;
+	uint32_t	 echo_req_tx, echo_rep_rx;
 	uint32_t	 discarded;	/* frames dropped by phase or state */
 	uint32_t	 rx_ip, rx_ipv6;
 };

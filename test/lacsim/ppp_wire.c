@@ -27,12 +27,15 @@ ppp_proto_valid(uint16_t proto)
 int
 ppp_frame_parse(struct rd *r, struct ppp_frame *f, const char **why)
 {
+	struct rd ac = *r;
 	uint8_t a, b;
 
 	memset(f, 0, sizeof(*f));
-	if (r->left >= 2 && r->p[0] == PPP_ADDR && r->p[1] == PPP_CTRL) {
+	/* 6.6: FF 03 may be left out; FF is no protocol's first octet. */
+	if (rd_u8(&ac, &a) == 0 && rd_u8(&ac, &b) == 0 && a == PPP_ADDR &&
+	    b == PPP_CTRL) {
 		f->has_ac = 1;
-		rd_skip(r, 2);
+		*r = ac;
 	}
 	if (rd_u8(r, &a) == -1) {
 		*why = "PPP frame without a protocol field";

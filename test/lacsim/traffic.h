@@ -83,13 +83,13 @@ struct traffic_conf {
 struct traffic_stats {
 	uint64_t	 tx_packets, tx_bytes;
 	uint64_t	 rx_packets, rx_bytes;
-	uint64_t	 rx_wrong_session;	/* not to the session's address */
+	uint64_t	 rx_wrong_session;	/* not to the session's addr */
 	uint64_t	 rx_bad;		/* not a valid IPv4 packet */
 	uint64_t	 rx_own;		/* our datagrams coming back */
 	uint64_t	 rtt_sum_us, rtt_max_us;
 	uint64_t	 icmp_replies;
 	uint64_t	 udp_reflected;
-	uint64_t	 tx_no_session;		/* due while no session was up */
+	uint64_t	 tx_no_session;		/* due while none was up */
 };
 
 int	 traffic_init(const struct traffic_conf *, uint32_t nsess);

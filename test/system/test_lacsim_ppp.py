@@ -43,7 +43,7 @@ def lacsim_bin():
 @pytest.fixture
 def lns(daemon, tmp_path):
     """A daemon authenticating locally: user1..userN with "password"."""
-    def start(config=None, subscribers="* password\n"):
+    def start(config=None, subscribers="* password\n", pool=POOL):
         auth = tmp_path / "subscribers"
         auth.write_text(subscribers)
         auth.chmod(0o600)
@@ -51,7 +51,7 @@ def lns(daemon, tmp_path):
                "primary_dns": DNS1, "secondary_dns": DNS2,
                "peer_address": PEER}
         cfg.update(config or {})
-        return daemon(cfg)
+        return daemon(cfg, ip_pool=pool + "\n")
     return start
 
 
@@ -247,10 +247,9 @@ class UdpEcho:
 
 
 def behind_lns(d):
-    """A server address on the LNS host, and the pool routed to the tun
-    device (the manual: routes towards the device are added by hand)."""
+    """A server address on the LNS host; the daemon routes its pool to
+    the tun device itself."""
     d.ns.run(["ip", "addr", "add", f"{SERVER}/32", "dev", "lo"])
-    d.ns.run(["ip", "route", "replace", POOL, "dev", d.tun])
 
 
 def icmp_checksum(b):
@@ -360,3 +359,52 @@ def test_ping_and_udp_reflected_by_sessions(lns, lacsim_bin):
     assert done["icmp_replies"] == 6 and done["udp_reflected"] == 3, done
     assert done["rx_packets"] == 9 and done["rx_wrong_session"] == 0
     assert done["ppp_up"] == 3 and done["errors"] == 0
+
+
+def test_1000_sessions_with_traffic(lns, lacsim_bin):
+    pool = "10.64.0.0/20"
+    d = lns({"debug": 2}, pool=pool)
+    behind_lns(d)
+    echo = UdpEcho(d.ns, SERVER, 7)
+    try:
+        rc, evs = run_lacsim(d, lacsim_bin, "--tunnels", 50, "--sessions", 20,
+                             "--auth", "pap", "--traffic-dst", SERVER,
+                             "--dport", 7, "--pps", 5000, "--duration", 3,
+                             "--timeout", 60, timeout=120)
+    finally:
+        echo.close()
+    done = evs[-1]
+    assert not of(evs, "error"), of(evs, "error")[:5]
+    assert rc == 0 and done["ok"] is True, done
+    assert done["ppp_up"] == 1000 and done["sessions_closed"] == 1000
+    assert len({a for a, _ in echo.sources}) == 1000
+    assert done["tx_packets"] >= 14000, done
+    # UDP over loopback may drop under load; most must come back
+    assert done["rx_packets"] >= 0.9 * done["tx_packets"], done
+    assert done["rx_wrong_session"] == 0
+
+
+def test_ppp_option_rules(lacsim_bin):
+    for args in (["--no-ppp", "--auth", "chap"],
+                 ["--auth", "mschap"],
+                 ["--traffic-dst", "0.0.0.0"],
+                 ["--size", "27"],
+                 ["--mru", "60"],
+                 ["--password", ""],
+                 ["--ppp", "--sessions", "0"]):
+        p = subprocess.run([lacsim_bin, "--lns", "127.0.0.1", *args],
+                           capture_output=True, timeout=10)
+        assert p.returncode == 2, args
+
+
+def test_verbose_trace(lns, lacsim_bin):
+    d = lns()
+    p = d.ns.run([lacsim_bin, "--lns", "127.0.0.1", "--ppp", "-v"],
+                 check=False, timeout=30)
+    assert p.returncode == 0, p.stdout[-2000:]
+    out = p.stdout
+    for needle in ("ppp_state", 'from="Req-Sent"', 'to="Opened"',
+                   "ppp_tx", "ppp_rx", "protocol=\"LCP\"", "protocol=\"PAP\"",
+                   "protocol=\"IPCP\"", "ppp_up", "ip=\"198.51.100.",
+                   "ppp_down", "reason=\"closed\"", "ok=true"):
+        assert needle in out, needle
