@@ -635,6 +635,18 @@ main(int argc, char **argv)
 	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
 		fatal("epoll_ctl tun: %s", strerror(errno));
 	tun_add_pool_routes(&pool);
+	if (config->ipv6_prefix.plen > 0) {
+		char a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &config->ipv6_prefix.addr, a6, sizeof(a6));
+		if (tun_route6(1, &config->ipv6_prefix.addr,
+		    config->ipv6_prefix.plen) < 0)
+			log_error("cannot route %s/%d to the tun device: %s",
+			    a6, config->ipv6_prefix.plen, strerror(errno));
+		else
+			log_info("route %s/%d via the tun device", a6,
+			    config->ipv6_prefix.plen);
+	}
 
 	random_reopen(config->random_device);
 	if (l2tp_init() < 0)

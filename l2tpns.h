@@ -285,6 +285,8 @@ int		 ppp_init(uint32_t max_sessions);
  * TUN_HEADROOM writable bytes before it for the PPP and L2TP headers.
  */
 void		 ppp_send_ip(sid_t, uint8_t *pkt, size_t len);
+/* The same for an IPv6 packet (IPV6CP must be up). */
+void		 ppp_send_ip6(sid_t, uint8_t *pkt, size_t len);
 const char	*fsm_state_name(int state);
 
 /* plugin.c: the daemon side of plugin.h (include it for the events) */
@@ -338,6 +340,7 @@ int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_handle_readable(int fd, int budget);
 int		 tun_write(const uint8_t *, size_t);
 int		 tun_route(int add, in_addr_t net, int plen);
+int		 tun_route6(int add, const struct in6_addr *net, int plen);
 void		 tun_add_pool_routes(const struct pool_file *);
 int		 tun_routed(in_addr_t);
 /* Bytes kept free before each packet read from the tun device. */

@@ -1712,6 +1712,58 @@ ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 	}
 }
 
+/*
+ * IPv6 from the subscriber: only from its own address (the prefix's
+ * first 64 bits and its negotiated identifier); link-local traffic
+ * (router solicitations and the like) stays on the link.
+ */
+static void
+ip6_input(sid_t s, const uint8_t *p, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+
+	if (pp->ipv6cp.state != ST_OPENED || len < 40 || (p[0] >> 4) != 6) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (memcmp(p + 8, &config->ipv6_prefix.addr, 8) != 0 ||
+	    memcmp(p + 16, sp->ipv6_ifid, 8) != 0) {
+		if (p[8] == 0xfe && (p[9] & 0xc0) == 0x80) {
+			stats->ppp_discarded++;		/* link-local */
+			return;
+		}
+		if (!config->disable_no_spoof) {
+			stats->ip_spoofed++;
+			return;
+		}
+	}
+	sp->last_packet = time_now;
+	sp->cin += len;
+	sp->pin++;
+	tun_write(p, len);
+}
+
+void
+ppp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+	uint8_t *proto = pkt - 2;
+
+	if (pp == NULL || pp->ipv6cp.p == NULL ||
+	    pp->ipv6cp.state != ST_OPENED) {
+		stats->ppp_discarded++;
+		return;
+	}
+	proto[0] = 0x00;
+	proto[1] = PPP_IPV6;
+	if (l2tp_send_ppp(s, proto, len + 2) == 0) {
+		sp->cout += len;
+		sp->pout++;
+	}
+}
+
 void
 ppp_input(sid_t s, const uint8_t *frame, size_t len)
 {
@@ -1773,8 +1825,7 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 		break;		/* IPv6 is off: Protocol-Reject */
 	case PPP_IPV6:
 		if (pp->ipv6cp.p != NULL) {
-			/* Forwarding of IPv6 arrives with the data plane. */
-			stats->ppp_discarded++;
+			ip6_input(s, r.p, r.left);
 			return;
 		}
 		break;

@@ -60,8 +60,23 @@ tun_open(char *ifname, size_t ifnamelen)
  * rtnetlink request (RTM_NEWROUTE / RTM_DELROUTE), waiting for the
  * kernel's acknowledgement.  Returns 0, or -1 with errno set.
  */
+static int route_msg(int family, int add, const void *dst, int alen,
+    int plen);
+
 int
 tun_route(int add, in_addr_t net, int plen)
+{
+	return route_msg(AF_INET, add, &net, 4, plen);
+}
+
+int
+tun_route6(int add, const struct in6_addr *net, int plen)
+{
+	return route_msg(AF_INET6, add, net, 16, plen);
+}
+
+static int
+route_msg(int family, int add, const void *dst, int alen, int plen)
 {
 	struct {
 		struct nlmsghdr	nh;
@@ -80,7 +95,7 @@ tun_route(int add, in_addr_t net, int plen)
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
 	    (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
 	req.nh.nlmsg_seq = 1;
-	req.rt.rtm_family = AF_INET;
+	req.rt.rtm_family = (unsigned char)family;
 	req.rt.rtm_dst_len = (unsigned char)plen;
 	req.rt.rtm_table = RT_TABLE_MAIN;
 	req.rt.rtm_protocol = RTPROT_STATIC;
@@ -88,8 +103,8 @@ tun_route(int add, in_addr_t net, int plen)
 	req.rt.rtm_type = RTN_UNICAST;
 	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
 	a->rta_type = RTA_DST;
-	a->rta_len = RTA_LENGTH(4);
-	memcpy(RTA_DATA(a), &net, 4);
+	a->rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), dst, (size_t)alen);
 	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
 	a = (struct rtattr *)((char *)&req + req.nh.nlmsg_len);
 	a->rta_type = RTA_OIF;
@@ -286,6 +301,25 @@ tun_handle_readable(int fd, int budget)
 			if ((s = session_by_ip(dst)) != 0) {
 				ppp_send_ip(s, buf, (size_t)n);
 				continue;
+			}
+		}
+		if (n >= 40 && (buf[0] >> 4) == 6 && config->ipv6_prefix.plen) {
+			/*
+			 * The manual's rule makes the lookup O(1): a
+			 * subscriber's address is the prefix's first 64 bits,
+			 * its IPv4 address, then four zero octets.
+			 */
+			const uint8_t *dst = buf + 24;
+			in_addr_t v4;
+			sid_t s;
+
+			if (memcmp(dst, &config->ipv6_prefix.addr, 8) == 0 &&
+			    memcmp(dst + 12, "\0\0\0\0", 4) == 0) {
+				memcpy(&v4, dst + 8, 4);
+				if ((s = session_by_ip(v4)) != 0) {
+					ppp_send_ip6(s, buf, (size_t)n);
+					continue;
+				}
 			}
 		}
 		stats->tun_rx_no_session++;

@@ -627,3 +627,50 @@ def test_tcp_mss_clamped_both_ways(lns):
     mss, flags = tcp_mss_of(f.payload)
     assert flags & 0x12 == 0x02 and mss == 1420
     c.close()
+
+
+def udp6(src, dst, sport, dport, payload):
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(
+        socket.AF_INET6, dst)
+    ln = 8 + len(payload)
+    udp = struct.pack("!HHHH", sport, dport, ln, 0) + payload
+    csum = inet_csum(s + d + struct.pack("!IxxxB", ln, 17) + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    return struct.pack("!IHBB", 6 << 28, ln, 17, 64) + s + d + udp
+
+
+def ipv6cp_up(p, ip):
+    p.send_cp(IPV6CP, CONFREQ, 1, opt(1, socket.inet_aton(ip) + b"\0" * 4))
+    acked = theirs = False
+    while not (acked and theirs):
+        f = p.expect(IPV6CP)
+        if f.code == CONFREQ:
+            p.send_cp(IPV6CP, CONFACK, f.id, f.data)
+            theirs = True
+        elif f.code == CONFACK:
+            acked = True
+
+
+def test_ipv6_forwarding_both_ways(lns_factory):
+    d = lns_factory({"ipv6_prefix": "2001:db8:1::/64"})
+    lac, p = link(d)
+    ip = p.up("carol", "pw3")[0]
+    ipv6cp_up(p, ip)
+    ours = "2001:db8:1:0:c633:6428::"           # prefix + 198.51.100.40
+    d.ns.ip("-6", "addr", "add", "2001:db8:ff::1/128", "dev", "lo")
+    rx = d.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    rx.bind(("2001:db8:ff::1", 7777))
+    rx.settimeout(2)
+    p.send(0x0057, udp6(ours, "2001:db8:ff::1", 5000, 7777, b"six-up"))
+    data, src = rx.recvfrom(100)
+    assert data == b"six-up" and src[0] == ours
+    # someone else's address: dropped
+    p.send(0x0057, udp6("2001:db8:1::99", "2001:db8:ff::1", 5000, 7777,
+                        b"spoof6"))
+    with pytest.raises(socket.timeout):
+        rx.recvfrom(100)
+    # downstream, through the route of ipv6_prefix
+    rx.sendto(b"six-down", (ours, 6000))
+    f = p.expect(0x0057)
+    assert f.payload[-8:] == b"six-down"
+    assert f.payload[24:40] == socket.inet_pton(socket.AF_INET6, ours)
