@@ -170,6 +170,8 @@ struct counters {
 	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
 	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
+	uint64_t	icmp_sent, icmp_rate_limited, packet_limit_drops;
+	uint64_t	ip_fragmented, ip_too_big;
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */
@@ -343,6 +345,9 @@ int		 tun_route(int add, in_addr_t net, int plen);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
 void		 tun_add_pool_routes(const struct pool_file *);
 int		 tun_routed(in_addr_t);
+/* ICMP destination unreachable `code` about an IPv4 packet, to its source. */
+void		 tun_icmp_error(const uint8_t *pkt, size_t len, uint8_t code,
+		    uint16_t mtu);
 /* Bytes kept free before each packet read from the tun device. */
 #define TUN_HEADROOM	16
 

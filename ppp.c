@@ -75,6 +75,8 @@ struct ppp {
 	uint64_t	 last_rx_ms;
 	struct timer	 kill_timer;		/* deferred CDN */
 	struct timer	 limit_timer;		/* Session-/Idle-Timeout */
+	uint64_t	 pl_tenth;		/* packet_limit window */
+	uint32_t	 pl_count;
 	int		 cdn_result;
 	char		 cdn_reason[96];
 	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
@@ -1685,15 +1687,88 @@ ip_input(sid_t s, const uint8_t *p, size_t len)
 	tun_write(p, len);
 }
 
+/*
+ * A packet larger than the session's link: fragments of at most `mtu`
+ * octets (RFC 791 3.2), each built in a scratch buffer (this is the
+ * rare path; the common one sends in place).
+ */
+static void
+send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
+{
+	struct session *sp = session_get(s);
+	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
+	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
+	uint16_t fo = (uint16_t)((pkt[6] & 0x1f) << 8 | pkt[7]);
+	int more = pkt[6] & 0x20;
+
+	if (ihl < 20 || ihl > len || mtu < ihl + 8 || mtu > 1600)
+		return;
+	chunk = (mtu - ihl) & ~(size_t)7;
+	stats->ip_fragmented++;
+	for (off = ihl; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		uint16_t f = (uint16_t)(fo + (off - ihl) / 8);
+		uint32_t sum = 0;
+		size_t i;
+
+		memcpy(ip, pkt, ihl);
+		memcpy(ip + ihl, pkt + off, n);
+		ip[2] = (uint8_t)((ihl + n) >> 8);
+		ip[3] = (uint8_t)(ihl + n);
+		if (off + n < len || more)
+			f |= 0x2000;		/* MF */
+		ip[6] = (uint8_t)(f >> 8);
+		ip[7] = (uint8_t)f;
+		ip[10] = ip[11] = 0;
+		for (i = 0; i < ihl; i += 2)
+			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		ip[10] = (uint8_t)(~sum >> 8);
+		ip[11] = (uint8_t)~sum;
+		ip[-2] = 0x00;
+		ip[-1] = PPP_IP;
+		if (l2tp_send_ppp(s, ip - 2, ihl + n + 2) == 0) {
+			sp->cout += ihl + n;
+			sp->pout++;
+		}
+	}
+}
+
 void
 ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 {
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
 	uint8_t *proto = pkt - 2;
+	uint16_t mtu;
 
 	if (pp == NULL || pp->ipcp.state != ST_OPENED) {
 		stats->ppp_discarded++;
+		return;
+	}
+	/* packet_limit: downstream packets per tenth of a second (manual). */
+	if (config->packet_limit > 0) {
+		uint64_t tenth = now_ms / 100;
+
+		if (tenth != pp->pl_tenth) {
+			pp->pl_tenth = tenth;
+			pp->pl_count = 0;
+		}
+		if (++pp->pl_count > (uint32_t)config->packet_limit) {
+			stats->packet_limit_drops++;
+			return;
+		}
+	}
+	mtu = link_mtu(s);
+	if (len > mtu) {
+		if (pkt[6] & 0x40) {
+			/* DF: RFC 1191, tell the sender the MTU. */
+			stats->ip_too_big++;
+			tun_icmp_error(pkt, len, 4, mtu);
+		} else
+			send_fragments(s, pkt, len, mtu);
 		return;
 	}
 	if (plugin_hooked[PLUGIN_PACKET_TX]) {

@@ -21,6 +21,7 @@
 
 #include "l2tpns.h"
 #include "l2tp.h"
+#include "event.h"
 #include "log.h"
 
 static int tun_fd = -1;
@@ -178,6 +179,91 @@ tun_routed(in_addr_t ip)
 	return 0;
 }
 
+static uint16_t
+csum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+	while (n > 1) {
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+		p += 2;
+		n -= 2;
+	}
+	if (n)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * An ICMP error (RFC 792) about the IPv4 packet `orig`, sent back into
+ * the kernel through the device: type 3 code 1 (host unreachable) or
+ * code 4 (fragmentation needed, RFC 1191 next-hop MTU), carrying the
+ * offending header and 8 octets.
+ */
+void
+tun_icmp_error(const uint8_t *orig, size_t len, uint8_t code, uint16_t mtu)
+{
+	uint8_t pkt[20 + 8 + 60 + 8];
+	size_t ihl = (size_t)(orig[0] & 0x0f) * 4, quote;
+	uint16_t c;
+
+	if (len < 20 || ihl < 20 || ihl > len)
+		return;
+	/* Never about an ICMP error (RFC 1122 3.2.2) or a fragment tail. */
+	if (orig[9] == 1 && len > ihl && orig[ihl] != 8 && orig[ihl] != 0)
+		return;
+	if ((orig[6] & 0x1f) != 0 || orig[7] != 0)
+		return;
+	quote = ihl + 8 < len ? ihl + 8 : len;
+	memset(pkt, 0, 28);
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)((28 + quote) >> 8);
+	pkt[3] = (uint8_t)(28 + quote);
+	pkt[8] = 64;
+	pkt[9] = 1;
+	/*
+	 * From the address that could not be reached: it is routed through
+	 * this device, so the kernel's source validation accepts it, where
+	 * one of its own addresses would be dropped as a martian.
+	 */
+	memcpy(pkt + 12, orig + 16, 4);
+	memcpy(pkt + 16, orig + 12, 4);
+	c = csum16(pkt, 20, 0);
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	pkt[20] = 3;
+	pkt[21] = code;
+	pkt[26] = (uint8_t)(mtu >> 8);
+	pkt[27] = (uint8_t)mtu;
+	memcpy(pkt + 28, orig, quote);
+	c = csum16(pkt + 20, 8 + quote, 0);
+	pkt[22] = (uint8_t)(c >> 8);
+	pkt[23] = (uint8_t)c;
+	stats->icmp_sent++;
+	tun_write(pkt, 28 + quote);
+}
+
+/* icmp_rate: host unreachables per second, for pool addresses unused. */
+static void
+unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
+{
+	static time_t second;
+	static int sent;
+
+	if (config->icmp_rate <= 0 || !(tun_routed(dst) || ippool_find(dst) >= 0))
+		return;
+	if (second != time_now) {
+		second = time_now;
+		sent = 0;
+	}
+	if (sent >= config->icmp_rate) {
+		stats->icmp_rate_limited++;
+		return;
+	}
+	sent++;
+	tun_icmp_error(pkt, len, 1, 0);
+}
+
 /* One IP packet to the kernel; counted, never logged per packet. */
 int
 tun_write(const uint8_t *p, size_t len)
@@ -302,6 +388,7 @@ tun_handle_readable(int fd, int budget)
 				ppp_send_ip(s, buf, (size_t)n);
 				continue;
 			}
+			unreachable(buf, (size_t)n, dst);
 		}
 		if (n >= 40 && (buf[0] >> 4) == 6 && config->ipv6_prefix.plen) {
 			/*

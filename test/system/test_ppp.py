@@ -674,3 +674,86 @@ def test_ipv6_forwarding_both_ways(lns_factory):
     f = p.expect(0x0057)
     assert f.payload[-8:] == b"six-down"
     assert f.payload[24:40] == socket.inet_pton(socket.AF_INET6, ours)
+
+
+def icmp_listener(ns):
+    s = ns.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.settimeout(0.5)
+    return s
+
+
+def icmp_errors(s, want_type=3):
+    out = []
+    try:
+        while True:
+            pkt = s.recv(2048)
+            ihl = (pkt[0] & 15) * 4
+            if pkt[ihl] == want_type:
+                out.append(pkt[ihl:])
+    except socket.timeout:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("rate", [0, 2])
+def test_icmp_unreachable_for_unused_pool_address(lns_factory, rate):
+    d = lns_factory({"icmp_rate": rate})
+    ic = icmp_listener(d.ns)
+    tx = d.ns.socket()
+    for i in range(10):
+        tx.sendto(b"anyone?", ("198.51.100.50", 4000 + i))
+    got = icmp_errors(ic)
+    if rate == 0:
+        assert got == []
+    else:
+        # host unreachable (code 1), at most icmp_rate a second
+        assert 1 <= len(got) <= 2 * rate
+        assert all(g[1] == 1 for g in got)
+        assert got[0][8 + 16:8 + 20] == socket.inet_aton("198.51.100.50")
+
+
+def test_packet_limit_drops_excess(lns_factory):
+    d = lns_factory({"packet_limit": 5})
+    lac, p = link(d)
+    ip = p.up()[0]
+    tx = d.ns.socket()
+    for i in range(60):
+        tx.sendto(b"flood%d" % i, (ip, 5555))
+    got = 0
+    try:
+        while True:
+            if p.expect(IP, timeout=0.5):
+                got += 1
+    except TimeoutError:
+        pass
+    assert 5 <= got <= 20
+
+
+def test_oversized_downstream_df_gets_frag_needed(lns):
+    lac, p = link(lns)
+    ip = p.up()[0]
+    ic = icmp_listener(lns.ns)
+    tx = lns.ns.socket()
+    tx.setsockopt(socket.IPPROTO_IP, 10, 2)     # IP_MTU_DISCOVER = DO
+    tx.sendto(b"x" * 1472, (ip, 5555))         # 1500 octets with DF
+    got = icmp_errors(ic)
+    assert got and got[0][1] == 4               # fragmentation needed
+    assert struct.unpack_from("!H", got[0], 6)[0] == 1460   # RFC 1191
+
+
+def test_oversized_downstream_without_df_fragmented(lns):
+    lac, p = link(lns)
+    ip = p.up()[0]
+    tx = lns.ns.socket()
+    tx.setsockopt(socket.IPPROTO_IP, 10, 0)     # IP_MTU_DISCOVER = DONT
+    payload = bytes(range(256)) * 5 + b"y" * 192    # 1472 octets
+    tx.sendto(payload, (ip, 5555))
+    f1, f2 = p.expect(IP), p.expect(IP)
+    assert len(f1.payload) <= 1460 and f1.payload[6] & 0x20     # MF
+    assert not f2.payload[6] & 0x20
+    off2 = (struct.unpack_from("!H", f2.payload, 6)[0] & 0x1FFF) * 8
+    data = f1.payload[20:] + f2.payload[20:]
+    assert off2 == len(f1.payload) - 20
+    assert data[8:] == payload                  # after the UDP header
+    for f in (f1, f2):
+        assert inet_csum(f.payload[:20]) == 0
