@@ -20,6 +20,7 @@
 
 #define MAX_TERMINATE	2	/* RFC 1661 4.6 default */
 #define PKT_MAX		1500
+#define EARLY_RESEND_MS	500	/* see rcv_conf_req */
 
 static const char *const event_names[EV_MAX] = {
 	"Up", "Down", "Open", "Close", "TO+", "TO-", "RCR+", "RCR-", "RCA",
@@ -522,7 +523,9 @@ rcv_conf_req(struct fsm *f, uint8_t id, const uint8_t *opt, size_t len)
 {
 	uint8_t reply[PKT_MAX - 4];
 	size_t rlen = 0;
-	int verdict;
+	int verdict, first = !f->heard;
+
+	f->heard = 1;
 
 	switch (f->state) {
 	case ST_CLOSED:
@@ -570,6 +573,22 @@ rcv_conf_req(struct fsm *f, uint8_t id, const uint8_t *opt, size_t len)
 			tlf(f);
 			return;
 		}
+	}
+	/*
+	 * The peer's first request while ours is unanswered: the peer may
+	 * not have been listening when ours went out (xl2tpd starts pppd
+	 * only after its ICCN and drops what arrives before).  Shorten
+	 * this Restart period so ours goes again soon if no Ack follows.
+	 * Resending at once would not do: a peer that did get ours and
+	 * acks it would take the copy for a new negotiation (RFC 1661 4.1,
+	 * RCR in Opened).  4.6 leaves the Restart timer's value to us.
+	 */
+	if (first && f->state == ST_REQ_SENT) {
+		fsm_event(f, verdict == CI_ACK ? EV_RCR_PLUS : EV_RCR_MINUS);
+		if ((f->state == ST_ACK_SENT || f->state == ST_REQ_SENT) &&
+		    f->restart_ms > EARLY_RESEND_MS)
+			timer_set(&f->timer, EARLY_RESEND_MS);
+		return;
 	}
 	/* The Opened row's tld is done; the table's event does the rest. */
 	if (f->state == ST_OPENED) {

@@ -81,6 +81,7 @@ struct fsm {
 	uint8_t		 restart;	/* Restart counter */
 	uint8_t		 naks;		/* Naks sent since the last Ack */
 	uint8_t		 rcr_bad;	/* requests refused since irc */
+	uint8_t		 heard;		/* a packet came from the peer */
 	uint16_t	 restart_ms;
 	uint8_t		 max_configure, max_terminate, max_failure;
 	struct timer	 timer;		/* the Restart timer */

@@ -372,8 +372,8 @@ signal_readable(int fd, uint32_t events, void *arg)
 			log_warnx("%s from pid %u: exiting, tunnels and sessions "
 			    "left alone", si.ssi_signo == SIGTERM ? "SIGTERM" :
 			    "SIGINT", si.ssi_pid);
-			if (main_quit < 1)
-				main_quit = 1;
+			/* Also cuts short a QUIT shutdown in progress. */
+			main_quit = 1;
 			break;
 		case SIGQUIT:
 			log_warnx("SIGQUIT from pid %u: shutting down tunnels "
@@ -598,7 +598,6 @@ main(int argc, char **argv)
 	start_time = time_now;
 
 	load_users(config, log_err);
-	load_local_auth(config, log_err);
 	errors = pool_load(&pool, config->ip_pool_file, config->bind_address,
 	    (uint64_t)config->max_sessions, log_err, NULL);
 	if (errors < 0)

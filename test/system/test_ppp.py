@@ -757,3 +757,28 @@ def test_oversized_downstream_without_df_fragmented(lns):
     assert data[8:] == payload                  # after the UDP header
     for f in (f1, f2):
         assert inet_csum(f.payload[:20]) == 0
+
+
+def test_hup_rereads_local_auth_file(lns_factory, tmp_path):
+    d = lns_factory()
+    lac, p = link(d, our_sid=21)
+    p.lcp_up()
+    assert p.pap("erin", "new")[0] == 3
+    (tmp_path / "subscribers").write_text(SUBSCRIBERS + "erin new\n")
+    mark = d.log_mark()
+    d.reload()
+    d.wait_for_log(r"local subscribers read from", since=mark)
+    lac2, q = link(d, our_sid=22)
+    assert q.up("erin", "new")[0].startswith("198.51.100.")
+
+
+def test_term_cuts_quit_shutdown_short(lns):
+    """QUIT waits for the LACs; TERM during that wait exits at once."""
+    import signal
+    lac, p = link(lns)
+    p.up()
+    lns.signal(signal.SIGQUIT)
+    lns.wait_for_log(r"SIGQUIT")
+    # the LAC never answers the StopCCN: the daemon would wait for it
+    lns.signal(signal.SIGTERM)
+    lns.wait_exit(timeout=3)

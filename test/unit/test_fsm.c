@@ -211,6 +211,7 @@ test_transition_table(void **state)
 			fsm_init(&f, &tproto, 1, 3, 10, 5);
 			f.state = (uint8_t)s;
 			f.id = 7;
+			f.heard = 1;	/* early resend: test_early_resend */
 			seen[0] = '\0';
 			fire(&f, e);
 			if (strcmp(cell, "-") == 0) {
@@ -271,6 +272,41 @@ test_restart_counters(void **state)
 	assert_int_equal(f.state, ST_STOPPING);
 	assert_int_equal(f.restart, 0);
 	assert_true(timer_pending(&f.timer));
+	fsm_stop(&f);
+}
+
+/*
+ * The peer's first Configure-Request while ours is unanswered: the
+ * Restart timer is cut to 500 ms (the peer may have missed ours);
+ * later requests follow the table.
+ */
+static void
+test_early_resend(void **state)
+{
+	struct fsm f;
+	uint8_t o[] = { 1, 4, 0x05, 0xdc };
+	uint8_t id;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	fsm_init(&f, &tproto, 1, 3, 4, 5);
+	fsm_open(&f);
+	fsm_up(&f);
+	id = f.id;
+	seen[0] = '\0';
+	packet(&f, CP_CONF_REQ, 1, o, 4);
+	assert_string_equal(seen, "sca");
+	assert_int_equal(f.state, ST_ACK_SENT);
+	/* ours goes again in 500 ms, not a whole Restart period */
+	assert_true(timer_pending(&f.timer));
+	assert_true(f.timer.when <= now_ms + 500);
+	seen[0] = '\0';
+	fsm_event(&f, EV_TO_PLUS);
+	assert_string_equal(seen, "scr");
+	assert_int_equal(f.id, id);
+	seen[0] = '\0';
+	packet(&f, CP_CONF_REQ, 2, o, 4);
+	assert_string_equal(seen, "sca");
 	fsm_stop(&f);
 }
 
@@ -346,6 +382,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_restart_counters),
+		cmocka_unit_test(test_early_resend),
 		cmocka_unit_test(test_discards),
 		cmocka_unit_test(test_max_failure_and_no_convergence),
 	};
