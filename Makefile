@@ -36,7 +36,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
 	      cli.o \
-	      ppp.o fsm.o pool.o auth.o
+	      ppp.o fsm.o pool.o auth.o radius.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.
@@ -99,10 +99,15 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
-		ppp.o fsm.o pool.o auth.o tun.o plugin.o
+		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
+
+UNIT_TESTS += test/unit/test_radius
+test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
+		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -121,6 +126,13 @@ system: all
 
 check: unit system
 
+# Interoperability with a real LAC: xl2tpd + pppd in a qemu guest (needs
+# root; the guest is built once into /var/tmp/l2tpns-interop, see
+# test/interop/build-guest.sh).  -rA keeps pppd's view and the timings of
+# passed tests in the output.
+interop: all
+	cd test/interop && $(PYTHON) -m pytest -v -rA $(PYTEST_ARGS)
+
 # ---- fuzzing (clang libFuzzer; config.c is built in, not config.o) ----
 
 FUZZ_CC	?= clang
@@ -138,7 +150,7 @@ $(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c config.h
 
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
-		 pool.c auth.c tun.c plugin.c
+		 pool.c auth.c radius.c tun.c plugin.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_l2tp
@@ -147,6 +159,12 @@ FUZZERS	+= test/fuzz/fuzz_l2tp
 test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_ppp
+
+# RADIUS replies (layout, authenticators, Access-Accept attributes) and
+# the DAE listener (Disconnect/CoA).
+test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+FUZZERS	+= test/fuzz/fuzz_radius
 
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
 # loads the test plugins, built here without sanitizers (whatever SAN
@@ -180,8 +198,9 @@ install: all
 	install -m 0755 l2tpns $(DESTDIR)$(SBINDIR)/l2tpns
 	install -m 0755 nsctl $(DESTDIR)$(SBINDIR)/nsctl
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(LIBDIR)/
-	install -d $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 Docs/nsctl.8 $(DESTDIR)$(MANDIR)/man8/nsctl.8
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 Docs/l2tpns.8 Docs/nsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 Docs/startup-config.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(INCLUDEDIR)/l2tpns
 	install -m 0644 plugin.h $(DESTDIR)$(INCLUDEDIR)/l2tpns/plugin.h
 	test -e $(DESTDIR)$(ETCDIR)/startup-config || \
@@ -192,6 +211,8 @@ install: all
 	    install -m 0600 etc/users.default $(DESTDIR)$(ETCDIR)/users
 	test -e $(DESTDIR)$(ETCDIR)/subscribers || \
 	    install -m 0600 etc/subscribers.default $(DESTDIR)$(ETCDIR)/subscribers
+	test -e $(DESTDIR)$(ETCDIR)/build-garden || \
+	    install -m 0755 etc/build-garden $(DESTDIR)$(ETCDIR)/build-garden
 	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(LOGROTATEDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0644 etc/l2tpns.service $(DESTDIR)$(SYSTEMDDIR)/l2tpns.service
 	test -e $(DESTDIR)$(LOGROTATEDIR)/l2tpns || \
@@ -203,5 +224,6 @@ clean:
 	rm -f $(TEST_TOOLS) $(TEST_PLUGINS) $(FUZZ_PLUGINS)
 	rm -f $(FUZZERS)
 	rm -rf test/system/__pycache__ test/system/.pytest_cache
+	rm -rf test/interop/__pycache__ test/interop/.pytest_cache
 
-.PHONY: all unit system check install clean
+.PHONY: all unit system check interop install clean

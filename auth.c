@@ -2,8 +2,10 @@
  * auth.c - authentication backends behind auth_submit() (auth.h).
  *
  * State owned: the subscribers of `local_auth_file`, a hash by name.
- * The local backend answers at once; RADIUS (when configured) answers
- * from its socket later.  Either way the answer reaches ppp_auth_done().
+ * The local backend answers at once; RADIUS (radius.c, when
+ * primary_radius is set) answers from its socket later.  Either way the
+ * answer reaches ppp_auth_done().  The session hooks (cancel, up, down)
+ * go to radius.c: accounting, Framed-Routes, the Interim-Update timer.
  *
  * local_auth_file format, one subscriber per line, '#' comments:
  *
@@ -26,6 +28,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "radius.h"
 
 struct local_user {
 	char		name[MAXUSER];
@@ -258,8 +261,14 @@ void
 auth_submit(const struct auth_req *rq)
 {
 	struct auth_reply rp;
+	int radius = config->primary_radius != 0;
 
-	/* RADIUS plugs in here when primary_radius is set (radius.c). */
+	radius_session_begin(rq->sid, radius);
+	if (radius) {
+		/* radius.c answers when a server does (or none does). */
+		radius_auth_submit(rq);
+		return;
+	}
 	local_auth_check(rq, &rp);
 	if (!have_file)
 		LOG(LOG_ERROR_L, rq->sid, 0, "cannot authenticate \"%s\": no "
@@ -274,18 +283,18 @@ auth_submit(const struct auth_req *rq)
 void
 auth_cancel(sid_t s)
 {
-	(void)s;	/* local answers are never pending */
+	radius_auth_cancel(s);	/* local answers are never pending */
 }
 
+/* Accounting Start and Stop, Framed-Routes (radius.c). */
 void
 auth_session_up(sid_t s)
 {
-	(void)s;	/* RADIUS accounting Start: radius.c */
+	radius_session_up(s);
 }
 
 void
 auth_session_down(sid_t s, int cause)
 {
-	(void)s;	/* RADIUS accounting Stop: radius.c */
-	(void)cause;
+	radius_session_down(s, cause);
 }

@@ -43,6 +43,7 @@
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
+#include "radius.h"
 #include "util.h"
 
 struct counters *stats;
@@ -336,7 +337,9 @@ reload_config(void)
 			    "to \"%s\"", dirs[i].name, b, a);
 	}
 	load_users(nc, log_err);
+	load_local_auth(nc, log_err);
 	cli_reload();
+	radius_reload();
 	random_reopen(nc->random_device);
 	report_obsolete(nc);
 	plugin_config_apply();		/* load/remove plugin lines */
@@ -466,7 +469,8 @@ still_busy(void)
 		shutdown_sent = 1;
 		l2tp_shutdown_all();
 	}
-	return tables->tunnels_used > 0;
+	/* ... and until the accounting Stops are answered or given up. */
+	return tables->tunnels_used > 0 || radius_busy() > 0;
 }
 
 static void
@@ -652,6 +656,8 @@ main(int argc, char **argv)
 		fatal("cannot start the L2TP listener; exiting");
 	inet_ntop(AF_INET, &config->bind_address, addr, sizeof(addr));
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
+	if (radius_init() < 0)
+		fatal("cannot start the RADIUS client; exiting");
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)
@@ -705,6 +711,7 @@ main(int argc, char **argv)
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
 	plugin_unload_all();
 	control_close();
+	radius_close();
 	if (pid_written && config->pid_file[0])
 		unlink(config->pid_file);
 	users_free(&users);

@@ -9,11 +9,12 @@ marker lines:
   Docs/manual.md               the "Directive reference" tables
   etc/startup-config.default   every directive, commented out, with its
                                default and a one-line comment
+  Docs/startup-config.5        the DIRECTIVES section of the manual page
 
 Usage:
   scripts/gen-directives.py            update both files in place
   scripts/gen-directives.py --check    exit 1 if either file is stale
-  scripts/gen-directives.py --print manual|config
+  scripts/gen-directives.py --print manual|config|man
                                        write one generated block to stdout
 
 The test suite (test/system/test_shipped_files.py) runs --check, so a
@@ -29,12 +30,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_C = os.path.join(ROOT, "config.c")
 MANUAL = os.path.join(ROOT, "Docs", "manual.md")
 STARTUP = os.path.join(ROOT, "etc", "startup-config.default")
+MANPAGE = os.path.join(ROOT, "Docs", "startup-config.5")
 
 MANUAL_BEGIN = "<!-- BEGIN GENERATED DIRECTIVES: scripts/gen-directives.py -->"
 MANUAL_END = "<!-- END GENERATED DIRECTIVES -->"
 CONFIG_BEGIN = ("# ---- BEGIN GENERATED DIRECTIVES "
                 "(scripts/gen-directives.py, from config.c) ----")
 CONFIG_END = "# ---- END GENERATED DIRECTIVES ----"
+MAN_BEGIN = ('.\\" ---- BEGIN GENERATED DIRECTIVES '
+             '(scripts/gen-directives.py, from config.c) ----')
+MAN_END = '.\\" ---- END GENERATED DIRECTIVES ----'
 
 # Flag values, as in config.h.
 CF_RESTART = 0x01
@@ -367,6 +372,47 @@ def gen_config(directives):
     return "\n".join(lines) + "\n"
 
 
+def roff(s):
+    """Text for a roff line: backslashes escaped, no leading control
+    character, hyphens of options and ranges as minus signs."""
+    s = s.replace("\\", "\\e").replace("-", "\\-")
+    return "\\&" + s if s[:1] in (".", "'") else s
+
+
+def gen_man(directives):
+    lines = [MAN_BEGIN,
+             '.\\" Generated from config.c; do not edit by hand.']
+    for g, ds in groups(directives):
+        regular = [d for d in ds if not d.legacy]
+        if not regular:
+            continue
+        lines.append(".SS %s" % roff(heading(g)))
+        for d in regular:
+            lines.append(".TP")
+            lines.append('.BR %s " (%s)"' % (roff(d.name),
+                                            roff(d.type_text())))
+            lines.append(roff(d.help) + ".")
+            lines.append("Default: %s." % ("empty" if not d.default else
+                         "\\fB%s\\fR" % roff(file_value(d.default))))
+            if d.restart:
+                lines.append("Read at startup only.")
+            if d.secret:
+                lines.append("Hidden by \\fBshow running\\-config\\fR.")
+            if d.obsolete:
+                lines.append("Accepted and ignored.")
+    legacy = [d for d in directives if d.legacy]
+    if legacy:
+        lines.append(".SS Legacy keys")
+        lines.append("Accepted and translated; never written back by "
+                     "\\fBwrite memory\\fR.")
+        for d in legacy:
+            lines.append(".TP")
+            lines.append(".B %s" % roff(d.name))
+            lines.append(roff(d.help) + ".")
+    lines.append(MAN_END)
+    return "\n".join(lines) + "\n"
+
+
 def splice(path, begin, end, block):
     """Return the file's text with the block between the markers replaced."""
     with open(path, encoding="utf-8") as f:
@@ -384,16 +430,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if a generated block is out of date")
-    ap.add_argument("--print", choices=("manual", "config"),
+    ap.add_argument("--print", choices=("manual", "config", "man"),
                     help="print one generated block and exit")
     ap.add_argument("--config-c", default=CONFIG_C)
     ap.add_argument("--manual", default=MANUAL)
     ap.add_argument("--startup-config", default=STARTUP)
+    ap.add_argument("--man-page", default=MANPAGE)
     args = ap.parse_args()
 
     directives = parse_config_c(args.config_c)
     blocks = {"manual": gen_manual(directives),
-              "config": gen_config(directives)}
+              "config": gen_config(directives),
+              "man": gen_man(directives)}
     if args.print:
         sys.stdout.write(blocks[args.print])
         return 0
@@ -402,7 +450,8 @@ def main():
     for path, begin, end, block in (
             (args.manual, MANUAL_BEGIN, MANUAL_END, blocks["manual"]),
             (args.startup_config, CONFIG_BEGIN, CONFIG_END,
-             blocks["config"])):
+             blocks["config"]),
+            (args.man_page, MAN_BEGIN, MAN_END, blocks["man"])):
         old, new = splice(path, begin, end, block)
         if old == new:
             continue

@@ -35,10 +35,15 @@ PACKAGES="
 	iptables
 	nftables
 	telnet
+	man-db
 	tcpdump
 	bird2
 	pkg-config
 	procps
+	qemu-system-x86
+	debootstrap
+	cpio
+	iputils-ping
 "
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -9,7 +9,11 @@
 #   3. make clean && make SAN=1 all unit system
 #                                   AddressSanitizer + UBSan build, unit and
 #                                   system tests (the system tests need root)
-#   4. make clean && make fuzz-smoke
+#   4. make SAN=1 interop           the same build against a real LAC
+#                                   (xl2tpd + pppd in a qemu guest, built
+#                                   once into /var/tmp/l2tpns-interop;
+#                                   fails if it cannot be built)
+#   5. make clean && make fuzz-smoke
 #                                   short fuzzing run, when the Makefile has
 #                                   that target
 #
@@ -61,6 +65,9 @@ make all unit
 banner "sanitizer build, unit and system tests (make SAN=1 all unit system)"
 make clean
 make SAN=1 all unit system
+
+banner "interoperability with a real LAC in qemu (make SAN=1 interop)"
+make SAN=1 interop
 
 if make -n fuzz-smoke >/dev/null 2>&1; then
 	banner "fuzz smoke run (make fuzz-smoke)"

@@ -1,0 +1,203 @@
+/*
+ * radius.h - the RADIUS client (authentication, accounting) and the
+ * Dynamic Authorization listener (Disconnect/CoA) of radius.c.
+ *
+ * auth.c hands authentication to radius_auth_submit() when
+ * `primary_radius` is set and forwards the accounting hooks; the CLI
+ * reads the servers and the requests in flight through
+ * radius_request_info() / radius_server_info() or radius_show().  The
+ * packet codec is exported for the unit tests and the fuzz harness.
+ */
+#ifndef L2TPNS_RADIUS_H
+#define L2TPNS_RADIUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "auth.h"
+
+/* Packet codes: RFC 2865 3, RFC 2866 4, RFC 3576 2.3 */
+#define RAD_ACCESS_REQUEST	1
+#define RAD_ACCESS_ACCEPT	2
+#define RAD_ACCESS_REJECT	3
+#define RAD_ACCT_REQUEST	4
+#define RAD_ACCT_RESPONSE	5
+#define RAD_ACCESS_CHALLENGE	11
+#define RAD_DISCONNECT_REQUEST	40
+#define RAD_DISCONNECT_ACK	41
+#define RAD_DISCONNECT_NAK	42
+#define RAD_COA_REQUEST		43
+#define RAD_COA_ACK		44
+#define RAD_COA_NAK		45
+
+/* Attribute types: RFC 2865 5, RFC 2866 5, RFC 2869 5, RFC 3162 2,
+ * RFC 3576 3, RFC 4818 3 */
+#define RA_USER_NAME		1
+#define RA_USER_PASSWORD	2
+#define RA_CHAP_PASSWORD	3
+#define RA_NAS_IP_ADDRESS	4
+#define RA_NAS_PORT		5
+#define RA_SERVICE_TYPE		6
+#define RA_FRAMED_PROTOCOL	7
+#define RA_FRAMED_IP_ADDRESS	8
+#define RA_FRAMED_IP_NETMASK	9
+#define RA_FILTER_ID		11
+#define RA_FRAMED_MTU		12
+#define RA_REPLY_MESSAGE	18
+#define RA_FRAMED_ROUTE		22
+#define RA_STATE		24
+#define RA_CLASS		25
+#define RA_VENDOR_SPECIFIC	26
+#define RA_SESSION_TIMEOUT	27
+#define RA_IDLE_TIMEOUT		28
+#define RA_CALLED_STATION_ID	30
+#define RA_CALLING_STATION_ID	31
+#define RA_NAS_IDENTIFIER	32
+#define RA_PROXY_STATE		33
+#define RA_ACCT_STATUS_TYPE	40
+#define RA_ACCT_DELAY_TIME	41
+#define RA_ACCT_INPUT_OCTETS	42
+#define RA_ACCT_OUTPUT_OCTETS	43
+#define RA_ACCT_SESSION_ID	44
+#define RA_ACCT_AUTHENTIC	45
+#define RA_ACCT_SESSION_TIME	46
+#define RA_ACCT_INPUT_PACKETS	47
+#define RA_ACCT_OUTPUT_PACKETS	48
+#define RA_ACCT_TERMINATE_CAUSE	49
+#define RA_ACCT_INPUT_GIGAWORDS	52
+#define RA_ACCT_OUTPUT_GIGAWORDS 53
+#define RA_EVENT_TIMESTAMP	55
+#define RA_CHAP_CHALLENGE	60
+#define RA_NAS_PORT_TYPE	61
+#define RA_MESSAGE_AUTHENTICATOR 80
+#define RA_ACCT_INTERIM_INTERVAL 85
+#define RA_FRAMED_IPV6_PREFIX	97
+#define RA_ERROR_CAUSE		101
+#define RA_DELEGATED_IPV6_PREFIX 123
+
+/* Vendor-Specific (RFC 2865 5.26): vendors and their types */
+#define VENDOR_CISCO		9
+#define VENDOR_MICROSOFT	311
+#define CISCO_AVPAIR		1	/* "key=value" */
+#define MS_PRIMARY_DNS_SERVER	28	/* RFC 2548 2.7.6 */
+#define MS_SECONDARY_DNS_SERVER	29	/* RFC 2548 2.7.7 */
+
+/* Error-Cause values, RFC 3576 3.1 */
+#define EC_UNSUPPORTED_ATTRIBUTE	401
+#define EC_MISSING_ATTRIBUTE		402
+#define EC_NAS_MISMATCH			403
+#define EC_INVALID_REQUEST		404
+#define EC_UNSUPPORTED_SERVICE		405
+#define EC_SESSION_NOT_FOUND		503
+
+#define RAD_HDRLEN		20
+#define RAD_MAXPKT		4096	/* RFC 2865 3 */
+#define RAD_NSOCK		64	/* client sockets, 256 identifiers each */
+#define RAD_TRIES		3	/* sends to one server before the next */
+
+/* ---- the daemon ---- */
+
+/* Per-session state only (no sockets): tests and fuzzing. */
+int	 radius_init_state(uint32_t max_sessions);
+/* State, the client sockets and the DAE listener; 0, or -1. */
+int	 radius_init(void);
+void	 radius_close(void);
+/* HUP: servers and secret are read live; forget which server is dead. */
+void	 radius_reload(void);
+/* Accounting requests still waiting for an answer (clean shutdown). */
+int	 radius_busy(void);
+
+/* ---- the backend behind auth.c ---- */
+
+/* A new authentication of s starts: reset its state, give it an
+ * Acct-Session-Id if it has none. `radius` says who will answer. */
+void	 radius_session_begin(sid_t, int radius);
+void	 radius_auth_submit(const struct auth_req *);
+void	 radius_auth_cancel(sid_t);
+void	 radius_session_up(sid_t);
+void	 radius_session_down(sid_t, int terminate_cause);
+
+/* ---- "show radius" ---- */
+
+struct radius_req_info {
+	uint32_t	 slot;
+	uint8_t		 id;		/* RADIUS Identifier */
+	uint8_t		 sock;		/* socket index */
+	uint16_t	 port;		/* its local UDP port */
+	const char	*state;		/* AUTH, START, INTERIM, STOP */
+	sid_t		 sid;
+	uint8_t		 server;	/* 0 primary, 1 secondary */
+	uint8_t		 try;		/* sends to that server so far */
+	uint32_t	 retry_ms;	/* until the next send or give-up */
+};
+
+struct radius_server_info {
+	in_addr_t	 ip;
+	uint16_t	 auth_port, acct_port;
+	uint32_t	 auth_dead_s, acct_dead_s;	/* skipped for, s */
+};
+
+/* The next request in use at or after *cursor (then advanced); 0, or -1
+ * at the end. */
+int	 radius_request_info(uint32_t *cursor, struct radius_req_info *);
+/* Server i (0 primary, 1 secondary); -1 if not configured. */
+int	 radius_server_info(int i, struct radius_server_info *);
+/* The whole "show radius" text, one line per call of `line`. */
+void	 radius_show(void (*line)(void *arg, const char *text), void *arg);
+
+/* ---- the codec (exposed for tests and fuzzing) ---- */
+
+enum rad_err {
+	RAD_OK = 0,
+	RAD_E_SHORT,		/* shorter than its header or Length field */
+	RAD_E_LENGTH,		/* Length field out of range */
+	RAD_E_ATTR,		/* an attribute runs past the end */
+	RAD_E_VALUE,		/* an attribute of a bad length for its type */
+	RAD_E_AUTH,		/* Request/Response Authenticator wrong */
+	RAD_E_MSGAUTH,		/* Message-Authenticator wrong */
+	RAD_E_CODE,		/* unexpected code */
+};
+
+/* HMAC-MD5, RFC 2104. */
+void	 radius_hmac_md5(const uint8_t *key, size_t keylen,
+	    const uint8_t *data, size_t len, uint8_t out[16]);
+/* User-Password hiding, RFC 2865 5.2: writes the hidden value (a
+ * multiple of 16 octets) to out; its length, or 0 if pw is over 128. */
+size_t	 radius_hide_password(const uint8_t *pw, size_t len,
+	    const char *secret, const uint8_t ra[16], uint8_t out[128]);
+/* Header and attribute layout of pkt: RAD_OK and *plen = the Length
+ * field (octets past it are padding), or the error. */
+int	 radius_check_layout(const uint8_t *pkt, size_t n, size_t *plen);
+/* Response Authenticator (RFC 2865 3) of a reply to the request whose
+ * authenticator is ra, and its Message-Authenticator if present. */
+int	 radius_verify_response(const uint8_t *pkt, size_t len,
+	    const uint8_t ra[16], const char *secret);
+/* Request Authenticator of an Accounting, Disconnect or CoA request
+ * (RFC 2866 3, RFC 3576 2.3) and its Message-Authenticator. */
+int	 radius_verify_request(const uint8_t *pkt, size_t len,
+	    const char *secret);
+/* Sets the Request Authenticator of such a request in place. */
+void	 radius_sign_request(uint8_t *pkt, size_t len, const char *secret);
+/* The attributes of an Access-Accept/Reject into rp (ok untouched);
+ * RAD_OK or RAD_E_VALUE. */
+int	 radius_parse_reply(const uint8_t *pkt, size_t len,
+	    struct auth_reply *rp);
+/*
+ * One datagram to the DAE port from `from`: checks it, acts on it and
+ * writes the answer to reply.  Returns the answer's length, 0 when the
+ * request is dropped silently.
+ */
+size_t	 radius_dae_input(const uint8_t *pkt, size_t n,
+	    const struct sockaddr_in *from, uint8_t *reply, size_t cap);
+/* The Request Authenticator of the request in `slot` (tests, fuzzing
+ * and the CLI's debugging); -1 if the slot is free. */
+int	 radius_request_authenticator(uint32_t slot, uint8_t out[16]);
+/*
+ * One datagram on client socket `sock`: a reply to one of our
+ * requests.  Returns RAD_OK when it was accepted.
+ */
+int	 radius_reply_input(int sock, const uint8_t *pkt, size_t n,
+	    const struct sockaddr_in *from);
+
+#endif /* L2TPNS_RADIUS_H */
