@@ -156,7 +156,8 @@ packet(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
 	buf[1] = id;
 	buf[2] = 0;
 	buf[3] = (uint8_t)(n + 4);
-	memcpy(buf + 4, d, n);
+	if (n)
+		memcpy(buf + 4, d, n);
 	fsm_input(f, buf, n + 4);
 }
 
