@@ -718,6 +718,51 @@ test_reply_input_unexpected(void **state)
 	assert_int_equal(stats->radius_malformed, 1);
 }
 
+static void
+collect(void *arg, const char *line)
+{
+	char *buf = arg;
+
+	strncat(buf, line, 4000 - strlen(buf));
+	strncat(buf, "\n", 4000 - strlen(buf));
+}
+
+/* "show radius": the servers and a pending Access-Request. */
+static void
+test_show_radius(void **state)
+{
+	struct radius_req_info ri;
+	struct auth_req rq;
+	char out[4096] = "";
+	uint32_t cur = 0;
+	uint8_t ra[16];
+
+	(void)state;
+	dae_setup();
+	memset(&rq, 0, sizeof(rq));
+	rq.sid = alice;
+	rq.proto = PPP_CHAP;
+	snprintf(rq.user, sizeof(rq.user), "alice");
+	rq.chap_id = 1;
+	rq.challenge_len = 16;
+	radius_auth_submit(&rq);
+	assert_int_equal(radius_request_info(&cur, &ri), 0);
+	assert_string_equal(ri.state, "AUTH");
+	assert_int_equal(ri.sid, alice);
+	assert_int_equal(ri.try, 1);
+	assert_int_equal(ri.server, 0);
+	assert_int_equal(radius_request_authenticator(ri.slot, ra), 0);
+	assert_int_equal(radius_request_info(&cur, &ri), -1);
+	radius_show(collect, out);
+	assert_non_null(strstr(out, "primary   192.0.2.1 auth 1645"));
+	assert_non_null(strstr(out, "secondary 192.0.2.2 auth 1645"));
+	assert_non_null(strstr(out, " AUTH "));
+	assert_non_null(strstr(out, "1 request in flight"));
+	radius_auth_cancel(alice);
+	cur = 0;
+	assert_int_equal(radius_request_info(&cur, &ri), -1);
+}
+
 int
 main(void)
 {
@@ -733,6 +778,7 @@ main(void)
 		cmocka_unit_test(test_parse_accept_bad_values),
 		cmocka_unit_test(test_dae_coa_and_naks),
 		cmocka_unit_test(test_reply_input_unexpected),
+		cmocka_unit_test(test_show_radius),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
