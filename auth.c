@@ -28,6 +28,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "util.h"
 #include "radius.h"
 
 struct local_user {
@@ -44,16 +45,6 @@ static uint32_t *buckets;
 static uint32_t nbuckets;
 static int have_file;
 static int wildcard = -1;
-
-static uint32_t
-hash_name(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
 
 void
 chap_md5(uint8_t id, const uint8_t *secret, size_t secret_len,
@@ -197,7 +188,7 @@ local_auth_load(const char *path, void (*err)(void *, const char *),
 	}
 	/* Chains are built front to back so a later line wins. */
 	for (i = 0; i < n; i++) {
-		uint32_t h = hash_name(nu[i].name) & (nbk - 1);
+		uint32_t h = hash_str(nu[i].name) & (nbk - 1);
 
 		nu[i].next = nb[h];
 		nb[h] = i + 1;
@@ -220,7 +211,7 @@ find(const char *name)
 
 	if (!have_file)
 		return NULL;
-	for (v = buckets[hash_name(name) & (nbuckets - 1)]; v;
+	for (v = buckets[hash_str(name) & (nbuckets - 1)]; v;
 	    v = users[v - 1].next)
 		if (strcmp(users[v - 1].name, name) == 0)
 			return &users[v - 1];

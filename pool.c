@@ -21,6 +21,7 @@
 #include "l2tpns.h"
 #include "event.h"
 #include "log.h"
+#include "util.h"
 
 struct ippool *ippool;
 
@@ -35,16 +36,6 @@ hash_ip(in_addr_t ip)
 	uint32_t h = (uint32_t)ip * 0x9e3779b1u;
 
 	return h ^ (h >> 16);
-}
-
-static uint32_t
-hash_user(const char *s)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
 }
 
 static void
@@ -82,7 +73,7 @@ fifo_push(uint32_t i)
 static int64_t
 user_lookup(const char *user)
 {
-	uint32_t h = hash_user(user) & index_mask, v;
+	uint32_t h = hash_str(user) & index_mask, v;
 
 	while ((v = user_index[h]) != 0) {
 		if (strcmp(ippool->a[v - 1].user, user) == 0)
@@ -102,7 +93,7 @@ user_delete_at(uint32_t h)
 		j = (j + 1) & index_mask;
 		if ((v = user_index[j]) == 0)
 			return;
-		k = hash_user(ippool->a[v - 1].user) & index_mask;
+		k = hash_str(ippool->a[v - 1].user) & index_mask;
 		/* Move j back to h unless its home lies cyclically in (h, j]. */
 		if ((h <= j) ? (h < k && k <= j) : (h < k || k <= j))
 			continue;
@@ -128,7 +119,7 @@ relabel(uint32_t i, const char *user)
 	if ((h = user_lookup(a->user)) >= 0)
 		user_index[h] = i + 1;	/* their latest address wins */
 	else {
-		uint32_t k = hash_user(a->user) & index_mask;
+		uint32_t k = hash_str(a->user) & index_mask;
 
 		while (user_index[k] != 0)
 			k = (k + 1) & index_mask;

@@ -101,18 +101,17 @@ static void lcp_tlf(struct fsm *);
 static size_t lcp_build(struct fsm *, uint8_t *, size_t);
 static int lcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
     size_t, size_t *, int);
-static int lcp_ack(struct fsm *, const uint8_t *, size_t);
 static int lcp_nak(struct fsm *, const uint8_t *, size_t);
 static int lcp_rej(struct fsm *, const uint8_t *, size_t);
 static int lcp_ext(struct fsm *, uint8_t, uint8_t, const uint8_t *, size_t);
 static void cp_send(struct fsm *, const uint8_t *, size_t);
+static int ack_matches(struct fsm *, const uint8_t *, size_t);
 static void ipcp_tlu(struct fsm *);
 static void ipcp_tld(struct fsm *);
 static void ipcp_tlf(struct fsm *);
 static size_t ipcp_build(struct fsm *, uint8_t *, size_t);
 static int ipcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
     size_t, size_t *, int);
-static int ipcp_ack(struct fsm *, const uint8_t *, size_t);
 static int ipcp_nak(struct fsm *, const uint8_t *, size_t);
 static int ipcp_rej(struct fsm *, const uint8_t *, size_t);
 static void ipv6cp_tlu(struct fsm *);
@@ -120,7 +119,6 @@ static void ipv6cp_tld(struct fsm *);
 static size_t ipv6cp_build(struct fsm *, uint8_t *, size_t);
 static int ipv6cp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
     size_t, size_t *, int);
-static int ipv6cp_ack(struct fsm *, const uint8_t *, size_t);
 static int ipv6cp_nak(struct fsm *, const uint8_t *, size_t);
 static int ipv6cp_rej(struct fsm *, const uint8_t *, size_t);
 
@@ -128,7 +126,7 @@ static const struct fsm_proto lcp_proto = {
 	.name = "LCP", .proto = PPP_LCP,
 	.tlu = lcp_tlu, .tld = lcp_tld, .tlf = lcp_tlf,
 	.build_req = lcp_build, .check_req = lcp_check,
-	.recv_ack = lcp_ack, .recv_nak = lcp_nak, .recv_rej = lcp_rej,
+	.recv_ack = ack_matches, .recv_nak = lcp_nak, .recv_rej = lcp_rej,
 	.extcode = lcp_ext, .send = cp_send,
 };
 
@@ -136,7 +134,7 @@ static const struct fsm_proto ipcp_proto = {
 	.name = "IPCP", .proto = PPP_IPCP,
 	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tlf,
 	.build_req = ipcp_build, .check_req = ipcp_check,
-	.recv_ack = ipcp_ack, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
+	.recv_ack = ack_matches, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
 	.send = cp_send,
 };
 
@@ -144,7 +142,7 @@ static const struct fsm_proto ipv6cp_proto = {
 	.name = "IPV6CP", .proto = PPP_IPV6CP,
 	.tlu = ipv6cp_tlu, .tld = ipv6cp_tld,
 	.build_req = ipv6cp_build, .check_req = ipv6cp_check,
-	.recv_ack = ipv6cp_ack, .recv_nak = ipv6cp_nak, .recv_rej = ipv6cp_rej,
+	.recv_ack = ack_matches, .recv_nak = ipv6cp_nak, .recv_rej = ipv6cp_rej,
 	.send = cp_send,
 };
 
@@ -221,11 +219,7 @@ auth_send(sid_t s, uint16_t proto, uint8_t code, uint8_t id,
 static uint32_t
 user_hash(const char *u)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	while (*u)
-		h = (h ^ (uint8_t)*u++) * 16777619u;
-	return h & user_mask;
+	return hash_str(u) & user_mask;
 }
 
 static void
@@ -516,6 +510,30 @@ network_begin(sid_t s)
 	}
 }
 
+/*
+ * Our verdict, kept in auth_state and auth_msg, to the peer: PAP
+ * Authenticate-Ack/Nak with a Msg-Length octet (RFC 1334 2.2.2), or
+ * CHAP Success/Failure with the bare message (RFC 1994 4.2).  Also
+ * used again when the peer repeats a request whose answer was lost.
+ */
+static void
+auth_answer(sid_t s, uint8_t id)
+{
+	struct ppp *pp = P(s);
+	int ok = pp->auth_state == AUTH_DONE;
+	size_t n = strlen(pp->auth_msg);
+
+	if (session_get(s)->auth_proto == PPP_PAP) {
+		uint8_t b[1 + sizeof(pp->auth_msg)];
+
+		b[0] = (uint8_t)n;
+		memcpy(b + 1, pp->auth_msg, n);
+		auth_send(s, PPP_PAP, ok ? 2 : 3, id, b, n + 1);
+	} else
+		auth_send(s, PPP_CHAP, ok ? 3 : 4, id,
+		    (const uint8_t *)pp->auth_msg, n);
+}
+
 /* The backend's answer (auth.h). */
 void
 ppp_auth_done(sid_t s, const struct auth_reply *rp)
@@ -592,16 +610,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		ppp_limits_changed(s);
 		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 		stats->ppp_auth_ok++;
-		if (sp->auth_proto == PPP_PAP) {
-			uint8_t b[1 + sizeof(pp->auth_msg)];
-			size_t n = strlen(msg);
-
-			b[0] = (uint8_t)n;
-			memcpy(b + 1, msg, n);
-			auth_send(s, PPP_PAP, 2, pp->chap_id, b, n + 1);
-		} else
-			auth_send(s, PPP_CHAP, 3, pp->chap_id,
-			    (const uint8_t *)msg, strlen(msg));
+		auth_answer(s, pp->chap_id);
 		network_begin(s);
 		return;
 	}
@@ -609,20 +618,11 @@ fail:
 	stats->ppp_auth_failed++;
 	pp->auth_state = AUTH_FAILED;
 	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
-	if (sp->auth_proto == PPP_PAP) {
-		uint8_t b[1 + sizeof(pp->auth_msg)];
-		size_t n = strlen(msg);
-
-		b[0] = (uint8_t)n;
-		memcpy(b + 1, msg, n);
-		auth_send(s, PPP_PAP, 3, pp->chap_id, b, n + 1);
-	} else
-		auth_send(s, PPP_CHAP, 4, pp->chap_id, (const uint8_t *)msg,
-		    strlen(msg));
+	auth_answer(s, pp->chap_id);
 	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
 	pp->cdn_result = CDN_ERROR;
 	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
-	    "authentication failed: %s", msg);
+	    "authentication failed: %.70s", msg);
 	session_shutdown(s, pp->cdn_reason);
 }
 
@@ -698,13 +698,7 @@ pap_input(sid_t s, const uint8_t *pkt, size_t len)
 	}
 	if (pp->auth_state == AUTH_DONE || pp->auth_state == AUTH_FAILED) {
 		/* Our answer was lost: say it again (2.2.1). */
-		uint8_t b[1 + sizeof(pp->auth_msg)];
-		size_t n = strlen(pp->auth_msg);
-
-		b[0] = (uint8_t)n;
-		memcpy(b + 1, pp->auth_msg, n);
-		auth_send(s, PPP_PAP, pp->auth_state == AUTH_DONE ? 2 : 3, id,
-		    b, n + 1);
+		auth_answer(s, id);
 		return;
 	}
 	if (pp->auth_state != AUTH_WAIT_PEER)
@@ -760,8 +754,7 @@ chap_input(sid_t s, const uint8_t *pkt, size_t len)
 	}
 	if (pp->auth_state == AUTH_DONE || pp->auth_state == AUTH_FAILED) {
 		/* 4.2: a repeated Response gets the same answer. */
-		auth_send(s, PPP_CHAP, pp->auth_state == AUTH_DONE ? 3 : 4,
-		    id, (const uint8_t *)pp->auth_msg, strlen(pp->auth_msg));
+		auth_answer(s, id);
 		return;
 	}
 	if (pp->auth_state != AUTH_WAIT_PEER)
@@ -1029,12 +1022,6 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 	if (v.rej.len == 0 && v.nak.len == 0)
 		sp->mru = mru;
 	return v_result(&v, out, cap, outlen);
-}
-
-static int
-lcp_ack(struct fsm *f, const uint8_t *opt, size_t len)
-{
-	return ack_matches(f, opt, len);
 }
 
 static int
@@ -1312,15 +1299,12 @@ ipcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 }
 
 static int
-ipcp_ack(struct fsm *f, const uint8_t *opt, size_t len)
-{
-	return ack_matches(f, opt, len);
-}
-
-static int
 ipcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	/* Our address is ours: a Nak of it changes nothing; resend. */
+	/*
+	 * Our address is ours: a Nak of it changes nothing, we ask again
+	 * (RFC 1332 3.3: the option gives the sender's own address).
+	 */
 	(void)f;
 	return opts_wellformed(opt, len) ? 0 : -1;
 }
@@ -1444,12 +1428,6 @@ ipv6cp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 			v_reject(&v, t, &val);
 	}
 	return v_result(&v, out, cap, outlen);
-}
-
-static int
-ipv6cp_ack(struct fsm *f, const uint8_t *opt, size_t len)
-{
-	return ack_matches(f, opt, len);
 }
 
 static int

@@ -16,4 +16,15 @@ int	 random_bytes(void *buf, size_t len);
 void	 random_reopen(const char *device);
 uint16_t random_u16_nonzero(void);
 
+/* FNV-1a of a string: the hash of the username and name indexes. */
+static inline uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
 #endif /* L2TPNS_UTIL_H */
