@@ -73,6 +73,7 @@
 #include "control.h"
 #include "l2tp.h"
 #include "log.h"
+#include "tbf.h"
 
 #define CLI_MAX_CHILDREN	10
 #define CLI_MAX_FAILURES	3	/* wrong passwords before hanging up */
@@ -612,13 +613,61 @@ op_set(const struct cli_req *rq, struct out *o)
 }
 
 static int
+op_throttle(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+	uint32_t in, out;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	if (rq->id == 1) {
+		if (config->throttle_speed == 0) {
+			out_printf(o, "%% No rate given and throttle_speed is 0");
+			return -1;
+		}
+		in = out = (uint32_t)config->throttle_speed;
+	} else {
+		in = rq->rate_in ? rq->rate_in : sp->rate_in;
+		out = rq->rate_out ? rq->rate_out : sp->rate_out;
+	}
+	session_set_rates(s, in, out);
+	LOG(LOG_WARN_L, s, sp->tunnel, "throttled from the CLI by %s: in %u, "
+	    "out %u kbit/s", rq->who, in, out);
+	out_printf(o, "Throttling user %s (in %u, out %u kbit/s)", rq->name,
+	    in, out);
+	return 0;
+}
+
+static int
+op_no_throttle(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	if (!sp->throttle) {
+		out_printf(o, "%% User %s is not throttled", rq->name);
+		return -1;
+	}
+	session_set_rates(s, 0, 0);
+	LOG(LOG_WARN_L, s, sp->tunnel, "unthrottled from the CLI by %s",
+	    rq->who);
+	out_printf(o, "Unthrottling user %s", rq->name);
+	return 0;
+}
+
+static int
 op_not_yet(const struct cli_req *rq, struct out *o)
 {
 	static const char *what[OP_MAX] = {
 		[OP_SNOOP] = "interception",
 		[OP_NO_SNOOP] = "interception",
-		[OP_THROTTLE] = "throttling",
-		[OP_NO_THROTTLE] = "throttling",
 	};
 
 	out_printf(o, "%% not available yet: the data plane does not do %s "
@@ -642,8 +691,8 @@ static const struct {
 	[OP_SET] =		{ "set", op_set },
 	[OP_SNOOP] =		{ "snoop", op_not_yet },
 	[OP_NO_SNOOP] =		{ "no snoop", op_not_yet },
-	[OP_THROTTLE] =		{ "throttle", op_not_yet },
-	[OP_NO_THROTTLE] =	{ "no throttle", op_not_yet },
+	[OP_THROTTLE] =		{ "throttle", op_throttle },
+	[OP_NO_THROTTLE] =	{ "no throttle", op_no_throttle },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 };
@@ -1593,6 +1642,13 @@ static const struct counter_row counter_rows[] = {
 	CTR(icmp_rate_limited, "ICMP unreachables held back (icmp_rate)"),
 	CTR(packet_limit_drops, "packets dropped by packet_limit"),
 	CTR(ip_fragmented, "packets fragmented for a session"),
+	CTR(acl_denied_in, "packets from subscribers denied by a filter"),
+	CTR(acl_denied_out, "packets to subscribers denied by a filter"),
+	CTR(tbf_delayed, "throttled packets queued for later"),
+	CTR(tbf_dropped, "throttled packets dropped (queue full)"),
+	CTR(tbf_no_bucket, "packets not throttled: no token bucket free"),
+	CTR(packets_snooped, "intercepted packets copied"),
+	CTR(snoop_errors, "intercepted packets that could not be sent"),
 	CTR(ip_too_big, "packets too big with DF (ICMP sent)"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
@@ -1973,38 +2029,65 @@ cmd_no_snoop(struct cli_def *c, const char *command, char **argv, int argc)
 	return simple_op(OP_NO_SNOOP, 0, argv[0]);
 }
 
-/* throttle USER [in|out] RATE: kbit/s; without in/out, both ways. */
+/*
+ * throttle USER [RATE | in RATE | out RATE | in RATE out RATE], kbit/s:
+ * RATE alone, both ways; no rate at all, throttle_speed both ways (the
+ * daemon resolves it: rq.id = 1).  A direction not named keeps its rate.
+ */
 static int
 cmd_throttle(struct cli_def *c, const char *command, char **argv, int argc)
 {
 	static const char *const help[] = {
+		"USER", "both directions at throttle_speed",
 		"USER RATE", "both directions to RATE kbit/s",
-		"USER in RATE", "upstream only", "USER out RATE",
-		"downstream only", NULL };
+		"USER in RATE", "upstream (from the user) only",
+		"USER out RATE", "downstream (to the user) only",
+		"USER in RATE out RATE", "each direction its own rate", NULL };
 	struct cli_req rq;
 	uint32_t rate;
+	int i;
 
 	(void)c;
 	(void)command;
 	if (wants_help(argv, argc))
 		return help_lines(help);
-	if (argc != 2 && !(argc == 3 && (strcmp(argv[1], "in") == 0 ||
-	    strcmp(argv[1], "out") == 0))) {
-		cli_error(cli, "%% Usage: throttle USER [in|out] RATE");
-		return CLI_ERROR;
-	}
-	if (parse_u32(argv[argc - 1], &rate) < 0 || rate == 0) {
-		cli_error(cli, "%% Bad rate \"%s\": expected kbit/s, at "
-		    "least 1", argv[argc - 1]);
+	if (argc < 1 || argc > 5) {
+		cli_error(cli, "%% Usage: throttle USER [RATE | in RATE | "
+		    "out RATE | in RATE out RATE]");
 		return CLI_ERROR;
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.op = OP_THROTTLE;
 	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
-	if (argc == 2 || strcmp(argv[1], "in") == 0)
-		rq.rate_in = rate;
-	if (argc == 2 || strcmp(argv[1], "out") == 0)
-		rq.rate_out = rate;
+	if (argc == 1)
+		rq.id = 1;
+	for (i = 1; i < argc; i++) {
+		int which = 0;		/* 0 both, 1 in, 2 out */
+
+		if (strcmp(argv[i], "in") == 0)
+			which = 1;
+		else if (strcmp(argv[i], "out") == 0)
+			which = 2;
+		else if (argc != 2) {
+			cli_error(cli, "%% Expected \"in\" or \"out\" before "
+			    "\"%s\"", argv[i]);
+			return CLI_ERROR;
+		}
+		if (which && ++i == argc) {
+			cli_error(cli, "%% \"%s\" needs a rate in kbit/s",
+			    argv[i - 1]);
+			return CLI_ERROR;
+		}
+		if (parse_u32(argv[i], &rate) < 0 || rate == 0) {
+			cli_error(cli, "%% Bad rate \"%s\": expected kbit/s, at "
+			    "least 1", argv[i]);
+			return CLI_ERROR;
+		}
+		if (which != 2)
+			rq.rate_in = rate;
+		if (which != 1)
+			rq.rate_out = rate;
+	}
 	return run_op(&rq);
 }
 
@@ -2257,7 +2340,7 @@ static const struct cli_cmd {
 	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,
 	    "Intercept a user: snoop USER IP PORT" },
 	{ "throttle", cmd_throttle, PRIV, MODE_EXEC,
-	    "Throttle a user: throttle USER [in|out] RATE" },
+	    "Throttle a user: throttle USER [RATE | in RATE | out RATE]" },
 	{ "no", NULL, PRIV, MODE_EXEC, "Undo" },
 	{ "no snoop", cmd_no_snoop, PRIV, MODE_EXEC,
 	    "Stop intercepting a user" },

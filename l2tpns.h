@@ -172,6 +172,9 @@ struct counters {
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
 	uint64_t	icmp_sent, icmp_rate_limited, packet_limit_drops;
 	uint64_t	ip_fragmented, ip_too_big;
+	uint64_t	acl_denied_in, acl_denied_out;
+	uint64_t	tbf_delayed, tbf_dropped, tbf_no_bucket;
+	uint64_t	packets_snooped, snoop_errors;
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */

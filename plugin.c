@@ -34,6 +34,7 @@
 #include "event.h"
 #include "log.h"
 #include "plugin.h"
+#include "tbf.h"
 
 #define PLUGIN_MAX	64	/* loaded at once, from every source */
 #define NAME_MAX_LEN	63
@@ -226,8 +227,8 @@ cb_session_set_int(uint32_t sid, int field, uint64_t v)
 	switch (field) {
 	case PSF_TX_SPEED:	s->tx_speed = (uint32_t)v; break;
 	case PSF_RX_SPEED:	s->rx_speed = (uint32_t)v; break;
-	case PSF_RATE_IN:	s->rate_in = (uint32_t)v; break;
-	case PSF_RATE_OUT:	s->rate_out = (uint32_t)v; break;
+	case PSF_RATE_IN:	session_set_rates(sid, (uint32_t)v, s->rate_out); break;
+	case PSF_RATE_OUT:	session_set_rates(sid, s->rate_in, (uint32_t)v); break;
 	case PSF_SNOOP_IP:	s->snoop_ip = (in_addr_t)v; break;
 	case PSF_SNOOP_PORT:	s->snoop_port = (uint16_t)v; break;
 	case PSF_WALLED_GARDEN:	s->walled_garden = (uint8_t)v; break;

@@ -23,13 +23,16 @@
 #include <arpa/inet.h>
 
 #include "l2tpns.h"
+#include "acl.h"
 #include "auth.h"
 #include "event.h"
 #include "fsm.h"
+#include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
 #include "plugin.h"
 #include "rd.h"
+#include "tbf.h"
 #include "util.h"
 
 #define PPP_IP		0x0021
@@ -1634,6 +1637,41 @@ ppp_limits_changed(sid_t s)
 	    (uint64_t)(due - time_now) * 1000 : 0);
 }
 
+/*
+ * The last steps of both directions, shared by the packets that go at
+ * once and those a throttled session's bucket releases later (tbf.c):
+ * up, to the TUN device; down, `frame` is the PPP protocol field and
+ * what follows, with room for the L2TP header in front.
+ */
+static void
+deliver(sid_t s, int dir, uint8_t *frame, size_t len)
+{
+	struct session *sp = session_get(s);
+
+	if (dir == TBF_UP) {
+		sp->cin += len;
+		sp->pin++;
+		tun_write(frame, len);
+		return;
+	}
+	if (l2tp_send_ppp(s, frame, len) == 0) {
+		sp->cout += len - 2;
+		sp->pout++;
+	}
+}
+
+/* Throttling, if the session is throttled that way, then delivery. */
+static void
+forward(sid_t s, int dir, uint8_t *frame, size_t len)
+{
+	struct session *sp = session_get(s);
+
+	if ((dir == TBF_UP ? sp->rate_in : sp->rate_out) != 0 &&
+	    !tbf_admit(s, dir, frame, len))
+		return;
+	deliver(s, dir, frame, len);
+}
+
 static void
 ip_input(sid_t s, const uint8_t *p, size_t len)
 {
@@ -1650,6 +1688,11 @@ ip_input(sid_t s, const uint8_t *p, size_t len)
 		stats->ip_spoofed++;
 		return;
 	}
+	/* Filter-Id "NAME.in" (manual, "Filtering"). */
+	if (sp->filter_in[0] && !acl_check_in(s, p, len)) {
+		stats->acl_denied_in++;
+		return;
+	}
 	if (plugin_hooked[PLUGIN_PACKET_RX]) {
 		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
 		    .buf = p, .len = len };
@@ -1658,11 +1701,11 @@ ip_input(sid_t s, const uint8_t *p, size_t len)
 			return;
 	}
 	sp->last_packet = time_now;
-	sp->cin += len;
-	sp->pin++;
 	/* The frame sits in our receive buffer: clamping edits it there. */
 	mss_clamp((uint8_t *)(uintptr_t)p, len, link_mtu(s));
-	tun_write(p, len);
+	if (sp->intercept)
+		intercept_copy(s, p, len);
+	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
 }
 
 /*
@@ -1673,7 +1716,6 @@ ip_input(sid_t s, const uint8_t *p, size_t len)
 static void
 send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
 {
-	struct session *sp = session_get(s);
 	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
 	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
 	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
@@ -1707,10 +1749,7 @@ send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
 		ip[11] = (uint8_t)~sum;
 		ip[-2] = 0x00;
 		ip[-1] = PPP_IP;
-		if (l2tp_send_ppp(s, ip - 2, ihl + n + 2) == 0) {
-			sp->cout += ihl + n;
-			sp->pout++;
-		}
+		forward(s, TBF_DOWN, ip - 2, ihl + n + 2);
 	}
 }
 
@@ -1739,6 +1778,13 @@ ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 			return;
 		}
 	}
+	/* Filter-Id "NAME.out" (manual, "Filtering"). */
+	if (sp->filter_out[0] && !acl_check_out(s, pkt, len)) {
+		stats->acl_denied_out++;
+		return;
+	}
+	if (sp->intercept)
+		intercept_copy(s, pkt, len);
 	mtu = link_mtu(s);
 	if (len > mtu) {
 		if (pkt[6] & 0x40) {
@@ -1756,13 +1802,10 @@ ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
 			return;
 	}
-	mss_clamp(pkt, len, link_mtu(s));
+	mss_clamp(pkt, len, mtu);
 	proto[0] = 0x00;
 	proto[1] = PPP_IP;
-	if (l2tp_send_ppp(s, proto, len + 2) == 0) {
-		sp->cout += len;
-		sp->pout++;
-	}
+	forward(s, TBF_DOWN, proto, len + 2);
 }
 
 /*
@@ -1792,9 +1835,9 @@ ip6_input(sid_t s, const uint8_t *p, size_t len)
 		}
 	}
 	sp->last_packet = time_now;
-	sp->cin += len;
-	sp->pin++;
-	tun_write(p, len);
+	if (sp->intercept)
+		intercept_copy(s, p, len);
+	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
 }
 
 void
@@ -1809,12 +1852,11 @@ ppp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
 		stats->ppp_discarded++;
 		return;
 	}
+	if (sp->intercept)
+		intercept_copy(s, pkt, len);
 	proto[0] = 0x00;
 	proto[1] = PPP_IPV6;
-	if (l2tp_send_ppp(s, proto, len + 2) == 0) {
-		sp->cout += len;
-		sp->pout++;
-	}
+	forward(s, TBF_DOWN, proto, len + 2);
 }
 
 void
@@ -1906,6 +1948,8 @@ ppp_init(uint32_t max_sessions)
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	user_heads = calloc(n, sizeof(*user_heads));
 	user_mask = n - 1;
+	if (tbf_init(config->throttle_buckets, deliver) < 0)
+		return -1;
 	return ppp && user_heads ? 0 : -1;
 }
 
@@ -2050,6 +2094,7 @@ ppp_session_end(sid_t s)
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->kill_timer);
 	timer_cancel(&pp->limit_timer);
+	tbf_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
 	if (pp->acct_started) {

@@ -50,6 +50,7 @@
 #include "plugin.h"
 #include "radius.h"
 #include "rd.h"
+#include "tbf.h"
 #include "util.h"
 
 #define RAD_NSLOT	(RAD_NSOCK * 256)
@@ -777,10 +778,12 @@ radius_parse_reply(const uint8_t *pkt, size_t len, struct auth_reply *rp)
 }
 
 /*
- * Cisco-AVPair throttle values (manual, "Throttling"): throttle=RATE,
- * throttle=yes (throttle_speed), throttle=no, and
- * lcp:interface-config[#N]=service-policy input|output RATE, in kbit/s.
- * Returns 1 if the pairs set a rate, 0 if none does, -1 if one is bad.
+ * Cisco-AVPair throttle values (manual, "Throttling"; applied by the
+ * autothrottle plugin): throttle=RATE|yes|no and
+ * lcp:interface-config[#N]=service-policy input|output RATE, kbit/s.
+ * Only checked here, so that a CoA-Request with a bad one is refused
+ * as a whole (RFC 3576 2.3).  Returns 1 if the pairs set a rate, 0 if
+ * none does, -1 if one is bad.
  */
 static int
 throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
@@ -833,25 +836,17 @@ throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
 	return found;
 }
 
-/* The rates, then each pair to the radius_response plugins. */
+/*
+ * Each Cisco-AVPair to the radius_response plugins, in the reply's
+ * order (manual, "Plugins"): the autothrottle plugin sets the rates
+ * from them, autosnoop the interception target.
+ */
 static void
 apply_pairs(sid_t s, const struct auth_reply *rp)
 {
 	struct session *sp = session_get(s);
-	uint32_t in = sp->rate_in, out = sp->rate_out;
-	int i, r;
+	int i;
 
-	r = throttle_pairs(rp, &in, &out);
-	if (r < 0)
-		LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS: a throttle Cisco-AVPair "
-		    "has a bad rate (ignored)");
-	else if (r > 0) {
-		sp->rate_in = in;
-		sp->rate_out = out;
-		sp->throttle = in != 0 || out != 0;
-		LOG(LOG_INFO_L, s, sp->tunnel, "rate from RADIUS: in %u, out "
-		    "%u kbit/s", in, out);
-	}
 	for (i = 0; i < rp->navpairs; i++) {
 		struct param_radius_response p = { .sid = s,
 		    .tid = sp->tunnel, .key = rp->avpair[i].key,
@@ -859,6 +854,9 @@ apply_pairs(sid_t s, const struct auth_reply *rp)
 
 		plugin_run(PLUGIN_RADIUS_RESPONSE, &p);
 	}
+	if (sp->rate_in || sp->rate_out)
+		LOG(LOG_INFO_L, s, sp->tunnel, "rate from RADIUS: in %u, out "
+		    "%u kbit/s", sp->rate_in, sp->rate_out);
 }
 
 static int
@@ -1983,7 +1981,13 @@ dae_coa(sid_t s, struct dae_req *d)
 	if (d->has_class && rs && set_class(rs, d->chg.class,
 	    d->chg.class_len) < 0)
 		return EC_INVALID_REQUEST;
-	plugin_run(PLUGIN_RADIUS_RESET, &pr);
+	/*
+	 * Cisco-AVPairs replace the ones the session was given: plugins
+	 * reset what theirs set (autothrottle unthrottles) before the new
+	 * ones apply.  Without any, the plugins' settings stay (Note 3).
+	 */
+	if (d->chg.navpairs > 0)
+		plugin_run(PLUGIN_RADIUS_RESET, &pr);
 	if (d->has_st)
 		sp->session_timeout = d->st;
 	if (d->has_it)

@@ -243,7 +243,7 @@ def setup(daemon, netns, tmp_path):
         extra = []
         if plugins:
             c["plugin_dir"] = str(plugin_dir(tmp_path))
-            extra = ["load plugin testplugin"]
+            extra = ["load plugin testplugin", "load plugin autothrottle"]
         d = daemon(c, ns=ns, extra_lines=extra)
         return d, rad
     return make
@@ -315,6 +315,12 @@ def test_pap_accept_applies_attributes(setup):
     assert f"radius_response sid={sid} key=throttle value=512" in ev
     assert (f"radius_response sid={sid} key=lcp:interface-config#1 "
             "value=service-policy output 2048") in ev
+    # autothrottle reports the rates applied in the accounting records
+    detail = rad.detail.read_text()
+    assert ('Cisco-AVPair = "lcp:interface-config#1=service-policy input '
+            '512"') in detail, detail
+    assert ('Cisco-AVPair = "lcp:interface-config#2=service-policy output '
+            '2048"') in detail, detail
 
 
 def test_chap_accept_pool_address(setup):
