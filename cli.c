@@ -69,6 +69,7 @@
 #include <libcli.h>
 
 #include "l2tpns.h"
+#include "acctfile.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -602,6 +603,8 @@ op_set(const struct cli_req *rq, struct out *o)
 	/* The few keys whose new value must be pushed somewhere. */
 	if (strcmp(d->name, "debug") == 0)
 		log_level = config->debug;
+	if (strncmp(d->name, "accounting_dir", 14) == 0)
+		acctfile_config_changed();
 	if (d->flags & CF_OBSOLETE)
 		out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);

@@ -187,6 +187,8 @@ static const struct cfg_directive directives[] = {
 	    "directory for 5-minute usage files" },
 	{ "account_all_origin", CT_BOOL, F(account_all_origin), 0, 0, 0, "no",
 	    "add the origin column to usage files" },
+	{ "accounting_dir_interval", CT_INT, F(accounting_dir_interval), 1,
+	    86400, 0, "300", "seconds between two usage files" },
 	{ "dump_speed", CT_BOOL, F(dump_speed), 0, 0, 0, "no",
 	    "log the bandwidth line every second" },
 

@@ -173,6 +173,7 @@ struct config {
 	/* accounting */
 	char		accounting_dir[CFG_STRLEN];
 	int		account_all_origin;
+	int		accounting_dir_interval;	/* seconds */
 	int		dump_speed;
 
 	/* cluster */

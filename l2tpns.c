@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 
 #include "l2tpns.h"
+#include "acctfile.h"
 #include "auth.h"
 #include "event.h"
 #include "l2tp.h"
@@ -338,6 +339,7 @@ reload_config(void)
 	}
 	load_users(nc, log_err);
 	load_local_auth(nc, log_err);
+	acctfile_config_changed();
 	cli_reload();
 	radius_reload();
 	random_reopen(nc->random_device);
@@ -684,6 +686,8 @@ main(int argc, char **argv)
 	}
 	write_pid_file(config->pid_file);
 
+	if (acctfile_init((uint32_t)config->max_sessions, start_time) < 0)
+		fatal("cannot allocate accounting state: %s", strerror(errno));
 	timer_init(&second_timer, second_tick, NULL);
 	timer_set(&second_timer, 1000);
 
@@ -707,6 +711,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	acctfile_dump();	/* the usage since the last file */
 	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
 	plugin_unload_all();

@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include "l2tpns.h"
+#include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
 #include "event.h"
@@ -2048,6 +2049,7 @@ ppp_session_start(sid_t s)
 		return;
 	memset(pp, 0, sizeof(*pp));
 	pp->in_use = 1;
+	acctfile_session_start(s);
 	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
@@ -2106,6 +2108,7 @@ ppp_session_end(sid_t s)
 		    main_quit ? TERM_ADMIN_REBOOT : TERM_LOST_CARRIER);
 	}
 	user_index_del(s);
+	acctfile_session_end(s);
 	if (sp->ip) {
 		session_route_del(s, sp->ip, 32);
 		ippool_release(sp->ip);

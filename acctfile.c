@@ -1,0 +1,224 @@
+/*
+ * acctfile.c - usage files in accounting_dir (manual, accounting_dir).
+ *
+ * Every accounting_dir_interval seconds (300, the manual's 5 minutes) a
+ * file named after the local time, YYYYMMDDHHMMSS, is written in the
+ * directory: a header of lines starting with "#", then one line per
+ * session that moved traffic since the previous file:
+ *
+ *	username ip qos uptxoctets downrxoctets [origin]
+ *
+ * qos is 1 for a standard session and 2 for a throttled one; the octets
+ * are those sent by the user (up) and to the user (down) since the
+ * previous file, so that summing the files gives the usage; origin (L,
+ * the session came from a LAC) only with account_all_origin.  Sessions
+ * that end between two files are kept (up to MAX_ENDED of them, a file
+ * is written early when that fills) so that their last octets are not
+ * lost.  Sessions in the walled garden and sessions without an address
+ * are left out.  A last file is written when the daemon exits.
+ *
+ * The file is written under a temporary name and renamed, so that a
+ * collector never reads half a file.  Writing runs in the main loop:
+ * one line per session, buffered by stdio, a few milliseconds for tens
+ * of thousands of sessions every five minutes.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "l2tpns.h"
+#include "acctfile.h"
+#include "config.h"
+#include "event.h"
+#include "log.h"
+
+#define MAX_ENDED	8192
+
+struct ended {
+	char		user[MAXUSER];
+	in_addr_t	ip;
+	uint8_t		qos;
+	uint64_t	up, down;
+};
+
+static uint64_t (*base)[2];	/* per session: cin, cout at the last file */
+static uint32_t nsess;
+static struct ended *ended;
+static uint32_t nended;
+static struct timer dump_timer;
+static time_t started;
+
+static void dump_fire(struct timer *, void *);
+
+int
+acctfile_init(uint32_t max_sessions, time_t start)
+{
+	nsess = max_sessions;
+	started = start;
+	base = calloc((size_t)max_sessions + 1, sizeof(*base));
+	ended = calloc(MAX_ENDED, sizeof(*ended));
+	if (base == NULL || ended == NULL)
+		return -1;
+	timer_init(&dump_timer, dump_fire, NULL);
+	acctfile_config_changed();
+	return 0;
+}
+
+void
+acctfile_config_changed(void)
+{
+	if (config->accounting_dir[0] == '\0') {
+		timer_cancel(&dump_timer);
+		return;
+	}
+	if (!timer_pending(&dump_timer))
+		timer_set(&dump_timer,
+		    (uint64_t)config->accounting_dir_interval * 1000);
+}
+
+static int
+counted(const struct session *sp)
+{
+	return sp->state != SESSION_FREE && sp->ip != 0 && sp->user[0] &&
+	    !sp->walled_garden;
+}
+
+/* Octets since the last file, and the new base. */
+static void
+delta(sid_t s, const struct session *sp, uint64_t *up, uint64_t *down)
+{
+	/* Counters started again (ungarden): from zero. */
+	if (sp->cin < base[s][0] || sp->cout < base[s][1])
+		base[s][0] = base[s][1] = 0;
+	*up = sp->cin - base[s][0];
+	*down = sp->cout - base[s][1];
+}
+
+void
+acctfile_session_start(sid_t s)
+{
+	if (base != NULL && s <= nsess)
+		base[s][0] = base[s][1] = 0;
+}
+
+void
+acctfile_session_end(sid_t s)
+{
+	struct session *sp = session_get(s);
+	struct ended *e;
+	uint64_t up, down;
+
+	if (base == NULL || s > nsess || config->accounting_dir[0] == '\0' ||
+	    sp == NULL || !counted(sp))
+		return;
+	delta(s, sp, &up, &down);
+	base[s][0] = base[s][1] = 0;
+	if (up == 0 && down == 0)
+		return;
+	if (nended == MAX_ENDED)
+		acctfile_dump();	/* early, not to lose any */
+	e = &ended[nended++];
+	snprintf(e->user, sizeof(e->user), "%s", sp->user);
+	e->ip = sp->ip;
+	e->qos = sp->throttle ? 2 : 1;
+	e->up = up;
+	e->down = down;
+}
+
+static void
+line(FILE *f, const char *user, in_addr_t ip, int qos, uint64_t up,
+    uint64_t down)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	fprintf(f, "%s %s %d %llu %llu%s\n", user, a, qos,
+	    (unsigned long long)up, (unsigned long long)down,
+	    config->account_all_origin ? " L" : "");
+}
+
+int
+acctfile_dump(void)
+{
+	char name[32], path[PATH_MAX], tmp[PATH_MAX + 8], ep[INET_ADDRSTRLEN];
+	struct tm tm;
+	time_t now = time(NULL);
+	in_addr_t endpoint;
+	uint32_t i, lines = 0;
+	FILE *f;
+
+	if (config->accounting_dir[0] == '\0' || base == NULL)
+		return 0;
+	localtime_r(&now, &tm);
+	strftime(name, sizeof(name), "%Y%m%d%H%M%S", &tm);
+	snprintf(path, sizeof(path), "%s/%s", config->accounting_dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "we")) == NULL) {
+		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: cannot write %s: %s "
+		    "(usage kept for the next file)", tmp, strerror(errno));
+		return -1;
+	}
+	endpoint = config->bind_address ? config->bind_address :
+	    config->iftun_address;
+	inet_ntop(AF_INET, &endpoint, ep, sizeof(ep));
+	fprintf(f, "# dslwatch.pl dump file V1.01\n# host: %s\n"
+	    "# endpoint: %s\n# time: %lld\n# uptime: %lld\n"
+	    "# format: username ip qos uptxoctets downrxoctets%s\n",
+	    config->hostname, ep, (long long)now,
+	    (long long)(now - started),
+	    config->account_all_origin ? " origin" : "");
+	for (i = 0; i < nended; i++, lines++)
+		line(f, ended[i].user, ended[i].ip, ended[i].qos, ended[i].up,
+		    ended[i].down);
+	for (i = 1; i <= nsess; i++) {
+		struct session *sp = session_get(i);
+		uint64_t up, down;
+
+		if (sp == NULL || !counted(sp))
+			continue;
+		delta(i, sp, &up, &down);
+		if (up == 0 && down == 0)
+			continue;
+		line(f, sp->user, sp->ip, sp->throttle ? 2 : 1, up, down);
+		lines++;
+	}
+	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
+		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: writing %s failed: %s "
+		    "(usage kept for the next file)", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: cannot rename %s: %s",
+		    tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* Written: these octets are accounted, the next file starts here. */
+	nended = 0;
+	for (i = 1; i <= nsess; i++) {
+		struct session *sp = session_get(i);
+
+		if (sp != NULL && counted(sp)) {
+			base[i][0] = sp->cin;
+			base[i][1] = sp->cout;
+		}
+	}
+	LOG(LOG_INFO_L, 0, 0, "accounting_dir: %s written, %u session%s",
+	    path, lines, lines == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+dump_fire(struct timer *t, void *arg)
+{
+	(void)arg;
+	acctfile_dump();
+	if (config->accounting_dir[0])
+		timer_set(t, (uint64_t)config->accounting_dir_interval * 1000);
+}
