@@ -43,8 +43,12 @@ PROGS	= l2tpns
 # the test ones stay in test/plugins.
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
 PROGS	+= nsctl
+# The end point of interception copies (manual, "Interception"); libpcap
+# is linked into this tool only.
+PROGS	+= scripts/l2tpns-capture
 PLUGINS	= sessionctl.so stripdomain.so setrxspeed.so snoopctl.so throttlectl.so \
 	  autothrottle.so
+PLUGINS	+= autosnoop.so
 TEST_PLUGINS = test/plugins/testplugin.so test/plugins/badversion.so \
 	       test/plugins/noversion.so
 # The LAC simulator (test/lacsim/README.md): its own RFC 2661 code, no daemon sources.
@@ -62,6 +66,9 @@ l2tpns: $(DAEMON_OBJS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(DAEMON_OBJS:.o=.d) nsctl.d
+
+scripts/l2tpns-capture: scripts/l2tpns-capture.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpcap
 
 nsctl: nsctl.o ctlmsg.o
 	$(CC) $(LDFLAGS) -o $@ nsctl.o ctlmsg.o
@@ -202,6 +209,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(ETCDIR)
 	install -m 0755 l2tpns $(DESTDIR)$(SBINDIR)/l2tpns
 	install -m 0755 nsctl $(DESTDIR)$(SBINDIR)/nsctl
+	install -m 0755 scripts/l2tpns-capture $(DESTDIR)$(SBINDIR)/l2tpns-capture
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 Docs/l2tpns.8 Docs/nsctl.8 $(DESTDIR)$(MANDIR)/man8/

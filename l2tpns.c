@@ -42,6 +42,7 @@
 #include "acctfile.h"
 #include "auth.h"
 #include "event.h"
+#include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
 #include "radius.h"
@@ -660,6 +661,8 @@ main(int argc, char **argv)
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
 	if (radius_init() < 0)
 		fatal("cannot start the RADIUS client; exiting");
+	if (intercept_init() < 0)
+		fatal("cannot open the interception socket; exiting");
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)

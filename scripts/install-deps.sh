@@ -44,6 +44,7 @@ PACKAGES="
 	debootstrap
 	cpio
 	iputils-ping
+	tshark
 "
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -101,6 +102,14 @@ trap 'exit 130' INT TERM
 if ! lists_fresh; then
 	$SUDO apt-get update
 fi
+# tshark (the interception tests read pcap files with it) would ask
+# whether non-root users may capture: answer no beforehand.
+case "$missing" in
+*" tshark"*)
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	    $SUDO debconf-set-selections
+	;;
+esac
 # shellcheck disable=SC2086
 if ! apt_install $missing; then
 	echo "install-deps.sh: install failed; refreshing package lists and" \

@@ -514,7 +514,8 @@ def test_other_show_commands(daemon, clis):
     bgp = c.cmd("show bgp")
     assert "router bgp 64512" in bgp and "192.0.2.9 remote-as 64513" in bgp
     c.enable("en")
-    assert "not available yet" in c.cmd("snoop alice 192.0.2.1 5000")
+    assert "% User alice is not connected" in \
+        c.cmd("snoop alice 192.0.2.1 5000")
     assert "% User alice is not connected" in c.cmd("throttle alice in 512")
     assert "% User alice is not connected" in c.cmd("no throttle alice")
     assert '% Bad rate "0"' in c.cmd("throttle alice 0")
