@@ -47,7 +47,7 @@ PROGS	+= nsctl
 # is linked into this tool only.
 PROGS	+= scripts/l2tpns-capture
 PLUGINS	= sessionctl.so stripdomain.so setrxspeed.so snoopctl.so throttlectl.so \
-	  autothrottle.so
+	  autothrottle.so garden.so
 PLUGINS	+= autosnoop.so
 TEST_PLUGINS = test/plugins/testplugin.so test/plugins/badversion.so \
 	       test/plugins/noversion.so
@@ -120,6 +120,10 @@ test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o 
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_acl
+test/unit/test_acl: test/unit/test_acl.c acl.o config.o tables.o log.o util.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
@@ -151,13 +155,18 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	   -fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Werror \
 	   -Wno-unused-parameter -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -I.
-FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool \
-	   test/fuzz/fuzz_acl
+FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool
 FUZZ_TIME ?= 20
 FUZZ_RUNS ?= 5000000
 
 $(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c config.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c -lcrypt
+
+# Access-list rules and the matcher (acl.c) on arbitrary packets.
+ACL_FUZZ_SRCS = config.c acl.c tables.c log.c util.c
+test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ACL_FUZZ_SRCS) -lcrypt -lmd
+FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \

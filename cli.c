@@ -70,10 +70,12 @@
 
 #include "l2tpns.h"
 #include "acctfile.h"
+#include "acl.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
 #include "log.h"
+#include "radius.h"
 #include "tbf.h"
 
 #define CLI_MAX_CHILDREN	10
@@ -102,10 +104,13 @@ enum cli_op {
 	OP_NO_THROTTLE,		/* name = user */
 	OP_LOAD_PLUGIN,		/* name */
 	OP_REMOVE_PLUGIN,	/* name */
+	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
 	OP_MAX
 };
 
 #define SHOWCFG_SECRETS	0x1
+#define ACLREQ_EXTENDED	0x1
+#define ACLREQ_DELETE	0x2
 
 struct cli_req {
 	uint32_t	seq;
@@ -396,8 +401,13 @@ op_show_acl(const struct cli_req *rq, struct out *o)
 		out_printf(o, "%s IP access list %s\n", a->extended ?
 		    "Extended" : "Standard", a->name);
 		for (k = 0; k < a->nrules; k++) {
+			uint64_t n = 0;
+
+			/* acl.c counts in this process: live, not copied. */
+			acl_hits(a->name, k, &n);
 			acl_format_rule(a, &a->rules[k], line, sizeof(line));
-			out_printf(o, "    %d %s\n", (k + 1) * 10, line);
+			out_printf(o, "    %d %s (%llu match%s)\n", (k + 1) * 10,
+			    line, (unsigned long long)n, n == 1 ? "" : "es");
 		}
 		shown++;
 	}
@@ -515,19 +525,53 @@ op_remove_plugin(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/* radius_show's line sink. */
+static void
+out_text(void *arg, const char *line)
+{
+	out_printf(arg, "%s\n", line);
+}
+
+/*
+ * show radius [json]: the servers, the requests in flight and the
+ * RADIUS counters, from radius.c (rq->id 1: JSON; the counters are in
+ * "show counters json" under their radius_ and dae_ names).
+ */
 static int
 op_show_radius(const struct cli_req *rq, struct out *o)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct radius_server_info si;
+	struct radius_req_info ri;
+	char a[INET_ADDRSTRLEN];
+	uint32_t cur = 0;
+	int i, n = 0;
 
-	(void)rq;
-	out_printf(o, "%6s %-5s %7s %10s %3s\n", "Radius", "State", "Session",
-	    "Retry", "Try");
-	out_printf(o, "(no requests: the RADIUS client is not written yet)\n");
-	out_printf(o, "Configured servers: %s:%d, %s:%d; accounting %s\n",
-	    ip_str(config->primary_radius, a), config->primary_radius_port,
-	    ip_str(config->secondary_radius, b), config->secondary_radius_port,
-	    config->radius_accounting ? "on" : "off");
+	if (rq->id == 0) {
+		radius_show(out_text, o);
+		return 0;
+	}
+	out_printf(o, "{\"servers\":[");
+	for (i = 0; i < 2; i++) {
+		if (radius_server_info(i, &si) < 0)
+			continue;
+		out_printf(o, "%s{\"server\":\"%s\",\"ip\":\"%s\","
+		    "\"auth_port\":%u,\"acct_port\":%u,\"auth_dead_s\":%u,"
+		    "\"acct_dead_s\":%u}", n++ ? "," : "",
+		    i ? "secondary" : "primary", ip_str(si.ip, a), si.auth_port,
+		    si.acct_port, si.auth_dead_s, si.acct_dead_s);
+	}
+	out_printf(o, "],\"requests\":[");
+	for (n = 0; radius_request_info(&cur, &ri) == 0; n++)
+		out_printf(o, "%s{\"slot\":%u,\"id\":%u,\"sock\":%u,"
+		    "\"port\":%u,\"state\":\"%s\",\"sid\":%u,"
+		    "\"server\":\"%s\",\"try\":%u,\"retry_ms\":%u}",
+		    n ? "," : "", ri.slot, ri.id, ri.sock, ri.port, ri.state,
+		    ri.sid, ri.server ? "secondary" : "primary", ri.try,
+		    ri.retry_ms);
+	out_printf(o, "],\"accounting\":%s,\"interim\":%d,\"timeout\":%d,"
+	    "\"dae_port\":%d}\n", config->radius_accounting ? "true" :
+	    "false", config->radius_interim, config->radius_timeout,
+	    config->radius_dae_port);
 	return 0;
 }
 
@@ -715,6 +759,57 @@ op_no_snoop(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/*
+ * ip access-list, its permit/deny lines and no ip access-list, from
+ * configuration mode: the startup-config's own lines (config.c) applied
+ * to the running configuration, which acl.c then compiles.  A list a
+ * session uses is not deleted (its traffic would pass unfiltered).
+ */
+static int
+op_acl(const struct cli_req *rq, struct out *o)
+{
+	const char *kind = rq->id & ACLREQ_EXTENDED ? "extended" : "standard";
+	int del = (rq->id & ACLREQ_DELETE) != 0;
+	char line[CFG_STRLEN], err[256];
+	struct cfg_state st;
+	sid_t s;
+
+	for (s = 1; del && s <= tables->max_sessions; s++) {
+		const struct session *sp = session_get(s);
+
+		if (sp->state != SESSION_FREE &&
+		    (strcmp(sp->filter_in, rq->name) == 0 ||
+		    strcmp(sp->filter_out, rq->name) == 0)) {
+			out_printf(o, "%% Access list %s is in use by session "
+			    "%u", rq->name, s);
+			return -1;
+		}
+	}
+	memset(&st, 0, sizeof(st));
+	snprintf(line, sizeof(line), "%sip access-list %s %s", del ? "no " : "",
+	    kind, rq->name);
+	if (cfg_parse_line(config, &st, line, NULL, err, sizeof(err)) < 0) {
+		out_printf(o, "%% %s", err);
+		return -1;
+	}
+	/* Only a body line: another would be read as a statement. */
+	if (!del && rq->text[0] && (st.mode != CFGMODE_ACL ||
+	    (strncmp(rq->text, "permit ", 7) != 0 &&
+	    strncmp(rq->text, "deny ", 5) != 0))) {
+		out_printf(o, "%% Expected permit or deny");
+		return -1;
+	}
+	if (!del && rq->text[0] && cfg_parse_line(config, &st, rq->text, NULL,
+	    err, sizeof(err)) < 0) {
+		out_printf(o, "%% %s", err);
+		return -1;
+	}
+	acl_reload(config);
+	LOG(LOG_WARN_L, 0, 0, "config: \"%s%s%s\" from the CLI by %s", line,
+	    rq->text[0] ? ": " : "", rq->text, rq->who);
+	return 0;
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(const struct cli_req *, struct out *);
@@ -735,6 +830,7 @@ static const struct {
 	[OP_NO_THROTTLE] =	{ "no throttle", op_no_throttle },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
+	[OP_ACL] =		{ "ip access-list", op_acl },
 };
 
 static void
@@ -1172,6 +1268,9 @@ session_copy(sid_t s, struct session *out)
 	clean(out->user, sizeof(out->user));
 	clean(out->calling, sizeof(out->calling));
 	clean(out->called, sizeof(out->called));
+	clean(out->acct_session_id, sizeof(out->acct_session_id));
+	clean(out->filter_in, sizeof(out->filter_in));
+	clean(out->filter_out, sizeof(out->filter_out));
 	return 0;
 }
 
@@ -1208,10 +1307,27 @@ flag_yn(int v)
 
 /* ---- show session ---- */
 
+/*
+ * Seconds until Session-Timeout (counted from authentication) or
+ * Idle-Timeout (from the last packet) ends the session; -1 without one.
+ */
+static long
+time_left(uint32_t limit, time_t from)
+{
+	long left;
+
+	if (limit == 0)
+		return -1;
+	left = (long)limit - ago(from);
+	return left > 0 ? left : 0;
+}
+
 static void
 session_json(const struct session *s, sid_t sid, char *line, size_t len)
 {
 	char u[MAXUSER * 2 + 3], c[MAXCALLING * 2 + 3], d[MAXCALLING * 2 + 3];
+	char fi[MAXACLNAME * 2 + 3], fo[MAXACLNAME * 2 + 3];
+	char acct[sizeof(s->acct_session_id) * 2 + 3];
 	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN];
 
 	snprintf(line, len, "{\"sid\":%u,\"tid\":%u,\"state\":\"%s\","
@@ -1220,7 +1336,10 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    "\"downloaded\":%llu,\"uploaded\":%llu,\"packets_out\":%llu,"
 	    "\"packets_in\":%llu,\"idle\":%ld,\"lac\":\"%s\",\"calling\":%s,"
 	    "\"called\":%s,\"local_id\":%u,\"peer_id\":%u,\"tx_speed\":%u,"
-	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u}",
+	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u,\"mru\":%u,"
+	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
+	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
+	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld}",
 	    sid, s->tunnel, session_state_name(s->state),
 	    jstr(s->user, u, sizeof(u)), ip_str(s->ip, ip),
 	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
@@ -1230,7 +1349,11 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    (unsigned long long)s->pin, ago(s->last_packet), lac_of(s, lac),
 	    jstr(s->calling, c, sizeof(c)), jstr(s->called, d, sizeof(d)),
 	    s->local_id, s->far_id, s->tx_speed, s->rx_speed, s->rate_in,
-	    s->rate_out);
+	    s->rate_out, s->mru, jstr(s->acct_session_id, acct, sizeof(acct)),
+	    jstr(s->filter_in, fi, sizeof(fi)),
+	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
+	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
+	    time_left(s->idle_timeout, s->last_packet));
 }
 
 static void
@@ -1281,10 +1404,23 @@ session_detail(sid_t sid, const struct session *s)
 	    s->auth_proto, t1);
 	cli_print(cli, "  %-22s %u", "Peer MRU:", s->mru);
 	cli_print(cli, "  %-22s 0x%08x", "LCP magic:", s->magic);
-	cli_print(cli, "  %-22s %u s (0 = none)", "Session timeout:",
-	    s->session_timeout);
-	cli_print(cli, "  %-22s %u s (0 = none)", "Idle timeout:",
-	    s->idle_timeout);
+	cli_print(cli, "  %-22s %s", "Acct-Session-Id:",
+	    s->acct_session_id[0] ? s->acct_session_id : "-");
+	if (s->session_timeout)
+		cli_print(cli, "  %-22s %u s, %ld s left", "Session timeout:",
+		    s->session_timeout, time_left(s->session_timeout,
+		    s->auth_time));
+	else
+		cli_print(cli, "  %-22s none", "Session timeout:");
+	if (s->idle_timeout)
+		cli_print(cli, "  %-22s %u s, %ld s left", "Idle timeout:",
+		    s->idle_timeout, time_left(s->idle_timeout,
+		    s->last_packet));
+	else
+		cli_print(cli, "  %-22s none", "Idle timeout:");
+	cli_print(cli, "  %-22s in %s, out %s", "Filter:",
+	    s->filter_in[0] ? s->filter_in : "-",
+	    s->filter_out[0] ? s->filter_out : "-");
 	cli_print(cli, "  %-22s %u", "Unanswered echoes:", s->echo_fails);
 	fmt_time(s->opened, t1, sizeof(t1));
 	fmt_time(s->last_packet, t2, sizeof(t2));
@@ -1309,7 +1445,7 @@ session_detail(sid_t sid, const struct session *s)
 static int
 show_session_list(int json)
 {
-	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN], line[1024];
+	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN], line[2048];
 	struct session s;
 	sid_t i;
 	int n = 0;
@@ -1353,7 +1489,7 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	static const char *const help[] = {
 		"<1-N>", "one session in detail", "json", "as JSON",
 		"<cr>", "all sessions, one per line", NULL };
-	char line[1024];
+	char line[2048];
 	struct session s;
 	uint32_t id = 0;
 	int i, json = 0;
@@ -1657,6 +1793,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(l2tp_zlb_tx, "ZLB acks sent"),
 	CTR(l2tp_data_rx, "data messages received"),
 	CTR(l2tp_data_tx, "data messages sent"),
+	CTR(l2tp_tx_batches, "sendmmsg calls for data messages"),
 	CTR(l2tp_retransmits, "retransmissions"),
 	CTR(l2tp_rtx_timeouts, "retransmission give-ups"),
 	CTR(l2tp_out_of_order, "out-of-order messages"),
@@ -1931,11 +2068,20 @@ cmd_show_plugins(struct cli_def *c, const char *command, char **argv,
 static int
 cmd_show_radius(struct cli_def *c, const char *command, char **argv, int argc)
 {
+	static const char *const help[] = {
+		"json", "as JSON", "<cr>", "servers, requests in flight, "
+		"counters", NULL };
+
 	(void)c;
 	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_RADIUS, 0, NULL);
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "json") != 0)) {
+		cli_error(cli, "%% Bad argument \"%s\": expected json",
+		    argv[argc - 1]);
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_RADIUS, argc == 1, NULL);
 }
 
 static int
@@ -2298,6 +2444,102 @@ cmd_config_not_yet(struct cli_def *c, const char *command, char **argv,
 	return CLI_ERROR;
 }
 
+/* ---- access lists in configuration mode ---- */
+
+#define MODE_CONFIG_ACL	10	/* inside "ip access-list": permit, deny */
+
+static char acl_name[MAXACLNAME];	/* the list being edited */
+static uint32_t acl_kind;		/* ACLREQ_EXTENDED or 0 */
+
+static int
+acl_kind_of(const char *w)
+{
+	if (strcmp(w, "standard") == 0)
+		return 0;
+	if (strcmp(w, "extended") == 0)
+		return ACLREQ_EXTENDED;
+	return -1;
+}
+
+static int
+cmd_ip_acl(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"standard NAME", "rules on the source (and destination)",
+		"extended NAME", "rules on protocol, addresses, ports, flags",
+		NULL };
+	int k;
+
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 2 || (k = acl_kind_of(argv[0])) < 0) {
+		cli_error(cli, "%% Usage: ip access-list {standard|extended} "
+		    "NAME");
+		return CLI_ERROR;
+	}
+	/* The daemon creates the list, or checks the kind of an old one. */
+	if (simple_op(OP_ACL, (uint32_t)k, argv[1]) != CLI_OK)
+		return CLI_ERROR;
+	snprintf(acl_name, sizeof(acl_name), "%s", argv[1]);
+	acl_kind = (uint32_t)k;
+	cli_set_configmode(c, MODE_CONFIG_ACL, k ? "ext-nacl" : "std-nacl");
+	return CLI_OK;
+}
+
+static int
+cmd_no_ip_acl(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	int k;
+
+	(void)c;
+	(void)command;
+	if (argc != 2 || wants_help(argv, argc) ||
+	    (k = acl_kind_of(argv[0])) < 0) {
+		cli_error(cli, "%% Usage: no ip access-list {standard|extended} "
+		    "NAME");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_ACL, (uint32_t)k | ACLREQ_DELETE, argv[1]);
+}
+
+/* permit/deny inside "ip access-list": appended to the list at once. */
+static int
+cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const std_help[] = {
+		"SOURCE [DESTINATION]", "any | host A.B.C.D | A.B.C.D WILDCARD",
+		NULL };
+	static const char *const ext_help[] = {
+		"ip SRC DST", "[fragments]",
+		"tcp SRC [PORTS] DST [PORTS]", "[established | match-any|"
+		    "match-all +FLAG -FLAG ... | fragments]",
+		"udp SRC [PORTS] DST [PORTS]", "[fragments]",
+		"PORTS", "eq|neq|gt|lt PORT, range LOW HIGH",
+		NULL };
+	struct cli_req rq;
+	size_t o;
+	int i, n;
+
+	(void)c;
+	if (wants_help(argv, argc))
+		return help_lines(acl_kind ? ext_help : std_help);
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_ACL;
+	rq.id = acl_kind;
+	snprintf(rq.name, sizeof(rq.name), "%s", acl_name);
+	o = (size_t)snprintf(rq.text, sizeof(rq.text), "%s", command);
+	for (i = 0; i < argc && o < sizeof(rq.text); i++) {
+		n = snprintf(rq.text + o, sizeof(rq.text) - o, " %s", argv[i]);
+		o += n < 0 ? sizeof(rq.text) : (size_t)n;
+	}
+	if (o >= sizeof(rq.text)) {
+		cli_error(cli, "%% The rule is too long");
+		return CLI_ERROR;
+	}
+	return run_op(&rq);
+}
+
 static int
 cmd_end(struct cli_def *c, const char *command, char **argv, int argc)
 {
@@ -2352,7 +2594,7 @@ static const struct cli_cmd {
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
 	    "The address pool and the addresses in use" },
 	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
-	    "RADIUS requests in progress" },
+	    "RADIUS servers and requests in flight (show radius [json])" },
 	{ "show running-config", cmd_show_running_config, UNPRIV, MODE_EXEC,
 	    "The running configuration (secrets need enable)" },
 	{ "show counters", cmd_show_counters, UNPRIV, MODE_EXEC,
@@ -2402,8 +2644,18 @@ static const struct cli_cmd {
 	{ "router bgp", cmd_config_not_yet, PRIV, MODE_CONFIG,
 	    "BGP (not available yet from the CLI)" },
 	{ "ip", NULL, PRIV, MODE_CONFIG, "IP" },
-	{ "ip access-list", cmd_config_not_yet, PRIV, MODE_CONFIG,
-	    "Access lists (not available yet from the CLI)" },
+	{ "ip access-list", cmd_ip_acl, PRIV, MODE_CONFIG,
+	    "Edit an access list: ip access-list {standard|extended} NAME" },
+	{ "no", NULL, PRIV, MODE_CONFIG, "Undo" },
+	{ "no ip", NULL, PRIV, MODE_CONFIG, "IP" },
+	{ "no ip access-list", cmd_no_ip_acl, PRIV, MODE_CONFIG,
+	    "Delete an access list: no ip access-list {standard|extended} "
+	    "NAME" },
+	{ "permit", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,
+	    "Append a rule that lets matching packets through" },
+	{ "deny", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,
+	    "Append a rule that drops matching packets" },
+	{ "end", cmd_end, PRIV, MODE_CONFIG_ACL, "Leave configuration mode" },
 	{ "end", cmd_end, PRIV, MODE_CONFIG, "Leave configuration mode" },
 };
 

@@ -115,6 +115,12 @@ const struct l2tp_proxy *l2tp_session_proxy(sid_t);
 /* Bytes before a PPP Protocol field that l2tp_send_ppp() fills in. */
 #define L2TP_DATA_HEADROOM	8
 int	 l2tp_send_ppp(sid_t, uint8_t *proto_field, size_t len);
+/*
+ * The same, queued for the next l2tp_flush() (one sendmmsg for the
+ * batch): the caller's buffer must stay as it is until then.
+ */
+int	 l2tp_queue_ppp(sid_t, uint8_t *proto_field, size_t len);
+void	 l2tp_flush(void);
 const char *l2tp_msg_name(int type);
 const char *l2tp_avp_name(int type);
 const char *l2tp_drop_name(int reason);	/* NULL past the last */

@@ -40,6 +40,7 @@
 
 #include "l2tpns.h"
 #include "acctfile.h"
+#include "acl.h"
 #include "auth.h"
 #include "event.h"
 #include "intercept.h"
@@ -320,6 +321,7 @@ reload_config(void)
 	}
 
 	config = nc;
+	acl_reload(nc);		/* sessions look their filters up again */
 	log_level = nc->debug;
 	if (log_open(nc->log_file, progname, err, sizeof(err)) < 0)
 		log_error("%s (logging continues to the previous destination)",
@@ -624,6 +626,7 @@ main(int argc, char **argv)
 	    ppp_init((uint32_t)config->max_sessions) < 0)
 		fatal("cannot allocate PPP state: %s", strerror(errno));
 	load_local_auth(config, log_err);
+	acl_reload(config);
 
 	/* The tun device: bind_address, or 1.1.1.1 (manual, bind_address). */
 	tun_addr = config->iftun_address ? config->iftun_address :

@@ -139,6 +139,10 @@ struct session {
 	char		acct_session_id[20];	/* RFC 2866 5.5, hex */
 	char		filter_in[MAXACLNAME];	/* Filter-Id "NAME.in" */
 	char		filter_out[MAXACLNAME];	/* Filter-Id "NAME.out" */
+	/* acl.c: the lists those names resolved to, at generation acl_gen;
+	 * whoever writes the names sets acl_gen to 0 (look them up again). */
+	uint16_t	acl_in, acl_out;
+	uint32_t	acl_gen;
 	sid_t		next_free;	/* free list link while FREE */
 };
 
@@ -159,6 +163,7 @@ struct counters {
 	/* L2TP */
 	uint64_t	l2tp_rx_packets, l2tp_ctrl_rx, l2tp_ctrl_tx, l2tp_tx_errors;
 	uint64_t	l2tp_zlb_rx, l2tp_zlb_tx, l2tp_data_rx, l2tp_data_tx;
+	uint64_t	l2tp_tx_batches;
 	uint64_t	l2tp_retransmits, l2tp_rtx_timeouts, l2tp_out_of_order;
 	uint64_t	l2tp_dead_peers, l2tp_auth_failures;
 	uint64_t	l2tp_ctrl_rx_type[17];
@@ -344,6 +349,8 @@ int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_handle_readable(int fd, int budget);
 int		 tun_write(const uint8_t *, size_t);
+/* Whether `p` lies in the buffers of the current read batch. */
+int		 tun_owns(const void *p);
 int		 tun_route(int add, in_addr_t net, int plen);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
 void		 tun_add_pool_routes(const struct pool_file *);

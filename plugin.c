@@ -34,6 +34,7 @@
 #include "event.h"
 #include "log.h"
 #include "plugin.h"
+#include "radius.h"
 #include "tbf.h"
 
 #define PLUGIN_MAX	64	/* loaded at once, from every source */
@@ -231,7 +232,14 @@ cb_session_set_int(uint32_t sid, int field, uint64_t v)
 	case PSF_RATE_OUT:	session_set_rates(sid, s->rate_in, (uint32_t)v); break;
 	case PSF_SNOOP_IP:	s->snoop_ip = (in_addr_t)v; break;
 	case PSF_SNOOP_PORT:	s->snoop_port = (uint16_t)v; break;
-	case PSF_WALLED_GARDEN:	s->walled_garden = (uint8_t)v; break;
+	case PSF_WALLED_GARDEN:
+		if (s->walled_garden && v == 0) {
+			/* Out of the garden: accounted from now on. */
+			s->walled_garden = 0;
+			radius_session_ungardened(sid);
+		} else
+			s->walled_garden = (uint8_t)v;
+		break;
 	}
 	/* The flags the CLI shows follow the values they summarise. */
 	s->throttle = s->rate_in || s->rate_out;

@@ -250,7 +250,9 @@ enum plugin_session_field {
 	PSF_RATE_OUT,		/* int rw: throttle to the user, kbit/s; 0 = off */
 	PSF_SNOOP_IP,		/* int rw: intercept target, network order; 0 = off */
 	PSF_SNOOP_PORT,		/* int rw: intercept target UDP port */
-	PSF_WALLED_GARDEN,	/* int rw: 1 = in the walled garden */
+	PSF_WALLED_GARDEN,	/* int rw: 1 = in the walled garden; a session
+				 * up while it is 1 gets no RADIUS accounting
+				 * until it is set to 0 (then a Start) */
 	PSF_FIELDS		/* count, not a field */
 };
 

@@ -571,8 +571,10 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 	if (ok) {
 		sid_t other;
 
-		/* allow_duplicate_users: the earlier login gives way. */
-		if (!config->allow_duplicate_users && !is_guest(sp->user))
+		/* allow_duplicate_users: the earlier login gives way, but
+		 * not to a failed one the walled garden let in. */
+		if (!config->allow_duplicate_users && !is_guest(sp->user) &&
+		    !sp->walled_garden)
 			while ((other = session_by_user(sp->user)) != 0) {
 				LOG(LOG_INFO_L, other, session_get(other)->tunnel,
 				    "\"%s\" logged in again (session %u): "
@@ -1655,7 +1657,9 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 		tun_write(frame, len);
 		return;
 	}
-	if (l2tp_send_ppp(s, frame, len) == 0) {
+	/* Straight from a TUN read: batched (tun.c flushes the batch). */
+	if ((tun_owns(frame) ? l2tp_queue_ppp(s, frame, len) :
+	    l2tp_send_ppp(s, frame, len)) == 0) {
 		sp->cout += len - 2;
 		sp->pout++;
 	}

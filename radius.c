@@ -1280,6 +1280,7 @@ accept_apply(sid_t s, struct auth_reply *rp)
 	}
 	memcpy(sp->filter_in, rp->filter_in, sizeof(sp->filter_in));
 	memcpy(sp->filter_out, rp->filter_out, sizeof(sp->filter_out));
+	sp->acl_gen = 0;	/* acl.c looks the names up again */
 	/* One prefix per session: the delegated one, else the framed. */
 	if (rp->delegated_len) {
 		sp->ipv6_prefix = rp->delegated_prefix;
@@ -1589,8 +1590,32 @@ radius_session_up(sid_t s)
 			    strerror(errno));
 	}
 	rs->routes_added = 1;
-	if (!acct_on())
+	/* The walled garden's sessions: from radius_session_ungardened. */
+	if (!acct_on() || sp->walled_garden)
 		return;
+	rs->acct = 1;
+	rs->acct_start = time_now;
+	acct_send(s, ACCT_START, 0);
+	interim_arm(s);
+}
+
+/*
+ * The session left the walled garden (the garden plugin): it is
+ * accounted from now on, as if it had just come up, with its counters
+ * started again so that the Stop reports only what it used outside the
+ * garden.  Nothing to do before it is up (radius_session_up starts it)
+ * or if it was accounted before it was gardened.
+ */
+void
+radius_session_ungardened(sid_t s)
+{
+	struct session *sp = session_get(s);
+	struct rsess *rs = RS(s);
+
+	if (rs == NULL || sp == NULL || !rs->up || rs->acct || !acct_on())
+		return;
+	sp->cin = sp->cout = 0;
+	sp->pin = sp->pout = 0;
 	rs->acct = 1;
 	rs->acct_start = time_now;
 	acct_send(s, ACCT_START, 0);
@@ -1996,6 +2021,7 @@ dae_coa(sid_t s, struct dae_req *d)
 		memcpy(sp->filter_in, d->chg.filter_in, sizeof(sp->filter_in));
 		memcpy(sp->filter_out, d->chg.filter_out,
 		    sizeof(sp->filter_out));
+		sp->acl_gen = 0;	/* acl.c looks the names up again */
 	}
 	apply_pairs(s, &d->chg);
 	if (rs && d->has_interim) {
@@ -2455,13 +2481,20 @@ radius_show(void (*line)(void *, const char *), void *arg)
 		line(arg, buf);
 		n++;
 	}
-	snprintf(buf, sizeof(buf), "%u request%s in flight; sent %llu auth, "
-	    "%llu acct, %llu again; %llu accepts, %llu rejects, %llu acct "
-	    "acks, %llu timeouts; dropped %llu bad authenticator, %llu "
-	    "malformed, %llu unknown source, %llu unexpected", n,
-	    n == 1 ? "" : "s", (unsigned long long)stats->radius_auth_tx,
+	snprintf(buf, sizeof(buf), "%u request%s in flight", n,
+	    n == 1 ? "" : "s");
+	line(arg, buf);
+	snprintf(buf, sizeof(buf), "sent: %llu auth, %llu acct, %llu again, "
+	    "%llu moved to the other server, %llu not sent (no free id)",
+	    (unsigned long long)stats->radius_auth_tx,
 	    (unsigned long long)stats->radius_acct_tx,
 	    (unsigned long long)stats->radius_retransmits,
+	    (unsigned long long)stats->radius_failovers,
+	    (unsigned long long)stats->radius_overflow);
+	line(arg, buf);
+	snprintf(buf, sizeof(buf), "answers: %llu accepts, %llu rejects, "
+	    "%llu acct acks, %llu timeouts; dropped %llu bad authenticator, "
+	    "%llu malformed, %llu unknown source, %llu unexpected",
 	    (unsigned long long)stats->radius_accepts,
 	    (unsigned long long)stats->radius_rejects,
 	    (unsigned long long)stats->radius_acct_acks,

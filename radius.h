@@ -117,6 +117,8 @@ void	 radius_auth_submit(const struct auth_req *);
 void	 radius_auth_cancel(sid_t);
 void	 radius_session_up(sid_t);
 void	 radius_session_down(sid_t, int terminate_cause);
+/* Out of the walled garden: accounting starts (Start) if it had not. */
+void	 radius_session_ungardened(sid_t);
 
 /* ---- "show radius" ---- */
 

@@ -360,16 +360,36 @@ out:
  * after headroom for the PPP and L2TP headers, which are prepended in
  * place.  Returns the number read.
  */
+/*
+ * Packets read in one turn each have a buffer of their own, so that the
+ * downstream ones can leave together in one sendmmsg() at the end
+ * (l2tp_queue_ppp, l2tp_flush).  The ring is flushed whenever it wraps.
+ */
+#define TUN_BATCH	64
+#define TUN_BUF		65536
+
+static uint8_t ring[TUN_BATCH][TUN_HEADROOM + TUN_BUF];
+
+int
+tun_owns(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, r = (uintptr_t)ring;
+
+	return a >= r && a < r + sizeof(ring);
+}
+
 int
 tun_handle_readable(int fd, int budget)
 {
-	static uint8_t frame[TUN_HEADROOM + 65536];
-	uint8_t *buf = frame + TUN_HEADROOM;
+	uint8_t *buf;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < budget; i++) {
-		n = read(fd, buf, 65536);
+		if (i > 0 && i % TUN_BATCH == 0)
+			l2tp_flush();	/* the ring's buffers are reused */
+		buf = ring[i % TUN_BATCH] + TUN_HEADROOM;
+		n = read(fd, buf, TUN_BUF);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				stats->tun_rx_errors++;
@@ -414,5 +434,6 @@ tun_handle_readable(int fd, int budget)
 			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
 			    (size_t)n);
 	}
+	l2tp_flush();
 	return i;
 }

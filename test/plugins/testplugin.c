@@ -18,7 +18,9 @@
  *	test_drop SID		session_drop
  *	test_many N		N lines of output
  *
- * Timer events are counted rather than recorded one by one.
+ * Timer events are counted (the "timer_calls=N" line that ends the
+ * record), and a run of ticks with no other event between them is
+ * recorded as one "timer n=N" line.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -160,10 +162,22 @@ plugin_packet_tx(struct param_packet *p)
 	return PLUGIN_RET_OK;
 }
 
+/*
+ * Ticks in a row make one record, "timer n=COUNT", so that a session's
+ * record shows where the timer ran between its other events.
+ */
 int
 plugin_timer(struct param_timer *p)
 {
+	static unsigned long run;
+
 	timer_calls++;
+	if (nrecord > 0 && strncmp(record[nrecord - 1], "timer ", 6) == 0) {
+		free(record[--nrecord]);
+		run++;
+	} else
+		run = 1;
+	rec("timer n=%lu", run);
 	return PLUGIN_RET_OK;
 }
 

@@ -20,8 +20,10 @@ import pytest
 
 from conftest import REPO, wait_until
 from l2tpwire import Lac, STOPCCN, CDN, result_code
-from nsctlhelp import plugin_dir
-from pppwire import Ppp, LCP, TERMREQ, TERMACK
+from nsctlhelp import nsctl, plugin_dir
+from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, opt
+from test_radius import AUTH_PORT, DEAD_PORT, FreeRadius, radius_cfg
+from test_radius import link as radius_link, up as radius_up
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -307,6 +309,15 @@ def test_show_tunnel_session_users_pool_with_live_ppp(lns, clis):
         [(int(sid), "alice", ip, "02079460123", "127.0.0.1")]
     assert json.loads(c.cmd(f"show tunnel {tid} json"))["hostname"] == \
         "lac-cli"
+    [tj] = json.loads(c.cmd("show tunnel json"))["tunnels"]
+    assert (tj["tid"], tj["hostname"], tj["ip"], tj["state"],
+            tj["sessions"], tj["local_id"], tj["peer_id"]) == \
+        (int(tid), "lac-cli", "127.0.0.1", "Open", 1, lac.tid, 4242)
+    sj = json.loads(c.cmd(f"show session {sid} json"))
+    assert (sj["sid"], sj["tid"], sj["user"], sj["ip"], sj["state"]) == \
+        (int(sid), int(tid), "alice", ip, "Open")
+    assert re.match(r"\d\d:\d\d:\d\d up \d+ min, 1 users, ",
+                    c.cmd("uptime"))
 
     users = c.cmd("show users")
     assert re.search(rf"^alice +{sid} +{re.escape(ip)} +02079460123$",
@@ -499,7 +510,11 @@ def test_other_show_commands(daemon, clis):
                             " neighbour 192.0.2.9 remote-as 64513", "!"],
                users="admin:admin\nenable:en\n")
     c = clis(d).login()
-    assert "l2tpns 3.0.0-dev" in c.cmd("show version")
+    version = c.cmd("show version")
+    assert "l2tpns 3.0.0-dev" in version
+    assert f"  configuration {d.config_path}\n" in version
+    assert re.search(rf"^  started \S+ \S+, pid {d.pid}$", version, re.M)
+    assert "tables: 65535 sessions, 65535 tunnels" in version
     up = c.cmd("uptime").splitlines()
     assert re.match(r"\d\d:\d\d:\d\d up \d+ min, 0 users, load average: "
                     r"[\d.]+, [\d.]+, [\d.]+$", up[0]), up
@@ -510,7 +525,10 @@ def test_other_show_commands(daemon, clis):
     assert "10 permit 192.0.2.0 0.0.0.255" in acl
     assert "% No access list nosuch" in c.cmd("show ip access-list nosuch")
     assert "not clustered" in c.cmd("show cluster")
-    assert "Radius State Session" in c.cmd("show radius")
+    radius = c.cmd("show radius")
+    assert "RADIUS: no server configured (primary_radius)" in radius
+    assert "0 requests in flight" in radius
+    assert json.loads(c.cmd("show radius json"))["servers"] == []
     bgp = c.cmd("show bgp")
     assert "router bgp 64512" in bgp and "192.0.2.9 remote-as 64513" in bgp
     c.enable("en")
@@ -591,3 +609,218 @@ def test_lacsim_sessions_and_traffic_while_cli_idle(daemon, clis, tmp_path):
     js = json.loads(idle.cmd("show counters json"))
     assert js["tun_tx_packets"] >= done["tx_packets"] > 0
     assert js["ppp_auth_ok"] == 50
+
+
+# ---------------------------------------------------------------------------
+# RADIUS (a real FreeRADIUS, as in test_radius.py): show radius, and the
+# fields of the session detail view that come from an Access-Accept
+
+CLI_RADIUS_USERS = """\
+alice	Cleartext-Password := "secret"
+	Session-Timeout = 3600,
+	Idle-Timeout = 1800,
+	Filter-Id += "web.in",
+	Filter-Id += "web.out"
+
+bob	Cleartext-Password := "pw2"
+"""
+
+RADIUS_ROW = re.compile(r"^ *(\d+) +(\d+) +(\d+) +(AUTH|START|INTERIM|STOP) "
+                        r"+(\d+) +(primary|secondary) +(\d+) +([\d.]+) s$",
+                        re.M)
+
+
+@pytest.fixture
+def radius_lns(daemon, netns, tmp_path):
+    """radius_lns(config) -> (lns, FreeRADIUS) in one namespace."""
+    def make(config=None, extra_lines=()):
+        ns = netns()
+        rad = FreeRadius(ns, tmp_path / "radius",
+                         users=CLI_RADIUS_USERS).start()
+        cfg = radius_cfg(hostname=HOST)
+        cfg.update(config or {})
+        return daemon(cfg, ns=ns, extra_lines=extra_lines,
+                      users=USERS), rad
+    return make
+
+
+def radius_rows(text):
+    return [dict(zip(("id", "sock", "port", "state", "sid", "server", "try",
+                      "retry"), m)) for m in RADIUS_ROW.findall(text)]
+
+
+def test_show_radius_requests_in_flight_failover_and_counters(radius_lns,
+                                                              clis):
+    """The primary does not answer (nothing listens on its port), the
+    secondary is FreeRADIUS: show radius lists the Access-Request and
+    then the accounting Start while they are retried at the primary,
+    with the identifier and source port FreeRADIUS then logs, marks the
+    primary as not answering and counts every send."""
+    d, rad = radius_lns({"primary_radius_port": DEAD_PORT,
+                         "secondary_radius": "127.0.0.1",
+                         "secondary_radius_port": AUTH_PORT,
+                         "radius_timeout": 2})
+    c = clis(d).login()
+    out = c.cmd("show radius")
+    assert re.search(r"^primary   127\.0\.0\.1 auth 1645 acct 1646$", out,
+                     re.M), out
+    assert re.search(r"^secondary 127\.0\.0\.1 auth 1812 acct 1813$", out,
+                     re.M), out
+    assert "accounting on, interim 0 s, timeout 2 s x 3 tries per server, " \
+        "64 sockets, DAE port 3799" in out
+    assert re.search(r"^Radius +Sock +Port +State +Session +Server +Try "
+                     r"+Retry$", out, re.M), out
+    assert "0 requests in flight" in out
+    assert "sent: 0 auth, 0 acct, 0 again" in out
+
+    lac, p = radius_link(d)
+    p.lcp_up()
+    ident = p.next_id()
+    p.send_cp(PAP, 1, ident, b"\x05alice\x06secret")
+    sid = rows(c.cmd("show session"))[0][0]
+    auth = wait_until(lambda: [r for r in radius_rows(c.cmd("show radius"))
+                               if r["state"] == "AUTH"], timeout=5,
+                      what="the Access-Request in show radius")[0]
+    assert (auth["sid"], auth["server"]) == (sid, "primary"), auth
+    assert 1 <= int(auth["try"]) <= 3 and float(auth["retry"]) <= 2.0, auth
+    js = json.loads(c.cmd("show radius json"))
+    [req] = [r for r in js["requests"] if r["state"] == "AUTH"]
+    assert (req["id"], req["sock"], req["port"], req["sid"]) == \
+        (int(auth["id"]), int(auth["sock"]), int(auth["port"]), int(sid))
+    assert req["slot"] == req["id"] * 64 + req["sock"]
+    assert req["retry_ms"] <= 2000
+    # FreeRADIUS gets it from the secondary round, same id and port.
+    f = p.expect(PAP, timeout=15)
+    assert (f.code, f.id) == (2, ident)
+    assert re.search(rf"Received Access-Request Id {auth['id']} from "
+                     rf"127\.0\.0\.1:{auth['port']} ", rad.output())
+
+    # Accounting Start: the primary's accounting port is tried first too.
+    p.ipcp_up()
+    start = wait_until(lambda: [r for r in radius_rows(c.cmd("show radius"))
+                                if r["state"] == "START"], timeout=5,
+                       what="the accounting Start in show radius")[0]
+    assert (start["sid"], start["server"]) == (sid, "primary"), start
+    rec = rad.wait_record("Start", timeout=15, User_Name="alice")
+    assert re.search(rf"Received Accounting-Request Id {start['id']} from "
+                     rf"127\.0\.0\.1:{start['port']} ", rad.output())
+    assert int(rec["NAS-Port"]) == int(sid)
+
+    out = wait_until(lambda: (lambda t: "0 requests in flight" in t and t)(
+        c.cmd("show radius")), what="no request in flight")
+    assert radius_rows(out) == []
+    assert re.search(r"^primary   127\.0\.0\.1 auth 1645 \(not answering\) "
+                     r"acct 1646 \(not answering\)$", out, re.M), out
+    assert re.search(r"^secondary 127\.0\.0\.1 auth 1812 acct 1813$", out,
+                     re.M), out
+    ctr = json.loads(c.cmd("show counters json"))
+    # Three sends to the primary and one to the secondary, each way.
+    assert (ctr["radius_auth_tx"], ctr["radius_acct_tx"],
+            ctr["radius_retransmits"], ctr["radius_failovers"]) == \
+        (4, 4, 4, 2), ctr
+    assert "sent: 4 auth, 4 acct, 4 again, 2 moved to the other server, " \
+        "0 not sent (no free id)" in out, out
+    assert "answers: 1 accepts, 0 rejects, 1 acct acks, 0 timeouts; " \
+        "dropped 0 bad authenticator, 0 malformed, 0 unknown source, " \
+        "0 unexpected" in out, out
+    js = json.loads(c.cmd("show radius json"))
+    assert js["requests"] == []
+    assert [(s["server"], s["auth_port"], s["acct_port"]) for s in
+            js["servers"]] == [("primary", 1645, 1646),
+                               ("secondary", 1812, 1813)]
+    assert 0 < js["servers"][0]["auth_dead_s"] <= 30
+    assert 0 < js["servers"][0]["acct_dead_s"] <= 30
+    assert js["servers"][1]["auth_dead_s"] == 0
+    assert (js["accounting"], js["timeout"], js["dae_port"]) == \
+        (True, 2, 3799)
+    assert '% Bad argument "x": expected json' in c.cmd("show radius x")
+
+
+def test_show_session_detail_radius_fields(radius_lns, clis):
+    """Acct-Session-Id, the Filter-Id access lists, Session-Timeout and
+    Idle-Timeout with the time left, the peer's MRU and the connect
+    speeds, in the detail view and its JSON, against the Access-Accept
+    and the accounting Start FreeRADIUS recorded."""
+    d, rad = radius_lns(extra_lines=["ip access-list extended web",
+                                     " permit ip any any", "!"])
+    lac, p = radius_link(d)
+    p.lcp_up(our_opts=opt(1, struct.pack("!H", 1400)) +
+             opt(5, struct.pack("!I", p.magic)))
+    assert p.pap("alice", "secret", timeout=10)[0] == 2
+    ip = p.ipcp_up()[0]
+    rec = rad.wait_record("Start", User_Name="alice")
+    c = clis(d).login()
+    sid = rows(c.cmd("show session"))[0][0]
+    detail = c.cmd(f"show session {sid}")
+    assert re.search(rf"^  Acct-Session-Id: +{rec['Acct-Session-Id']}$",
+                     detail, re.M), detail
+    m = re.search(r"^  Session timeout: +3600 s, (\d+) s left$", detail,
+                  re.M)
+    assert m and 3590 <= int(m.group(1)) <= 3600, detail
+    m = re.search(r"^  Idle timeout: +1800 s, (\d+) s left$", detail, re.M)
+    assert m and 1790 <= int(m.group(1)) <= 1800, detail
+    assert re.search(r"^  Filter: +in web, out web$", detail, re.M), detail
+    assert re.search(r"^  Peer MRU: +1400$", detail, re.M), detail
+    m = re.search(r"^  Connect speed: +tx (\d+), rx (\d+) bit/s$", detail,
+                  re.M)
+    assert m and m.group(1) == "10000000", detail   # the ICCN's Tx speed
+    assert re.search(rf"IP address: +{re.escape(ip)}$", detail, re.M)
+    js = json.loads(c.cmd(f"show session {sid} json"))
+    assert (js["sid"], js["user"], js["ip"]) == (int(sid), "alice", ip)
+    assert js["acct_session_id"] == rec["Acct-Session-Id"]
+    assert (js["filter_in"], js["filter_out"]) == ("web", "web")
+    assert (js["session_timeout"], js["idle_timeout"]) == (3600, 1800)
+    assert 3590 <= js["session_timeout_left"] <= 3600
+    assert 1790 <= js["idle_timeout_left"] <= 1800
+    assert js["mru"] == 1400
+    assert (js["tx_speed"], js["rx_speed"]) == (10000000, int(m.group(2)))
+    # The list form carries the same objects (less the clocks).
+    def steady(o):
+        return {k: v for k, v in o.items() if k not in (
+            "opened", "idle", "session_timeout_left", "idle_timeout_left")}
+    [listed] = json.loads(c.cmd("show session json"))["sessions"]
+    assert steady(listed) == steady(js)
+
+    # bob's Accept has no limits and no filter.
+    lac2, q = radius_link(d, our_sid=78)
+    radius_up(q, "bob", "pw2")
+    sid2 = [r[0] for r in rows(c.cmd("show session")) if r[2] == "bob"][0]
+    detail = c.cmd(f"show session {sid2}")
+    assert re.search(r"^  Session timeout: +none$", detail, re.M), detail
+    assert re.search(r"^  Idle timeout: +none$", detail, re.M), detail
+    assert re.search(r"^  Filter: +in -, out -$", detail, re.M), detail
+    assert re.search(r"^  Acct-Session-Id: +[0-9A-F]{16}$", detail, re.M)
+    js = json.loads(c.cmd(f"show session {sid2} json"))
+    assert (js["session_timeout"], js["session_timeout_left"],
+            js["idle_timeout_left"], js["filter_in"]) == (0, -1, -1, "")
+    assert js["acct_session_id"] != json.loads(
+        c.cmd(f"show session {sid} json"))["acct_session_id"]
+
+
+def test_plugins_loaded_by_nsctl_show_in_the_cli(daemon, clis, tmp_path):
+    """nsctl load_plugin / unload_plugin: the CLI's show plugins follows,
+    says "request", and the running configuration does not change."""
+    d = daemon({"hostname": HOST, "plugin_dir": str(plugin_dir(tmp_path))},
+               extra_lines=["load plugin sessionctl"], users=USERS)
+    c = clis(d).login()
+    out = c.cmd("show plugins")
+    assert re.search(r"^sessionctl +configuration +control$", out, re.M), out
+    nsctl(d.ns, "load_plugin", "testplugin", check=0)
+    lines = c.cmd("show plugins").splitlines()
+    assert lines[1].split()[:2] == ["sessionctl", "configuration"], lines
+    assert lines[2].split() == [
+        "testplugin", "request", "pre_auth", "post_auth", "packet_rx",
+        "packet_tx", "timer", "new_session", "kill_session", "control",
+        "radius_response", "radius_reset", "radius_account", "become_master",
+        "new_session_master"], lines
+    assert "load plugin testplugin" not in c.cmd("show running-config")
+    # A plugin nsctl could not load is not listed.
+    nsctl(d.ns, "load_plugin", "badversion", check=1)
+    assert "badversion" not in c.cmd("show plugins")
+    nsctl(d.ns, "unload_plugin", "testplugin", check=0)
+    assert "testplugin" not in c.cmd("show plugins")
+    nsctl(d.ns, "unload_plugin", "sessionctl", check=0)
+    # Unloaded, but its configuration line is still there: show plugins
+    # says so.
+    assert re.search(r"^sessionctl +not loaded: see the log$",
+                     c.cmd("show plugins"), re.M)

@@ -2,13 +2,16 @@
 (manual: "nsctl", "The control protocol"): built-in commands, exit
 statuses, plugin commands, nsctl_allow, malformed datagrams, retries.
 """
+import os
 import re
 import socket
+import subprocess
 import time
 
 import pytest
 
-from nsctlhelp import (NSCTL_BIN, REPLY, decode, encode, nsctl,
+from conftest import REPO
+from nsctlhelp import (NSCTL_BIN, PLUGINS, REPLY, decode, encode, nsctl,
                        plugin_dir)
 
 
@@ -234,3 +237,66 @@ def test_reply_format_and_retry_answered_from_cache(lns):
     assert a == b
     events = nsctl(lns.ns, "test_events", "testplugin", check=0).stdout
     assert events.count("control test_pass argc=2") == 2, events
+
+
+# ---- the manual page ----
+
+
+def control_help(name):
+    """The plugin_control_help lines of plugin NAME, read from its source
+    (not dlopen()ed here: under the sanitizer build it would need the
+    sanitizer runtime in this process)."""
+    src = (REPO / f"{name}.c").read_text()
+    m = re.search(r"plugin_control_help\[\]\s*=\s*\{(.*?)\};", src, re.S)
+    if m is None:
+        return []
+    lines, cur = [], None
+    for lit, comma in re.findall(r'"((?:[^"\\]|\\.)*)"|(,)', m.group(1)):
+        if comma:
+            if cur is not None:
+                lines.append(cur)
+            cur = None
+        else:           # adjacent literals are one string
+            cur = (cur or "") + lit.replace('\\"', '"')
+    if cur is not None:
+        lines.append(cur)
+    return lines
+
+
+def test_man_page_documents_options_statuses_and_plugin_commands(lns):
+    env = dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="",
+               LC_ALL="C.UTF-8")
+    page = subprocess.run(["man", "-l", str(REPO / "Docs" / "nsctl.8")],
+                          capture_output=True, text=True, env=env,
+                          timeout=30, check=True).stdout
+    page = re.sub(r".\x08", "", page)
+    section = {}
+    for name, body in re.findall(r"^([A-Z][A-Z ]+)\n(.*?)(?=^[A-Z]|\Z)",
+                                 page, re.M | re.S):
+        section[name] = body
+    usage = lns.ns.run([NSCTL_BIN, "--help"]).stdout
+    for opt in re.findall(r"^\s+(-\w|--[\w-]+)", usage, re.M):
+        assert re.search(r"^ {7}%s\b" % re.escape(opt), section["OPTIONS"],
+                         re.M), opt
+    statuses = re.findall(r"(\d+) [a-z]", usage.split("Exit status:")[1])
+    assert statuses == ["0", "1", "2", "3", "64"], usage
+    assert re.findall(r"^ {7}(\d+) ", section["EXIT STATUS"], re.M) == \
+        statuses
+    # The built-in commands, as the daemon's help lists them.
+    text = nsctl(lns.ns, "help", check=0).stdout
+    builtins = re.findall(r"^  (\w+)", text.split("Plugin ")[0], re.M)
+    assert builtins == ["help", "load_plugin", "unload_plugin"], text
+    for word in builtins:
+        assert re.search(r"^ {7}%s\b" % word, section["DESCRIPTION"], re.M)
+    # Every command of every shipped plugin, attributed to its plugin.
+    documented = dict(re.findall(r"^ {7}(\w+)[^\n]*\n {14}\((\w+)\)",
+                                 section["DESCRIPTION"], re.M))
+    commands = {line.split()[0]: name for name in PLUGINS
+                for line in control_help(name)}
+    assert "drop_session" in commands and "throttle" in commands
+    assert {w: documented.get(w) for w in commands} == commands
+    # What a plugin exports is what nsctl help shows once it is loaded.
+    nsctl(lns.ns, "load_plugin", "sessionctl", check=0)
+    text = nsctl(lns.ns, "help", check=0).stdout
+    assert text.split("Plugin sessionctl:\n")[1].splitlines() == \
+        ["  " + line for line in control_help("sessionctl")]

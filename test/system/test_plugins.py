@@ -6,13 +6,19 @@ real PPP session (sessionctl, snoopctl, throttlectl, stripdomain).
 """
 import os
 import re
+import shlex
+import shutil
+import subprocess
 import time
 
 import pytest
 
+from conftest import REPO, wait_until
 from l2tpwire import Lac, result_code
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp, LCP, TERMREQ, TERMACK
+from test_radius import FreeRadius, radius_cfg
+from test_radius import link as radius_link, up as radius_up
 
 SUBSCRIBERS = """\
 alice secret
@@ -267,7 +273,7 @@ def test_event_sequence_of_a_session(lns_factory):
     p.send_cp(LCP, TERMACK, t.id)
     p.cdn(timeout=4)
     ev = [e for e in events(d) if not e.startswith(("control ", "init ",
-                                                   "timer_calls"))]
+                                                   "timer"))]
     tid = re.search(r"tid=(\d+)", ev[0]).group(1)
     assert tid != "0"
     assert ev[0] == f"pre_auth sid={sid} tid={tid} user=alice proto=0xc023", \
@@ -306,3 +312,144 @@ def test_stripdomain_authenticates_user_at_realm_as_user(lns_factory):
     assert sid_of(d, "joe")
     assert any(e.startswith("post_auth") and "user=joe " in e
                for e in events(d))
+
+
+# ---- against a real FreeRADIUS ----
+
+RADIUS_USERS = """\
+alice	Cleartext-Password := "secret"
+	Cisco-AVPair += "throttle=512",
+	Cisco-AVPair += "lcp:interface-config#1=service-policy output 2048",
+	Cisco-AVPair += "x-test=third pair"
+
+joe	Cleartext-Password := "pw"
+"""
+
+
+@pytest.fixture
+def radius_lns(daemon, netns, tmp_path):
+    """radius_lns(plugins) -> (lns, FreeRADIUS), both in one namespace;
+    the FreeRADIUS of test_radius.py with RADIUS_USERS."""
+    def make(plugins, config=None):
+        ns = netns()
+        rad = FreeRadius(ns, tmp_path / "radius", users=RADIUS_USERS).start()
+        cfg = radius_cfg(hostname="lns-plugins",
+                         plugin_dir=str(plugin_dir(tmp_path)))
+        cfg.update(config or {})
+        d = daemon(cfg, ns=ns,
+                   extra_lines=[f"load plugin {p}" for p in plugins])
+        return d, rad
+    return make
+
+
+def test_event_sequence_with_radius_avpairs(radius_lns):
+    """The order the manual gives ("Writing a plugin"): pre_auth, one
+    radius_response per Cisco-AVPair of the Access-Accept in the reply's
+    order, post_auth, radius_account (Start), new_session, timer while
+    the session is up, kill_session, radius_account (Stop)."""
+    d, rad = radius_lns(["testplugin"])
+    lac, p = radius_link(d)
+    radius_up(p, "alice", "secret")
+    sid = sid_of(d, "alice")
+    rad.wait_record("Start", User_Name="alice")
+
+    def tail_after_new_session():
+        ev = events(d)
+        k = [i for i, e in enumerate(ev) if e.startswith("new_session")]
+        return k and [e for e in ev[k[0]:] if e.startswith("timer n=")]
+    wait_until(tail_after_new_session, what="a timer event after "
+               "new_session")
+    nsctl(d.ns, "test_drop", sid, check=0)
+    t = p.expect(LCP, TERMREQ)
+    p.send_cp(LCP, TERMACK, t.id)
+    p.cdn(timeout=6)
+    rad.wait_record("Stop", User_Name="alice")
+    wait_until(lambda: any(e.startswith("radius_account") and "status=2"
+                           in e for e in events(d)), what="the Stop event")
+    ev = events(d)
+    life = [e for e in ev if not e.startswith(("control ", "init ",
+                                               "timer"))]
+    tid = re.search(r"tid=(\d+)", life[0]).group(1)
+    assert life == [
+        f"pre_auth sid={sid} tid={tid} user=alice proto=0xc023",
+        f"radius_response sid={sid} key=throttle value=512",
+        f"radius_response sid={sid} key=lcp:interface-config#1 "
+        "value=service-policy output 2048",
+        f"radius_response sid={sid} key=x-test value=third pair",
+        f"post_auth sid={sid} tid={tid} user=alice allowed=1 proto=0xc023",
+        f"radius_account sid={sid} status=1",
+        f"new_session sid={sid} tid={tid}",
+        f"kill_session sid={sid} tid={tid} reason=test_drop",
+        f"radius_account sid={sid} status=2",
+    ], ev
+    # The timer ran while the session was up, between new_session and
+    # kill_session.
+    i = ev.index(f"new_session sid={sid} tid={tid}")
+    k = ev.index(f"kill_session sid={sid} tid={tid} reason=test_drop")
+    assert any(e.startswith("timer n=") for e in ev[i:k]), ev
+
+
+def test_stripdomain_at_freeradius(radius_lns):
+    """Only "joe" exists at FreeRADIUS: joe@isp.example is refused
+    without stripdomain, and authenticates and is accounted as "joe"
+    once nsctl has loaded it."""
+    d, rad = radius_lns(["testplugin"])
+    lac, p = radius_link(d)
+    p.lcp_up()
+    code, _ = p.pap("joe@isp.example", "pw", timeout=10)
+    assert code == 3
+    wait_until(lambda: 'User-Name = "joe@isp.example"' in rad.output(),
+               what="FreeRADIUS to see the full name")
+    nsctl(d.ns, "load_plugin", "stripdomain", check=0)
+    mark = len(rad.output())
+    lac2, q = radius_link(d, our_sid=78)
+    radius_up(q, "joe@isp.example", "pw")
+    seen = rad.output()[mark:]
+    assert 'User-Name = "joe"' in seen, seen
+    assert "joe@isp.example" not in seen, seen
+    start = rad.wait_record("Start", User_Name="joe")
+    sid = sid_of(d, "joe")
+    assert int(start["NAS-Port"]) == int(sid)
+    assert fields(d, sid)["user"] == "joe"
+    assert any(e.startswith(f"pre_auth sid={sid} ") and
+               "user=joe@isp.example " in e for e in events(d))
+    tid = fields(d, sid)["tunnel"]
+    assert f"post_auth sid={sid} tid={tid} user=joe allowed=1 " \
+        "proto=0xc023" in events(d)
+
+
+# ---- the manual's example ----
+
+
+def test_manual_example_plugin_builds_loads_and_answers(daemon, tmp_path):
+    """The plugin of "Writing a plugin" in the manual, built with the
+    manual's command line against plugin.h alone (as installed in
+    /usr/include/l2tpns), loaded with the manual's nsctl line."""
+    text = (REPO / "Docs" / "manual.md").read_text()
+    sec = text.split("\n### Writing a plugin\n", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```c\n(.*?)```", sec, re.S).group(1)
+    steps = re.search(r"```\n(cc [^\n]+)\n(install [^\n]+)\n"
+                      r"(nsctl [^\n]+)\n```", sec)
+    assert steps, "the build, install and load lines"
+    inc = tmp_path / "include" / "l2tpns"
+    inc.mkdir(parents=True)
+    shutil.copy(REPO / "plugin.h", inc / "plugin.h")
+    (tmp_path / "hello.c").write_text(code)
+    cc = shlex.split(steps.group(1).replace("/usr/include/l2tpns",
+                                            str(inc)))
+    p = subprocess.run(cc + ["-Wall", "-Wextra", "-Werror"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    pd = plugin_dir(tmp_path)
+    inst = shlex.split(steps.group(2))
+    assert inst[-1] == "/usr/lib/l2tpns/"
+    subprocess.run(inst[:-1] + [str(pd) + "/"], cwd=tmp_path, check=True)
+    d = daemon({"plugin_dir": str(pd)})
+    # "nsctl load_plugin hello && nsctl hello"
+    first, second = [shlex.split(c) for c in steps.group(3).split("&&")]
+    assert first[:2] == ["nsctl", "load_plugin"] and second[0] == "nsctl"
+    nsctl(d.ns, *first[1:], check=0)
+    assert "Plugin hello:\n  hello  say hello" in \
+        nsctl(d.ns, "help", check=0).stdout
+    assert nsctl(d.ns, *second[1:], check=0).stdout == "hello, world\n"
+    nsctl(d.ns, "hellox", check=2)      # not its command: unknown
