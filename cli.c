@@ -1827,6 +1827,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(packets_snooped, "intercepted packets copied"),
 	CTR(snoop_errors, "intercepted packets that could not be sent"),
 	CTR(ip_too_big, "packets too big with DF (ICMP sent)"),
+	CTR(arp_sent, "gratuitous ARPs sent (send_garp)"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),

@@ -697,6 +697,9 @@ main(int argc, char **argv)
 	timer_init(&second_timer, second_tick, NULL);
 	timer_set(&second_timer, 1000);
 
+	/* The manual: ignored when BGP announces the routes instead. */
+	if (config->send_garp && config->bind_address && config->bgp.as == 0)
+		send_garp(config->bind_address);
 	log_warnx("ready: %llu pool addresses, up to %u sessions and %u "
 	    "tunnels", (unsigned long long)pool.count, tables->max_sessions,
 	    tables->max_tunnels);

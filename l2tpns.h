@@ -180,6 +180,7 @@ struct counters {
 	uint64_t	acl_denied_in, acl_denied_out;
 	uint64_t	tbf_delayed, tbf_dropped, tbf_no_bucket;
 	uint64_t	packets_snooped, snoop_errors;
+	uint64_t	arp_sent;
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */
@@ -358,6 +359,8 @@ int		 tun_routed(in_addr_t);
 /* ICMP destination unreachable `code` about an IPv4 packet, to its source. */
 void		 tun_icmp_error(const uint8_t *pkt, size_t len, uint8_t code,
 		    uint16_t mtu);
+/* garp.c: a gratuitous ARP for `addr` on the interface holding it. */
+int		 send_garp(in_addr_t addr);
 /* Bytes kept free before each packet read from the tun device. */
 #define TUN_HEADROOM	16
 
