@@ -77,9 +77,11 @@ nsctl: nsctl.o ctlmsg.o
 	$(CC) $(CFLAGS) -I. -fPIC -shared -o $@ $<
 
 LACSIM_SRCS = test/lacsim/lacsim.c test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c \
-	      test/lacsim/ppp_wire.c test/lacsim/ppp_client.c test/lacsim/traffic.c
+	      test/lacsim/ppp_wire.c test/lacsim/ppp_client.c test/lacsim/traffic.c \
+	      test/lacsim/tundev.c
 LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h \
-	      test/lacsim/ppp_wire.h test/lacsim/ppp_client.h test/lacsim/traffic.h
+	      test/lacsim/ppp_wire.h test/lacsim/ppp_client.h test/lacsim/traffic.h \
+	      test/lacsim/tundev.h
 
 test/lacsim/lacsim: $(LACSIM_SRCS) $(LACSIM_HDRS)
 	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd

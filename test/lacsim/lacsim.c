@@ -18,9 +18,11 @@
  * and 7.4.1 (the originator and LAC incoming call state tables), data
  * messages (3.1, 5.4 sequencing), and with --ppp the glue between each
  * session and its PPP client: frames in and out, PPP events, the teardown
- * order of RFC 1661 3.7, traffic timers.  The wire format lives in
+ * order of RFC 1661 3.7, traffic timers; with --tun, a TUN device per
+ * session whose packets it relays both ways.  The wire format lives in
  * l2tp_wire.c, the timer heap in lac_timer.c, PPP in ppp_wire.c and
- * ppp_client.c, IP traffic in traffic.c.
+ * ppp_client.c, IP traffic in traffic.c, the TUN devices and their
+ * routing in tundev.c.
  *
  * Sockets: one UDP socket per tunnel, bound to --bind with an ephemeral
  * port and never connect()ed, so each tunnel looks to the LNS like a LAC
@@ -33,7 +35,9 @@
  * message buffers for its unacknowledged messages, and a session waiting
  * for the window sits on a per-tunnel FIFO until a slot frees.  Data
  * messages (PPP frames) are written in place into a batch of LAC_DTX_BATCH
- * slots that goes out with one sendmmsg() per tunnel socket.
+ * slots that goes out with one sendmmsg() per tunnel socket; packets read
+ * from the TUN devices (--tun) are copied into the same batch.  The epoll
+ * set tells the two kinds of descriptor apart by tag (EP_TDEV).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -62,6 +66,7 @@
 #include "lac_timer.h"
 #include "ppp_client.h"
 #include "traffic.h"
+#include "tundev.h"
 
 #define LAC_TXQ		8	/* in-flight messages per tunnel; 2^n */
 #define LAC_MSG_MAX	1024	/* largest control message we build */
@@ -73,6 +78,9 @@
 #define LAC_DTX_BATCH	64	/* data messages per sendmmsg() */
 #define LAC_DTX_SLOT	1664	/* L2TP header, FF 03, a 1600-octet packet */
 #define LAC_TIMERS_PPP	(CP_COUNT + 2)	/* timers per PPP client */
+#define LAC_IFNAME_MAX	16	/* IFNAMSIZ, the NUL included */
+#define LAC_TUN_PRIO	1000	/* --tun: priority of the source rules */
+#define EP_TDEV		(1ULL << 32)	/* epoll tag: a session's TUN */
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
@@ -109,6 +117,7 @@ static struct {
 	double			 hello;
 	double			 linger;
 	double			 rate;
+	int			 max_pending;	/* --max-pending, 0: no cap */
 	uint32_t		 tx_speed;
 	uint32_t		 bearer_type;
 	const char		*raw[64];
@@ -135,7 +144,12 @@ static struct {
 	/* traffic */
 	const char		*traffic_dst;
 	struct traffic_conf	 tc;
+	const char		*control;	/* --control FILE */
 	int			 hold_given;
+
+	/* --tun: a TUN device per session */
+	const char		*tun;
+	uint32_t		 tun_table;	/* table of session number 0 */
 } opt = {
 	.tunnels = 1,
 	.sessions = 1,
@@ -166,6 +180,7 @@ static struct {
 	.max_terminate = 2,
 	.max_failure = 5,
 	.tc = { .dport = 9, .size = 100, .pps = 100, .duration = 10 },
+	.tun_table = 1000,
 };
 
 /* ---- run state ---- */
@@ -218,6 +233,8 @@ struct session {
 	struct tunnel	*t;
 	int32_t		 idx;		/* in the tunnel; local sid - 1 */
 	int32_t		 pend_next;	/* FIFO link */
+	int32_t		 start_next;	/* --max-pending FIFO link, global */
+	uint8_t		 in_setup;	/* counted in sim.in_setup */
 	uint16_t	 lsid, psid;
 	uint8_t		 state;
 	uint8_t		 want;		/* message to send when there is room */
@@ -235,6 +252,10 @@ struct session {
 	uint32_t	 serial;
 	uint64_t	 t_start, t_up, t_ppp;
 	struct ppp	*ppp;		/* NULL without --ppp */
+	int		 tdev_fd;	/* --tun: the session's device, or -1 */
+	unsigned	 tdev_ifindex;
+	uint32_t	 tdev_addr;	/* the source of its rule */
+	uint8_t		 tdev_rule;	/* the rule is in place */
 };
 
 #define WANT_SCCCN	0x01
@@ -290,6 +311,8 @@ static struct {
 	struct session	*sess;
 	int		 ntun, nsess;
 	int		 next_open;	/* --rate: next tunnel to open */
+	int32_t		 start_head, start_tail;	/* --max-pending */
+	int		 in_setup;	/* sessions between ICRQ and settled */
 	struct ltimer	 deadline, hold, starter;
 	uint32_t	 serial;
 	uint64_t	 setup_end;
@@ -315,9 +338,17 @@ static struct {
 	struct ltimer	 traffic_tm, report_tm;
 	uint64_t	 last_tx, last_rx;
 	int		 traffic;	/* generator or reflector on */
+
+	/* --tun */
+	int		 nl;		/* rtnetlink socket, or -1 */
+	long		 tdev_up, tdev_down;
+	uint64_t	 tdev_out_packets, tdev_out_bytes;	/* to the LNS */
+	uint64_t	 tdev_in_packets, tdev_in_bytes;	/* from it */
+	uint64_t	 tdev_dropped;
 } sim;
 
 static volatile sig_atomic_t	 got_signal;
+static volatile sig_atomic_t	 got_control;	/* SIGUSR1, --control */
 static uint8_t			 rxbuf[65536];
 
 /* ---- event output: one line per event, JSON or key=value ---- */
@@ -651,6 +682,7 @@ static void	tunnel_fail(struct tunnel *, uint16_t, uint16_t,
 static void	session_fail(struct session *, uint16_t, uint16_t,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static void	session_down(struct session *, int clean, const char *why);
+static void	tdev_down(struct session *, const char *why);
 
 /* ---- message builders, RFC 2661 section 6 ---- */
 
@@ -1138,6 +1170,10 @@ sess_settle_ok(struct session *s)
 		return;
 	s->settled = 1;
 	sim.sess_pending--;
+	if (s->in_setup) {
+		s->in_setup = 0;
+		sim.in_setup--;
+	}
 }
 
 static void
@@ -1148,6 +1184,49 @@ sess_settle_failed(struct session *s)
 	s->settled = 1;
 	s->failed = 1;
 	sim.sess_pending--;
+	if (s->in_setup) {
+		s->in_setup = 0;
+		sim.in_setup--;
+	}
+}
+
+/*
+ * --max-pending: the calls of established tunnels wait in one FIFO, in
+ * order, and an ICRQ goes out only while fewer than N sessions are
+ * between their ICRQ and PPP up (or failure).  A closed loop: the LNS's
+ * own pace sets the rate, and a slow LNS is not flooded.
+ */
+static void
+start_enqueue(struct session *s)
+{
+	int32_t g = (int32_t)sess_gidx(s);
+
+	s->start_next = -1;
+	if (sim.start_tail < 0)
+		sim.start_head = g;
+	else
+		sim.sess[sim.start_tail].start_next = g;
+	sim.start_tail = g;
+}
+
+static void
+start_more(void)
+{
+	struct session *s;
+
+	while (sim.start_head >= 0 && sim.in_setup < opt.max_pending) {
+		s = &sim.sess[sim.start_head];
+		sim.start_head = s->start_next;
+		if (sim.start_head < 0)
+			sim.start_tail = -1;
+		if (s->settled || s->state != S_WAIT_TUNNEL ||
+		    s->t->state != T_ESTABLISHED)
+			continue;
+		s->in_setup = 1;
+		sim.in_setup++;
+		sess_want(s, L2TP_ICRQ);
+		tunnel_kick(s->t);
+	}
 }
 
 /* The session is gone, on both sides as far as we know. */
@@ -1164,6 +1243,7 @@ session_down(struct session *s, int clean, const char *why)
 	if (s->ppp != NULL) {
 		ppp_lower_down(s->ppp, sim.now);
 		traffic_down(sess_gidx(s));
+		tdev_down(s, "session_down");
 	}
 	if (!clean && was_up && sim.phase < PH_TEARDOWN)
 		sim.unexpected_down++;
@@ -1441,7 +1521,7 @@ tunnel_open(struct tunnel *t)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.ptr = t;
+	ev.data.u64 = (uint64_t)t->idx;
 	if (epoll_ctl(sim.epfd, EPOLL_CTL_ADD, t->fd, &ev) == -1) {
 		terr(t, NULL, "epoll_ctl: %s", strerror(errno));
 		tunnel_finish(t, 0, "abandoned");
@@ -1499,6 +1579,194 @@ ev_ifid(const char *key, const uint8_t *id)
 	ev_str(key, buf);
 }
 
+/* ---- --tun: a TUN device per session, for the kernel's own stack ---- */
+
+static void
+tdev_name(const struct session *s, char *buf)
+{
+	expand_number(buf, LAC_IFNAME_MAX, opt.tun, (long)sess_gidx(s) + 1);
+}
+
+static uint32_t
+tdev_table(const struct session *s)
+{
+	return opt.tun_table + sess_gidx(s) + 1;
+}
+
+static void
+tdev_release(struct session *s)
+{
+	if (s->tdev_rule)
+		tundev_rule(sim.nl, 0, s->tdev_addr, tdev_table(s),
+		    LAC_TUN_PRIO);
+	s->tdev_rule = 0;
+	if (s->tdev_fd >= 0) {
+		epoll_ctl(sim.epfd, EPOLL_CTL_DEL, s->tdev_fd, NULL);
+		close(s->tdev_fd);
+	}
+	s->tdev_fd = -1;
+}
+
+/* RFC 5072 4.1: the link-local address from the negotiated identifier. */
+static void
+tdev_ipv6(struct session *s, const struct ppp *p)
+{
+	char name[LAC_IFNAME_MAX];
+
+	if (s->tdev_fd < 0 ||
+	    tundev_addr6_ll(sim.nl, s->tdev_ifindex, p->ifid) == 0)
+		return;
+	tdev_name(s, name);
+	terr(s->t, s, "--tun %s: IPv6 address: %s", name, strerror(errno));
+}
+
+/*
+ * IPCP is Opened: the device with the session's address, a table of its
+ * own holding the default route through it, and the rule sending what
+ * leaves from the address to that table.
+ */
+static void
+tdev_up(struct session *s, const struct ppp *p)
+{
+	char name[LAC_IFNAME_MAX];
+	struct epoll_event ev;
+	const char *step;
+	uint32_t table = tdev_table(s);
+	unsigned mtu;
+
+	if (s->tdev_fd >= 0 || p->addr == 0)
+		return;
+	tdev_name(s, name);
+	/* What either end may send: the LNS's MRU, and ours (6.1). */
+	mtu = p->peer_mru;
+	if ((p->lcp_want & LW_MRU) && p->mru < mtu)
+		mtu = p->mru;
+	if (mtu > IP4_MAX_PKT)
+		mtu = IP4_MAX_PKT;
+	step = "TUNSETIFF";
+	s->tdev_fd = tundev_create(name, &s->tdev_ifindex);
+	if (s->tdev_fd == -1)
+		goto fail;
+	s->tdev_addr = p->addr;
+	/* No router solicitations or MLD reports to drop without IPV6CP. */
+	if (!opt.ipv6)
+		tundev_no_ipv6(name);
+	step = "link up";
+	if (tundev_link_up(sim.nl, s->tdev_ifindex, mtu) == -1)
+		goto fail;
+	step = "address";
+	if (tundev_addr4(sim.nl, s->tdev_ifindex, p->addr,
+	    p->peer_addr) == -1)
+		goto fail;
+	step = "route";
+	if (tundev_route(sim.nl, s->tdev_ifindex, p->addr, table) == -1)
+		goto fail;
+	step = "rule";
+	if (tundev_rule(sim.nl, 1, p->addr, table, LAC_TUN_PRIO) == -1)
+		goto fail;
+	s->tdev_rule = 1;
+	step = "epoll_ctl";
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EP_TDEV | sess_gidx(s);
+	if (epoll_ctl(sim.epfd, EPOLL_CTL_ADD, s->tdev_fd, &ev) == -1)
+		goto fail;
+	sim.tdev_up++;
+	ev_begin("tun_up");
+	ev_session(s);
+	ev_int("number", (long long)sess_gidx(s) + 1);
+	ev_str("ifname", name);
+	ev_ip("address", p->addr);
+	ev_ip("peer", p->peer_addr);
+	ev_int("mtu", mtu);
+	ev_int("table", table);
+	ev_end();
+	if (p->fsm[CP_IPV6CP].state == CPS_OPENED)
+		tdev_ipv6(s, p);
+	return;
+fail:
+	terr(s->t, s, "--tun %s: %s: %s", name, step, strerror(errno));
+	tdev_release(s);
+}
+
+/* The device goes, and its addresses and routes with it; the rule too. */
+static void
+tdev_down(struct session *s, const char *why)
+{
+	char name[LAC_IFNAME_MAX];
+
+	if (s->tdev_fd < 0)
+		return;
+	tdev_release(s);
+	tdev_name(s, name);
+	sim.tdev_down++;
+	ev_begin("tun_down");
+	ev_session(s);
+	ev_int("number", (long long)sess_gidx(s) + 1);
+	ev_str("ifname", name);
+	ev_str("reason", why);
+	ev_end();
+}
+
+/* A packet from the LNS into the subscriber's stack. */
+static void
+tdev_write(struct session *s, const uint8_t *pkt, size_t len)
+{
+	if (write(s->tdev_fd, pkt, len) != (ssize_t)len) {
+		sim.tdev_dropped++;
+		return;
+	}
+	sim.tdev_in_packets++;
+	sim.tdev_in_bytes += len;
+}
+
+/*
+ * What the subscriber's stack sends, up the session: each read() is one
+ * packet, copied into the data-message batch (nothing allocated).  Only
+ * over an Opened NCP (RFC 1332 3, RFC 5072 3) and within the LNS's MRU.
+ */
+static void
+tdev_readable(struct session *s)
+{
+	const struct ppp *p = s->ppp;
+	uint16_t proto;
+	uint8_t *buf, vihl;
+	struct rd r;
+	ssize_t n;
+	int budget;
+
+	for (budget = LAC_RX_BUDGET; budget > 0 && s->tdev_fd >= 0;
+	    budget--) {
+		n = read(s->tdev_fd, rxbuf, sizeof(rxbuf));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				terr(s->t, s, "--tun: read: %s",
+				    strerror(errno));
+			break;
+		}
+		rd_init(&r, rxbuf, (size_t)n);
+		proto = 0;
+		if (rd_u8(&r, &vihl) == 0) {
+			if (vihl >> 4 == 4 && p->up4)
+				proto = PPP_PROTO_IP;
+			else if (vihl >> 4 == 6 &&
+			    p->fsm[CP_IPV6CP].state == CPS_OPENED)
+				proto = PPP_PROTO_IPV6;
+		}
+		if (proto == 0 || (size_t)n > p->peer_mru ||
+		    (s->state != S_UP && s->state != S_WAIT_ACK) ||
+		    (buf = dtx_slot(s, proto, (size_t)n)) == NULL) {
+			sim.tdev_dropped++;
+			continue;
+		}
+		memcpy(buf, rxbuf, (size_t)n);
+		sim.tdev_out_packets++;
+		sim.tdev_out_bytes += (uint64_t)n;
+	}
+}
+
 static size_t
 ppp_user_hook(struct ppp *p, char *buf, size_t cap)
 {
@@ -1525,7 +1793,21 @@ ppp_send_hook(struct ppp *p, uint16_t proto, const uint8_t *info,
 static void
 ppp_ip_hook(struct ppp *p, const uint8_t *pkt, size_t len)
 {
-	traffic_input(sess_gidx(p->ctx), pkt, len, sim.now);
+	struct session *s = p->ctx;
+
+	if (s->tdev_fd >= 0)
+		tdev_write(s, pkt, len);
+	else
+		traffic_input(sess_gidx(s), pkt, len, sim.now);
+}
+
+static void
+ppp_ip6_hook(struct ppp *p, const uint8_t *pkt, size_t len)
+{
+	struct session *s = p->ctx;
+
+	if (s->tdev_fd >= 0)
+		tdev_write(s, pkt, len);
 }
 
 static uint8_t *
@@ -1591,6 +1873,8 @@ ev_ppp_up(struct session *s, const struct ppp *p)
 	/* Whatever reaches this address counts for this session. */
 	traffic_up(sess_gidx(s), p->addr, sess_gidx(s) + 1,
 	    p->peer_mru < IP4_MAX_PKT ? p->peer_mru : IP4_MAX_PKT);
+	if (opt.tun != NULL)
+		tdev_up(s, p);
 }
 
 static void
@@ -1686,6 +1970,7 @@ ppp_event_hook(struct ppp *p, const struct ppp_event *e)
 		ev_ifid("local_ifid", p->ifid);
 		ev_ifid("peer_ifid", p->peer_ifid);
 		ev_end();
+		tdev_ipv6(s, p);
 		break;
 	case PPP_EV_READY:
 		if (s->ppp_ready)
@@ -1697,6 +1982,7 @@ ppp_event_hook(struct ppp *p, const struct ppp_event *e)
 		break;
 	case PPP_EV_IP_DOWN:
 		traffic_down(sess_gidx(s));
+		tdev_down(s, "ipcp_down");
 		break;
 	case PPP_EV_DOWN:
 		ev_ppp_down(s, p, e->text, e->clean);
@@ -1858,8 +2144,12 @@ recv_sccrp(struct tunnel *t, const struct l2tp_hdr *h,
 	tun_set_state(t, T_ESTABLISHED);
 	t->want |= WANT_SCCCN;
 	/* 7.4.1 wait-tunnel -> tunnel-open: every call sends its ICRQ. */
-	for (i = 0; i < opt.sessions; i++)
-		sess_want(&t->sess[i], L2TP_ICRQ);
+	for (i = 0; i < opt.sessions; i++) {
+		if (opt.max_pending > 0)
+			start_enqueue(&t->sess[i]);
+		else
+			sess_want(&t->sess[i], L2TP_ICRQ);
+	}
 	if (opt.hello > 0)
 		lt_set_at(&t->aux, t->last_rx + (uint64_t)(opt.hello * 1e6));
 }
@@ -2230,8 +2520,11 @@ end_setup(int deadline)
 	}
 	sim.phase = PH_HOLD;
 	lt_set_at(&sim.hold, sim.now + (uint64_t)(opt.hold * 1e6));
-	/* Traffic runs in the hold phase, over the sessions that are up. */
-	if (opt.tc.dst != 0) {
+	/*
+	 * Traffic runs in the hold phase, over the sessions that are up;
+	 * with --control, when a command says so.
+	 */
+	if (opt.tc.dst != 0 && opt.control == NULL) {
 		traffic_start(sim.now);
 		lt_set_at(&sim.traffic_tm, sim.now);
 	}
@@ -2323,9 +2616,70 @@ starter_fire(struct ltimer *tm, void *arg)
 	}
 }
 
+/*
+ * --control: on SIGUSR1, the commands in the file, one a line, in the
+ * hold phase: "traffic SIZE PPS SECONDS" starts the generator anew with
+ * these values, "stop" stops it, "report" prints a traffic event now.
+ * Each command is answered by a control event.
+ */
+static void
+control_run(void)
+{
+	char line[256], cmd[16];
+	double size, pps, secs;
+	const char *why;
+	FILE *f;
+	int n;
+
+	if ((f = fopen(opt.control, "r")) == NULL) {
+		gerr("--control %s: %s", opt.control, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		n = sscanf(line, "%15s %lf %lf %lf", cmd, &size, &pps, &secs);
+		if (n < 1 || cmd[0] == '#')
+			continue;
+		why = NULL;
+		if (sim.phase != PH_HOLD) {
+			why = "not in the hold phase";
+		} else if (strcmp(cmd, "traffic") == 0) {
+			if (opt.tc.dst == 0)
+				why = "no --traffic-dst";
+			else if (n != 4 || traffic_set((size_t)size, pps,
+			    secs) == -1)
+				why = "traffic SIZE PPS SECONDS";
+			else {
+				traffic_start(sim.now);
+				lt_set_at(&sim.traffic_tm, sim.now);
+			}
+		} else if (strcmp(cmd, "stop") == 0) {
+			traffic_stop();
+			lt_cancel(&sim.traffic_tm);
+		} else if (strcmp(cmd, "report") != 0) {
+			why = "unknown command";
+		}
+		ev_begin("control");
+		ev_str("command", line);
+		ev_bool("ok", why == NULL);
+		if (why != NULL)
+			ev_str("error", why);
+		ev_end();
+		if (why == NULL && strcmp(cmd, "report") == 0)
+			ev_traffic("traffic");
+	}
+	fclose(f);
+}
+
 static void
 phase_step(void)
 {
+	if (got_control) {
+		got_control = 0;
+		control_run();
+	}
+	if (opt.max_pending > 0 && sim.phase == PH_SETUP)
+		start_more();
 	if (got_signal >= 2) {
 		sim.interrupted = 1;
 		sim.phase = PH_EXIT;
@@ -2457,6 +2811,15 @@ report_done(void)
 	ev_int("icmp_replies", (long long)st->icmp_replies);
 	ev_int("udp_reflected", (long long)st->udp_reflected);
 	ev_int("tx_no_session", (long long)st->tx_no_session);
+	if (opt.tun != NULL) {
+		ev_int("tun_up", sim.tdev_up);
+		ev_int("tun_down", sim.tdev_down);
+		ev_int("tun_out_packets", (long long)sim.tdev_out_packets);
+		ev_int("tun_out_bytes", (long long)sim.tdev_out_bytes);
+		ev_int("tun_in_packets", (long long)sim.tdev_in_packets);
+		ev_int("tun_in_bytes", (long long)sim.tdev_in_bytes);
+		ev_int("tun_dropped", (long long)sim.tdev_dropped);
+	}
 	ev_bool("interrupted", sim.interrupted);
 	if (sim.setup_end != 0)
 		ev_ms("setup_ms", sim.setup_end - sim.t0);
@@ -2610,6 +2973,8 @@ usage(FILE *f)
 "  --hello SECONDS     HELLO after this much silence, 0 = never (60)\n"
 "  --linger SECONDS    keep a closed tunnel's socket this long (0)\n"
 "  --rate N            open N tunnels per second, 0 = all at once (0)\n"
+"  --max-pending N     at most N sessions between ICRQ and up at once (0:\n"
+"                      no cap)\n"
 "  --raw-hex HEX       send this datagram (repeatable) and print replies\n"
 "  --json              one JSON object per event line\n"
 "  -v, --verbose       also trace every control message and PPP packet\n"
@@ -2637,7 +3002,13 @@ usage(FILE *f)
 "  --duration SECONDS  how long to send (10); --hold is raised to cover it\n"
 "  --sport N           UDP source port, 0 = 1024 + session number (0)\n"
 "  --dport N           UDP destination port (9)\n"
-"  --echo              answer ICMP echo requests, send UDP back\n");
+"  --echo              answer ICMP echo requests, send UDP back\n"
+"  --control FILE      on SIGUSR1 run FILE's commands (traffic SIZE PPS\n"
+"                      SECONDS, stop, report); no traffic until then\n"
+"Kernel side (a TUN device per session, instead of the traffic above):\n"
+"  --tun NAME          device NAME (%%d = session number) with the session's\n"
+"                      address, table and source rule\n"
+"  --tun-table N       session k's routing table is N + k (1000)\n");
 }
 
 static int
@@ -2705,11 +3076,13 @@ parse_hostport(const char *arg, int family, int passive, const char *dport,
 enum {
 	O_LNS = 256, O_BIND, O_TUNNELS, O_SESSIONS, O_SECRET, O_NOCHAL,
 	O_HIDE, O_HOSTNAME, O_CALLING, O_CALLED, O_HOLD, O_NOTEAR, O_TIMEOUT,
-	O_RETRIES, O_RTXI, O_RTXC, O_RWS, O_HELLO, O_LINGER, O_RATE, O_RAW,
+	O_RETRIES, O_RTXI, O_RTXC, O_RWS, O_HELLO, O_LINGER, O_RATE, O_MAXPEND,
+	O_RAW,
 	O_JSON, O_PPP, O_NOPPP, O_AUTH, O_USER, O_PASSWORD, O_IPV6, O_MRU,
 	O_LCPECHO, O_PPPRESTART, O_MAXCONF, O_MAXTERM, O_MAXFAIL, O_WRONGPW,
 	O_NOECHOREPLY, O_LCPUNKNOWN, O_REJECTMRU, O_SENDCCP, O_TDST, O_PPS,
-	O_SIZE, O_DURATION, O_SPORT, O_DPORT, O_ECHO
+	O_SIZE, O_DURATION, O_SPORT, O_DPORT, O_ECHO, O_TUN, O_TUNTABLE,
+	O_CONTROL
 };
 
 static const struct option longopts[] = {
@@ -2733,6 +3106,7 @@ static const struct option longopts[] = {
 	{ "hello",		required_argument, NULL, O_HELLO },
 	{ "linger",		required_argument, NULL, O_LINGER },
 	{ "rate",		required_argument, NULL, O_RATE },
+	{ "max-pending",	required_argument, NULL, O_MAXPEND },
 	{ "raw-hex",		required_argument, NULL, O_RAW },
 	{ "json",		no_argument,	   NULL, O_JSON },
 	{ "ppp",		no_argument,	   NULL, O_PPP },
@@ -2759,6 +3133,9 @@ static const struct option longopts[] = {
 	{ "sport",		required_argument, NULL, O_SPORT },
 	{ "dport",		required_argument, NULL, O_DPORT },
 	{ "echo",		no_argument,	   NULL, O_ECHO },
+	{ "control",		required_argument, NULL, O_CONTROL },
+	{ "tun",		required_argument, NULL, O_TUN },
+	{ "tun-table",		required_argument, NULL, O_TUNTABLE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL,			0,		   NULL, 0 }
@@ -2874,12 +3251,61 @@ parse_ppp_arg(int c, int li)
 	case O_ECHO:
 		opt.tc.echo = 1;
 		break;
+	case O_CONTROL:
+		opt.control = optarg;
+		break;
+	case O_TUN:
+		opt.tun = optarg;
+		break;
+	case O_TUNTABLE:
+		/* Above the reserved 253-255, so the tables never meet them. */
+		PNUM(256, 4000000000.0);
+		opt.tun_table = (uint32_t)v;
+		break;
 	default:
 		usage(stderr);
 		return -1;
 	}
 #undef PNUM
 	opt.ppp_implied = 1;
+	return 0;
+}
+
+/* --tun: a device name per session, tables clear of the last one. */
+static int
+check_tun_args(void)
+{
+	char a[LAC_STR_MAX + 2], b[LAC_STR_MAX + 2];
+	long nsess = (long)opt.tunnels * opt.sessions;
+
+	expand_number(a, sizeof(a), opt.tun, LAC_MAX_SESSIONS);
+	if (*a == '\0' || strlen(a) >= LAC_IFNAME_MAX) {
+		fprintf(stderr, "lacsim: --tun: 1 to %d bytes once %%d is "
+		    "expanded\n", LAC_IFNAME_MAX - 1);
+		return -1;
+	}
+	expand_number(a, sizeof(a), opt.tun, 1);
+	expand_number(b, sizeof(b), opt.tun, 2);
+	if (nsess > 1 && strcmp(a, b) == 0) {
+		fprintf(stderr, "lacsim: --tun: a name with %%d for more "
+		    "than one session\n");
+		return -1;
+	}
+	if (strpbrk(a, "/: \t\n") != NULL) {
+		fprintf(stderr, "lacsim: --tun: not a device name\n");
+		return -1;
+	}
+	/* The kernel's stack carries the session's traffic. */
+	if (opt.tc.dst != 0 || opt.tc.echo) {
+		fprintf(stderr, "lacsim: --tun: not with --traffic-dst or "
+		    "--echo\n");
+		return -1;
+	}
+	if ((uint64_t)opt.tun_table + (uint64_t)nsess > UINT32_MAX) {
+		fprintf(stderr, "lacsim: --tun-table: too high for %ld "
+		    "sessions\n", nsess);
+		return -1;
+	}
 	return 0;
 }
 
@@ -2914,6 +3340,8 @@ check_ppp_args(void)
 		fprintf(stderr, "lacsim: --ppp needs sessions\n");
 		return -1;
 	}
+	if (opt.tun != NULL && check_tun_args() == -1)
+		return -1;
 	/* The hold phase carries the traffic, and a second to drain. */
 	if (opt.tc.dst != 0 && opt.hold < opt.tc.duration + 1)
 		opt.hold = opt.tc.duration + 1;
@@ -3010,6 +3438,10 @@ parse_args(int argc, char **argv)
 		case O_RATE:
 			NUM(0, 1e7);
 			opt.rate = v;
+			break;
+		case O_MAXPEND:
+			NUM(0, LAC_MAX_SESSIONS);
+			opt.max_pending = (int)v;
 			break;
 		case O_RAW:
 			if (opt.nraw >= (int)(sizeof(opt.raw) /
@@ -3113,6 +3545,13 @@ on_signal(int sig)
 }
 
 static void
+on_control(int sig)
+{
+	(void)sig;
+	got_control = 1;
+}
+
+static void
 ppp_conf_init(void)
 {
 	struct ppp_conf *c = &sim.pconf;
@@ -3138,6 +3577,7 @@ ppp_conf_init(void)
 	c->send = ppp_send_hook;
 	c->event = ppp_event_hook;
 	c->ip_input = ppp_ip_hook;
+	c->ip6_input = ppp_ip6_hook;
 	c->user = ppp_user_hook;
 	c->random = rand_fill;
 }
@@ -3176,9 +3616,13 @@ sim_init(void)
 	sim.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sim.epfd == -1)
 		return -1;
-	/* One descriptor per tunnel. */
+	sim.nl = -1;
+	if (opt.tun != NULL && (sim.nl = tundev_nl_open()) == -1)
+		return -1;
+	/* One descriptor per tunnel, and with --tun one per session. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur < (rlim_t)sim.ntun + 32) {
+	    rl.rlim_cur < (rlim_t)sim.ntun + (opt.tun != NULL ?
+	    (rlim_t)sim.nsess : 0) + 32) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -3202,6 +3646,7 @@ sim_init(void)
 			s->lsid = (uint16_t)(j + 1);
 			s->pend_next = -1;
 			s->serial = sim.serial++;
+			s->tdev_fd = -1;
 			if (sim.ppp != NULL) {
 				s->ppp = &sim.ppp[(size_t)i * opt.sessions +
 				    j];
@@ -3211,6 +3656,7 @@ sim_init(void)
 	}
 	sim.tun_pending = sim.tun_open = sim.ntun;
 	sim.sess_pending = sim.nsess;
+	sim.start_head = sim.start_tail = -1;
 	lt_init(&sim.deadline, deadline_fire, NULL);
 	lt_init(&sim.hold, hold_fire, NULL);
 	lt_init(&sim.starter, starter_fire, NULL);
@@ -3234,6 +3680,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_control;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sim.t0 = sim.now = lt_now();
 
@@ -3259,8 +3707,13 @@ main(int argc, char **argv)
 			break;
 		}
 		sim.now = lt_now();
-		for (i = 0; i < n; i++)
-			tunnel_readable(evs[i].data.ptr);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 & EP_TDEV)
+				tdev_readable(&sim.sess[(uint32_t)
+				    evs[i].data.u64]);
+			else
+				tunnel_readable(&sim.tun[evs[i].data.u64]);
+		}
 		lt_run(sim.now);
 		dtx_flush();
 		do {
@@ -3269,6 +3722,11 @@ main(int argc, char **argv)
 		} while (sim.phase != old);
 	}
 	dtx_flush();
+	/* --tun: no device or rule outlives us, whatever ended the run. */
+	for (i = 0; opt.tun != NULL && i < sim.nsess; i++)
+		tdev_down(&sim.sess[i], "exit");
+	if (sim.nl >= 0)
+		close(sim.nl);
 	rc = report_done();
 	for (i = 0; i < sim.ntun; i++)
 		if (sim.tun[i].fd >= 0)

@@ -157,6 +157,7 @@ struct fsm_in {
 	const struct peer_req *pr;	/* values to keep once we Ack */
 	uint8_t		 nrej;		/* what our Configure-Reject holds */
 	uint8_t		 rej[4];
+	uint32_t	 req_sum;	/* hash of the request's options */
 	struct rd	 echo;		/* Echo-Request data after the magic */
 };
 
@@ -528,6 +529,7 @@ fsm_run(struct ppp_fsm *f, enum fsm_ev ev, const struct fsm_in *in,
 		f->nrej = in->nrej;
 		memcpy(f->rej, in->rej, sizeof(f->rej));
 		f->rej_id = in->id;
+		f->rej_sum = in->req_sum;
 		cp_send(p, d->proto, in->reply_code, in->id, in->reply,
 		    in->reply_len);
 	}
@@ -594,6 +596,18 @@ type_in(const uint8_t *list, size_t n, uint8_t type)
 	return 0;
 }
 
+/* FNV-1a over a request's options: tells a resent request from a new one. */
+static uint32_t
+opts_hash(const struct rd *r)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < r->left; i++)
+		h = (h ^ r->p[i]) * 16777619u;
+	return h;
+}
+
 /*
  * 5.2 - 5.4: Reject what we do not know or will not negotiate, else Nak
  * what we cannot accept, else Ack the options unchanged.  Returns the
@@ -623,10 +637,18 @@ rcr(struct ppp_fsm *f, const struct cp_pkt *pk, struct fsm_in *in,
 	memset(seen, 0, sizeof(seen));
 	wr_init(&nak, nakbuf, sizeof(nakbuf));
 	wr_init(&rej, out, cap);
+	in->req_sum = opts_hash(&pk->data);
 	while (cp_opt_next(&r, &o, &why) == 1) {
 		h = &d->opts[o.type];
-		/* 5.4: a rejected option MUST NOT come back. */
+		/*
+		 * 5.4: a rejected option MUST NOT come back.  The same
+		 * options again under a new Identifier are the request
+		 * resent on the Restart timer (5.1 lets it change the
+		 * Identifier) because our Configure-Reject was lost, which
+		 * a loaded LNS does; it is rejected again, not reported.
+		 */
 		if (f->nrej > 0 && pk->id != f->rej_id &&
+		    in->req_sum != f->rej_sum &&
 		    type_in(f->rej, f->nrej, o.type))
 			perr(p, "%s Configure-Request %u carries option %u "
 			    "again after our Configure-Reject", d->name,
@@ -1997,10 +2019,13 @@ ppp_input(struct ppp *p, const uint8_t *buf, size_t len, uint64_t now)
 	case PPP_PROTO_IPV6:
 		if (!p->conf->ipv6)
 			break;
-		if (p->fsm[CP_IPV6CP].state != CPS_OPENED)
+		if (p->fsm[CP_IPV6CP].state != CPS_OPENED) {
 			p->discarded++;
-		else
-			p->rx_ipv6++;
+			return;
+		}
+		p->rx_ipv6++;
+		if (p->conf->ip6_input != NULL)
+			p->conf->ip6_input(p, fr.info.p, fr.info.left);
 		return;
 	default:
 		break;

@@ -6,9 +6,10 @@
  * testing the LNS's Protocol-Reject.
  *
  * The module does no I/O: frames go out through conf->send, what happens
- * is reported through conf->event, IPv4 packets for the session through
- * conf->ip_input.  Timers live in the lac_timer.h heap.  That is what lets
- * the unit tests drive it with hand-made frames.
+ * is reported through conf->event, IPv4 and IPv6 packets for the session
+ * through conf->ip_input and conf->ip6_input.  Timers live in the
+ * lac_timer.h heap.  That is what lets the unit tests drive it with
+ * hand-made frames.
  */
 #ifndef LACSIM_PPP_CLIENT_H
 #define LACSIM_PPP_CLIENT_H
@@ -63,6 +64,7 @@ struct ppp_fsm {
 	uint8_t		 nrej;		/* options in our last Configure-Rej */
 	uint8_t		 rej[4];
 	uint8_t		 rej_id;	/* the request it answered */
+	uint32_t	 rej_sum;	/* and a hash of that request's options */
 };
 
 enum ppp_ev_type {
@@ -118,6 +120,8 @@ struct ppp_conf {
 	void		(*event)(struct ppp *, const struct ppp_event *);
 	/* An IPv4 packet received while IPCP is Opened. */
 	void		(*ip_input)(struct ppp *, const uint8_t *, size_t);
+	/* An IPv6 packet while IPV6CP is Opened; NULL: only counted. */
+	void		(*ip6_input)(struct ppp *, const uint8_t *, size_t);
 	/* The session's user name; returns its length (at most 255). */
 	size_t		(*user)(struct ppp *, char *, size_t);
 	void		(*random)(void *, size_t);

@@ -346,6 +346,24 @@ traffic_start(uint64_t now)
 }
 
 int
+traffic_set(size_t size, double pps, double duration)
+{
+	if (size < IP4_MIN_PKT || size > IP4_MAX_PKT || !(pps >= 0.001) ||
+	    pps > 1e7 || !(duration >= 0.001) || duration > 1e7)
+		return -1;
+	tr.conf.size = size;
+	tr.conf.pps = pps;
+	tr.conf.duration = duration;
+	return 0;
+}
+
+void
+traffic_stop(void)
+{
+	tr.running = 0;
+}
+
+int
 traffic_running(void)
 {
 	return tr.running;

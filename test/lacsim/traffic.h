@@ -101,6 +101,12 @@ void	 traffic_down(uint32_t sess);
 uint32_t traffic_active(void);
 /* Start the generator now, for the configured duration. */
 void	 traffic_start(uint64_t now);
+/*
+ * New size, rate and duration for the next traffic_start() (lacsim's
+ * --control); -1 when out of the ranges of --size, --pps, --duration.
+ */
+int	 traffic_set(size_t size, double pps, double duration);
+void	 traffic_stop(void);
 int	 traffic_running(void);
 /*
  * Send what is due by now, at most a budget of packets.  Returns the time

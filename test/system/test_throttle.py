@@ -210,3 +210,83 @@ def test_queue_full_drops_counted_and_session_end_frees_buckets(lns):
     assert flags == {"alice": "N"}, flags
     free = downstream_rate(d, p2, ip2, seconds=2.0)
     assert free > 0.9 * PPS * (20 + 8 + PAYLOAD) * 8 / 1000, free
+
+
+# ---------------------------------------------------------------------------
+# TCP through throttled sessions: kernel TCP at both ends (lacsim --tun,
+# see test_dataplane.py), one bulk connection per direction.
+
+TCP_RATE = 2000         # kbit/s
+TCP_SECONDS = 5.0
+
+
+def tcp_goodput(src_ns, src_addr, dst_ns, dst_addr, port):
+    """Bulk TCP from src_addr to dst_addr for TCP_SECONDS; returns the
+    receiver's goodput in kbit/s over the time after the first second."""
+    from test_dataplane import make_sockets
+    ls = make_sockets(dst_ns, 1)[0]
+    ls.bind((dst_addr, port))
+    ls.listen(1)
+    ls.settimeout(5)
+    c = make_sockets(src_ns, 1)[0]
+    c.bind((src_addr, 0))
+    got = []
+    stop = threading.Event()
+
+    def send():
+        c.settimeout(10)
+        c.connect((dst_addr, port))
+        chunk = b"z" * 65536
+        try:
+            while not stop.is_set():
+                c.send(chunk)
+        except OSError:
+            pass
+    th = threading.Thread(target=send)
+    th.start()
+    a, _ = ls.accept()
+    a.settimeout(1)
+    t0 = time.time()
+    try:
+        while time.time() - t0 < TCP_SECONDS:
+            try:
+                n = len(a.recv(262144))
+            except socket.timeout:
+                continue
+            got.append((time.time() - t0, n))
+    finally:
+        stop.set()
+        c.close()
+        th.join()
+        a.close()
+        ls.close()
+    octets = sum(n for t, n in got if t >= 1.0)
+    return octets * 8 / 1000 / (TCP_SECONDS - 1.0)
+
+
+def test_tcp_settles_near_the_rate_each_way(daemon, netns, tmp_path):
+    """A throttled session's TCP goodput each way lies between 75% and
+    105% of its rate (payload only: headers take about 4% of a full
+    segment); an unthrottled neighbour is not held to it."""
+    from test_dataplane import Lacsim, make_net, SRV_ADDR, LACSIM
+    assert LACSIM.exists(), "run make"
+    d, lac_ns, srv = make_net(
+        lambda cfg, **kw: daemon(cfg, users=USERS, **kw), netns, tmp_path)
+    lac = Lacsim(lac_ns, "--sessions", 2, "--tun", "tt%d", "--hold", 120,
+                 "--timeout", 30, "--user", "sub%d")
+    try:
+        ups = lac.wait("tun_up", 2, 30)
+        addr = {e["number"]: e["address"] for e in ups}
+        c = Cli(d).login()
+        c.enable("en")
+        assert "Throttling user sub1" in c.cmd(f"throttle sub1 {TCP_RATE}")
+        down = tcp_goodput(srv, SRV_ADDR, lac_ns, addr[1], 7101)
+        up = tcp_goodput(lac_ns, addr[1], srv, SRV_ADDR, 7102)
+        free = tcp_goodput(srv, SRV_ADDR, lac_ns, addr[2], 7103)
+        print(f"goodput at {TCP_RATE} kbit/s: down {down:.0f}, up "
+              f"{up:.0f}; unthrottled {free:.0f} kbit/s")
+        assert 0.75 * TCP_RATE <= down <= 1.05 * TCP_RATE, down
+        assert 0.75 * TCP_RATE <= up <= 1.05 * TCP_RATE, up
+        assert free > 3 * TCP_RATE, free
+    finally:
+        lac.stop()

@@ -481,6 +481,26 @@ test_lcp_reject_unknown(void **state)
 	assert_int_equal(count_ev(PPP_EV_ERROR), 0);
 }
 
+/*
+ * Our Configure-Reject lost on the way: the LNS resends the same request
+ * on its Restart timer under a new Identifier (5.1).  That is no breach
+ * of 5.4; it is rejected again.
+ */
+static void
+test_lcp_reject_lost(void **state)
+{
+	(void)state;
+	ppp_start(&pp, T0);
+	feed(PPP_PROTO_LCP, "01 01 000f 0104 05d6 1104 05d6 1303 00");
+	expect_sent(1, PPP_PROTO_LCP, "04 01 000b 1104 05d6 1303 00");
+	feed(PPP_PROTO_LCP, "01 02 000f 0104 05d6 1104 05d6 1303 00");
+	assert_int_equal(count_ev(PPP_EV_ERROR), 0);
+	expect_sent(2, PPP_PROTO_LCP, "04 02 000b 1104 05d6 1303 00");
+	/* Heard, then one option back with the others changed: a breach. */
+	feed(PPP_PROTO_LCP, "01 03 000c 0104 05dc 1104 05d6");
+	assert_int_equal(count_ev(PPP_EV_ERROR), 1);
+}
+
 /* 6.4: a zero Magic-Number is Nak'd, so is our own. */
 static void
 test_lcp_magic(void **state)
@@ -1111,6 +1131,7 @@ main(void)
 		T(test_lcp_nak_auth),
 		T(test_lcp_nak_chap_algorithm),
 		T(test_lcp_reject_unknown),
+		T(test_lcp_reject_lost),
 		T(test_lcp_magic),
 		T(test_lcp_reject_mru_switch),
 		T(test_lcp_nak_reject_of_ours),

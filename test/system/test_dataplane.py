@@ -1,0 +1,488 @@
+"""The data plane end to end: kernel TCP through PPP subscribers.
+
+Three namespaces, chained by veth pairs:
+
+    LAC                      LNS (the daemon's)             server
+    lacsim --tun  lac0 ---- lns0  l2tpns  tun0  lns1 ---- srv0
+    192.0.2.2/24            192.0.2.1/24        198.18.0.1/24  198.18.0.2/24
+    dp1..dpN: one TUN       routes the pool to tun0,       routes the pool
+    device per session      forwards                        via 198.18.0.1
+
+lacsim (test/lacsim/README.md, --tun) brings PPP subscribers up through
+l2tpns and gives each a TUN device in the LAC namespace with its pool
+address, a routing table and a source rule of its own, so a socket bound
+to a subscriber's address is that subscriber.  The LAC namespace has no
+other route to the server: whatever reaches it went through a session,
+the daemon and its tun device; whatever comes back went through the
+daemon's pool route, the tunnel and lacsim.
+
+Checked: 100 sessions, for each a TCP connection from the subscriber to
+the server and one from the server to the subscriber, both ways on each,
+every payload unique to its session and compared byte for byte at the
+far end; the daemon's per-session counters (`show session json` in the
+CLI) grow by at least what each session sent and received; and the
+devices, tables and rules lacsim adds are there while the sessions are
+and gone after it exits (SIGTERM), and its option checks.
+"""
+import hashlib
+import json
+import selectors
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import wait_until
+from test_cli import Cli
+
+LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
+HOST = "lns-cli"                # test_cli's PROMPT expects this hostname
+LAC_ADDR, LNS_LAC_ADDR = "192.0.2.2", "192.0.2.1"
+LNS_SRV_ADDR, SRV_ADDR = "198.18.0.1", "198.18.0.2"
+POOL = "100.64.0.0/24"
+PORT_UP = 5001                  # the server's listener
+PORT_DOWN = 5002                # each subscriber's listener
+SIZE = 48 * 1024                # each way on each connection
+
+
+def events_of(evs, name):
+    return [e for e in evs if e["event"] == name]
+
+
+class Lacsim:
+    """lacsim running in a namespace; its JSON events collected by a
+    thread so the pipe never fills."""
+
+    def __init__(self, ns, *args):
+        self.evs = []
+        self.lock = threading.Lock()
+        self.p = ns.popen([str(LACSIM), "--lns", LNS_LAC_ADDR, "--json",
+                           "--ppp", *map(str, args)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            if line.strip():
+                with self.lock:
+                    self.evs.append(json.loads(line))
+
+    def events(self, name=None):
+        with self.lock:
+            evs = list(self.evs)
+        return evs if name is None else events_of(evs, name)
+
+    def wait(self, name, n, timeout):
+        def enough():
+            got = self.events(name)
+            if len(got) >= n:
+                return got
+            assert self.p.poll() is None, \
+                f"lacsim exited (rc {self.p.returncode}): " \
+                f"{self.events()[-5:]} {self.p.stderr.read()}"
+            return None
+        return wait_until(enough, timeout, f"{n} {name} events")
+
+    def stop(self, timeout=30):
+        """SIGTERM (lacsim tears down), then its exit status and done."""
+        self.p.send_signal(signal.SIGTERM)
+        rc = self.p.wait(timeout)
+        self.reader.join(5)
+        done = self.events("done")
+        assert done, self.events()[-5:]
+        return rc, done[-1]
+
+
+@pytest.fixture
+def lacsim_bin():
+    if not LACSIM.exists():
+        pytest.fail(f"{LACSIM} is missing: run make")
+    return LACSIM
+
+
+def make_net(daemon, netns, tmp_path, config=None):
+    """The three namespaces; returns (daemon, lac ns, server ns)."""
+    auth = tmp_path / "subscribers"
+    auth.write_text("* password\n")
+    auth.chmod(0o600)
+    cfg = {"hostname": HOST, "debug": 2, "local_auth_file": str(auth),
+           "peer_address": LNS_SRV_ADDR}
+    cfg.update(config or {})
+    d = daemon(cfg, ip_pool=POOL + "\n")
+    lac, srv = netns(), netns()
+    netns.veth(lac, d.ns, f"{LAC_ADDR}/24", f"{LNS_LAC_ADDR}/24",
+               "lac0", "lns0")
+    netns.veth(d.ns, srv, f"{LNS_SRV_ADDR}/24", f"{SRV_ADDR}/24",
+               "lns1", "srv0")
+    d.ns.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+    srv.ip("route", "add", POOL, "via", LNS_SRV_ADDR)
+    return d, lac, srv
+
+
+@pytest.fixture
+def net(daemon, netns, tmp_path, lacsim_bin):
+    return make_net(daemon, netns, tmp_path)
+
+
+def payload(number, flow):
+    """SIZE bytes only session `number` sends on `flow`."""
+    return hashlib.shake_256(f"session {number} {flow}".encode()) \
+        .digest(SIZE)
+
+
+# ---------------------------------------------------------------------------
+# TCP: every endpoint sends its payload, shuts down its sending side, reads
+# to EOF and compares; one selector runs them all.
+
+
+class End:
+    def __init__(self, sock, out, want, what, connecting=False):
+        self.sock, self.out, self.want, self.what = sock, out, want, what
+        self.connecting = connecting
+        self.sent = 0
+        self.got = bytearray()
+        self.eof = False
+        self.error = None
+
+    def done(self):
+        return self.error is not None or (self.eof and
+                                          self.sent == len(self.out))
+
+
+class Traffic:
+    def __init__(self):
+        self.sel = selectors.DefaultSelector()
+        self.ends = []
+        self.listeners = {}         # socket -> accept callback
+
+    def listen(self, sock, on_accept):
+        sock.setblocking(False)
+        sock.listen(256)
+        self.listeners[sock] = on_accept
+        self.sel.register(sock, selectors.EVENT_READ, None)
+
+    def add(self, end):
+        end.sock.setblocking(False)
+        self.ends.append(end)
+        self.sel.register(end.sock, selectors.EVENT_READ |
+                          selectors.EVENT_WRITE, end)
+
+    def connect(self, end, addr):
+        self.add(end)
+        err = end.sock.connect_ex(addr)
+        assert err in (0, 115), (end.what, err)     # EINPROGRESS
+
+    def _step(self, end, mask):
+        s = end.sock
+        if end.connecting and mask & selectors.EVENT_WRITE:
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                end.error = f"connect: errno {err}"
+                return
+            end.connecting = False
+        if mask & selectors.EVENT_WRITE and end.sent < len(end.out):
+            try:
+                end.sent += s.send(end.out[end.sent:end.sent + 65536])
+            except BlockingIOError:
+                pass
+            if end.sent == len(end.out):
+                s.shutdown(socket.SHUT_WR)
+        if mask & selectors.EVENT_READ and not end.connecting:
+            try:
+                data = s.recv(65536)
+            except BlockingIOError:
+                data = None
+            if data == b"":
+                end.eof = True
+            elif data:
+                end.got += data
+        want = (0 if end.eof else selectors.EVENT_READ) | \
+            (selectors.EVENT_WRITE if end.sent < len(end.out) else 0)
+        if want == 0:
+            self.sel.unregister(s)
+        else:
+            self.sel.modify(s, want, end)
+
+    def run(self, expected_ends, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.ends) == expected_ends and \
+                    all(e.done() for e in self.ends):
+                return
+            if time.monotonic() > deadline:
+                late = [e.what for e in self.ends if not e.done()]
+                pytest.fail(f"TCP not done after {timeout}s: "
+                            f"{len(self.ends)} of {expected_ends} ends, "
+                            f"unfinished {late[:10]}")
+            for key, mask in self.sel.select(0.2):
+                if key.data is None:
+                    while True:
+                        try:
+                            c, peer = key.fileobj.accept()
+                        except BlockingIOError:
+                            break
+                        self.listeners[key.fileobj](c, peer)
+                else:
+                    self._step(key.data, mask)
+
+    def close(self):
+        for e in self.ends:
+            e.sock.close()
+        for s in self.listeners:
+            s.close()
+        self.sel.close()
+
+
+def make_sockets(ns, n):
+    return ns.run_in(lambda: [socket.socket(socket.AF_INET,
+                                            socket.SOCK_STREAM)
+                              for _ in range(n)])
+
+
+def session_counters(d, cli):
+    """{ip: (uploaded, downloaded)} from the daemon's CLI."""
+    js = json.loads(cli.cmd("show session json", timeout=10))
+    return {s["ip"]: (s["uploaded"], s["downloaded"])
+            for s in js["sessions"]}
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_100_sessions_tcp_both_ways(net, lacsim_bin):
+    d, lac_ns, srv = net
+    n = 100
+    lac = Lacsim(lac_ns, "--tunnels", 4, "--sessions", 25, "--tun", "dp%d",
+                 "--hold", 120, "--timeout", 30)
+    traffic = Traffic()
+    try:
+        ups = lac.wait("tun_up", n, 30)
+        addr = {e["number"]: e["address"] for e in ups}
+        assert sorted(addr) == list(range(1, n + 1))
+        assert len(set(addr.values())) == n, "two sessions share an address"
+        number_of = {a: k for k, a in addr.items()}
+
+        cli = Cli(d).login()
+        before = wait_until(lambda: (lambda c: len(c) == n and c)(
+            session_counters(d, cli)), 10, "100 sessions in the CLI")
+        assert set(before) == set(number_of)
+
+        # the server: identifies the session by the source address
+        def server_accept(c, peer):
+            k = number_of.get(peer[0])
+            if k is None:
+                c.close()
+                pytest.fail(f"connection from {peer}, not a subscriber")
+            traffic.add(End(c, payload(k, "up-s2c"), payload(k, "up-c2s"),
+                            f"server end of up {k}"))
+        lsock = make_sockets(srv, 1)[0]
+        lsock.bind((SRV_ADDR, PORT_UP))
+        traffic.listen(lsock, server_accept)
+
+        # each subscriber: a listener on its own address
+        def sub_accept(k):
+            def accept(c, peer):
+                assert peer[0] == SRV_ADDR, peer
+                traffic.add(End(c, payload(k, "down-c2s"),
+                                payload(k, "down-s2c"),
+                                f"subscriber end of down {k}"))
+            return accept
+        socks = make_sockets(lac_ns, 2 * n)
+        for k in range(1, n + 1):
+            ls = socks[2 * k - 2]
+            ls.bind((addr[k], PORT_DOWN))
+            traffic.listen(ls, sub_accept(k))
+        # subscriber -> server, from each session's address
+        for k in range(1, n + 1):
+            c = socks[2 * k - 1]
+            c.bind((addr[k], 0))
+            traffic.connect(End(c, payload(k, "up-c2s"),
+                                payload(k, "up-s2c"), f"up {k}",
+                                connecting=True), (SRV_ADDR, PORT_UP))
+        # server -> each subscriber
+        for k, c in enumerate(make_sockets(srv, n), 1):
+            traffic.connect(End(c, payload(k, "down-s2c"),
+                                payload(k, "down-c2s"), f"down {k}",
+                                connecting=True), (addr[k], PORT_DOWN))
+        traffic.run(4 * n, timeout=40)
+
+        # (a) every byte at the right end
+        bad = [e.what for e in traffic.ends
+               if e.error or bytes(e.got) != e.want]
+        assert not bad, [(e.what, e.error, len(e.got)) for e in
+                         traffic.ends if e.what in bad[:5]]
+        assert all(e.sent == SIZE for e in traffic.ends)
+
+        # (b) the daemon counted at least that much for each session
+        def grown():
+            after = session_counters(d, cli)
+            short = [ip for ip in number_of
+                     if after[ip][0] - before[ip][0] < 2 * SIZE or
+                     after[ip][1] - before[ip][1] < 2 * SIZE]
+            return (not short and after) or None
+        after = wait_until(grown, 5, "every session's counters to grow "
+                           "by 2 x SIZE each way")
+        assert len(after) == n
+        cli.close()
+    finally:
+        traffic.close()
+        rc, done = lac.stop()
+    assert not lac.events("error"), lac.events("error")[:5]
+    assert rc == 0 and done["ok"] is True, done
+    assert done["tun_up"] == n and done["tun_down"] == n
+    assert done["tun_dropped"] == 0, done
+    # the payloads plus TCP/IP headers went through the devices
+    assert done["tun_out_bytes"] > 2 * n * SIZE, done
+    assert done["tun_in_bytes"] > 2 * n * SIZE, done
+    # torn down by SIGTERM: no device and no rule of ours left
+    assert not [l for l in lac_ns.links() if l.startswith("dp")]
+    assert not [r for r in lac_ns.ip_json("rule", "show")
+                if r.get("src", "").startswith("100.64.")]
+
+
+def test_tun_device_state_and_cleanup(net, lacsim_bin):
+    d, lac_ns, srv = net
+    lac = Lacsim(lac_ns, "--sessions", 2, "--tun", "sub%d", "--tun-table",
+                 5000, "--hold", 60, "--timeout", 20)
+    try:
+        ups = lac.wait("tun_up", 2, 20)
+        ppp = {e["session"]: e for e in lac.events("ppp_up")}
+        for e in ups:
+            k = e["number"]
+            assert e["ifname"] == f"sub{k}" and e["table"] == 5000 + k
+            assert e["address"] == ppp[e["session"]]["ip"]
+            assert e["peer"] == LNS_SRV_ADDR
+            link = lac_ns.link(e["ifname"])
+            assert link and "UP" in link["flags"], link
+            assert link["mtu"] == e["mtu"] <= 1460
+            a = [i for i in lac_ns.addr(e["ifname"])["addr_info"]
+                 if i["family"] == "inet"]
+            assert [(i["local"], i["prefixlen"], i.get("address"))
+                    for i in a] == [(e["address"], 32, LNS_SRV_ADDR)]
+            routes = lac_ns.routes("table", e["table"])
+            assert [(r["dst"], r["dev"]) for r in routes] == \
+                [("default", e["ifname"])], routes
+            rules = [r for r in lac_ns.ip_json("rule", "show")
+                     if r.get("src") == e["address"]]
+            assert len(rules) == 1 and rules[0]["table"] == \
+                str(e["table"]), rules
+        # no prefix route to the peer in the main table
+        assert not [r for r in lac_ns.routes()
+                    if r["dst"].startswith(LNS_SRV_ADDR)]
+        # a bound socket is that subscriber: the server sees its address
+        k = ups[0]["number"]
+        srv_sock = srv.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv_sock.bind((SRV_ADDR, PORT_UP))
+        srv_sock.listen(1)
+        srv_sock.settimeout(5)
+        c = lac_ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(5)
+        c.bind((ups[0]["address"], 0))
+        c.connect((SRV_ADDR, PORT_UP))
+        a, peer = srv_sock.accept()
+        assert peer[0] == ups[0]["address"]
+        c.sendall(b"hello from %d" % k)
+        c.shutdown(socket.SHUT_WR)
+        a.settimeout(5)
+        assert a.recv(100) == b"hello from %d" % k
+        for s in (a, c, srv_sock):
+            s.close()
+        # an unbound socket has no route to the server at all
+        u = lac_ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with pytest.raises(OSError):
+            u.connect((SRV_ADDR, PORT_UP))
+        u.close()
+    finally:
+        rc, done = lac.stop()
+    assert not lac.events("error"), lac.events("error")
+    assert rc == 0 and done["ok"] is True, done
+    downs = lac.events("tun_down")
+    assert sorted(e["ifname"] for e in downs) == ["sub1", "sub2"]
+    # the teardown closes IPCP first: the devices go with it
+    assert all(e["reason"] == "ipcp_down" for e in downs), downs
+    assert not [l for l in lac_ns.links() if l.startswith("sub")]
+    assert not [r for r in lac_ns.ip_json("rule", "show")
+                if r.get("table") in ("5001", "5002")]
+    assert not lac_ns.routes("table", 5001)
+
+
+def test_tun_goes_when_the_lns_drops_the_session(net, lacsim_bin):
+    """A session the LNS ends takes its device and rule with it."""
+    d, lac_ns, srv = net
+    lac = Lacsim(lac_ns, "--tun", "one", "--hold", 60, "--timeout", 20)
+    try:
+        up = lac.wait("tun_up", 1, 20)[0]
+        assert up["ifname"] == "one"
+        assert lac_ns.link("one")
+        d.signal(signal.SIGQUIT)    # the LNS closes: CDN, StopCCN
+        down = lac.wait("tun_down", 1, 10)[0]
+        assert down["reason"] in ("session_down", "ipcp_down"), down
+        assert lac_ns.link("one") is None
+        assert not [r for r in lac_ns.ip_json("rule", "show")
+                    if r.get("src") == up["address"]]
+    finally:
+        lac.stop()
+
+
+def test_tun_ipv6_and_exit_without_teardown(daemon, netns, tmp_path,
+                                            lacsim_bin):
+    """With IPV6CP the device gets the link-local address of the
+    negotiated Interface-Identifier and IPv6 packets go up the session;
+    an exit without teardown still removes the device and its rule."""
+    d, lac_ns, srv = make_net(daemon, netns, tmp_path,
+                              {"ipv6_prefix": "2001:db8:100::/48"})
+    lac = Lacsim(lac_ns, "--tun", "v6", "--ipv6", "--hold", 60,
+                 "--no-teardown", "--timeout", 20)
+    try:
+        up = lac.wait("tun_up", 1, 20)[0]
+        ifid = lac.wait("ppp_ipv6_up", 1, 5)[0]["local_ifid"]
+        ll = "fe80::" + ":".join(w.lstrip("0") or "0"
+                                 for w in ifid.split(":"))
+        def has_ll():
+            a = lac_ns.addr("v6") or {}
+            return [i for i in a.get("addr_info", [])
+                    if i["family"] == "inet6" and i["local"] == ll]
+        wait_until(has_ll, 5, f"{ll} on v6")
+        # IPv6 to the LNS's link-local address goes up the session
+        # (a point-to-point device: no neighbour discovery first)
+        peer = lac.events("ppp_ipv6_up")[0]["peer_ifid"]
+        peer_ll = "fe80::" + ":".join(w.lstrip("0") or "0"
+                                      for w in peer.split(":"))
+        u = lac_ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        index = lac_ns.link("v6")["ifindex"]
+        for i in range(3):
+            u.sendto(b"v6 %d" % i, (peer_ll, 9, 0, index))
+        u.close()
+        wait_until(lambda: int(lac_ns.ip_json("-s", "link", "show", "v6")
+                               [0]["stats64"]["tx"]["packets"]) >= 3, 5,
+                   "IPv6 packets into the device")
+    finally:
+        rc, done = lac.stop()
+    assert not lac.events("error"), lac.events("error")
+    down = lac.events("tun_down")
+    assert [(e["ifname"], e["reason"]) for e in down] == [("v6", "exit")]
+    assert done["tun_out_packets"] >= 3 and done["tun_dropped"] == 0, done
+    assert lac_ns.link("v6") is None
+    assert not [r for r in lac_ns.ip_json("rule", "show")
+                if r.get("src") == up["address"]]
+
+
+def test_tun_option_checks(lacsim_bin):
+    for args in (["--tun", "dev"],                      # two sessions
+                 ["--tun", "averyveryverylongname%d"],
+                 ["--tun", "a/%d"],
+                 ["--tun", "d%d", "--echo"],
+                 ["--tun", "d%d", "--traffic-dst", "192.0.2.9"],
+                 ["--tun", "d%d", "--tun-table", "255"],
+                 ["--tun", "d%d", "--no-ppp"]):
+        p = subprocess.run([str(lacsim_bin), "--lns", "127.0.0.1",
+                            "--sessions", "2", *args],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 2 and "lacsim:" in p.stderr + p.stdout, \
+            (args, p.returncode, p.stderr)
