@@ -105,6 +105,7 @@ enum cli_op {
 	OP_LOAD_PLUGIN,		/* name */
 	OP_REMOVE_PLUGIN,	/* name */
 	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
+	OP_BGP,			/* name = AS, id = 1: delete, text = line */
 	OP_MAX
 };
 
@@ -810,6 +811,57 @@ op_acl(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/*
+ * router bgp AS, its neighbour lines and no router bgp, from
+ * configuration mode: the startup-config's own lines (config.c) applied
+ * to the running configuration.  The BGP speaker is not written yet, so
+ * only the configuration changes ("show bgp", "write memory").
+ */
+static int
+op_bgp(const struct cli_req *rq, struct out *o)
+{
+	char line[CFG_STRLEN], err[256];
+	struct cfg_state st;
+
+	uint32_t old = config->bgp.as;
+
+	memset(&st, 0, sizeof(st));
+	if (rq->id == 1)
+		snprintf(line, sizeof(line), "no router bgp");
+	else
+		snprintf(line, sizeof(line), "router bgp %s", rq->name);
+	if (cfg_parse_line(config, &st, line, NULL, err, sizeof(err)) < 0) {
+		out_printf(o, "%% %s", err);
+		return -1;
+	}
+	if (rq->id != 1 && old != 0 && config->bgp.as != old) {
+		/* As on a Cisco router: one AS; "no router bgp" first. */
+		config->bgp.as = old;
+		out_printf(o, "%% BGP is configured with AS %u; \"no router "
+		    "bgp\" first", old);
+		return -1;
+	}
+	if (rq->text[0]) {
+		/* Only a body line: another would be read as a statement. */
+		if (st.mode != CFGMODE_BGP ||
+		    (strncmp(rq->text, "neighbour ", 10) != 0 &&
+		    strncmp(rq->text, "neighbor ", 9) != 0 &&
+		    strncmp(rq->text, "no neighbour ", 13) != 0 &&
+		    strncmp(rq->text, "no neighbor ", 12) != 0)) {
+			out_printf(o, "%% Expected a neighbour line");
+			return -1;
+		}
+		if (cfg_parse_line(config, &st, rq->text, NULL, err,
+		    sizeof(err)) < 0) {
+			out_printf(o, "%% %s", err);
+			return -1;
+		}
+	}
+	LOG(LOG_WARN_L, 0, 0, "config: \"%s%s%s\" from the CLI by %s", line,
+	    rq->text[0] ? ": " : "", rq->text, rq->who);
+	return 0;
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(const struct cli_req *, struct out *);
@@ -831,6 +883,7 @@ static const struct {
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },
+	[OP_BGP] =		{ "router bgp", op_bgp },
 };
 
 static void
@@ -2432,19 +2485,6 @@ cmd_remove_plugin(struct cli_def *c, const char *command, char **argv,
 	return simple_op(OP_REMOVE_PLUGIN, 0, argv[0]);
 }
 
-static int
-cmd_config_not_yet(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)argv;
-	(void)argc;
-	cli_error(cli, "%% not available yet: \"%s\" blocks cannot be edited "
-	    "from the CLI; edit the startup-config and reload (SIGHUP)",
-	    command);
-	return CLI_ERROR;
-}
-
 /* ---- access lists in configuration mode ---- */
 
 #define MODE_CONFIG_ACL	10	/* inside "ip access-list": permit, deny */
@@ -2536,6 +2576,77 @@ cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
 	}
 	if (o >= sizeof(rq.text)) {
 		cli_error(cli, "%% The rule is too long");
+		return CLI_ERROR;
+	}
+	return run_op(&rq);
+}
+
+/* ---- router bgp in configuration mode ---- */
+
+#define MODE_CONFIG_BGP	11	/* inside "router bgp": neighbour lines */
+
+static char bgp_as[16];			/* the block being edited */
+
+static int
+cmd_router_bgp(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)command;
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  %-20s %s", "AS", "this server's AS number, "
+		    "1 to 4294967295");
+		return CLI_OK;
+	}
+	if (argc != 1 || strlen(argv[0]) >= sizeof(bgp_as)) {
+		cli_error(cli, "%% Usage: router bgp AS");
+		return CLI_ERROR;
+	}
+	/* The daemon checks the AS (and refuses a second, other one). */
+	if (simple_op(OP_BGP, 0, argv[0]) != CLI_OK)
+		return CLI_ERROR;
+	snprintf(bgp_as, sizeof(bgp_as), "%s", argv[0]);
+	cli_set_configmode(c, MODE_CONFIG_BGP, "router");
+	return CLI_OK;
+}
+
+static int
+cmd_no_router_bgp(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 0) {
+		cli_error(cli, "%% Usage: no router bgp");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_BGP, 1, NULL);
+}
+
+/* neighbour PEER ..., no neighbour PEER: inside "router bgp". */
+static int
+cmd_bgp_line(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"PEER remote-as AS", "add a peer (first), or change its AS",
+		"PEER timers KEEPALIVE HOLD", "seconds; default 60 180",
+		"PEER update-source ADDRESS", "local address of the session",
+		NULL };
+	struct cli_req rq;
+	size_t o;
+	int i, n;
+
+	(void)c;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_BGP;
+	snprintf(rq.name, sizeof(rq.name), "%s", bgp_as);
+	o = (size_t)snprintf(rq.text, sizeof(rq.text), "%s", command);
+	for (i = 0; i < argc && o < sizeof(rq.text); i++) {
+		n = snprintf(rq.text + o, sizeof(rq.text) - o, " %s", argv[i]);
+		o += n < 0 ? sizeof(rq.text) : (size_t)n;
+	}
+	if (o >= sizeof(rq.text)) {
+		cli_error(cli, "%% The line is too long");
 		return CLI_ERROR;
 	}
 	return run_op(&rq);
@@ -2642,8 +2753,18 @@ static const struct cli_cmd {
 	{ "remove plugin", cmd_remove_plugin, PRIV, MODE_CONFIG,
 	    "Unload a plugin" },
 	{ "router", NULL, PRIV, MODE_CONFIG, "Routing" },
-	{ "router bgp", cmd_config_not_yet, PRIV, MODE_CONFIG,
-	    "BGP (not available yet from the CLI)" },
+	{ "router bgp", cmd_router_bgp, PRIV, MODE_CONFIG,
+	    "Edit the BGP configuration: router bgp AS" },
+	{ "neighbour", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
+	    "A BGP peer: neighbour PEER remote-as|timers|update-source ..." },
+	{ "neighbor", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
+	    "The same as neighbour" },
+	{ "no", NULL, PRIV, MODE_CONFIG_BGP, "Undo" },
+	{ "no neighbour", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
+	    "Remove a BGP peer: no neighbour PEER" },
+	{ "no neighbor", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
+	    "The same as no neighbour" },
+	{ "end", cmd_end, PRIV, MODE_CONFIG_BGP, "Leave configuration mode" },
 	{ "ip", NULL, PRIV, MODE_CONFIG, "IP" },
 	{ "ip access-list", cmd_ip_acl, PRIV, MODE_CONFIG,
 	    "Edit an access list: ip access-list {standard|extended} NAME" },
@@ -2652,6 +2773,9 @@ static const struct cli_cmd {
 	{ "no ip access-list", cmd_no_ip_acl, PRIV, MODE_CONFIG,
 	    "Delete an access list: no ip access-list {standard|extended} "
 	    "NAME" },
+	{ "no router", NULL, PRIV, MODE_CONFIG, "Routing" },
+	{ "no router bgp", cmd_no_router_bgp, PRIV, MODE_CONFIG,
+	    "Remove the BGP configuration" },
 	{ "permit", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,
 	    "Append a rule that lets matching packets through" },
 	{ "deny", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,

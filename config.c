@@ -1171,6 +1171,11 @@ cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
 		}
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[0], "no") == 0 &&
+	    strcmp(argv[1], "router") == 0 && strcmp(argv[2], "bgp") == 0) {
+		memset(&c->bgp, 0, sizeof(c->bgp));
+		return 0;
+	}
 	if (strcmp(argv[0], "router") == 0) {
 		uint32_t as;
 

@@ -824,3 +824,34 @@ def test_plugins_loaded_by_nsctl_show_in_the_cli(daemon, clis, tmp_path):
     # says so.
     assert re.search(r"^sessionctl +not loaded: see the log$",
                      c.cmd("show plugins"), re.M)
+
+
+def test_router_bgp_in_configuration_mode(daemon, clis):
+    d = daemon({"hostname": HOST}, users="admin:admin\nenable:en\n")
+    c = clis(d).login().enable("en")
+    c.cmd("configure terminal")
+    assert c.cmd("router bgp 64512") == ""
+    assert c.p.after.startswith("lns-cli(config-router)")
+    assert c.cmd("neighbour 192.0.2.9 remote-as 64513") == ""
+    assert c.cmd("neighbor 192.0.2.10 remote-as 64514") == ""
+    assert c.cmd("neighbour 192.0.2.9 timers 10 30") == ""
+    assert "set remote-as first" in c.cmd("neighbour 192.0.2.11 timers 1 3")
+    assert c.cmd("no neighbour 192.0.2.10") == ""
+    c.cmd("end")
+    bgp = c.cmd("show bgp")
+    assert "router bgp 64512" in bgp
+    assert "192.0.2.9 remote-as 64513" in bgp
+    assert "192.0.2.10" not in bgp
+    running = c.cmd("show running-config")
+    assert "router bgp 64512" in running
+    assert " neighbour 192.0.2.9 timers 10 30" in running
+    # one AS at a time, as on a router
+    c.cmd("configure terminal")
+    assert 'BGP is configured with AS 64512; "no router bgp" first' in \
+        c.cmd("router bgp 65000")
+    assert "AS from 1 to 4294967295" in c.cmd("router bgp 0")
+    assert c.cmd("no router bgp") == ""
+    c.cmd("end")
+    assert "router bgp" not in c.cmd("show running-config")
+    d.wait_for_log(r'config: "router bgp 64512: neighbour 192\.0\.2\.9 '
+                   r'remote-as 64513" from the CLI by admin@127\.0\.0\.1')
