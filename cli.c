@@ -1865,6 +1865,8 @@ static const struct counter_row counter_rows[] = {
 	CTR(ppp_lcp_up, "LCP opened"),
 	CTR(ppp_ipcp_up, "IPCP opened"),
 	CTR(ppp_ipv6cp_up, "IPV6CP opened"),
+	CTR(ipv6_ra_sent, "IPv6 Router Advertisements sent"),
+	CTR(ipv6_rs_received, "IPv6 Router Solicitations received"),
 	CTR(ip_spoofed, "packets from a foreign source"),
 	CTR(ip_no_pool_address, "sessions without a pool address"),
 	CTR(tcp_mss_clamped, "TCP SYNs with their MSS clamped"),

@@ -174,6 +174,7 @@ struct counters {
 	uint64_t	ppp_discarded;	/* NCP/data before its phase */
 	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
 	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
+	uint64_t	ipv6_ra_sent, ipv6_rs_received;	/* RFC 4861 */
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
 	uint64_t	icmp_sent, icmp_rate_limited, packet_limit_drops;
 	uint64_t	ip_fragmented, ip_too_big;
@@ -242,6 +243,13 @@ tid_t		 tunnel_by_peer(in_addr_t, uint16_t port, uint16_t far_id);
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);
 sid_t		 session_by_ip(in_addr_t addr);
+/*
+ * IPv6 prefixes of sessions, lengths 1..64 (only the first 64 bits count):
+ * longest-prefix match; -1 with EEXIST when another session has it.
+ */
+int		 session_route6_add(sid_t, const struct in6_addr *net, int plen);
+int		 session_route6_del(sid_t, const struct in6_addr *net, int plen);
+sid_t		 session_by_ip6(const struct in6_addr *addr);
 
 /*
  * pool.c: the IPv4 address pool, in shared memory so that "show pool"

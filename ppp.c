@@ -10,7 +10,10 @@
  *
  * Implements RFC 1661 (phases 3, LCP 5-6), RFC 1334 (PAP), RFC 1994
  * (CHAP-MD5), RFC 1332 (IPCP), RFC 1877 (DNS addresses), RFC 5072
- * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c.
+ * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c, and the
+ * router side of RFC 4861 6.2 on the link (Router Advertisements, with
+ * RFC 8106 RDNSS); a session's own IPv6 prefix is routed to it while
+ * IPV6CP is Opened.
  *
  * Frames come from l2tp.c with or without address and control octets
  * (FF 03) and with 1- or 2-octet protocol fields; frames we send always
@@ -91,6 +94,14 @@ struct ppp {
 	in_addr_t	 our_ip;
 	uint8_t		 send_ipaddr;
 	uint8_t		 our_ifid[8];
+	/* IPv6 while IPV6CP is Opened: Router Advertisements, own prefix */
+	struct timer	 ra_timer;
+	uint64_t	 ra_last_ms;		/* last RA sent, 0 = none */
+	uint8_t		 ra_count;		/* RAs sent since IPV6CP up */
+	uint8_t		 v6_indexed;		/* v6_net in tables.c's index */
+	uint8_t		 v6_kroute;		/* and routed by the kernel */
+	uint8_t		 v6_plen;
+	struct in6_addr	 v6_net;
 };
 
 static struct ppp *ppp;
@@ -1464,9 +1475,331 @@ ipv6cp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 	return opts_wellformed(opt, len) ? 0 : -1;
 }
 
+/* ---- IPv6 on the link: Router Advertisements, own prefix ---- */
+
+#define ICMP6_RS		133	/* RFC 4861 4.1 */
+#define ICMP6_RA		134	/* RFC 4861 4.2 */
+#define ND_OPT_SLLA		1	/* RFC 4861 4.6.1 */
+#define ND_OPT_PREFIX		3	/* RFC 4861 4.6.2 */
+#define ND_OPT_MTU		5	/* RFC 4861 4.6.4 */
+#define ND_OPT_RDNSS		25	/* RFC 8106 5.1 */
+/* RFC 4861 6.2.1 defaults; intervals in milliseconds, lifetimes in s. */
+#define RA_MAX_INTERVAL		600000	/* MaxRtrAdvInterval */
+#define RA_MIN_INTERVAL		200000	/* MinRtrAdvInterval, 0.33 x Max */
+#define RA_ROUTER_LIFETIME	1800	/* AdvDefaultLifetime, 3 x Max */
+#define RA_VALID_LIFETIME	2592000	/* AdvValidLifetime, 30 days */
+#define RA_PREFERRED_LIFETIME	604800	/* AdvPreferredLifetime, 7 days */
+#define RA_CUR_HOP_LIMIT	64
+/* RFC 8106 5.1: between MaxRtrAdvInterval and twice that. */
+#define RDNSS_LIFETIME		1200
+/* RFC 4861 10, router constants. */
+#define MAX_INITIAL_RTR_ADVERT_INTERVAL	16000
+#define MAX_INITIAL_RTR_ADVERTISEMENTS	3
+#define MIN_DELAY_BETWEEN_RAS	3000
+#define MAX_RA_DELAY_TIME	500
+#define IPV6_MIN_MTU		1280	/* RFC 8200 5 */
+
+static uint16_t link_mtu(sid_t);
+
+static const uint8_t in6_zero[16];
+
+/* Whether a and b agree in their first `bits` bits. */
+static int
+prefix_match(const uint8_t *a, const uint8_t *b, int bits)
+{
+	size_t n = (size_t)bits / 8;
+	int r = bits % 8;
+
+	if (memcmp(a, b, n) != 0)
+		return 0;
+	return r == 0 || ((a[n] ^ b[n]) & (0xff00 >> r) & 0xff) == 0;
+}
+
+/* Clear the bits of `a` past the first `bits`. */
+static void
+prefix_mask(uint8_t *a, int bits)
+{
+	int i;
+
+	for (i = 0; i < 16; i++, bits -= 8)
+		if (bits <= 0)
+			a[i] = 0;
+		else if (bits < 8)
+			a[i] &= (uint8_t)(0xff00 >> bits);
+}
+
+/*
+ * The ICMPv6 checksum of `msg` with its pseudo-header (RFC 4443 2.3,
+ * RFC 8200 8.1).  Over a message carrying the right checksum it is 0.
+ */
+static uint16_t
+icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
+    size_t len)
+{
+	uint32_t sum = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) +
+	    IPPROTO_ICMPV6;
+	size_t i;
+
+	for (i = 0; i < 16; i += 2)
+		sum += (uint32_t)(src[i] << 8 | src[i + 1]) +
+		    (uint32_t)(dst[i] << 8 | dst[i + 1]);
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(msg[i] << 8 | msg[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)msg[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * The session's own prefix (RADIUS Framed-IPv6-Prefix or Delegated-
+ * IPv6-Prefix, radius.c keeps one), while IPV6CP is Opened: in the
+ * downstream index of tables.c and routed to the TUN device.  A prefix
+ * another session has, one covering the shared ipv6_prefix /64 or one
+ * longer than /64 is not routed (and its sources stay spoofed).
+ */
+static void
+v6_prefix_up(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	int plen = sp->ipv6_prefix_len;
+	char a[INET6_ADDRSTRLEN];
+	struct in6_addr net;
+
+	if (plen == 0 || pp->v6_indexed)
+		return;
+	net = sp->ipv6_prefix;
+	prefix_mask(net.s6_addr, plen);
+	inet_ntop(AF_INET6, &net, a, sizeof(a));
+	if (plen > 64) {
+		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
+		    "longer than /64", a, plen);
+		return;
+	}
+	if (prefix_match(net.s6_addr, config->ipv6_prefix.addr.s6_addr,
+	    plen)) {
+		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
+		    "it covers ipv6_prefix", a, plen);
+		return;
+	}
+	if (session_route6_add(s, &net, plen) < 0) {
+		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
+		    "%s", a, plen, errno == EEXIST ? "another session has it" :
+		    strerror(errno));
+		return;
+	}
+	pp->v6_indexed = 1;
+	pp->v6_net = net;
+	pp->v6_plen = (uint8_t)plen;
+	if (tun_route6(1, &net, plen) < 0) {
+		LOG(LOG_ERROR_L, s, sp->tunnel, "cannot route %s/%d to the tun "
+		    "device: %s", a, plen, strerror(errno));
+		return;
+	}
+	pp->v6_kroute = 1;
+	LOG(LOG_INFO_L, s, sp->tunnel, "IPv6 prefix %s/%d routed to the "
+	    "session", a, plen);
+}
+
+static void
+v6_prefix_down(sid_t s)
+{
+	struct ppp *pp = P(s);
+	char a[INET6_ADDRSTRLEN];
+
+	if (!pp->v6_indexed)
+		return;
+	session_route6_del(s, &pp->v6_net, pp->v6_plen);
+	if (pp->v6_kroute && tun_route6(0, &pp->v6_net, pp->v6_plen) < 0) {
+		inet_ntop(AF_INET6, &pp->v6_net, a, sizeof(a));
+		LOG(LOG_ERROR_L, s, session_get(s)->tunnel, "cannot remove the "
+		    "route of %s/%u: %s", a, pp->v6_plen, strerror(errno));
+	}
+	pp->v6_indexed = 0;
+	pp->v6_kroute = 0;
+}
+
+/* A source the subscriber may use: its address or its own prefix. */
+static int
+v6_source_ok(const struct session *sp, const struct ppp *pp,
+    const uint8_t *src)
+{
+	if (memcmp(src, &config->ipv6_prefix.addr, 8) == 0 &&
+	    memcmp(src + 8, sp->ipv6_ifid, 8) == 0)
+		return 1;
+	return pp->v6_indexed && prefix_match(src, pp->v6_net.s6_addr,
+	    pp->v6_plen);
+}
+
+/*
+ * A Router Advertisement (RFC 4861 4.2) from our link-local address
+ * (RFC 5072 5: fe80:: and our identifier, ::1) to all nodes.  It
+ * carries one /64 with the on-link and autonomous flags, for SLAAC:
+ * the session's own prefix when that is a routed /64, else the first 64
+ * bits of ipv6_prefix (the subscriber's identifier makes its address
+ * the manual's one).  Then the link MTU (4.6.4) and the IPv6 DNS
+ * servers (RFC 8106 5.1).  No DHCPv6, so M and O are clear.
+ */
+static void
+ra_send(sid_t s)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	struct ppp *pp = P(s);
+	const struct in6_addr *dns[2] = { &config->primary_ipv6_dns,
+	    &config->secondary_ipv6_dns };
+	uint8_t pkt[40 + 16 + 32 + 8 + 8 + 2 * 16], src[16];
+	const uint8_t *prefix = config->ipv6_prefix.addr.s6_addr;
+	uint16_t mtu = link_mtu(s);
+	int i, ndns = 0;
+	struct wr w;
+
+	memset(src, 0, sizeof(src));
+	src[0] = 0xfe;
+	src[1] = 0x80;
+	memcpy(src + 8, pp->our_ifid, 8);
+	if (pp->v6_indexed && pp->v6_plen == 64)
+		prefix = pp->v6_net.s6_addr;
+	for (i = 0; i < 2; i++)
+		if (!IN6_IS_ADDR_UNSPECIFIED(dns[i]))
+			ndns++;
+	wr_init(&w, pkt, sizeof(pkt));
+	/* RFC 4861 6.1.2: hop limit 255, or receivers discard it. */
+	wr_u32(&w, 0x60000000);
+	wr_u16(&w, 0);				/* payload length, below */
+	wr_u8(&w, IPPROTO_ICMPV6);
+	wr_u8(&w, 255);
+	wr_bytes(&w, src, 16);
+	wr_bytes(&w, all_nodes, 16);
+	wr_u8(&w, ICMP6_RA);
+	wr_u8(&w, 0);
+	wr_u16(&w, 0);				/* checksum, below */
+	wr_u8(&w, RA_CUR_HOP_LIMIT);
+	wr_u8(&w, 0);				/* M, O */
+	wr_u16(&w, RA_ROUTER_LIFETIME);
+	wr_u32(&w, 0);				/* Reachable Time */
+	wr_u32(&w, 0);				/* Retrans Timer */
+	wr_u8(&w, ND_OPT_PREFIX);
+	wr_u8(&w, 4);
+	wr_u8(&w, 64);
+	wr_u8(&w, 0xc0);			/* L, A */
+	wr_u32(&w, RA_VALID_LIFETIME);
+	wr_u32(&w, RA_PREFERRED_LIFETIME);
+	wr_u32(&w, 0);
+	wr_bytes(&w, prefix, 8);
+	wr_bytes(&w, in6_zero, 8);
+	/* A link below the IPv6 minimum cannot carry IPv6: no option. */
+	if (mtu >= IPV6_MIN_MTU) {
+		wr_u8(&w, ND_OPT_MTU);
+		wr_u8(&w, 1);
+		wr_u16(&w, 0);
+		wr_u32(&w, mtu);
+	}
+	if (ndns) {
+		wr_u8(&w, ND_OPT_RDNSS);
+		wr_u8(&w, (uint8_t)(1 + 2 * ndns));
+		wr_u16(&w, 0);
+		wr_u32(&w, RDNSS_LIFETIME);
+		for (i = 0; i < 2; i++)
+			if (!IN6_IS_ADDR_UNSPECIFIED(dns[i]))
+				wr_bytes(&w, dns[i], 16);
+	}
+	if (w.err)
+		return;
+	wr_put16_at(&w, 4, (uint16_t)(w.len - 40));
+	wr_put16_at(&w, 42, icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
+	ppp_send(s, PPP_IPV6, pkt, w.len);
+	pp->ra_last_ms = now_ms;
+	if (pp->ra_count < 255)
+		pp->ra_count++;
+	stats->ipv6_ra_sent++;
+}
+
+/*
+ * The next unsolicited RA (RFC 4861 6.2.4): at a random interval
+ * between MinRtrAdvInterval and MaxRtrAdvInterval, at most
+ * MAX_INITIAL_RTR_ADVERT_INTERVAL for the first few.  They keep the
+ * router, RDNSS and prefix lifetimes of a long session fresh.
+ */
+static void
+ra_schedule(struct ppp *pp)
+{
+	uint64_t next = RA_MIN_INTERVAL + (uint64_t)random() %
+	    (RA_MAX_INTERVAL - RA_MIN_INTERVAL + 1);
+
+	if (pp->ra_count < MAX_INITIAL_RTR_ADVERTISEMENTS &&
+	    next > MAX_INITIAL_RTR_ADVERT_INTERVAL)
+		next = MAX_INITIAL_RTR_ADVERT_INTERVAL;
+	timer_set(&pp->ra_timer, next);
+}
+
+static void
+ra_fire(struct timer *t, void *arg)
+{
+	sid_t s = (sid_t)(uintptr_t)arg;
+	struct ppp *pp = P(s);
+
+	(void)t;
+	if (pp == NULL || !pp->in_use || pp->ipv6cp.state != ST_OPENED)
+		return;
+	ra_send(s);
+	ra_schedule(pp);
+}
+
+/*
+ * A Router Solicitation (RFC 4861 4.1), checked as 6.1.1 says and
+ * answered as 6.2.6 says: after a random delay of up to
+ * MAX_RA_DELAY_TIME, and never sooner than MIN_DELAY_BETWEEN_RAS after
+ * the previous RA, by moving the RA timer earlier.  A flood of
+ * solicitations gets one RA every 3 seconds at most.
+ */
+static void
+rs_input(sid_t s, const uint8_t *p, size_t len)
+{
+	struct ppp *pp = P(s);
+	uint8_t nh, hlim, src[16], dst[16], type, code, t, l;
+	struct rd r, msg;
+	uint16_t plen;
+	uint64_t at;
+
+	rd_init(&r, p, len);
+	if (rd_skip(&r, 4) < 0 || rd_u16(&r, &plen) < 0 ||
+	    rd_u8(&r, &nh) < 0 || rd_u8(&r, &hlim) < 0 ||
+	    rd_bytes(&r, src, 16) < 0 || rd_bytes(&r, dst, 16) < 0)
+		goto drop;
+	if (nh != IPPROTO_ICMPV6 || hlim != 255 || plen < 8 ||
+	    rd_sub(&r, plen, &msg) < 0)
+		goto drop;
+	if (icmp6_sum(src, dst, msg.p, msg.left) != 0)
+		goto drop;
+	if (rd_u8(&msg, &type) < 0 || rd_u8(&msg, &code) < 0 ||
+	    rd_skip(&msg, 6) < 0 || type != ICMP6_RS || code != 0)
+		goto drop;
+	/* 4.6: no option of length 0; no source link-layer address from ::. */
+	while (msg.left > 0) {
+		if (rd_u8(&msg, &t) < 0 || rd_u8(&msg, &l) < 0 || l == 0 ||
+		    rd_skip(&msg, (size_t)l * 8 - 2) < 0)
+			goto drop;
+		if (t == ND_OPT_SLLA && memcmp(src, in6_zero, 16) == 0)
+			goto drop;
+	}
+	stats->ipv6_rs_received++;
+	at = now_ms + (uint64_t)random() % (MAX_RA_DELAY_TIME + 1);
+	if (pp->ra_last_ms != 0 && pp->ra_last_ms + MIN_DELAY_BETWEEN_RAS >
+	    now_ms)
+		at += pp->ra_last_ms + MIN_DELAY_BETWEEN_RAS - now_ms;
+	if (!timer_pending(&pp->ra_timer) || at < pp->ra_timer.when)
+		timer_set_at(&pp->ra_timer, at);
+	return;
+drop:
+	stats->ppp_discarded++;
+}
+
 static void
 ipv6cp_tlu(struct fsm *f)
 {
+	struct ppp *pp = P(f->sid);
 	struct session *sp = session_get(f->sid);
 
 	sp->ipv6 = 1;
@@ -1476,12 +1809,21 @@ ipv6cp_tlu(struct fsm *f)
 	    sp->ipv6_ifid[1], sp->ipv6_ifid[2], sp->ipv6_ifid[3],
 	    sp->ipv6_ifid[4], sp->ipv6_ifid[5], sp->ipv6_ifid[6],
 	    sp->ipv6_ifid[7]);
+	v6_prefix_up(f->sid);
+	/* RFC 4861 6.2.4: the link became advertising, an RA at once. */
+	pp->ra_count = 0;
+	ra_send(f->sid);
+	ra_schedule(pp);
 }
 
 static void
 ipv6cp_tld(struct fsm *f)
 {
+	struct ppp *pp = P(f->sid);
+
 	session_get(f->sid)->ipv6 = 0;
+	timer_cancel(&pp->ra_timer);
+	v6_prefix_down(f->sid);
 }
 
 /* ---- input ---- */
@@ -1814,30 +2156,35 @@ ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 }
 
 /*
- * IPv6 from the subscriber: only from its own address (the prefix's
- * first 64 bits and its negotiated identifier); link-local traffic
- * (router solicitations and the like) stays on the link.
+ * IPv6 from the subscriber.  From the link itself (a link-local or the
+ * unspecified source) only Router Solicitations are taken, by us; the
+ * rest of that stays on the link.  Other packets are forwarded when
+ * their source is the subscriber's address (the first 64 bits of
+ * ipv6_prefix and its negotiated identifier) or lies in its own routed
+ * prefix.
  */
 static void
 ip6_input(sid_t s, const uint8_t *p, size_t len)
 {
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
+	const uint8_t *src = p + 8;
 
 	if (pp->ipv6cp.state != ST_OPENED || len < 40 || (p[0] >> 4) != 6) {
 		stats->ppp_discarded++;
 		return;
 	}
-	if (memcmp(p + 8, &config->ipv6_prefix.addr, 8) != 0 ||
-	    memcmp(p + 16, sp->ipv6_ifid, 8) != 0) {
-		if (p[8] == 0xfe && (p[9] & 0xc0) == 0x80) {
-			stats->ppp_discarded++;		/* link-local */
-			return;
-		}
-		if (!config->disable_no_spoof) {
-			stats->ip_spoofed++;
-			return;
-		}
+	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) ||
+	    memcmp(src, in6_zero, 16) == 0) {
+		if (p[6] == IPPROTO_ICMPV6 && len > 40 && p[40] == ICMP6_RS)
+			rs_input(s, p, len);
+		else
+			stats->ppp_discarded++;
+		return;
+	}
+	if (!v6_source_ok(sp, pp, src) && !config->disable_no_spoof) {
+		stats->ip_spoofed++;
+		return;
 	}
 	sp->last_packet = time_now;
 	if (sp->intercept)
@@ -2058,6 +2405,7 @@ ppp_session_start(sid_t s)
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->ra_timer, ra_fire, (void *)(uintptr_t)s);
 	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -2096,6 +2444,8 @@ ppp_session_end(sid_t s)
 	fsm_stop(&pp->lcp);
 	fsm_stop(&pp->ipcp);
 	fsm_stop(&pp->ipv6cp);
+	timer_cancel(&pp->ra_timer);
+	v6_prefix_down(s);
 	timer_cancel(&pp->auth_timer);
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->kill_timer);

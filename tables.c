@@ -14,6 +14,11 @@
  *    plus a count of entries per prefix length; a lookup probes only the
  *    lengths in use, longest first: O(number of lengths), never a scan of
  *    sessions.
+ *  - IPv6 destination -> session, for the sessions' own prefixes
+ *    (Framed-IPv6-Prefix, Delegated-IPv6-Prefix) of length 1 to 64: one
+ *    exact hash per length, keyed by the first 64 bits masked to the
+ *    length and made when that length is first used; a lookup probes the
+ *    lengths in use, longest first, as for IPv4.
  * Free slots are kept on a FIFO list so that a freed index is reused as
  * late as possible.
  */
@@ -43,6 +48,8 @@ struct index_state {
 	struct hash	wire_sessions, wire_tunnels, ip_index, peers;
 	uint32_t	plen_count[33];
 	int		plen_list[33], nplens;	/* in use, longest first */
+	uint32_t	plen6_count[65];
+	int		plen6_list[64], nplens6;	/* the same for IPv6 */
 	sid_t		session_tail;
 	tid_t		tunnel_tail;
 };
@@ -57,6 +64,15 @@ static struct index_state *ix;
 #define nplens		(ix->nplens)
 #define session_tail	(ix->session_tail)
 #define tunnel_tail	(ix->tunnel_tail)
+
+/*
+ * The IPv6 hashes, [1..64] by prefix length.  Their entries are shared
+ * like the rest, but these headers are private: a hash is mapped when
+ * its length is first used, and a process forked before that has no
+ * such mapping, so it sees an empty header and skips the length.
+ */
+static struct hash v6_index[65];
+static uint32_t v6_capacity;
 
 static void *
 shm_alloc(size_t len)
@@ -192,6 +208,8 @@ tables_init(uint32_t max_sessions, uint32_t max_tunnels)
 	memset(ix, 0, sizeof(*ix));
 	tables->max_sessions = max_sessions;
 	tables->max_tunnels = max_tunnels;
+	memset(v6_index, 0, sizeof(v6_index));
+	v6_capacity = max_sessions;
 	tables->session = shm_alloc((size_t)(max_sessions + 1) *
 	    sizeof(struct session));
 	tables->tunnel = shm_alloc((size_t)(max_tunnels + 1) *
@@ -229,6 +247,10 @@ tables_free(void)
 		munmap(tables->tunnel, (size_t)(tables->max_tunnels + 1) *
 		    sizeof(struct tunnel));
 	if (ix != NULL) {
+		int l;
+
+		for (l = 1; l <= 64; l++)
+			hash_free(&v6_index[l]);
 		hash_free(&wire_sessions);
 		hash_free(&wire_tunnels);
 		hash_free(&peers);
@@ -286,6 +308,9 @@ session_release(sid_t s)
 		    sp->local_id);
 	if (sp->ip)
 		session_route_del(s, sp->ip, 32);
+	/* ppp.c removes the prefix first; this only catches a leftover. */
+	if (sp->ipv6_prefix_len)
+		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_FREE;
 	if (session_tail)
@@ -505,6 +530,103 @@ session_by_ip(in_addr_t addr)
 		int l = plen_list[i];
 
 		if ((s = hash_get(&ip_index, ip_key(h & plen_mask(l), l))) != 0)
+			return s;
+	}
+	return 0;
+}
+
+/* ---- IPv6 prefixes ---- */
+
+/* The first 64 bits of an address, masked to `plen` (1..64). */
+static uint64_t
+v6_key(const struct in6_addr *a, int plen)
+{
+	const uint8_t *b = (const uint8_t *)a;
+	uint64_t k = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		k = k << 8 | b[i];
+	return k & ~0ULL << (64 - plen);
+}
+
+static void
+plen6_rebuild(void)
+{
+	int l;
+
+	ix->nplens6 = 0;
+	for (l = 64; l >= 1; l--)
+		if (ix->plen6_count[l])
+			ix->plen6_list[ix->nplens6++] = l;
+}
+
+int
+session_route6_add(sid_t s, const struct in6_addr *net, int plen)
+{
+	struct hash *h;
+	uint64_t key;
+	sid_t owner;
+
+	if (plen < 1 || plen > 64 || session_get(s) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* 0 marks an empty slot; ::/N is no subscriber's prefix anyway. */
+	if ((key = v6_key(net, plen)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	h = &v6_index[plen];
+	if (h->e == NULL && hash_init(h, v6_capacity) < 0)
+		return -1;
+	owner = hash_get(h, key);
+	if (owner != 0 && owner != s) {
+		/* Another session has this prefix: never steal it. */
+		errno = EEXIST;
+		return -1;
+	}
+	if (owner == s)
+		return 0;
+	if (hash_put(h, key, s) < 0)
+		return -1;
+	if (ix->plen6_count[plen]++ == 0)
+		plen6_rebuild();
+	return 0;
+}
+
+int
+session_route6_del(sid_t s, const struct in6_addr *net, int plen)
+{
+	struct hash *h;
+	uint64_t key;
+
+	if (plen < 1 || plen > 64)
+		return -1;
+	h = &v6_index[plen];
+	key = v6_key(net, plen);
+	/* Only the owner may remove its entry. */
+	if (h->e == NULL || key == 0 || hash_get(h, key) != s)
+		return -1;
+	hash_del(h, key);
+	if (--ix->plen6_count[plen] == 0)
+		plen6_rebuild();
+	return 0;
+}
+
+sid_t
+session_by_ip6(const struct in6_addr *addr)
+{
+	uint64_t key = v6_key(addr, 64);
+	sid_t s;
+	int i;
+
+	for (i = 0; i < ix->nplens6; i++) {
+		int l = ix->plen6_list[i];
+		const struct hash *h = &v6_index[l];
+
+		if (h->e != NULL &&
+		    (s = hash_get(h, key & ~0ULL << (64 - l))) != 0)
 			return s;
 	}
 	return 0;

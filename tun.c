@@ -417,6 +417,7 @@ tun_handle_readable(int fd, int budget)
 			 * its IPv4 address, then four zero octets.
 			 */
 			const uint8_t *dst = buf + 24;
+			struct in6_addr a6;
 			in_addr_t v4;
 			sid_t s;
 
@@ -427,6 +428,12 @@ tun_handle_readable(int fd, int budget)
 					ppp_send_ip6(s, buf, (size_t)n);
 					continue;
 				}
+			}
+			/* Else a session's own prefix (tables.c). */
+			memcpy(&a6, dst, sizeof(a6));
+			if ((s = session_by_ip6(&a6)) != 0) {
+				ppp_send_ip6(s, buf, (size_t)n);
+				continue;
 			}
 		}
 		stats->tun_rx_no_session++;

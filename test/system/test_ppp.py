@@ -649,6 +649,9 @@ def ipv6cp_up(p, ip):
             theirs = True
         elif f.code == CONFACK:
             acked = True
+    # the Router Advertisement sent as IPV6CP opens (RFC 4861 6.2.4)
+    ra = p.expect(0x0057)
+    assert ra.payload[6] == 58 and ra.payload[40] == 134, ra
 
 
 def test_ipv6_forwarding_both_ways(lns_factory):

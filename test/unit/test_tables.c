@@ -1,6 +1,7 @@
 /*
  * test_tables.c - session/tunnel tables and their O(1) indexes.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -217,6 +218,206 @@ test_large_table(void **state)
 	assert_int_equal(session_by_ip(ip("100.100.100.100")), 70000);
 }
 
+static struct in6_addr
+ip6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static int
+add6(sid_t s, const char *net, int plen)
+{
+	struct in6_addr a = ip6(net);
+
+	return session_route6_add(s, &a, plen);
+}
+
+static int
+del6(sid_t s, const char *net, int plen)
+{
+	struct in6_addr a = ip6(net);
+
+	return session_route6_del(s, &a, plen);
+}
+
+static sid_t
+by6(const char *addr)
+{
+	struct in6_addr a = ip6(addr);
+
+	return session_by_ip6(&a);
+}
+
+/* IPv6 prefixes: the longest of /48, /56, /64 wins; removal falls back. */
+static void
+test_v6_lpm(void **state)
+{
+	sid_t a, b, c;
+
+	(void)state;
+	assert_int_equal(tables_init(10, 2), 0);
+	a = session_alloc();
+	b = session_alloc();
+	c = session_alloc();
+	assert_int_equal(by6("2001:db8:aa::1"), 0);	/* nothing yet */
+	assert_int_equal(add6(a, "2001:db8:aa::", 48), 0);
+	assert_int_equal(add6(b, "2001:db8:aa:100::", 56), 0);
+	assert_int_equal(add6(c, "2001:db8:aa:142::", 64), 0);
+	assert_int_equal(by6("2001:db8:aa:142::99"), c);
+	assert_int_equal(by6("2001:db8:aa:142:ffff:ffff:ffff:ffff"), c);
+	assert_int_equal(by6("2001:db8:aa:143::1"), b);
+	assert_int_equal(by6("2001:db8:aa:1ff::1"), b);
+	assert_int_equal(by6("2001:db8:aa:200::1"), a);
+	assert_int_equal(by6("2001:db8:aa:ffff::1"), a);
+	assert_int_equal(by6("2001:db8:ab::1"), 0);
+	assert_int_equal(by6("::1"), 0);
+	/* host bits of a prefix are ignored */
+	assert_int_equal(add6(a, "2001:db8:cc:1234:5678::9", 48), 0);
+	assert_int_equal(by6("2001:db8:cc:ff::1"), a);
+	/* adding again is no change; deleting once removes it */
+	assert_int_equal(add6(a, "2001:db8:cc::", 48), 0);
+	assert_int_equal(del6(a, "2001:db8:cc::", 48), 0);
+	assert_int_equal(by6("2001:db8:cc:ff::1"), 0);
+	assert_int_equal(del6(a, "2001:db8:cc::", 48), -1);
+	/* removal falls back to the next shorter prefix */
+	assert_int_equal(del6(c, "2001:db8:aa:142::", 64), 0);
+	assert_int_equal(by6("2001:db8:aa:142::99"), b);
+	assert_int_equal(del6(b, "2001:db8:aa:100::", 56), 0);
+	assert_int_equal(by6("2001:db8:aa:142::99"), a);
+	/* odd lengths too */
+	assert_int_equal(add6(b, "2001:db8:aa:8000::", 33 + 16), 0);
+	assert_int_equal(by6("2001:db8:aa:8000::1"), b);
+	assert_int_equal(by6("2001:db8:aa:7fff::1"), a);
+	/* lengths outside 1..64 and the all-zero prefix are refused */
+	assert_int_equal(add6(a, "2001:db8::", 0), -1);
+	assert_int_equal(add6(a, "2001:db8::", 65), -1);
+	assert_int_equal(add6(a, "2001:db8::", 128), -1);
+	assert_int_equal(add6(a, "::", 16), -1);
+	assert_int_equal(add6(a, "0:0:0:0:1::", 64), -1);
+	assert_int_equal(add6(0, "2001:db8::", 32), -1);
+	assert_int_equal(add6(11, "2001:db8::", 32), -1);
+	assert_int_equal(del6(a, "2001:db8::", 65), -1);
+}
+
+/* A prefix another session has is refused; only the owner removes it. */
+static void
+test_v6_owner(void **state)
+{
+	sid_t a, b;
+
+	(void)state;
+	assert_int_equal(tables_init(10, 2), 0);
+	a = session_alloc();
+	b = session_alloc();
+	assert_int_equal(add6(a, "2001:db8:bb00::", 56), 0);
+	errno = 0;
+	assert_int_equal(add6(b, "2001:db8:bb00::", 56), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(by6("2001:db8:bb00::1"), a);
+	assert_int_equal(del6(b, "2001:db8:bb00::", 56), -1);
+	assert_int_equal(by6("2001:db8:bb00::1"), a);
+	/* once the owner lets go, another session may take it */
+	assert_int_equal(del6(a, "2001:db8:bb00::", 56), 0);
+	assert_int_equal(add6(b, "2001:db8:bb00::", 56), 0);
+	assert_int_equal(by6("2001:db8:bb00::1"), b);
+	/* releasing a session drops the prefix it was given */
+	session_get(b)->ipv6_prefix = ip6("2001:db8:bb00::");
+	session_get(b)->ipv6_prefix_len = 56;
+	session_release(b);
+	assert_int_equal(by6("2001:db8:bb00::1"), 0);
+	assert_int_equal(add6(a, "2001:db8:bb00::", 56), 0);
+}
+
+/*
+ * Over 10k sessions, each with a /56 of one /40, some /64s inside and a
+ * /48 covering several: every lookup answers right, before and after
+ * half of them go.
+ */
+static void
+test_v6_many(void **state)
+{
+	enum { N = 12000 };
+	struct in6_addr a;
+	uint32_t i;
+	sid_t big;
+
+	(void)state;
+	assert_int_equal(tables_init(N + 1, 2), 0);
+	for (i = 1; i <= N; i++) {
+		assert_int_equal(session_alloc(), i);
+		a = ip6("2001:db8::");
+		/* the /56 number i lives in bits 40..55 */
+		a.s6_addr[5] = (uint8_t)(i >> 8);
+		a.s6_addr[6] = (uint8_t)i;
+		assert_int_equal(session_route6_add(i, &a, 56), 0);
+	}
+	big = session_alloc();
+	assert_int_equal(big, N + 1);
+	/* a /40 under all of them catches what no /56 has */
+	assert_int_equal(add6(big, "2001:db8::", 40), 0);
+	for (i = 1; i <= N; i++) {
+		a = ip6("2001:db8::1234");
+		a.s6_addr[5] = (uint8_t)(i >> 8);
+		a.s6_addr[6] = (uint8_t)i;
+		a.s6_addr[7] = (uint8_t)(i * 7);
+		assert_int_equal(session_by_ip6(&a), i);
+	}
+	for (i = 1; i <= N; i += 2) {
+		a = ip6("2001:db8::");
+		a.s6_addr[5] = (uint8_t)(i >> 8);
+		a.s6_addr[6] = (uint8_t)i;
+		assert_int_equal(session_route6_del(i, &a, 56), 0);
+	}
+	for (i = 1; i <= N; i++) {
+		a = ip6("2001:db8::1");
+		a.s6_addr[5] = (uint8_t)(i >> 8);
+		a.s6_addr[6] = (uint8_t)i;
+		assert_int_equal(session_by_ip6(&a), i % 2 ? big : i);
+	}
+	assert_int_equal(by6("2001:db8:ff:ff00::1"), big);
+	assert_int_equal(by6("2001:db9::1"), 0);
+}
+
+/*
+ * A forked reader (the CLI) sees entries added later to a length that
+ * existed when it forked, and skips a length first used after that.
+ */
+static void
+test_v6_shared_with_child(void **state)
+{
+	int p[2], status;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(tables_init(10, 2), 0);
+	assert_int_equal(session_alloc(), 1);
+	assert_int_equal(session_alloc(), 2);
+	assert_int_equal(add6(1, "2001:db8:1::", 48), 0);
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		if (by6("2001:db8:2::1") != 2)
+			_exit(3);	/* a /48 added after the fork */
+		if (by6("2001:db8:1:5::1") != 1)
+			_exit(4);	/* a /64 hash made after the fork */
+		_exit(0);
+	}
+	assert_int_equal(add6(2, "2001:db8:2::", 48), 0);
+	assert_int_equal(add6(2, "2001:db8:1:5::", 64), 0);
+	assert_int_equal(by6("2001:db8:1:5::1"), 2);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -227,6 +428,10 @@ main(void)
 		cmocka_unit_test_teardown(test_churn, teardown),
 		cmocka_unit_test_teardown(test_shared_with_child, teardown),
 		cmocka_unit_test_teardown(test_large_table, teardown),
+		cmocka_unit_test_teardown(test_v6_lpm, teardown),
+		cmocka_unit_test_teardown(test_v6_owner, teardown),
+		cmocka_unit_test_teardown(test_v6_many, teardown),
+		cmocka_unit_test_teardown(test_v6_shared_with_child, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
