@@ -214,6 +214,25 @@ fuzz-smoke: $(FUZZERS)
 
 .PHONY: fuzz fuzz-smoke
 
+# ---- benchmarks (bench/README.md): root, about 20 minutes; not in check ----
+
+BENCH_TOOLS = bench/relay bench/udpblast
+
+bench/relay: bench/relay.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench/udpblast: bench/udpblast.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench-tools: $(BENCH_TOOLS)
+
+# Writes Docs/performance.md and Docs/perf-*.png; BENCH_ARGS=--quick for
+# a short check of the harness (its report stays in the work directory).
+bench: all $(BENCH_TOOLS)
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+
+.PHONY: bench bench-tools
+
 # ---- install ----
 
 install: all
@@ -246,7 +265,8 @@ install: all
 clean:
 	rm -f $(PROGS) *.o *.d *.so $(UNIT_TESTS) test/unit/*.d
 	rm -f $(TEST_TOOLS) $(TEST_PLUGINS) $(FUZZ_PLUGINS)
-	rm -f $(FUZZERS)
+	rm -f $(FUZZERS) $(BENCH_TOOLS)
+	rm -rf bench/__pycache__
 	rm -rf test/system/__pycache__ test/system/.pytest_cache
 	rm -rf test/interop/__pycache__ test/interop/.pytest_cache
 

@@ -17,6 +17,13 @@
 
 set -eu
 
+# "install-deps.sh bench" also installs what "make bench" needs
+# (bench/bench.py): gnuplot for the plots, perf for the profiles.
+BENCH_PACKAGES="
+	gnuplot-nox
+	linux-perf
+"
+
 PACKAGES="
 	build-essential
 	clang
@@ -46,6 +53,13 @@ PACKAGES="
 	iputils-ping
 	tshark
 "
+
+case "${1:-}" in
+bench)	PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+'')	;;
+*)	echo "usage: install-deps.sh [bench]" >&2
+	exit 1 ;;
+esac
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=

@@ -334,11 +334,30 @@ traffic_active(void)
 	return tr.nactive;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void
 traffic_start(uint64_t now)
 {
+	uint32_t i;
+
 	if (tr.conf.dst == 0 || tr.conf.pps <= 0)
 		return;
+	/*
+	 * Round robin in session order, which is tunnel order: consecutive
+	 * datagrams share a tunnel's socket and go out in one sendmmsg(),
+	 * however the sessions' IPCP came up interleaved.
+	 */
+	qsort(tr.active, tr.nactive, sizeof(*tr.active), cmp_u32);
+	for (i = 0; i < tr.nactive; i++)
+		tr.sess[tr.active[i]].pos = i;
+	tr.rr = 0;
 	tr.running = 1;
 	tr.t_start = now;
 	tr.t_end = now + (uint64_t)(tr.conf.duration * 1e6);
