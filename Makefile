@@ -3,6 +3,8 @@
 #   make            build the daemon, tools and plugins
 #   make check      unit tests (cmocka) and system tests (pytest)
 #   make SAN=1      build with AddressSanitizer and UBSan
+#   make bench      benchmarks, ours against the original (root, ~20 min;
+#                   bench/README.md); writes Docs/performance.md
 #   make install    install under DESTDIR (manual paths)
 
 PREFIX	?= /usr

@@ -50,6 +50,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -788,6 +789,11 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.quick = args.quick
+        # A run keeps up to a gigabyte (lacsim's events at 400,000
+        # sessions); only the last few are kept.
+        old = sorted(CACHE.glob("run-*"))
+        for d in old[:max(0, len(old) - 2)]:
+            shutil.rmtree(d, ignore_errors=True)
         self.work = CACHE / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
         self.work.mkdir(parents=True)
         self.net = Net()

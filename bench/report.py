@@ -327,6 +327,23 @@ def render(res, out):
                     f"{lat(o)} | {lat(g)} | "
                     f"{fmt(o and o['cpu_us_per_session'])} | "
                     f"{fmt(g and g['cpu_us_per_session'])} |")
+    busy = {}
+    for r in res["setup"]:
+        if r.get("lns_busy") is not None:
+            busy.setdefault(r["lns"], ([], []))
+            busy[r["lns"]][0].append(r["lns_busy"])
+            if r.get("lacsim_busy") is not None:
+                busy[r["lns"]][1].append(r["lacsim_busy"])
+    if busy:
+        add("")
+        add("How busy each side was during the setup runs (medians: the "
+            "LNS's CPU time, and lacsim's, over the setup's duration): " +
+            "; ".join(f"{lns}: LNS {statistics.median(b[0]) * 100:.0f} %, "
+                      f"lacsim {statistics.median(b[1]) * 100:.0f} %"
+                      for lns, b in sorted(busy.items()) if b[1]) +
+            ".  An LNS well below 100 % was not limited by its CPU but by "
+            "the round trips of the sessions in flight (at most "
+            f"{p['max_pending']}: rate = sessions in flight / latency).")
     rtx = [r for r in res["setup"] if r["retransmits"] or r["up"] != r["n"]]
     if rtx:
         add("")
@@ -429,8 +446,11 @@ def render(res, out):
         for lns in ("ours", "original"):
             for mp in mem.get((lns, top), {}).get("raw", {}).get("maps",
                                                                  []):
+                # MAP_SHARED | MAP_ANONYMOUS shows as /dev/zero.
+                what = ("anonymous, shared (mmap)" if mp["what"] ==
+                        "/dev/zero" else mp["what"].strip("[]"))
                 add(f"| {lns} | {mp['rss_kb'] / 1024:,.1f} | "
-                    f"{mp['size_kb'] / 1024:,.1f} | {mp['what']} |")
+                    f"{mp['size_kb'] / 1024:,.1f} | {what} |")
         add("")
     big = res["largest"].get("ours")
     orig = res["largest"].get("original")
@@ -547,6 +567,14 @@ def render(res, out):
 
     # ---- where we are slower
     slower = []
+
+    def apart(a, b):
+        """Whether two figures' min-max ranges do not overlap."""
+        return a["max"] < b["min"] or b["max"] < a["min"]
+
+    def noise(a, b):
+        return (" (outside the two ranges)" if apart(a, b) else
+                " (the ranges overlap: within the spread)")
     for (lns, n, d, size), x in fwd.items():
         if lns != "ours":
             continue
@@ -557,10 +585,18 @@ def render(res, out):
         c = ratio(x["ns_per_pkt"], g["ns_per_pkt"])
         if r is not None and r < 0.95:
             slower.append(f"{d}stream {size} B at {n:,} sessions: rate "
-                          f"{r:.2f} of the original's")
+                          f"{r:.2f} of the original's" +
+                          noise(x["pps"], g["pps"]))
         if c is not None and c > 1.05:
             slower.append(f"{d}stream {size} B at {n:,} sessions: "
-                          f"{c:.2f} times the original's CPU per packet")
+                          f"{c:.2f} times the original's CPU per packet" +
+                          noise(x["ns_per_pkt"], g["ns_per_pkt"]))
+    for n in ns:
+        o, g = mem.get(("ours", n)), mem.get(("original", n))
+        if o and g and o["raw"]["rss_kb"] > 1.05 * g["raw"]["rss_kb"]:
+            slower.append(f"memory at {n:,} sessions: "
+                          f"{o['raw']['rss_kb'] / g['raw']['rss_kb']:.2f} "
+                          "times the original's resident memory")
     for (lns, auth, proto, n), x in setup.items():
         if lns != "ours" or auth != "radius":
             continue
