@@ -2546,6 +2546,24 @@ cmd_no_ip_acl(struct cli_def *c, const char *command, char **argv, int argc)
 	return simple_op(OP_ACL, (uint32_t)k | ACLREQ_DELETE, argv[1]);
 }
 
+/*
+ * A command and its arguments as one line for the daemon's config
+ * parser (config-mode block bodies); -1 when it does not fit.
+ */
+static int
+join_words(char *buf, size_t size, const char *command, char **argv,
+    int argc)
+{
+	size_t o = (size_t)snprintf(buf, size, "%s", command);
+	int i, n;
+
+	for (i = 0; i < argc && o < size; i++) {
+		n = snprintf(buf + o, size - o, " %s", argv[i]);
+		o += n < 0 ? size : (size_t)n;
+	}
+	return o < size ? 0 : -1;
+}
+
 /* permit/deny inside "ip access-list": appended to the list at once. */
 static int
 cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
@@ -2561,8 +2579,6 @@ cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
 		"PORTS", "eq|neq|gt|lt PORT, range LOW HIGH",
 		NULL };
 	struct cli_req rq;
-	size_t o;
-	int i, n;
 
 	(void)c;
 	if (wants_help(argv, argc))
@@ -2571,12 +2587,7 @@ cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
 	rq.op = OP_ACL;
 	rq.id = acl_kind;
 	snprintf(rq.name, sizeof(rq.name), "%s", acl_name);
-	o = (size_t)snprintf(rq.text, sizeof(rq.text), "%s", command);
-	for (i = 0; i < argc && o < sizeof(rq.text); i++) {
-		n = snprintf(rq.text + o, sizeof(rq.text) - o, " %s", argv[i]);
-		o += n < 0 ? sizeof(rq.text) : (size_t)n;
-	}
-	if (o >= sizeof(rq.text)) {
+	if (join_words(rq.text, sizeof(rq.text), command, argv, argc) < 0) {
 		cli_error(cli, "%% The rule is too long");
 		return CLI_ERROR;
 	}
@@ -2633,8 +2644,6 @@ cmd_bgp_line(struct cli_def *c, const char *command, char **argv, int argc)
 		"PEER update-source ADDRESS", "local address of the session",
 		NULL };
 	struct cli_req rq;
-	size_t o;
-	int i, n;
 
 	(void)c;
 	if (wants_help(argv, argc))
@@ -2642,12 +2651,7 @@ cmd_bgp_line(struct cli_def *c, const char *command, char **argv, int argc)
 	memset(&rq, 0, sizeof(rq));
 	rq.op = OP_BGP;
 	snprintf(rq.name, sizeof(rq.name), "%s", bgp_as);
-	o = (size_t)snprintf(rq.text, sizeof(rq.text), "%s", command);
-	for (i = 0; i < argc && o < sizeof(rq.text); i++) {
-		n = snprintf(rq.text + o, sizeof(rq.text) - o, " %s", argv[i]);
-		o += n < 0 ? sizeof(rq.text) : (size_t)n;
-	}
-	if (o >= sizeof(rq.text)) {
+	if (join_words(rq.text, sizeof(rq.text), command, argv, argc) < 0) {
 		cli_error(cli, "%% The line is too long");
 		return CLI_ERROR;
 	}
