@@ -124,6 +124,10 @@ test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o 
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_acctfile
+test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o tables.o event.o log.o util.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)

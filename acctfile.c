@@ -12,13 +12,20 @@
  * are those sent by the user (up) and to the user (down) since the
  * previous file, so that summing the files gives the usage; origin (L,
  * the session came from a LAC) only with account_all_origin.  Sessions
- * that end between two files are kept (up to MAX_ENDED of them, a file
- * is written early when that fills) so that their last octets are not
- * lost.  Sessions in the walled garden and sessions without an address
- * are left out.  A last file is written when the daemon exits.
+ * that end between two files are kept (MAX_ENDED of them; a file is
+ * written early when that fills, and when it cannot be written - an
+ * unwritable directory, a full disk - the list grows up to
+ * MAX_ENDED_CAP, after which an ended session's octets are lost, logged
+ * and counted) so that their last octets are not lost.  Sessions in the
+ * walled garden and sessions without an address are left out.  A last
+ * file is written when the daemon exits.
  *
- * The file is written under a temporary name and renamed, so that a
- * collector never reads half a file.  Writing runs in the main loop:
+ * The file is written under a temporary name and linked to its final
+ * name, so that a collector never reads half a file.  Two files in the
+ * same second (an early file, the file at exit, the repeated hour when
+ * daylight saving time ends) must not overwrite each other: link(2)
+ * refuses an existing name, and the later file gets a suffix, ".1",
+ * ".2", ...  Writing runs in the main loop:
  * one line per session, buffered by stdio, a few milliseconds for tens
  * of thousands of sessions every five minutes.
  */
@@ -37,7 +44,10 @@
 #include "event.h"
 #include "log.h"
 
-#define MAX_ENDED	8192
+#define MAX_ENDED	8192		/* a file early when this many */
+#define MAX_ENDED_CAP	(16 * MAX_ENDED)	/* while files cannot be written */
+#define MAX_SUFFIX	1000		/* ".1" .. ".999" in one second */
+#define RETRY_SECS	10		/* early file after a failure */
 
 struct ended {
 	char		user[MAXUSER];
@@ -49,7 +59,8 @@ struct ended {
 static uint64_t (*base)[2];	/* per session: cin, cout at the last file */
 static uint32_t nsess;
 static struct ended *ended;
-static uint32_t nended;
+static uint32_t nended, ended_size;
+static time_t failed_at;	/* last failed write, 0 = none */
 static struct timer dump_timer;
 static time_t started;
 
@@ -64,6 +75,7 @@ acctfile_init(uint32_t max_sessions, time_t start)
 	ended = calloc(MAX_ENDED, sizeof(*ended));
 	if (base == NULL || ended == NULL)
 		return -1;
+	ended_size = MAX_ENDED;
 	timer_init(&dump_timer, dump_fire, NULL);
 	acctfile_config_changed();
 	return 0;
@@ -106,6 +118,22 @@ acctfile_session_start(sid_t s)
 		base[s][0] = base[s][1] = 0;
 }
 
+/* Room for more ended sessions while files cannot be written. */
+static int
+ended_grow(void)
+{
+	struct ended *n;
+	uint32_t size = ended_size * 2;
+
+	if (size > MAX_ENDED_CAP)
+		return 0;
+	if ((n = realloc(ended, (size_t)size * sizeof(*ended))) == NULL)
+		return 0;
+	ended = n;
+	ended_size = size;
+	return 1;
+}
+
 void
 acctfile_session_end(sid_t s)
 {
@@ -120,8 +148,25 @@ acctfile_session_end(sid_t s)
 	base[s][0] = base[s][1] = 0;
 	if (up == 0 && down == 0)
 		return;
-	if (nended == MAX_ENDED)
+	if (nended >= MAX_ENDED && (failed_at == 0 ||
+	    time(NULL) - failed_at >= RETRY_SECS))
 		acctfile_dump();	/* early, not to lose any */
+	if (nended == ended_size && !ended_grow()) {
+		static time_t logged;
+		time_t now = time(NULL);
+
+		stats->acctfile_lost++;
+		if (now - logged >= RETRY_SECS) {
+			logged = now;
+			LOG(LOG_ERROR_L, s, sp->tunnel, "accounting_dir: %u "
+			    "ended sessions wait for a file that cannot be "
+			    "written: usage of %s lost (%llu up, %llu down; "
+			    "acctfile_lost counts every loss)", nended,
+			    sp->user, (unsigned long long)up,
+			    (unsigned long long)down);
+		}
+		return;
+	}
 	e = &ended[nended++];
 	snprintf(e->user, sizeof(e->user), "%s", sp->user);
 	e->ip = sp->ip;
@@ -140,6 +185,34 @@ line(FILE *f, const char *user, in_addr_t ip, int qos, uint64_t up,
 	fprintf(f, "%s %s %d %llu %llu%s\n", user, a, qos,
 	    (unsigned long long)up, (unsigned long long)down,
 	    config->account_all_origin ? " L" : "");
+}
+
+/*
+ * Give the written file `tmp` its final name `path` (PATH_MAX bytes),
+ * or `path`.N when a file of that name exists: link(2) never replaces
+ * one, where rename(2) would.  On success `path` holds the name used.
+ */
+static int
+publish(const char *tmp, char *path, size_t size)
+{
+	char base_name[PATH_MAX];
+	int n;
+
+	snprintf(base_name, sizeof(base_name), "%s", path);
+	for (n = 0; n < MAX_SUFFIX; n++) {
+		if (n > 0 && snprintf(path, size, "%s.%d", base_name, n) >=
+		    (int)size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (link(tmp, path) == 0) {
+			unlink(tmp);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 int
@@ -161,6 +234,8 @@ acctfile_dump(void)
 	if ((f = fopen(tmp, "we")) == NULL) {
 		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: cannot write %s: %s "
 		    "(usage kept for the next file)", tmp, strerror(errno));
+		failed_at = now;
+		stats->acctfile_errors++;
 		return -1;
 	}
 	endpoint = config->bind_address ? config->bind_address :
@@ -191,15 +266,21 @@ acctfile_dump(void)
 		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: writing %s failed: %s "
 		    "(usage kept for the next file)", tmp, strerror(errno));
 		unlink(tmp);
+		failed_at = now;
+		stats->acctfile_errors++;
 		return -1;
 	}
-	if (rename(tmp, path) < 0) {
-		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: cannot rename %s: %s",
-		    tmp, strerror(errno));
+	if (publish(tmp, path, sizeof(path)) < 0) {
+		LOG(LOG_ERROR_L, 0, 0, "accounting_dir: cannot link %s to %s: "
+		    "%s (usage kept for the next file)", tmp, path,
+		    strerror(errno));
 		unlink(tmp);
+		failed_at = now;
+		stats->acctfile_errors++;
 		return -1;
 	}
 	/* Written: these octets are accounted, the next file starts here. */
+	failed_at = 0;
 	nended = 0;
 	for (i = 1; i <= nsess; i++) {
 		struct session *sp = session_get(i);

@@ -1883,6 +1883,8 @@ static const struct counter_row counter_rows[] = {
 	CTR(snoop_errors, "intercepted packets that could not be sent"),
 	CTR(ip_too_big, "packets too big with DF (ICMP sent)"),
 	CTR(arp_sent, "gratuitous ARPs sent (send_garp)"),
+	CTR(acctfile_errors, "usage files that could not be written"),
+	CTR(acctfile_lost, "ended sessions whose usage was lost"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),

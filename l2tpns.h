@@ -182,6 +182,8 @@ struct counters {
 	uint64_t	tbf_delayed, tbf_dropped, tbf_no_bucket;
 	uint64_t	packets_snooped, snoop_errors;
 	uint64_t	arp_sent;
+	uint64_t	acctfile_errors;	/* usage files not written */
+	uint64_t	acctfile_lost;	/* ended sessions' usage lost */
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */
