@@ -70,6 +70,7 @@
 
 #include "l2tpns.h"
 #include "acctfile.h"
+#include "peercred.h"
 #include "acl.h"
 #include "event.h"
 #include "control.h"
@@ -618,6 +619,12 @@ op_set(const struct cli_req *rq, struct out *o)
 
 	if (d == NULL) {
 		out_printf(o, "%% Unknown setting \"%s\"", rq->name);
+		return -1;
+	}
+	if (d->flags & CF_NOSET) {
+		/* plugin_dir: whoever sets it chooses the code run as root. */
+		out_printf(o, "%% %s can only be set in startup-config, "
+		    "read at startup", d->name);
 		return -1;
 	}
 	if (strcmp(d->name, "hostname") == 0 && rq->text[0] == '\0') {
@@ -2899,6 +2906,43 @@ close_other_fds(int keep_a, int keep_b)
 		close(fds[i]);
 }
 
+/*
+ * Without a user in the users file nobody is asked a password, so only
+ * root (or the daemon's own user) on this host gets in: another local
+ * user could otherwise drop, snoop or reconfigure subscribers.
+ * trust_local_users restores the older rule (any local process).
+ */
+static int
+local_root(int sock, const struct sockaddr_in *from)
+{
+	static const char msg[] = "% No user in the users file: only root on "
+	    "this host may use this CLI.\r\n";
+	struct sockaddr_in local;
+	socklen_t len = sizeof(local);
+	uid_t uid = (uid_t)-1;
+	int rc;
+
+	if (config->trust_local_users)
+		return 1;
+	if (getsockname(sock, (struct sockaddr *)&local, &len) < 0)
+		return 0;
+	rc = peer_uid(IPPROTO_TCP, &local, from, &uid);
+	if (rc == PEER_LOCAL && (uid == 0 || uid == geteuid()))
+		return 1;
+	if (rc == PEER_LOCAL)
+		LOG(LOG_WARN_L, 0, 0, "CLI: refused a connection from %s by "
+		    "local uid %u: no user in %s, only root may log in "
+		    "(trust_local_users lets any local user)", peer_name,
+		    (unsigned)uid, config->users_file);
+	else
+		LOG(LOG_WARN_L, 0, 0, "CLI: refused a connection from %s: its "
+		    "owner cannot be found (%s)", peer_name,
+		    rc == PEER_ERROR ? strerror(errno) : "not a local socket");
+	if (write(sock, msg, sizeof(msg) - 1) < 0)
+		return 0;
+	return 0;
+}
+
 static void
 child_run(int sock, int link, const struct sockaddr_in *from)
 {
@@ -2945,6 +2989,8 @@ child_run(int sock, int link, const struct sockaddr_in *from)
 	    &from->sin_addr, a, sizeof(a)));
 	snprintf(who, sizeof(who), "(no login)@%s", peer_name);
 
+	if (users->n == 0 && !local_root(sock, from))
+		_exit(0);
 	if ((cli = cli_init()) == NULL)
 		_exit(1);
 	cli_unregister_command(cli, "enable");

@@ -71,8 +71,9 @@ static const struct cfg_directive directives[] = {
 	    "subscribers authenticated locally when no RADIUS server is set" },
 	{ "ip_pool_file", CT_STRING, F(ip_pool_file), 0, 0, CF_RESTART,
 	    "/etc/l2tpns/ip_pool", "address pool file" },
-	{ "plugin_dir", CT_STRING, F(plugin_dir), 0, 0, 0, "/usr/lib/l2tpns",
-	    "directory searched for NAME.so plugins" },
+	{ "plugin_dir", CT_STRING, F(plugin_dir), 0, 0, CF_RESTART | CF_NOSET,
+	    "/usr/lib/l2tpns",
+	    "directory of NAME.so plugins (root's alone; startup-config only)" },
 	{ "max_sessions", CT_INT, F(max_sessions), 1, 16777215, CF_RESTART,
 	    "65535", "session table size" },
 	{ "max_tunnels", CT_INT, F(max_tunnels), 1, 65535, CF_RESTART, "65535",
@@ -225,6 +226,9 @@ static const struct cfg_directive directives[] = {
 	    "control protocol UDP port (0 = off)" },
 	{ "nsctl_allow", CT_STRING, F(nsctl_allow), 0, 0, 0, "127.0.0.0/8",
 	    "comma list of networks allowed to send nsctl requests" },
+	{ "trust_local_users", CT_BOOL, F(trust_local_users), 0, 0, CF_NOSET,
+	    "no", "any local user, not only root, may use nsctl and the "
+	    "password-less CLI" },
 
 	/* LAC relay */
 	{ "disable_lac_func", CT_BOOL, F(disable_lac_func), 0, 0, 0, "no",

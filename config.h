@@ -38,6 +38,7 @@ enum cfg_type {
 #define CF_SECRET	0x02	/* hidden from unprivileged views */
 #define CF_OBSOLETE	0x04	/* accepted for old configs, has no effect */
 #define CF_HIDDEN	0x08	/* not written by the config printer */
+#define CF_NOSET	0x10	/* startup-config only: the CLI cannot set it */
 
 struct cfg_ip6pfx {
 	struct in6_addr	addr;
@@ -195,6 +196,7 @@ struct config {
 	int		cli_idle_timeout;
 	int		nsctl_port;
 	char		nsctl_allow[CFG_STRLEN];
+	int		trust_local_users;
 
 	/* LAC relay (2.4) */
 	int		disable_lac_func;

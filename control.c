@@ -29,6 +29,7 @@
 #include "control.h"
 #include "event.h"
 #include "log.h"
+#include "peercred.h"
 #include "plugin.h"
 
 #define ALLOW_MAX	64	/* networks in nsctl_allow */
@@ -400,6 +401,45 @@ dispatch(const struct ctl_msg *req, struct ctl_msg *rep)
 
 /* ---- input ---- */
 
+/*
+ * nsctl loads plugins and starts interception: a request sent by a
+ * process of this host is answered only when root (or the daemon's user)
+ * sent it, unless trust_local_users.  A request from another host is
+ * judged by nsctl_allow alone.
+ */
+static int
+local_user_allowed(const struct sockaddr_in *from, in_addr_t local)
+{
+	struct sockaddr_in me;
+	char a[INET_ADDRSTRLEN];
+	uid_t uid = (uid_t)-1;
+	int rc;
+
+	if (config->trust_local_users)
+		return 1;
+	memset(&me, 0, sizeof(me));
+	me.sin_family = AF_INET;
+	me.sin_addr.s_addr = local != INADDR_ANY ? local : from->sin_addr.s_addr;
+	me.sin_port = htons((uint16_t)config->nsctl_port);
+	rc = peer_uid(IPPROTO_UDP, &me, from, &uid);
+	if (rc == PEER_REMOTE || (rc == PEER_LOCAL &&
+	    (uid == 0 || uid == geteuid())))
+		return 1;
+	if (log_level >= LOG_WARN_L && rate_ok()) {
+		inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
+		if (rc == PEER_LOCAL)
+			log_warnx("nsctl: ignored request from %s:%u: sent by "
+			    "local uid %u, not root (trust_local_users lets "
+			    "any local user)", a, ntohs(from->sin_port),
+			    (unsigned)uid);
+		else
+			log_warnx("nsctl: ignored request from %s:%u: its "
+			    "sender cannot be checked: %s", a,
+			    ntohs(from->sin_port), strerror(errno));
+	}
+	return 0;
+}
+
 void
 control_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from,
     in_addr_t local)
@@ -415,6 +455,10 @@ control_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from,
 	/* Outsiders learn nothing, not even whether we parse. */
 	if (!control_allowed(from->sin_addr.s_addr)) {
 		denied(from);
+		return;
+	}
+	if (!local_user_allowed(from, local)) {
+		stats->ctl_denied++;
 		return;
 	}
 	if ((e = ctl_decode(&req, buf, len, CTL_REQUEST)) != CTL_E_NONE) {

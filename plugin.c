@@ -21,13 +21,23 @@
  * plugin_api_version, was built for another API version or refuses in
  * plugin_init is not loaded, with one log line that says why; the daemon
  * carries on without it.
+ *
+ * A plugin runs as the daemon (root), so it loads only from a path no
+ * other user can change: plugin_dir is the one read at startup (the CLI
+ * cannot set it, a reload does not move it), the file is a regular file
+ * and it and every directory above it are owned by root (or the daemon's
+ * user) and writable by nobody else; a world-writable directory is
+ * accepted only with the sticky bit and a root owner (/tmp), where no
+ * other user can rename what lies in it.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "l2tpns.h"
@@ -49,6 +59,9 @@ struct plugin {
 	void		(*done)(void);
 	const char *const *help;
 };
+
+/* plugin_dir as read at startup (see the opening comment). */
+static char plugin_dir[CFG_STRLEN];
 
 struct hook {
 	struct plugin	*p;
@@ -394,6 +407,71 @@ find_loaded(const char *name)
 	return -1;
 }
 
+/*
+ * Whether `st` (of `path`) may be changed by a user other than root or
+ * ourselves: then whoever that is could run code as the daemon.
+ */
+static const char *
+unsafe_mode(const struct stat *st, int dir)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "owned by another user";
+	/* Sticky and root's: others cannot rename what is in it (/tmp). */
+	if (dir && (st->st_mode & S_ISVTX) && st->st_uid == 0)
+		return NULL;
+	if (st->st_mode & S_IWGRP)
+		return "writable by its group";
+	if (st->st_mode & S_IWOTH)
+		return "writable by anybody";
+	return NULL;
+}
+
+/*
+ * -1 with the reason in err unless the plugin file and every directory
+ * from it up to / are safe (unsafe_mode).  The resolved path is checked,
+ * so a symbolic link cannot lead around the check.
+ */
+static int
+unsafe_path(const char *path, char *resolved, size_t rsize, char *err,
+    size_t errlen, const char *name)
+{
+	char real[PATH_MAX], *slash;
+	struct stat st;
+	const char *why;
+	int dir = 0;
+
+	if (realpath(path, real) == NULL) {
+		seterr(err, errlen, "cannot load plugin %s: %s: %s", name,
+		    path, strerror(errno));
+		return -1;
+	}
+	if (snprintf(resolved, rsize, "%s", real) >= (int)rsize) {
+		seterr(err, errlen, "cannot load plugin %s: %s: %s", name,
+		    real, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	for (;;) {
+		if (stat(real[0] ? real : "/", &st) < 0) {
+			seterr(err, errlen, "cannot load plugin %s: %s: %s",
+			    name, real, strerror(errno));
+			return -1;
+		}
+		if ((why = unsafe_mode(&st, dir)) != NULL) {
+			seterr(err, errlen, "cannot load plugin %s: %s is %s "
+			    "(plugins run as root: the file and its "
+			    "directories must be root's alone)", name,
+			    real[0] ? real : "/", why);
+			return -1;
+		}
+		if (real[0] == '\0')
+			return 0;
+		if ((slash = strrchr(real, '/')) == NULL)
+			return 0;
+		*slash = '\0';		/* up one directory; "" is / */
+		dir = 1;
+	}
+}
+
 static int
 load_one(const char *name, int from_config, char *err, size_t errlen)
 {
@@ -401,7 +479,7 @@ load_one(const char *name, int from_config, char *err, size_t errlen)
 	struct stat st;
 	const int *version;
 	int (*init)(struct pluginfuncs *);
-	char sym[64];
+	char sym[64], real[PATH_MAX];
 	int e, i;
 
 	if (name == NULL || !valid_plugin_name(name)) {
@@ -426,8 +504,10 @@ load_one(const char *name, int from_config, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->path, sizeof(p->path), "%s/%s.so", config->plugin_dir,
-	    name);
+	if (plugin_dir[0] == '\0')
+		snprintf(plugin_dir, sizeof(plugin_dir), "%s",
+		    config->plugin_dir);
+	snprintf(p->path, sizeof(p->path), "%s/%s.so", plugin_dir, name);
 	p->from_config = from_config;
 
 	/*
@@ -445,7 +525,10 @@ load_one(const char *name, int from_config, char *err, size_t errlen)
 		    "not a regular file");
 		goto fail;
 	}
-	if ((p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	/* The checked file itself, not a link that may move meanwhile. */
+	if (unsafe_path(p->path, real, sizeof(real), err, errlen, name) < 0)
+		goto fail;
+	if ((p->handle = dlopen(real, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		seterr(err, errlen, "cannot load plugin %s: %s", name,
 		    dlerror());
 		goto fail;
@@ -569,6 +652,10 @@ plugin_config_apply(void)
 {
 	char e[512];
 	int i, j;
+
+	if (plugin_dir[0] == '\0')	/* startup: the one plugin_dir */
+		snprintf(plugin_dir, sizeof(plugin_dir), "%s",
+		    config->plugin_dir);
 
 	for (i = nloaded - 1; i >= 0; i--) {
 		if (!loaded[i]->from_config)

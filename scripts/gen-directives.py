@@ -46,8 +46,10 @@ CF_RESTART = 0x01
 CF_SECRET = 0x02
 CF_OBSOLETE = 0x04
 CF_HIDDEN = 0x08
+CF_NOSET = 0x10
 FLAG_NAMES = {"CF_RESTART": CF_RESTART, "CF_SECRET": CF_SECRET,
-              "CF_OBSOLETE": CF_OBSOLETE, "CF_HIDDEN": CF_HIDDEN}
+              "CF_OBSOLETE": CF_OBSOLETE, "CF_HIDDEN": CF_HIDDEN,
+              "CF_NOSET": CF_NOSET}
 
 TYPE_WORDS = {
     "CT_INT": "integer",
@@ -396,6 +398,8 @@ def gen_man(directives):
                          "\\fB%s\\fR" % roff(file_value(d.default))))
             if d.restart:
                 lines.append("Read at startup only.")
+            if d.flags & CF_NOSET:
+                lines.append("Cannot be changed from the CLI.")
             if d.secret:
                 lines.append("Hidden by \\fBshow running\\-config\\fR.")
             if d.obsolete:
