@@ -36,7 +36,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
+DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
 	      cli.o peercred.o \
 	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
@@ -112,7 +112,7 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
-		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o tbf.o acl.o intercept.o \
+		ppp.o fsm.o pool.o auth.o radius.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
@@ -120,7 +120,7 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
-		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
+		util.o config.o ppp.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
@@ -179,7 +179,7 @@ FUZZERS	+= test/fuzz/fuzz_acl
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
 		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
-		 acctfile.c
+		 acctfile.c routecheck.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_l2tp
@@ -198,7 +198,7 @@ FUZZERS	+= test/fuzz/fuzz_radius
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
 # loads the test plugins, built here without sanitizers (whatever SAN
 # says) so that they load into the fuzzer's runtime.
-CONTROL_FUZZ_SRCS = control.c ctlmsg.c $(L2TP_FUZZ_SRCS)
+CONTROL_FUZZ_SRCS = control.c ctlmsg.c peercred.c $(L2TP_FUZZ_SRCS)
 FUZZ_PLUGINS = $(TEST_PLUGINS:test/plugins/%=test/fuzz/plugins/%)
 test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 	@mkdir -p test/fuzz/plugins

@@ -1892,6 +1892,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(arp_sent, "gratuitous ARPs sent (send_garp)"),
 	CTR(acctfile_errors, "usage files that could not be written"),
 	CTR(acctfile_lost, "ended sessions whose usage was lost"),
+	CTR(route_refused, "session routes refused: the host's own"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),

@@ -184,6 +184,7 @@ struct counters {
 	uint64_t	arp_sent;
 	uint64_t	acctfile_errors;	/* usage files not written */
 	uint64_t	acctfile_lost;	/* ended sessions' usage lost */
+	uint64_t	route_refused;	/* session routes against the host's */
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */

@@ -23,6 +23,7 @@
 #include "l2tp.h"
 #include "event.h"
 #include "log.h"
+#include "routecheck.h"
 
 static int tun_fd = -1;
 static int tun_ifindex;
@@ -62,22 +63,54 @@ tun_open(char *ifname, size_t ifnamelen)
  * kernel's acknowledgement.  Returns 0, or -1 with errno set.
  */
 static int route_msg(int family, int add, const void *dst, int alen,
-    int plen);
+    int plen, int replace);
+static int checked(int family, const void *net, int plen);
 
+/*
+ * Routes of sessions (RADIUS Framed-Route and addresses, IPv6 prefixes):
+ * refused, logged and counted when they would take traffic from the
+ * host's own routes (routecheck.c), and never replacing a route.
+ */
 int
 tun_route(int add, in_addr_t net, int plen)
 {
-	return route_msg(AF_INET, add, &net, 4, plen);
+	if (add && checked(AF_INET, &net, plen) < 0)
+		return -1;
+	return route_msg(AF_INET, add, &net, 4, plen, 0);
 }
 
 int
 tun_route6(int add, const struct in6_addr *net, int plen)
 {
-	return route_msg(AF_INET6, add, net, 16, plen);
+	if (add && checked(AF_INET6, net, plen) < 0)
+		return -1;
+	return route_msg(AF_INET6, add, net, 16, plen, 0);
 }
 
 static int
-route_msg(int family, int add, const void *dst, int alen, int plen)
+checked(int family, const void *net, int plen)
+{
+	char why[128], a[INET6_ADDRSTRLEN];
+	int rc = route_conflict(family, net, plen, tun_ifindex, why,
+	    sizeof(why));
+
+	if (rc == 0)
+		return 0;
+	stats->route_refused++;
+	inet_ntop(family, net, a, sizeof(a));
+	if (rc > 0)
+		LOG(LOG_WARN_L, 0, 0, "route %s/%d refused: it %s", a, plen,
+		    why);
+	else
+		LOG(LOG_WARN_L, 0, 0, "route %s/%d refused: the host's routes "
+		    "cannot be read: %s", a, plen, strerror(errno));
+	errno = EADDRINUSE;
+	return -1;
+}
+
+static int
+route_msg(int family, int add, const void *dst, int alen, int plen,
+    int replace)
 {
 	struct {
 		struct nlmsghdr	nh;
@@ -94,7 +127,7 @@ route_msg(int family, int add, const void *dst, int alen, int plen)
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
 	req.nh.nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-	    (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	    (add ? NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL) : 0);
 	req.nh.nlmsg_seq = 1;
 	req.rt.rtm_family = (unsigned char)family;
 	req.rt.rtm_dst_len = (unsigned char)plen;
@@ -124,7 +157,8 @@ route_msg(int family, int add, const void *dst, int alen, int plen)
 		goto out;
 	if (((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
 		err = -((struct nlmsgerr *)NLMSG_DATA(buf))->error;
-	if (err == 0 || (!add && err == ESRCH))
+	/* EEXIST: the same route through the device is there already. */
+	if (err == 0 || (!add && err == ESRCH) || (add && err == EEXIST))
 		rc = 0;
 	else
 		errno = err;
@@ -150,7 +184,8 @@ tun_add_pool_routes(const struct pool_file *pf)
 		while (plen > 0 && (1u << (32 - plen)) < size)
 			plen--;
 		inet_ntop(AF_INET, &net, a, sizeof(a));
-		if (tun_route(1, net, plen) < 0) {
+		/* The operator's pool: as configured (replacing). */
+		if (route_msg(AF_INET, 1, &net, 4, plen, 1) < 0) {
 			log_error("cannot route %s/%d to the tun device: %s", a,
 			    plen, strerror(errno));
 			continue;
