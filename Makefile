@@ -38,7 +38,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
 	      cli.o \
-	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
+	      ppp.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
@@ -112,14 +112,14 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
-		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o tbf.o acl.o intercept.o \
+		ppp.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
-test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
+test/unit/test_radius: test/unit/test_radius.c radius.o radius_codec.o dae.o l2tp.o tables.o event.o log.o \
 		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -174,7 +174,7 @@ FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
-		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
+		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl

@@ -281,30 +281,14 @@ static const char *drop_names[D_MAX] = {
 static void
 drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 {
+	/* Peers cause these: a flood costs counters, not log writes. */
+	static struct log_rl rl = LOG_RL(DROP_LOGS_PER_SEC,
+	    "L2TP datagrams dropped");
 	char a[INET_ADDRSTRLEN];
 
-	static time_t window;
-	static unsigned logged, suppressed;
-
 	stats->l2tp_drops[why]++;
-	if (log_level < LOG_WARN_L)
+	if (log_level < LOG_WARN_L || !log_rl_ok(&rl, time_now))
 		return;
-	/*
-	 * Peers cause these: log at most DROP_LOGS_PER_SEC a second so a
-	 * flood costs counters, not log writes (STYLE 11).
-	 */
-	if (time_now != window) {
-		if (suppressed)
-			LOG(LOG_WARN_L, 0, 0, "%u more L2TP datagrams dropped "
-			    "(not logged)", suppressed);
-		window = time_now;
-		logged = suppressed = 0;
-	}
-	if (logged >= DROP_LOGS_PER_SEC) {
-		suppressed++;
-		return;
-	}
-	logged++;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
 	    ntohs(from->sin_port), drop_names[why]);
