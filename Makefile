@@ -37,7 +37,7 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
-	      cli.o \
+	      cli.o cli_child.o \
 	      ppp.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 PROGS	= l2tpns
