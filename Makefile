@@ -36,9 +36,9 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
-	      cli.o peercred.o \
-	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
+DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
+	      cli.o cli_child.o peercred.o \
+	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
@@ -102,7 +102,7 @@ test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $
 
 # ---- tests ----
 
-test/unit/test_config: test/unit/test_config.c config.o
+test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 test/unit/test_event: test/unit/test_event.c event.o
@@ -111,31 +111,31 @@ test/unit/test_event: test/unit/test_event.c event.o
 test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
-test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
-		ppp.o fsm.o pool.o auth.o radius.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
+test/unit/test_l2tp: test/unit/test_l2tp.c globals.o l2tp.o tables.o event.o log.o util.o config.o cfgprint.o \
+		ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
-test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
-		util.o config.o ppp.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
+test/unit/test_radius: test/unit/test_radius.c globals.o radius.o radius_codec.o dae.o l2tp.o tables.o event.o log.o \
+		util.o config.o cfgprint.o ppp.o dataplane.o ra.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acctfile
-test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o tables.o event.o log.o util.o
+test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o cfgprint.o globals.o tables.o event.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acl
-test/unit/test_acl: test/unit/test_acl.c acl.o config.o tables.o log.o util.o
+test/unit/test_acl: test/unit/test_acl.c acl.o config.o cfgprint.o globals.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
-test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
+test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o globals.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
-test/unit/test_pool: test/unit/test_pool.c pool.o event.o log.o
+test/unit/test_pool: test/unit/test_pool.c pool.o event.o log.o globals.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_control: test/unit/test_control.c ctlmsg.o control.h rd.h
@@ -167,18 +167,18 @@ FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool
 FUZZ_TIME ?= 20
 FUZZ_RUNS ?= 5000000
 
-$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c config.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c -lcrypt
+$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c config.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c -lcrypt
 
 # Access-list rules and the matcher (acl.c) on arbitrary packets.
-ACL_FUZZ_SRCS = config.c acl.c tables.c log.c util.c
+ACL_FUZZ_SRCS = config.c cfgprint.c globals.c acl.c tables.c log.c util.c
 test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ACL_FUZZ_SRCS) -lcrypt -lmd
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
-		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
+L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c ra.c fsm.c \
+		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c routecheck.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl

@@ -7,6 +7,11 @@
  * child, that child's libcli session.
  * Exports (l2tpns.h, "cli.c"): cli_setup(), cli_reload().
  *
+ * This file is the daemon's half: the listener, the children, and ops[],
+ * the daemon's side of every request.  The child's half, the libcli
+ * session and the command table, is cli_child.c; cli.h holds what they
+ * share.
+ *
  * Keeping off the packet loop.  The daemon's loop owns only the listening
  * socket.  It accepts a connection and forks a child for it, and the child
  * runs the blocking libcli session (cli_loop), so a slow or idle telnet
@@ -70,7 +75,6 @@
 
 #include "l2tpns.h"
 #include "acctfile.h"
-#include "peercred.h"
 #include "acl.h"
 #include "event.h"
 #include "control.h"
@@ -78,73 +82,7 @@
 #include "log.h"
 #include "radius.h"
 #include "tbf.h"
-
-#define CLI_MAX_CHILDREN	10
-#define CLI_MAX_FAILURES	3	/* wrong passwords before hanging up */
-#define CLI_REPLY_MAX		65000	/* text bytes in one reply */
-#define CLI_REPLY_WAIT		10	/* seconds a child waits for one */
-#define CLI_ACCEPT_BUDGET	8	/* connections accepted per wakeup */
-
-/* ---- the request protocol between a child and the daemon ---- */
-
-enum cli_op {
-	OP_NONE = 0,
-	OP_DROP_SESSION,	/* id, text = reason */
-	OP_DROP_TUNNEL,		/* id, text = reason */
-	OP_CLEAR_COUNTERS,
-	OP_SHOW_CONFIG,		/* id = SHOWCFG_* flags */
-	OP_SHOW_ACL,		/* name = list, "" = all */
-	OP_SHOW_PLUGINS,
-	OP_SHOW_RADIUS,
-	OP_SHOW_CLUSTER,
-	OP_SHOW_BGP,
-	OP_SET,			/* name = key, text = value */
-	OP_SNOOP,		/* name = user, ip, port */
-	OP_NO_SNOOP,		/* name = user */
-	OP_THROTTLE,		/* name = user, rate_in, rate_out */
-	OP_NO_THROTTLE,		/* name = user */
-	OP_LOAD_PLUGIN,		/* name */
-	OP_REMOVE_PLUGIN,	/* name */
-	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
-	OP_BGP,			/* name = AS, id = 1: delete, text = line */
-	OP_MAX
-};
-
-#define SHOWCFG_SECRETS	0x1
-#define ACLREQ_EXTENDED	0x1
-#define ACLREQ_DELETE	0x2
-
-struct cli_req {
-	uint32_t	seq;
-	uint32_t	op;		/* enum cli_op */
-	uint32_t	id;
-	uint32_t	rate_in, rate_out;	/* kbit/s */
-	in_addr_t	ip;
-	uint16_t	port;
-	char		who[96];	/* "user@address", for the log */
-	char		name[MAXUSER];
-	char		text[CFG_STRLEN * 2];
-};
-
-struct cli_reply {
-	uint32_t	seq;
-	int32_t		status;		/* 0 done, -1 refused (text says why) */
-	uint32_t	len;		/* bytes of text that follow */
-};
-
-/* A reply's text, built by the daemon. */
-struct out {
-	char		buf[CLI_REPLY_MAX];
-	size_t		len;
-	int		truncated;
-};
-
-/* "uptime": written by the daemon each second, read by the children. */
-struct cli_rates {
-	double		udp_eth, eth_udp;	/* Mbit/s in the last second */
-	double		udp_eth_peak, eth_udp_peak;
-	uint64_t	in_pps, out_pps;
-};
+#include "cli.h"
 
 /* ---- daemon side state ---- */
 
@@ -158,30 +96,16 @@ static int listen_fd = -1;
 static in_addr_t listen_addr;
 static int listen_port;
 static struct cli_child children[CLI_MAX_CHILDREN];
-static struct cli_rates *rates;
+struct cli_rates *cli_rates;
 static struct timer rate_timer;
-static const char *cfg_path;
-static const struct users *users;
-static const struct pool_file *pool;
-static time_t started;
-static pid_t daemon_pid;
+const char *cli_cfg_path;
+const struct users *cli_users;
+const struct pool_file *cli_pool;
+time_t cli_started;
+pid_t cli_daemon_pid;
 
-/* ---- child side state ---- */
-
-static struct cli_def *cli;
-static int link_fd = -1;
-static char peer_name[INET_ADDRSTRLEN + 8];
-static char who[96];
-static int failures;
-static uint32_t req_seq;
-
-/* ---- small helpers ---- */
-
-static void out_printf(struct out *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-out_printf(struct out *o, const char *fmt, ...)
+void
+cli_out_printf(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -202,124 +126,19 @@ out_printf(struct out *o, const char *fmt, ...)
 static int
 out_line(void *arg, const char *line)
 {
-	out_printf(arg, "%s\n", line);
+	cli_out_printf(arg, "%s\n", line);
 	return 0;
 }
 
-static const char *
-ip_str(in_addr_t a, char *buf)
+const char *
+cli_ip_str(in_addr_t a, char *buf)
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/*
- * Make a string from the shared tables safe to print: terminated even if
- * the loop was rewriting it, and without bytes a terminal or the telnet
- * protocol (IAC is 0xff) would act on.
- */
-static void
-clean(char *s, size_t size)
-{
-	size_t i;
-
-	s[size - 1] = '\0';
-	for (i = 0; s[i]; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			s[i] = '?';
-}
-
-static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* "?" typed after a command's words reaches the command as its last word. */
-static int
-wants_help(char **argv, int argc)
-{
-	size_t n;
-
-	if (argc == 0)
-		return 0;
-	n = strlen(argv[argc - 1]);
-	return n > 0 && argv[argc - 1][n - 1] == '?';
-}
-
-static void
-fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (t == 0 || localtime_r(&t, &tm) == NULL)
-		snprintf(buf, len, "never");
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static long
-ago(time_t t)
-{
-	time_t now = time(NULL);
-
-	return t == 0 || t > now ? 0 : (long)(now - t);
-}
-
-/* A JSON string literal (RFC 8259 7) of a cleaned string. */
-static const char *
-jstr(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (len < 3) {
-		buf[0] = '\0';
-		return buf;
-	}
-	buf[o++] = '"';
-	for (; *s && o + 3 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *s;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-static const char *
-session_state_name(int st)
-{
-	static const char *names[] = { "Free", "Opening", "Open", "Closing" };
-
-	return st >= 0 && st < (int)(sizeof(names) / sizeof(names[0])) ?
-	    names[st] : "?";
-}
-
-/* The manual's words, "Dieing" included: scripts match on them. */
-static const char *
-tunnel_state_name(int st)
-{
-	static const char *names[] = { "Free", "Opening", "Open", "Dieing" };
-
-	return st >= 0 && st < (int)(sizeof(names) / sizeof(names[0])) ?
-	    names[st] : "?";
 }
 
 /* ==================================================================== */
 /* The daemon's side: listener, children, requests                      */
 /* ==================================================================== */
-
-static void child_run(int sock, int link, const struct sockaddr_in *from);
 
 static int
 op_drop_session(const struct cli_req *rq, struct out *o)
@@ -328,7 +147,7 @@ op_drop_session(const struct cli_req *rq, struct out *o)
 	char why[CFG_STRLEN * 2 + 32];
 
 	if (sp == NULL || sp->state == SESSION_FREE) {
-		out_printf(o, "%% No session %u", rq->id);
+		cli_out_printf(o, "%% No session %u", rq->id);
 		return -1;
 	}
 	if (rq->text[0])
@@ -339,7 +158,7 @@ op_drop_session(const struct cli_req *rq, struct out *o)
 	    "%s: %s", rq->who, why);
 	/* LCP Terminate-Request, then the CDN (result 3, administrative). */
 	session_shutdown(rq->id, why);
-	out_printf(o, "Session %u dropped", rq->id);
+	cli_out_printf(o, "Session %u dropped", rq->id);
 	return 0;
 }
 
@@ -350,11 +169,11 @@ op_drop_tunnel(const struct cli_req *rq, struct out *o)
 	char why[CFG_STRLEN * 2 + 32];
 
 	if (tp == NULL || tp->state == TUNNEL_FREE) {
-		out_printf(o, "%% No tunnel %u", rq->id);
+		cli_out_printf(o, "%% No tunnel %u", rq->id);
 		return -1;
 	}
 	if (tp->state == TUNNEL_DYING) {
-		out_printf(o, "%% Tunnel %u is already closing", rq->id);
+		cli_out_printf(o, "%% Tunnel %u is already closing", rq->id);
 		return -1;
 	}
 	if (rq->text[0])
@@ -364,10 +183,10 @@ op_drop_tunnel(const struct cli_req *rq, struct out *o)
 	LOG(LOG_WARN_L, 0, rq->id, "tunnel dropped from the CLI by %s",
 	    rq->who);
 	if (l2tp_tunnel_close(rq->id, STOP_CLEAR, 0, why) < 0) {
-		out_printf(o, "%% Tunnel %u cannot be closed", rq->id);
+		cli_out_printf(o, "%% Tunnel %u cannot be closed", rq->id);
 		return -1;
 	}
-	out_printf(o, "Tunnel %u dropped", rq->id);
+	cli_out_printf(o, "Tunnel %u dropped", rq->id);
 	return 0;
 }
 
@@ -375,10 +194,10 @@ static int
 op_clear_counters(const struct cli_req *rq, struct out *o)
 {
 	memset(stats, 0, sizeof(*stats));
-	if (rates)
-		memset(rates, 0, sizeof(*rates));
+	if (cli_rates)
+		memset(cli_rates, 0, sizeof(*cli_rates));
 	LOG(LOG_WARN_L, 0, 0, "counters cleared from the CLI by %s", rq->who);
-	out_printf(o, "Counters cleared");
+	cli_out_printf(o, "Counters cleared");
 	return 0;
 }
 
@@ -400,7 +219,7 @@ op_show_acl(const struct cli_req *rq, struct out *o)
 
 		if (rq->name[0] && strcmp(rq->name, a->name) != 0)
 			continue;
-		out_printf(o, "%s IP access list %s\n", a->extended ?
+		cli_out_printf(o, "%s IP access list %s\n", a->extended ?
 		    "Extended" : "Standard", a->name);
 		for (k = 0; k < a->nrules; k++) {
 			uint64_t n = 0;
@@ -408,7 +227,7 @@ op_show_acl(const struct cli_req *rq, struct out *o)
 			/* acl.c counts in this process: live, not copied. */
 			acl_hits(a->name, k, &n);
 			acl_format_rule(a, &a->rules[k], line, sizeof(line));
-			out_printf(o, "    %d %s (%llu match%s)\n", (k + 1) * 10,
+			cli_out_printf(o, "    %d %s (%llu match%s)\n", (k + 1) * 10,
 			    line, (unsigned long long)n, n == 1 ? "" : "es");
 		}
 		shown++;
@@ -416,10 +235,10 @@ op_show_acl(const struct cli_req *rq, struct out *o)
 	if (shown)
 		return 0;
 	if (rq->name[0]) {
-		out_printf(o, "%% No access list %s", rq->name);
+		cli_out_printf(o, "%% No access list %s", rq->name);
 		return -1;
 	}
-	out_printf(o, "No access lists configured\n");
+	cli_out_printf(o, "No access lists configured\n");
 	return 0;
 }
 
@@ -430,17 +249,17 @@ op_show_plugins(const struct cli_req *rq, struct out *o)
 	int i, e, j;
 
 	(void)rq;
-	out_printf(o, "%-16s %-15s %s\n", "Plugin", "Loaded by", "Hooks");
+	cli_out_printf(o, "%-16s %-15s %s\n", "Plugin", "Loaded by", "Hooks");
 	for (i = 0; plugin_get_info(i, &pi) == 0; i++) {
-		out_printf(o, "%-16s %-15s", pi.name, pi.from_config ?
+		cli_out_printf(o, "%-16s %-15s", pi.name, pi.from_config ?
 		    "configuration" : "request");
 		for (e = 0; e < 32; e++)
 			if (pi.events & (1u << e))
-				out_printf(o, " %s", plugin_event_name(e));
-		out_printf(o, "\n");
+				cli_out_printf(o, " %s", plugin_event_name(e));
+		cli_out_printf(o, "\n");
 	}
 	if (i == 0)
-		out_printf(o, "(no plugin loaded; directory %s)\n",
+		cli_out_printf(o, "(no plugin loaded; directory %s)\n",
 		    config->plugin_dir);
 	/* A `load plugin` line whose plugin would not load. */
 	for (j = 0; j < config->nplugins; j++) {
@@ -448,7 +267,7 @@ op_show_plugins(const struct cli_req *rq, struct out *o)
 			if (strcmp(pi.name, config->plugins[j]) == 0)
 				break;
 		if (e == i)
-			out_printf(o, "%-16s not loaded: see the log\n",
+			cli_out_printf(o, "%-16s not loaded: see the log\n",
 			    config->plugins[j]);
 	}
 	return 0;
@@ -481,13 +300,13 @@ op_load_plugin(const struct cli_req *rq, struct out *o)
 			break;
 	if (plugin_get_info(i, &pi) < 0 &&
 	    plugin_load(rq->name, err, sizeof(err)) < 0) {
-		out_printf(o, "%% %s", err);
+		cli_out_printf(o, "%% %s", err);
 		return -1;
 	}
 	if (plugin_listed(rq->name) < 0) {
 		if (config->nplugins >= MAXPLUGINS ||
 		    strlen(rq->name) >= sizeof(config->plugins[0])) {
-			out_printf(o, "%% Plugin %s is loaded but cannot be "
+			cli_out_printf(o, "%% Plugin %s is loaded but cannot be "
 			    "added to the configuration (at most %d plugins)",
 			    rq->name, MAXPLUGINS);
 			return -1;
@@ -499,7 +318,7 @@ op_load_plugin(const struct cli_req *rq, struct out *o)
 	LOG(LOG_WARN_L, 0, 0, "plugin %s loaded from the CLI by %s", rq->name,
 	    rq->who);
 	plugin_config_apply();	/* now loaded for a configuration line */
-	out_printf(o, "Plugin %s loaded", rq->name);
+	cli_out_printf(o, "Plugin %s loaded", rq->name);
 	return 0;
 }
 
@@ -511,7 +330,7 @@ op_remove_plugin(const struct cli_req *rq, struct out *o)
 
 	unloaded = plugin_unload(rq->name, err, sizeof(err)) == 0;
 	if (!unloaded && j < 0) {
-		out_printf(o, "%% Plugin %s is not loaded", rq->name);
+		cli_out_printf(o, "%% Plugin %s is not loaded", rq->name);
 		return -1;
 	}
 	if (j >= 0) {
@@ -522,7 +341,7 @@ op_remove_plugin(const struct cli_req *rq, struct out *o)
 	}
 	LOG(LOG_WARN_L, 0, 0, "plugin %s removed from the CLI by %s", rq->name,
 	    rq->who);
-	out_printf(o, "Plugin %s %s", rq->name, unloaded ? "unloaded" :
+	cli_out_printf(o, "Plugin %s %s", rq->name, unloaded ? "unloaded" :
 	    "removed from the configuration (it was not loaded)");
 	return 0;
 }
@@ -531,7 +350,7 @@ op_remove_plugin(const struct cli_req *rq, struct out *o)
 static void
 out_text(void *arg, const char *line)
 {
-	out_printf(arg, "%s\n", line);
+	cli_out_printf(arg, "%s\n", line);
 }
 
 /*
@@ -552,25 +371,25 @@ op_show_radius(const struct cli_req *rq, struct out *o)
 		radius_show(out_text, o);
 		return 0;
 	}
-	out_printf(o, "{\"servers\":[");
+	cli_out_printf(o, "{\"servers\":[");
 	for (i = 0; i < 2; i++) {
 		if (radius_server_info(i, &si) < 0)
 			continue;
-		out_printf(o, "%s{\"server\":\"%s\",\"ip\":\"%s\","
+		cli_out_printf(o, "%s{\"server\":\"%s\",\"ip\":\"%s\","
 		    "\"auth_port\":%u,\"acct_port\":%u,\"auth_dead_s\":%u,"
 		    "\"acct_dead_s\":%u}", n++ ? "," : "",
-		    i ? "secondary" : "primary", ip_str(si.ip, a), si.auth_port,
+		    i ? "secondary" : "primary", cli_ip_str(si.ip, a), si.auth_port,
 		    si.acct_port, si.auth_dead_s, si.acct_dead_s);
 	}
-	out_printf(o, "],\"requests\":[");
+	cli_out_printf(o, "],\"requests\":[");
 	for (n = 0; radius_request_info(&cur, &ri) == 0; n++)
-		out_printf(o, "%s{\"slot\":%u,\"id\":%u,\"sock\":%u,"
+		cli_out_printf(o, "%s{\"slot\":%u,\"id\":%u,\"sock\":%u,"
 		    "\"port\":%u,\"state\":\"%s\",\"sid\":%u,"
 		    "\"server\":\"%s\",\"try\":%u,\"retry_ms\":%u}",
 		    n ? "," : "", ri.slot, ri.id, ri.sock, ri.port, ri.state,
 		    ri.sid, ri.server ? "secondary" : "primary", ri.try,
 		    ri.retry_ms);
-	out_printf(o, "],\"accounting\":%s,\"interim\":%d,\"timeout\":%d,"
+	cli_out_printf(o, "],\"accounting\":%s,\"interim\":%d,\"timeout\":%d,"
 	    "\"dae_port\":%d}\n", config->radius_accounting ? "true" :
 	    "false", config->radius_interim, config->radius_timeout,
 	    config->radius_dae_port);
@@ -583,11 +402,11 @@ op_show_cluster(const struct cli_req *rq, struct out *o)
 	char a[INET_ADDRSTRLEN];
 
 	(void)rq;
-	out_printf(o, "Cluster: not clustered (clustering is not written "
+	cli_out_printf(o, "Cluster: not clustered (clustering is not written "
 	    "yet); this server is a stand-alone master.\n");
 	if (config->cluster_address)
-		out_printf(o, "Configured: cluster_address %s, interface %s, "
-		    "port %d\n", ip_str(config->cluster_address, a),
+		cli_out_printf(o, "Configured: cluster_address %s, interface %s, "
+		    "port %d\n", cli_ip_str(config->cluster_address, a),
 		    config->cluster_interface[0] ? config->cluster_interface :
 		    "(default)", config->cluster_port);
 	return 0;
@@ -599,14 +418,14 @@ op_show_bgp(const struct cli_req *rq, struct out *o)
 	int i;
 
 	(void)rq;
-	out_printf(o, "BGP: no speaker (BGP is not written yet).\n");
+	cli_out_printf(o, "BGP: no speaker (BGP is not written yet).\n");
 	if (config->bgp.as == 0) {
-		out_printf(o, "No router bgp configured.\n");
+		cli_out_printf(o, "No router bgp configured.\n");
 		return 0;
 	}
-	out_printf(o, "Configured: router bgp %u\n", config->bgp.as);
+	cli_out_printf(o, "Configured: router bgp %u\n", config->bgp.as);
 	for (i = 0; i < config->bgp.npeers; i++)
-		out_printf(o, "  neighbour %s remote-as %u\n",
+		cli_out_printf(o, "  neighbour %s remote-as %u\n",
 		    config->bgp.peer[i].name, config->bgp.peer[i].remote_as);
 	return 0;
 }
@@ -618,24 +437,24 @@ op_set(const struct cli_req *rq, struct out *o)
 	char before[CFG_STRLEN * 2], after[CFG_STRLEN * 2], err[256];
 
 	if (d == NULL) {
-		out_printf(o, "%% Unknown setting \"%s\"", rq->name);
+		cli_out_printf(o, "%% Unknown setting \"%s\"", rq->name);
 		return -1;
 	}
 	if (d->flags & CF_NOSET) {
 		/* plugin_dir: whoever sets it chooses the code run as root. */
-		out_printf(o, "%% %s can only be set in startup-config, "
+		cli_out_printf(o, "%% %s can only be set in startup-config, "
 		    "read at startup", d->name);
 		return -1;
 	}
 	if (strcmp(d->name, "hostname") == 0 && rq->text[0] == '\0') {
 		/* The system's name is looked up at startup only. */
-		out_printf(o, "%% hostname cannot be emptied from the CLI");
+		cli_out_printf(o, "%% hostname cannot be emptied from the CLI");
 		return -1;
 	}
 	if (d->type != CT_LEGACY)
 		cfg_format(config, d, before, sizeof(before));
 	if (cfg_set(config, rq->name, rq->text, err, sizeof(err)) < 0) {
-		out_printf(o, "%% %s", err);
+		cli_out_printf(o, "%% %s", err);
 		return -1;
 	}
 	if (d->type != CT_LEGACY)
@@ -658,10 +477,10 @@ op_set(const struct cli_req *rq, struct out *o)
 	if (strncmp(d->name, "accounting_dir", 14) == 0)
 		acctfile_config_changed();
 	if (d->flags & CF_OBSOLETE)
-		out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
+		cli_out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
 	else if (d->flags & CF_RESTART)
-		out_printf(o, "%% %s is read at startup: the new value takes "
+		cli_out_printf(o, "%% %s is read at startup: the new value takes "
 		    "effect after a restart (\"write memory\" keeps it)\n",
 		    d->name);
 	return 0;
@@ -675,12 +494,12 @@ op_throttle(const struct cli_req *rq, struct out *o)
 	uint32_t in, out;
 
 	if (sp == NULL || sp->state != SESSION_OPEN) {
-		out_printf(o, "%% User %s is not connected", rq->name);
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
 		return -1;
 	}
 	if (rq->id == 1) {
 		if (config->throttle_speed == 0) {
-			out_printf(o, "%% No rate given and throttle_speed is 0");
+			cli_out_printf(o, "%% No rate given and throttle_speed is 0");
 			return -1;
 		}
 		in = out = (uint32_t)config->throttle_speed;
@@ -691,7 +510,7 @@ op_throttle(const struct cli_req *rq, struct out *o)
 	session_set_rates(s, in, out);
 	LOG(LOG_WARN_L, s, sp->tunnel, "throttled from the CLI by %s: in %u, "
 	    "out %u kbit/s", rq->who, in, out);
-	out_printf(o, "Throttling user %s (in %u, out %u kbit/s)", rq->name,
+	cli_out_printf(o, "Throttling user %s (in %u, out %u kbit/s)", rq->name,
 	    in, out);
 	return 0;
 }
@@ -703,17 +522,17 @@ op_no_throttle(const struct cli_req *rq, struct out *o)
 	struct session *sp = s ? session_get(s) : NULL;
 
 	if (sp == NULL || sp->state != SESSION_OPEN) {
-		out_printf(o, "%% User %s is not connected", rq->name);
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
 		return -1;
 	}
 	if (!sp->throttle) {
-		out_printf(o, "%% User %s is not throttled", rq->name);
+		cli_out_printf(o, "%% User %s is not throttled", rq->name);
 		return -1;
 	}
 	session_set_rates(s, 0, 0);
 	LOG(LOG_WARN_L, s, sp->tunnel, "unthrottled from the CLI by %s",
 	    rq->who);
-	out_printf(o, "Unthrottling user %s", rq->name);
+	cli_out_printf(o, "Unthrottling user %s", rq->name);
 	return 0;
 }
 
@@ -729,21 +548,21 @@ op_snoop(const struct cli_req *rq, struct out *o)
 	char a[INET_ADDRSTRLEN];
 
 	if (sp == NULL || sp->state != SESSION_OPEN) {
-		out_printf(o, "%% User %s is not connected", rq->name);
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
 		return -1;
 	}
 	/* The child checked both; a request is still checked here. */
 	if (rq->ip == 0 || rq->ip == INADDR_BROADCAST || rq->port == 0) {
-		out_printf(o, "%% Bad interception target");
+		cli_out_printf(o, "%% Bad interception target");
 		return -1;
 	}
 	sp->snoop_ip = rq->ip;
 	sp->snoop_port = rq->port;
 	sp->intercept = 1;
-	ip_str(rq->ip, a);
+	cli_ip_str(rq->ip, a);
 	LOG(LOG_WARN_L, s, sp->tunnel, "user %s intercepted to %s:%u from the "
 	    "CLI by %s", sp->user, a, rq->port, rq->who);
-	out_printf(o, "Snooping user %s to %s:%u", rq->name, a, rq->port);
+	cli_out_printf(o, "Snooping user %s to %s:%u", rq->name, a, rq->port);
 	return 0;
 }
 
@@ -754,7 +573,7 @@ op_no_snoop(const struct cli_req *rq, struct out *o)
 	struct session *sp = s ? session_get(s) : NULL;
 
 	if (sp == NULL || sp->state != SESSION_OPEN) {
-		out_printf(o, "%% User %s is not connected", rq->name);
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
 		return -1;
 	}
 	/* Like the 2.x CLI: not snooped already is not an error. */
@@ -763,7 +582,7 @@ op_no_snoop(const struct cli_req *rq, struct out *o)
 	sp->snoop_port = 0;
 	LOG(LOG_WARN_L, s, sp->tunnel, "interception of user %s stopped from "
 	    "the CLI by %s", sp->user, rq->who);
-	out_printf(o, "Not snooping user %s", rq->name);
+	cli_out_printf(o, "Not snooping user %s", rq->name);
 	return 0;
 }
 
@@ -788,7 +607,7 @@ op_acl(const struct cli_req *rq, struct out *o)
 		if (sp->state != SESSION_FREE &&
 		    (strcmp(sp->filter_in, rq->name) == 0 ||
 		    strcmp(sp->filter_out, rq->name) == 0)) {
-			out_printf(o, "%% Access list %s is in use by session "
+			cli_out_printf(o, "%% Access list %s is in use by session "
 			    "%u", rq->name, s);
 			return -1;
 		}
@@ -797,19 +616,19 @@ op_acl(const struct cli_req *rq, struct out *o)
 	snprintf(line, sizeof(line), "%sip access-list %s %s", del ? "no " : "",
 	    kind, rq->name);
 	if (cfg_parse_line(config, &st, line, NULL, err, sizeof(err)) < 0) {
-		out_printf(o, "%% %s", err);
+		cli_out_printf(o, "%% %s", err);
 		return -1;
 	}
 	/* Only a body line: another would be read as a statement. */
 	if (!del && rq->text[0] && (st.mode != CFGMODE_ACL ||
 	    (strncmp(rq->text, "permit ", 7) != 0 &&
 	    strncmp(rq->text, "deny ", 5) != 0))) {
-		out_printf(o, "%% Expected permit or deny");
+		cli_out_printf(o, "%% Expected permit or deny");
 		return -1;
 	}
 	if (!del && rq->text[0] && cfg_parse_line(config, &st, rq->text, NULL,
 	    err, sizeof(err)) < 0) {
-		out_printf(o, "%% %s", err);
+		cli_out_printf(o, "%% %s", err);
 		return -1;
 	}
 	acl_reload(config);
@@ -838,13 +657,13 @@ op_bgp(const struct cli_req *rq, struct out *o)
 	else
 		snprintf(line, sizeof(line), "router bgp %s", rq->name);
 	if (cfg_parse_line(config, &st, line, NULL, err, sizeof(err)) < 0) {
-		out_printf(o, "%% %s", err);
+		cli_out_printf(o, "%% %s", err);
 		return -1;
 	}
 	if (rq->id != 1 && old != 0 && config->bgp.as != old) {
 		/* As on a Cisco router: one AS; "no router bgp" first. */
 		config->bgp.as = old;
-		out_printf(o, "%% BGP is configured with AS %u; \"no router "
+		cli_out_printf(o, "%% BGP is configured with AS %u; \"no router "
 		    "bgp\" first", old);
 		return -1;
 	}
@@ -855,12 +674,12 @@ op_bgp(const struct cli_req *rq, struct out *o)
 		    strncmp(rq->text, "neighbor ", 9) != 0 &&
 		    strncmp(rq->text, "no neighbour ", 13) != 0 &&
 		    strncmp(rq->text, "no neighbor ", 12) != 0)) {
-			out_printf(o, "%% Expected a neighbour line");
+			cli_out_printf(o, "%% Expected a neighbour line");
 			return -1;
 		}
 		if (cfg_parse_line(config, &st, rq->text, NULL, err,
 		    sizeof(err)) < 0) {
-			out_printf(o, "%% %s", err);
+			cli_out_printf(o, "%% %s", err);
 			return -1;
 		}
 	}
@@ -1002,7 +821,7 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 		close(fd);
 		return;
 	}
-	daemon_pid = getpid();
+	cli_daemon_pid = getpid();
 	if ((pid = fork()) < 0) {
 		log_error("CLI connection from %s: fork: %s", peer,
 		    strerror(errno));
@@ -1012,7 +831,7 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 		return;
 	}
 	if (pid == 0) {
-		child_run(fd, sv[1], from);
+		cli_child_run(fd, sv[1], from);
 		_exit(0);
 	}
 	close(sv[1]);
@@ -1064,7 +883,7 @@ listener_readable(int fd, uint32_t events, void *arg)
 static in_addr_t
 wanted_address(void)
 {
-	return users->n > 0 ? config->cli_bind_address :
+	return cli_users->n > 0 ? config->cli_bind_address :
 	    htonl(INADDR_LOOPBACK);
 }
 
@@ -1089,7 +908,7 @@ open_listener(in_addr_t addr, int port)
 	    listen(fd, 16) < 0 ||
 	    ev_add(fd, EPOLLIN, listener_readable, NULL) < 0) {
 		log_error("CLI cannot listen on %s:%d: %s; the CLI is "
-		    "unavailable", ip_str(addr, a), port, strerror(errno));
+		    "unavailable", cli_ip_str(addr, a), port, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -1101,10 +920,10 @@ announce(void)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-	ip_str(listen_addr, a);
-	if (users->n > 0) {
+	cli_ip_str(listen_addr, a);
+	if (cli_users->n > 0) {
 		log_warnx("CLI listening on %s:%d (%d users%s)", a, listen_port,
-		    users->n, users->have_enable ? ", enable password set" :
+		    cli_users->n, cli_users->have_enable ? ", enable password set" :
 		    ", no enable password: privileged mode is locked");
 		return;
 	}
@@ -1112,7 +931,7 @@ announce(void)
 		LOG(LOG_ERROR_L, 0, 0, "CLI listening on %s:%d only, not on "
 		    "%s as cli_bind_address asks: without a user in %s anyone "
 		    "who connects gets in without a password", a, listen_port,
-		    ip_str(config->cli_bind_address, b), config->users_file);
+		    cli_ip_str(config->cli_bind_address, b), config->users_file);
 	else
 		log_warnx("CLI listening on %s:%d without passwords (no user "
 		    "in %s)", a, listen_port, config->users_file);
@@ -1141,14 +960,14 @@ rate_tick(struct timer *t, void *arg)
 			reset = 1;	/* clear counters */
 	if (last_ms != 0 && !reset && now_ms > last_ms) {
 		secs = (double)(now_ms - last_ms) / 1000.0;
-		rates->udp_eth = (double)(cur[0] - last[0]) * 8 / 1e6 / secs;
-		rates->eth_udp = (double)(cur[1] - last[1]) * 8 / 1e6 / secs;
-		rates->in_pps = (uint64_t)((double)(cur[2] - last[2]) / secs);
-		rates->out_pps = (uint64_t)((double)(cur[3] - last[3]) / secs);
-		if (rates->udp_eth > rates->udp_eth_peak)
-			rates->udp_eth_peak = rates->udp_eth;
-		if (rates->eth_udp > rates->eth_udp_peak)
-			rates->eth_udp_peak = rates->eth_udp;
+		cli_rates->udp_eth = (double)(cur[0] - last[0]) * 8 / 1e6 / secs;
+		cli_rates->eth_udp = (double)(cur[1] - last[1]) * 8 / 1e6 / secs;
+		cli_rates->in_pps = (uint64_t)((double)(cur[2] - last[2]) / secs);
+		cli_rates->out_pps = (uint64_t)((double)(cur[3] - last[3]) / secs);
+		if (cli_rates->udp_eth > cli_rates->udp_eth_peak)
+			cli_rates->udp_eth_peak = cli_rates->udp_eth;
+		if (cli_rates->eth_udp > cli_rates->eth_udp_peak)
+			cli_rates->eth_udp_peak = cli_rates->eth_udp;
 	}
 	memcpy(last, cur, sizeof(last));
 	last_ms = now_ms;
@@ -1164,20 +983,20 @@ cli_setup(const char *config_file, const struct users *u,
 {
 	int i;
 
-	cfg_path = config_file;
-	users = u;
-	pool = p;
-	started = start;
+	cli_cfg_path = config_file;
+	cli_users = u;
+	cli_pool = p;
+	cli_started = start;
 	for (i = 0; i < CLI_MAX_CHILDREN; i++)
 		children[i].fd = -1;
 	if (config->cli_port == 0) {
 		log_warnx("CLI disabled (cli_port 0)");
 		return 0;
 	}
-	rates = mmap(NULL, sizeof(*rates), PROT_READ | PROT_WRITE,
+	cli_rates = mmap(NULL, sizeof(*cli_rates), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (rates == MAP_FAILED) {
-		rates = NULL;
+	if (cli_rates == MAP_FAILED) {
+		cli_rates = NULL;
 		log_error("CLI: cannot map its shared page: %s",
 		    strerror(errno));
 		return -1;
@@ -1205,14 +1024,14 @@ cli_reload(void)
 	in_addr_t want;
 	int fd;
 
-	if (rates == NULL || listen_port == 0)
+	if (cli_rates == NULL || listen_port == 0)
 		return;
 	want = wanted_address();
 	if (listen_fd >= 0) {
 		if (want == listen_addr)
 			return;
 		log_warnx("CLI moves from %s:%d to %s:%d (users file changed)",
-		    ip_str(listen_addr, a), listen_port, ip_str(want, b),
+		    cli_ip_str(listen_addr, a), listen_port, cli_ip_str(want, b),
 		    listen_port);
 		ev_del(listen_fd);
 		close(listen_fd);
@@ -1224,1796 +1043,4 @@ cli_reload(void)
 		return;
 	listen_fd = fd;
 	announce();
-}
-
-/* ==================================================================== */
-/* The child's side: one libcli session                                 */
-/* ==================================================================== */
-
-/*
- * Ask the daemon.  Returns the status (0 done, -1 refused or no answer)
- * and the reply's text, NUL-terminated, in a static buffer.
- */
-static int
-ask(struct cli_req *rq, const char **text)
-{
-	static char buf[sizeof(struct cli_reply) + CLI_REPLY_MAX + 1];
-	struct cli_reply rp;
-	ssize_t n;
-
-	rq->seq = ++req_seq;
-	snprintf(rq->who, sizeof(rq->who), "%s", who);
-	*text = "% the daemon did not answer";
-	n = send(link_fd, rq, sizeof(*rq), MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(*rq))
-		return -1;
-	for (;;) {
-		n = recv(link_fd, buf, sizeof(buf) - 1, 0);
-		/* A timeout (SO_RCVTIMEO), or the daemon is gone. */
-		if (n < (ssize_t)sizeof(rp))
-			return -1;
-		memcpy(&rp, buf, sizeof(rp));
-		if (rp.seq == rq->seq)
-			break;
-		/* A late answer to a request we gave up on. */
-	}
-	if (rp.len > (size_t)n - sizeof(rp))
-		rp.len = (uint32_t)((size_t)n - sizeof(rp));
-	buf[sizeof(rp) + rp.len] = '\0';
-	*text = buf + sizeof(rp);
-	return rp.status;
-}
-
-/* Print a reply's text line by line (so filters such as "include" apply). */
-static void
-print_text(const char *text, int error)
-{
-	const char *p = text, *nl;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
-		if (error)
-			cli_error(cli, "%.*s", (int)(nl - p), p);
-		else
-			cli_print(cli, "%.*s", (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-/* Send a request and print what comes back. */
-static int
-run_op(struct cli_req *rq)
-{
-	const char *text;
-	int st = ask(rq, &text);
-
-	print_text(text, st != 0);
-	return st == 0 ? CLI_OK : CLI_ERROR;
-}
-
-static int
-simple_op(int op, uint32_t id, const char *name)
-{
-	struct cli_req rq;
-
-	memset(&rq, 0, sizeof(rq));
-	rq.op = (uint32_t)op;
-	rq.id = id;
-	if (name)
-		snprintf(rq.name, sizeof(rq.name), "%s", name);
-	return run_op(&rq);
-}
-
-static int
-help_lines(const char *const *lines)
-{
-	for (; *lines; lines += 2)
-		cli_error(cli, "  %-20s %s", lines[0], lines[1]);
-	return CLI_OK;
-}
-
-/* Copy a table entry so the loop can change the original meanwhile. */
-static int
-session_copy(sid_t s, struct session *out)
-{
-	const struct session *sp = session_get(s);
-
-	if (sp == NULL)
-		return -1;
-	memcpy(out, sp, sizeof(*out));
-	if (out->state == SESSION_FREE)
-		return -1;
-	clean(out->user, sizeof(out->user));
-	clean(out->calling, sizeof(out->calling));
-	clean(out->called, sizeof(out->called));
-	clean(out->acct_session_id, sizeof(out->acct_session_id));
-	clean(out->filter_in, sizeof(out->filter_in));
-	clean(out->filter_out, sizeof(out->filter_out));
-	return 0;
-}
-
-static int
-tunnel_copy(tid_t t, struct tunnel *out)
-{
-	const struct tunnel *tp = tunnel_get(t);
-
-	if (tp == NULL)
-		return -1;
-	memcpy(out, tp, sizeof(*out));
-	if (out->state == TUNNEL_FREE)
-		return -1;
-	clean(out->hostname, sizeof(out->hostname));
-	clean(out->vendor, sizeof(out->vendor));
-	return 0;
-}
-
-static const char *
-lac_of(const struct session *s, char *buf)
-{
-	struct tunnel t;
-
-	if (tunnel_copy(s->tunnel, &t) < 0)
-		return "-";
-	return inet_ntop(AF_INET, &t.peer.sin_addr, buf, INET_ADDRSTRLEN);
-}
-
-static const char *
-flag_yn(int v)
-{
-	return v ? "Y" : "N";
-}
-
-/* ---- show session ---- */
-
-/*
- * Seconds until Session-Timeout (counted from authentication) or
- * Idle-Timeout (from the last packet) ends the session; -1 without one.
- */
-static long
-time_left(uint32_t limit, time_t from)
-{
-	long left;
-
-	if (limit == 0)
-		return -1;
-	left = (long)limit - ago(from);
-	return left > 0 ? left : 0;
-}
-
-static void
-session_json(const struct session *s, sid_t sid, char *line, size_t len)
-{
-	char u[MAXUSER * 2 + 3], c[MAXCALLING * 2 + 3], d[MAXCALLING * 2 + 3];
-	char fi[MAXACLNAME * 2 + 3], fo[MAXACLNAME * 2 + 3];
-	char acct[sizeof(s->acct_session_id) * 2 + 3];
-	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN];
-
-	snprintf(line, len, "{\"sid\":%u,\"tid\":%u,\"state\":\"%s\","
-	    "\"user\":%s,\"ip\":\"%s\",\"intercept\":%s,\"throttle\":%s,"
-	    "\"walled_garden\":%s,\"ipv6\":%s,\"opened\":%ld,"
-	    "\"downloaded\":%llu,\"uploaded\":%llu,\"packets_out\":%llu,"
-	    "\"packets_in\":%llu,\"idle\":%ld,\"lac\":\"%s\",\"calling\":%s,"
-	    "\"called\":%s,\"local_id\":%u,\"peer_id\":%u,\"tx_speed\":%u,"
-	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u,\"mru\":%u,"
-	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
-	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
-	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld}",
-	    sid, s->tunnel, session_state_name(s->state),
-	    jstr(s->user, u, sizeof(u)), ip_str(s->ip, ip),
-	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
-	    s->walled_garden ? "true" : "false", s->ipv6 ? "true" : "false",
-	    ago(s->opened), (unsigned long long)s->cout,
-	    (unsigned long long)s->cin, (unsigned long long)s->pout,
-	    (unsigned long long)s->pin, ago(s->last_packet), lac_of(s, lac),
-	    jstr(s->calling, c, sizeof(c)), jstr(s->called, d, sizeof(d)),
-	    s->local_id, s->far_id, s->tx_speed, s->rx_speed, s->rate_in,
-	    s->rate_out, s->mru, jstr(s->acct_session_id, acct, sizeof(acct)),
-	    jstr(s->filter_in, fi, sizeof(fi)),
-	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
-	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
-	    time_left(s->idle_timeout, s->last_packet));
-}
-
-static void
-session_detail(sid_t sid, const struct session *s)
-{
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], t1[32], t2[32];
-	char v6[INET6_ADDRSTRLEN];
-	struct tunnel t;
-	const char *auth;
-
-	cli_print(cli, "Session %u", sid);
-	cli_print(cli, "  %-22s %s", "State:", session_state_name(s->state));
-	if (tunnel_copy(s->tunnel, &t) == 0)
-		cli_print(cli, "  %-22s %u (LAC %s at %s)", "Tunnel:",
-		    s->tunnel, t.hostname, ip_str(t.peer.sin_addr.s_addr, a));
-	else
-		cli_print(cli, "  %-22s %u", "Tunnel:", s->tunnel);
-	cli_print(cli, "  %-22s local %u, peer %u", "L2TP session id:",
-	    s->local_id, s->far_id);
-	cli_print(cli, "  %-22s %s", "User:", s->user[0] ? s->user : "*");
-	cli_print(cli, "  %-22s %s", "Calling number (CLI):",
-	    s->calling[0] ? s->calling : "-");
-	cli_print(cli, "  %-22s %s", "Called number:",
-	    s->called[0] ? s->called : "-");
-	cli_print(cli, "  %-22s tx %u, rx %u bit/s", "Connect speed:",
-	    s->tx_speed, s->rx_speed);
-	cli_print(cli, "  %-22s %u%s%s", "Framing:", s->framing,
-	    s->framing & 1 ? " sync" : "", s->framing & 2 ? " async" : "");
-	cli_print(cli, "  %-22s %s", "IP address:", ip_str(s->ip, a));
-	cli_print(cli, "  %-22s %s, %s", "DNS:", ip_str(s->dns1, a),
-	    ip_str(s->dns2, b));
-	cli_print(cli, "  %-22s %s", "IPv6 (IPV6CP open):", s->ipv6 ? "yes" :
-	    "no");
-	cli_print(cli, "  %-22s %02x%02x:%02x%02x:%02x%02x:%02x%02x",
-	    "IPv6 interface id:", s->ipv6_ifid[0], s->ipv6_ifid[1],
-	    s->ipv6_ifid[2], s->ipv6_ifid[3], s->ipv6_ifid[4], s->ipv6_ifid[5],
-	    s->ipv6_ifid[6], s->ipv6_ifid[7]);
-	inet_ntop(AF_INET6, &s->ipv6_prefix, v6, sizeof(v6));
-	cli_print(cli, "  %-22s %s/%u", "IPv6 prefix:", v6, s->ipv6_prefix_len);
-	cli_print(cli, "  %-22s %s", "PPP phase:", ppp_phase_name(s->phase));
-	cli_print(cli, "  %-22s LCP %s, IPCP %s, IPV6CP %s", "PPP automata:",
-	    fsm_state_name(s->lcp_state), fsm_state_name(s->ipcp_state),
-	    fsm_state_name(s->ipv6cp_state));
-	auth = s->auth_proto == 0xc023 ? "PAP" : s->auth_proto == 0xc223 ?
-	    "CHAP" : "none";
-	fmt_time(s->auth_time, t1, sizeof(t1));
-	cli_print(cli, "  %-22s %s (0x%04x), at %s", "Authentication:", auth,
-	    s->auth_proto, t1);
-	cli_print(cli, "  %-22s %u", "Peer MRU:", s->mru);
-	cli_print(cli, "  %-22s 0x%08x", "LCP magic:", s->magic);
-	cli_print(cli, "  %-22s %s", "Acct-Session-Id:",
-	    s->acct_session_id[0] ? s->acct_session_id : "-");
-	if (s->session_timeout)
-		cli_print(cli, "  %-22s %u s, %ld s left", "Session timeout:",
-		    s->session_timeout, time_left(s->session_timeout,
-		    s->auth_time));
-	else
-		cli_print(cli, "  %-22s none", "Session timeout:");
-	if (s->idle_timeout)
-		cli_print(cli, "  %-22s %u s, %ld s left", "Idle timeout:",
-		    s->idle_timeout, time_left(s->idle_timeout,
-		    s->last_packet));
-	else
-		cli_print(cli, "  %-22s none", "Idle timeout:");
-	cli_print(cli, "  %-22s in %s, out %s", "Filter:",
-	    s->filter_in[0] ? s->filter_in : "-",
-	    s->filter_out[0] ? s->filter_out : "-");
-	cli_print(cli, "  %-22s %u", "Unanswered echoes:", s->echo_fails);
-	fmt_time(s->opened, t1, sizeof(t1));
-	fmt_time(s->last_packet, t2, sizeof(t2));
-	cli_print(cli, "  %-22s %s (%ld s ago)", "Opened:", t1, ago(s->opened));
-	cli_print(cli, "  %-22s %s (%ld s ago)", "Last packet:", t2,
-	    ago(s->last_packet));
-	cli_print(cli, "  %-22s %llu bytes, %llu packets", "Uploaded (in):",
-	    (unsigned long long)s->cin, (unsigned long long)s->pin);
-	cli_print(cli, "  %-22s %llu bytes, %llu packets", "Downloaded (out):",
-	    (unsigned long long)s->cout, (unsigned long long)s->pout);
-	if (s->intercept)
-		cli_print(cli, "  %-22s yes, to %s:%u", "Intercept:",
-		    ip_str(s->snoop_ip, a), s->snoop_port);
-	else
-		cli_print(cli, "  %-22s no", "Intercept:");
-	cli_print(cli, "  %-22s %s (in %u, out %u kbit/s)", "Throttle:",
-	    s->throttle ? "yes" : "no", s->rate_in, s->rate_out);
-	cli_print(cli, "  %-22s %s", "Walled garden:",
-	    s->walled_garden ? "yes" : "no");
-}
-
-static int
-show_session_list(int json)
-{
-	char ip[INET_ADDRSTRLEN], lac[INET_ADDRSTRLEN], line[2048];
-	struct session s;
-	sid_t i;
-	int n = 0;
-
-	if (json)
-		cli_print(cli, "{\"sessions\":[");
-	else
-		cli_print(cli, "%5s %4s %-32s %-15s %s %s %s %s %10s %10s %10s "
-		    "%4s %-15s %s", "SID", "TID", "Username", "IP", "I", "T",
-		    "G", "6", "opened", "downloaded", "uploaded", "idle", "LAC",
-		    "CLI");
-	for (i = 1; i <= tables->max_sessions; i++) {
-		if (session_copy(i, &s) < 0)
-			continue;
-		if (json) {
-			session_json(&s, i, line, sizeof(line));
-			cli_print(cli, "%s%s", n ? "," : "", line);
-		} else
-			cli_print(cli, "%5u %4u %-32s %-15s %s %s %s %s %10ld "
-			    "%10llu %10llu %4ld %-15s %s", i, s.tunnel,
-			    s.user[0] ? s.user : "*", ip_str(s.ip, ip),
-			    flag_yn(s.intercept), flag_yn(s.throttle),
-			    flag_yn(s.walled_garden), flag_yn(s.ipv6),
-			    ago(s.opened),
-			    (unsigned long long)s.cout,
-			    (unsigned long long)s.cin, ago(s.last_packet),
-			    lac_of(&s, lac), s.calling);
-		n++;
-	}
-	if (json)
-		cli_print(cli, "]}");
-	else
-		cli_print(cli, "%d session%s", n, n == 1 ? "" : "s");
-	return CLI_OK;
-}
-
-static int
-cmd_show_session(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	static const char *const help[] = {
-		"<1-N>", "one session in detail", "json", "as JSON",
-		"<cr>", "all sessions, one per line", NULL };
-	char line[2048];
-	struct session s;
-	uint32_t id = 0;
-	int i, json = 0;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "json") == 0)
-			json = 1;
-		else if (id != 0 || parse_u32(argv[i], &id) < 0 || id == 0) {
-			cli_error(cli, "%% Bad session id \"%s\"", argv[i]);
-			return CLI_ERROR;
-		}
-	}
-	if (id == 0)
-		return show_session_list(json);
-	if (session_copy(id, &s) < 0) {
-		cli_error(cli, "%% No session %u", id);
-		return CLI_ERROR;
-	}
-	if (json) {
-		session_json(&s, id, line, sizeof(line));
-		cli_print(cli, "%s", line);
-	} else
-		session_detail(id, &s);
-	return CLI_OK;
-}
-
-/* ---- show users, show user ---- */
-
-static int
-cmd_show_users(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	char ip[INET_ADDRSTRLEN];
-	struct session s;
-	sid_t i;
-	int n = 0;
-
-	(void)c;
-	(void)command;
-	(void)argv;
-	if (argc > 0) {
-		cli_error(cli, "%% \"show users\" takes no argument; see "
-		    "\"show user NAME\"");
-		return CLI_ERROR;
-	}
-	cli_print(cli, "%-32s %5s %-15s %s", "Username", "SID", "IP", "CLI");
-	for (i = 1; i <= tables->max_sessions; i++) {
-		if (session_copy(i, &s) < 0 || s.user[0] == '\0')
-			continue;
-		cli_print(cli, "%-32s %5u %-15s %s", s.user, i,
-		    ip_str(s.ip, ip), s.calling);
-		n++;
-	}
-	cli_print(cli, "%d user session%s (sessions that have not "
-	    "authenticated are not listed)", n, n == 1 ? "" : "s");
-	return CLI_OK;
-}
-
-static int
-cmd_show_user(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"NAME", "the sessions of this user, in detail", NULL };
-	struct session s;
-	sid_t i;
-	int n = 0;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc != 1) {
-		cli_error(cli, "%% Usage: show user NAME");
-		return CLI_ERROR;
-	}
-	for (i = 1; i <= tables->max_sessions; i++) {
-		if (session_copy(i, &s) < 0 || strcmp(s.user, argv[0]) != 0)
-			continue;
-		if (n++)
-			cli_print(cli, "%s", "");
-		session_detail(i, &s);
-	}
-	if (n == 0) {
-		cli_error(cli, "%% No session for user %s", argv[0]);
-		return CLI_ERROR;
-	}
-	return CLI_OK;
-}
-
-/* ---- show tunnel ---- */
-
-static void
-tunnel_json(const struct tunnel *t, tid_t tid, char *line, size_t len)
-{
-	char h[MAXHOST * 2 + 3], v[MAXHOST * 2 + 3], ip[INET_ADDRSTRLEN];
-
-	snprintf(line, len, "{\"tid\":%u,\"hostname\":%s,\"ip\":\"%s\","
-	    "\"port\":%u,\"state\":\"%s\",\"sessions\":%u,\"local_id\":%u,"
-	    "\"peer_id\":%u,\"vendor\":%s,\"firmware\":%u,\"peer_rws\":%u,"
-	    "\"opened\":%ld,\"idle\":%ld}", tid,
-	    jstr(t->hostname, h, sizeof(h)),
-	    ip_str(t->peer.sin_addr.s_addr, ip), ntohs(t->peer.sin_port),
-	    tunnel_state_name(t->state), t->sessions, t->local_id, t->far_id,
-	    jstr(t->vendor, v, sizeof(v)), t->firmware, t->peer_rws,
-	    ago(t->opened), ago(t->last_rx));
-}
-
-static void
-tunnel_detail(tid_t tid, const struct tunnel *t)
-{
-	char a[INET_ADDRSTRLEN], t1[32], list[256];
-	struct session s;
-	size_t o = 0;
-	sid_t i;
-	int n = 0;
-
-	cli_print(cli, "Tunnel %u", tid);
-	cli_print(cli, "  %-22s %s", "State:", tunnel_state_name(t->state));
-	cli_print(cli, "  %-22s %s", "Hostname:", t->hostname);
-	cli_print(cli, "  %-22s %s:%u", "LAC address:",
-	    ip_str(t->peer.sin_addr.s_addr, a), ntohs(t->peer.sin_port));
-	cli_print(cli, "  %-22s local %u, peer %u", "L2TP tunnel id:",
-	    t->local_id, t->far_id);
-	cli_print(cli, "  %-22s %s, firmware 0x%04x", "Vendor:",
-	    t->vendor[0] ? t->vendor : "-", t->firmware);
-	cli_print(cli, "  %-22s %u", "Peer receive window:", t->peer_rws);
-	cli_print(cli, "  %-22s framing 0x%x, bearer 0x%x", "Capabilities:",
-	    t->framing_cap, t->bearer_cap);
-	if (t->have_tie_breaker)
-		cli_print(cli, "  %-22s %02x%02x%02x%02x%02x%02x%02x%02x",
-		    "Tie breaker:", t->tie_breaker[0], t->tie_breaker[1],
-		    t->tie_breaker[2], t->tie_breaker[3], t->tie_breaker[4],
-		    t->tie_breaker[5], t->tie_breaker[6], t->tie_breaker[7]);
-	fmt_time(t->opened, t1, sizeof(t1));
-	cli_print(cli, "  %-22s %s (%ld s ago)", "Opened:", t1, ago(t->opened));
-	cli_print(cli, "  %-22s %ld s ago", "Last message:", ago(t->last_rx));
-	list[0] = '\0';
-	for (i = 1; i <= tables->max_sessions; i++) {
-		if (session_copy(i, &s) < 0 || s.tunnel != tid)
-			continue;
-		n++;
-		if (o + 16 < sizeof(list))
-			o += (size_t)snprintf(list + o, sizeof(list) - o, " %u",
-			    i);
-		else if (o + 5 < sizeof(list) && list[o - 1] != '.')
-			o += (size_t)snprintf(list + o, sizeof(list) - o,
-			    " ...");
-	}
-	cli_print(cli, "  %-22s %u%s%s%s", "Sessions:", t->sessions,
-	    n ? " (ids" : "", list, n ? ")" : "");
-}
-
-static int
-cmd_show_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"<1-N>", "one tunnel in detail", "json", "as JSON",
-		"<cr>", "all tunnels, one per line", NULL };
-	char ip[INET_ADDRSTRLEN], line[1024];
-	struct tunnel t;
-	uint32_t id = 0;
-	tid_t i;
-	int k, n = 0, json = 0;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	for (k = 0; k < argc; k++) {
-		if (strcmp(argv[k], "json") == 0)
-			json = 1;
-		else if (id != 0 || parse_u32(argv[k], &id) < 0 || id == 0) {
-			cli_error(cli, "%% Bad tunnel id \"%s\"", argv[k]);
-			return CLI_ERROR;
-		}
-	}
-	if (id != 0) {
-		if (tunnel_copy(id, &t) < 0) {
-			cli_error(cli, "%% No tunnel %u", id);
-			return CLI_ERROR;
-		}
-		if (json) {
-			tunnel_json(&t, id, line, sizeof(line));
-			cli_print(cli, "%s", line);
-		} else
-			tunnel_detail(id, &t);
-		return CLI_OK;
-	}
-	if (json)
-		cli_print(cli, "{\"tunnels\":[");
-	else
-		cli_print(cli, "%4s %-32s %-15s %-8s %8s", "TID", "Hostname",
-		    "IP", "State", "Sessions");
-	for (i = 1; i <= tables->max_tunnels; i++) {
-		if (tunnel_copy(i, &t) < 0)
-			continue;
-		if (json) {
-			tunnel_json(&t, i, line, sizeof(line));
-			cli_print(cli, "%s%s", n ? "," : "", line);
-		} else
-			cli_print(cli, "%4u %-32s %-15s %-8s %8u", i,
-			    t.hostname, ip_str(t.peer.sin_addr.s_addr, ip),
-			    tunnel_state_name(t.state), t.sessions);
-		n++;
-	}
-	if (json)
-		cli_print(cli, "]}");
-	else
-		cli_print(cli, "%d tunnel%s", n, n == 1 ? "" : "s");
-	return CLI_OK;
-}
-
-/* ---- show pool ---- */
-
-/*
- * The pool lives in shared memory (pool.c).  An address not in use that
- * has had a user stays that user's until it comes round again in the free
- * FIFO: the manual's "[user] Ns" lines.
- */
-static int
-cmd_show_pool(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], who_s[MAXUSER + 32];
-	struct pool_addr pa;
-	uint32_t i, n;
-	int k, used = 0, kept = 0;
-
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	n = ippool ? ippool->n : 0;
-	cli_print(cli, "%-15s %4s %7s %s", "IP Address", "Used", "Session",
-	    "User");
-	for (i = 0; i < n; i++) {
-		memcpy(&pa, &ippool->a[i], sizeof(pa));
-		clean(pa.user, sizeof(pa.user));
-		if (pa.sid != 0) {
-			cli_print(cli, "%-15s %4s %7u %s", ip_str(pa.ip, a),
-			    "Y", pa.sid, pa.user[0] ? pa.user : "*");
-			used++;
-		} else if (pa.user[0]) {
-			snprintf(who_s, sizeof(who_s), "[%s] %lds", pa.user,
-			    ago(pa.released));
-			cli_print(cli, "%-15s %4s %7s %s", ip_str(pa.ip, a),
-			    "N", "", who_s);
-			kept++;
-		}
-	}
-	cli_print(cli, "%u address%s, %d in use, %d free with a previous "
-	    "user, %u never used", n, n == 1 ? "" : "es", used, kept,
-	    n - (uint32_t)used - (uint32_t)kept);
-	for (k = 0; k < pool->n; k++)
-		cli_print(cli, "Range %s - %s",
-		    ip_str(htonl(pool->range[k].first), a),
-		    ip_str(htonl(pool->range[k].last), b));
-	return CLI_OK;
-}
-
-/* ---- show counters ---- */
-
-/*
- * Every field of struct counters (l2tpns.h), in groups.  A field added
- * there needs its row here: test_cli.py compares the two.
- */
-struct counter_row {
-	const char	*key;		/* NULL: a group heading */
-	size_t		 off;
-	const char	*label;
-};
-#define CTR(f, label)	{ #f, offsetof(struct counters, f), label }
-#define GROUP(label)	{ NULL, 0, label }
-
-static const struct counter_row counter_rows[] = {
-	GROUP("Main loop"),
-	CTR(loops, "loop turns"),
-	CTR(events, "fd events"),
-	CTR(timers_fired, "timers fired"),
-	CTR(multi_read_used, "reads of more than one packet"),
-	CTR(multi_read_exceeded, "reads that hit multi_read_count"),
-	GROUP("TUN device"),
-	CTR(tun_rx_packets, "packets read"),
-	CTR(tun_rx_bytes, "bytes read"),
-	CTR(tun_rx_errors, "read errors"),
-	CTR(tun_rx_no_session, "packets for no session"),
-	CTR(tun_tx_packets, "packets written"),
-	CTR(tun_tx_bytes, "bytes written"),
-	CTR(tun_tx_errors, "write errors"),
-	GROUP("Configuration"),
-	CTR(config_reloads, "reloads"),
-	CTR(config_reload_errors, "reloads with errors"),
-	GROUP("L2TP"),
-	CTR(l2tp_rx_packets, "datagrams received"),
-	CTR(l2tp_ctrl_rx, "control messages received"),
-	CTR(l2tp_ctrl_tx, "control messages sent"),
-	CTR(l2tp_tx_errors, "send errors"),
-	CTR(l2tp_zlb_rx, "ZLB acks received"),
-	CTR(l2tp_zlb_tx, "ZLB acks sent"),
-	CTR(l2tp_data_rx, "data messages received"),
-	CTR(l2tp_data_tx, "data messages sent"),
-	CTR(l2tp_tx_batches, "sendmmsg calls for data messages"),
-	CTR(l2tp_retransmits, "retransmissions"),
-	CTR(l2tp_rtx_timeouts, "retransmission give-ups"),
-	CTR(l2tp_out_of_order, "out-of-order messages"),
-	CTR(l2tp_dead_peers, "dead peers"),
-	CTR(l2tp_auth_failures, "tunnel authentication failures"),
-	GROUP("PPP"),
-	CTR(ppp_rx_frames, "frames received"),
-	CTR(ppp_tx_frames, "frames sent"),
-	CTR(ppp_bad_frames, "bad frames"),
-	CTR(ppp_proto_rejects_tx, "Protocol-Rejects sent"),
-	CTR(ppp_proto_rejects_rx, "Protocol-Rejects received"),
-	CTR(ppp_discarded, "frames before their phase"),
-	CTR(ppp_auth_ok, "authentications accepted"),
-	CTR(ppp_auth_failed, "authentications refused"),
-	CTR(ppp_echo_timeouts, "LCP echo timeouts"),
-	CTR(ppp_lcp_up, "LCP opened"),
-	CTR(ppp_ipcp_up, "IPCP opened"),
-	CTR(ppp_ipv6cp_up, "IPV6CP opened"),
-	CTR(ipv6_ra_sent, "IPv6 Router Advertisements sent"),
-	CTR(ipv6_rs_received, "IPv6 Router Solicitations received"),
-	CTR(ip_spoofed, "packets from a foreign source"),
-	CTR(ip_no_pool_address, "sessions without a pool address"),
-	CTR(tcp_mss_clamped, "TCP SYNs with their MSS clamped"),
-	CTR(icmp_sent, "ICMP errors sent"),
-	CTR(icmp_rate_limited, "ICMP unreachables held back (icmp_rate)"),
-	CTR(packet_limit_drops, "packets dropped by packet_limit"),
-	CTR(ip_fragmented, "packets fragmented for a session"),
-	CTR(acl_denied_in, "packets from subscribers denied by a filter"),
-	CTR(acl_denied_out, "packets to subscribers denied by a filter"),
-	CTR(tbf_delayed, "throttled packets queued for later"),
-	CTR(tbf_dropped, "throttled packets dropped (queue full)"),
-	CTR(tbf_no_bucket, "packets not throttled: no token bucket free"),
-	CTR(packets_snooped, "intercepted packets copied"),
-	CTR(snoop_errors, "intercepted packets that could not be sent"),
-	CTR(ip_too_big, "packets too big with DF (ICMP sent)"),
-	CTR(arp_sent, "gratuitous ARPs sent (send_garp)"),
-	CTR(acctfile_errors, "usage files that could not be written"),
-	CTR(acctfile_lost, "ended sessions whose usage was lost"),
-	CTR(route_refused, "session routes refused: the host's own"),
-	GROUP("Tunnels and sessions"),
-	CTR(tunnels_created, "tunnels created"),
-	CTR(tunnels_cleared, "tunnels cleared"),
-	CTR(sessions_created, "sessions created"),
-	CTR(sessions_cleared, "sessions cleared"),
-	GROUP("nsctl control protocol"),
-	CTR(ctl_rx, "requests received"),
-	CTR(ctl_tx, "replies sent"),
-	CTR(ctl_tx_errors, "send errors"),
-	CTR(ctl_denied, "requests from outside nsctl_allow"),
-	CTR(ctl_malformed, "malformed requests"),
-	CTR(ctl_retries, "retried requests answered again"),
-	GROUP("RADIUS"),
-	CTR(radius_auth_tx, "authentication requests sent"),
-	CTR(radius_acct_tx, "accounting requests sent"),
-	CTR(radius_retransmits, "retransmissions"),
-	CTR(radius_failovers, "moves to the next server"),
-	CTR(radius_timeouts, "requests given up"),
-	CTR(radius_accepts, "Access-Accepts"),
-	CTR(radius_rejects, "Access-Rejects"),
-	CTR(radius_acct_acks, "Accounting-Responses"),
-	CTR(radius_overflow, "no free identifier"),
-	CTR(radius_bad_source, "replies from an unknown address"),
-	CTR(radius_bad_auth, "replies failing authentication"),
-	CTR(radius_malformed, "malformed replies"),
-	CTR(radius_unexpected, "replies no request waits for"),
-	GROUP("RADIUS Disconnect and CoA (DAE)"),
-	CTR(dae_rx, "requests received"),
-	CTR(dae_bad_source, "requests from an unknown address"),
-	CTR(dae_bad_auth, "requests failing authentication"),
-	CTR(dae_malformed, "malformed requests"),
-	CTR(dae_disconnects, "Disconnect-Requests done"),
-	CTR(dae_coas, "CoA-Requests done"),
-	CTR(dae_naks, "requests refused (NAK)"),
-	CTR(dae_duplicates, "duplicate requests"),
-};
-
-static uint64_t
-counter_at(const struct counters *c, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)c + off, sizeof(v));
-	return v;
-}
-
-static int
-show_counters_json(const struct counters *c)
-{
-	static struct out o;
-	size_t i;
-	int k, n;
-
-	o.len = 0;
-	o.truncated = 0;
-	out_printf(&o, "{");
-	for (i = 0; i < sizeof(counter_rows) / sizeof(counter_rows[0]); i++)
-		if (counter_rows[i].key != NULL)
-			out_printf(&o, "\"%s\":%llu,", counter_rows[i].key,
-			    (unsigned long long)counter_at(c,
-			    counter_rows[i].off));
-	out_printf(&o, "\"l2tp_ctrl_rx_type\":{");
-	for (k = 1, n = 0; k <= M_MAX; k++) {
-		if (strcmp(l2tp_msg_name(k), "unknown") == 0)
-			continue;	/* types 5 and 13 are not assigned */
-		out_printf(&o, "%s\"%s\":%llu", n++ ? "," : "",
-		    l2tp_msg_name(k),
-		    (unsigned long long)c->l2tp_ctrl_rx_type[k]);
-	}
-	out_printf(&o, "},\"l2tp_drops\":{");
-	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
-		out_printf(&o, "%s\"%s\":%llu", k ? "," : "", l2tp_drop_name(k),
-		    (unsigned long long)c->l2tp_drops[k]);
-	out_printf(&o, "},\"ctl_drops\":{");
-	for (k = 1; k <= CTL_E_MAX && k <= 8; k++)
-		out_printf(&o, "%s\"%s\":%llu", k > 1 ? "," : "",
-		    ctl_err_name(k), (unsigned long long)c->ctl_drops[k - 1]);
-	out_printf(&o, "},\"tunnels\":%u,\"sessions\":%u}",
-	    tables->tunnels_used, tables->sessions_used);
-	if (o.truncated) {
-		cli_error(cli, "%% output truncated");
-		return CLI_ERROR;
-	}
-	cli_print(cli, "%s", o.buf);
-	return CLI_OK;
-}
-
-static int
-cmd_show_counters(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	static const char *const help[] = {
-		"json", "as JSON", "<cr>", "grouped, with names", NULL };
-	struct counters cs;
-	size_t i;
-	int k;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	memcpy(&cs, stats, sizeof(cs));
-	if (argc == 1 && strcmp(argv[0], "json") == 0)
-		return show_counters_json(&cs);
-	if (argc > 0) {
-		cli_error(cli, "%% Bad argument \"%s\": expected json",
-		    argv[0]);
-		return CLI_ERROR;
-	}
-	for (i = 0; i < sizeof(counter_rows) / sizeof(counter_rows[0]); i++) {
-		if (counter_rows[i].key == NULL) {
-			cli_print(cli, "%s%s:", i ? "\n" : "",
-			    counter_rows[i].label);
-			continue;
-		}
-		cli_print(cli, "  %-34s %20llu", counter_rows[i].label,
-		    (unsigned long long)counter_at(&cs, counter_rows[i].off));
-	}
-	cli_print(cli, "\nL2TP control messages received, by type:");
-	for (k = 1; k <= M_MAX; k++)
-		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
-			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
-			    (unsigned long long)cs.l2tp_ctrl_rx_type[k]);
-	cli_print(cli, "\nL2TP datagrams dropped, by reason:");
-	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
-		cli_print(cli, "  %-34s %20llu", l2tp_drop_name(k),
-		    (unsigned long long)cs.l2tp_drops[k]);
-	cli_print(cli, "\nnsctl requests dropped, by reason:");
-	for (k = 1; k <= CTL_E_MAX && k <= 8; k++)
-		cli_print(cli, "  %-34s %20llu", ctl_err_name(k),
-		    (unsigned long long)cs.ctl_drops[k - 1]);
-	cli_print(cli, "\nNow: %u tunnels, %u sessions", tables->tunnels_used,
-	    tables->sessions_used);
-	return CLI_OK;
-}
-
-/* ---- show version, uptime ---- */
-
-static int
-cmd_show_version(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	char t[32];
-
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	fmt_time(started, t, sizeof(t));
-	cli_print(cli, "l2tpns %s", L2TPNS_VERSION);
-	cli_print(cli, "  libcli %d.%d.%d, built %s %s", LIBCLI_VERSION_MAJOR,
-	    LIBCLI_VERISON_MINOR, LIBCLI_VERISON_REVISION, __DATE__, __TIME__);
-	cli_print(cli, "  configuration %s", cfg_path);
-	cli_print(cli, "  started %s, pid %d", t, (int)daemon_pid);
-	cli_print(cli, "  tables: %u sessions, %u tunnels",
-	    tables->max_sessions, tables->max_tunnels);
-	return CLI_OK;
-}
-
-static int
-cmd_uptime(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	char now_s[16], up[48];
-	struct cli_rates r;
-	double load[3] = { 0, 0, 0 };
-	struct tm tm;
-	time_t now = time(NULL);
-	long secs = ago(started), days = secs / 86400;
-	size_t o = 0;
-
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	localtime_r(&now, &tm);
-	strftime(now_s, sizeof(now_s), "%H:%M:%S", &tm);
-	if (days > 0)
-		o += (size_t)snprintf(up, sizeof(up), "%ld day%s, ", days,
-		    days == 1 ? "" : "s");
-	if (secs % 86400 >= 3600)
-		snprintf(up + o, sizeof(up) - o, "%ld:%02ld",
-		    secs % 86400 / 3600, secs % 3600 / 60);
-	else
-		snprintf(up + o, sizeof(up) - o, "%ld min", secs % 3600 / 60);
-	if (getloadavg(load, 3) < 0)
-		load[0] = load[1] = load[2] = 0;
-	memcpy(&r, rates, sizeof(r));
-	cli_print(cli, "%s up %s, %u users, load average: %.2f, %.2f, %.2f",
-	    now_s, up, tables->sessions_used, load[0], load[1], load[2]);
-	cli_print(cli, "Bandwidth: UDP-ETH:%.0f/%.0f  ETH-UDP:%.0f/%.0f  "
-	    "TOTAL:%.1f   IN:%llu OUT:%llu", r.udp_eth, r.udp_eth_peak,
-	    r.eth_udp, r.eth_udp_peak, r.udp_eth + r.eth_udp,
-	    (unsigned long long)r.in_pps, (unsigned long long)r.out_pps);
-	return CLI_OK;
-}
-
-/* ---- views of the running configuration (the daemon formats them) ---- */
-
-static int
-cmd_show_running_config(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)command;
-	(void)argv;
-	(void)argc;
-	/* Secrets only in privileged mode. */
-	return simple_op(OP_SHOW_CONFIG, c->privilege == PRIVILEGE_PRIVILEGED ?
-	    SHOWCFG_SECRETS : 0, NULL);
-}
-
-static int
-cmd_show_acl(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"NAME", "one access list", "<cr>", "every access list", NULL };
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc > 1) {
-		cli_error(cli, "%% Usage: show ip access-list [NAME]");
-		return CLI_ERROR;
-	}
-	return simple_op(OP_SHOW_ACL, 0, argc ? argv[0] : NULL);
-}
-
-static int
-cmd_show_plugins(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_PLUGINS, 0, NULL);
-}
-
-static int
-cmd_show_radius(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"json", "as JSON", "<cr>", "servers, requests in flight, "
-		"counters", NULL };
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "json") != 0)) {
-		cli_error(cli, "%% Bad argument \"%s\": expected json",
-		    argv[argc - 1]);
-		return CLI_ERROR;
-	}
-	return simple_op(OP_SHOW_RADIUS, argc == 1, NULL);
-}
-
-static int
-cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_CLUSTER, 0, NULL);
-}
-
-static int
-cmd_show_bgp(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_BGP, 0, NULL);
-}
-
-/* ---- actions ---- */
-
-static int
-cmd_clear_counters(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_CLEAR_COUNTERS, 0, NULL);
-}
-
-/* drop session|tunnel ID [reason TEXT...] */
-static int
-drop(int op, const char *what, char **argv, int argc)
-{
-	struct cli_req rq;
-	size_t o = 0;
-	uint32_t id;
-	int i;
-
-	if (wants_help(argv, argc)) {
-		cli_error(cli, "  %-20s the %s to close", "<1-N>", what);
-		cli_error(cli, "  %-20s %s", "reason TEXT",
-		    "why, for the log and the LAC");
-		return CLI_OK;
-	}
-	if (argc < 1 || (argc > 1 && (strcmp(argv[1], "reason") != 0 ||
-	    argc < 3))) {
-		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]", what);
-		return CLI_ERROR;
-	}
-	if (parse_u32(argv[0], &id) < 0 || id == 0) {
-		cli_error(cli, "%% Bad %s id \"%s\"", what, argv[0]);
-		return CLI_ERROR;
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.op = (uint32_t)op;
-	rq.id = id;
-	for (i = 2; i < argc && o < sizeof(rq.text); i++)
-		o += (size_t)snprintf(rq.text + o, sizeof(rq.text) - o, "%s%s",
-		    i > 2 ? " " : "", argv[i]);
-	clean(rq.text, sizeof(rq.text));
-	return run_op(&rq);
-}
-
-static int
-cmd_drop_session(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	return drop(OP_DROP_SESSION, "session", argv, argc);
-}
-
-static int
-cmd_drop_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)c;
-	(void)command;
-	return drop(OP_DROP_TUNNEL, "tunnel", argv, argc);
-}
-
-static int
-cmd_snoop(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"USER IP PORT", "copy USER's packets to IP:PORT (UDP)", NULL };
-	struct cli_req rq;
-	struct in_addr a;
-	uint32_t port;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc != 3) {
-		cli_error(cli, "%% Usage: snoop USER IP PORT");
-		return CLI_ERROR;
-	}
-	if (inet_pton(AF_INET, argv[1], &a) != 1) {
-		cli_error(cli, "%% Bad IP address \"%s\"", argv[1]);
-		return CLI_ERROR;
-	}
-	if (parse_u32(argv[2], &port) < 0 || port == 0 || port > 65535) {
-		cli_error(cli, "%% Bad port \"%s\": expected 1 to 65535",
-		    argv[2]);
-		return CLI_ERROR;
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_SNOOP;
-	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
-	rq.ip = a.s_addr;
-	rq.port = (uint16_t)port;
-	return run_op(&rq);
-}
-
-static int
-cmd_no_snoop(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)c;
-	(void)command;
-	if (argc != 1 || wants_help(argv, argc)) {
-		cli_error(cli, "%% Usage: no snoop USER");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_NO_SNOOP, 0, argv[0]);
-}
-
-/*
- * throttle USER [RATE | in RATE | out RATE | in RATE out RATE], kbit/s:
- * RATE alone, both ways; no rate at all, throttle_speed both ways (the
- * daemon resolves it: rq.id = 1).  A direction not named keeps its rate.
- */
-static int
-cmd_throttle(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"USER", "both directions at throttle_speed",
-		"USER RATE", "both directions to RATE kbit/s",
-		"USER in RATE", "upstream (from the user) only",
-		"USER out RATE", "downstream (to the user) only",
-		"USER in RATE out RATE", "each direction its own rate", NULL };
-	struct cli_req rq;
-	uint32_t rate;
-	int i;
-
-	(void)c;
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc < 1 || argc > 5) {
-		cli_error(cli, "%% Usage: throttle USER [RATE | in RATE | "
-		    "out RATE | in RATE out RATE]");
-		return CLI_ERROR;
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_THROTTLE;
-	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
-	if (argc == 1)
-		rq.id = 1;
-	for (i = 1; i < argc; i++) {
-		int which = 0;		/* 0 both, 1 in, 2 out */
-
-		if (strcmp(argv[i], "in") == 0)
-			which = 1;
-		else if (strcmp(argv[i], "out") == 0)
-			which = 2;
-		else if (argc != 2) {
-			cli_error(cli, "%% Expected \"in\" or \"out\" before "
-			    "\"%s\"", argv[i]);
-			return CLI_ERROR;
-		}
-		if (which && ++i == argc) {
-			cli_error(cli, "%% \"%s\" needs a rate in kbit/s",
-			    argv[i - 1]);
-			return CLI_ERROR;
-		}
-		if (parse_u32(argv[i], &rate) < 0 || rate == 0) {
-			cli_error(cli, "%% Bad rate \"%s\": expected kbit/s, at "
-			    "least 1", argv[i]);
-			return CLI_ERROR;
-		}
-		if (which != 2)
-			rq.rate_in = rate;
-		if (which != 1)
-			rq.rate_out = rate;
-	}
-	return run_op(&rq);
-}
-
-static int
-cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)c;
-	(void)command;
-	if (argc != 1 || wants_help(argv, argc)) {
-		cli_error(cli, "%% Usage: no throttle USER");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_NO_THROTTLE, 0, argv[0]);
-}
-
-/*
- * write memory: the daemon hands over the running configuration (with
- * secrets); the child writes it, so that the disk is never waited on in
- * the packet loop.  Written to a temporary file, synced and renamed over
- * the startup-config, so a crash leaves the old file or the new one.
- */
-static int
-cmd_write_memory(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	char tmp[PATH_MAX], when[32];
-	struct cli_req rq;
-	const char *text;
-	FILE *f;
-	int fd, err = 0;
-
-	(void)c;
-	(void)command;
-	(void)argv;
-	(void)argc;
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_SHOW_CONFIG;
-	rq.id = SHOWCFG_SECRETS;
-	if (ask(&rq, &text) != 0) {
-		print_text(text, 1);
-		return CLI_ERROR;
-	}
-	if (strstr(text, "% output truncated") != NULL) {
-		cli_error(cli, "%% The configuration is too long to write");
-		return CLI_ERROR;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", cfg_path) >=
-	    (int)sizeof(tmp) || (fd = mkstemp(tmp)) < 0) {
-		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
-		    strerror(errno));
-		return CLI_ERROR;
-	}
-	fmt_time(time(NULL), when, sizeof(when));
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
-		    strerror(errno));
-		return CLI_ERROR;
-	}
-	if (fprintf(f, "# l2tpns startup-config, written by \"write memory\" "
-	    "(%s) on %s\n", who, when) < 0 || fputs(text, f) == EOF ||
-	    fflush(f) == EOF || fsync(fileno(f)) < 0)
-		err = errno;
-	if (fclose(f) == EOF && err == 0)
-		err = errno;
-	if (err == 0 && rename(tmp, cfg_path) < 0)
-		err = errno;
-	if (err != 0) {
-		unlink(tmp);
-		cli_error(cli, "%% Cannot write %s: %s", cfg_path,
-		    strerror(err));
-		LOG(LOG_ERROR_L, 0, 0, "CLI write memory by %s to %s failed: "
-		    "%s", who, cfg_path, strerror(err));
-		return CLI_ERROR;
-	}
-	LOG(LOG_WARN_L, 0, 0, "running configuration written to %s from the "
-	    "CLI by %s", cfg_path, who);
-	cli_print(cli, "Configuration written to %s", cfg_path);
-	return CLI_OK;
-}
-
-/* ---- configuration mode ---- */
-
-static int
-cmd_set(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	const struct cfg_directive *d;
-	struct cli_req rq;
-	const char *text;
-	size_t n, i;
-	int st;
-
-	(void)command;
-	if (argc == 1 && strcmp(argv[0], "?") == 0) {
-		d = cfg_directives(&n);
-		for (i = 0; i < n; i++)
-			if (!(d[i].flags & (CF_HIDDEN | CF_OBSOLETE)) &&
-			    d[i].type != CT_LEGACY)
-				cli_error(cli, "  %-28s %s%s", d[i].name,
-				    d[i].help, d[i].flags & CF_RESTART ?
-				    " (needs a restart)" : "");
-		return CLI_OK;
-	}
-	if (wants_help(argv, argc)) {
-		cli_error(cli, "  %-20s %s", "VALUE", "quote it if it has "
-		    "blanks");
-		return CLI_OK;
-	}
-	if (argc != 2) {
-		cli_error(cli, "%% Usage: set KEY VALUE (quote a value with "
-		    "blanks); \"set ?\" lists the keys");
-		return CLI_ERROR;
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_SET;
-	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
-	if (strlen(argv[1]) >= sizeof(rq.text)) {
-		cli_error(cli, "%% The value for %s is too long", argv[0]);
-		return CLI_ERROR;
-	}
-	snprintf(rq.text, sizeof(rq.text), "%s", argv[1]);
-	st = ask(&rq, &text);
-	print_text(text, st != 0 || text[0] == '%');
-	if (st != 0)
-		return CLI_ERROR;
-	/* The prompt follows the new name at once. */
-	if (strcmp(argv[0], "hostname") == 0 && argv[1][0])
-		cli_set_hostname(c, argv[1]);
-	return CLI_OK;
-}
-
-static int
-cmd_load_plugin(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)c;
-	(void)command;
-	if (argc != 1 || wants_help(argv, argc)) {
-		cli_error(cli, "%% Usage: load plugin NAME");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_LOAD_PLUGIN, 0, argv[0]);
-}
-
-static int
-cmd_remove_plugin(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	if (argc != 1 || wants_help(argv, argc)) {
-		cli_error(cli, "%% Usage: remove plugin NAME");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_REMOVE_PLUGIN, 0, argv[0]);
-}
-
-/* ---- access lists in configuration mode ---- */
-
-#define MODE_CONFIG_ACL	10	/* inside "ip access-list": permit, deny */
-
-static char acl_name[MAXACLNAME];	/* the list being edited */
-static uint32_t acl_kind;		/* ACLREQ_EXTENDED or 0 */
-
-static int
-acl_kind_of(const char *w)
-{
-	if (strcmp(w, "standard") == 0)
-		return 0;
-	if (strcmp(w, "extended") == 0)
-		return ACLREQ_EXTENDED;
-	return -1;
-}
-
-static int
-cmd_ip_acl(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"standard NAME", "rules on the source (and destination)",
-		"extended NAME", "rules on protocol, addresses, ports, flags",
-		NULL };
-	int k;
-
-	(void)command;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	if (argc != 2 || (k = acl_kind_of(argv[0])) < 0) {
-		cli_error(cli, "%% Usage: ip access-list {standard|extended} "
-		    "NAME");
-		return CLI_ERROR;
-	}
-	/* The daemon creates the list, or checks the kind of an old one. */
-	if (simple_op(OP_ACL, (uint32_t)k, argv[1]) != CLI_OK)
-		return CLI_ERROR;
-	snprintf(acl_name, sizeof(acl_name), "%s", argv[1]);
-	acl_kind = (uint32_t)k;
-	cli_set_configmode(c, MODE_CONFIG_ACL, k ? "ext-nacl" : "std-nacl");
-	return CLI_OK;
-}
-
-static int
-cmd_no_ip_acl(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	int k;
-
-	(void)c;
-	(void)command;
-	if (argc != 2 || wants_help(argv, argc) ||
-	    (k = acl_kind_of(argv[0])) < 0) {
-		cli_error(cli, "%% Usage: no ip access-list {standard|extended} "
-		    "NAME");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_ACL, (uint32_t)k | ACLREQ_DELETE, argv[1]);
-}
-
-/*
- * A command and its arguments as one line for the daemon's config
- * parser (config-mode block bodies); -1 when it does not fit.
- */
-static int
-join_words(char *buf, size_t size, const char *command, char **argv,
-    int argc)
-{
-	size_t o = (size_t)snprintf(buf, size, "%s", command);
-	int i, n;
-
-	for (i = 0; i < argc && o < size; i++) {
-		n = snprintf(buf + o, size - o, " %s", argv[i]);
-		o += n < 0 ? size : (size_t)n;
-	}
-	return o < size ? 0 : -1;
-}
-
-/* permit/deny inside "ip access-list": appended to the list at once. */
-static int
-cmd_acl_rule(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const std_help[] = {
-		"SOURCE [DESTINATION]", "any | host A.B.C.D | A.B.C.D WILDCARD",
-		NULL };
-	static const char *const ext_help[] = {
-		"ip SRC DST", "[fragments]",
-		"tcp SRC [PORTS] DST [PORTS]", "[established | match-any|"
-		    "match-all +FLAG -FLAG ... | fragments]",
-		"udp SRC [PORTS] DST [PORTS]", "[fragments]",
-		"PORTS", "eq|neq|gt|lt PORT, range LOW HIGH",
-		NULL };
-	struct cli_req rq;
-
-	(void)c;
-	if (wants_help(argv, argc))
-		return help_lines(acl_kind ? ext_help : std_help);
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_ACL;
-	rq.id = acl_kind;
-	snprintf(rq.name, sizeof(rq.name), "%s", acl_name);
-	if (join_words(rq.text, sizeof(rq.text), command, argv, argc) < 0) {
-		cli_error(cli, "%% The rule is too long");
-		return CLI_ERROR;
-	}
-	return run_op(&rq);
-}
-
-/* ---- router bgp in configuration mode ---- */
-
-#define MODE_CONFIG_BGP	11	/* inside "router bgp": neighbour lines */
-
-static char bgp_as[16];			/* the block being edited */
-
-static int
-cmd_router_bgp(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)command;
-	if (wants_help(argv, argc)) {
-		cli_error(cli, "  %-20s %s", "AS", "this server's AS number, "
-		    "1 to 4294967295");
-		return CLI_OK;
-	}
-	if (argc != 1 || strlen(argv[0]) >= sizeof(bgp_as)) {
-		cli_error(cli, "%% Usage: router bgp AS");
-		return CLI_ERROR;
-	}
-	/* The daemon checks the AS (and refuses a second, other one). */
-	if (simple_op(OP_BGP, 0, argv[0]) != CLI_OK)
-		return CLI_ERROR;
-	snprintf(bgp_as, sizeof(bgp_as), "%s", argv[0]);
-	cli_set_configmode(c, MODE_CONFIG_BGP, "router");
-	return CLI_OK;
-}
-
-static int
-cmd_no_router_bgp(struct cli_def *c, const char *command, char **argv,
-    int argc)
-{
-	(void)c;
-	(void)command;
-	if (argc != 0) {
-		cli_error(cli, "%% Usage: no router bgp");
-		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
-	}
-	return simple_op(OP_BGP, 1, NULL);
-}
-
-/* neighbour PEER ..., no neighbour PEER: inside "router bgp". */
-static int
-cmd_bgp_line(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	static const char *const help[] = {
-		"PEER remote-as AS", "add a peer (first), or change its AS",
-		"PEER timers KEEPALIVE HOLD", "seconds; default 60 180",
-		"PEER update-source ADDRESS", "local address of the session",
-		NULL };
-	struct cli_req rq;
-
-	(void)c;
-	if (wants_help(argv, argc))
-		return help_lines(help);
-	memset(&rq, 0, sizeof(rq));
-	rq.op = OP_BGP;
-	snprintf(rq.name, sizeof(rq.name), "%s", bgp_as);
-	if (join_words(rq.text, sizeof(rq.text), command, argv, argc) < 0) {
-		cli_error(cli, "%% The line is too long");
-		return CLI_ERROR;
-	}
-	return run_op(&rq);
-}
-
-static int
-cmd_end(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	(void)command;
-	(void)argv;
-	(void)argc;
-	cli_set_configmode(c, MODE_EXEC, NULL);
-	return CLI_OK;
-}
-
-/*
- * enable: libcli's own, except when the users file has users but no
- * "enable" entry: then privileged mode is locked (a Cisco router without
- * an enable secret refuses enable on its vty lines too).
- */
-static int
-cmd_enable(struct cli_def *c, const char *command, char **argv, int argc)
-{
-	if (users->n > 0 && !users->have_enable) {
-		cli_error(cli, "%% No enable password is set: add an "
-		    "\"enable\" line to %s", config->users_file);
-		return CLI_ERROR;
-	}
-	return cli_enable(c, command, argv, argc);
-}
-
-/* ---- the command table ---- */
-
-#define PRIV	PRIVILEGE_PRIVILEGED
-#define UNPRIV	PRIVILEGE_UNPRIVILEGED
-
-typedef int (*cmd_fn)(struct cli_def *, const char *, char **, int);
-
-static const struct cli_cmd {
-	const char	*words;		/* path from the top; parents first */
-	cmd_fn		 fn;		/* NULL: a word of longer commands */
-	int		 privilege;
-	int		 mode;
-	const char	*help;
-} cli_commands[] = {
-	{ "enable", cmd_enable, UNPRIV, MODE_EXEC,
-	    "Turn on privileged commands" },
-	{ "show", NULL, UNPRIV, MODE_EXEC, "Show running state" },
-	{ "show session", cmd_show_session, UNPRIV, MODE_EXEC,
-	    "Sessions: all, or one in detail (show session [ID] [json])" },
-	{ "show users", cmd_show_users, UNPRIV, MODE_EXEC,
-	    "Users of connected sessions" },
-	{ "show user", cmd_show_user, UNPRIV, MODE_EXEC,
-	    "The sessions of one user, in detail" },
-	{ "show tunnel", cmd_show_tunnel, UNPRIV, MODE_EXEC,
-	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
-	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
-	    "The address pool and the addresses in use" },
-	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
-	    "RADIUS servers and requests in flight (show radius [json])" },
-	{ "show running-config", cmd_show_running_config, UNPRIV, MODE_EXEC,
-	    "The running configuration (secrets need enable)" },
-	{ "show counters", cmd_show_counters, UNPRIV, MODE_EXEC,
-	    "Internal counters (show counters [json])" },
-	{ "show cluster", cmd_show_cluster, UNPRIV, MODE_EXEC,
-	    "Cluster state" },
-	{ "show plugins", cmd_show_plugins, UNPRIV, MODE_EXEC,
-	    "Plugins" },
-	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC, "BGP state" },
-	{ "show version", cmd_show_version, UNPRIV, MODE_EXEC,
-	    "Version and build" },
-	{ "show ip", NULL, UNPRIV, MODE_EXEC, "IP" },
-	{ "show ip access-list", cmd_show_acl, UNPRIV, MODE_EXEC,
-	    "Access lists (show ip access-list [NAME])" },
-	{ "uptime", cmd_uptime, UNPRIV, MODE_EXEC,
-	    "Time running, sessions and bandwidth" },
-	{ "clear", NULL, PRIV, MODE_EXEC, "Reset" },
-	{ "clear counters", cmd_clear_counters, PRIV, MODE_EXEC,
-	    "Zero every counter" },
-	{ "drop", NULL, PRIV, MODE_EXEC, "Disconnect" },
-	{ "drop session", cmd_drop_session, PRIV, MODE_EXEC,
-	    "Close a session: drop session ID [reason TEXT]" },
-	{ "drop tunnel", cmd_drop_tunnel, PRIV, MODE_EXEC,
-	    "Close a tunnel and its sessions: drop tunnel ID [reason TEXT]" },
-	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,
-	    "Intercept a user: snoop USER IP PORT" },
-	{ "throttle", cmd_throttle, PRIV, MODE_EXEC,
-	    "Throttle a user: throttle USER [RATE | in RATE | out RATE]" },
-	{ "no", NULL, PRIV, MODE_EXEC, "Undo" },
-	{ "no snoop", cmd_no_snoop, PRIV, MODE_EXEC,
-	    "Stop intercepting a user" },
-	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
-	    "Stop throttling a user" },
-	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
-	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
-	    "Save the running configuration as the startup-config" },
-	/* configure terminal comes with libcli */
-	{ "set", cmd_set, PRIV, MODE_CONFIG,
-	    "Set a directive: set KEY VALUE (set ? lists them)" },
-	{ "load", NULL, PRIV, MODE_CONFIG, "Load" },
-	{ "load plugin", cmd_load_plugin, PRIV, MODE_CONFIG,
-	    "Load a plugin" },
-	{ "remove", NULL, PRIV, MODE_CONFIG, "Remove" },
-	{ "remove plugin", cmd_remove_plugin, PRIV, MODE_CONFIG,
-	    "Unload a plugin" },
-	{ "router", NULL, PRIV, MODE_CONFIG, "Routing" },
-	{ "router bgp", cmd_router_bgp, PRIV, MODE_CONFIG,
-	    "Edit the BGP configuration: router bgp AS" },
-	{ "neighbour", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
-	    "A BGP peer: neighbour PEER remote-as|timers|update-source ..." },
-	{ "neighbor", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
-	    "The same as neighbour" },
-	{ "no", NULL, PRIV, MODE_CONFIG_BGP, "Undo" },
-	{ "no neighbour", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
-	    "Remove a BGP peer: no neighbour PEER" },
-	{ "no neighbor", cmd_bgp_line, PRIV, MODE_CONFIG_BGP,
-	    "The same as no neighbour" },
-	{ "end", cmd_end, PRIV, MODE_CONFIG_BGP, "Leave configuration mode" },
-	{ "ip", NULL, PRIV, MODE_CONFIG, "IP" },
-	{ "ip access-list", cmd_ip_acl, PRIV, MODE_CONFIG,
-	    "Edit an access list: ip access-list {standard|extended} NAME" },
-	{ "no", NULL, PRIV, MODE_CONFIG, "Undo" },
-	{ "no ip", NULL, PRIV, MODE_CONFIG, "IP" },
-	{ "no ip access-list", cmd_no_ip_acl, PRIV, MODE_CONFIG,
-	    "Delete an access list: no ip access-list {standard|extended} "
-	    "NAME" },
-	{ "no router", NULL, PRIV, MODE_CONFIG, "Routing" },
-	{ "no router bgp", cmd_no_router_bgp, PRIV, MODE_CONFIG,
-	    "Remove the BGP configuration" },
-	{ "permit", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,
-	    "Append a rule that lets matching packets through" },
-	{ "deny", cmd_acl_rule, PRIV, MODE_CONFIG_ACL,
-	    "Append a rule that drops matching packets" },
-	{ "end", cmd_end, PRIV, MODE_CONFIG_ACL, "Leave configuration mode" },
-	{ "end", cmd_end, PRIV, MODE_CONFIG, "Leave configuration mode" },
-};
-
-#define NCOMMANDS	(sizeof(cli_commands) / sizeof(cli_commands[0]))
-
-/* Register the table: each row's parent is the row whose words prefix it. */
-static int
-register_commands(void)
-{
-	struct cli_command *reg[NCOMMANDS];
-	const char *last;
-	size_t i, j, plen;
-
-	for (i = 0; i < NCOMMANDS; i++) {
-		const struct cli_cmd *c = &cli_commands[i];
-		struct cli_command *parent = NULL;
-
-		last = strrchr(c->words, ' ');
-		plen = last ? (size_t)(last - c->words) : 0;
-		for (j = 0; last && j < i; j++)
-			if (strlen(cli_commands[j].words) == plen &&
-			    strncmp(cli_commands[j].words, c->words,
-			    plen) == 0 && cli_commands[j].mode == c->mode)
-				parent = reg[j];
-		/* The table lists a child before its parent. */
-		if (last && parent == NULL)
-			return -1;
-		reg[i] = cli_register_command(cli, parent, last ? last + 1 :
-		    c->words, c->fn, c->privilege, c->mode, c->help);
-		if (reg[i] == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-/* ---- the session ---- */
-
-static int
-auth_cb(const char *name, const char *pass)
-{
-	if (users_check(users, name, pass)) {
-		snprintf(who, sizeof(who), "%.40s@%s", name, peer_name);
-		clean(who, sizeof(who));
-		LOG(LOG_INFO_L, 0, 0, "CLI login by %s", who);
-		return CLI_OK;
-	}
-	failures++;
-	LOG(LOG_WARN_L, 0, 0, "CLI login as \"%.40s\" from %s refused (%d of "
-	    "%d)", name, peer_name, failures, CLI_MAX_FAILURES);
-	sleep(1);	/* slows a password guesser, in this child only */
-	if (failures >= CLI_MAX_FAILURES) {
-		cli_error(cli, "\r\n%% Access denied: too many failures");
-		_exit(0);
-	}
-	return CLI_ERROR;
-}
-
-static int
-enable_cb(const char *pass)
-{
-	if (users_check_enable(users, pass)) {
-		LOG(LOG_INFO_L, 0, 0, "CLI: %s entered privileged mode", who);
-		return 1;
-	}
-	LOG(LOG_WARN_L, 0, 0, "CLI: %s gave a wrong enable password", who);
-	return 0;
-}
-
-static int
-idle_cb(struct cli_def *c)
-{
-	cli_error(c, "%% Idle for %d seconds: closing the connection",
-	    config->cli_idle_timeout);
-	LOG(LOG_INFO_L, 0, 0, "CLI session of %s closed after %d idle seconds",
-	    who, config->cli_idle_timeout);
-	return CLI_QUIT;
-}
-
-/*
- * Close every descriptor the session does not need (the L2TP socket, the
- * TUN device, the epoll and signal fds, the listener, other children's
- * request sockets): the child must never touch them, and must not keep
- * them open should the daemon restart.
- */
-static void
-close_other_fds(int keep_a, int keep_b)
-{
-	int fds[1024], n = 0, i, keep_log = log_fileno();
-	struct dirent *e;
-	DIR *d;
-
-	if (keep_log < 0)
-		closelog();	/* syslog reconnects by itself when used */
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL &&
-	    n < (int)(sizeof(fds) / sizeof(fds[0]))) {
-		int fd = atoi(e->d_name);
-
-		if (e->d_name[0] == '.' || fd == dirfd(d))
-			continue;
-		if (fd > STDERR_FILENO && fd != keep_a && fd != keep_b &&
-		    fd != keep_log)
-			fds[n++] = fd;
-	}
-	closedir(d);
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-}
-
-/*
- * Without a user in the users file nobody is asked a password, so only
- * root (or the daemon's own user) on this host gets in: another local
- * user could otherwise drop, snoop or reconfigure subscribers.
- * trust_local_users restores the older rule (any local process).
- */
-static int
-local_root(int sock, const struct sockaddr_in *from)
-{
-	static const char msg[] = "% No user in the users file: only root on "
-	    "this host may use this CLI.\r\n";
-	struct sockaddr_in local;
-	socklen_t len = sizeof(local);
-	uid_t uid = (uid_t)-1;
-	int rc;
-
-	if (config->trust_local_users)
-		return 1;
-	if (getsockname(sock, (struct sockaddr *)&local, &len) < 0)
-		return 0;
-	rc = peer_uid(IPPROTO_TCP, &local, from, &uid);
-	if (rc == PEER_LOCAL && (uid == 0 || uid == geteuid()))
-		return 1;
-	if (rc == PEER_LOCAL)
-		LOG(LOG_WARN_L, 0, 0, "CLI: refused a connection from %s by "
-		    "local uid %u: no user in %s, only root may log in "
-		    "(trust_local_users lets any local user)", peer_name,
-		    (unsigned)uid, config->users_file);
-	else
-		LOG(LOG_WARN_L, 0, 0, "CLI: refused a connection from %s: its "
-		    "owner cannot be found (%s)", peer_name,
-		    rc == PEER_ERROR ? strerror(errno) : "not a local socket");
-	if (write(sock, msg, sizeof(msg) - 1) < 0)
-		return 0;
-	return 0;
-}
-
-static void
-child_run(int sock, int link, const struct sockaddr_in *from)
-{
-	struct timeval tv = { .tv_sec = CLI_REPLY_WAIT, .tv_usec = 0 };
-	char a[INET_ADDRSTRLEN], banner[MAXHOSTNAME_CFG + 64];
-	sigset_t none;
-	int one = 1, fd;
-
-	/* Die with the daemon; it may have gone between fork and here. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != daemon_pid)
-		_exit(0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);	/* a vanished client ends the child */
-	signal(SIGCHLD, SIG_DFL);
-	prctl(PR_SET_NAME, "l2tpns-cli", 0, 0, 0);
-
-	close_other_fds(sock, link);
-	/* libcli reports socket errors with perror(): not on our stderr. */
-	if (log_fileno() != STDERR_FILENO &&
-	    (fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	link_fd = link;
-	setsockopt(link_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* libcli waits with select(): the socket must be below FD_SETSIZE. */
-	if (sock >= FD_SETSIZE) {
-		if ((fd = fcntl(sock, F_DUPFD, STDERR_FILENO + 1)) < 0 ||
-		    fd >= FD_SETSIZE)
-			_exit(1);
-		close(sock);
-		sock = fd;
-	}
-	setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	tv.tv_sec = 60;		/* a client that stops reading */
-	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-
-	snprintf(peer_name, sizeof(peer_name), "%s", inet_ntop(AF_INET,
-	    &from->sin_addr, a, sizeof(a)));
-	snprintf(who, sizeof(who), "(no login)@%s", peer_name);
-
-	if (users->n == 0 && !local_root(sock, from))
-		_exit(0);
-	if ((cli = cli_init()) == NULL)
-		_exit(1);
-	cli_unregister_command(cli, "enable");
-	if (register_commands() < 0) {
-		LOG(LOG_ERROR_L, 0, 0, "CLI: cannot register the commands");
-		_exit(1);
-	}
-	cli_set_hostname(cli, config->hostname);
-	snprintf(banner, sizeof(banner), "l2tpns %s on %s", L2TPNS_VERSION,
-	    config->hostname);
-	cli_set_banner(cli, banner);
-	if (users->n > 0)
-		cli_set_auth_callback(cli, auth_cb);
-	else
-		LOG(LOG_INFO_L, 0, 0, "CLI session from %s without a login "
-		    "(no users)", peer_name);
-	if (users->have_enable)
-		cli_set_enable_callback(cli, enable_cb);
-	if (config->cli_idle_timeout > 0)
-		cli_set_idle_timeout_callback(cli,
-		    (unsigned)config->cli_idle_timeout, idle_cb);
-	cli_loop(cli, sock);
-	cli_done(cli);
-	_exit(0);
 }

@@ -61,26 +61,8 @@ static int cache_next;
 
 /* ---- logging and counting of rejected datagrams ---- */
 
-static int
-rate_ok(void)
-{
-	static time_t window;
-	static unsigned logged, suppressed;
-
-	if (time_now != window) {
-		if (suppressed)
-			log_warnx("nsctl: %u more rejected requests not logged",
-			    suppressed);
-		window = time_now;
-		logged = suppressed = 0;
-	}
-	if (logged >= DROP_LOGS_PER_SEC) {
-		suppressed++;
-		return 0;
-	}
-	logged++;
-	return 1;
-}
+static struct log_rl drop_rl = LOG_RL(DROP_LOGS_PER_SEC,
+    "nsctl requests rejected");
 
 static void
 drop(enum ctl_err why, const struct sockaddr_in *from)
@@ -89,7 +71,7 @@ drop(enum ctl_err why, const struct sockaddr_in *from)
 
 	stats->ctl_malformed++;
 	stats->ctl_drops[why - 1]++;
-	if (log_level < LOG_WARN_L || !rate_ok())
+	if (log_level < LOG_WARN_L || !log_rl_ok(&drop_rl, time_now))
 		return;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	log_warnx("nsctl: dropped malformed request from %s:%u: %s "
@@ -103,7 +85,7 @@ denied(const struct sockaddr_in *from)
 	char a[INET_ADDRSTRLEN];
 
 	stats->ctl_denied++;
-	if (log_level < LOG_WARN_L || !rate_ok())
+	if (log_level < LOG_WARN_L || !log_rl_ok(&drop_rl, time_now))
 		return;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	log_warnx("nsctl: ignored request from %s:%u: not in nsctl_allow "
@@ -425,7 +407,7 @@ local_user_allowed(const struct sockaddr_in *from, in_addr_t local)
 	if (rc == PEER_REMOTE || (rc == PEER_LOCAL &&
 	    (uid == 0 || uid == geteuid())))
 		return 1;
-	if (log_level >= LOG_WARN_L && rate_ok()) {
+	if (log_level >= LOG_WARN_L && log_rl_ok(&drop_rl, time_now)) {
 		inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 		if (rc == PEER_LOCAL)
 			log_warnx("nsctl: ignored request from %s:%u: sent by "

@@ -281,30 +281,14 @@ static const char *drop_names[D_MAX] = {
 static void
 drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 {
+	/* Peers cause these: a flood costs counters, not log writes. */
+	static struct log_rl rl = LOG_RL(DROP_LOGS_PER_SEC,
+	    "L2TP datagrams dropped");
 	char a[INET_ADDRSTRLEN];
 
-	static time_t window;
-	static unsigned logged, suppressed;
-
 	stats->l2tp_drops[why]++;
-	if (log_level < LOG_WARN_L)
+	if (log_level < LOG_WARN_L || !log_rl_ok(&rl, time_now))
 		return;
-	/*
-	 * Peers cause these: log at most DROP_LOGS_PER_SEC a second so a
-	 * flood costs counters, not log writes (STYLE 11).
-	 */
-	if (time_now != window) {
-		if (suppressed)
-			LOG(LOG_WARN_L, 0, 0, "%u more L2TP datagrams dropped "
-			    "(not logged)", suppressed);
-		window = time_now;
-		logged = suppressed = 0;
-	}
-	if (logged >= DROP_LOGS_PER_SEC) {
-		suppressed++;
-		return;
-	}
-	logged++;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
 	    ntohs(from->sin_port), drop_names[why]);
@@ -858,13 +842,12 @@ udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 
 /*
  * Data messages (RFC 2661 3.1): no Length, no sequence numbers, the PPP
- * frame with its address and control octets (FF 03) after the header.
- * `p` is the PPP Protocol field with L2TP_DATA_HEADROOM writable bytes
- * before it, so the headers are prepended in place.  Returns the start
- * of the message, or NULL when the session cannot send.
+ * frame with its address and control octets (FF 03) after the header,
+ * prepended in place.  dataplane.c batches and sends them.
  */
-static uint8_t *
-data_header(sid_t s, uint8_t *p, size_t len, struct tunnel **tpp)
+uint8_t *
+l2tp_data_header(sid_t s, uint8_t *p, size_t len,
+    const struct sockaddr_in **to)
 {
 	struct session *sp = session_get(s);
 	struct tunnel *tp;
@@ -884,84 +867,14 @@ data_header(sid_t s, uint8_t *p, size_t len, struct tunnel **tpp)
 	if (log_level >= LOG_PACKET_L)
 		log_hex(LOG_PACKET_L, s, sp->tunnel, "L2TP data tx", h,
 		    len + L2TP_DATA_HEADROOM);
-	*tpp = tp;
+	*to = &tp->peer;
 	return h;
 }
 
-/*
- * Downstream batching: the packets read from the TUN device in one turn
- * leave in one sendmmsg() (l2tp_queue_ppp, l2tp_flush) instead of one
- * sendto() each.  Queued messages point into the caller's buffers,
- * which stay untouched until the flush.
- */
-#define TX_BATCH	64
-
-static struct mmsghdr txq[TX_BATCH];
-static struct iovec txiov[TX_BATCH];
-static unsigned txn;
-
-void
-l2tp_flush(void)
-{
-	unsigned done = 0;
-
-	while (done < txn) {
-		int n = sendmmsg(udp_fd, txq + done, txn - done, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* The first message failed: count it, go on. */
-			stats->l2tp_tx_errors++;
-			done++;
-			continue;
-		}
-		stats->l2tp_data_tx += (uint64_t)n;
-		stats->l2tp_tx_batches++;
-		done += (unsigned)n;
-	}
-	txn = 0;
-}
-
 int
-l2tp_queue_ppp(sid_t s, uint8_t *p, size_t len)
+l2tp_data_fd(void)
 {
-	struct tunnel *tp;
-	uint8_t *h = data_header(s, p, len, &tp);
-
-	if (h == NULL)
-		return -1;
-	if (txn == TX_BATCH)
-		l2tp_flush();
-	txiov[txn].iov_base = h;
-	txiov[txn].iov_len = len + L2TP_DATA_HEADROOM;
-	memset(&txq[txn].msg_hdr, 0, sizeof(txq[txn].msg_hdr));
-	txq[txn].msg_hdr.msg_name = &tp->peer;
-	txq[txn].msg_hdr.msg_namelen = sizeof(tp->peer);
-	txq[txn].msg_hdr.msg_iov = &txiov[txn];
-	txq[txn].msg_hdr.msg_iovlen = 1;
-	txn++;
-	return 0;
-}
-
-int
-l2tp_send_ppp(sid_t s, uint8_t *p, size_t len)
-{
-	struct tunnel *tp;
-	uint8_t *h;
-
-	/* What is queued goes first: a session's frames stay in order. */
-	if (txn)
-		l2tp_flush();
-	if ((h = data_header(s, p, len, &tp)) == NULL)
-		return -1;
-	if (sendto(udp_fd, h, len + L2TP_DATA_HEADROOM, 0,
-	    (const struct sockaddr *)&tp->peer, sizeof(tp->peer)) < 0) {
-		stats->l2tp_tx_errors++;
-		return -1;
-	}
-	stats->l2tp_data_tx++;
-	return 0;
+	return udp_fd;
 }
 
 static void send_window(tid_t);

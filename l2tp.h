@@ -112,15 +112,18 @@ int	 l2tp_session_close(sid_t, int result, int error, const char *msg);
 /* QUIT: StopCCN result 6 to every tunnel. */
 void	 l2tp_shutdown_all(void);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
-/* Bytes before a PPP Protocol field that l2tp_send_ppp() fills in. */
+/* Bytes before a PPP Protocol field that l2tp_data_header() fills in. */
 #define L2TP_DATA_HEADROOM	8
-int	 l2tp_send_ppp(sid_t, uint8_t *proto_field, size_t len);
 /*
- * The same, queued for the next l2tp_flush() (one sendmmsg for the
- * batch): the caller's buffer must stay as it is until then.
+ * The L2TP data message of session s around a PPP frame (RFC 2661 3.1):
+ * `proto_field` is the PPP Protocol field with L2TP_DATA_HEADROOM
+ * writable bytes before it.  Returns the message's start (len +
+ * L2TP_DATA_HEADROOM octets) and where it goes, or NULL if s cannot
+ * send.  dataplane.c sends it on l2tp_data_fd().
  */
-int	 l2tp_queue_ppp(sid_t, uint8_t *proto_field, size_t len);
-void	 l2tp_flush(void);
+uint8_t	*l2tp_data_header(sid_t, uint8_t *proto_field, size_t len,
+	    const struct sockaddr_in **to);
+int	 l2tp_data_fd(void);
 const char *l2tp_msg_name(int type);
 const char *l2tp_avp_name(int type);
 const char *l2tp_drop_name(int reason);	/* NULL past the last */

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 
 #include "l2tpns.h"
+#include "dataplane.h"
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
@@ -48,10 +49,6 @@
 #include "log.h"
 #include "radius.h"
 #include "util.h"
-
-struct counters *stats;
-const char *progname = "l2tpns";
-int main_quit;
 
 static const char *config_path = CONFIGFILE;
 static char hostname_opt[MAXHOSTNAME_CFG];
@@ -424,7 +421,7 @@ tun_readable(int fd, uint32_t events, void *arg)
 
 	(void)events;
 	(void)arg;
-	n = tun_handle_readable(fd, config->multi_read_count);
+	n = dp_tun_readable(fd, config->multi_read_count);
 	if (n > 1)
 		stats->multi_read_used++;
 	if (n == config->multi_read_count)

@@ -302,13 +302,13 @@ void		 ppp_limits_changed(sid_t);
 /* An authenticated session of `user` (any of them), or 0. */
 sid_t		 session_by_user(const char *user);
 int		 ppp_init(uint32_t max_sessions);
-/*
- * An IPv4 packet from the tun device for session s; `pkt` has
- * TUN_HEADROOM writable bytes before it for the PPP and L2TP headers.
- */
-void		 ppp_send_ip(sid_t, uint8_t *pkt, size_t len);
-/* The same for an IPv6 packet (IPV6CP must be up). */
-void		 ppp_send_ip6(sid_t, uint8_t *pkt, size_t len);
+/* A PPP frame of `proto` with `len` bytes of payload, now. */
+void		 ppp_send(sid_t, uint16_t proto, const uint8_t *data,
+		    size_t len);
+/* The IP MTU of s's link: the smaller of the two MRUs. */
+uint16_t	 ppp_link_mtu(sid_t);
+/* Whether IPCP (proto 0x0021) or IPV6CP (0x0057) is Opened. */
+int		 ppp_ncp_opened(sid_t, uint16_t proto);
 const char	*fsm_state_name(int state);
 
 /* plugin.c: the daemon side of plugin.h (include it for the events) */
@@ -359,10 +359,10 @@ void		 cli_reload(void);
 int		 tun_open(char *ifname, size_t ifnamelen);
 int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
-int		 tun_handle_readable(int fd, int budget);
 int		 tun_write(const uint8_t *, size_t);
-/* Whether `p` lies in the buffers of the current read batch. */
-int		 tun_owns(const void *p);
+/* A packet to pool address `dst` that no session has: ICMP host
+ * unreachable, rate-limited by icmp_rate. */
+void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);
 int		 tun_route(int add, in_addr_t net, int plen);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
 void		 tun_add_pool_routes(const struct pool_file *);

@@ -175,6 +175,24 @@ log_hex(int level, uint32_t sid, uint32_t tid, const char *title,
 	}
 }
 
+int
+log_rl_ok(struct log_rl *rl, int64_t now)
+{
+	if (now != rl->window) {
+		if (rl->suppressed)
+			log_msg(LOG_WARN_L, 0, 0, "%u more %s (not logged)",
+			    rl->suppressed, rl->what);
+		rl->window = now;
+		rl->logged = rl->suppressed = 0;
+	}
+	if (rl->logged >= rl->per_sec) {
+		rl->suppressed++;
+		return 0;
+	}
+	rl->logged++;
+	return 1;
+}
+
 void
 fatal(const char *fmt, ...)
 {

@@ -39,6 +39,22 @@ void	 log_msg(int level, uint32_t sid, uint32_t tid, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	 log_hex(int level, uint32_t sid, uint32_t tid, const char *title,
 	    const uint8_t *data, size_t len);
+/*
+ * The one rate limiter for what peers can make us log (STYLE 11): at
+ * most `per_sec` lines a second for each limiter; when a new second
+ * starts, one line says how many were held back.  Declare one per
+ * kind of message: static struct log_rl rl = LOG_RL(20, "L2TP datagrams
+ * dropped"); then `if (log_rl_ok(&rl, time_now)) LOG(...)`.
+ */
+struct log_rl {
+	unsigned	 per_sec;
+	const char	*what;		/* "N more <what> (not logged)" */
+	int64_t		 window;
+	unsigned	 logged, suppressed;
+};
+#define LOG_RL(n, what)	{ (n), (what), 0, 0, 0 }
+int	 log_rl_ok(struct log_rl *, int64_t now);
+
 void	 fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 

@@ -10,10 +10,9 @@
  *
  * Implements RFC 1661 (phases 3, LCP 5-6), RFC 1334 (PAP), RFC 1994
  * (CHAP-MD5), RFC 1332 (IPCP), RFC 1877 (DNS addresses), RFC 5072
- * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c, and the
- * router side of RFC 4861 6.2 on the link (Router Advertisements, with
- * RFC 8106 RDNSS); a session's own IPv6 prefix is routed to it while
- * IPV6CP is Opened.
+ * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c.  IP and
+ * IPv6 frames go to dataplane.c; Router Advertisements and the
+ * session's own IPv6 prefix, while IPV6CP is Opened, are ra.c's.
  *
  * Frames come from l2tp.c with or without address and control octets
  * (FF 03) and with 1- or 2-octet protocol fields; frames we send always
@@ -29,18 +28,18 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "dataplane.h"
 #include "event.h"
 #include "fsm.h"
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
 #include "plugin.h"
+#include "ra.h"
 #include "rd.h"
 #include "tbf.h"
 #include "util.h"
 
-#define PPP_IP		0x0021
-#define PPP_IPV6	0x0057
 #define PPP_IPCP	0x8021
 #define PPP_IPV6CP	0x8057
 #define PPP_CCP		0x80fd
@@ -82,8 +81,6 @@ struct ppp {
 	uint64_t	 last_rx_ms;
 	struct timer	 kill_timer;		/* deferred CDN */
 	struct timer	 limit_timer;		/* Session-/Idle-Timeout */
-	uint64_t	 pl_tenth;		/* packet_limit window */
-	uint32_t	 pl_count;
 	int		 cdn_result;
 	char		 cdn_reason[96];
 	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
@@ -94,14 +91,6 @@ struct ppp {
 	in_addr_t	 our_ip;
 	uint8_t		 send_ipaddr;
 	uint8_t		 our_ifid[8];
-	/* IPv6 while IPV6CP is Opened: Router Advertisements, own prefix */
-	struct timer	 ra_timer;
-	uint64_t	 ra_last_ms;		/* last RA sent, 0 = none */
-	uint8_t		 ra_count;		/* RAs sent since IPV6CP up */
-	uint8_t		 v6_indexed;		/* v6_net in tables.c's index */
-	uint8_t		 v6_kroute;		/* and routed by the kernel */
-	uint8_t		 v6_plen;
-	struct in6_addr	 v6_net;
 };
 
 static struct ppp *ppp;
@@ -190,8 +179,8 @@ set_phase(sid_t s, int phase)
 
 /* ---- output ---- */
 
-/* Send `len` bytes of `proto` payload; `buf` has headroom before it. */
-static void
+/* Send `len` bytes of `proto` payload. */
+void
 ppp_send(sid_t s, uint16_t proto, const uint8_t *data, size_t len)
 {
 	uint8_t frame[L2TP_DATA_HEADROOM + 2 + FRAME_MAX];
@@ -202,7 +191,7 @@ ppp_send(sid_t s, uint16_t proto, const uint8_t *data, size_t len)
 	p[0] = (uint8_t)(proto >> 8);
 	p[1] = (uint8_t)proto;
 	memcpy(p + 2, data, len);
-	if (l2tp_send_ppp(s, p, len + 2) == 0)
+	if (dp_send_frame(s, p, len + 2) == 0)
 		stats->ppp_tx_frames++;
 }
 
@@ -1475,326 +1464,7 @@ ipv6cp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 	return opts_wellformed(opt, len) ? 0 : -1;
 }
 
-/* ---- IPv6 on the link: Router Advertisements, own prefix ---- */
-
-#define ICMP6_RS		133	/* RFC 4861 4.1 */
-#define ICMP6_RA		134	/* RFC 4861 4.2 */
-#define ND_OPT_SLLA		1	/* RFC 4861 4.6.1 */
-#define ND_OPT_PREFIX		3	/* RFC 4861 4.6.2 */
-#define ND_OPT_MTU		5	/* RFC 4861 4.6.4 */
-#define ND_OPT_RDNSS		25	/* RFC 8106 5.1 */
-/* RFC 4861 6.2.1 defaults; intervals in milliseconds, lifetimes in s. */
-#define RA_MAX_INTERVAL		600000	/* MaxRtrAdvInterval */
-#define RA_MIN_INTERVAL		200000	/* MinRtrAdvInterval, 0.33 x Max */
-#define RA_ROUTER_LIFETIME	1800	/* AdvDefaultLifetime, 3 x Max */
-#define RA_VALID_LIFETIME	2592000	/* AdvValidLifetime, 30 days */
-#define RA_PREFERRED_LIFETIME	604800	/* AdvPreferredLifetime, 7 days */
-#define RA_CUR_HOP_LIMIT	64
-/* RFC 8106 5.1: between MaxRtrAdvInterval and twice that. */
-#define RDNSS_LIFETIME		1200
-/* RFC 4861 10, router constants. */
-#define MAX_INITIAL_RTR_ADVERT_INTERVAL	16000
-#define MAX_INITIAL_RTR_ADVERTISEMENTS	3
-#define MIN_DELAY_BETWEEN_RAS	3000
-#define MAX_RA_DELAY_TIME	500
-#define IPV6_MIN_MTU		1280	/* RFC 8200 5 */
-
-static uint16_t link_mtu(sid_t);
-
-static const uint8_t in6_zero[16];
-
-/* Whether a and b agree in their first `bits` bits. */
-static int
-prefix_match(const uint8_t *a, const uint8_t *b, int bits)
-{
-	size_t n = (size_t)bits / 8;
-	int r = bits % 8;
-
-	if (memcmp(a, b, n) != 0)
-		return 0;
-	return r == 0 || ((a[n] ^ b[n]) & (0xff00 >> r) & 0xff) == 0;
-}
-
-/* Clear the bits of `a` past the first `bits`. */
-static void
-prefix_mask(uint8_t *a, int bits)
-{
-	int i;
-
-	for (i = 0; i < 16; i++, bits -= 8)
-		if (bits <= 0)
-			a[i] = 0;
-		else if (bits < 8)
-			a[i] &= (uint8_t)(0xff00 >> bits);
-}
-
-/*
- * The ICMPv6 checksum of `msg` with its pseudo-header (RFC 4443 2.3,
- * RFC 8200 8.1).  Over a message carrying the right checksum it is 0.
- */
-static uint16_t
-icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
-    size_t len)
-{
-	uint32_t sum = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) +
-	    IPPROTO_ICMPV6;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) +
-		    (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(msg[i] << 8 | msg[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)msg[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/*
- * The session's own prefix (RADIUS Framed-IPv6-Prefix or Delegated-
- * IPv6-Prefix, radius.c keeps one), while IPV6CP is Opened: in the
- * downstream index of tables.c and routed to the TUN device.  A prefix
- * another session has, one covering the shared ipv6_prefix /64 or one
- * longer than /64 is not routed (and its sources stay spoofed).
- */
-static void
-v6_prefix_up(sid_t s)
-{
-	struct ppp *pp = P(s);
-	struct session *sp = session_get(s);
-	int plen = sp->ipv6_prefix_len;
-	char a[INET6_ADDRSTRLEN];
-	struct in6_addr net;
-
-	if (plen == 0 || pp->v6_indexed)
-		return;
-	net = sp->ipv6_prefix;
-	prefix_mask(net.s6_addr, plen);
-	inet_ntop(AF_INET6, &net, a, sizeof(a));
-	if (plen > 64) {
-		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
-		    "longer than /64", a, plen);
-		return;
-	}
-	if (prefix_match(net.s6_addr, config->ipv6_prefix.addr.s6_addr,
-	    plen)) {
-		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
-		    "it covers ipv6_prefix", a, plen);
-		return;
-	}
-	if (session_route6_add(s, &net, plen) < 0) {
-		LOG(LOG_WARN_L, s, sp->tunnel, "IPv6 prefix %s/%d not routed: "
-		    "%s", a, plen, errno == EEXIST ? "another session has it" :
-		    strerror(errno));
-		return;
-	}
-	pp->v6_indexed = 1;
-	pp->v6_net = net;
-	pp->v6_plen = (uint8_t)plen;
-	if (tun_route6(1, &net, plen) < 0) {
-		LOG(LOG_ERROR_L, s, sp->tunnel, "cannot route %s/%d to the tun "
-		    "device: %s", a, plen, strerror(errno));
-		return;
-	}
-	pp->v6_kroute = 1;
-	LOG(LOG_INFO_L, s, sp->tunnel, "IPv6 prefix %s/%d routed to the "
-	    "session", a, plen);
-}
-
-static void
-v6_prefix_down(sid_t s)
-{
-	struct ppp *pp = P(s);
-	char a[INET6_ADDRSTRLEN];
-
-	if (!pp->v6_indexed)
-		return;
-	session_route6_del(s, &pp->v6_net, pp->v6_plen);
-	if (pp->v6_kroute && tun_route6(0, &pp->v6_net, pp->v6_plen) < 0) {
-		inet_ntop(AF_INET6, &pp->v6_net, a, sizeof(a));
-		LOG(LOG_ERROR_L, s, session_get(s)->tunnel, "cannot remove the "
-		    "route of %s/%u: %s", a, pp->v6_plen, strerror(errno));
-	}
-	pp->v6_indexed = 0;
-	pp->v6_kroute = 0;
-}
-
-/* A source the subscriber may use: its address or its own prefix. */
-static int
-v6_source_ok(const struct session *sp, const struct ppp *pp,
-    const uint8_t *src)
-{
-	if (memcmp(src, &config->ipv6_prefix.addr, 8) == 0 &&
-	    memcmp(src + 8, sp->ipv6_ifid, 8) == 0)
-		return 1;
-	return pp->v6_indexed && prefix_match(src, pp->v6_net.s6_addr,
-	    pp->v6_plen);
-}
-
-/*
- * A Router Advertisement (RFC 4861 4.2) from our link-local address
- * (RFC 5072 5: fe80:: and our identifier, ::1) to all nodes.  It
- * carries one /64 with the on-link and autonomous flags, for SLAAC:
- * the session's own prefix when that is a routed /64, else the first 64
- * bits of ipv6_prefix (the subscriber's identifier makes its address
- * the manual's one).  Then the link MTU (4.6.4) and the IPv6 DNS
- * servers (RFC 8106 5.1).  No DHCPv6, so M and O are clear.
- */
-static void
-ra_send(sid_t s)
-{
-	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
-	struct ppp *pp = P(s);
-	const struct in6_addr *dns[2] = { &config->primary_ipv6_dns,
-	    &config->secondary_ipv6_dns };
-	uint8_t pkt[40 + 16 + 32 + 8 + 8 + 2 * 16], src[16];
-	const uint8_t *prefix = config->ipv6_prefix.addr.s6_addr;
-	uint16_t mtu = link_mtu(s);
-	int i, ndns = 0;
-	struct wr w;
-
-	memset(src, 0, sizeof(src));
-	src[0] = 0xfe;
-	src[1] = 0x80;
-	memcpy(src + 8, pp->our_ifid, 8);
-	if (pp->v6_indexed && pp->v6_plen == 64)
-		prefix = pp->v6_net.s6_addr;
-	for (i = 0; i < 2; i++)
-		if (!IN6_IS_ADDR_UNSPECIFIED(dns[i]))
-			ndns++;
-	wr_init(&w, pkt, sizeof(pkt));
-	/* RFC 4861 6.1.2: hop limit 255, or receivers discard it. */
-	wr_u32(&w, 0x60000000);
-	wr_u16(&w, 0);				/* payload length, below */
-	wr_u8(&w, IPPROTO_ICMPV6);
-	wr_u8(&w, 255);
-	wr_bytes(&w, src, 16);
-	wr_bytes(&w, all_nodes, 16);
-	wr_u8(&w, ICMP6_RA);
-	wr_u8(&w, 0);
-	wr_u16(&w, 0);				/* checksum, below */
-	wr_u8(&w, RA_CUR_HOP_LIMIT);
-	wr_u8(&w, 0);				/* M, O */
-	wr_u16(&w, RA_ROUTER_LIFETIME);
-	wr_u32(&w, 0);				/* Reachable Time */
-	wr_u32(&w, 0);				/* Retrans Timer */
-	wr_u8(&w, ND_OPT_PREFIX);
-	wr_u8(&w, 4);
-	wr_u8(&w, 64);
-	wr_u8(&w, 0xc0);			/* L, A */
-	wr_u32(&w, RA_VALID_LIFETIME);
-	wr_u32(&w, RA_PREFERRED_LIFETIME);
-	wr_u32(&w, 0);
-	wr_bytes(&w, prefix, 8);
-	wr_bytes(&w, in6_zero, 8);
-	/* A link below the IPv6 minimum cannot carry IPv6: no option. */
-	if (mtu >= IPV6_MIN_MTU) {
-		wr_u8(&w, ND_OPT_MTU);
-		wr_u8(&w, 1);
-		wr_u16(&w, 0);
-		wr_u32(&w, mtu);
-	}
-	if (ndns) {
-		wr_u8(&w, ND_OPT_RDNSS);
-		wr_u8(&w, (uint8_t)(1 + 2 * ndns));
-		wr_u16(&w, 0);
-		wr_u32(&w, RDNSS_LIFETIME);
-		for (i = 0; i < 2; i++)
-			if (!IN6_IS_ADDR_UNSPECIFIED(dns[i]))
-				wr_bytes(&w, dns[i], 16);
-	}
-	if (w.err)
-		return;
-	wr_put16_at(&w, 4, (uint16_t)(w.len - 40));
-	wr_put16_at(&w, 42, icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
-	ppp_send(s, PPP_IPV6, pkt, w.len);
-	pp->ra_last_ms = now_ms;
-	if (pp->ra_count < 255)
-		pp->ra_count++;
-	stats->ipv6_ra_sent++;
-}
-
-/*
- * The next unsolicited RA (RFC 4861 6.2.4): at a random interval
- * between MinRtrAdvInterval and MaxRtrAdvInterval, at most
- * MAX_INITIAL_RTR_ADVERT_INTERVAL for the first few.  They keep the
- * router, RDNSS and prefix lifetimes of a long session fresh.
- */
-static void
-ra_schedule(struct ppp *pp)
-{
-	uint64_t next = RA_MIN_INTERVAL + (uint64_t)random() %
-	    (RA_MAX_INTERVAL - RA_MIN_INTERVAL + 1);
-
-	if (pp->ra_count < MAX_INITIAL_RTR_ADVERTISEMENTS &&
-	    next > MAX_INITIAL_RTR_ADVERT_INTERVAL)
-		next = MAX_INITIAL_RTR_ADVERT_INTERVAL;
-	timer_set(&pp->ra_timer, next);
-}
-
-static void
-ra_fire(struct timer *t, void *arg)
-{
-	sid_t s = (sid_t)(uintptr_t)arg;
-	struct ppp *pp = P(s);
-
-	(void)t;
-	if (pp == NULL || !pp->in_use || pp->ipv6cp.state != ST_OPENED)
-		return;
-	ra_send(s);
-	ra_schedule(pp);
-}
-
-/*
- * A Router Solicitation (RFC 4861 4.1), checked as 6.1.1 says and
- * answered as 6.2.6 says: after a random delay of up to
- * MAX_RA_DELAY_TIME, and never sooner than MIN_DELAY_BETWEEN_RAS after
- * the previous RA, by moving the RA timer earlier.  A flood of
- * solicitations gets one RA every 3 seconds at most.
- */
-static void
-rs_input(sid_t s, const uint8_t *p, size_t len)
-{
-	struct ppp *pp = P(s);
-	uint8_t nh, hlim, src[16], dst[16], type, code, t, l;
-	struct rd r, msg;
-	uint16_t plen;
-	uint64_t at;
-
-	rd_init(&r, p, len);
-	if (rd_skip(&r, 4) < 0 || rd_u16(&r, &plen) < 0 ||
-	    rd_u8(&r, &nh) < 0 || rd_u8(&r, &hlim) < 0 ||
-	    rd_bytes(&r, src, 16) < 0 || rd_bytes(&r, dst, 16) < 0)
-		goto drop;
-	if (nh != IPPROTO_ICMPV6 || hlim != 255 || plen < 8 ||
-	    rd_sub(&r, plen, &msg) < 0)
-		goto drop;
-	if (icmp6_sum(src, dst, msg.p, msg.left) != 0)
-		goto drop;
-	if (rd_u8(&msg, &type) < 0 || rd_u8(&msg, &code) < 0 ||
-	    rd_skip(&msg, 6) < 0 || type != ICMP6_RS || code != 0)
-		goto drop;
-	/* 4.6: no option of length 0; no source link-layer address from ::. */
-	while (msg.left > 0) {
-		if (rd_u8(&msg, &t) < 0 || rd_u8(&msg, &l) < 0 || l == 0 ||
-		    rd_skip(&msg, (size_t)l * 8 - 2) < 0)
-			goto drop;
-		if (t == ND_OPT_SLLA && memcmp(src, in6_zero, 16) == 0)
-			goto drop;
-	}
-	stats->ipv6_rs_received++;
-	at = now_ms + (uint64_t)random() % (MAX_RA_DELAY_TIME + 1);
-	if (pp->ra_last_ms != 0 && pp->ra_last_ms + MIN_DELAY_BETWEEN_RAS >
-	    now_ms)
-		at += pp->ra_last_ms + MIN_DELAY_BETWEEN_RAS - now_ms;
-	if (!timer_pending(&pp->ra_timer) || at < pp->ra_timer.when)
-		timer_set_at(&pp->ra_timer, at);
-	return;
-drop:
-	stats->ppp_discarded++;
-}
+/* ---- IPv6 on the link: ra.c ---- */
 
 static void
 ipv6cp_tlu(struct fsm *f)
@@ -1809,21 +1479,14 @@ ipv6cp_tlu(struct fsm *f)
 	    sp->ipv6_ifid[1], sp->ipv6_ifid[2], sp->ipv6_ifid[3],
 	    sp->ipv6_ifid[4], sp->ipv6_ifid[5], sp->ipv6_ifid[6],
 	    sp->ipv6_ifid[7]);
-	v6_prefix_up(f->sid);
-	/* RFC 4861 6.2.4: the link became advertising, an RA at once. */
-	pp->ra_count = 0;
-	ra_send(f->sid);
-	ra_schedule(pp);
+	ra_up(f->sid, pp->our_ifid);
 }
 
 static void
 ipv6cp_tld(struct fsm *f)
 {
-	struct ppp *pp = P(f->sid);
-
 	session_get(f->sid)->ipv6 = 0;
-	timer_cancel(&pp->ra_timer);
-	v6_prefix_down(f->sid);
+	ra_down(f->sid, 0);
 }
 
 /* ---- input ---- */
@@ -1854,68 +1517,8 @@ proto_reject(sid_t s, const uint8_t *frame, size_t len)
 	ppp_send(s, PPP_LCP, buf, n + 4);
 }
 
-/*
- * TCP MSS clamping: a SYN's Maximum Segment Size option is lowered to
- * what fits the session's link (its MRU less the IP and TCP headers),
- * so that neither side sends segments the tunnel would fragment (the
- * manual's advice on l2tp_mtu, done here).  The checksum is updated
- * incrementally (RFC 1624 3).
- */
-static void
-mss_clamp(uint8_t *ip, size_t len, uint16_t mtu)
-{
-	size_t ihl, off, end;
-	uint8_t *tcp;
-	uint16_t mss, max = (uint16_t)(mtu > 80 ? mtu - 40 : 40);
-
-	if (len < 20 || ip[9] != 6 || (ip[6] & 0x1f) != 0 || ip[7] != 0)
-		return;		/* not TCP, or not the first fragment */
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || len < ihl + 20)
-		return;
-	tcp = ip + ihl;
-	if (!(tcp[13] & 0x02))
-		return;		/* not a SYN */
-	end = ihl + (size_t)(tcp[12] >> 4) * 4;
-	if (end > len)
-		return;
-	for (off = ihl + 20; off + 1 < end;) {
-		uint8_t kind = ip[off], olen;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			off++;
-			continue;
-		}
-		olen = ip[off + 1];
-		if (olen < 2 || off + olen > end)
-			return;
-		if (kind == 2 && olen == 4) {
-			mss = (uint16_t)(ip[off + 2] << 8 | ip[off + 3]);
-			if (mss > max) {
-				uint32_t sum = (uint16_t)~(tcp[16] << 8 |
-				    tcp[17]);
-
-				sum += (uint16_t)~mss;
-				sum += max;
-				while (sum >> 16)
-					sum = (sum & 0xffff) + (sum >> 16);
-				sum = ~sum & 0xffff;
-				tcp[16] = (uint8_t)(sum >> 8);
-				tcp[17] = (uint8_t)sum;
-				ip[off + 2] = (uint8_t)(max >> 8);
-				ip[off + 3] = (uint8_t)max;
-				stats->tcp_mss_clamped++;
-			}
-			return;
-		}
-		off += olen;
-	}
-}
-
-static uint16_t
-link_mtu(sid_t s)
+uint16_t
+ppp_link_mtu(sid_t s)
 {
 	struct ppp *pp = P(s);
 	uint16_t ours = pp->send_mru ? pp->want_mru : 1500;
@@ -1982,233 +1585,16 @@ ppp_limits_changed(sid_t s)
 	    (uint64_t)(due - time_now) * 1000 : 0);
 }
 
-/*
- * The last steps of both directions, shared by the packets that go at
- * once and those a throttled session's bucket releases later (tbf.c):
- * up, to the TUN device; down, `frame` is the PPP protocol field and
- * what follows, with room for the L2TP header in front.
- */
-static void
-deliver(sid_t s, int dir, uint8_t *frame, size_t len)
+int
+ppp_ncp_opened(sid_t s, uint16_t proto)
 {
-	struct session *sp = session_get(s);
-
-	if (dir == TBF_UP) {
-		sp->cin += len;
-		sp->pin++;
-		tun_write(frame, len);
-		return;
-	}
-	/* Straight from a TUN read: batched (tun.c flushes the batch). */
-	if ((tun_owns(frame) ? l2tp_queue_ppp(s, frame, len) :
-	    l2tp_send_ppp(s, frame, len)) == 0) {
-		sp->cout += len - 2;
-		sp->pout++;
-	}
-}
-
-/* Throttling, if the session is throttled that way, then delivery. */
-static void
-forward(sid_t s, int dir, uint8_t *frame, size_t len)
-{
-	struct session *sp = session_get(s);
-
-	if ((dir == TBF_UP ? sp->rate_in : sp->rate_out) != 0 &&
-	    !tbf_admit(s, dir, frame, len))
-		return;
-	deliver(s, dir, frame, len);
-}
-
-static void
-ip_input(sid_t s, const uint8_t *p, size_t len)
-{
-	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
-	in_addr_t src;
 
-	if (pp->ipcp.state != ST_OPENED || len < 20 || (p[0] >> 4) != 4) {
-		stats->ppp_discarded++;
-		return;
-	}
-	memcpy(&src, p + 12, 4);
-	if (src != sp->ip && !config->disable_no_spoof) {
-		stats->ip_spoofed++;
-		return;
-	}
-	/* Filter-Id "NAME.in" (manual, "Filtering"). */
-	if (sp->filter_in[0] && !acl_check_in(s, p, len)) {
-		stats->acl_denied_in++;
-		return;
-	}
-	if (plugin_hooked[PLUGIN_PACKET_RX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = p, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_RX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
-	sp->last_packet = time_now;
-	/* The frame sits in our receive buffer: clamping edits it there. */
-	mss_clamp((uint8_t *)(uintptr_t)p, len, link_mtu(s));
-	if (sp->intercept)
-		intercept_copy(s, p, len);
-	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
-}
-
-/*
- * A packet larger than the session's link: fragments of at most `mtu`
- * octets (RFC 791 3.2), each built in a scratch buffer (this is the
- * rare path; the common one sends in place).
- */
-static void
-send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
-{
-	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
-	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
-	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
-	uint16_t fo = (uint16_t)((pkt[6] & 0x1f) << 8 | pkt[7]);
-	int more = pkt[6] & 0x20;
-
-	if (ihl < 20 || ihl > len || mtu < ihl + 8 || mtu > 1600)
-		return;
-	chunk = (mtu - ihl) & ~(size_t)7;
-	stats->ip_fragmented++;
-	for (off = ihl; off < len; off += chunk) {
-		size_t n = len - off < chunk ? len - off : chunk;
-		uint16_t f = (uint16_t)(fo + (off - ihl) / 8);
-		uint32_t sum = 0;
-		size_t i;
-
-		memcpy(ip, pkt, ihl);
-		memcpy(ip + ihl, pkt + off, n);
-		ip[2] = (uint8_t)((ihl + n) >> 8);
-		ip[3] = (uint8_t)(ihl + n);
-		if (off + n < len || more)
-			f |= 0x2000;		/* MF */
-		ip[6] = (uint8_t)(f >> 8);
-		ip[7] = (uint8_t)f;
-		ip[10] = ip[11] = 0;
-		for (i = 0; i < ihl; i += 2)
-			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		ip[10] = (uint8_t)(~sum >> 8);
-		ip[11] = (uint8_t)~sum;
-		ip[-2] = 0x00;
-		ip[-1] = PPP_IP;
-		forward(s, TBF_DOWN, ip - 2, ihl + n + 2);
-	}
-}
-
-void
-ppp_send_ip(sid_t s, uint8_t *pkt, size_t len)
-{
-	struct session *sp = session_get(s);
-	struct ppp *pp = P(s);
-	uint8_t *proto = pkt - 2;
-	uint16_t mtu;
-
-	if (pp == NULL || pp->ipcp.state != ST_OPENED) {
-		stats->ppp_discarded++;
-		return;
-	}
-	/* packet_limit: downstream packets per tenth of a second (manual). */
-	if (config->packet_limit > 0) {
-		uint64_t tenth = now_ms / 100;
-
-		if (tenth != pp->pl_tenth) {
-			pp->pl_tenth = tenth;
-			pp->pl_count = 0;
-		}
-		if (++pp->pl_count > (uint32_t)config->packet_limit) {
-			stats->packet_limit_drops++;
-			return;
-		}
-	}
-	/* Filter-Id "NAME.out" (manual, "Filtering"). */
-	if (sp->filter_out[0] && !acl_check_out(s, pkt, len)) {
-		stats->acl_denied_out++;
-		return;
-	}
-	if (sp->intercept)
-		intercept_copy(s, pkt, len);
-	mtu = link_mtu(s);
-	if (len > mtu) {
-		if (pkt[6] & 0x40) {
-			/* DF: RFC 1191, tell the sender the MTU. */
-			stats->ip_too_big++;
-			tun_icmp_error(pkt, len, 4, mtu);
-		} else
-			send_fragments(s, pkt, len, mtu);
-		return;
-	}
-	if (plugin_hooked[PLUGIN_PACKET_TX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = pkt, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
-	mss_clamp(pkt, len, mtu);
-	proto[0] = 0x00;
-	proto[1] = PPP_IP;
-	forward(s, TBF_DOWN, proto, len + 2);
-}
-
-/*
- * IPv6 from the subscriber.  From the link itself (a link-local or the
- * unspecified source) only Router Solicitations are taken, by us; the
- * rest of that stays on the link.  Other packets are forwarded when
- * their source is the subscriber's address (the first 64 bits of
- * ipv6_prefix and its negotiated identifier) or lies in its own routed
- * prefix.
- */
-static void
-ip6_input(sid_t s, const uint8_t *p, size_t len)
-{
-	struct session *sp = session_get(s);
-	struct ppp *pp = P(s);
-	const uint8_t *src = p + 8;
-
-	if (pp->ipv6cp.state != ST_OPENED || len < 40 || (p[0] >> 4) != 6) {
-		stats->ppp_discarded++;
-		return;
-	}
-	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) ||
-	    memcmp(src, in6_zero, 16) == 0) {
-		if (p[6] == IPPROTO_ICMPV6 && len > 40 && p[40] == ICMP6_RS)
-			rs_input(s, p, len);
-		else
-			stats->ppp_discarded++;
-		return;
-	}
-	if (!v6_source_ok(sp, pp, src) && !config->disable_no_spoof) {
-		stats->ip_spoofed++;
-		return;
-	}
-	sp->last_packet = time_now;
-	if (sp->intercept)
-		intercept_copy(s, p, len);
-	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
-}
-
-void
-ppp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
-{
-	struct session *sp = session_get(s);
-	struct ppp *pp = P(s);
-	uint8_t *proto = pkt - 2;
-
-	if (pp == NULL || pp->ipv6cp.p == NULL ||
-	    pp->ipv6cp.state != ST_OPENED) {
-		stats->ppp_discarded++;
-		return;
-	}
-	if (sp->intercept)
-		intercept_copy(s, pkt, len);
-	proto[0] = 0x00;
-	proto[1] = PPP_IPV6;
-	forward(s, TBF_DOWN, proto, len + 2);
+	if (pp == NULL)
+		return 0;
+	if (proto == PPP_IP)
+		return pp->ipcp.state == ST_OPENED;
+	return pp->ipv6cp.p != NULL && pp->ipv6cp.state == ST_OPENED;
 }
 
 void
@@ -2241,7 +1627,7 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	}
 	switch (proto) {
 	case PPP_IP:
-		ip_input(s, r.p, r.left);
+		dp_ip_input(s, r.p, r.left);
 		return;
 	case PPP_LCP:
 		if (r.left >= 1 && r.p[0] == CP_TERM_REQ && pp->term_cause == 0)
@@ -2272,7 +1658,7 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 		break;		/* IPv6 is off: Protocol-Reject */
 	case PPP_IPV6:
 		if (pp->ipv6cp.p != NULL) {
-			ip6_input(s, r.p, r.left);
+			dp_ip6_input(s, r.p, r.left);
 			return;
 		}
 		break;
@@ -2300,7 +1686,7 @@ ppp_init(uint32_t max_sessions)
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	user_heads = calloc(n, sizeof(*user_heads));
 	user_mask = n - 1;
-	if (tbf_init(config->throttle_buckets, deliver) < 0)
+	if (dp_init(max_sessions) < 0 || ra_init(max_sessions) < 0)
 		return -1;
 	return ppp && user_heads ? 0 : -1;
 }
@@ -2405,7 +1791,6 @@ ppp_session_start(sid_t s)
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
-	timer_init(&pp->ra_timer, ra_fire, (void *)(uintptr_t)s);
 	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -2425,6 +1810,7 @@ ppp_session_start(sid_t s)
 	memset(pp->our_ifid, 0, 8);
 	pp->our_ifid[7] = 1;
 	pp->last_rx_ms = now_ms;
+	dp_session_start(s);
 	set_phase(s, PHASE_ESTABLISH);
 	if (proxy_start(s))
 		return;
@@ -2444,8 +1830,7 @@ ppp_session_end(sid_t s)
 	fsm_stop(&pp->lcp);
 	fsm_stop(&pp->ipcp);
 	fsm_stop(&pp->ipv6cp);
-	timer_cancel(&pp->ra_timer);
-	v6_prefix_down(s);
+	ra_down(s, 1);
 	timer_cancel(&pp->auth_timer);
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->kill_timer);

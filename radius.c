@@ -1,6 +1,7 @@
 /*
- * radius.c - the RADIUS client (authentication and accounting) and the
- * Dynamic Authorization listener (Disconnect-Request, CoA-Request).
+ * radius.c - the RADIUS client: authentication and accounting requests,
+ * their retries and the failover between servers.  Packets are built
+ * and read by radius_codec.c; Disconnect/CoA requests arrive at dae.c.
  *
  * State owned:
  *   - RAD_NSOCK client UDP sockets (bound to radius_bind_min..max when
@@ -13,19 +14,16 @@
  *   - per session (`struct rsess`, indexed like the session table): the
  *     pending Access-Request, the Class attributes to echo, the
  *     Framed-Routes, the interim interval and the Interim-Update timer
- *     (ppp.c enforces Session-Timeout and Idle-Timeout);
- *   - the DAE socket on radius_dae_port and a small cache of its last
- *     answers (retransmitted requests get the same answer).
+ *     (ppp.c enforces Session-Timeout and Idle-Timeout).
  *
  * Exports (radius.h): the backend behind auth.c, radius_init/close/
- * reload/busy for l2tpns.c, the "show radius" view, and the codec.
+ * reload/busy for l2tpns.c, the "show radius" view, and what dae.c
+ * changes of a session's RADIUS state (Class, interim interval).
  *
  * Implements RFC 2865 (Access-Request with User-Password 5.2 or
- * CHAP-Password 5.3, Access-Accept/Reject/Challenge, authenticators 3),
- * RFC 2866 (Accounting Start, Interim-Update, Stop), RFC 2869 5.14
- * (Message-Authenticator, HMAC-MD5 of RFC 2104) and 5.16
- * (Acct-Interim-Interval), RFC 2548 2.7.6-7 (MS DNS servers), RFC 3162
- * 2.3 and RFC 4818 (IPv6 prefixes), RFC 3576 (Disconnect and CoA).
+ * CHAP-Password 5.3, Access-Accept/Reject/Challenge), RFC 2866
+ * (Accounting Start, Interim-Update, Stop), RFC 2869 5.16
+ * (Acct-Interim-Interval).
  *
  * Retries: a request is sent RAD_TRIES times to one server,
  * radius_timeout seconds apart, then to the other server; when neither
@@ -55,92 +53,11 @@
 
 #define RAD_NSLOT	(RAD_NSOCK * 256)
 #define DEAD_MS		30000	/* a silent server is skipped this long */
-#define DAE_CACHE	16	/* answers kept for retransmissions */
-#define DAE_CACHE_MS	30000
-#define DAE_WINDOW	300	/* Event-Timestamp window, RFC 3576 5.4 */
-#define NAS_PORT_VIRTUAL 5	/* RFC 2865 5.41 */
-#define SERVICE_FRAMED	2	/* RFC 2865 5.6 */
-#define PROTO_PPP	1	/* RFC 2865 5.7 */
 #define ACCT_START	1	/* RFC 2866 5.1 */
 #define ACCT_STOP	2
 #define ACCT_INTERIM	3
 #define AUTHENTIC_RADIUS 1	/* RFC 2866 5.6 */
 #define AUTHENTIC_LOCAL	2
-
-/* ---- attribute table (STYLE 4): names for logs, value lengths ---- */
-
-enum attr_kind { K_NONE = 0, K_INT, K_ADDR, K_TEXT, K_STRING, K_IPV6PFX,
-	K_VSA };
-
-static const struct attr_def {
-	const char	*name;
-	uint8_t		 kind;
-	uint8_t		 min, max;	/* octets of the value */
-} attr_defs[256] = {
-	[RA_USER_NAME]		= { "User-Name", K_TEXT, 1, 253 },
-	[RA_USER_PASSWORD]	= { "User-Password", K_STRING, 16, 128 },
-	[RA_CHAP_PASSWORD]	= { "CHAP-Password", K_STRING, 17, 17 },
-	[RA_NAS_IP_ADDRESS]	= { "NAS-IP-Address", K_ADDR, 4, 4 },
-	[RA_NAS_PORT]		= { "NAS-Port", K_INT, 4, 4 },
-	[RA_SERVICE_TYPE]	= { "Service-Type", K_INT, 4, 4 },
-	[RA_FRAMED_PROTOCOL]	= { "Framed-Protocol", K_INT, 4, 4 },
-	[RA_FRAMED_IP_ADDRESS]	= { "Framed-IP-Address", K_ADDR, 4, 4 },
-	[RA_FRAMED_IP_NETMASK]	= { "Framed-IP-Netmask", K_ADDR, 4, 4 },
-	[RA_FILTER_ID]		= { "Filter-Id", K_TEXT, 1, 253 },
-	[RA_FRAMED_MTU]		= { "Framed-MTU", K_INT, 4, 4 },
-	[RA_REPLY_MESSAGE]	= { "Reply-Message", K_TEXT, 1, 253 },
-	[RA_FRAMED_ROUTE]	= { "Framed-Route", K_TEXT, 1, 253 },
-	[RA_STATE]		= { "State", K_STRING, 1, 253 },
-	[RA_CLASS]		= { "Class", K_STRING, 1, 253 },
-	[RA_VENDOR_SPECIFIC]	= { "Vendor-Specific", K_VSA, 5, 253 },
-	[RA_SESSION_TIMEOUT]	= { "Session-Timeout", K_INT, 4, 4 },
-	[RA_IDLE_TIMEOUT]	= { "Idle-Timeout", K_INT, 4, 4 },
-	[RA_CALLED_STATION_ID]	= { "Called-Station-Id", K_TEXT, 1, 253 },
-	[RA_CALLING_STATION_ID]	= { "Calling-Station-Id", K_TEXT, 1, 253 },
-	[RA_NAS_IDENTIFIER]	= { "NAS-Identifier", K_TEXT, 1, 253 },
-	[RA_PROXY_STATE]	= { "Proxy-State", K_STRING, 1, 253 },
-	[RA_ACCT_STATUS_TYPE]	= { "Acct-Status-Type", K_INT, 4, 4 },
-	[RA_ACCT_DELAY_TIME]	= { "Acct-Delay-Time", K_INT, 4, 4 },
-	[RA_ACCT_INPUT_OCTETS]	= { "Acct-Input-Octets", K_INT, 4, 4 },
-	[RA_ACCT_OUTPUT_OCTETS]	= { "Acct-Output-Octets", K_INT, 4, 4 },
-	[RA_ACCT_SESSION_ID]	= { "Acct-Session-Id", K_TEXT, 1, 253 },
-	[RA_ACCT_AUTHENTIC]	= { "Acct-Authentic", K_INT, 4, 4 },
-	[RA_ACCT_SESSION_TIME]	= { "Acct-Session-Time", K_INT, 4, 4 },
-	[RA_ACCT_INPUT_PACKETS]	= { "Acct-Input-Packets", K_INT, 4, 4 },
-	[RA_ACCT_OUTPUT_PACKETS] = { "Acct-Output-Packets", K_INT, 4, 4 },
-	[RA_ACCT_TERMINATE_CAUSE] = { "Acct-Terminate-Cause", K_INT, 4, 4 },
-	[RA_ACCT_INPUT_GIGAWORDS] = { "Acct-Input-Gigawords", K_INT, 4, 4 },
-	[RA_ACCT_OUTPUT_GIGAWORDS] = { "Acct-Output-Gigawords", K_INT, 4, 4 },
-	[RA_EVENT_TIMESTAMP]	= { "Event-Timestamp", K_INT, 4, 4 },
-	[RA_CHAP_CHALLENGE]	= { "CHAP-Challenge", K_STRING, 5, 253 },
-	[RA_NAS_PORT_TYPE]	= { "NAS-Port-Type", K_INT, 4, 4 },
-	[RA_MESSAGE_AUTHENTICATOR] = { "Message-Authenticator", K_STRING, 16, 16 },
-	[RA_ACCT_INTERIM_INTERVAL] = { "Acct-Interim-Interval", K_INT, 4, 4 },
-	[RA_FRAMED_IPV6_PREFIX]	= { "Framed-IPv6-Prefix", K_IPV6PFX, 2, 18 },
-	[RA_ERROR_CAUSE]	= { "Error-Cause", K_INT, 4, 4 },
-	[RA_DELEGATED_IPV6_PREFIX] = { "Delegated-IPv6-Prefix", K_IPV6PFX, 2, 18 },
-};
-
-static const char *const code_names[256] = {
-	[RAD_ACCESS_REQUEST] = "Access-Request",
-	[RAD_ACCESS_ACCEPT] = "Access-Accept",
-	[RAD_ACCESS_REJECT] = "Access-Reject",
-	[RAD_ACCT_REQUEST] = "Accounting-Request",
-	[RAD_ACCT_RESPONSE] = "Accounting-Response",
-	[RAD_ACCESS_CHALLENGE] = "Access-Challenge",
-	[RAD_DISCONNECT_REQUEST] = "Disconnect-Request",
-	[RAD_DISCONNECT_ACK] = "Disconnect-ACK",
-	[RAD_DISCONNECT_NAK] = "Disconnect-NAK",
-	[RAD_COA_REQUEST] = "CoA-Request",
-	[RAD_COA_ACK] = "CoA-ACK",
-	[RAD_COA_NAK] = "CoA-NAK",
-};
-
-static const char *
-code_name(uint8_t code)
-{
-	return code_names[code] ? code_names[code] : "unknown code";
-}
 
 /* ---- requests in flight ---- */
 
@@ -171,7 +88,6 @@ static uint32_t acct_inflight;
 static int sock_fd[RAD_NSOCK];
 static uint16_t sock_port[RAD_NSOCK];
 static int nsock;
-static int dae_fd = -1;
 static uint64_t dead_until[2][2];	/* [server][accounting] */
 
 /* ---- per-session state ---- */
@@ -202,300 +118,8 @@ RS(sid_t s)
 	return rsess != NULL && s > 0 && s <= rsess_max ? &rsess[s] : NULL;
 }
 
-/* Rate limit for what peers can make us log (STYLE 11). */
-static int
-log_budget(void)
-{
-	static time_t sec;
-	static int n;
-
-	if (sec != time_now) {
-		sec = time_now;
-		n = 0;
-	}
-	return n++ < 10;
-}
-
-/* ---- crypto: RFC 2104, RFC 2865 3 and 5.2, RFC 2866 3 ---- */
-
-void
-radius_hmac_md5(const uint8_t *key, size_t keylen, const uint8_t *data,
-    size_t len, uint8_t out[16])
-{
-	uint8_t k[64], pad[64], inner[16];
-	MD5_CTX ctx;
-	size_t i;
-
-	/* RFC 2104 2: a key longer than the block is hashed first. */
-	memset(k, 0, sizeof(k));
-	if (keylen > sizeof(k)) {
-		MD5Init(&ctx);
-		MD5Update(&ctx, key, keylen);
-		MD5Final(k, &ctx);
-	} else if (keylen > 0)
-		memcpy(k, key, keylen);
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x36;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pad, sizeof(pad));
-	MD5Update(&ctx, data, len);
-	MD5Final(inner, &ctx);
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x5c;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pad, sizeof(pad));
-	MD5Update(&ctx, inner, sizeof(inner));
-	MD5Final(out, &ctx);
-}
-
-size_t
-radius_hide_password(const uint8_t *pw, size_t len, const char *secret,
-    const uint8_t ra[16], uint8_t out[128])
-{
-	size_t slen = strlen(secret), n, i, j;
-	const uint8_t *prev = ra;
-	uint8_t b[16];
-	MD5_CTX ctx;
-
-	/* RFC 2865 5.2: padded with NULs to a multiple of 16, at most 128 */
-	if (len > 128)
-		return 0;
-	n = len == 0 ? 16 : (len + 15) & ~(size_t)15;
-	memset(out, 0, n);
-	if (len > 0)
-		memcpy(out, pw, len);
-	for (i = 0; i < n; i += 16) {
-		/* b(i) = MD5(S + c(i-1)), c(0) = the Request Authenticator */
-		MD5Init(&ctx);
-		MD5Update(&ctx, (const uint8_t *)secret, slen);
-		MD5Update(&ctx, prev, 16);
-		MD5Final(b, &ctx);
-		for (j = 0; j < 16; j++)
-			out[i + j] ^= b[j];
-		prev = out + i;
-	}
-	return n;
-}
-
-/* Compare without a data-dependent early exit. */
-static int
-same16(const uint8_t *a, const uint8_t *b)
-{
-	uint8_t d = 0;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
-
-/* Next attribute of r: 1 with its type and value, 0 at the end, -1 if
- * its Length field is below 2 or past the end (RFC 2865 5). */
-static int
-attr_next(struct rd *r, uint8_t *type, struct rd *val)
-{
-	uint8_t len;
-
-	if (r->left == 0)
-		return 0;
-	if (rd_u8(r, type) < 0 || rd_u8(r, &len) < 0 || len < 2 ||
-	    rd_sub(r, len - 2u, val) < 0)
-		return -1;
-	return 1;
-}
-
-static int
-attr_len_ok(uint8_t type, size_t n)
-{
-	const struct attr_def *d = &attr_defs[type];
-
-	return d->name == NULL || (n >= d->min && n <= d->max);
-}
-
-int
-radius_check_layout(const uint8_t *pkt, size_t n, size_t *plen)
-{
-	struct rd r, a, v;
-	uint8_t code, id, type;
-	uint16_t len;
-	int k;
-
-	rd_init(&r, pkt, n);
-	if (rd_u8(&r, &code) < 0 || rd_u8(&r, &id) < 0 || rd_u16(&r, &len) < 0)
-		return RAD_E_SHORT;
-	/* RFC 2865 3: 20..4096; octets past Length are padding */
-	if (len < RAD_HDRLEN || len > RAD_MAXPKT)
-		return RAD_E_LENGTH;
-	if (len > n)
-		return RAD_E_SHORT;
-	rd_init(&r, pkt, len);
-	if (rd_skip(&r, RAD_HDRLEN) < 0 || rd_sub(&r, len - RAD_HDRLEN, &a) < 0)
-		return RAD_E_SHORT;
-	while ((k = attr_next(&a, &type, &v)) == 1)
-		;
-	if (k < 0)
-		return RAD_E_ATTR;
-	*plen = len;
-	return RAD_OK;
-}
-
-/* Offset of the first value of attribute `want` in pkt, 0 if none. */
-static size_t
-find_attr(const uint8_t *pkt, size_t len, uint8_t want, size_t *vlen)
-{
-	struct rd r, v;
-	uint8_t type;
-
-	rd_init(&r, pkt, len);
-	if (rd_skip(&r, RAD_HDRLEN) < 0)
-		return 0;
-	while (attr_next(&r, &type, &v) == 1)
-		if (type == want) {
-			*vlen = v.left;
-			return (size_t)(v.p - pkt);
-		}
-	return 0;
-}
-
-/*
- * The Message-Authenticator of pkt (RFC 2869 5.14) with `auth` in the
- * Authenticator field and the attribute's own value zeroed.
- */
-static int
-msgauth_ok(const uint8_t *pkt, size_t len, const uint8_t auth[16],
-    const char *secret)
-{
-	uint8_t tmp[RAD_MAXPKT], mac[16];
-	size_t off, vlen = 0;
-
-	if ((off = find_attr(pkt, len, RA_MESSAGE_AUTHENTICATOR, &vlen)) == 0)
-		return 1;	/* absent: nothing to check */
-	if (vlen != 16 || len > sizeof(tmp))
-		return 0;
-	memcpy(tmp, pkt, len);
-	memcpy(tmp + 4, auth, 16);
-	memset(tmp + off, 0, 16);
-	radius_hmac_md5((const uint8_t *)secret, strlen(secret), tmp, len, mac);
-	return same16(mac, pkt + off);
-}
-
-int
-radius_verify_response(const uint8_t *pkt, size_t len, const uint8_t ra[16],
-    const char *secret)
-{
-	uint8_t want[16];
-	MD5_CTX ctx;
-
-	if (len < RAD_HDRLEN)
-		return RAD_E_SHORT;
-	/* RFC 2865 3: MD5(Code+ID+Length+RequestAuth+Attributes+Secret) */
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, pkt + RAD_HDRLEN, len - RAD_HDRLEN);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(want, &ctx);
-	if (!same16(want, pkt + 4))
-		return RAD_E_AUTH;
-	/* RFC 2869 5.14: computed with the Request Authenticator */
-	if (!msgauth_ok(pkt, len, ra, secret))
-		return RAD_E_MSGAUTH;
-	return RAD_OK;
-}
-
-static void
-request_auth(const uint8_t *pkt, size_t len, const char *secret,
-    uint8_t out[16])
-{
-	static const uint8_t zero[16];
-	MD5_CTX ctx;
-
-	/* RFC 2866 3: MD5(Code+ID+Length+16 zero octets+Attributes+Secret),
-	 * which RFC 3576 2.3 takes for Disconnect and CoA requests too. */
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, zero, 16);
-	MD5Update(&ctx, pkt + RAD_HDRLEN, len - RAD_HDRLEN);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(out, &ctx);
-}
-
-int
-radius_verify_request(const uint8_t *pkt, size_t len, const char *secret)
-{
-	static const uint8_t zero[16];
-	uint8_t want[16];
-
-	if (len < RAD_HDRLEN)
-		return RAD_E_SHORT;
-	request_auth(pkt, len, secret, want);
-	if (!same16(want, pkt + 4))
-		return RAD_E_AUTH;
-	/* The Message-Authenticator of such a request is computed over a
-	 * zero Authenticator field, as for Accounting-Request. */
-	if (!msgauth_ok(pkt, len, zero, secret))
-		return RAD_E_MSGAUTH;
-	return RAD_OK;
-}
-
-void
-radius_sign_request(uint8_t *pkt, size_t len, const char *secret)
-{
-	uint8_t mac[16];
-	size_t off, vlen = 0;
-
-	if (len < RAD_HDRLEN)
-		return;
-	memset(pkt + 4, 0, 16);
-	if ((off = find_attr(pkt, len, RA_MESSAGE_AUTHENTICATOR, &vlen)) &&
-	    vlen == 16) {
-		memset(pkt + off, 0, 16);
-		radius_hmac_md5((const uint8_t *)secret, strlen(secret), pkt,
-		    len, mac);
-		memcpy(pkt + off, mac, 16);
-	}
-	request_auth(pkt, len, secret, mac);
-	memcpy(pkt + 4, mac, 16);
-}
-
-/* ---- writing attributes ---- */
-
-static void
-put_attr(struct wr *w, uint8_t type, const void *v, size_t n)
-{
-	if (n > 253) {
-		w->err = 1;
-		return;
-	}
-	wr_u8(w, type);
-	wr_u8(w, (uint8_t)(n + 2));
-	wr_bytes(w, v, n);
-}
-
-static void
-put_u32(struct wr *w, uint8_t type, uint32_t v)
-{
-	wr_u8(w, type);
-	wr_u8(w, 6);
-	wr_u32(w, v);
-}
-
-static void
-put_addr(struct wr *w, uint8_t type, in_addr_t a)
-{
-	put_attr(w, type, &a, 4);	/* already network order */
-}
-
-/* A text attribute, cut at 253 octets (RFC 2865 5). */
-static void
-put_str(struct wr *w, uint8_t type, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0)
-		return;
-	put_attr(w, type, s, n > 253 ? 253 : n);
-}
+/* What peers can make us log (STYLE 11). */
+static struct log_rl rl = LOG_RL(10, "RADIUS messages");
 
 /* What identifies the NAS and the port (RFC 2865 4.1, 5.4-5.7, 5.30-32,
  * 5.41), in Access-Request and Accounting-Request alike. */
@@ -505,277 +129,18 @@ put_nas(struct wr *w, sid_t s)
 	const struct session *sp = session_get(s);
 
 	if (config->bind_address)
-		put_addr(w, RA_NAS_IP_ADDRESS, config->bind_address);
-	put_str(w, RA_NAS_IDENTIFIER, config->hostname);
-	put_u32(w, RA_NAS_PORT, s);
-	put_u32(w, RA_NAS_PORT_TYPE, NAS_PORT_VIRTUAL);
-	put_u32(w, RA_SERVICE_TYPE, SERVICE_FRAMED);
-	put_u32(w, RA_FRAMED_PROTOCOL, PROTO_PPP);
-	put_str(w, RA_CALLING_STATION_ID, sp->calling);
-	put_str(w, RA_CALLED_STATION_ID, sp->called);
+		radius_put_addr(w, RA_NAS_IP_ADDRESS, config->bind_address);
+	radius_put_str(w, RA_NAS_IDENTIFIER, config->hostname);
+	radius_put_u32(w, RA_NAS_PORT, s);
+	radius_put_u32(w, RA_NAS_PORT_TYPE, NAS_PORT_VIRTUAL);
+	radius_put_u32(w, RA_SERVICE_TYPE, SERVICE_FRAMED);
+	radius_put_u32(w, RA_FRAMED_PROTOCOL, PROTO_PPP);
+	radius_put_str(w, RA_CALLING_STATION_ID, sp->calling);
+	radius_put_str(w, RA_CALLED_STATION_ID, sp->called);
 }
 
 /* ---- reading attributes ---- */
 
-/* A text value as a C string; -1 if too long or holding a NUL. */
-static int
-rd_text(struct rd *v, char *out, size_t cap)
-{
-	size_t n = v->left;
-
-	if (n >= cap || memchr(v->p, '\0', n) != NULL)
-		return -1;
-	memcpy(out, v->p, n);
-	out[n] = '\0';
-	return rd_skip(v, n);
-}
-
-/* "a.b.c.d[/len] [gateway] [metric]" (RFC 2865 5.22); without a length
- * the classful mask, as routers read it. */
-static int
-parse_route(const char *text, struct auth_route *rt)
-{
-	char buf[64], *slash, *end;
-	struct in_addr a;
-	uint32_t h, mask;
-	long plen;
-	size_t n = strcspn(text, " \t");
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -1;
-	h = ntohl(a.s_addr);
-	if (slash != NULL) {
-		plen = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end != '\0' || plen < 0 || plen > 32)
-			return -1;
-	} else
-		plen = h < 0x80000000u ? 8 : h < 0xc0000000u ? 16 :
-		    h < 0xe0000000u ? 24 : 32;
-	mask = plen == 0 ? 0 : 0xffffffffu << (32 - plen);
-	rt->net = htonl(h & mask);
-	rt->plen = (uint8_t)plen;
-	return 0;
-}
-
-/* Filter-Id "NAME.in" or "NAME.out" (manual, "Filtering"). */
-static int
-parse_filter(struct auth_reply *rp, const char *text)
-{
-	size_t n = strlen(text);
-
-	if (n > 3 && n - 3 < MAXACLNAME && strcmp(text + n - 3, ".in") == 0) {
-		memcpy(rp->filter_in, text, n - 3);
-		rp->filter_in[n - 3] = '\0';
-		return 0;
-	}
-	if (n > 4 && n - 4 < MAXACLNAME && strcmp(text + n - 4, ".out") == 0) {
-		memcpy(rp->filter_out, text, n - 4);
-		rp->filter_out[n - 4] = '\0';
-		return 0;
-	}
-	return -1;
-}
-
-/* RFC 3162 2.3 (and RFC 4818 3): Reserved, Prefix-Length, Prefix. */
-static int
-parse_v6pfx(struct rd *v, struct in6_addr *a, uint8_t *plen)
-{
-	uint8_t res, pl;
-	size_t have;
-	int i;
-
-	if (rd_u8(v, &res) < 0 || rd_u8(v, &pl) < 0 || pl == 0 || pl > 128)
-		return -1;
-	have = v->left;
-	if (have < (pl + 7u) / 8 || have > 16)
-		return -1;
-	memset(a, 0, sizeof(*a));
-	if (rd_bytes(v, a->s6_addr, have) < 0)
-		return -1;
-	for (i = 0; i < 16; i++) {	/* bits past the length must be 0 */
-		int keep = (int)pl - i * 8;
-
-		if (keep <= 0)
-			a->s6_addr[i] = 0;
-		else if (keep < 8)
-			a->s6_addr[i] &= (uint8_t)(0xff << (8 - keep));
-	}
-	*plen = pl;
-	return 0;
-}
-
-/* Keep a whole Class attribute (RFC 2865 5.25) to echo it. */
-static void
-add_class(struct auth_reply *rp, struct rd *v)
-{
-	size_t n = v->left;
-
-	if ((size_t)rp->class_len + n + 2 > sizeof(rp->class))
-		return;
-	rp->class[rp->class_len++] = RA_CLASS;
-	rp->class[rp->class_len++] = (uint8_t)(n + 2);
-	memcpy(rp->class + rp->class_len, v->p, n);
-	rp->class_len = (uint16_t)(rp->class_len + n);
-}
-
-/* One Cisco-AVPair "key=value": -1 if it is not text. */
-static int
-add_avpair(struct auth_reply *rp, struct rd *v)
-{
-	char buf[248], *eq;
-	struct auth_avpair *ap;
-
-	if (rd_text(v, buf, sizeof(buf)) < 0)
-		return -1;
-	if (rp->navpairs == AUTH_MAX_AVPAIRS)
-		return 0;
-	eq = strchr(buf, '=');
-	if (eq != NULL)
-		*eq = '\0';
-	if (buf[0] == '\0' || strlen(buf) >= sizeof(ap->key))
-		return -1;
-	ap = &rp->avpair[rp->navpairs++];
-	snprintf(ap->key, sizeof(ap->key), "%s", buf);
-	snprintf(ap->value, sizeof(ap->value), "%s", eq ? eq + 1 : "");
-	return 0;
-}
-
-/*
- * Vendor-Specific (RFC 2865 5.26): Vendor-Id, then the vendor's
- * sub-attributes in the recommended type-length-value format.  Sets
- * *unknown for a vendor or type we do not use.  -1 if a sub-attribute
- * we use has a bad length.
- */
-static int
-parse_vsa(struct rd *v, struct auth_reply *rp, int *unknown)
-{
-	struct rd sub;
-	uint32_t vendor;
-	uint8_t vt;
-	int k;
-
-	if (rd_u32(v, &vendor) < 0)
-		return -1;
-	if (vendor != VENDOR_CISCO && vendor != VENDOR_MICROSOFT) {
-		*unknown = 1;
-		return 0;
-	}
-	while ((k = attr_next(v, &vt, &sub)) == 1) {
-		if (vendor == VENDOR_CISCO && vt == CISCO_AVPAIR) {
-			if (add_avpair(rp, &sub) < 0)
-				return -1;
-		} else if (vendor == VENDOR_MICROSOFT &&
-		    (vt == MS_PRIMARY_DNS_SERVER ||
-		    vt == MS_SECONDARY_DNS_SERVER)) {
-			in_addr_t a;
-
-			if (sub.left != 4 || rd_bytes(&sub, &a, 4) < 0)
-				return -1;
-			if (vt == MS_PRIMARY_DNS_SERVER)
-				rp->dns1 = a;
-			else
-				rp->dns2 = a;
-		} else
-			*unknown = 1;
-	}
-	if (k < 0)	/* not the recommended format: not ours to read */
-		*unknown = 1;
-	return 0;
-}
-
-int
-radius_parse_reply(const uint8_t *pkt, size_t len, struct auth_reply *rp)
-{
-	struct rd r, v;
-	char text[254];
-	uint8_t type;
-	uint32_t u = 0;
-	int k, unknown = 0;
-
-	rd_init(&r, pkt, len);
-	if (rd_skip(&r, RAD_HDRLEN) < 0)
-		return RAD_E_SHORT;
-	while ((k = attr_next(&r, &type, &v)) == 1) {
-		/* RFC 2865 5, Length: a bad one makes it a reject */
-		if (!attr_len_ok(type, v.left))
-			return RAD_E_VALUE;
-		switch (type) {
-		case RA_FRAMED_IP_ADDRESS:	/* 5.8 */
-			rd_bytes(&v, &rp->ip, 4);
-			/* 255.255.255.254: the NAS picks; ...255: the user */
-			if (rp->ip == htonl(0xfffffffe) ||
-			    rp->ip == htonl(0xffffffff))
-				rp->ip = 0;
-			break;
-		case RA_FRAMED_IP_NETMASK:	/* 5.9 */
-			rd_bytes(&v, &rp->netmask, 4);
-			break;
-		case RA_SESSION_TIMEOUT:	/* 5.27 */
-			rd_u32(&v, &rp->session_timeout);
-			rp->has_session_timeout = 1;
-			break;
-		case RA_IDLE_TIMEOUT:		/* 5.28 */
-			rd_u32(&v, &rp->idle_timeout);
-			break;
-		case RA_ACCT_INTERIM_INTERVAL:	/* RFC 2869 5.16 */
-			rd_u32(&v, &u);
-			rp->interim = u;
-			break;
-		case RA_REPLY_MESSAGE:		/* 5.18: the first one */
-			if (rp->msg[0] == '\0' &&
-			    rd_text(&v, text, sizeof(text)) == 0) {
-				size_t n = strlen(text);
-
-				if (n >= sizeof(rp->msg))
-					n = sizeof(rp->msg) - 1;
-				memcpy(rp->msg, text, n);
-				rp->msg[n] = '\0';
-			}
-			break;
-		case RA_FILTER_ID:		/* 5.11 */
-			if (rd_text(&v, text, sizeof(text)) < 0 ||
-			    parse_filter(rp, text) < 0)
-				LOG(LOG_WARN_L, 0, 0, "RADIUS: Filter-Id not "
-				    "NAME.in or NAME.out (ignored)");
-			break;
-		case RA_FRAMED_ROUTE:		/* 5.22 */
-			if (rd_text(&v, text, sizeof(text)) < 0 ||
-			    rp->nroutes == AUTH_MAX_ROUTES ||
-			    parse_route(text, &rp->route[rp->nroutes]) < 0)
-				LOG(LOG_WARN_L, 0, 0, "RADIUS: Framed-Route "
-				    "unusable or too many (ignored)");
-			else
-				rp->nroutes++;
-			break;
-		case RA_CLASS:			/* 5.25 */
-			add_class(rp, &v);
-			break;
-		case RA_VENDOR_SPECIFIC:	/* 5.26 */
-			if (parse_vsa(&v, rp, &unknown) < 0)
-				return RAD_E_VALUE;
-			break;
-		case RA_FRAMED_IPV6_PREFIX:	/* RFC 3162 2.3 */
-			if (parse_v6pfx(&v, &rp->ipv6_prefix,
-			    &rp->ipv6_prefix_len) < 0)
-				return RAD_E_VALUE;
-			break;
-		case RA_DELEGATED_IPV6_PREFIX:	/* RFC 4818 3 */
-			if (parse_v6pfx(&v, &rp->delegated_prefix,
-			    &rp->delegated_len) < 0)
-				return RAD_E_VALUE;
-			break;
-		default:			/* 5: MAY ignore the rest */
-			break;
-		}
-	}
-	return k < 0 ? RAD_E_ATTR : RAD_OK;
-}
 
 /*
  * Cisco-AVPair throttle values (manual, "Throttling"; applied by the
@@ -785,8 +150,8 @@ radius_parse_reply(const uint8_t *pkt, size_t len, struct auth_reply *rp)
  * as a whole (RFC 3576 2.3).  Returns 1 if the pairs set a rate, 0 if
  * none does, -1 if one is bad.
  */
-static int
-throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
+int
+radius_throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
 {
 	int i, found = 0;
 
@@ -841,8 +206,8 @@ throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
  * order (manual, "Plugins"): the autothrottle plugin sets the rates
  * from them, autosnoop the interception target.
  */
-static void
-apply_pairs(sid_t s, const struct auth_reply *rp)
+void
+radius_apply_pairs(sid_t s, const struct auth_reply *rp)
 {
 	struct session *sp = session_get(s);
 	int i;
@@ -873,43 +238,6 @@ set_class(struct rsess *rs, const uint8_t *c, size_t n)
 	rs->class_len = (uint16_t)n;
 	return 0;
 }
-
-/* At log level 5: a packet's attributes by name (passwords hidden). */
-static void
-log_packet(sid_t s, const char *dir, const uint8_t *pkt, size_t len)
-{
-	struct rd r, v;
-	uint8_t type, code = 0, id = 0;
-	char text[254], val[300];
-	uint32_t u;
-
-	if (log_level < LOG_PACKET_L)
-		return;
-	rd_init(&r, pkt, len);
-	if (rd_u8(&r, &code) < 0 || rd_u8(&r, &id) < 0 ||
-	    rd_skip(&r, RAD_HDRLEN - 2) < 0)
-		return;
-	LOG(LOG_PACKET_L, s, 0, "RADIUS %s %s id %u, %zu octets", dir,
-	    code_name(code), id, len);
-	while (attr_next(&r, &type, &v) == 1) {
-		const struct attr_def *d = &attr_defs[type];
-
-		val[0] = '\0';
-		if (type == RA_USER_PASSWORD || type == RA_CHAP_PASSWORD)
-			snprintf(val, sizeof(val), "(hidden)");
-		else if (d->kind == K_INT && v.left == 4 && rd_u32(&v, &u) == 0)
-			snprintf(val, sizeof(val), "%u", u);
-		else if (d->kind == K_ADDR && v.left == 4)
-			inet_ntop(AF_INET, v.p, val, sizeof(val));
-		else if (d->kind == K_TEXT && rd_text(&v, text, sizeof(text)) == 0)
-			snprintf(val, sizeof(val), "\"%s\"", text);
-		else
-			snprintf(val, sizeof(val), "%zu octets", v.left);
-		LOG(LOG_PACKET_L, s, 0, "  %s (%u) = %s",
-		    d->name ? d->name : "?", type, val);
-	}
-}
-
 /* ---- servers ---- */
 
 static int
@@ -968,8 +296,8 @@ server_of(const struct sockaddr_in *from)
 	return -1;
 }
 
-static int
-is_server_address(in_addr_t a)
+int
+radius_is_server(in_addr_t a)
 {
 	return a != 0 && config->primary_radius != 0 &&
 	    (a == config->primary_radius || a == config->secondary_radius);
@@ -1035,13 +363,13 @@ req_send(uint32_t slot)
 		stats->radius_auth_tx++;
 	if (q->tries > 1)
 		stats->radius_retransmits++;
-	log_packet(q->sid, "send", q->pkt, q->len);
+	radius_log_packet(q->sid, "send", q->pkt, q->len);
 	if (fd >= 0 && sendto(fd, q->pkt, q->len, 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) < 0 && log_budget())
+	    sizeof(sa)) < 0 && log_rl_ok(&rl, time_now))
 		LOG(LOG_WARN_L, q->sid, 0, "RADIUS: sendto %s:%u: %s",
 		    inet_ntoa(sa.sin_addr), ntohs(sa.sin_port), strerror(errno));
 	LOG(LOG_CALLS_L, q->sid, 0, "RADIUS: %s %s id %u to %s:%u (try %u)",
-	    kind_names[q->kind], code_name(acct ? RAD_ACCT_REQUEST :
+	    kind_names[q->kind], radius_code_name(acct ? RAD_ACCT_REQUEST :
 	    RAD_ACCESS_REQUEST), slot / RAD_NSOCK,
 	    inet_ntoa(sa.sin_addr), ntohs(sa.sin_port), q->tries);
 }
@@ -1137,28 +465,28 @@ auth_build(const struct auth_req *rq, uint8_t id, uint8_t *buf, size_t cap)
 	wr_u8(&w, id);
 	wr_u16(&w, 0);
 	wr_bytes(&w, ra, 16);
-	put_str(&w, RA_USER_NAME, rq->user);
+	radius_put_str(&w, RA_USER_NAME, rq->user);
 	if (rq->proto == PPP_PAP) {
 		/* 5.2 */
 		if ((n = radius_hide_password(rq->password, rq->password_len,
 		    secret, ra, hidden)) == 0)
 			return 0;
-		put_attr(&w, RA_USER_PASSWORD, hidden, n);
+		radius_put_attr(&w, RA_USER_PASSWORD, hidden, n);
 	} else {
 		/* 5.3: CHAP Ident and Response; 5.40: the challenge */
 		uint8_t cp[17];
 
 		cp[0] = rq->chap_id;
 		memcpy(cp + 1, rq->response, 16);
-		put_attr(&w, RA_CHAP_PASSWORD, cp, sizeof(cp));
-		put_attr(&w, RA_CHAP_CHALLENGE, rq->challenge,
+		radius_put_attr(&w, RA_CHAP_PASSWORD, cp, sizeof(cp));
+		radius_put_attr(&w, RA_CHAP_CHALLENGE, rq->challenge,
 		    rq->challenge_len);
 	}
 	put_nas(&w, rq->sid);
-	put_str(&w, RA_ACCT_SESSION_ID, sp->acct_session_id);
+	radius_put_str(&w, RA_ACCT_SESSION_ID, sp->acct_session_id);
 	/* RFC 2869 5.14, computed over the whole packet, itself zero */
 	ma = w.len + 2;
-	put_attr(&w, RA_MESSAGE_AUTHENTICATOR, zero, 16);
+	radius_put_attr(&w, RA_MESSAGE_AUTHENTICATOR, zero, 16);
 	if (w.err)
 		return 0;
 	wr_put16_at(&w, 2, (uint16_t)w.len);
@@ -1289,7 +617,7 @@ accept_apply(sid_t s, struct auth_reply *rp)
 		sp->ipv6_prefix = rp->ipv6_prefix;
 		sp->ipv6_prefix_len = rp->ipv6_prefix_len;
 	}
-	apply_pairs(s, rp);
+	radius_apply_pairs(s, rp);
 }
 
 static void
@@ -1339,7 +667,7 @@ auth_answer(uint32_t slot, uint8_t code, const uint8_t *pkt, size_t len)
 			snprintf(rp.msg, sizeof(rp.msg), "Authentication "
 			    "failed");
 		LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS: %s for \"%s\"",
-		    code_name(code), sp->user);
+		    radius_code_name(code), sp->user);
 	}
 	ppp_auth_done(s, &rp);
 }
@@ -1360,37 +688,37 @@ acct_build(sid_t s, int status, int cause, uint8_t id, uint8_t *buf,
 	wr_u8(&w, id);
 	wr_u16(&w, 0);
 	wr_bytes(&w, (const uint8_t[16]){ 0 }, 16);
-	put_str(&w, RA_USER_NAME, sp->user);
+	radius_put_str(&w, RA_USER_NAME, sp->user);
 	put_nas(&w, s);
 	if (sp->ip)
-		put_addr(&w, RA_FRAMED_IP_ADDRESS, sp->ip);
-	put_u32(&w, RA_ACCT_STATUS_TYPE, (uint32_t)status);	/* 5.1 */
-	put_str(&w, RA_ACCT_SESSION_ID, sp->acct_session_id);	/* 5.5 */
-	put_u32(&w, RA_ACCT_AUTHENTIC, rs->authentic ? rs->authentic :
+		radius_put_addr(&w, RA_FRAMED_IP_ADDRESS, sp->ip);
+	radius_put_u32(&w, RA_ACCT_STATUS_TYPE, (uint32_t)status);	/* 5.1 */
+	radius_put_str(&w, RA_ACCT_SESSION_ID, sp->acct_session_id);	/* 5.5 */
+	radius_put_u32(&w, RA_ACCT_AUTHENTIC, rs->authentic ? rs->authentic :
 	    AUTHENTIC_RADIUS);					/* 5.6 */
 	*delay_off = (uint16_t)(w.len + 2);
-	put_u32(&w, RA_ACCT_DELAY_TIME, 0);			/* 5.2 */
-	put_u32(&w, RA_EVENT_TIMESTAMP, (uint32_t)time_now);	/* 2869 5.3 */
+	radius_put_u32(&w, RA_ACCT_DELAY_TIME, 0);			/* 5.2 */
+	radius_put_u32(&w, RA_EVENT_TIMESTAMP, (uint32_t)time_now);	/* 2869 5.3 */
 	if (rs->class_len)					/* 2865 5.25 */
 		wr_bytes(&w, rs->class, rs->class_len);
 	if (sp->session_timeout)
-		put_u32(&w, RA_SESSION_TIMEOUT, sp->session_timeout);
+		radius_put_u32(&w, RA_SESSION_TIMEOUT, sp->session_timeout);
 	if (sp->idle_timeout)
-		put_u32(&w, RA_IDLE_TIMEOUT, sp->idle_timeout);
+		radius_put_u32(&w, RA_IDLE_TIMEOUT, sp->idle_timeout);
 	if (status != ACCT_START) {
 		/* 5.3-5.4, 5.7-5.9; RFC 2869 5.1-5.2 for the wraps */
-		put_u32(&w, RA_ACCT_SESSION_TIME,
+		radius_put_u32(&w, RA_ACCT_SESSION_TIME,
 		    (uint32_t)(time_now - rs->acct_start));
-		put_u32(&w, RA_ACCT_INPUT_OCTETS, (uint32_t)sp->cin);
-		put_u32(&w, RA_ACCT_OUTPUT_OCTETS, (uint32_t)sp->cout);
-		put_u32(&w, RA_ACCT_INPUT_GIGAWORDS, (uint32_t)(sp->cin >> 32));
-		put_u32(&w, RA_ACCT_OUTPUT_GIGAWORDS,
+		radius_put_u32(&w, RA_ACCT_INPUT_OCTETS, (uint32_t)sp->cin);
+		radius_put_u32(&w, RA_ACCT_OUTPUT_OCTETS, (uint32_t)sp->cout);
+		radius_put_u32(&w, RA_ACCT_INPUT_GIGAWORDS, (uint32_t)(sp->cin >> 32));
+		radius_put_u32(&w, RA_ACCT_OUTPUT_GIGAWORDS,
 		    (uint32_t)(sp->cout >> 32));
-		put_u32(&w, RA_ACCT_INPUT_PACKETS, (uint32_t)sp->pin);
-		put_u32(&w, RA_ACCT_OUTPUT_PACKETS, (uint32_t)sp->pout);
+		radius_put_u32(&w, RA_ACCT_INPUT_PACKETS, (uint32_t)sp->pin);
+		radius_put_u32(&w, RA_ACCT_OUTPUT_PACKETS, (uint32_t)sp->pout);
 	}
 	if (status == ACCT_STOP)
-		put_u32(&w, RA_ACCT_TERMINATE_CAUSE, (uint32_t)cause); /* 5.10 */
+		radius_put_u32(&w, RA_ACCT_TERMINATE_CAUSE, (uint32_t)cause); /* 5.10 */
 	if (w.err)
 		return 0;
 	before = w.len;
@@ -1408,7 +736,7 @@ acct_build(sid_t s, int status, int cause, uint8_t id, uint8_t *buf,
 			k = -1;
 		else {
 			rd_init(&r, buf + before, w.len - before);
-			while ((k = attr_next(&r, &t, &v)) == 1)
+			while ((k = radius_attr_next(&r, &t, &v)) == 1)
 				;
 		}
 		if (k < 0) {
@@ -1504,6 +832,25 @@ interim_arm(sid_t s)
 	timer_cancel(&rs->interim_timer);
 	if (rs->acct && ivl > 0)
 		timer_set(&rs->interim_timer, (uint64_t)ivl * 1000);
+}
+
+int
+radius_set_class(sid_t s, const uint8_t *c, size_t n)
+{
+	struct rsess *rs = RS(s);
+
+	return rs ? set_class(rs, c, n) : 0;
+}
+
+void
+radius_set_interim(sid_t s, uint32_t secs)
+{
+	struct rsess *rs = RS(s);
+
+	if (rs == NULL)
+		return;
+	rs->interim = secs;
+	interim_arm(s);
 }
 
 /* ---- per-session life ---- */
@@ -1702,14 +1049,14 @@ radius_reply_input(int sock, const uint8_t *pkt, size_t n,
 		goto drop;
 	}
 	dead_until[srv][q->kind != RQ_AUTH] = 0;
-	log_packet(q->sid, "recv", pkt, len);
+	radius_log_packet(q->sid, "recv", pkt, len);
 	if (q->kind == RQ_AUTH)
 		auth_answer(slot, code, pkt, len);
 	else
 		acct_answer(slot);
 	return RAD_OK;
 drop:
-	if (log_budget())
+	if (log_rl_ok(&rl, time_now))
 		LOG(LOG_WARN_L, 0, 0, "RADIUS: %zu-octet reply from %s:%u "
 		    "dropped: %s", n, inet_ntoa(from->sin_addr),
 		    ntohs(from->sin_port), why);
@@ -1732,7 +1079,7 @@ sock_readable(int fd, uint32_t events, void *arg)
 		    (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNREFUSED && log_budget())
+			    errno != ECONNREFUSED && log_rl_ok(&rl, time_now))
 				LOG(LOG_WARN_L, 0, 0, "RADIUS: recvfrom: %s",
 				    strerror(errno));
 			return;
@@ -1740,483 +1087,6 @@ sock_readable(int fd, uint32_t events, void *arg)
 		if (fl < sizeof(from) || from.sin_family != AF_INET)
 			continue;
 		radius_reply_input((int)(uintptr_t)arg, buf, (size_t)n, &from);
-	}
-}
-
-/* ---- Dynamic Authorization: RFC 3576 ---- */
-
-struct dae_req {
-	uint8_t		 code, id;
-	uint8_t		 auth[16];
-	/* identification, RFC 3576 3 */
-	uint8_t		 has_user, has_acct_id, has_ip, has_port;
-	uint8_t		 has_calling, has_called, has_nas_ip, has_nas_id;
-	uint8_t		 has_port_type, has_service, has_ts, has_ma;
-	char		 user[MAXUSER];
-	char		 acct_id[64];
-	in_addr_t	 ip, nas_ip;
-	uint32_t	 port, port_type, service, ts;
-	char		 calling[MAXCALLING], called[MAXCALLING];
-	char		 nas_id[MAXHOST];
-	/* changes (CoA) and Class (both) */
-	uint8_t		 has_st, has_it, has_interim, has_filter, has_class;
-	uint32_t	 st, it, interim;
-	struct auth_reply chg;	/* filters, Class, Cisco-AVPairs */
-	/* echoed: State (Note 7), Proxy-State (2.3) */
-	uint8_t		 echo[512];
-	size_t		 echo_len;
-};
-
-static struct dae_cached {
-	in_addr_t	 ip;
-	uint16_t	 port;
-	uint8_t		 id;
-	uint8_t		 auth[16];
-	uint64_t	 at_ms;
-	uint16_t	 len;
-	uint8_t		 reply[600];
-} dae_cache[DAE_CACHE];
-static unsigned dae_cache_next;
-
-static int
-text_into(struct rd *v, char *out, size_t cap, uint8_t *flag)
-{
-	if (rd_text(v, out, cap) < 0)
-		return EC_INVALID_REQUEST;
-	*flag = 1;
-	return 0;
-}
-
-/* The attributes of a Disconnect- or CoA-Request: 0, or the Error-Cause
- * to answer with (RFC 3576 3, 3.2: every attribute is mandatory). */
-static uint32_t
-dae_parse(const uint8_t *pkt, size_t len, struct dae_req *d)
-{
-	int coa = d->code == RAD_COA_REQUEST;
-	struct rd r, v, whole;
-	char text[254];
-	uint8_t type;
-	uint32_t ec = 0;
-	int k;
-
-	rd_init(&r, pkt, len);
-	if (rd_skip(&r, RAD_HDRLEN) < 0)
-		return EC_INVALID_REQUEST;
-	for (;;) {
-		whole = r;
-		if ((k = attr_next(&r, &type, &v)) <= 0)
-			break;
-		if (!attr_len_ok(type, v.left))
-			return EC_INVALID_REQUEST;
-		switch (type) {
-		case RA_USER_NAME:
-			ec = text_into(&v, d->user, sizeof(d->user),
-			    &d->has_user);
-			break;
-		case RA_ACCT_SESSION_ID:
-			ec = text_into(&v, d->acct_id, sizeof(d->acct_id),
-			    &d->has_acct_id);
-			break;
-		case RA_CALLING_STATION_ID:
-			ec = text_into(&v, d->calling, sizeof(d->calling),
-			    &d->has_calling);
-			break;
-		case RA_CALLED_STATION_ID:
-			ec = text_into(&v, d->called, sizeof(d->called),
-			    &d->has_called);
-			break;
-		case RA_NAS_IDENTIFIER:
-			ec = text_into(&v, d->nas_id, sizeof(d->nas_id),
-			    &d->has_nas_id);
-			break;
-		case RA_FRAMED_IP_ADDRESS:
-			rd_bytes(&v, &d->ip, 4);
-			d->has_ip = 1;
-			break;
-		case RA_NAS_IP_ADDRESS:
-			rd_bytes(&v, &d->nas_ip, 4);
-			d->has_nas_ip = 1;
-			break;
-		case RA_NAS_PORT:
-			rd_u32(&v, &d->port);
-			d->has_port = 1;
-			break;
-		case RA_NAS_PORT_TYPE:
-			rd_u32(&v, &d->port_type);
-			d->has_port_type = 1;
-			break;
-		case RA_SERVICE_TYPE:
-			rd_u32(&v, &d->service);
-			d->has_service = 1;
-			break;
-		case RA_EVENT_TIMESTAMP:
-			rd_u32(&v, &d->ts);
-			d->has_ts = 1;
-			break;
-		case RA_MESSAGE_AUTHENTICATOR:
-			d->has_ma = 1;
-			break;
-		case RA_STATE:
-		case RA_PROXY_STATE:
-			if (d->echo_len + v.left + 2 > sizeof(d->echo))
-				return EC_INVALID_REQUEST;
-			memcpy(d->echo + d->echo_len, whole.p, v.left + 2);
-			d->echo_len += v.left + 2;
-			break;
-		case RA_REPLY_MESSAGE:	/* Note 2: nothing to display it */
-			break;
-		case RA_CLASS:		/* Notes 3, 4 */
-			add_class(&d->chg, &v);
-			d->has_class = 1;
-			break;
-		case RA_VENDOR_SPECIFIC: {
-			int unknown = 0;
-
-			if (parse_vsa(&v, &d->chg, &unknown) < 0)
-				return EC_INVALID_REQUEST;
-			/* A CoA must not ignore what it cannot do. */
-			if (coa && (unknown || d->chg.dns1 || d->chg.dns2))
-				return EC_UNSUPPORTED_ATTRIBUTE;
-			break;
-		}
-		case RA_SESSION_TIMEOUT:
-			if (!coa)
-				return EC_UNSUPPORTED_ATTRIBUTE;
-			rd_u32(&v, &d->st);
-			d->has_st = 1;
-			break;
-		case RA_IDLE_TIMEOUT:
-			if (!coa)
-				return EC_UNSUPPORTED_ATTRIBUTE;
-			rd_u32(&v, &d->it);
-			d->has_it = 1;
-			break;
-		case RA_ACCT_INTERIM_INTERVAL:
-			if (!coa)
-				return EC_UNSUPPORTED_ATTRIBUTE;
-			rd_u32(&v, &d->interim);
-			d->has_interim = 1;
-			break;
-		case RA_FILTER_ID:
-			if (!coa)
-				return EC_UNSUPPORTED_ATTRIBUTE;
-			if (rd_text(&v, text, sizeof(text)) < 0 ||
-			    parse_filter(&d->chg, text) < 0)
-				return EC_INVALID_REQUEST;
-			d->has_filter = 1;
-			break;
-		default:
-			return EC_UNSUPPORTED_ATTRIBUTE;
-		}
-		if (ec)
-			return ec;
-	}
-	return k < 0 ? EC_INVALID_REQUEST : 0;
-}
-
-/* Our Acct-Session-Id ends with the session index (radius_session_begin). */
-static sid_t
-sid_of_acct_id(const char *id)
-{
-	const struct session *sp;
-	unsigned long v;
-	char *end;
-
-	if (strlen(id) != 16)
-		return 0;
-	v = strtoul(id + 8, &end, 16);
-	if (*end != '\0' || v == 0 || v > tables->max_sessions)
-		return 0;
-	sp = session_get((sid_t)v);
-	if (sp == NULL || strcmp(sp->acct_session_id, id) != 0)
-		return 0;
-	return (sid_t)v;
-}
-
-/* RFC 3576 3: the NAS identification must be ours, the session's all
- * given identifiers must match it. */
-static uint32_t
-dae_find(const struct dae_req *d, sid_t *out)
-{
-	const struct session *sp;
-	sid_t s;
-
-	if (d->has_nas_ip && config->bind_address &&
-	    d->nas_ip != config->bind_address)
-		return EC_NAS_MISMATCH;
-	if (d->has_nas_id && strcmp(d->nas_id, config->hostname) != 0)
-		return EC_NAS_MISMATCH;
-	if (d->has_acct_id)
-		s = sid_of_acct_id(d->acct_id);
-	else if (d->has_ip)
-		s = session_by_ip(d->ip);
-	else if (d->has_port)
-		s = d->port <= tables->max_sessions ? d->port : 0;
-	else if (d->has_user)
-		s = session_by_user(d->user);
-	else
-		return EC_MISSING_ATTRIBUTE;
-	if (s == 0 || (sp = session_get(s)) == NULL ||
-	    sp->state == SESSION_FREE)
-		return EC_SESSION_NOT_FOUND;
-	if ((d->has_user && strcmp(d->user, sp->user) != 0) ||
-	    (d->has_acct_id && strcmp(d->acct_id, sp->acct_session_id) != 0) ||
-	    (d->has_ip && d->ip != sp->ip) ||
-	    (d->has_port && d->port != s) ||
-	    (d->has_calling && strcmp(d->calling, sp->calling) != 0) ||
-	    (d->has_called && strcmp(d->called, sp->called) != 0) ||
-	    (d->has_port_type && d->port_type != NAS_PORT_VIRTUAL))
-		return EC_SESSION_NOT_FOUND;
-	*out = s;
-	return 0;
-}
-
-static uint32_t
-dae_disconnect(sid_t s, const struct dae_req *d)
-{
-	struct session *sp = session_get(s);
-	struct rsess *rs = RS(s);
-
-	/* Note 4: a Class here goes into the Stop. */
-	if (d->has_class && rs)
-		set_class(rs, d->chg.class, d->chg.class_len);
-	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS Disconnect-Request for \"%s\"",
-	    sp->user);
-	session_shutdown_cause(s, TERM_ADMIN_RESET,
-	    "RADIUS Disconnect-Request");
-	stats->dae_disconnects++;
-	return 0;
-}
-
-/* RFC 3576 2.3: all of it or nothing; Note 3: what is absent stays. */
-static uint32_t
-dae_coa(sid_t s, struct dae_req *d)
-{
-	struct session *sp = session_get(s);
-	struct rsess *rs = RS(s);
-	struct param_radius_reset pr = { .sid = s, .tid = sp->tunnel };
-	uint32_t in = sp->rate_in, out = sp->rate_out;
-
-	if (d->has_filter &&
-	    ((d->chg.filter_in[0] && !acl_find(config, d->chg.filter_in)) ||
-	    (d->chg.filter_out[0] && !acl_find(config, d->chg.filter_out))))
-		return EC_INVALID_REQUEST;
-	if (throttle_pairs(&d->chg, &in, &out) < 0)
-		return EC_INVALID_REQUEST;
-	if (d->has_class && rs && set_class(rs, d->chg.class,
-	    d->chg.class_len) < 0)
-		return EC_INVALID_REQUEST;
-	/*
-	 * Cisco-AVPairs replace the ones the session was given: plugins
-	 * reset what theirs set (autothrottle unthrottles) before the new
-	 * ones apply.  Without any, the plugins' settings stay (Note 3).
-	 */
-	if (d->chg.navpairs > 0)
-		plugin_run(PLUGIN_RADIUS_RESET, &pr);
-	if (d->has_st)
-		sp->session_timeout = d->st;
-	if (d->has_it)
-		sp->idle_timeout = d->it;
-	if (d->has_filter) {
-		memcpy(sp->filter_in, d->chg.filter_in, sizeof(sp->filter_in));
-		memcpy(sp->filter_out, d->chg.filter_out,
-		    sizeof(sp->filter_out));
-		sp->acl_gen = 0;	/* acl.c looks the names up again */
-	}
-	apply_pairs(s, &d->chg);
-	if (rs && d->has_interim) {
-		rs->interim = d->interim;
-		interim_arm(s);
-	}
-	if (d->has_st || d->has_it)
-		ppp_limits_changed(s);	/* ppp.c keeps both timeouts */
-	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS CoA-Request for \"%s\": "
-	    "session-timeout %u, idle-timeout %u, rate in %u out %u kbit/s",
-	    sp->user, sp->session_timeout, sp->idle_timeout, sp->rate_in,
-	    sp->rate_out);
-	stats->dae_coas++;
-	return 0;
-}
-
-/* ACK or NAK, RFC 3576 2.3 and 3.1. */
-static size_t
-dae_answer(const struct dae_req *d, uint32_t ec, uint8_t *out, size_t cap)
-{
-	static const uint8_t zero[16];
-	const char *secret = config->radius_secret;
-	uint8_t mac[16];
-	struct wr w;
-	size_t ma = 0;
-	MD5_CTX ctx;
-
-	wr_init(&w, out, cap);
-	wr_u8(&w, (uint8_t)(d->code + (ec ? 2 : 1)));
-	wr_u8(&w, d->id);
-	wr_u16(&w, 0);
-	wr_bytes(&w, d->auth, 16);	/* for the MAC; replaced below */
-	if (ec)
-		put_u32(&w, RA_ERROR_CAUSE, ec);
-	wr_bytes(&w, d->echo, d->echo_len);
-	if (d->has_ma) {
-		ma = w.len + 2;
-		put_attr(&w, RA_MESSAGE_AUTHENTICATOR, zero, 16);
-	}
-	if (w.err)
-		return 0;
-	wr_put16_at(&w, 2, (uint16_t)w.len);
-	if (ma) {
-		radius_hmac_md5((const uint8_t *)secret, strlen(secret), out,
-		    w.len, mac);
-		memcpy(out + ma, mac, 16);
-	}
-	/* Response Authenticator: MD5(Code+ID+Length+RequestAuth+Attrs+S) */
-	MD5Init(&ctx);
-	MD5Update(&ctx, out, 4);
-	MD5Update(&ctx, d->auth, 16);
-	MD5Update(&ctx, out + RAD_HDRLEN, w.len - RAD_HDRLEN);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(mac, &ctx);
-	memcpy(out + 4, mac, 16);
-	return w.len;
-}
-
-size_t
-radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
-    uint8_t *reply, size_t cap)
-{
-	struct dae_req *d;
-	struct dae_cached *c;
-	const char *why;
-	struct rd r;
-	uint32_t ec;
-	size_t len, out;
-	sid_t s = 0;
-	unsigned i;
-	int e;
-
-	stats->dae_rx++;
-	/* Only our RADIUS servers may ask (manual, "RADIUS"). */
-	if (!is_server_address(from->sin_addr.s_addr)) {
-		stats->dae_bad_source++;
-		why = "not from a configured RADIUS server";
-		goto drop;
-	}
-	if ((e = radius_check_layout(pkt, n, &len)) != RAD_OK) {
-		stats->dae_malformed++;
-		why = "malformed";
-		goto drop;
-	}
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		why = "out of memory";
-		goto drop;
-	}
-	rd_init(&r, pkt, len);
-	rd_u8(&r, &d->code);
-	rd_u8(&r, &d->id);
-	rd_skip(&r, 2);
-	rd_bytes(&r, d->auth, 16);
-	/* 2.3: another code is silently discarded */
-	if (d->code != RAD_DISCONNECT_REQUEST && d->code != RAD_COA_REQUEST) {
-		free(d);
-		stats->dae_malformed++;
-		why = "not a Disconnect- or CoA-Request";
-		goto drop;
-	}
-	if (config->radius_secret[0] == '\0' ||
-	    radius_verify_request(pkt, len, config->radius_secret) != RAD_OK) {
-		free(d);
-		stats->dae_bad_auth++;
-		why = "bad Request Authenticator or Message-Authenticator";
-		goto drop;
-	}
-	/* A retransmission (same source, id, authenticator): same answer. */
-	for (i = 0; i < DAE_CACHE; i++) {
-		c = &dae_cache[i];
-		if (c->len && c->ip == from->sin_addr.s_addr &&
-		    c->port == from->sin_port && c->id == d->id &&
-		    memcmp(c->auth, d->auth, 16) == 0 &&
-		    now_ms - c->at_ms < DAE_CACHE_MS && c->len <= cap) {
-			stats->dae_duplicates++;
-			memcpy(reply, c->reply, c->len);
-			free(d);
-			return c->len;
-		}
-	}
-	log_packet(0, "recv", pkt, len);
-	ec = dae_parse(pkt, len, d);
-	/* 5.4: an Event-Timestamp outside the window is discarded */
-	if (d->has_ts && (d->ts + (int64_t)DAE_WINDOW < (int64_t)time_now ||
-	    d->ts > (int64_t)time_now + DAE_WINDOW)) {
-		free(d);
-		stats->dae_bad_auth++;
-		why = "Event-Timestamp out of the 300 s window";
-		goto drop;
-	}
-	/* Note 6: Authorize Only needs a reauthorisation we do not do. */
-	if (ec == 0 && d->has_service && d->service != SERVICE_FRAMED)
-		ec = EC_UNSUPPORTED_SERVICE;
-	if (ec == 0)
-		ec = dae_find(d, &s);
-	if (ec == 0)
-		ec = d->code == RAD_DISCONNECT_REQUEST ? dae_disconnect(s, d) :
-		    dae_coa(s, d);
-	if (ec) {
-		stats->dae_naks++;
-		LOG(LOG_WARN_L, s, 0, "RADIUS %s from %s refused: Error-Cause "
-		    "%u", code_name(d->code), inet_ntoa(from->sin_addr), ec);
-	}
-	out = dae_answer(d, ec, reply, cap);
-	if (out > 0 && out <= sizeof(c->reply)) {
-		c = &dae_cache[dae_cache_next++ % DAE_CACHE];
-		c->ip = from->sin_addr.s_addr;
-		c->port = from->sin_port;
-		c->id = d->id;
-		memcpy(c->auth, d->auth, 16);
-		c->at_ms = now_ms;
-		c->len = (uint16_t)out;
-		memcpy(c->reply, reply, out);
-	}
-	free(d);
-	return out;
-drop:
-	if (log_budget())
-		LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: %zu octets from %s:%u "
-		    "dropped: %s", n, inet_ntoa(from->sin_addr),
-		    ntohs(from->sin_port), why);
-	return 0;
-}
-
-static void
-dae_readable(int fd, uint32_t events, void *arg)
-{
-	uint8_t buf[RAD_MAXPKT + 1], reply[RAD_MAXPKT];
-	struct sockaddr_in from;
-	socklen_t fl;
-	ssize_t n;
-	size_t out;
-	int budget = config->multi_read_count;
-
-	(void)events;
-	(void)arg;
-	while (budget-- > 0) {
-		fl = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR && log_budget())
-				LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: recvfrom: %s",
-				    strerror(errno));
-			return;
-		}
-		if (fl < sizeof(from) || from.sin_family != AF_INET)
-			continue;
-		out = radius_dae_input(buf, (size_t)n, &from, reply,
-		    sizeof(reply));
-		if (out > 0 && sendto(fd, reply, out, 0,
-		    (struct sockaddr *)&from, sizeof(from)) < 0 &&
-		    log_budget())
-			LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: sendto: %s",
-			    strerror(errno));
 	}
 }
 
@@ -2287,7 +1157,7 @@ radius_init(void)
 	struct sockaddr_in sin;
 	socklen_t sl;
 	uint32_t slot;
-	int port, on = 1;
+	int port;
 
 	if (radius_init_state(tables->max_sessions) < 0) {
 		log_crit("RADIUS: cannot allocate state: %s", strerror(errno));
@@ -2324,23 +1194,7 @@ radius_init(void)
 		if ((int)(slot % RAD_NSOCK) < nsock)
 			slot_push(slot);
 
-	dae_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = config->bind_address;
-	sin.sin_port = htons((uint16_t)config->radius_dae_port);
-	if (dae_fd >= 0)
-		setsockopt(dae_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (dae_fd < 0 ||
-	    bind(dae_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    ev_add(dae_fd, EPOLLIN, dae_readable, NULL) < 0) {
-		/* Not fatal: authentication and accounting still work. */
-		log_error("RADIUS: no Disconnect/CoA listener on port %d: %s",
-		    config->radius_dae_port, strerror(errno));
-		if (dae_fd >= 0)
-			close(dae_fd);
-		dae_fd = -1;
-	}
+	dae_open();
 	log_info("RADIUS: %d client sockets (ports %u..%u), DAE on port %d",
 	    nsock, sock_port[0], sock_port[nsock - 1], config->radius_dae_port);
 	return 0;
@@ -2357,11 +1211,7 @@ radius_close(void)
 			close(sock_fd[i]);
 			sock_fd[i] = -1;
 		}
-	if (dae_fd >= 0) {
-		ev_del(dae_fd);
-		close(dae_fd);
-		dae_fd = -1;
-	}
+	dae_close();
 }
 
 void
@@ -2467,7 +1317,7 @@ radius_show(void (*line)(void *, const char *), void *arg)
 	    "%d s x %d tries per server, %d sockets, DAE port %d%s",
 	    config->radius_accounting ? "on" : "off", config->radius_interim,
 	    config->radius_timeout, RAD_TRIES, reqs ? nsock : 0,
-	    config->radius_dae_port, dae_fd >= 0 ? "" : " (closed)");
+	    config->radius_dae_port, dae_listening() ? "" : " (closed)");
 	line(arg, buf);
 	snprintf(buf, sizeof(buf), "%6s %4s %5s %-7s %7s %-9s %3s %8s",
 	    "Radius", "Sock", "Port", "State", "Session", "Server", "Try",

@@ -1,6 +1,7 @@
 /*
- * radius.h - the RADIUS client (authentication, accounting) and the
- * Dynamic Authorization listener (Disconnect/CoA) of radius.c.
+ * radius.h - the RADIUS client (radius.c: authentication, accounting),
+ * the Dynamic Authorization listener (dae.c: Disconnect/CoA) and the
+ * packet codec both use (radius_codec.c).
  *
  * auth.c hands authentication to radius_auth_submit() when
  * `primary_radius` is set and forwards the accounting hooks; the CLI
@@ -91,6 +92,10 @@
 #define EC_UNSUPPORTED_SERVICE		405
 #define EC_SESSION_NOT_FOUND		503
 
+#define NAS_PORT_VIRTUAL	5	/* NAS-Port-Type, RFC 2865 5.41 */
+#define SERVICE_FRAMED		2	/* Service-Type, RFC 2865 5.6 */
+#define PROTO_PPP		1	/* Framed-Protocol, RFC 2865 5.7 */
+
 #define RAD_HDRLEN		20
 #define RAD_MAXPKT		4096	/* RFC 2865 3 */
 #define RAD_NSOCK		64	/* client sockets, 256 identifiers each */
@@ -119,6 +124,29 @@ void	 radius_session_up(sid_t);
 void	 radius_session_down(sid_t, int terminate_cause);
 /* Out of the walled garden: accounting starts (Start) if it had not. */
 void	 radius_session_ungardened(sid_t);
+
+/* ---- what dae.c asks of the client ---- */
+
+/* A configured server's address: the only sources DAE accepts. */
+int	 radius_is_server(in_addr_t);
+/* Class attributes to echo in s's accounting (RFC 2865 5.25); -1 if
+ * out of memory. */
+int	 radius_set_class(sid_t, const uint8_t *c, size_t n);
+/* Acct-Interim-Interval of s (0 = the configured one), re-armed. */
+void	 radius_set_interim(sid_t, uint32_t secs);
+/* The throttle rates the Cisco-AVPairs of rp ask for: 1 if they set
+ * one, 0 if none does, -1 if one is malformed. */
+int	 radius_throttle_pairs(const struct auth_reply *, uint32_t *in,
+	    uint32_t *out);
+/* Each Cisco-AVPair of rp to the radius_response plugins. */
+void	 radius_apply_pairs(sid_t, const struct auth_reply *);
+
+/* ---- the DAE listener (dae.c) ---- */
+
+/* The socket on radius_dae_port; -1 (logged, not fatal) if not bound. */
+int	 dae_open(void);
+void	 dae_close(void);
+int	 dae_listening(void);
 
 /* ---- "show radius" ---- */
 
@@ -181,6 +209,34 @@ int	 radius_verify_request(const uint8_t *pkt, size_t len,
 	    const char *secret);
 /* Sets the Request Authenticator of such a request in place. */
 void	 radius_sign_request(uint8_t *pkt, size_t len, const char *secret);
+
+struct rd;
+struct wr;
+/* Name of a packet code for logs. */
+const char *radius_code_name(uint8_t code);
+/* The next attribute of r: 1 with its type and value, 0 at the end, -1
+ * if its Length is below 2 or past the end (RFC 2865 5). */
+int	 radius_attr_next(struct rd *r, uint8_t *type, struct rd *val);
+/* The value length n is within the table's bounds for `type`. */
+int	 radius_attr_len_ok(uint8_t type, size_t n);
+/* A text value as a C string; -1 if too long or holding a NUL. */
+int	 radius_rd_text(struct rd *v, char *out, size_t cap);
+/* Filter-Id "name.in" / "name.out" into rp; -1 if neither. */
+int	 radius_parse_filter(struct auth_reply *rp, const char *text);
+/* A Class value appended to rp's. */
+void	 radius_add_class(struct auth_reply *rp, struct rd *v);
+/* A Vendor-Specific value into rp; *unknown set for vendors or types
+ * we do not know; -1 if malformed. */
+int	 radius_parse_vsa(struct rd *v, struct auth_reply *rp, int *unknown);
+/* Attribute writers; a value over 253 octets sets w->err. */
+void	 radius_put_attr(struct wr *w, uint8_t type, const void *v, size_t n);
+void	 radius_put_u32(struct wr *w, uint8_t type, uint32_t v);
+void	 radius_put_addr(struct wr *w, uint8_t type, in_addr_t a);
+/* A text attribute, cut at 253 octets; nothing when empty. */
+void	 radius_put_str(struct wr *w, uint8_t type, const char *s);
+/* At log level 5: a packet's attributes by name (passwords hidden). */
+void	 radius_log_packet(uint32_t sid, const char *dir,
+	    const uint8_t *pkt, size_t len);
 /* The attributes of an Access-Accept/Reject into rp (ok untouched);
  * RAD_OK or RAD_E_VALUE. */
 int	 radius_parse_reply(const uint8_t *pkt, size_t len,

@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 
 #include "l2tpns.h"
-#include "l2tp.h"
 #include "event.h"
 #include "log.h"
 #include "routecheck.h"
@@ -279,8 +278,8 @@ tun_icmp_error(const uint8_t *orig, size_t len, uint8_t code, uint16_t mtu)
 }
 
 /* icmp_rate: host unreachables per second, for pool addresses unused. */
-static void
-unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
+void
+tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
 {
 	static time_t second;
 	static int sent;
@@ -387,95 +386,4 @@ tun_configure(const char *ifname, in_addr_t addr, int mtu)
 out:
 	close(s);
 	return rc;
-}
-
-/*
- * Drain up to `budget` packets, each to the session owning its
- * destination (longest-prefix match in tables.c).  Packets are read
- * after headroom for the PPP and L2TP headers, which are prepended in
- * place.  Returns the number read.
- */
-/*
- * Packets read in one turn each have a buffer of their own, so that the
- * downstream ones can leave together in one sendmmsg() at the end
- * (l2tp_queue_ppp, l2tp_flush).  The ring is flushed whenever it wraps.
- */
-#define TUN_BATCH	64
-#define TUN_BUF		65536
-
-static uint8_t ring[TUN_BATCH][TUN_HEADROOM + TUN_BUF];
-
-int
-tun_owns(const void *p)
-{
-	uintptr_t a = (uintptr_t)p, r = (uintptr_t)ring;
-
-	return a >= r && a < r + sizeof(ring);
-}
-
-int
-tun_handle_readable(int fd, int budget)
-{
-	uint8_t *buf;
-	ssize_t n;
-	int i;
-
-	for (i = 0; i < budget; i++) {
-		if (i > 0 && i % TUN_BATCH == 0)
-			l2tp_flush();	/* the ring's buffers are reused */
-		buf = ring[i % TUN_BATCH] + TUN_HEADROOM;
-		n = read(fd, buf, TUN_BUF);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				stats->tun_rx_errors++;
-				log_error("tun read: %s", strerror(errno));
-			}
-			break;
-		}
-		stats->tun_rx_packets++;
-		stats->tun_rx_bytes += (uint64_t)n;
-		if (n >= 20 && (buf[0] >> 4) == 4) {
-			in_addr_t dst;
-			sid_t s;
-
-			memcpy(&dst, buf + 16, 4);
-			if ((s = session_by_ip(dst)) != 0) {
-				ppp_send_ip(s, buf, (size_t)n);
-				continue;
-			}
-			unreachable(buf, (size_t)n, dst);
-		}
-		if (n >= 40 && (buf[0] >> 4) == 6 && config->ipv6_prefix.plen) {
-			/*
-			 * The manual's rule makes the lookup O(1): a
-			 * subscriber's address is the prefix's first 64 bits,
-			 * its IPv4 address, then four zero octets.
-			 */
-			const uint8_t *dst = buf + 24;
-			struct in6_addr a6;
-			in_addr_t v4;
-			sid_t s;
-
-			if (memcmp(dst, &config->ipv6_prefix.addr, 8) == 0 &&
-			    memcmp(dst + 12, "\0\0\0\0", 4) == 0) {
-				memcpy(&v4, dst + 8, 4);
-				if ((s = session_by_ip(v4)) != 0) {
-					ppp_send_ip6(s, buf, (size_t)n);
-					continue;
-				}
-			}
-			/* Else a session's own prefix (tables.c). */
-			memcpy(&a6, dst, sizeof(a6));
-			if ((s = session_by_ip6(&a6)) != 0) {
-				ppp_send_ip6(s, buf, (size_t)n);
-				continue;
-			}
-		}
-		stats->tun_rx_no_session++;
-		if (log_level >= LOG_PACKET_L)
-			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
-			    (size_t)n);
-	}
-	l2tp_flush();
-	return i;
 }

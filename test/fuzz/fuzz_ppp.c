@@ -22,9 +22,6 @@
 #include "l2tp.h"
 #include "log.h"
 
-struct counters *stats;
-const char *progname = "fuzz_ppp";
-int main_quit;
 
 static void
 setup(void)
@@ -62,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t buf[2048];
+	uint8_t *buf;
 	sid_t s;
 
 	setup();
@@ -77,11 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 2;
 		if (len > size)
 			len = size;
-		if (len > sizeof(buf))
-			len = sizeof(buf);
-		/* an exact-size copy so ASan sees any over-read */
+		/* An allocation of exactly len: ASan sees any over-read. */
+		if ((buf = malloc(len ? len : 1)) == NULL)
+			abort();
 		memcpy(buf, data, len);
 		ppp_input(s, buf, len);
+		free(buf);
 		data += len;
 		size -= len;
 	}

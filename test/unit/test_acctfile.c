@@ -30,8 +30,6 @@
 
 static struct config cfg;
 static char dir[64];
-static struct counters ctr;
-struct counters *stats = &ctr;
 
 static int
 setup(void **state)

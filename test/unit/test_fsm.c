@@ -21,8 +21,6 @@
 #include "fsm.h"
 #include "log.h"
 
-struct counters *stats;
-struct config *config;
 
 /* Actions seen, as a comma list in the RFC's words. */
 static char seen[128];

@@ -18,9 +18,6 @@
 #include "l2tp.h"
 #include "log.h"
 
-struct counters *stats;
-const char *progname = "test_l2tp";
-int main_quit;
 
 /* hide(22, "secret", 01020304 x4, "441632960123-a-much-longer-calling-number") */
 static const uint8_t hidden_vec[] = {

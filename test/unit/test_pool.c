@@ -16,8 +16,6 @@
 #include "l2tpns.h"
 #include "log.h"
 
-struct counters *stats;
-struct config *config;
 
 static void
 make_pool(uint32_t first, uint32_t last, uint32_t max)

@@ -22,9 +22,6 @@
 #include "log.h"
 #include "radius.h"
 
-struct counters *stats;
-const char *progname = "test_radius";
-int main_quit;
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
 

@@ -1,0 +1,558 @@
+/*
+ * dae.c - the Dynamic Authorization listener: Disconnect-Request and
+ * CoA-Request from our RADIUS servers (RFC 3576, RFC 5176).
+ *
+ * State owned: the DAE socket on radius_dae_port and a small cache of
+ * its last answers, so that a retransmitted request gets the same
+ * answer without acting twice.
+ *
+ * Exports (radius.h): dae_open/dae_close for radius_init/radius_close,
+ * and radius_dae_input() (one datagram in, the answer out) for the
+ * unit tests and the fuzz harness.
+ *
+ * A request is checked (source, layout, Request Authenticator and
+ * Message-Authenticator, Event-Timestamp window RFC 3576 5.4), the
+ * session found by the identification attributes (RFC 3576 3), then
+ * ended or changed all at once (2.3) and answered ACK or NAK with an
+ * Error-Cause (3.1).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <md5.h>
+
+#include "l2tpns.h"
+#include "acl.h"
+#include "auth.h"
+#include "event.h"
+#include "log.h"
+#include "plugin.h"
+#include "radius.h"
+#include "rd.h"
+
+#define DAE_CACHE	16	/* answers kept for retransmissions */
+#define DAE_CACHE_MS	30000
+#define DAE_WINDOW	300	/* Event-Timestamp window, RFC 3576 5.4 */
+
+static int dae_fd = -1;
+/* What peers can make us log (STYLE 11). */
+static struct log_rl rl = LOG_RL(10, "RADIUS DAE messages");
+
+struct dae_req {
+	uint8_t		 code, id;
+	uint8_t		 auth[16];
+	/* identification, RFC 3576 3 */
+	uint8_t		 has_user, has_acct_id, has_ip, has_port;
+	uint8_t		 has_calling, has_called, has_nas_ip, has_nas_id;
+	uint8_t		 has_port_type, has_service, has_ts, has_ma;
+	char		 user[MAXUSER];
+	char		 acct_id[64];
+	in_addr_t	 ip, nas_ip;
+	uint32_t	 port, port_type, service, ts;
+	char		 calling[MAXCALLING], called[MAXCALLING];
+	char		 nas_id[MAXHOST];
+	/* changes (CoA) and Class (both) */
+	uint8_t		 has_st, has_it, has_interim, has_filter, has_class;
+	uint32_t	 st, it, interim;
+	struct auth_reply chg;	/* filters, Class, Cisco-AVPairs */
+	/* echoed: State (Note 7), Proxy-State (2.3) */
+	uint8_t		 echo[512];
+	size_t		 echo_len;
+};
+
+static struct dae_cached {
+	in_addr_t	 ip;
+	uint16_t	 port;
+	uint8_t		 id;
+	uint8_t		 auth[16];
+	uint64_t	 at_ms;
+	uint16_t	 len;
+	uint8_t		 reply[600];
+} dae_cache[DAE_CACHE];
+static unsigned dae_cache_next;
+
+static int
+text_into(struct rd *v, char *out, size_t cap, uint8_t *flag)
+{
+	if (radius_rd_text(v, out, cap) < 0)
+		return EC_INVALID_REQUEST;
+	*flag = 1;
+	return 0;
+}
+
+/* The attributes of a Disconnect- or CoA-Request: 0, or the Error-Cause
+ * to answer with (RFC 3576 3, 3.2: every attribute is mandatory). */
+static uint32_t
+dae_parse(const uint8_t *pkt, size_t len, struct dae_req *d)
+{
+	int coa = d->code == RAD_COA_REQUEST;
+	struct rd r, v, whole;
+	char text[254];
+	uint8_t type;
+	uint32_t ec = 0;
+	int k;
+
+	rd_init(&r, pkt, len);
+	if (rd_skip(&r, RAD_HDRLEN) < 0)
+		return EC_INVALID_REQUEST;
+	for (;;) {
+		whole = r;
+		if ((k = radius_attr_next(&r, &type, &v)) <= 0)
+			break;
+		if (!radius_attr_len_ok(type, v.left))
+			return EC_INVALID_REQUEST;
+		switch (type) {
+		case RA_USER_NAME:
+			ec = text_into(&v, d->user, sizeof(d->user),
+			    &d->has_user);
+			break;
+		case RA_ACCT_SESSION_ID:
+			ec = text_into(&v, d->acct_id, sizeof(d->acct_id),
+			    &d->has_acct_id);
+			break;
+		case RA_CALLING_STATION_ID:
+			ec = text_into(&v, d->calling, sizeof(d->calling),
+			    &d->has_calling);
+			break;
+		case RA_CALLED_STATION_ID:
+			ec = text_into(&v, d->called, sizeof(d->called),
+			    &d->has_called);
+			break;
+		case RA_NAS_IDENTIFIER:
+			ec = text_into(&v, d->nas_id, sizeof(d->nas_id),
+			    &d->has_nas_id);
+			break;
+		case RA_FRAMED_IP_ADDRESS:
+			rd_bytes(&v, &d->ip, 4);
+			d->has_ip = 1;
+			break;
+		case RA_NAS_IP_ADDRESS:
+			rd_bytes(&v, &d->nas_ip, 4);
+			d->has_nas_ip = 1;
+			break;
+		case RA_NAS_PORT:
+			rd_u32(&v, &d->port);
+			d->has_port = 1;
+			break;
+		case RA_NAS_PORT_TYPE:
+			rd_u32(&v, &d->port_type);
+			d->has_port_type = 1;
+			break;
+		case RA_SERVICE_TYPE:
+			rd_u32(&v, &d->service);
+			d->has_service = 1;
+			break;
+		case RA_EVENT_TIMESTAMP:
+			rd_u32(&v, &d->ts);
+			d->has_ts = 1;
+			break;
+		case RA_MESSAGE_AUTHENTICATOR:
+			d->has_ma = 1;
+			break;
+		case RA_STATE:
+		case RA_PROXY_STATE:
+			if (d->echo_len + v.left + 2 > sizeof(d->echo))
+				return EC_INVALID_REQUEST;
+			memcpy(d->echo + d->echo_len, whole.p, v.left + 2);
+			d->echo_len += v.left + 2;
+			break;
+		case RA_REPLY_MESSAGE:	/* Note 2: nothing to display it */
+			break;
+		case RA_CLASS:		/* Notes 3, 4 */
+			radius_add_class(&d->chg, &v);
+			d->has_class = 1;
+			break;
+		case RA_VENDOR_SPECIFIC: {
+			int unknown = 0;
+
+			if (radius_parse_vsa(&v, &d->chg, &unknown) < 0)
+				return EC_INVALID_REQUEST;
+			/* A CoA must not ignore what it cannot do. */
+			if (coa && (unknown || d->chg.dns1 || d->chg.dns2))
+				return EC_UNSUPPORTED_ATTRIBUTE;
+			break;
+		}
+		case RA_SESSION_TIMEOUT:
+			if (!coa)
+				return EC_UNSUPPORTED_ATTRIBUTE;
+			rd_u32(&v, &d->st);
+			d->has_st = 1;
+			break;
+		case RA_IDLE_TIMEOUT:
+			if (!coa)
+				return EC_UNSUPPORTED_ATTRIBUTE;
+			rd_u32(&v, &d->it);
+			d->has_it = 1;
+			break;
+		case RA_ACCT_INTERIM_INTERVAL:
+			if (!coa)
+				return EC_UNSUPPORTED_ATTRIBUTE;
+			rd_u32(&v, &d->interim);
+			d->has_interim = 1;
+			break;
+		case RA_FILTER_ID:
+			if (!coa)
+				return EC_UNSUPPORTED_ATTRIBUTE;
+			if (radius_rd_text(&v, text, sizeof(text)) < 0 ||
+			    radius_parse_filter(&d->chg, text) < 0)
+				return EC_INVALID_REQUEST;
+			d->has_filter = 1;
+			break;
+		default:
+			return EC_UNSUPPORTED_ATTRIBUTE;
+		}
+		if (ec)
+			return ec;
+	}
+	return k < 0 ? EC_INVALID_REQUEST : 0;
+}
+
+/* Our Acct-Session-Id ends with the session index (radius_session_begin). */
+static sid_t
+sid_of_acct_id(const char *id)
+{
+	const struct session *sp;
+	unsigned long v;
+	char *end;
+
+	if (strlen(id) != 16)
+		return 0;
+	v = strtoul(id + 8, &end, 16);
+	if (*end != '\0' || v == 0 || v > tables->max_sessions)
+		return 0;
+	sp = session_get((sid_t)v);
+	if (sp == NULL || strcmp(sp->acct_session_id, id) != 0)
+		return 0;
+	return (sid_t)v;
+}
+
+/* RFC 3576 3: the NAS identification must be ours, the session's all
+ * given identifiers must match it. */
+static uint32_t
+dae_find(const struct dae_req *d, sid_t *out)
+{
+	const struct session *sp;
+	sid_t s;
+
+	if (d->has_nas_ip && config->bind_address &&
+	    d->nas_ip != config->bind_address)
+		return EC_NAS_MISMATCH;
+	if (d->has_nas_id && strcmp(d->nas_id, config->hostname) != 0)
+		return EC_NAS_MISMATCH;
+	if (d->has_acct_id)
+		s = sid_of_acct_id(d->acct_id);
+	else if (d->has_ip)
+		s = session_by_ip(d->ip);
+	else if (d->has_port)
+		s = d->port <= tables->max_sessions ? d->port : 0;
+	else if (d->has_user)
+		s = session_by_user(d->user);
+	else
+		return EC_MISSING_ATTRIBUTE;
+	if (s == 0 || (sp = session_get(s)) == NULL ||
+	    sp->state == SESSION_FREE)
+		return EC_SESSION_NOT_FOUND;
+	if ((d->has_user && strcmp(d->user, sp->user) != 0) ||
+	    (d->has_acct_id && strcmp(d->acct_id, sp->acct_session_id) != 0) ||
+	    (d->has_ip && d->ip != sp->ip) ||
+	    (d->has_port && d->port != s) ||
+	    (d->has_calling && strcmp(d->calling, sp->calling) != 0) ||
+	    (d->has_called && strcmp(d->called, sp->called) != 0) ||
+	    (d->has_port_type && d->port_type != NAS_PORT_VIRTUAL))
+		return EC_SESSION_NOT_FOUND;
+	*out = s;
+	return 0;
+}
+
+static uint32_t
+dae_disconnect(sid_t s, const struct dae_req *d)
+{
+	struct session *sp = session_get(s);
+
+	/* Note 4: a Class here goes into the Stop. */
+	if (d->has_class)
+		radius_set_class(s, d->chg.class, d->chg.class_len);
+	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS Disconnect-Request for \"%s\"",
+	    sp->user);
+	session_shutdown_cause(s, TERM_ADMIN_RESET,
+	    "RADIUS Disconnect-Request");
+	stats->dae_disconnects++;
+	return 0;
+}
+
+/* RFC 3576 2.3: all of it or nothing; Note 3: what is absent stays. */
+static uint32_t
+dae_coa(sid_t s, struct dae_req *d)
+{
+	struct session *sp = session_get(s);
+	struct param_radius_reset pr = { .sid = s, .tid = sp->tunnel };
+	uint32_t in = sp->rate_in, out = sp->rate_out;
+
+	if (d->has_filter &&
+	    ((d->chg.filter_in[0] && !acl_find(config, d->chg.filter_in)) ||
+	    (d->chg.filter_out[0] && !acl_find(config, d->chg.filter_out))))
+		return EC_INVALID_REQUEST;
+	if (radius_throttle_pairs(&d->chg, &in, &out) < 0)
+		return EC_INVALID_REQUEST;
+	if (d->has_class && radius_set_class(s, d->chg.class,
+	    d->chg.class_len) < 0)
+		return EC_INVALID_REQUEST;
+	/*
+	 * Cisco-AVPairs replace the ones the session was given: plugins
+	 * reset what theirs set (autothrottle unthrottles) before the new
+	 * ones apply.  Without any, the plugins' settings stay (Note 3).
+	 */
+	if (d->chg.navpairs > 0)
+		plugin_run(PLUGIN_RADIUS_RESET, &pr);
+	if (d->has_st)
+		sp->session_timeout = d->st;
+	if (d->has_it)
+		sp->idle_timeout = d->it;
+	if (d->has_filter) {
+		memcpy(sp->filter_in, d->chg.filter_in, sizeof(sp->filter_in));
+		memcpy(sp->filter_out, d->chg.filter_out,
+		    sizeof(sp->filter_out));
+		sp->acl_gen = 0;	/* acl.c looks the names up again */
+	}
+	radius_apply_pairs(s, &d->chg);
+	if (d->has_interim)
+		radius_set_interim(s, d->interim);
+	if (d->has_st || d->has_it)
+		ppp_limits_changed(s);	/* ppp.c keeps both timeouts */
+	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS CoA-Request for \"%s\": "
+	    "session-timeout %u, idle-timeout %u, rate in %u out %u kbit/s",
+	    sp->user, sp->session_timeout, sp->idle_timeout, sp->rate_in,
+	    sp->rate_out);
+	stats->dae_coas++;
+	return 0;
+}
+
+/* ACK or NAK, RFC 3576 2.3 and 3.1. */
+static size_t
+dae_answer(const struct dae_req *d, uint32_t ec, uint8_t *out, size_t cap)
+{
+	static const uint8_t zero[16];
+	const char *secret = config->radius_secret;
+	uint8_t mac[16];
+	struct wr w;
+	size_t ma = 0;
+	MD5_CTX ctx;
+
+	wr_init(&w, out, cap);
+	wr_u8(&w, (uint8_t)(d->code + (ec ? 2 : 1)));
+	wr_u8(&w, d->id);
+	wr_u16(&w, 0);
+	wr_bytes(&w, d->auth, 16);	/* for the MAC; replaced below */
+	if (ec)
+		radius_put_u32(&w, RA_ERROR_CAUSE, ec);
+	wr_bytes(&w, d->echo, d->echo_len);
+	if (d->has_ma) {
+		ma = w.len + 2;
+		radius_put_attr(&w, RA_MESSAGE_AUTHENTICATOR, zero, 16);
+	}
+	if (w.err)
+		return 0;
+	wr_put16_at(&w, 2, (uint16_t)w.len);
+	if (ma) {
+		radius_hmac_md5((const uint8_t *)secret, strlen(secret), out,
+		    w.len, mac);
+		memcpy(out + ma, mac, 16);
+	}
+	/* Response Authenticator: MD5(Code+ID+Length+RequestAuth+Attrs+S) */
+	MD5Init(&ctx);
+	MD5Update(&ctx, out, 4);
+	MD5Update(&ctx, d->auth, 16);
+	MD5Update(&ctx, out + RAD_HDRLEN, w.len - RAD_HDRLEN);
+	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
+	MD5Final(mac, &ctx);
+	memcpy(out + 4, mac, 16);
+	return w.len;
+}
+
+size_t
+radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
+    uint8_t *reply, size_t cap)
+{
+	struct dae_req *d;
+	struct dae_cached *c;
+	const char *why;
+	struct rd r;
+	uint32_t ec;
+	size_t len, out;
+	sid_t s = 0;
+	unsigned i;
+	int e;
+
+	stats->dae_rx++;
+	/* Only our RADIUS servers may ask (manual, "RADIUS"). */
+	if (!radius_is_server(from->sin_addr.s_addr)) {
+		stats->dae_bad_source++;
+		why = "not from a configured RADIUS server";
+		goto drop;
+	}
+	if ((e = radius_check_layout(pkt, n, &len)) != RAD_OK) {
+		stats->dae_malformed++;
+		why = "malformed";
+		goto drop;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		why = "out of memory";
+		goto drop;
+	}
+	rd_init(&r, pkt, len);
+	rd_u8(&r, &d->code);
+	rd_u8(&r, &d->id);
+	rd_skip(&r, 2);
+	rd_bytes(&r, d->auth, 16);
+	/* 2.3: another code is silently discarded */
+	if (d->code != RAD_DISCONNECT_REQUEST && d->code != RAD_COA_REQUEST) {
+		free(d);
+		stats->dae_malformed++;
+		why = "not a Disconnect- or CoA-Request";
+		goto drop;
+	}
+	if (config->radius_secret[0] == '\0' ||
+	    radius_verify_request(pkt, len, config->radius_secret) != RAD_OK) {
+		free(d);
+		stats->dae_bad_auth++;
+		why = "bad Request Authenticator or Message-Authenticator";
+		goto drop;
+	}
+	/* A retransmission (same source, id, authenticator): same answer. */
+	for (i = 0; i < DAE_CACHE; i++) {
+		c = &dae_cache[i];
+		if (c->len && c->ip == from->sin_addr.s_addr &&
+		    c->port == from->sin_port && c->id == d->id &&
+		    memcmp(c->auth, d->auth, 16) == 0 &&
+		    now_ms - c->at_ms < DAE_CACHE_MS && c->len <= cap) {
+			stats->dae_duplicates++;
+			memcpy(reply, c->reply, c->len);
+			free(d);
+			return c->len;
+		}
+	}
+	radius_log_packet(0, "recv", pkt, len);
+	ec = dae_parse(pkt, len, d);
+	/* 5.4: an Event-Timestamp outside the window is discarded */
+	if (d->has_ts && (d->ts + (int64_t)DAE_WINDOW < (int64_t)time_now ||
+	    d->ts > (int64_t)time_now + DAE_WINDOW)) {
+		free(d);
+		stats->dae_bad_auth++;
+		why = "Event-Timestamp out of the 300 s window";
+		goto drop;
+	}
+	/* Note 6: Authorize Only needs a reauthorisation we do not do. */
+	if (ec == 0 && d->has_service && d->service != SERVICE_FRAMED)
+		ec = EC_UNSUPPORTED_SERVICE;
+	if (ec == 0)
+		ec = dae_find(d, &s);
+	if (ec == 0)
+		ec = d->code == RAD_DISCONNECT_REQUEST ? dae_disconnect(s, d) :
+		    dae_coa(s, d);
+	if (ec) {
+		stats->dae_naks++;
+		LOG(LOG_WARN_L, s, 0, "RADIUS %s from %s refused: Error-Cause "
+		    "%u", radius_code_name(d->code), inet_ntoa(from->sin_addr), ec);
+	}
+	out = dae_answer(d, ec, reply, cap);
+	if (out > 0 && out <= sizeof(c->reply)) {
+		c = &dae_cache[dae_cache_next++ % DAE_CACHE];
+		c->ip = from->sin_addr.s_addr;
+		c->port = from->sin_port;
+		c->id = d->id;
+		memcpy(c->auth, d->auth, 16);
+		c->at_ms = now_ms;
+		c->len = (uint16_t)out;
+		memcpy(c->reply, reply, out);
+	}
+	free(d);
+	return out;
+drop:
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: %zu octets from %s:%u "
+		    "dropped: %s", n, inet_ntoa(from->sin_addr),
+		    ntohs(from->sin_port), why);
+	return 0;
+}
+
+static void
+dae_readable(int fd, uint32_t events, void *arg)
+{
+	uint8_t buf[RAD_MAXPKT + 1], reply[RAD_MAXPKT];
+	struct sockaddr_in from;
+	socklen_t fl;
+	ssize_t n;
+	size_t out;
+	int budget = config->multi_read_count;
+
+	(void)events;
+	(void)arg;
+	while (budget-- > 0) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR && log_rl_ok(&rl, time_now))
+				LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: recvfrom: %s",
+				    strerror(errno));
+			return;
+		}
+		if (fl < sizeof(from) || from.sin_family != AF_INET)
+			continue;
+		out = radius_dae_input(buf, (size_t)n, &from, reply,
+		    sizeof(reply));
+		if (out > 0 && sendto(fd, reply, out, 0,
+		    (struct sockaddr *)&from, sizeof(from)) < 0 &&
+		    log_rl_ok(&rl, time_now))
+			LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: sendto: %s",
+			    strerror(errno));
+	}
+}
+
+int
+dae_open(void)
+{
+	struct sockaddr_in sin;
+	int on = 1;
+
+	dae_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = config->bind_address;
+	sin.sin_port = htons((uint16_t)config->radius_dae_port);
+	if (dae_fd >= 0)
+		setsockopt(dae_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (dae_fd < 0 ||
+	    bind(dae_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    ev_add(dae_fd, EPOLLIN, dae_readable, NULL) < 0) {
+		/* Not fatal: authentication and accounting still work. */
+		log_error("RADIUS: no Disconnect/CoA listener on port %d: %s",
+		    config->radius_dae_port, strerror(errno));
+		if (dae_fd >= 0)
+			close(dae_fd);
+		dae_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+dae_listening(void)
+{
+	return dae_fd >= 0;
+}
+
+void
+dae_close(void)
+{
+	if (dae_fd >= 0) {
+		ev_del(dae_fd);
+		close(dae_fd);
+		dae_fd = -1;
+	}
+}

@@ -1,0 +1,537 @@
+/*
+ * dataplane.c - subscriber IP packets in both directions, between the
+ * PPP link of each session and the TUN device.
+ *
+ * State owned: the ring of TUN read buffers, the batch of downstream
+ * L2TP data messages waiting for one sendmmsg(), and per session the
+ * packet_limit window.  The session's traffic counters (cin/cout,
+ * pin/pout) and last_packet are written here and nowhere else.
+ *
+ * Exports (dataplane.h): dp_tun_readable for the main loop, dp_ip_input
+ * and dp_ip6_input for ppp.c (upstream), dp_send_frame for PPP's own
+ * frames, dp_flush.
+ *
+ * Upstream, from ppp_input: anti-spoofing, Filter-Id "NAME.in" (acl.c),
+ * the packet_rx plugins, MSS clamping, interception, the throttle
+ * (tbf.c), then tun_write.  Downstream, from a TUN read: the session by
+ * destination (tables.c), packet_limit, Filter-Id "NAME.out",
+ * interception, the link MTU (RFC 1191 ICMP or RFC 791 fragments), the
+ * packet_tx plugins, MSS clamping, the throttle, then the L2TP data
+ * header (l2tp.c, RFC 2661 3.1) and the batch.  Every packet is read
+ * through the checked reader (rd.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "l2tpns.h"
+#include "acl.h"
+#include "dataplane.h"
+#include "event.h"
+#include "intercept.h"
+#include "l2tp.h"
+#include "log.h"
+#include "plugin.h"
+#include "ra.h"
+#include "rd.h"
+#include "tbf.h"
+
+/*
+ * Packets read from the TUN device in one turn each have a buffer of
+ * their own, so that the downstream ones can leave together in one
+ * sendmmsg() at the end.  The batch is flushed whenever the ring wraps,
+ * and before any frame that is sent at once (a session's frames stay in
+ * order).  Queued messages point into the ring, untouched until then.
+ */
+#define TUN_BATCH	64
+#define TUN_BUF		65536
+#define TX_BATCH	TUN_BATCH
+
+static uint8_t ring[TUN_BATCH][TUN_HEADROOM + TUN_BUF];
+static struct mmsghdr txq[TX_BATCH];
+static struct iovec txiov[TX_BATCH];
+static unsigned txn;
+
+/* Per session: the packet_limit window (manual, "packet_limit"). */
+static struct dp_sess {
+	uint64_t	 pl_tenth;
+	uint32_t	 pl_count;
+} *dps;
+static uint32_t dps_max;
+
+static int
+in_ring(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, r = (uintptr_t)ring;
+
+	return a >= r && a < r + sizeof(ring);
+}
+
+void
+dp_flush(void)
+{
+	int fd = l2tp_data_fd();
+	unsigned done = 0;
+
+	while (done < txn) {
+		int n = sendmmsg(fd, txq + done, txn - done, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The first message failed: count it, go on. */
+			stats->l2tp_tx_errors++;
+			done++;
+			continue;
+		}
+		stats->l2tp_data_tx += (uint64_t)n;
+		stats->l2tp_tx_batches++;
+		done += (unsigned)n;
+	}
+	txn = 0;
+}
+
+/* A frame in the ring, queued for the next dp_flush(). */
+static int
+dp_queue(sid_t s, uint8_t *p, size_t len)
+{
+	const struct sockaddr_in *to;
+	uint8_t *h = l2tp_data_header(s, p, len, &to);
+
+	if (h == NULL)
+		return -1;
+	if (txn == TX_BATCH)
+		dp_flush();
+	txiov[txn].iov_base = h;
+	txiov[txn].iov_len = len + L2TP_DATA_HEADROOM;
+	memset(&txq[txn].msg_hdr, 0, sizeof(txq[txn].msg_hdr));
+	txq[txn].msg_hdr.msg_name = (void *)(uintptr_t)to;
+	txq[txn].msg_hdr.msg_namelen = sizeof(*to);
+	txq[txn].msg_hdr.msg_iov = &txiov[txn];
+	txq[txn].msg_hdr.msg_iovlen = 1;
+	txn++;
+	return 0;
+}
+
+int
+dp_send_frame(sid_t s, uint8_t *p, size_t len)
+{
+	const struct sockaddr_in *to;
+	uint8_t *h;
+
+	/* What is queued goes first: a session's frames stay in order. */
+	if (txn)
+		dp_flush();
+	if ((h = l2tp_data_header(s, p, len, &to)) == NULL)
+		return -1;
+	if (sendto(l2tp_data_fd(), h, len + L2TP_DATA_HEADROOM, 0,
+	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
+		stats->l2tp_tx_errors++;
+		return -1;
+	}
+	stats->l2tp_data_tx++;
+	return 0;
+}
+
+/*
+ * TCP MSS clamping: a SYN's Maximum Segment Size option (RFC 9293
+ * 3.2, 3.7.1) is lowered to what fits the session's link (its MTU less
+ * the IP and TCP headers), so that neither side sends segments the
+ * tunnel would fragment (the manual's advice on l2tp_mtu, done here).
+ * The checksum is updated incrementally (RFC 1624 3).
+ */
+static void
+mss_clamp(uint8_t *ip, size_t len, uint16_t mtu)
+{
+	uint16_t frag, mss, max = (uint16_t)(mtu > 80 ? mtu - 40 : 40);
+	uint8_t vihl, proto, doff, flags, kind, olen;
+	struct rd r, opts;
+	uint8_t *tcp, *at;
+	size_t ihl;
+	uint32_t sum;
+
+	rd_init(&r, ip, len);
+	if (rd_u8(&r, &vihl) < 0 || rd_skip(&r, 5) < 0 ||
+	    rd_u16(&r, &frag) < 0 || rd_skip(&r, 1) < 0 ||
+	    rd_u8(&r, &proto) < 0)
+		return;
+	if (proto != 6 || (frag & 0x1fff) != 0)
+		return;		/* not TCP, or not the first fragment */
+	ihl = (size_t)(vihl & 0x0f) * 4;
+	rd_init(&r, ip, len);
+	if (ihl < 20 || rd_skip(&r, ihl) < 0)
+		return;
+	tcp = ip + ihl;
+	/* Data Offset at 12, the flags at 13 (SYN is 0x02). */
+	if (rd_skip(&r, 12) < 0 || rd_u8(&r, &doff) < 0 ||
+	    rd_u8(&r, &flags) < 0 || rd_skip(&r, 6) < 0)
+		return;
+	if (!(flags & 0x02) || (size_t)(doff >> 4) * 4 < 20 ||
+	    rd_sub(&r, (size_t)(doff >> 4) * 4 - 20, &opts) < 0)
+		return;
+	/* RFC 9293 3.2: End of Option List, No-Operation, or kind+length. */
+	while (rd_u8(&opts, &kind) == 0 && kind != 0) {
+		if (kind == 1)
+			continue;
+		if (rd_u8(&opts, &olen) < 0 || olen < 2)
+			return;
+		if (kind != 2 || olen != 4) {
+			if (rd_skip(&opts, (size_t)olen - 2) < 0)
+				return;
+			continue;
+		}
+		at = ip + (opts.p - ip);
+		if (rd_u16(&opts, &mss) < 0 || mss <= max)
+			return;
+		sum = (uint16_t)~(tcp[16] << 8 | tcp[17]);
+		sum += (uint16_t)~mss;
+		sum += max;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		tcp[16] = (uint8_t)(sum >> 8);
+		tcp[17] = (uint8_t)sum;
+		at[0] = (uint8_t)(max >> 8);
+		at[1] = (uint8_t)max;
+		stats->tcp_mss_clamped++;
+		return;
+	}
+}
+
+/*
+ * The last steps of both directions, shared by the packets that go at
+ * once and those a throttled session's bucket releases later (tbf.c):
+ * up, to the TUN device; down, `frame` is the PPP protocol field and
+ * what follows, with room for the L2TP header in front.
+ */
+static void
+deliver(sid_t s, int dir, uint8_t *frame, size_t len)
+{
+	struct session *sp = session_get(s);
+
+	if (dir == TBF_UP) {
+		sp->cin += len;
+		sp->pin++;
+		tun_write(frame, len);
+		return;
+	}
+	/* Straight from a TUN read: batched (dp_tun_readable flushes). */
+	if ((in_ring(frame) ? dp_queue(s, frame, len) :
+	    dp_send_frame(s, frame, len)) == 0) {
+		sp->cout += len - 2;
+		sp->pout++;
+	}
+}
+
+/* Throttling, if the session is throttled that way, then delivery. */
+static void
+forward(sid_t s, int dir, uint8_t *frame, size_t len)
+{
+	struct session *sp = session_get(s);
+
+	if ((dir == TBF_UP ? sp->rate_in : sp->rate_out) != 0 &&
+	    !tbf_admit(s, dir, frame, len))
+		return;
+	deliver(s, dir, frame, len);
+}
+
+void
+dp_ip_input(sid_t s, const uint8_t *p, size_t len)
+{
+	struct session *sp = session_get(s);
+	in_addr_t src;
+	uint8_t vihl;
+	struct rd r;
+
+	rd_init(&r, p, len);
+	if (!ppp_ncp_opened(s, PPP_IP) || len < 20 || rd_u8(&r, &vihl) < 0 ||
+	    (vihl >> 4) != 4 || rd_skip(&r, 11) < 0 ||
+	    rd_bytes(&r, &src, 4) < 0) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (src != sp->ip && !config->disable_no_spoof) {
+		stats->ip_spoofed++;
+		return;
+	}
+	/* Filter-Id "NAME.in" (manual, "Filtering"). */
+	if (sp->filter_in[0] && !acl_check_in(s, p, len)) {
+		stats->acl_denied_in++;
+		return;
+	}
+	if (plugin_hooked[PLUGIN_PACKET_RX]) {
+		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
+		    .buf = p, .len = len };
+
+		if (plugin_run_hooks(PLUGIN_PACKET_RX, &pk) != PLUGIN_RET_OK)
+			return;
+	}
+	sp->last_packet = time_now;
+	/* The frame sits in our receive buffer: clamping edits it there. */
+	mss_clamp((uint8_t *)(uintptr_t)p, len, ppp_link_mtu(s));
+	if (sp->intercept)
+		intercept_copy(s, p, len);
+	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
+}
+
+/*
+ * A packet larger than the session's link: fragments of at most `mtu`
+ * octets (RFC 791 3.2), each built in a scratch buffer (this is the
+ * rare path; the common one sends in place).
+ */
+static void
+send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
+{
+	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
+	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
+	uint16_t fo = (uint16_t)((pkt[6] & 0x1f) << 8 | pkt[7]);
+	int more = pkt[6] & 0x20;
+
+	if (ihl < 20 || ihl > len || mtu < ihl + 8 || mtu > 1600)
+		return;
+	chunk = (mtu - ihl) & ~(size_t)7;
+	stats->ip_fragmented++;
+	for (off = ihl; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		uint16_t f = (uint16_t)(fo + (off - ihl) / 8);
+		uint32_t sum = 0;
+		size_t i;
+
+		memcpy(ip, pkt, ihl);
+		memcpy(ip + ihl, pkt + off, n);
+		ip[2] = (uint8_t)((ihl + n) >> 8);
+		ip[3] = (uint8_t)(ihl + n);
+		if (off + n < len || more)
+			f |= 0x2000;		/* MF */
+		ip[6] = (uint8_t)(f >> 8);
+		ip[7] = (uint8_t)f;
+		ip[10] = ip[11] = 0;
+		for (i = 0; i < ihl; i += 2)
+			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		ip[10] = (uint8_t)(~sum >> 8);
+		ip[11] = (uint8_t)~sum;
+		ip[-2] = 0x00;
+		ip[-1] = PPP_IP;
+		forward(s, TBF_DOWN, ip - 2, ihl + n + 2);
+	}
+}
+
+void
+dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
+{
+	struct session *sp = session_get(s);
+	struct dp_sess *d = &dps[s];
+	uint8_t *proto = pkt - 2;
+	uint16_t mtu;
+
+	if (!ppp_ncp_opened(s, PPP_IP)) {
+		stats->ppp_discarded++;
+		return;
+	}
+	/* packet_limit: downstream packets per tenth of a second (manual). */
+	if (config->packet_limit > 0) {
+		uint64_t tenth = now_ms / 100;
+
+		if (tenth != d->pl_tenth) {
+			d->pl_tenth = tenth;
+			d->pl_count = 0;
+		}
+		if (++d->pl_count > (uint32_t)config->packet_limit) {
+			stats->packet_limit_drops++;
+			return;
+		}
+	}
+	/* Filter-Id "NAME.out" (manual, "Filtering"). */
+	if (sp->filter_out[0] && !acl_check_out(s, pkt, len)) {
+		stats->acl_denied_out++;
+		return;
+	}
+	if (sp->intercept)
+		intercept_copy(s, pkt, len);
+	mtu = ppp_link_mtu(s);
+	if (len > mtu) {
+		if (pkt[6] & 0x40) {
+			/* DF: RFC 1191, tell the sender the MTU. */
+			stats->ip_too_big++;
+			tun_icmp_error(pkt, len, 4, mtu);
+		} else
+			send_fragments(s, pkt, len, mtu);
+		return;
+	}
+	if (plugin_hooked[PLUGIN_PACKET_TX]) {
+		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
+		    .buf = pkt, .len = len };
+
+		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
+			return;
+	}
+	mss_clamp(pkt, len, mtu);
+	proto[0] = 0x00;
+	proto[1] = PPP_IP;
+	forward(s, TBF_DOWN, proto, len + 2);
+}
+
+/*
+ * IPv6 from the subscriber.  From the link itself (a link-local or the
+ * unspecified source) only Router Solicitations are taken, by us; the
+ * rest of that stays on the link.  Other packets are forwarded when
+ * their source is the subscriber's address (the first 64 bits of
+ * ipv6_prefix and its negotiated identifier) or lies in its own routed
+ * prefix.
+ */
+void
+dp_ip6_input(sid_t s, const uint8_t *p, size_t len)
+{
+	static const uint8_t unspecified[16];
+	struct session *sp = session_get(s);
+	uint8_t vtc, nh, src[16], icmp_type;
+	struct rd r;
+
+	/* RFC 8200 3: version, ..., Next Header at 6, Source at 8. */
+	rd_init(&r, p, len);
+	if (!ppp_ncp_opened(s, PPP_IPV6) || len < 40 ||
+	    rd_u8(&r, &vtc) < 0 || (vtc >> 4) != 6 || rd_skip(&r, 5) < 0 ||
+	    rd_u8(&r, &nh) < 0 || rd_skip(&r, 1) < 0 ||
+	    rd_bytes(&r, src, 16) < 0 || rd_skip(&r, 16) < 0) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) ||
+	    memcmp(src, unspecified, 16) == 0) {
+		if (nh == IPPROTO_ICMPV6 && rd_u8(&r, &icmp_type) == 0 &&
+		    icmp_type == ICMP6_RS)
+			ra_rs_input(s, p, len);
+		else
+			stats->ppp_discarded++;
+		return;
+	}
+	if (!ra_source_ok(s, src) && !config->disable_no_spoof) {
+		stats->ip_spoofed++;
+		return;
+	}
+	sp->last_packet = time_now;
+	if (sp->intercept)
+		intercept_copy(s, p, len);
+	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
+}
+
+void
+dp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
+{
+	struct session *sp = session_get(s);
+	uint8_t *proto = pkt - 2;
+
+	if (!ppp_ncp_opened(s, PPP_IPV6)) {
+		stats->ppp_discarded++;
+		return;
+	}
+	if (sp->intercept)
+		intercept_copy(s, pkt, len);
+	proto[0] = 0x00;
+	proto[1] = PPP_IPV6;
+	forward(s, TBF_DOWN, proto, len + 2);
+}
+
+/*
+ * The session owning an IPv6 destination: the manual's rule makes the
+ * common lookup O(1) (a subscriber's address is the prefix's first 64
+ * bits, its IPv4 address, then four zero octets), else a session's own
+ * prefix (tables.c).
+ */
+static sid_t
+session_of_ip6(const uint8_t dst[16])
+{
+	struct in6_addr a6;
+	in_addr_t v4;
+	sid_t s;
+
+	if (memcmp(dst, &config->ipv6_prefix.addr, 8) == 0 &&
+	    memcmp(dst + 12, "\0\0\0\0", 4) == 0) {
+		memcpy(&v4, dst + 8, 4);
+		if ((s = session_by_ip(v4)) != 0)
+			return s;
+	}
+	memcpy(&a6, dst, sizeof(a6));
+	return session_by_ip6(&a6);
+}
+
+/*
+ * Drain up to `budget` packets, each to the session owning its
+ * destination (longest-prefix match in tables.c).  Packets are read
+ * after headroom for the PPP and L2TP headers, which are prepended in
+ * place.  Returns the number read.
+ */
+int
+dp_tun_readable(int fd, int budget)
+{
+	uint8_t *buf, vers, dst6[16];
+	in_addr_t dst;
+	struct rd r;
+	ssize_t n;
+	sid_t s;
+	int i;
+
+	for (i = 0; i < budget; i++) {
+		if (i > 0 && i % TUN_BATCH == 0)
+			dp_flush();	/* the ring's buffers are reused */
+		buf = ring[i % TUN_BATCH] + TUN_HEADROOM;
+		n = read(fd, buf, TUN_BUF);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				stats->tun_rx_errors++;
+				log_error("tun read: %s", strerror(errno));
+			}
+			break;
+		}
+		stats->tun_rx_packets++;
+		stats->tun_rx_bytes += (uint64_t)n;
+		rd_init(&r, buf, (size_t)n);
+		if (rd_u8(&r, &vers) < 0)
+			vers = 0;
+		/* RFC 791 3.1: Destination Address at 16. */
+		if ((vers >> 4) == 4 && n >= 20 && rd_skip(&r, 15) == 0 &&
+		    rd_bytes(&r, &dst, 4) == 0) {
+			if ((s = session_by_ip(dst)) != 0) {
+				dp_send_ip(s, buf, (size_t)n);
+				continue;
+			}
+			tun_unreachable(buf, (size_t)n, dst);
+		}
+		/* RFC 8200 3: Destination Address at 24. */
+		if ((vers >> 4) == 6 && n >= 40 && config->ipv6_prefix.plen &&
+		    rd_skip(&r, 23) == 0 && rd_bytes(&r, dst6, 16) == 0 &&
+		    (s = session_of_ip6(dst6)) != 0) {
+			dp_send_ip6(s, buf, (size_t)n);
+			continue;
+		}
+		stats->tun_rx_no_session++;
+		if (log_level >= LOG_PACKET_L)
+			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
+			    (size_t)n);
+	}
+	dp_flush();
+	return i;
+}
+
+void
+dp_session_start(sid_t s)
+{
+	if (dps != NULL && s > 0 && s <= dps_max)
+		memset(&dps[s], 0, sizeof(dps[s]));
+}
+
+int
+dp_init(uint32_t max_sessions)
+{
+	dps_max = max_sessions;
+	if ((dps = calloc((size_t)max_sessions + 1, sizeof(*dps))) == NULL)
+		return -1;
+	return tbf_init(config->throttle_buckets, deliver);
+}
