@@ -89,6 +89,9 @@
 struct cli_child {
 	pid_t		pid;
 	int		fd;		/* our end of the pair; -1: free */
+	int		logged_in;	/* past the login (OP_LOGGED_IN) */
+	in_addr_t	addr;		/* the client's address */
+	uint64_t	started;	/* ms, time_now_ms at accept */
 	char		peer[INET_ADDRSTRLEN + 8];
 };
 
@@ -96,6 +99,7 @@ static int listen_fd = -1;
 static in_addr_t listen_addr;
 static int listen_port;
 static struct cli_child children[CLI_MAX_CHILDREN];
+static struct timer accept_timer;	/* listener paused (EMFILE) */
 struct cli_rates *cli_rates;
 static struct timer rate_timer;
 const char *cli_cfg_path;
@@ -747,8 +751,10 @@ link_readable(int fd, uint32_t events, void *arg)
 	o.truncated = 0;
 	o.buf[0] = '\0';
 	memset(&rp, 0, sizeof(rp));
-	if ((size_t)n != sizeof(rq) || rq.op == OP_NONE || rq.op >= OP_MAX ||
-	    ops[rq.op].fn == NULL) {
+	if ((size_t)n == sizeof(rq) && rq.op == OP_LOGGED_IN) {
+		ch->logged_in = 1;	/* no longer evictable */
+	} else if ((size_t)n != sizeof(rq) || rq.op == OP_NONE ||
+	    rq.op >= OP_MAX || ops[rq.op].fn == NULL) {
 		LOG(LOG_ERROR_L, 0, 0, "CLI child %d (%s) sent a malformed "
 		    "request (%zd bytes); ending it", (int)ch->pid, ch->peer,
 		    n);
@@ -762,7 +768,7 @@ link_readable(int fd, uint32_t events, void *arg)
 	LOG(LOG_CALLS_L, 0, 0, "CLI request %s from %s", ops[rq.op].name,
 	    rq.who);
 	rp.seq = rq.seq;
-	rp.status = ops[rq.op].fn(&rq, &o);
+	rp.status = rq.op == OP_LOGGED_IN ? 0 : ops[rq.op].fn(&rq, &o);
 	if (o.truncated) {
 		static const char more[] = "\n% output truncated\n";
 
@@ -784,15 +790,44 @@ link_readable(int fd, uint32_t events, void *arg)
 		    strerror(errno));
 }
 
+/* Children of `addr` still at their login prompt. */
+static int
+pending_from(in_addr_t addr)
+{
+	int i, n = 0;
+
+	for (i = 0; i < CLI_MAX_CHILDREN; i++)
+		if (children[i].fd >= 0 && !children[i].logged_in &&
+		    children[i].addr == addr)
+			n++;
+	return n;
+}
+
+static struct cli_child *
+oldest_pending(void)
+{
+	struct cli_child *best = NULL;
+	int i;
+
+	for (i = 0; i < CLI_MAX_CHILDREN; i++) {
+		struct cli_child *ch = &children[i];
+
+		if (ch->fd >= 0 && !ch->logged_in &&
+		    (best == NULL || ch->started < best->started))
+			best = ch;
+	}
+	return best;
+}
+
 static void
-refuse(int fd, const char *peer)
+refuse(int fd, const char *peer, const char *why)
 {
 	static const char msg[] =
 	    "% Too many CLI sessions; try again later\r\n";
 	ssize_t n;
 
-	LOG(LOG_WARN_L, 0, 0, "CLI connection from %s refused: %d sessions "
-	    "already open", peer, CLI_MAX_CHILDREN);
+	LOG(LOG_WARN_L, 0, 0, "CLI connection from %s refused: %s", peer,
+	    why);
 	/* Best effort: the client may be gone already. */
 	n = write(fd, msg, sizeof(msg) - 1);
 	(void)n;
@@ -806,13 +841,29 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 	int sv[2], i;
 	pid_t pid;
 
+	if (pending_from(from->sin_addr.s_addr) >= CLI_PENDING_PER_SOURCE) {
+		refuse(fd, peer, "logins already in progress from this address");
+		return;
+	}
 	for (i = 0; i < CLI_MAX_CHILDREN; i++)
 		if (children[i].fd < 0) {
 			ch = &children[i];
 			break;
 		}
+	/*
+	 * All taken: the oldest connection still at its login prompt makes
+	 * room, so that connections that never log in cannot lock the
+	 * administrators out.
+	 */
+	if (ch == NULL && (ch = oldest_pending()) != NULL) {
+		LOG(LOG_WARN_L, 0, 0, "CLI: %d sessions open; ending the "
+		    "oldest one not logged in (%s, pid %d) for %s",
+		    CLI_MAX_CHILDREN, ch->peer, (int)ch->pid, peer);
+		kill(ch->pid, SIGTERM);
+		child_gone(ch);
+	}
 	if (ch == NULL) {
-		refuse(fd, peer);
+		refuse(fd, peer, "sessions already open");
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -846,9 +897,21 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 	}
 	ch->fd = sv[0];
 	ch->pid = pid;
+	ch->logged_in = 0;
+	ch->addr = from->sin_addr.s_addr;
+	ch->started = now_ms;
 	snprintf(ch->peer, sizeof(ch->peer), "%s", peer);
 	LOG(LOG_INFO_L, 0, 0, "CLI connection from %s (pid %d)", peer,
 	    (int)pid);
+}
+
+static void
+accept_resume(struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (listen_fd >= 0)
+		ev_mod(listen_fd, EPOLLIN);
 }
 
 static void
@@ -865,9 +928,19 @@ listener_readable(int fd, uint32_t events, void *arg)
 		len = sizeof(from);
 		s = accept4(fd, (struct sockaddr *)&from, &len, SOCK_CLOEXEC);
 		if (s < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_error("CLI accept: %s", strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return;
+			/*
+			 * EMFILE, ENFILE, ENOBUFS: the connection stays in
+			 * the queue and the socket stays readable; stop
+			 * watching it for a second instead of spinning.
+			 */
+			stats->cli_accept_errors++;
+			log_error("CLI accept: %s; not accepting for a second",
+			    strerror(errno));
+			ev_mod(fd, 0);
+			timer_set(&accept_timer, 1000);
 			return;
 		}
 		snprintf(peer, sizeof(peer), "%s:%u", inet_ntop(AF_INET,
@@ -1002,6 +1075,7 @@ cli_setup(const char *config_file, const struct users *u,
 		return -1;
 	}
 	timer_init(&rate_timer, rate_tick, NULL);
+	timer_init(&accept_timer, accept_resume, NULL);
 	timer_set(&rate_timer, 1000);
 	listen_port = config->cli_port;
 	listen_addr = wanted_address();

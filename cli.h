@@ -21,6 +21,8 @@
 #define CLI_REPLY_MAX		65000	/* text bytes in one reply */
 #define CLI_REPLY_WAIT		10	/* seconds a child waits for one */
 #define CLI_ACCEPT_BUDGET	8	/* connections accepted per wakeup */
+#define CLI_LOGIN_TIMEOUT	60	/* seconds to get past the login */
+#define CLI_PENDING_PER_SOURCE	3	/* logins in progress from one address */
 
 /* ---- the request protocol between a child and the daemon ---- */
 
@@ -44,6 +46,7 @@ enum cli_op {
 	OP_REMOVE_PLUGIN,	/* name */
 	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
 	OP_BGP,			/* name = AS, id = 1: delete, text = line */
+	OP_LOGGED_IN,		/* the child's user got past the login */
 	OP_MAX
 };
 

@@ -837,6 +837,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(acctfile_errors, "usage files that could not be written"),
 	CTR(acctfile_lost, "ended sessions whose usage was lost"),
 	CTR(route_refused, "session routes refused: the host's own"),
+	CTR(cli_accept_errors, "CLI connections not accepted (EMFILE...)"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),
@@ -1778,6 +1779,8 @@ register_commands(void)
 
 /* ---- the session ---- */
 
+static void logged_in(void);
+
 static int
 auth_cb(const char *name, const char *pass)
 {
@@ -1785,6 +1788,7 @@ auth_cb(const char *name, const char *pass)
 		snprintf(who, sizeof(who), "%.40s@%s", name, peer_name);
 		clean(who, sizeof(who));
 		LOG(LOG_INFO_L, 0, 0, "CLI login by %s", who);
+		logged_in();
 		return CLI_OK;
 	}
 	failures++;
@@ -1796,6 +1800,22 @@ auth_cb(const char *name, const char *pass)
 		_exit(0);
 	}
 	return CLI_ERROR;
+}
+
+/*
+ * Past the login: the login deadline ends, and the daemon no longer
+ * counts this session among those it may end to make room.
+ */
+static void
+logged_in(void)
+{
+	struct cli_req rq;
+	const char *text;
+
+	alarm(0);
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_LOGGED_IN;
+	(void)ask(&rq, &text);
 }
 
 static int
@@ -1936,6 +1956,9 @@ cli_child_run(int sock, int link, const struct sockaddr_in *from)
 
 	if (cli_users->n == 0 && !local_root(sock, from))
 		_exit(0);
+	/* CLI_LOGIN_TIMEOUT to log in (SIGALRM ends the child). */
+	signal(SIGALRM, SIG_DFL);
+	alarm(CLI_LOGIN_TIMEOUT);
 	if ((cli = cli_init()) == NULL)
 		_exit(1);
 	cli_unregister_command(cli, "enable");
@@ -1949,9 +1972,11 @@ cli_child_run(int sock, int link, const struct sockaddr_in *from)
 	cli_set_banner(cli, banner);
 	if (cli_users->n > 0)
 		cli_set_auth_callback(cli, auth_cb);
-	else
+	else {
 		LOG(LOG_INFO_L, 0, 0, "CLI session from %s without a login "
 		    "(no users)", peer_name);
+		logged_in();
+	}
 	if (cli_users->have_enable)
 		cli_set_enable_callback(cli, enable_cb);
 	if (config->cli_idle_timeout > 0)

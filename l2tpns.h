@@ -185,6 +185,7 @@ struct counters {
 	uint64_t	acctfile_errors;	/* usage files not written */
 	uint64_t	acctfile_lost;	/* ended sessions' usage lost */
 	uint64_t	route_refused;	/* session routes against the host's */
+	uint64_t	cli_accept_errors;	/* accept() failed: EMFILE... */
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
 	/* nsctl control protocol (control.c) */

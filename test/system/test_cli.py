@@ -241,11 +241,9 @@ def test_idle_client_disconnected(daemon, clis):
 
 
 def test_session_limit(lns, clis):
-    def connect():
-        s = socket.create_connection(("127.0.0.1", 23), timeout=3)
-        s.recv(100)             # telnet options and banner: it was forked
-        return s
-    held = [lns.ns.run_in(connect) for _ in range(10)]
+    # Ten logged-in sessions fill every slot (connections that never log
+    # in cannot: test_security.py checks that they make room).
+    held = [clis(lns).login() for _ in range(10)]
     try:
         extra = lns.ns.run_in(socket.create_connection, ("127.0.0.1", 23),
                               3)
@@ -257,10 +255,10 @@ def test_session_limit(lns, clis):
             data += chunk
         assert b"Too many CLI sessions" in data
         lns.wait_for_log(r"CLI connection from 127\.0\.0\.1:\d+ refused: "
-                         r"10 sessions already open")
+                         r"sessions already open")
     finally:
-        for s in held:
-            s.close()
+        for c in held:
+            c.p.close()
     # The slots come back once the children see their clients leave.
     wait_until(lambda: len(re.findall(r"CLI session from .* ended",
                                       lns.log_text())) >= 10,

@@ -149,3 +149,112 @@ def test_plugin_through_symlink_to_unsafe_place_refused(daemon, tmp_path):
     assert f"{evil} is owned by another user" in p.stderr, p.stderr
     # A safe plugin next to it still loads.
     nsctl(d.ns, "load_plugin", "testplugin", check=0)
+
+
+# ---- the CLI cannot be locked by connections that never log in ----
+
+def pending(d, src):
+    """A connection from 127.0.0.x that stays at the login prompt."""
+    s = d.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((src, 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", 23))
+    data = b""
+    while b"Username:" not in data:
+        b = s.recv(4096)
+        assert b, data
+        data += b
+    return s
+
+
+def closed_by_peer(s, timeout=5):
+    s.settimeout(timeout)
+    try:
+        data = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                return True
+            data += b
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_cli_pending_logins_capped_per_source(daemon):
+    d = daemon({"hostname": "lns-cli"}, users="admin:admin\n")
+    held = [pending(d, "127.0.0.2") for _ in range(3)]
+    mark = d.log_mark()
+    s = d.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.2", 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", 23))
+    assert b"Too many CLI sessions" in s.recv(4096)
+    d.wait_for_log(r"CLI connection from 127\.0\.0\.2:\d+ refused: logins "
+                   r"already in progress from this address", since=mark)
+    # Another address is not affected.
+    from test_cli import Cli
+    Cli(d).login()
+    for h in held:
+        h.close()
+
+
+def test_cli_idle_logins_cannot_lock_out_admin(daemon):
+    from test_cli import Cli
+    d = daemon({"hostname": "lns-cli"}, users="admin:admin\n")
+    # Ten connections that never log in, from four addresses.
+    held = [pending(d, f"127.0.0.{2 + i // 3}") for i in range(10)]
+    mark = d.log_mark()
+    # The administrator still gets in: the oldest pending one makes room.
+    c = Cli(d).login()
+    d.wait_for_log(r"CLI: 10 sessions open; ending the oldest one not "
+                   r"logged in \(127\.0\.0\.2:\d+", since=mark)
+    assert closed_by_peer(held[0])
+    # Logged-in sessions are never the ones ended: ten admins fill every
+    # slot, and the next connection is refused.
+    for h in held[1:]:
+        h.close()
+    admins = [c] + [Cli(d).login() for _ in range(9)]
+    s = d.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(("127.0.0.1", 23))
+    assert b"Too many CLI sessions" in s.recv(4096)
+    for a in admins:
+        a.cmd("show users")
+
+
+def test_cli_accept_emfile_does_not_spin(daemon):
+    d = daemon({"hostname": "lns-cli"}, users="admin:admin\n")
+    pid = d.read_pid_file()
+    nfd = len(os.listdir(f"/proc/{pid}/fd"))
+    # The soft limit only: it can be raised back afterwards.
+    subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={nfd}:"],
+                   check=True)
+    mark = d.log_mark()
+
+    def cpu():
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    c0 = cpu()
+    s = d.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(("127.0.0.1", 23))     # queued; accept() gets EMFILE
+    d.wait_for_log(r"CLI accept: Too many open files; not accepting for a "
+                   r"second", since=mark)
+    import time
+    time.sleep(3)
+    used = cpu() - c0
+    lines = d.log_text(since=mark).count("CLI accept:")
+    # Paused a second at a time: a few lines, not a flood, and the loop
+    # idles instead of spinning on the readable listener.
+    assert 1 <= lines <= 6, lines
+    assert used < 1.0, used
+    # Descriptors come back: the queued connection is served.
+    subprocess.run(["prlimit", f"--pid={pid}", "--nofile=1024:"],
+                   check=True)
+    data = b""
+    while b"Username:" not in data:
+        b = s.recv(4096)
+        assert b
+        data += b
