@@ -449,6 +449,23 @@ build_garden(void)
 	return 0;
 }
 
+/* Rules in the garden chain, or -1 when it does not exist. */
+static int
+garden_rules(void)
+{
+	const char *argv[] = { "iptables", "-w", "-t", "nat", "-S",
+	    CHAIN_GARDEN, NULL };
+	char out[OUT_MAX], *p;
+	int n = 0;
+
+	if (run(argv, NULL, IPT_TIMEOUT_MS, out, sizeof(out)) != 0)
+		return -1;
+	/* "-N garden; -A garden ...; " (run() joins the lines) */
+	for (p = out; (p = strstr(p, "-A " CHAIN_GARDEN)) != NULL; p++)
+		n++;
+	return n;
+}
+
 int
 plugin_init(struct pluginfuncs *funcs)
 {
@@ -468,12 +485,25 @@ plugin_init(struct pluginfuncs *funcs)
 		    "be named in an iptables rule (set a fixed name)", tun);
 		return -1;
 	}
+	/*
+	 * The manual: the plugin creates the chain, then build-garden
+	 * fills it (a script of bare "-A garden" lines, like the manual's
+	 * example, must work).  "Chain already exists" is fine.
+	 */
+	iptables(0, 1, "-N", CHAIN_GARDEN, NULL);
 	if (build_garden() < 0)
 		return -1;
-	/* A garden that does not exist would confine nobody. */
-	if (iptables(0, 1, "-S", CHAIN_GARDEN, NULL) < 0) {
+	/* A garden that does not exist, or is empty, would confine nobody:
+	 * a gardened session's packets would go where they like. */
+	switch (garden_rules()) {
+	case -1:
 		f->log(PLUGIN_LOG_ERROR, 0, 0, "no nat chain \"%s\": run "
 		    "build-garden or create it", CHAIN_GARDEN);
+		return -1;
+	case 0:
+		f->log(PLUGIN_LOG_ERROR, 0, 0, "the nat chain \"%s\" is "
+		    "empty: a gardened session would not be confined (fill "
+		    "it in build-garden)", CHAIN_GARDEN);
 		return -1;
 	}
 	/* A hook left by an l2tpns that did not stop cleanly. */

@@ -298,7 +298,10 @@ def test_stale_hook_replaced_not_doubled(garden, netns):
 @pytest.mark.parametrize("script,why", [
     ("echo broken rules >&2\nexit 3\n",
      r"build-garden script \S+ failed \(3\): broken rules"),
-    ("true\n", r"no nat chain \"garden\": run build-garden or create it"),
+    ("true\n", r"the nat chain \"garden\" is empty: a gardened session "
+     r"would not be confined"),
+    ("iptables -t nat -X garden\n",
+     r"no nat chain \"garden\": run build-garden or create it"),
 ])
 def test_no_garden_no_plugin(garden, script, why):
     """Without a working garden the plugin refuses to load, and a wrong
@@ -312,6 +315,21 @@ def test_no_garden_no_plugin(garden, script, why):
     p = Ppp(lac, lac.open_session(our_sid=31), 31)
     p.lcp_up()
     assert p.pap("alice", "wrong")[0] == 3      # Authenticate-Nak
+
+
+# The manual's own example: bare "-A garden" lines, no "-N" (the plugin
+# creates the chain before it runs the script).
+MANUAL_STYLE = f"""\
+iptables -t nat -A garden -p tcp -m tcp --dport 80 -j DNAT --to {PORTAL}
+iptables -t nat -A garden -p udp -m udp --dport 53 -j DNAT --to {PORTAL}
+"""
+
+
+def test_manual_style_build_garden_loads(garden):
+    d, srv = garden(script=MANUAL_STYLE)
+    d.wait_for_log(r"walled garden ready")
+    rules = ipt(d.ns, "-S", "garden").stdout
+    assert rules.count("-A garden") == 2, rules
 
 
 RADIUS_USERS = """\
