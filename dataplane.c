@@ -408,7 +408,7 @@ dp_ip6_input(sid_t s, const uint8_t *p, size_t len)
 		if (nh == IPPROTO_ICMPV6 && rd_u8(&r, &icmp_type) == 0 &&
 		    icmp_type == ICMP6_RS)
 			ra_rs_input(s, p, len);
-		else
+		else if (nh != IPPROTO_ICMPV6 || ra_echo_input(s, p, len) < 0)
 			stats->ppp_discarded++;
 		return;
 	}

@@ -652,6 +652,9 @@ main(int argc, char **argv)
 		else
 			log_info("route %s/%d via the tun device", a6,
 			    config->ipv6_prefix.plen);
+		if (tun_addr6(&config->ipv6_prefix.addr) < 0)
+			log_error("cannot give the tun device its IPv6 address "
+			    "in %s: %s", a6, strerror(errno));
 	}
 
 	random_reopen(config->random_device);

@@ -366,6 +366,8 @@ int		 tun_write(const uint8_t *, size_t);
 void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);
 int		 tun_route(int add, in_addr_t net, int plen);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
+/* ipv6_prefix's first 64 bits and ::1 on the device, as a /128. */
+int		 tun_addr6(const struct in6_addr *prefix);
 void		 tun_add_pool_routes(const struct pool_file *);
 int		 tun_routed(in_addr_t);
 /* ICMP destination unreachable `code` about an IPv4 packet, to its source. */

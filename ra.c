@@ -6,7 +6,10 @@
  * many have, and the prefix in tables.c's index and the kernel's routes.
  *
  * Exports (ra.h): ra_up/ra_down for ppp.c (IPV6CP This-Layer-Up and
- * -Down), ra_rs_input and ra_source_ok for dataplane.c.
+ * -Down), ra_rs_input, ra_echo_input and ra_source_ok for dataplane.c.
+ * Echo Requests to our link-local address (the subscriber's default
+ * gateway) are answered here (RFC 4443 4.2), so "ping fe80::1%ppp0"
+ * works.
  *
  * Implements the router side of RFC 4861 6.2 on the link (4.2 Router
  * Advertisement with the 4.6.2 prefix and 4.6.4 MTU options, 6.1.1
@@ -26,6 +29,8 @@
 #include "ra.h"
 #include "rd.h"
 
+#define ICMP6_ECHO_REQUEST	128	/* RFC 4443 4.1 */
+#define ICMP6_ECHO_REPLY	129	/* RFC 4443 4.2 */
 #define ICMP6_RA		134	/* RFC 4861 4.2 */
 #define ND_OPT_SLLA		1	/* RFC 4861 4.6.1 */
 #define ND_OPT_PREFIX		3	/* RFC 4861 4.6.2 */
@@ -357,6 +362,63 @@ ra_rs_input(sid_t s, const uint8_t *p, size_t len)
 	return;
 drop:
 	stats->ppp_discarded++;
+}
+
+/*
+ * An ICMPv6 Echo Request from the subscriber's link-local address to
+ * ours: RFC 4443 4.2, the Reply carries the request's identifier,
+ * sequence number and data, from the address the request was sent to.
+ * Returns 0 when it was one (answered or dropped), -1 when it is not.
+ */
+int
+ra_echo_input(sid_t s, const uint8_t *p, size_t len)
+{
+	static uint8_t out[40 + 1500];
+	struct ra *pp = &ras[s];
+	uint8_t nh, hlim, src[16], dst[16], ours[16], type, code;
+	struct rd r, msg, whole;
+	uint16_t plen;
+	struct wr w;
+
+	memset(ours, 0, sizeof(ours));
+	ours[0] = 0xfe;
+	ours[1] = 0x80;
+	memcpy(ours + 8, pp->our_ifid, 8);
+	rd_init(&r, p, len);
+	if (rd_skip(&r, 4) < 0 || rd_u16(&r, &plen) < 0 ||
+	    rd_u8(&r, &nh) < 0 || rd_u8(&r, &hlim) < 0 ||
+	    rd_bytes(&r, src, 16) < 0 || rd_bytes(&r, dst, 16) < 0 ||
+	    nh != IPPROTO_ICMPV6 || memcmp(dst, ours, 16) != 0 ||
+	    rd_sub(&r, plen, &msg) < 0 || msg.left < 8)
+		return -1;
+	whole = msg;			/* the ICMPv6 message, for its sum */
+	if (rd_u8(&msg, &type) < 0 || rd_u8(&msg, &code) < 0 ||
+	    type != ICMP6_ECHO_REQUEST)
+		return -1;
+	if (!pp->active || code != 0 ||
+	    icmp6_sum(src, dst, whole.p, whole.left) != 0 ||
+	    plen > sizeof(out) - 40 || (size_t)plen + 40 > ppp_link_mtu(s)) {
+		stats->ppp_discarded++;
+		return 0;
+	}
+	wr_init(&w, out, sizeof(out));
+	wr_u32(&w, 0x60000000);
+	wr_u16(&w, plen);
+	wr_u8(&w, IPPROTO_ICMPV6);
+	wr_u8(&w, 64);
+	wr_bytes(&w, ours, 16);
+	wr_bytes(&w, src, 16);
+	wr_u8(&w, ICMP6_ECHO_REPLY);
+	wr_u8(&w, 0);
+	wr_u16(&w, 0);				/* checksum, below */
+	rd_skip(&msg, 2);			/* the request's checksum */
+	wr_bytes(&w, msg.p, msg.left);		/* identifier, sequence, data */
+	if (w.err)
+		return 0;
+	wr_put16_at(&w, 42, icmp6_sum(ours, src, out + 40, w.len - 40));
+	ppp_send(s, PPP_IPV6, out, w.len);
+	stats->icmp_sent++;
+	return 0;
 }
 
 void

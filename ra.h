@@ -19,6 +19,8 @@ void	 ra_up(sid_t, const uint8_t our_ifid[8]);
 void	 ra_down(sid_t, int session_ends);
 /* A Router Solicitation (the whole IPv6 packet) from the subscriber. */
 void	 ra_rs_input(sid_t, const uint8_t *pkt, size_t len);
+/* An Echo Request to our link-local address: answered, 0; else -1. */
+int	 ra_echo_input(sid_t, const uint8_t *pkt, size_t len);
 /* A source the subscriber may use: its address or its own prefix. */
 int	 ra_source_ok(sid_t, const uint8_t src[16]);
 

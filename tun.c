@@ -168,6 +168,35 @@ out:
 	return rc;
 }
 
+/*
+ * Our address in ipv6_prefix (the first 64 bits, identifier ::1, as our
+ * IPV6CP identifier), on the device as a /128: subscribers reach the LNS
+ * itself over IPv6 (ping, DNS on the LNS), where before only fe80::1
+ * answered nothing.  The prefix itself is routed to the device.
+ */
+int
+tun_addr6(const struct in6_addr *prefix)
+{
+	struct in6_ifreq {
+		struct in6_addr	ifr6_addr;
+		uint32_t	ifr6_prefixlen;
+		int		ifr6_ifindex;
+	} ifr6;
+	int s, rc = 0;
+
+	memset(&ifr6, 0, sizeof(ifr6));
+	memcpy(&ifr6.ifr6_addr, prefix, 8);
+	ifr6.ifr6_addr.s6_addr[15] = 1;
+	ifr6.ifr6_prefixlen = 128;
+	ifr6.ifr6_ifindex = tun_ifindex;
+	if ((s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (ioctl(s, SIOCSIFADDR, &ifr6) < 0 && errno != EEXIST)
+		rc = -1;
+	close(s);
+	return rc;
+}
+
 /* The pool's CIDR blocks, routed to the device once at startup. */
 void
 tun_add_pool_routes(const struct pool_file *pf)

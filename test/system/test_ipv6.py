@@ -498,3 +498,49 @@ def test_kernel_subscriber_autoconfigures_from_our_ra(daemon, netns, tmp_path,
         assert ctr["ipv6_rs_received"] >= 1 and ctr["ipv6_ra_sent"] >= 2
     finally:
         lac.stop()
+
+
+# ---------------------------------------------------------------------------
+# The LNS itself over IPv6 (issue 20: a subscriber could not ping its
+# gateway)
+
+
+def echo6(src, dst, ident, seq, data):
+    body = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + data
+    c = icmp6_csum(a6(src), a6(dst), body)
+    return ipv6(src, dst, 58, body[:2] + struct.pack("!H", c) + body[4:])
+
+
+def check_reply(pkt, src, dst, ident, seq, data):
+    plen, nh = struct.unpack_from("!HB", pkt, 4)
+    assert nh == 58 and len(pkt) == 40 + plen, pkt.hex()
+    assert (pkt[8:24], pkt[24:40]) == (a6(src), a6(dst))
+    icmp = pkt[40:]
+    typ, code, c, i, s = struct.unpack_from("!BBHHH", icmp)
+    assert (typ, code, i, s, icmp[8:]) == (129, 0, ident, seq, data)
+    zeroed = icmp[:2] + b"\0\0" + icmp[4:]
+    assert icmp6_csum(pkt[8:24], pkt[24:40], zeroed) == c
+
+
+def test_subscriber_pings_its_gateway_and_the_lns(lns, clis):
+    d = lns()
+    lac, p, _, _, _ = carol_up(d)
+    ll = "fe80::" + CAROL_IFID
+    # The default gateway the RA gave it: fe80::1, answered in-session.
+    p.send(IPV6, echo6(ll, "fe80::1", 0x4242, 1, b"gateway?" * 8))
+    check_reply(next_data6(p), "fe80::1", ll, 0x4242, 1, b"gateway?" * 8)
+    # A corrupt checksum gets no answer.
+    bad = bytearray(echo6(ll, "fe80::1", 0x4242, 2, b"x"))
+    bad[42] ^= 0xff
+    p.send(IPV6, bytes(bad))
+    with pytest.raises(Exception):
+        next_data6(p, timeout=1.0)
+    # The LNS's own address in ipv6_prefix (::1), on the TUN device,
+    # answered by the kernel through the session.
+    net = PREFIX.split("::/")[0]
+    mine = f"{net}:" + CAROL_IFID
+    lns_addr = f"{net}::1"
+    assert any(a["local"] == lns_addr and a["prefixlen"] == 128
+               for a in d.ns.addr(d.tun)["addr_info"])
+    p.send(IPV6, echo6(mine, lns_addr, 7, 9, b"lns?"))
+    check_reply(next_data6(p), lns_addr, mine, 7, 9, b"lns?")
