@@ -177,10 +177,10 @@ acl_reload(const struct config *c)
 
 	if (c->nacls > 0) {
 		n = (uint32_t)c->nacls;
-		if (n >= ACL_NONE) {
+		if (n >= ACL_GONE) {
 			LOG(LOG_ERROR_L, 0, 0, "access lists: %u lists, only "
-			    "the first %u are used", n, ACL_NONE - 1);
-			n = ACL_NONE - 1;
+			    "the first %u are used", n, ACL_GONE - 1);
+			n = ACL_GONE - 1;
 		}
 		if ((nl = calloc(n, sizeof(*nl))) == NULL)
 			goto nomem;
@@ -367,11 +367,15 @@ resolve_one(sid_t s, const struct session *sp, const char *name,
 		return ACL_NONE;
 	if ((i = acl_lookup(name)) >= 0)
 		return (uint16_t)i;
-	/* Like an unknown Filter-Id at login (radius.c): not applied. */
+	/*
+	 * radius.c keeps only names that existed at login, so the list was
+	 * removed by a reload: fail closed (issue 20), not open, until the
+	 * list comes back or a CoA gives the session another filter.
+	 */
 	LOG(LOG_WARN_L, s, sp->tunnel, "access list %s (Filter-Id %s.%s) "
-	    "does not exist (any more): this direction is not filtered",
-	    name, name, dir);
-	return ACL_NONE;
+	    "does not exist any more: every packet in this direction is "
+	    "denied", name, name, dir);
+	return ACL_GONE;
 }
 
 /* Look the session's names up: once per generation, not per packet. */
@@ -397,6 +401,8 @@ acl_check_in(sid_t s, const uint8_t *ip, size_t len)
 
 	if (sp->acl_in == ACL_NONE)
 		return 1;
+	if (sp->acl_in == ACL_GONE)
+		return 0;
 	return acl_match(sp->acl_in, ip, len);
 }
 
@@ -407,5 +413,7 @@ acl_check_out(sid_t s, const uint8_t *ip, size_t len)
 
 	if (sp->acl_out == ACL_NONE)
 		return 1;
+	if (sp->acl_out == ACL_GONE)
+		return 0;
 	return acl_match(sp->acl_out, ip, len);
 }

@@ -13,6 +13,7 @@
 
 /* A session's acl_in/acl_out when it names no list, or one that is gone. */
 #define ACL_NONE	0xffff
+#define ACL_GONE	0xfffe	/* its list was removed: deny everything */
 
 /*
  * Compile the access lists of `c` (the running configuration after a

@@ -325,12 +325,25 @@ def test_reload_rebinds_and_keeps_counters(sub):
                  udp(SUB_IP, "192.0.2.1", 9, 1, 5)]) == {3, 5}
     # the unchanged rule kept its count, the new one started at 0
     assert s.hits("rl") == [1, 2]
-    # the list gone: the session is not filtered, and the log says so
+    # the list gone: fail closed (issue 20), and the log says so
     mark = s.d.log_mark()
     s.d.reload(extra_lines=[])
-    assert s.up([udp(SUB_IP, "192.0.2.1", 9, 7, 6)]) == {6}
-    s.d.wait_for_log(r"access list rl \(Filter-Id rl\.in\) does not exist",
+    s.p.send(IP, udp(SUB_IP, "192.0.2.1", 9, 7, 6))
+    s.tap.settimeout(1.5)
+    with pytest.raises(socket.timeout):
+        while True:
+            data = s._tap_next()
+            assert not (len(data) >= 20 and ident_of(data) == 6), \
+                "a packet passed a session whose list was removed"
+    s.tap.settimeout(None)
+    s.d.wait_for_log(r"access list rl \(Filter-Id rl\.in\) does not exist "
+                     r"any more: every packet in this direction is denied",
                      since=mark)
+    # and back: the session is filtered by it again
+    s.d.reload(extra_lines=["ip access-list extended rl",
+                            " permit udp any any eq 8"])
+    assert s.up([udp(SUB_IP, "192.0.2.1", 9, 9, 8),
+                 udp(SUB_IP, "192.0.2.1", 9, 8, 7)]) == {7}
 
 
 def test_coa_changes_the_filter(sub):

@@ -478,11 +478,15 @@ test_sessions(void **state)
 	    "ip access-list extended dns\n deny udp any any eq 53\n");
 	assert_int_equal(acl_check_in(s, b, len), 0);
 	assert_int_equal(hits("dns", 0), 1);
-	/* a list that disappeared filters nothing (logged) */
+	/* a list that disappeared denies everything (fail closed, logged) */
 	load("ip access-list standard first\n deny any\n");
+	assert_int_equal(acl_check_in(s, b, len), 0);
+	assert_int_equal(acl_check_out(s, b, len), 0);
+	assert_int_equal(sp->acl_in, ACL_GONE);
+	/* a session without a name stays unfiltered */
+	sp->filter_in[0] = '\0';
+	sp->acl_gen = 0;
 	assert_int_equal(acl_check_in(s, b, len), 1);
-	assert_int_equal(acl_check_out(s, b, len), 1);
-	assert_int_equal(sp->acl_in, ACL_NONE);
 	tables_free();
 }
 
