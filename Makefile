@@ -40,6 +40,8 @@ DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
 	      cli.o \
 	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
+# Clustering (cluster.c; the wire codec alone in clustermsg.c).
+DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.
@@ -113,7 +115,7 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 
 test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
 		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o tbf.o acl.o intercept.o \
-		acctfile.o
+		acctfile.o cluster.o clustermsg.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
@@ -121,12 +123,16 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
 		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
-		intercept.o acctfile.o
+		intercept.o acctfile.o cluster.o clustermsg.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_cluster
+test/unit/test_cluster: test/unit/test_cluster.c clustermsg.o clustermsg.h rd.h
+	$(CC) $(CFLAGS) -I. -o $@ test/unit/test_cluster.c clustermsg.o $(LDFLAGS) -lcmocka -lmd
 
 test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -175,7 +181,7 @@ FUZZERS	+= test/fuzz/fuzz_acl
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
 		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
-		 acctfile.c
+		 acctfile.c cluster.c clustermsg.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_l2tp
@@ -202,6 +208,11 @@ test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_control
+
+# The cluster input path: codec, replay window, bodies, records applied.
+test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+FUZZERS	+= test/fuzz/fuzz_cluster
 
 fuzz: $(FUZZERS)
 

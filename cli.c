@@ -71,6 +71,7 @@
 #include "l2tpns.h"
 #include "acctfile.h"
 #include "acl.h"
+#include "cluster.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -576,19 +577,11 @@ op_show_radius(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/* show cluster [json]: cluster.c's view (rq->id 1: JSON). */
 static int
 op_show_cluster(const struct cli_req *rq, struct out *o)
 {
-	char a[INET_ADDRSTRLEN];
-
-	(void)rq;
-	out_printf(o, "Cluster: not clustered (clustering is not written "
-	    "yet); this server is a stand-alone master.\n");
-	if (config->cluster_address)
-		out_printf(o, "Configured: cluster_address %s, interface %s, "
-		    "port %d\n", ip_str(config->cluster_address, a),
-		    config->cluster_interface[0] ? config->cluster_interface :
-		    "(default)", config->cluster_port);
+	cluster_show(rq->id == 1, out_text, o);
 	return 0;
 }
 
@@ -2144,11 +2137,20 @@ static int
 cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
     int argc)
 {
+	static const char *const help[] = {
+		"json", "as JSON", "<cr>", "role, master, peers, drop counters",
+		NULL };
+
 	(void)c;
 	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_CLUSTER, 0, NULL);
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "json") != 0)) {
+		cli_error(cli, "%% Bad argument \"%s\": expected json",
+		    argv[argc - 1]);
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_CLUSTER, argc == 1, NULL);
 }
 
 static int

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "l2tp.h"
+#include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
@@ -1519,6 +1520,7 @@ recv_scccn(tid_t t, struct msg *m)
 		}
 	}
 	tp->state = TUNNEL_OPEN;
+	cluster_tunnel_changed(t);	/* until session.h lands */
 	LOG(LOG_WARN_L, 0, t, "tunnel up with %s, local id %u, peer id %u%s",
 	    tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
@@ -1648,6 +1650,7 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 	}
 	sctl[s].state = CALL_ESTABLISHED;
 	sp->state = SESSION_OPEN;
+	cluster_session_changed(s);	/* until session.h lands */
 	LOG(LOG_INFO_L, s, t, "ICCN: call connected at %u bit/s (rx %u), "
 	    "framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
 	    m->have_proxy ? ", proxy " : "",
@@ -1898,6 +1901,15 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	struct tctl *c;
 	tid_t t;
 
+	/*
+	 * A slave hands everything to the master (manual, "Clustering"):
+	 * it runs no L2TP or PPP state of its own yet.  Without a master
+	 * (an election pending) the LAC retransmits.
+	 */
+	if (!iam_master()) {
+		cluster_forward_l2tp(buf, len, from);
+		return;
+	}
 	stats->l2tp_rx_packets++;
 	if (log_level >= LOG_PACKET_L)
 		log_hex(LOG_PACKET_L, 0, 0, "L2TP rx", buf, len);

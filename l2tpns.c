@@ -42,6 +42,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "cluster.h"
 #include "event.h"
 #include "intercept.h"
 #include "l2tp.h"
@@ -664,6 +665,8 @@ main(int argc, char **argv)
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
 	if (radius_init() < 0)
 		fatal("cannot start the RADIUS client; exiting");
+	if (cluster_init(start_time) < 0)
+		fatal("cannot open the cluster socket: %s", strerror(errno));
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
@@ -723,6 +726,7 @@ main(int argc, char **argv)
 	acctfile_dump();	/* the usage since the last file */
 	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
+	cluster_close();	/* goodbye: the others elect at once */
 	plugin_unload_all();
 	control_close();
 	radius_close();

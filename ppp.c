@@ -29,6 +29,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "cluster.h"
 #include "event.h"
 #include "fsm.h"
 #include "intercept.h"
@@ -186,6 +187,7 @@ set_phase(sid_t s, int phase)
 		LOG(LOG_CALLS_L, s, sp->tunnel, "PPP phase %s -> %s",
 		    phase_names[sp->phase], phase_names[phase]);
 	sp->phase = (uint8_t)phase;
+	cluster_session_changed(s);	/* until session.h lands */
 }
 
 /* ---- output ---- */
@@ -350,6 +352,7 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 	if (pp->term_cause == 0)
 		pp->term_cause = (uint8_t)cause;
 	sp->state = SESSION_CLOSING;
+	cluster_session_changed(s);	/* until session.h lands */
 	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
 	    sp->user[0] ? sp->user : "(no user)", reason);
 	if (pp->cdn_reason[0] == '\0') {

@@ -1,0 +1,377 @@
+"""Clustering (cluster.c): two and three real daemons, each in its own
+network namespace, joined by a Linux bridge in a switch namespace the
+test creates (multicast snooping off, so the group reaches every port).
+
+Checked on the wire and in state: one master is elected (the longest
+running node), a SIGKILLed master is replaced within cluster_hb_timeout
+plus a second, a healed partition leaves exactly one master, forged,
+replayed, truncated and wrong-version datagrams sent from Python are each
+dropped and counted (read through "show cluster json"), and a session
+brought up through a slave (which forwards the L2TP datagrams to the
+master) is replicated to the slave's tables and pool, so that after a
+failover the new master never hands its address out again.
+"""
+import hmac
+import hashlib
+import json
+import re
+import socket
+import struct
+import time
+
+import pytest
+
+from conftest import wait_until
+from l2tpwire import Lac
+from pppwire import Ppp
+from test_cli import Cli
+
+GROUP = "239.192.13.13"
+PORT = 32792
+NET = "10.99.0"
+HB_INTERVAL = 2         # tenths
+HB_TIMEOUT = 10         # tenths: 1 s
+KEY = "s3cret-cluster-key"
+SUBSCRIBERS = "alice secret\nbob pw2\n"
+MAGIC = 0x4c32434c
+
+
+class Cluster:
+    """A switch namespace with a bridge, and nodes attached to it."""
+
+    def __init__(self, netns, daemon, clis, tmp_path):
+        self.netns = netns
+        self.daemon = daemon
+        self.clis = clis
+        self.tmp_path = tmp_path
+        self.sw = netns()
+        self.sw.ip("link", "add", "br0", "type", "bridge", "mcast_snooping",
+                   "0")
+        self.sw.ip("link", "set", "br0", "up")
+        self.nodes = []         # (daemon, address, switch-side veth)
+        self.ports = {}
+
+    def attach(self, ns, addr):
+        """Connect namespace ``ns`` to the bridge with address ``addr``;
+        returns (its interface, the switch-side interface)."""
+        a, b = self.netns.veth(ns, self.sw, f"{addr}/24", None)
+        self.sw.ip("link", "set", b, "master", "br0")
+        self.ports[addr] = b
+        return a, b
+
+    def node(self, i, key=None, **extra):
+        ns = self.netns()
+        addr = f"{NET}.{i}"
+        ifname, _ = self.attach(ns, addr)
+        subs = self.tmp_path / f"subscribers{i}"
+        subs.write_text(SUBSCRIBERS)
+        cfg = {"hostname": "lns-cli", "cluster_interface": ifname,
+               "cluster_hb_interval": HB_INTERVAL,
+               "cluster_hb_timeout": HB_TIMEOUT,
+               "local_auth_file": str(subs), "debug": 3}
+        if key:
+            cfg["cluster_key"] = key
+        cfg.update(extra)
+        d = self.daemon(cfg, ns=ns)
+        d.addr = addr
+        d.cli = None
+        self.nodes.append(d)
+        return d
+
+    def cli(self, d):
+        if d.cli is None:
+            d.cli = self.clis(d).login()
+        return d.cli
+
+    def state(self, d):
+        return json.loads(self.cli(d).cmd("show cluster json"))
+
+    def masters(self, nodes=None):
+        return [d for d in (nodes or self.nodes)
+                if d.running() and self.state(d)["status"] == "Master"]
+
+    def partition(self, addr, cut):
+        self.sw.ip("link", "set", self.ports[addr], "nomaster" if cut else
+                   "master", *([] if cut else ["br0"]))
+
+
+@pytest.fixture
+def cluster(netns, daemon, tmp_path):
+    opened = []
+
+    def make_cli(d):
+        c = Cli(d)
+        opened.append(c)
+        return c
+    yield Cluster(netns, daemon, make_cli, tmp_path)
+    for c in opened:
+        c.close()
+
+
+def wait_master(cl, d, timeout=5):
+    wait_until(lambda: cl.state(d)["status"] == "Master", timeout,
+               f"{d.name} to become master")
+
+
+def wait_follows(cl, d, master, timeout=5):
+    def ok():
+        s = cl.state(d)
+        return s["status"] == "Slave" and s["master"] == master.addr and \
+            s["uptodate"]
+    wait_until(ok, timeout, f"{d.name} up to date behind {master.addr}")
+
+
+def show(cl, d):
+    return cl.cli(d).cmd("show cluster")
+
+
+# ---------------------------------------------------------------------------
+
+
+def test_two_nodes_elect_and_fail_over(cluster):
+    cl = cluster
+    n1 = cl.node(1)
+    n2 = cl.node(2)
+    # The first started runs longest: it wins the first election.
+    wait_master(cl, n1, timeout=HB_TIMEOUT / 10 + 5)
+    wait_follows(cl, n2, n1)
+    assert cl.masters() == [n1]
+    # Without a key: forms anyway, warns once in the log.
+    for d in (n1, n2):
+        log = d.log_text()
+        assert len(re.findall(r"no cluster_key set", log)) == 1, log
+
+    text = show(cl, n2)
+    assert "Cluster status : Slave" in text
+    assert f"My master      : {n1.addr}" in text
+    assert "Uptodate       : Yes" in text
+    assert "Authentication : none (no cluster_key)" in text
+    m = re.search(rf"^{re.escape(n1.addr)} +master +\d+s +[\d.]+s +Yes +0$",
+                  text, re.M)
+    assert m, text
+    text = show(cl, n1)
+    assert "Cluster status : Master" in text
+    assert f"My master      : {n1.addr}" in text
+    assert re.search(rf"^{re.escape(n2.addr)} +slave +\d+s +[\d.]+s +Yes ",
+                     text, re.M), text
+    s1 = cl.state(n1)
+    [peer] = s1["peers"]
+    assert peer["address"] == n2.addr and peer["role"] == "slave"
+    assert peer["alive"] and peer["uptodate"] and peer["last_seen_ms"] < 1000
+    assert s1["hb_seq"] > 0 and s1["elections"] == 1
+
+    # SIGKILL of the master: the slave takes over within hb_timeout + 1 s.
+    mark = n2.log_mark()
+    t0 = time.monotonic()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    took = time.monotonic() - t0
+    assert took <= HB_TIMEOUT / 10 + 1.0, took
+    assert cl.state(n2)["status"] == "Master"
+    assert "Cluster status : Master" in show(cl, n2)
+
+
+def test_sigterm_master_goodbye_elects_at_once(cluster):
+    cl = cluster
+    n1 = cl.node(1)
+    n2 = cl.node(2)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    mark = n2.log_mark()
+    t0 = time.monotonic()
+    n1.stop()           # TERM: a goodbye, no waiting for the timeout
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    assert time.monotonic() - t0 < HB_TIMEOUT / 10, "waited for the timeout"
+
+
+def test_three_nodes_with_key_fail_over_and_heal(cluster):
+    cl = cluster
+    n1 = cl.node(1, key=KEY)
+    n2 = cl.node(2, key=KEY)
+    n3 = cl.node(3, key=KEY)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    wait_follows(cl, n3, n1)
+    assert cl.masters() == [n1]
+    assert "Authentication : HMAC-SHA-256 (cluster_key)" in show(cl, n3)
+    assert len(cl.state(n1)["peers"]) == 2
+    for d in (n1, n2, n3):
+        d.assert_not_logged(r"no cluster_key set")
+        assert sum(cl.state(d)["drops"].values()) == 0, cl.state(d)
+
+    # The master dies: n2 (longer up than n3) takes over, n3 follows it.
+    mark = n2.log_mark()
+    t0 = time.monotonic()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    assert time.monotonic() - t0 <= HB_TIMEOUT / 10 + 1.0
+    wait_follows(cl, n3, n2)
+    assert cl.masters([n2, n3]) == [n2]
+
+    # Partition n3 away: it elects itself; heal: exactly one master (n2,
+    # the longer running), n3 steps down and resyncs.
+    mark3 = n3.log_mark()
+    cl.partition(n3.addr, cut=True)
+    n3.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark3)
+    assert cl.masters([n2, n3]) == [n2, n3]
+    cl.partition(n3.addr, cut=False)
+    n3.wait_for_log(rf"cluster: {re.escape(n2.addr)} is a better master; "
+                    r"stepping down", timeout=5, since=mark3)
+    wait_follows(cl, n3, n2)
+    assert cl.masters([n2, n3]) == [n2]
+    assert n3.running()
+
+
+# ---------------------------------------------------------------------------
+# hostile datagrams
+
+
+def hb_body(hb_seq):
+    """A heartbeat body with no records (node info, sizes are not checked
+    before the MAC)."""
+    return struct.pack("!BBHIII", 1, 1, HB_INTERVAL, hb_seq, 0, 0) + \
+        struct.pack("!HHHH", 0, 0, 0, 0)
+
+
+def datagram(typ, sender, body, seq, epoch, key=None, version=1):
+    total = 32 + len(body) + (32 if key else 0)
+    h = struct.pack("!IBBBBHH4s4sQI", MAGIC, version, typ,
+                    1 if key else 0, 0, total, 0, socket.inet_aton(sender),
+                    socket.inet_aton("0.0.0.0"), epoch, seq)
+    pkt = h + body
+    if key:
+        pkt += hmac.new(key.encode(), pkt, hashlib.sha256).digest()
+    return pkt
+
+
+def test_forged_replayed_truncated_dropped_and_counted(cluster, netns):
+    cl = cluster
+    n1 = cl.node(1, key=KEY)
+    n2 = cl.node(2, key=KEY)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+
+    # An outsider on the segment: it hears the group like any node.
+    ext = netns()
+    cl.attach(ext, f"{NET}.99")
+
+    def listener():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", PORT))
+        mreq = socket.inet_aton(GROUP) + socket.inet_aton(f"{NET}.99")
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        s.settimeout(3)
+        return s
+    s = ext.run_in(listener)
+    try:
+        while True:
+            pkt, src = s.recvfrom(65536)
+            if src[0] == n1.addr and pkt[5] == 2:       # a heartbeat
+                break
+        assert pkt[6] == 1, "the heartbeat is not signed"
+        assert hmac.compare_digest(
+            hmac.new(KEY.encode(), pkt[:-32], hashlib.sha256).digest(),
+            pkt[-32:]), "MAC is not HMAC-SHA-256 over the datagram"
+        epoch, seq = struct.unpack_from("!QI", pkt, 20)
+
+        def drops():
+            return cl.state(n2)["drops"]
+        before = drops()
+        to = (n2.addr, PORT)
+
+        def sent(reason, data):
+            base = drops()[reason]
+            s.sendto(data, to)
+            wait_until(lambda: drops()[reason] == base + 1, 3,
+                       f"{reason} counted")
+
+        # Forged: a heartbeat claiming to be the master, with a wrong key
+        # and sequence numbers that would be accepted.
+        sent("forged", datagram(2, n1.addr, hb_body(10 ** 6), seq + 1000,
+                                epoch, key="not-the-key"))
+        # The same content, unsigned.
+        sent("unsigned", datagram(2, n1.addr, hb_body(10 ** 6), seq + 1001,
+                                  epoch))
+        # Replayed: the genuine heartbeat, verbatim.
+        sent("replayed", pkt)
+        # Truncated: the genuine one, cut short.
+        sent("truncated", pkt[:-10])
+        # An unknown version.
+        sent("bad_version", pkt[:4] + b"\x09" + pkt[5:])
+        after = drops()
+        changed = {k: after[k] - before[k] for k in after
+                   if after[k] != before[k]}
+        assert changed == {"forged": 1, "unsigned": 1, "replayed": 1,
+                           "truncated": 1, "bad_version": 1}, changed
+        text = show(cl, n2)
+        assert re.search(r"Dropped +: truncated 1, bad_length 0, "
+                         r"bad_magic 0, bad_version 1, bad_type 0, "
+                         r"unsigned 1, forged 1, replayed 1,", text), text
+        # None of it moved the slave.
+        st = cl.state(n2)
+        assert st["status"] == "Slave" and st["master"] == n1.addr
+        assert st["uptodate"]
+        assert n2.log_text().count("stepping down") == 0
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------------------
+# replication
+
+
+def test_session_through_slave_replicated_and_inherited(cluster, netns):
+    cl = cluster
+    n1 = cl.node(1)
+    n2 = cl.node(2)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+
+    # A LAC on the segment talks to the slave; the slave forwards every
+    # L2TP datagram to the master, which answers from its own socket.
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-cluster")
+    sid = lac.open_session(our_sid=77, calling="02079460123")
+    p = Ppp(lac, sid, 77)
+    ip = p.up("alice", "secret")[0]
+    assert cl.state(n2)["forwarded"] > 0
+    assert cl.state(n1)["forwards_received"] > 0
+
+    def sessions(d):
+        return json.loads(cl.cli(d).cmd("show session json"))["sessions"]
+    [s1] = sessions(n1)
+    assert (s1["user"], s1["ip"]) == ("alice", ip)
+
+    # The slave has the same session at the same index, address included,
+    # and its pool knows the address is taken.
+    def replicated():
+        ss = sessions(n2)
+        return ss and [(s["sid"], s["user"], s["ip"]) for s in ss] == \
+            [(s1["sid"], "alice", ip)]
+    wait_until(replicated, 5, "the session on the slave")
+    assert [t["hostname"] for t in json.loads(
+        cl.cli(n2).cmd("show tunnel json"))["tunnels"]] == ["lac-cluster"]
+    pool = cl.cli(n2).cmd("show pool")
+    assert re.search(rf"^{re.escape(ip)} +Y +{s1['sid']} alice$", pool,
+                     re.M), pool
+    assert cl.state(n2)["records_applied"] >= 2
+
+    # Failover: the new master inherits the session and its address.
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    m = n2.wait_for_log(r"cluster: I am the master now \((\d+) sessions, "
+                        r"(\d+) tunnels inherited\)", timeout=5, since=mark)
+    assert m.groups() == ("1", "1")
+    # A new subscriber gets another address (the original would give it
+    # the inherited one again).
+    lac2 = lacns.run_in(Lac, n2.addr)
+    lac2.our_tid = 5151
+    lac2.open_tunnel(host="lac-cluster-2")
+    sid2 = lac2.open_session(our_sid=78, calling="02079460124")
+    ip2 = Ppp(lac2, sid2, 78).up("bob", "pw2")[0]
+    assert ip2 != ip
+    users = {s["user"]: s["ip"] for s in sessions(n2)}
+    assert users == {"alice": ip, "bob": ip2}
