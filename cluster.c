@@ -118,6 +118,7 @@ static struct {
 	uint32_t	 sync_next;
 	int		 syncing;
 	int		 master_lost;	/* goodbye or restart: elect now */
+	uint32_t	 created;	/* entries allocated while master */
 	/* master */
 	uint32_t	 hb_seq;	/* last heartbeat sent */
 	uint8_t		*dirty_s, *dirty_t;	/* bit per index */
@@ -708,8 +709,10 @@ cluster_tunnel_changed(tid_t t)
 }
 
 static void
-table_changed(int tunnel, uint32_t idx)
+table_changed(int tunnel, uint32_t idx, int created)
 {
+	if (created && cl.state == CS_MASTER)
+		cl.created++;
 	if (tunnel)
 		cluster_tunnel_changed(idx);
 	else
@@ -922,6 +925,7 @@ become_master(void)
 	set_state(CS_MASTER);
 	cl.master = NULL;
 	cl.elections++;
+	cl.created = 0;
 	tables_rebuild_free();
 	/* Heartbeats carry our own numbering from here. */
 	cl.hb_seq = 0;
@@ -944,6 +948,12 @@ become_master(void)
 	}
 	send_heartbeats();
 	/* Every slave starts again from our tables. */
+	/*
+	 * Without BGP the traffic for bind_address must come here: tell
+	 * the segment (manual, send_garp; the slaves never announce it).
+	 */
+	if (config->send_garp && config->bind_address && config->bgp.as == 0)
+		send_garp(config->bind_address);
 }
 
 static void
@@ -953,16 +963,17 @@ step_down(struct peer *better)
 
 	LOG(LOG_WARN_L, 0, 0, "cluster: %s is a better master; stepping "
 	    "down", ipstr(better->addr, a));
-	if (tables->sessions_used || tables->tunnels_used) {
+	if (cl.created) {
 		/*
-		 * Our own L2TP and PPP state of these sessions cannot be
-		 * handed over in place: leave like TERM (the sessions are
-		 * the cluster's now) and let the service manager restart us
-		 * as a slave, as the original does.
+		 * Tunnels or sessions set up while we were master have L2TP
+		 * and PPP state here that cannot be handed over in place:
+		 * leave like TERM and let the service manager restart us as
+		 * a slave, as the original does.  (Inherited entries have
+		 * none: those we simply resync.)
 		 */
-		LOG(LOG_CRIT_L, 0, 0, "cluster: stepping down with %u sessions "
-		    "and %u tunnels: exiting to rejoin as a slave",
-		    tables->sessions_used, tables->tunnels_used);
+		LOG(LOG_CRIT_L, 0, 0, "cluster: stepping down after setting up "
+		    "%u tunnels/sessions as master: exiting to rejoin as a "
+		    "slave", cl.created);
 		main_quit = 1;
 	}
 	cl.qlen = 0;

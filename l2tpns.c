@@ -701,7 +701,9 @@ main(int argc, char **argv)
 	timer_set(&second_timer, 1000);
 
 	/* The manual: ignored when BGP announces the routes instead. */
-	if (config->send_garp && config->bind_address && config->bgp.as == 0)
+	/* A cluster slave does not: the master sends it when elected. */
+	if (config->send_garp && config->bind_address && config->bgp.as == 0 &&
+	    iam_master())
 		send_garp(config->bind_address);
 	log_warnx("ready: %llu pool addresses, up to %u sessions and %u "
 	    "tunnels", (unsigned long long)pool.count, tables->max_sessions,

@@ -249,7 +249,8 @@ void		 session_unbind_wire(sid_t);
 void		 tunnel_unbind_wire(tid_t);
 void		 tables_mark_stale(void);
 void		 tables_rebuild_free(void);
-void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx));
+void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
+		    int created));
 /* Address index: longest-prefix match over /32s and routed prefixes. */
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);

@@ -75,15 +75,18 @@ static struct index_state *ix;
 static struct hash v6_index[65];
 static uint32_t v6_capacity;
 
-/* The replication hook (cluster.c): an entry was created, freed or bound. */
-static void (*change_hook)(int tunnel, uint32_t idx);
-#define CHANGED(tunnel, idx) do {					\
+/*
+ * The replication hook (cluster.c): an entry was allocated (created 1),
+ * or freed or bound (created 0).
+ */
+static void (*change_hook)(int tunnel, uint32_t idx, int created);
+#define CHANGED(tunnel, idx, created) do {				\
 	if (change_hook != NULL)					\
-		change_hook((tunnel), (idx));				\
+		change_hook((tunnel), (idx), (created));		\
 } while (0)
 
 void
-tables_set_hook(void (*fn)(int tunnel, uint32_t idx))
+tables_set_hook(void (*fn)(int tunnel, uint32_t idx, int created))
 {
 	change_hook = fn;
 }
@@ -310,7 +313,7 @@ session_alloc(void)
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_OPENING;
 	tables->sessions_used++;
-	CHANGED(0, s);
+	CHANGED(0, s, 1);
 	return s;
 }
 
@@ -331,7 +334,7 @@ session_release(sid_t s)
 		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_FREE;
-	CHANGED(0, s);
+	CHANGED(0, s, 0);
 	if (session_tail)
 		tables->session[session_tail].next_free = s;
 	else
@@ -358,7 +361,7 @@ tunnel_alloc(void)
 	memset(tp, 0, sizeof(*tp));
 	tp->state = TUNNEL_OPENING;
 	tables->tunnels_used++;
-	CHANGED(1, t);
+	CHANGED(1, t, 1);
 	return t;
 }
 
@@ -372,7 +375,7 @@ tunnel_release(tid_t t)
 	if (tp->local_id)
 		hash_del(&wire_tunnels, tp->local_id);
 	memset(tp, 0, sizeof(*tp));
-	CHANGED(1, t);
+	CHANGED(1, t, 0);
 	if (tunnel_tail)
 		tables->tunnel[tunnel_tail].next_free = t;
 	else
@@ -397,7 +400,7 @@ session_bind_wire(sid_t s, uint16_t local_id)
 	if (hash_put(&wire_sessions, key, s) < 0)
 		return -1;
 	sp->local_id = local_id;
-	CHANGED(0, s);
+	CHANGED(0, s, 0);
 	return 0;
 }
 
@@ -436,7 +439,7 @@ tunnel_bind_wire(tid_t t, uint16_t local_id)
 	if (hash_put(&wire_tunnels, local_id, t) < 0)
 		return -1;
 	tp->local_id = local_id;
-	CHANGED(1, t);
+	CHANGED(1, t, 0);
 	return 0;
 }
 
@@ -603,7 +606,7 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 		return -1;
 	if (!existed && plen_count[plen]++ == 0)
 		plen_rebuild();
-	CHANGED(0, s);
+	CHANGED(0, s, 0);
 	return 0;
 }
 

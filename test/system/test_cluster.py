@@ -23,6 +23,7 @@ import pytest
 
 from conftest import wait_until
 from l2tpwire import Lac
+from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp
 from test_cli import Cli
 
@@ -59,10 +60,14 @@ class Cluster:
         self.ports[addr] = b
         return a, b
 
-    def node(self, i, key=None, **extra):
+    def node(self, i, key=None, vip=None, extra_lines=(), **extra):
         ns = self.netns()
         addr = f"{NET}.{i}"
         ifname, _ = self.attach(ns, addr)
+        if vip:
+            # The single-segment setup: every node holds bind_address.
+            ns.ip("addr", "add", f"{vip}/32", "dev", ifname)
+            extra["bind_address"] = vip
         subs = self.tmp_path / f"subscribers{i}"
         subs.write_text(SUBSCRIBERS)
         cfg = {"hostname": "lns-cli", "cluster_interface": ifname,
@@ -72,8 +77,9 @@ class Cluster:
         if key:
             cfg["cluster_key"] = key
         cfg.update(extra)
-        d = self.daemon(cfg, ns=ns)
+        d = self.daemon(cfg, ns=ns, extra_lines=extra_lines)
         d.addr = addr
+        d.ifname = ifname
         d.cli = None
         self.nodes.append(d)
         return d
@@ -321,10 +327,12 @@ def test_forged_replayed_truncated_dropped_and_counted(cluster, netns):
 # replication
 
 
-def test_session_through_slave_replicated_and_inherited(cluster, netns):
+def test_session_through_slave_replicated_and_inherited(cluster, netns,
+                                                       tmp_path):
     cl = cluster
     n1 = cl.node(1)
-    n2 = cl.node(2)
+    n2 = cl.node(2, plugin_dir=str(plugin_dir(tmp_path)),
+                 extra_lines=["load plugin testplugin"])
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
 
@@ -359,12 +367,23 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns):
                      re.M), pool
     assert cl.state(n2)["records_applied"] >= 2
 
+    assert "master=0" in nsctl(n2.ns, "test_events", "testplugin",
+                               check=0).stdout
     # Failover: the new master inherits the session and its address.
     mark = n2.log_mark()
     n1.stop(sig=9)
     m = n2.wait_for_log(r"cluster: I am the master now \((\d+) sessions, "
                         r"(\d+) tunnels inherited\)", timeout=5, since=mark)
     assert m.groups() == ("1", "1")
+    # The plugin events of a new master, once, for the inherited session;
+    # plugins saw iam_master 0 before, 1 now.
+    events = [e for e in nsctl(n2.ns, "test_events", "testplugin",
+                               check=0).stdout.splitlines()
+              if "master" in e]
+    assert events == ["control test_events argc=2 master=0",
+                      "become_master",
+                      f"new_session_master sid={s1['sid']}",
+                      "control test_events argc=2 master=1"], events
     # A new subscriber gets another address (the original would give it
     # the inherited one again).
     lac2 = lacns.run_in(Lac, n2.addr)
@@ -375,3 +394,96 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns):
     assert ip2 != ip
     users = {s["user"]: s["ip"] for s in sessions(n2)}
     assert users == {"alice": ip, "bob": ip2}
+
+
+def test_late_joiner_resyncs_and_missed_heartbeats_are_resent(cluster,
+                                                             netns):
+    cl = cluster
+    n1 = cl.node(1)
+    wait_master(cl, n1, timeout=6)
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n1.addr)
+    lac.open_tunnel(host="lac-early")
+    sid = lac.open_session(our_sid=77, calling="02079460123")
+    ip = Ppp(lac, sid, 77).up("alice", "secret")[0]
+
+    # A node that joins later gets everything through a resync.
+    n2 = cl.node(2)
+    wait_follows(cl, n2, n1)
+    st = cl.state(n2)
+    assert st["resyncs"] == 1 and st["lag"] == 0
+    assert [(s["user"], s["ip"]) for s in json.loads(
+        cl.cli(n2).cmd("show session json"))["sessions"]] == [("alice", ip)]
+
+    # Cut n2 off for less than the timeout while the master changes
+    # state: the heartbeats it missed are asked for and resent.
+    mark = n2.log_mark()
+    hb = cl.state(n1)["hb_seq"]
+    cl.partition(n2.addr, cut=True)
+    t0 = time.monotonic()
+    lac2 = lacns.run_in(Lac, n1.addr)
+    lac2.our_tid = 5151
+    lac2.open_tunnel(host="lac-during-cut")
+    wait_until(lambda: cl.state(n1)["hb_seq"] >= hb + 2, 1,
+               "two heartbeats sent during the cut")
+    assert time.monotonic() - t0 < HB_TIMEOUT / 10 * 0.8, \
+        "too slow: the cut would start an election"
+    cl.partition(n2.addr, cut=False)
+    n2.wait_for_log(r"cluster: asking the master for heartbeats after last "
+                    r"seen", timeout=3, since=mark)
+
+    def caught_up():
+        tunnels = json.loads(cl.cli(n2).cmd("show tunnel json"))["tunnels"]
+        return sorted(t["hostname"] for t in tunnels) == \
+            ["lac-during-cut", "lac-early"]
+    wait_until(caught_up, 3, "the tunnel opened during the cut on n2")
+    st = cl.state(n2)
+    assert st["status"] == "Slave" and st["uptodate"]
+    assert st["resyncs"] == 1           # resent, not a full resync
+    n2.assert_not_logged(r"I am the master now", since=mark)
+
+
+def test_gratuitous_arp_from_the_elected_master(cluster, netns):
+    vip = f"{NET}.100"
+    cl = cluster
+    ext = netns()
+    ifname, _ = cl.attach(ext, f"{NET}.99")
+    s = ext.run_in(socket.socket, socket.AF_PACKET, socket.SOCK_RAW,
+                   socket.htons(0x0806))
+    s.bind((ifname, 0x0806))
+    s.settimeout(0.2)
+
+    def garps(seconds):
+        got = []
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                frame = s.recv(2048)
+            except socket.timeout:
+                continue
+            spa = socket.inet_ntoa(frame[28:32])
+            tpa = socket.inet_ntoa(frame[38:42])
+            if spa == vip and tpa == vip:
+                got.append(frame[6:12].hex(":"))
+        return got
+
+    def mac(d):
+        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                        ).stdout.strip()
+    n1 = cl.node(1, vip=vip)
+    n2 = cl.node(2, vip=vip)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    # One announcement since the listener opened, from the master; the
+    # slave never sends one.
+    n1.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}")
+    assert garps(0.5) == [mac(n1)]
+    n1.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}")
+    n2.assert_not_logged(r"gratuitous ARP sent")
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    got = garps(HB_TIMEOUT / 10 + 1.5)
+    assert got == [mac(n2)], (got, mac(n2))
+    n2.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}",
+                    since=mark)
