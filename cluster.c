@@ -118,6 +118,7 @@ static struct {
 	uint32_t	 sync_next;
 	int		 syncing;
 	int		 master_lost;	/* goodbye or restart: elect now */
+	uint64_t	 last_sync_ms;	/* last sync chunk applied */
 	uint32_t	 created;	/* entries allocated while master */
 	/* master */
 	uint32_t	 hb_seq;	/* last heartbeat sent */
@@ -520,21 +521,54 @@ apply_records(struct rd *r, uint16_t nrec)
 
 /* ---- slave side ---- */
 
+/* Rate-limited requests to the master. */
+static int
+may_ask(void)
+{
+	if (cl.master == NULL || now_ms - cl.last_ask_ms < ASK_GAP_MS)
+		return 0;
+	cl.last_ask_ms = now_ms;
+	return 1;
+}
+
+/* LASTSEEN: resend the heartbeats after `seq`. */
 static void
-ask(uint8_t type, uint32_t seq)
+ask_lastseen(uint32_t seq)
 {
 	uint8_t body[4];
 	struct wr w;
 
-	if (cl.master == NULL || now_ms - cl.last_ask_ms < ASK_GAP_MS)
+	if (!may_ask())
 		return;
-	cl.last_ask_ms = now_ms;
 	wr_init(&w, body, sizeof(body));
 	wr_u32(&w, seq);
-	LOG(LOG_INFO_L, 0, 0, "cluster: asking the master for %s%s",
-	    type == CL_RESYNC ? "a full resync" : "heartbeats after ",
-	    type == CL_RESYNC ? "" : "last seen");
-	send_unicast(cl.master->addr, type, body, type == CL_RESYNC ? 0 : 4);
+	LOG(LOG_INFO_L, 0, 0, "cluster: asking the master for heartbeats "
+	    "after last seen %u", seq);
+	send_unicast(cl.master->addr, CL_LASTSEEN, body, w.len);
+}
+
+/*
+ * RESYNC: the whole tables, or (resume) the rest of the sync in
+ * progress from the chunk that went missing: body u32 sync id, u8 kind,
+ * u32 next index; empty for a fresh one.
+ */
+static void
+ask_resync(int resume)
+{
+	uint8_t body[9];
+	struct wr w;
+
+	if (!may_ask())
+		return;
+	wr_init(&w, body, sizeof(body));
+	if (resume) {
+		wr_u32(&w, cl.sync_id);
+		wr_u8(&w, cl.sync_kind);
+		wr_u32(&w, cl.sync_next);
+	}
+	LOG(LOG_INFO_L, 0, 0, "cluster: asking the master for %s",
+	    resume ? "the rest of the resync" : "a full resync");
+	send_unicast(cl.master->addr, CL_RESYNC, body, w.len);
 }
 
 static int
@@ -574,15 +608,14 @@ recv_heartbeat(struct peer *p, struct rd *r)
 	cl.master_last_ms = now_ms;
 	if (p->info.hb_seq > cl.master_hb || !cl.have_base)
 		cl.master_hb = p->info.hb_seq;
-	if (!cl.have_base) {
-		if (!cl.syncing)
-			ask(CL_RESYNC, 0);
+	if (!cl.have_base && !cl.syncing) {
+		ask_resync(0);
 		return;
 	}
 	if (p->info.hb_seq < cl.expected)
 		return;		/* resent, already applied */
 	if (p->info.hb_seq > cl.expected) {
-		ask(CL_LASTSEEN, cl.expected - 1);
+		ask_lastseen(cl.expected - 1);
 		return;
 	}
 	if (sizes_ok(r) < 0 || rd_u16(r, &nrec) < 0 || rd_u16(r, &rsvd) < 0 ||
@@ -622,11 +655,15 @@ recv_sync(struct peer *p, struct rd *r)
 		cl.applied = base;
 		cl.resyncs++;
 	}
-	if (!cl.syncing || id != cl.sync_id || kind != cl.sync_kind ||
-	    first != cl.sync_next) {
-		/* A chunk went missing: start again. */
+	if (!cl.syncing || id != cl.sync_id) {
+		/* Not the sync we follow: start one. */
 		cl.syncing = 0;
-		ask(CL_RESYNC, 0);
+		ask_resync(0);
+		return;
+	}
+	if (kind != cl.sync_kind || first != cl.sync_next) {
+		/* A chunk went missing: ask for the rest from there. */
+		ask_resync(1);
 		return;
 	}
 	{
@@ -665,6 +702,7 @@ recv_sync(struct peer *p, struct rd *r)
 		free_span(kind, prev, end);
 	}
 	cl.sync_next = end;
+	cl.last_sync_ms = now_ms;
 	if (kind == CL_REC_TUNNEL && end > tables->max_tunnels) {
 		cl.sync_kind = CL_REC_SESSION;
 		cl.sync_next = 1;
@@ -801,14 +839,23 @@ send_heartbeats(void)
 }
 
 static void
+start_sync(struct peer *p)
+{
+	p->syncing = 1;
+	p->sync_id = ++cl.next_sync_id;
+	p->sync_base = cl.hb_seq;
+	p->sync_kind = CL_REC_TUNNEL;
+	p->sync_next = 1;
+	timer_set(&cl.sync_timer, 0);
+}
+
+static void
 resend_history(struct peer *p, uint32_t after)
 {
 	uint32_t s;
 
-	if (cl.hb_seq - after > HB_HISTORY - 1 || after > cl.hb_seq) {
-		p->syncing = 0;		/* too old: a full resync instead */
-		goto resync;
-	}
+	if (cl.hb_seq - after > HB_HISTORY - 1 || after > cl.hb_seq)
+		goto resync;		/* too old: a full resync instead */
 	for (s = after + 1; s <= cl.hb_seq; s++) {
 		struct hb_hist *h = &cl.hist[s % HB_HISTORY];
 
@@ -818,15 +865,44 @@ resend_history(struct peer *p, uint32_t after)
 	}
 	return;
 resync:
+	start_sync(p);
+}
+
+static void
+recv_resync(struct peer *p, struct rd *r)
+{
+	uint32_t id, next, max;
+	uint8_t kind;
+
+	if (cl.state != CS_MASTER)
+		return;
+	if (r->left == 0) {
+		start_sync(p);
+		return;
+	}
+	if (rd_u32(r, &id) < 0 || rd_u8(r, &kind) < 0 ||
+	    rd_u32(r, &next) < 0 || r->left != 0 ||
+	    (kind != CL_REC_TUNNEL && kind != CL_REC_SESSION)) {
+		cl.drops[CL_E_BODY]++;
+		return;
+	}
+	max = kind == CL_REC_TUNNEL ? tables->max_tunnels :
+	    tables->max_sessions;
+	if (id == 0 || id != p->sync_id || next == 0 || next > max + 1) {
+		start_sync(p);
+		return;
+	}
+	/* Resume: same snapshot base, from the chunk the slave lacks. */
 	p->syncing = 1;
-	p->sync_id = ++cl.next_sync_id;
-	p->sync_base = cl.hb_seq;
-	p->sync_kind = CL_REC_TUNNEL;
-	p->sync_next = 1;
+	p->sync_kind = kind;
+	p->sync_next = next;
 	timer_set(&cl.sync_timer, 0);
 }
 
-/* One chunk of a resync to p; 1 when it was the last. */
+/*
+ * One chunk of a resync to p: 1 when it was the last, 0 sent, -1 not
+ * sent (the socket is full: the same chunk again next turn).
+ */
 static int
 send_sync_chunk(struct peer *p)
 {
@@ -870,7 +946,8 @@ send_sync_chunk(struct peer *p)
 	wr_put16_at(&w, at, nrec);
 	if (w.err)
 		return 1;
-	send_unicast(p->addr, CL_SYNC, body, w.len);
+	if (send_unicast(p->addr, CL_SYNC, body, w.len) < 0)
+		return -1;
 	p->sync_next = end;
 	if (p->sync_kind == CL_REC_TUNNEL && end > max) {
 		p->sync_kind = CL_REC_SESSION;
@@ -898,15 +975,20 @@ sync_turn(struct timer *t, void *arg)
 			p->syncing = 0;
 			continue;
 		}
-		for (k = 0; k < SYNC_BURST; k++)
-			if (send_sync_chunk(p)) {
-				p->syncing = 0;
+		for (k = 0; k < SYNC_BURST; k++) {
+			int rc = send_sync_chunk(p);
+
+			if (rc < 0)
+				break;
+			if (rc > 0) {
 				char a[INET_ADDRSTRLEN];
 
+				p->syncing = 0;
 				LOG(LOG_INFO_L, 0, 0, "cluster: resync of %s "
 				    "sent", ipstr(p->addr, a));
 				break;
 			}
+		}
 		if (p->syncing)
 			more = 1;
 	}
@@ -1054,9 +1136,11 @@ tick(struct timer *t, void *arg)
 			break;
 		}
 		if (!cl.have_base && !cl.syncing)
-			ask(CL_RESYNC, 0);
+			ask_resync(0);
+		else if (cl.syncing && now_ms - cl.last_sync_ms > interval_ms())
+			ask_resync(1);	/* the rest stopped coming */
 		else if (cl.have_base && cl.master_hb >= cl.expected)
-			ask(CL_LASTSEEN, cl.expected - 1);
+			ask_lastseen(cl.expected - 1);
 		send_ping();
 		break;
 	case CS_WAITING:
@@ -1163,8 +1247,7 @@ cluster_input(const uint8_t *buf, size_t len)
 			resend_history(p, arg);
 		break;
 	case CL_RESYNC:
-		if (cl.state == CS_MASTER)
-			resend_history(p, UINT32_MAX);
+		recv_resync(p, &body);
 		break;
 	case CL_SYNC:
 		recv_sync(p, &body);
@@ -1304,6 +1387,7 @@ cluster_init(time_t started)
 	struct ip_mreqn mr;
 	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 	int one = 1, zero = 0, ttl = config->cluster_mcast_ttl, ifindex;
+	int bufsz = 4 << 20;
 	size_t qcap;
 
 	cl.started = started;
@@ -1329,6 +1413,13 @@ cluster_init(time_t started)
 	    0)) < 0)
 		return -1;
 	setsockopt(cl.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Room for a burst of heartbeats or sync chunks (root may force). */
+	if (setsockopt(cl.fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz,
+	    sizeof(bufsz)) < 0)
+		setsockopt(cl.fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(cl.fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
+	    sizeof(bufsz)) < 0)
+		setsockopt(cl.fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)config->cluster_port);

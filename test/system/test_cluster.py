@@ -17,7 +17,9 @@ import json
 import re
 import socket
 import struct
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ HB_TIMEOUT = 10         # tenths: 1 s
 KEY = "s3cret-cluster-key"
 SUBSCRIBERS = "alice secret\nbob pw2\n"
 MAGIC = 0x4c32434c
+LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 
 
 class Cluster:
@@ -60,7 +63,8 @@ class Cluster:
         self.ports[addr] = b
         return a, b
 
-    def node(self, i, key=None, vip=None, extra_lines=(), **extra):
+    def node(self, i, key=None, vip=None, extra_lines=(),
+             subscribers=SUBSCRIBERS, ip_pool=None, **extra):
         ns = self.netns()
         addr = f"{NET}.{i}"
         ifname, _ = self.attach(ns, addr)
@@ -69,7 +73,7 @@ class Cluster:
             ns.ip("addr", "add", f"{vip}/32", "dev", ifname)
             extra["bind_address"] = vip
         subs = self.tmp_path / f"subscribers{i}"
-        subs.write_text(SUBSCRIBERS)
+        subs.write_text(subscribers)
         cfg = {"hostname": "lns-cli", "cluster_interface": ifname,
                "cluster_hb_interval": HB_INTERVAL,
                "cluster_hb_timeout": HB_TIMEOUT,
@@ -77,7 +81,8 @@ class Cluster:
         if key:
             cfg["cluster_key"] = key
         cfg.update(extra)
-        d = self.daemon(cfg, ns=ns, extra_lines=extra_lines)
+        kw = {"ip_pool": ip_pool} if ip_pool else {}
+        d = self.daemon(cfg, ns=ns, extra_lines=extra_lines, **kw)
         d.addr = addr
         d.ifname = ifname
         d.cli = None
@@ -487,3 +492,67 @@ def test_gratuitous_arp_from_the_elected_master(cluster, netns):
     assert got == [mac(n2)], (got, mac(n2))
     n2.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}",
                     since=mark)
+
+
+def test_1000_sessions_through_a_slave_on_every_node(cluster, netns):
+    """lacsim brings 1,000 PPP sessions up through a slave (every
+    datagram forwarded to the master, which answers from the shared
+    bind_address); all three nodes hold them, with their addresses in
+    the pool; after the master dies the new master inherits all of them
+    and the third node resyncs them from it."""
+    cl = cluster
+    vip = f"{NET}.100"
+    nodes = [cl.node(i, key=KEY, vip=vip, subscribers="* password\n",
+                     ip_pool="10.200.0.0/22\n", debug=2)
+             for i in (1, 2, 3)]
+    n1, n2, n3 = nodes
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    wait_follows(cl, n3, n1)
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+    # Every node holds the shared address: send the LAC to a slave.
+    mac2 = n2.ns.run(["cat", f"/sys/class/net/{n2.ifname}/address"]
+                     ).stdout.strip()
+    lacns.ip("neigh", "replace", vip, "lladdr", mac2, "dev", lacif, "nud",
+             "permanent")
+    p = lacns.popen([str(LACSIM), "--lns", vip, "--json", "--ppp",
+                     "--tunnels", 20, "--sessions", 50, "--max-pending", 100,
+                     "--hold", 120, "--timeout", 90],
+                    stdout=subprocess.PIPE, text=True)
+    try:
+        up = 0
+        while up < 1000:
+            line = p.stdout.readline()
+            assert line, f"lacsim ended with {up} sessions up"
+            ev = json.loads(line)
+            assert ev["event"] not in ("done", "error"), ev
+            up += ev["event"] == "ppp_up"
+
+        def counts(d):
+            c = json.loads(cl.cli(d).cmd("show counters json"))
+            return c["sessions"], c["tunnels"]
+
+        def pool_used(d):
+            m = re.search(r"(\d+) in use", cl.cli(d).cmd("show pool"))
+            return int(m.group(1))
+        for d in nodes:
+            wait_until(lambda: counts(d) == (1000, 20) and
+                       pool_used(d) == 1000, 10,
+                       f"1000 sessions and addresses on {d.name}")
+        st = cl.state(n2)
+        assert st["forwarded"] >= 1000 and st["uptodate"], st
+        assert sum(cl.state(n3)["drops"].values()) == 0
+
+        mark = n2.log_mark()
+        n1.stop(sig=9)
+        m = n2.wait_for_log(r"cluster: I am the master now \((\d+) "
+                            r"sessions, (\d+) tunnels inherited\)",
+                            timeout=5, since=mark)
+        assert m.groups() == ("1000", "20")
+        wait_follows(cl, n3, n2, timeout=10)
+        assert counts(n3) == (1000, 20) and pool_used(n3) == 1000
+        assert cl.state(n3)["resyncs"] == 2
+    finally:
+        p.send_signal(9)
+        p.communicate(timeout=30)
