@@ -1009,6 +1009,7 @@ become_master(void)
 	cl.elections++;
 	cl.created = 0;
 	tables_rebuild_free();
+	l2tp_adopt();		/* control state for inherited tunnels */
 	/* Heartbeats carry our own numbering from here. */
 	cl.hb_seq = 0;
 	cl.qlen = 0;

@@ -2442,6 +2442,18 @@ ppp_session_end(sid_t s)
 	struct ppp *pp = P(s);
 	struct session *sp = session_get(s);
 
+	if (pp != NULL && !pp->in_use && sp != NULL && sp->ip) {
+		/*
+		 * Inherited from the cluster (no PPP state here): give its
+		 * address back to the index and the pool all the same.
+		 */
+		int64_t i = ippool_find(sp->ip);
+
+		session_route_del(s, sp->ip, 32);
+		if (i >= 0 && ippool->a[i].sid == s)
+			ippool_release(sp->ip);
+		sp->ip = 0;
+	}
 	if (pp == NULL || !pp->in_use)
 		return;
 	fsm_stop(&pp->lcp);

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac
+from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
+                      HELLO, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp
 from test_cli import Cli
@@ -399,6 +400,35 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     assert ip2 != ip
     users = {s["user"]: s["ip"] for s in sessions(n2)}
     assert users == {"alice": ip, "bob": ip2}
+
+    # The inherited tunnel carries on: the new master takes its Ns/Nr
+    # from the LAC's next message and acknowledges it (no StopCCN) ...
+    mark = n2.log_mark()
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    lac.send(avp(A_MSGTYPE, HELLO))
+    zlb = lac.recv_any(timeout=2)
+    assert zlb["type"] is None and not zlb["avps"], zlb
+    assert zlb["nr"] == lac.ns
+    n2.wait_for_log(r"inherited tunnel with lac-cluster: Ns \d+ Nr \d+ "
+                    r"taken from its first message", since=mark)
+    # ... and a CDN for the inherited session frees it and its address.
+    lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
+             avp(A_SESSION_ID, 77), sid=sid)
+    wait_until(lambda: {s["user"] for s in sessions(n2)} == {"bob"}, 3,
+               "alice's session freed")
+    pool = cl.cli(n2).cmd("show pool")
+    assert "1 in use" in pool and \
+        not re.search(rf"^{re.escape(ip)} +Y ", pool, re.M), pool
+    try:
+        while True:
+            m = lac.recv_any(timeout=0.5)
+            assert m["type"] != STOPCCN, m
+    except socket.timeout:
+        pass
 
 
 def test_late_joiner_resyncs_and_missed_heartbeats_are_resent(cluster,
