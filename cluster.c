@@ -62,6 +62,7 @@
 #define SYNC_TICK_MS	5	/* between two sync turns */
 #define ASK_GAP_MS	200	/* LASTSEEN / RESYNC at most this often */
 #define FWD_HDR		8	/* forward body: addr, port, reserved */
+#define WALK_SCAN	16384	/* table indexes a heartbeat's walk looks at */
 
 enum cl_state { CS_STANDALONE, CS_WAITING, CS_SLAVE, CS_MASTER, CS_MAX };
 static const char *const state_names[CS_MAX] = {
@@ -127,6 +128,7 @@ static struct {
 	uint32_t	 qlen, qcap;
 	struct hb_hist	 hist[HB_HISTORY];
 	uint32_t	 next_sync_id;
+	uint32_t	 walk_s, walk_t;	/* round-robin refresh cursors */
 	/* counters */
 	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received;
 	uint64_t	 records_applied, resyncs, elections;
@@ -786,8 +788,43 @@ hist_store(uint32_t seq, const uint8_t *body, size_t len)
 }
 
 /*
+ * The room a heartbeat has left goes to entries in use taken round-robin
+ * from the tables (as the original does): a field changed without a
+ * hook reaches the slaves all the same, within a few heartbeats.  At
+ * most WALK_SCAN indexes are looked at per heartbeat.
+ */
+static uint16_t
+walk(struct wr *w, uint16_t room)
+{
+	uint16_t n = 0;
+	uint32_t scanned;
+
+	for (scanned = 0; scanned < WALK_SCAN && n < room &&
+	    w->len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET;
+	    scanned++) {
+		if (++cl.walk_s > tables->max_sessions)
+			cl.walk_s = 1;
+		if (tables->session[cl.walk_s].state == SESSION_FREE)
+			continue;
+		put_entry(w, 0, cl.walk_s);
+		n++;
+	}
+	for (scanned = 0; scanned < WALK_SCAN && n < room &&
+	    w->len + CL_REC_HDR + sizeof(struct tunnel) <= HB_TARGET;
+	    scanned++) {
+		if (++cl.walk_t > tables->max_tunnels)
+			cl.walk_t = 1;
+		if (tables->tunnel[cl.walk_t].state == TUNNEL_FREE)
+			continue;
+		put_entry(w, 1, cl.walk_t);
+		n++;
+	}
+	return n;
+}
+
+/*
  * One heartbeat: our node info, the sizes, then as many queued changes
- * as fit.  Sent every interval even when empty (it is the liveness
+ * as fit, then the walk.  Sent every interval even when empty (it is the liveness
  * signal), and in a burst while changes are queued.
  */
 static void
@@ -823,6 +860,8 @@ send_heartbeats(void)
 			put_entry(&w, tunnel, idx);
 			nrec++;
 		}
+		if (done == cl.qlen)
+			nrec += walk(&w, CL_MAX_RECORDS - nrec);
 		wr_put16_at(&w, at, nrec);
 		if (w.err)
 			break;

@@ -27,7 +27,7 @@ from conftest import wait_until
 from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
                       HELLO, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp
+from pppwire import IP, Ppp, ipv4_udp
 from test_cli import Cli
 
 GROUP = "239.192.13.13"
@@ -372,6 +372,16 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     assert re.search(rf"^{re.escape(ip)} +Y +{s1['sid']} alice$", pool,
                      re.M), pool
     assert cl.state(n2)["records_applied"] >= 2
+
+    # Traffic changes the byte counters without any hook: the heartbeats'
+    # round-robin walk still brings them to the slave.
+    for _ in range(3):
+        p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"x" * 100))
+
+    def packets_in(d):
+        return [s["packets_in"] for s in sessions(d)]
+    wait_until(lambda: packets_in(n1) == [3], 3, "3 packets on the master")
+    wait_until(lambda: packets_in(n2) == [3], 3, "the counter on the slave")
 
     assert "master=0" in nsctl(n2.ns, "test_events", "testplugin",
                                check=0).stdout
