@@ -1064,6 +1064,7 @@ become_master(void)
 
 		if (sp->state == SESSION_FREE)
 			continue;
+		ppp_adopt(i);	/* keepalives and limits run here now */
 		nm.sid = i;
 		nm.tid = sp->tunnel;
 		plugin_run(PLUGIN_NEW_SESSION_MASTER, &nm);

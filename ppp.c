@@ -2392,6 +2392,65 @@ proxy_start(sid_t s)
 	return 1;
 }
 
+/*
+ * cluster.c: a new master takes over a session it inherited, up as it
+ * stood on the old master: LCP and IPCP Opened, authenticated, the
+ * keepalive and the session limits running.  Nothing is sent, so the
+ * peer sees no renegotiation.  A session not up yet (still negotiating)
+ * is left alone: the peer's retries go unanswered until the LAC clears
+ * the call.  Not taken over: IPV6CP, and RADIUS accounting (no second
+ * Start; no Stop either).
+ */
+void
+ppp_adopt(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	int mtu = config->l2tp_mtu;
+
+	if (pp == NULL || sp == NULL || pp->in_use ||
+	    sp->state != SESSION_OPEN || sp->phase != PHASE_NETWORK ||
+	    sp->lcp_state != ST_OPENED || sp->ipcp_state != ST_OPENED)
+		return;
+	memset(pp, 0, sizeof(*pp));
+	pp->in_use = 1;
+	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->ra_timer, ra_fire, (void *)(uintptr_t)s);
+	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->lcp.shown = &sp->lcp_state;
+	pp->lcp.state = ST_OPENED;
+	pp->lcp.heard = 1;
+	fsm_init(&pp->ipcp, &ipcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipcp.shown = &sp->ipcp_state;
+	pp->ipcp.state = ST_OPENED;
+	pp->ipcp.heard = 1;
+	sp->ipv6cp_state = ST_INITIAL;
+	pp->want_mru = (uint16_t)(mtu - L2TP_PPP_OVERHEAD > MIN_MRU ?
+	    mtu - L2TP_PPP_OVERHEAD : MIN_MRU);
+	pp->send_mru = 1;
+	pp->send_magic = 1;
+	auth_parse_order(pp);
+	pp->our_ip = config->peer_address ? config->peer_address :
+	    config->bind_address ? config->bind_address :
+	    config->iftun_address;
+	pp->send_ipaddr = pp->our_ip != 0;
+	pp->our_ifid[7] = 1;
+	pp->auth_state = AUTH_DONE;
+	pp->last_rx_ms = now_ms;
+	user_index_add(s);
+	ppp_limits_changed(s);
+	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
+	LOG(LOG_INFO_L, s, sp->tunnel, "session of \"%s\" (%s) taken over "
+	    "from the cluster", sp->user, inet_ntoa(*(struct in_addr *)&sp->ip));
+}
+
 void
 ppp_session_start(sid_t s)
 {

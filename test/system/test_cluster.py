@@ -27,7 +27,7 @@ from conftest import wait_until
 from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
                       HELLO, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import IP, Ppp, ipv4_udp
+from pppwire import ECHOREQ, IP, LCP, Ppp, ipv4_udp
 from test_cli import Cli
 
 GROUP = "239.192.13.13"
@@ -338,7 +338,7 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     cl = cluster
     n1 = cl.node(1)
     n2 = cl.node(2, plugin_dir=str(plugin_dir(tmp_path)),
-                 extra_lines=["load plugin testplugin"])
+                 extra_lines=["load plugin testplugin"], echo_timeout=1)
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
 
@@ -400,6 +400,38 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
                       "become_master",
                       f"new_session_master sid={s1['sid']}",
                       "control test_events argc=2 master=1"], events
+    # The inherited session carries on: upstream and downstream through
+    # the new master, which runs its LCP keepalive now.
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    n2.wait_for_log(r'session of "alice" \(' + re.escape(ip) +
+                    r'\) taken over from the cluster', since=mark)
+    for _ in range(2):
+        p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"y" * 100))
+    wait_until(lambda: [s["packets_in"] for s in sessions(n2)] == [5], 3,
+               "alice's upstream packets counted by the new master")
+
+    def downstream():
+        so = n2.ns.socket()
+        so.sendto(b"to alice after failover", (ip, 9))
+        so.close()
+    downstream()
+    f = p.expect(IP, timeout=3)
+    assert f.payload.endswith(b"to alice after failover"), f
+    p.frames.clear()
+
+    def echoed():
+        try:
+            p.recv(0.3)
+        except TimeoutError:
+            pass
+        return any(fr.proto == LCP and fr.code == ECHOREQ
+                   for fr in p.frames)
+    wait_until(echoed, 4, "an LCP Echo-Request from the new master")
+
     # A new subscriber gets another address (the original would give it
     # the inherited one again).
     lac2 = lacns.run_in(Lac, n2.addr)
@@ -414,11 +446,6 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     # The inherited tunnel carries on: the new master takes its Ns/Nr
     # from the LAC's next message and acknowledges it (no StopCCN) ...
     mark = n2.log_mark()
-    try:                        # what the old master sent, unread
-        while True:
-            lac.recv_any(timeout=0.3)
-    except socket.timeout:
-        pass
     lac.send(avp(A_MSGTYPE, HELLO))
     zlb = lac.recv_any(timeout=2)
     assert zlb["type"] is None and not zlb["avps"], zlb
