@@ -115,7 +115,7 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 
 test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o tables.o event.o log.o util.o config.o \
 		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o tbf.o acl.o intercept.o \
-		acctfile.o cluster.o clustermsg.o
+		acctfile.o cluster.o clustermsg.o garp.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
@@ -123,7 +123,7 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o tables.o event.o log.o \
 		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
-		intercept.o acctfile.o cluster.o clustermsg.o
+		intercept.o acctfile.o cluster.o clustermsg.o garp.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acl
@@ -181,7 +181,7 @@ FUZZERS	+= test/fuzz/fuzz_acl
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = l2tp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
 		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
-		 acctfile.c cluster.c clustermsg.c
+		 acctfile.c cluster.c clustermsg.c garp.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_l2tp
