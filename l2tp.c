@@ -1240,6 +1240,7 @@ tunnel_dying(tid_t t)
 
 	c->stopping = 1;
 	tunnel_get(t)->state = TUNNEL_DYING;
+	cluster_tunnel_changed(t);	/* until session.h lands */
 	timer_cancel(&c->hello);
 	while (c->sessions)
 		session_free(c->sessions, "tunnel closing");
