@@ -2418,7 +2418,7 @@ ppp_adopt(sid_t s)
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
-	timer_init(&pp->ra_timer, ra_fire, (void *)(uintptr_t)s);
+	/* No RA timer: IPV6CP is not taken over (zeroed: never armed). */
 	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -2447,8 +2447,13 @@ ppp_adopt(sid_t s)
 	user_index_add(s);
 	ppp_limits_changed(s);
 	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
-	LOG(LOG_INFO_L, s, sp->tunnel, "session of \"%s\" (%s) taken over "
-	    "from the cluster", sp->user, inet_ntoa(*(struct in_addr *)&sp->ip));
+	{
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
+		LOG(LOG_INFO_L, s, sp->tunnel, "session of \"%s\" (%s) taken "
+		    "over from the cluster", sp->user, a);
+	}
 }
 
 void
