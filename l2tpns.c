@@ -663,10 +663,12 @@ main(int argc, char **argv)
 		fatal("cannot start the L2TP listener; exiting");
 	inet_ntop(AF_INET, &config->bind_address, addr, sizeof(addr));
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
-	if (radius_init() < 0)
-		fatal("cannot start the RADIUS client; exiting");
+	/* Before RADIUS: its client sockets take ephemeral ports, and
+	 * cluster_port (32792) is in the kernel's ephemeral range. */
 	if (cluster_init(start_time) < 0)
 		fatal("cannot open the cluster socket: %s", strerror(errno));
+	if (radius_init() < 0)
+		fatal("cannot start the RADIUS client; exiting");
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
