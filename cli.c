@@ -879,6 +879,22 @@ static const struct {
 	[OP_BGP] =		{ "router bgp", op_bgp },
 };
 
+/* Actions on sessions and tunnels: only the cluster master acts. */
+static int
+slave_refuses(uint32_t op)
+{
+	switch (op) {
+	case OP_DROP_SESSION:
+	case OP_DROP_TUNNEL:
+	case OP_SNOOP:
+	case OP_NO_SNOOP:
+	case OP_THROTTLE:
+	case OP_NO_THROTTLE:
+		return 1;
+	}
+	return 0;
+}
+
 static void
 child_gone(struct cli_child *ch)
 {
@@ -929,7 +945,13 @@ link_readable(int fd, uint32_t events, void *arg)
 	LOG(LOG_CALLS_L, 0, 0, "CLI request %s from %s", ops[rq.op].name,
 	    rq.who);
 	rp.seq = rq.seq;
-	rp.status = ops[rq.op].fn(&rq, &o);
+	if (!iam_master() && slave_refuses(rq.op)) {
+		/* A slave's sessions are the master's replicas. */
+		out_printf(&o, "%% This server is a cluster slave: run \"%s\" "
+		    "on the master", ops[rq.op].name);
+		rp.status = -1;
+	} else
+		rp.status = ops[rq.op].fn(&rq, &o);
 	if (o.truncated) {
 		static const char more[] = "\n% output truncated\n";
 

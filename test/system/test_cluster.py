@@ -28,7 +28,7 @@ from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
                       HELLO, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import ECHOREQ, IP, LCP, Ppp, ipv4_udp
-from test_cli import Cli
+from test_cli import USERS, Cli
 
 GROUP = "239.192.13.13"
 PORT = 32792
@@ -65,7 +65,7 @@ class Cluster:
         return a, b
 
     def node(self, i, key=None, vip=None, extra_lines=(),
-             subscribers=SUBSCRIBERS, ip_pool=None, **extra):
+             subscribers=SUBSCRIBERS, ip_pool=None, users=None, **extra):
         ns = self.netns()
         addr = f"{NET}.{i}"
         ifname, _ = self.attach(ns, addr)
@@ -83,6 +83,8 @@ class Cluster:
             cfg["cluster_key"] = key
         cfg.update(extra)
         kw = {"ip_pool": ip_pool} if ip_pool else {}
+        if users:
+            kw["users"] = users
         d = self.daemon(cfg, ns=ns, extra_lines=extra_lines, **kw)
         d.addr = addr
         d.ifname = ifname
@@ -338,7 +340,8 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     cl = cluster
     n1 = cl.node(1)
     n2 = cl.node(2, plugin_dir=str(plugin_dir(tmp_path)),
-                 extra_lines=["load plugin testplugin"], echo_timeout=1)
+                 extra_lines=["load plugin testplugin"], echo_timeout=1,
+                 users=USERS)
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
 
@@ -385,6 +388,11 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
 
     assert "master=0" in nsctl(n2.ns, "test_events", "testplugin",
                                check=0).stdout
+    # A slave refuses actions on the master's sessions (its are replicas).
+    c2 = cl.cli(n2).enable()
+    assert c2.cmd(f"drop session {s1['sid']}") == \
+        '% This server is a cluster slave: run "drop session" on the master'
+    assert [s["user"] for s in sessions(n2)] == ["alice"]
     # Failover: the new master inherits the session and its address.
     mark = n2.log_mark()
     n1.stop(sig=9)
