@@ -40,11 +40,16 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      cli.o cli_child.o peercred.o \
 	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
+# Clustering (cluster.c; the wire codec alone in clustermsg.c).
+DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
 PROGS	+= nsctl
+# Everything but main(): what the unit tests and the fuzzers link (so a
+# new module needs adding in one place only).
+CORE_OBJS = $(filter-out l2tpns.o,$(DAEMON_OBJS))
 # The end point of interception copies (manual, "Interception"); libpcap
 # is linked into this tool only.
 PROGS	+= scripts/l2tpns-capture
@@ -111,17 +116,13 @@ test/unit/test_event: test/unit/test_event.c event.o
 test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
-test/unit/test_l2tp: test/unit/test_l2tp.c globals.o l2tp.o tables.o event.o log.o util.o config.o cfgprint.o \
-		ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
-		acctfile.o
+test/unit/test_l2tp: test/unit/test_l2tp.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
-test/unit/test_radius: test/unit/test_radius.c globals.o radius.o radius_codec.o dae.o l2tp.o tables.o event.o log.o \
-		util.o config.o cfgprint.o ppp.o dataplane.o ra.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
-		intercept.o acctfile.o
+test/unit/test_radius: test/unit/test_radius.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acctfile
@@ -131,6 +132,10 @@ test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o cfgprint.
 UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o cfgprint.o globals.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_cluster
+test/unit/test_cluster: test/unit/test_cluster.c clustermsg.o clustermsg.h rd.h
+	$(CC) $(CFLAGS) -I. -o $@ test/unit/test_cluster.c clustermsg.o $(LDFLAGS) -lcmocka -lmd
 
 test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o globals.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -177,35 +182,38 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c ra.c fsm.c \
-		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
-		 acctfile.c routecheck.c
+L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
 FUZZERS	+= test/fuzz/fuzz_l2tp
 
 # PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
 test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
 FUZZERS	+= test/fuzz/fuzz_ppp
 
 # RADIUS replies (layout, authenticators, Access-Accept attributes) and
 # the DAE listener (Disconnect/CoA).
 test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
 FUZZERS	+= test/fuzz/fuzz_radius
 
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
 # loads the test plugins, built here without sanitizers (whatever SAN
 # says) so that they load into the fuzzer's runtime.
-CONTROL_FUZZ_SRCS = control.c ctlmsg.c peercred.c $(L2TP_FUZZ_SRCS)
+CONTROL_FUZZ_SRCS = $(L2TP_FUZZ_SRCS)
 FUZZ_PLUGINS = $(TEST_PLUGINS:test/plugins/%=test/fuzz/plugins/%)
 test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 	@mkdir -p test/fuzz/plugins
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fPIC -shared -o $@ $<
 test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
 FUZZERS	+= test/fuzz/fuzz_control
+
+# The cluster input path: codec, replay window, bodies, records applied.
+test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
+FUZZERS	+= test/fuzz/fuzz_cluster
 
 fuzz: $(FUZZERS)
 

@@ -76,6 +76,7 @@
 #include "l2tpns.h"
 #include "acctfile.h"
 #include "acl.h"
+#include "cluster.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -400,19 +401,11 @@ op_show_radius(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/* show cluster [json]: cluster.c's view (rq->id 1: JSON). */
 static int
 op_show_cluster(const struct cli_req *rq, struct out *o)
 {
-	char a[INET_ADDRSTRLEN];
-
-	(void)rq;
-	cli_out_printf(o, "Cluster: not clustered (clustering is not written "
-	    "yet); this server is a stand-alone master.\n");
-	if (config->cluster_address)
-		cli_out_printf(o, "Configured: cluster_address %s, interface %s, "
-		    "port %d\n", cli_ip_str(config->cluster_address, a),
-		    config->cluster_interface[0] ? config->cluster_interface :
-		    "(default)", config->cluster_port);
+	cluster_show(rq->id == 1, out_text, o);
 	return 0;
 }
 
@@ -714,7 +707,24 @@ static const struct {
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },
 	[OP_BGP] =		{ "router bgp", op_bgp },
+	[OP_LOGGED_IN] =	{ "login", NULL },	/* link_readable */
 };
+
+/* Actions on sessions and tunnels: only the cluster master acts. */
+static int
+slave_refuses(uint32_t op)
+{
+	switch (op) {
+	case OP_DROP_SESSION:
+	case OP_DROP_TUNNEL:
+	case OP_SNOOP:
+	case OP_NO_SNOOP:
+	case OP_THROTTLE:
+	case OP_NO_THROTTLE:
+		return 1;
+	}
+	return 0;
+}
 
 static void
 child_gone(struct cli_child *ch)
@@ -768,7 +778,15 @@ link_readable(int fd, uint32_t events, void *arg)
 	LOG(LOG_CALLS_L, 0, 0, "CLI request %s from %s", ops[rq.op].name,
 	    rq.who);
 	rp.seq = rq.seq;
-	rp.status = rq.op == OP_LOGGED_IN ? 0 : ops[rq.op].fn(&rq, &o);
+	if (rq.op == OP_LOGGED_IN)
+		rp.status = 0;
+	else if (!iam_master() && slave_refuses(rq.op)) {
+		/* A slave's sessions are the master's replicas. */
+		cli_out_printf(&o, "%% This server is a cluster slave: run "
+		    "\"%s\" on the master", ops[rq.op].name);
+		rp.status = -1;
+	} else
+		rp.status = ops[rq.op].fn(&rq, &o);
 	if (o.truncated) {
 		static const char more[] = "\n% output truncated\n";
 

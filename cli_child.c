@@ -1099,11 +1099,20 @@ static int
 cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
     int argc)
 {
+	static const char *const help[] = {
+		"json", "as JSON", "<cr>", "role, master, peers, drop counters",
+		NULL };
+
 	(void)c;
 	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_CLUSTER, 0, NULL);
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "json") != 0)) {
+		cli_error(cli, "%% Bad argument \"%s\": expected json",
+		    argv[argc - 1]);
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_CLUSTER, argc == 1, NULL);
 }
 
 static int

@@ -206,6 +206,8 @@ static const struct cfg_directive directives[] = {
 	    "1", "up-to-date slaves needed before the master drops routes" },
 	{ "cluster_port", CT_SHORT, F(cluster_port), 1, 65535, CF_RESTART, "32792",
 	    "cluster UDP port" },
+	{ "cluster_key", CT_STRING, F(cluster_key), 0, 0, CF_SECRET, "",
+	    "shared key: HMAC-SHA-256 on every cluster packet (empty = none)" },
 
 	/* BGP */
 	{ "nexthop_address", CT_IPV4, F(nexthop_address), 0, 0, 0, "0.0.0.0",

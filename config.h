@@ -185,6 +185,7 @@ struct config {
 	int		cluster_hb_timeout;
 	int		cluster_master_min_adv;
 	int		cluster_port;
+	char		cluster_key[CFG_STRLEN];	/* "" = unauthenticated */
 
 	/* BGP (2.4 next hops) */
 	in_addr_t	nexthop_address;

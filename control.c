@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "l2tpns.h"
+#include "cluster.h"
 #include "control.h"
 #include "event.h"
 #include "log.h"
@@ -325,7 +326,7 @@ cmd_plugins(const struct ctl_msg *req, struct ctl_msg *rep)
 
 	memset(&pc, 0, sizeof(pc));
 	text[0] = '\0';
-	pc.iam_master = 1;
+	pc.iam_master = iam_master();
 	pc.argc = req->argc;
 	pc.argv = (char **)req->argv;
 	pc.response = NSCTL_RES_OK;

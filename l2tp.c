@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "l2tp.h"
+#include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
@@ -75,6 +76,7 @@ struct tctl {
 	uint64_t	 last_rx_ms;
 	int		 stopping;	/* StopCCN sent or received */
 	int		 peer_hides;	/* the LAC hides AVPs: so do we */
+	int		 adopted;	/* inherited: Ns/Nr from the next message */
 };
 
 enum call_state { CALL_IDLE = 0, CALL_WAIT_CONNECT, CALL_ESTABLISHED };
@@ -1151,6 +1153,7 @@ tunnel_dying(tid_t t)
 
 	c->stopping = 1;
 	tunnel_get(t)->state = TUNNEL_DYING;
+	cluster_tunnel_changed(t);	/* until session.h lands */
 	timer_cancel(&c->hello);
 	while (c->sessions)
 		session_free(c->sessions, "tunnel closing");
@@ -1238,7 +1241,7 @@ hello_fire(struct timer *tm, void *arg)
 		tunnel_clear(t, "dead peer");
 		return;
 	}
-	if (silent >= ivl && c->q_head == NULL &&
+	if (silent >= ivl && c->q_head == NULL && !c->adopted &&
 	    !config->disable_sending_hello) {
 		msg_start(&w, buf, M_HELLO);
 		ctl_queue(t, &w, 0, M_HELLO);
@@ -1432,6 +1435,7 @@ recv_scccn(tid_t t, struct msg *m)
 		}
 	}
 	tp->state = TUNNEL_OPEN;
+	cluster_tunnel_changed(t);	/* until session.h lands */
 	LOG(LOG_WARN_L, 0, t, "tunnel up with %s, local id %u, peer id %u%s",
 	    tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
@@ -1561,6 +1565,7 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 	}
 	sctl[s].state = CALL_ESTABLISHED;
 	sp->state = SESSION_OPEN;
+	cluster_session_changed(s);	/* until session.h lands */
 	LOG(LOG_INFO_L, s, t, "ICCN: call connected at %u bit/s (rx %u), "
 	    "framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
 	    m->have_proxy ? ", proxy " : "",
@@ -1786,6 +1791,11 @@ input_data(tid_t t, uint16_t session, const uint8_t *ppp, size_t len)
 	sid_t s = session_by_wire(t, session);
 	struct session *sp;
 
+	if (tctl[t] == NULL) {
+		/* In the table but not ours (a cluster slave's replica). */
+		stats->l2tp_drops[D_NO_TUNNEL]++;
+		return;
+	}
 	tctl[t]->last_rx_ms = now_ms;
 	if (s == 0) {
 		stats->l2tp_drops[D_DATA_NO_SESSION]++;
@@ -1811,6 +1821,15 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	struct tctl *c;
 	tid_t t;
 
+	/*
+	 * A slave hands everything to the master (manual, "Clustering"):
+	 * it runs no L2TP or PPP state of its own yet.  Without a master
+	 * (an election pending) the LAC retransmits.
+	 */
+	if (!iam_master()) {
+		cluster_forward_l2tp(buf, len, from);
+		return;
+	}
 	stats->l2tp_rx_packets++;
 	if (log_level >= LOG_PACKET_L)
 		log_hex(LOG_PACKET_L, 0, 0, "L2TP rx", buf, len);
@@ -1882,7 +1901,11 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		return;
 	}
 	tp = tunnel_get(t);
-	c = tctl[t];
+	if ((c = tctl[t]) == NULL) {
+		/* In the table but not ours (a cluster slave's replica). */
+		drop(D_NO_TUNNEL, from, t);
+		return;
+	}
 	/* Only the LAC that opened the tunnel may speak on it. */
 	if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
 	    (tp->peer.sin_port != from->sin_port &&
@@ -1892,6 +1915,19 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	}
 	if (config->auth_tunnel_change_addr_src)
 		tp->peer = *from;
+	if (c->adopted) {
+		/*
+		 * Inherited from the cluster: the LAC's Nr is the Ns it
+		 * expects from us, its Ns the next we accept (RFC 2661
+		 * 5.8).  What the old master had not had acknowledged is
+		 * lost; the LAC retransmits its own.
+		 */
+		c->adopted = 0;
+		c->ns = nr;
+		c->nr = ns;
+		LOG(LOG_WARN_L, 0, t, "inherited tunnel with %s: Ns %u Nr %u "
+		    "taken from its first message", tp->hostname, nr, ns);
+	}
 	c->last_rx_ms = now_ms;
 	tp->last_rx = time_now;
 	ctl_ack(t, nr);
@@ -2051,4 +2087,54 @@ l2tp_close(void)
 		close(udp_fd);
 	}
 	udp_fd = -1;
+}
+
+/*
+ * A new cluster master takes over the tunnels and sessions it inherited
+ * (cluster.c wrote them into the tables): control state for each tunnel
+ * that has none, its sequence numbers taken from the LAC's next message,
+ * and each session linked to its tunnel as a connected call.  The PPP
+ * state of the sessions is not inherited (ppp.c drops their frames).
+ */
+void
+l2tp_adopt(void)
+{
+	uint32_t t, s, nt = 0, ns = 0;
+
+	if (tctl == NULL || sctl == NULL)
+		return;
+	for (t = 1; t <= tables->max_tunnels; t++) {
+		struct tctl *c;
+
+		if (tables->tunnel[t].state == TUNNEL_FREE || tctl[t] != NULL)
+			continue;
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			break;
+		c->adopted = 1;
+		c->peer_rws = tables->tunnel[t].peer_rws ?
+		    tables->tunnel[t].peer_rws : 4;
+		c->last_rx_ms = now_ms;
+		timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
+		timer_init(&c->hello, hello_fire, (void *)(uintptr_t)t);
+		timer_init(&c->die, die_fire, (void *)(uintptr_t)t);
+		tctl[t] = c;
+		tables->tunnel[t].sessions = 0;	/* counted again below */
+		if (config->hello_interval > 0)
+			timer_set(&c->hello,
+			    (uint64_t)config->hello_interval * 1000);
+		nt++;
+	}
+	for (s = 1; s <= tables->max_sessions; s++) {
+		struct session *sp = &tables->session[s];
+
+		if (sp->state == SESSION_FREE || sctl[s].state != CALL_IDLE ||
+		    sp->tunnel == 0 || tctl[sp->tunnel] == NULL)
+			continue;
+		session_link(sp->tunnel, s);
+		sctl[s].state = CALL_ESTABLISHED;
+		ns++;
+	}
+	if (nt || ns)
+		LOG(LOG_WARN_L, 0, 0, "L2TP: took over %u tunnels and %u "
+		    "sessions from the cluster", nt, ns);
 }

@@ -111,6 +111,8 @@ int	 l2tp_tunnel_close(tid_t, int result, int error, const char *msg);
 int	 l2tp_session_close(sid_t, int result, int error, const char *msg);
 /* QUIT: StopCCN result 6 to every tunnel. */
 void	 l2tp_shutdown_all(void);
+/* A new cluster master: control state for inherited tunnels/sessions. */
+void	 l2tp_adopt(void);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
 /* Bytes before a PPP Protocol field that l2tp_data_header() fills in. */
 #define L2TP_DATA_HEADROOM	8

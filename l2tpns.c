@@ -43,6 +43,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "cluster.h"
 #include "event.h"
 #include "intercept.h"
 #include "l2tp.h"
@@ -662,6 +663,10 @@ main(int argc, char **argv)
 		fatal("cannot start the L2TP listener; exiting");
 	inet_ntop(AF_INET, &config->bind_address, addr, sizeof(addr));
 	log_info("L2TP listening on %s:%d", addr, config->l2tp_port);
+	/* Before RADIUS: its client sockets take ephemeral ports, and
+	 * cluster_port (32792) is in the kernel's ephemeral range. */
+	if (cluster_init(start_time) < 0)
+		fatal("cannot open the cluster socket: %s", strerror(errno));
 	if (radius_init() < 0)
 		fatal("cannot start the RADIUS client; exiting");
 	if (intercept_init() < 0)
@@ -698,7 +703,9 @@ main(int argc, char **argv)
 	timer_set(&second_timer, 1000);
 
 	/* The manual: ignored when BGP announces the routes instead. */
-	if (config->send_garp && config->bind_address && config->bgp.as == 0)
+	/* A cluster slave does not: the master sends it when elected. */
+	if (config->send_garp && config->bind_address && config->bgp.as == 0 &&
+	    iam_master())
 		send_garp(config->bind_address);
 	log_warnx("ready: %llu pool addresses, up to %u sessions and %u "
 	    "tunnels", (unsigned long long)pool.count, tables->max_sessions,
@@ -723,6 +730,7 @@ main(int argc, char **argv)
 	acctfile_dump();	/* the usage since the last file */
 	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
+	cluster_close();	/* goodbye: the others elect at once */
 	plugin_unload_all();
 	control_close();
 	radius_close();

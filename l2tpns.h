@@ -243,6 +243,18 @@ tid_t		 tunnel_by_wire(uint16_t local_id);
 int		 tunnel_bind_peer(tid_t, in_addr_t, uint16_t port, uint16_t far_id);
 void		 tunnel_unbind_peer(tid_t);
 tid_t		 tunnel_by_peer(in_addr_t, uint16_t port, uint16_t far_id);
+/*
+ * cluster.c: a slave writes replicated entries in place.  It takes them
+ * out of the wire-id indexes itself, marks the free lists stale (rebuilt
+ * at the next allocation or when it becomes master) and is told of every
+ * change a master makes through the alloc/release/bind/route functions.
+ */
+void		 session_unbind_wire(sid_t);
+void		 tunnel_unbind_wire(tid_t);
+void		 tables_mark_stale(void);
+void		 tables_rebuild_free(void);
+void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
+		    int created));
 /* Address index: longest-prefix match over /32s and routed prefixes. */
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);
@@ -289,6 +301,8 @@ int64_t		 ippool_find(in_addr_t);
 void		 ppp_session_start(sid_t);
 /* One PPP frame from an L2TP data message (address/control optional). */
 void		 ppp_input(sid_t, const uint8_t *frame, size_t len);
+/* cluster.c, a new master: PPP state for an inherited session that is up. */
+void		 ppp_adopt(sid_t);
 /* The L2TP session is going away: stop timers, release the address. */
 void		 ppp_session_end(sid_t);
 /*

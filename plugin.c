@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 
 #include "l2tpns.h"
+#include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "plugin.h"
@@ -317,7 +318,7 @@ cb_config_get(const char *name, char *buf, size_t len)
 static int
 cb_iam_master(void)
 {
-	return 1;	/* no clustering yet: a standalone node is master */
+	return iam_master();
 }
 
 static struct pluginfuncs funcs = {

@@ -28,6 +28,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "cluster.h"
 #include "dataplane.h"
 #include "event.h"
 #include "fsm.h"
@@ -175,6 +176,7 @@ set_phase(sid_t s, int phase)
 		LOG(LOG_CALLS_L, s, sp->tunnel, "PPP phase %s -> %s",
 		    phase_names[sp->phase], phase_names[phase]);
 	sp->phase = (uint8_t)phase;
+	cluster_session_changed(s);	/* until session.h lands */
 }
 
 /* ---- output ---- */
@@ -339,6 +341,7 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 	if (pp->term_cause == 0)
 		pp->term_cause = (uint8_t)cause;
 	sp->state = SESSION_CLOSING;
+	cluster_session_changed(s);	/* until session.h lands */
 	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
 	    sp->user[0] ? sp->user : "(no user)", reason);
 	if (pp->cdn_reason[0] == '\0') {
@@ -1775,6 +1778,70 @@ proxy_start(sid_t s)
 	return 1;
 }
 
+/*
+ * cluster.c: a new master takes over a session it inherited, up as it
+ * stood on the old master: LCP and IPCP Opened, authenticated, the
+ * keepalive and the session limits running.  Nothing is sent, so the
+ * peer sees no renegotiation.  A session not up yet (still negotiating)
+ * is left alone: the peer's retries go unanswered until the LAC clears
+ * the call.  Not taken over: IPV6CP, and RADIUS accounting (no second
+ * Start; no Stop either).
+ */
+void
+ppp_adopt(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	int mtu = config->l2tp_mtu;
+
+	if (pp == NULL || sp == NULL || pp->in_use ||
+	    sp->state != SESSION_OPEN || sp->phase != PHASE_NETWORK ||
+	    sp->lcp_state != ST_OPENED || sp->ipcp_state != ST_OPENED)
+		return;
+	memset(pp, 0, sizeof(*pp));
+	pp->in_use = 1;
+	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
+	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
+	/* No RA timer: IPV6CP is not taken over (zeroed: never armed). */
+	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->lcp.shown = &sp->lcp_state;
+	pp->lcp.state = ST_OPENED;
+	pp->lcp.heard = 1;
+	fsm_init(&pp->ipcp, &ipcp_proto, s, (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipcp.shown = &sp->ipcp_state;
+	pp->ipcp.state = ST_OPENED;
+	pp->ipcp.heard = 1;
+	sp->ipv6cp_state = ST_INITIAL;
+	pp->want_mru = (uint16_t)(mtu - L2TP_PPP_OVERHEAD > MIN_MRU ?
+	    mtu - L2TP_PPP_OVERHEAD : MIN_MRU);
+	pp->send_mru = 1;
+	pp->send_magic = 1;
+	auth_parse_order(pp);
+	pp->our_ip = config->peer_address ? config->peer_address :
+	    config->bind_address ? config->bind_address :
+	    config->iftun_address;
+	pp->send_ipaddr = pp->our_ip != 0;
+	pp->our_ifid[7] = 1;
+	pp->auth_state = AUTH_DONE;
+	pp->last_rx_ms = now_ms;
+	user_index_add(s);
+	ppp_limits_changed(s);
+	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
+	{
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
+		LOG(LOG_INFO_L, s, sp->tunnel, "session of \"%s\" (%s) taken "
+		    "over from the cluster", sp->user, a);
+	}
+}
+
 void
 ppp_session_start(sid_t s)
 {
@@ -1825,6 +1892,18 @@ ppp_session_end(sid_t s)
 	struct ppp *pp = P(s);
 	struct session *sp = session_get(s);
 
+	if (pp != NULL && !pp->in_use && sp != NULL && sp->ip) {
+		/*
+		 * Inherited from the cluster (no PPP state here): give its
+		 * address back to the index and the pool all the same.
+		 */
+		int64_t i = ippool_find(sp->ip);
+
+		session_route_del(s, sp->ip, 32);
+		if (i >= 0 && ippool->a[i].sid == s)
+			ippool_release(sp->ip);
+		sp->ip = 0;
+	}
 	if (pp == NULL || !pp->in_use)
 		return;
 	fsm_stop(&pp->lcp);

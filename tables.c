@@ -52,6 +52,7 @@ struct index_state {
 	int		plen6_list[64], nplens6;	/* the same for IPv6 */
 	sid_t		session_tail;
 	tid_t		tunnel_tail;
+	int		free_stale;	/* cluster.c wrote entries in place */
 };
 static struct index_state *ix;
 
@@ -73,6 +74,22 @@ static struct index_state *ix;
  */
 static struct hash v6_index[65];
 static uint32_t v6_capacity;
+
+/*
+ * The replication hook (cluster.c): an entry was allocated (created 1),
+ * or freed or bound (created 0).
+ */
+static void (*change_hook)(int tunnel, uint32_t idx, int created);
+#define CHANGED(tunnel, idx, created) do {				\
+	if (change_hook != NULL)					\
+		change_hook((tunnel), (idx), (created));		\
+} while (0)
+
+void
+tables_set_hook(void (*fn)(int tunnel, uint32_t idx, int created))
+{
+	change_hook = fn;
+}
 
 static void *
 shm_alloc(size_t len)
@@ -281,9 +298,12 @@ tunnel_get(tid_t t)
 sid_t
 session_alloc(void)
 {
-	sid_t s = tables->session_free;
+	sid_t s;
 	struct session *sp;
 
+	if (ix->free_stale)
+		tables_rebuild_free();
+	s = tables->session_free;
 	if (s == 0)
 		return 0;
 	sp = &tables->session[s];
@@ -293,6 +313,7 @@ session_alloc(void)
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_OPENING;
 	tables->sessions_used++;
+	CHANGED(0, s, 1);
 	return s;
 }
 
@@ -313,6 +334,7 @@ session_release(sid_t s)
 		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_FREE;
+	CHANGED(0, s, 0);
 	if (session_tail)
 		tables->session[session_tail].next_free = s;
 	else
@@ -324,9 +346,12 @@ session_release(sid_t s)
 tid_t
 tunnel_alloc(void)
 {
-	tid_t t = tables->tunnel_free;
+	tid_t t;
 	struct tunnel *tp;
 
+	if (ix->free_stale)
+		tables_rebuild_free();
+	t = tables->tunnel_free;
 	if (t == 0)
 		return 0;
 	tp = &tables->tunnel[t];
@@ -336,6 +361,7 @@ tunnel_alloc(void)
 	memset(tp, 0, sizeof(*tp));
 	tp->state = TUNNEL_OPENING;
 	tables->tunnels_used++;
+	CHANGED(1, t, 1);
 	return t;
 }
 
@@ -349,6 +375,7 @@ tunnel_release(tid_t t)
 	if (tp->local_id)
 		hash_del(&wire_tunnels, tp->local_id);
 	memset(tp, 0, sizeof(*tp));
+	CHANGED(1, t, 0);
 	if (tunnel_tail)
 		tables->tunnel[tunnel_tail].next_free = t;
 	else
@@ -373,7 +400,21 @@ session_bind_wire(sid_t s, uint16_t local_id)
 	if (hash_put(&wire_sessions, key, s) < 0)
 		return -1;
 	sp->local_id = local_id;
+	CHANGED(0, s, 0);
 	return 0;
+}
+
+void
+session_unbind_wire(sid_t s)
+{
+	struct session *sp = session_get(s);
+	uint64_t key;
+
+	if (sp == NULL || sp->local_id == 0)
+		return;
+	key = ((uint64_t)sp->tunnel << 16) | sp->local_id;
+	if (hash_get(&wire_sessions, key) == s)
+		hash_del(&wire_sessions, key);
 }
 
 sid_t
@@ -398,7 +439,74 @@ tunnel_bind_wire(tid_t t, uint16_t local_id)
 	if (hash_put(&wire_tunnels, local_id, t) < 0)
 		return -1;
 	tp->local_id = local_id;
+	CHANGED(1, t, 0);
 	return 0;
+}
+
+void
+tunnel_unbind_wire(tid_t t)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || tp->local_id == 0)
+		return;
+	if (hash_get(&wire_tunnels, tp->local_id) == t)
+		hash_del(&wire_tunnels, tp->local_id);
+}
+
+void
+tables_mark_stale(void)
+{
+	ix->free_stale = 1;
+}
+
+/*
+ * The free lists and counts from the entries' states, in index order
+ * (O(n), once per role change: a new master, or the first allocation
+ * after a slave wrote entries in place).
+ */
+void
+tables_rebuild_free(void)
+{
+	uint32_t i;
+	sid_t last_s = 0;
+	tid_t last_t = 0;
+
+	tables->session_free = 0;
+	tables->sessions_used = 0;
+	for (i = 1; i <= tables->max_sessions; i++) {
+		struct session *sp = &tables->session[i];
+
+		if (sp->state != SESSION_FREE) {
+			tables->sessions_used++;
+			continue;
+		}
+		sp->next_free = 0;
+		if (last_s)
+			tables->session[last_s].next_free = i;
+		else
+			tables->session_free = i;
+		last_s = i;
+	}
+	session_tail = last_s;
+	tables->tunnel_free = 0;
+	tables->tunnels_used = 0;
+	for (i = 1; i <= tables->max_tunnels; i++) {
+		struct tunnel *tp = &tables->tunnel[i];
+
+		if (tp->state != TUNNEL_FREE) {
+			tables->tunnels_used++;
+			continue;
+		}
+		tp->next_free = 0;
+		if (last_t)
+			tables->tunnel[last_t].next_free = i;
+		else
+			tables->tunnel_free = i;
+		last_t = i;
+	}
+	tunnel_tail = last_t;
+	ix->free_stale = 0;
 }
 
 tid_t
@@ -498,6 +606,7 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 		return -1;
 	if (!existed && plen_count[plen]++ == 0)
 		plen_rebuild();
+	CHANGED(0, s, 0);
 	return 0;
 }
 

@@ -522,7 +522,11 @@ def test_other_show_commands(daemon, clis):
     assert "Standard IP access list office" in acl
     assert "10 permit 192.0.2.0 0.0.0.255" in acl
     assert "% No access list nosuch" in c.cmd("show ip access-list nosuch")
-    assert "not clustered" in c.cmd("show cluster")
+    cluster = c.cmd("show cluster")
+    assert "Cluster status : Master" in cluster
+    assert "stand-alone (cluster_interface eth0 has no IPv4 address)" \
+        in cluster
+    assert json.loads(c.cmd("show cluster json"))["standalone"] is True
     radius = c.cmd("show radius")
     assert "RADIUS: no server configured (primary_radius)" in radius
     assert "0 requests in flight" in radius
