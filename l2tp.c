@@ -46,6 +46,22 @@
 #define CHALLENGE_LEN	16
 #define RECENT_IDS	1024	/* freed tunnel ids not reused soon */
 #define DROP_LOGS_PER_SEC 20	/* log lines for dropped datagrams */
+#define ID_TRIES	32	/* random ids tried before the bounded walk */
+#define UNVERIFIED_TRIES 2	/* transmissions to an unverified peer */
+
+/*
+ * Memory a peer can make us hold (issue 20, finding 6), fixed caps
+ * documented in the manual (L2TP limits):
+ *  - the send queue of a tunnel holds at most SENDQ_MAX messages, all
+ *    tunnels together at most SENDQ_MAX_BYTES; a tunnel whose peer does
+ *    not acknowledge past either is cleared;
+ *  - out-of-order messages: OUR_RWS slots per tunnel (the window we
+ *    advertise, RFC 2661 5.8), at most OOO_MAX_BYTES over all tunnels;
+ *    past that a message is dropped and the peer retransmits it.
+ */
+#define SENDQ_MAX	1024
+#define SENDQ_MAX_BYTES	(32u << 20)
+#define OOO_MAX_BYTES	(8u << 20)
 
 /* A queued control message, kept until the peer acknowledges it. */
 struct qmsg {
@@ -56,34 +72,52 @@ struct qmsg {
 	uint8_t		 data[];
 };
 
+/*
+ * Per tunnel control state.  The tunnel's state itself is
+ * tunnel_get(t)->state (the shared table is authoritative; only
+ * tunnel_set_state() changes it after tunnel_alloc()).
+ */
 struct tctl {
 	uint16_t	 ns;		/* Ns of the next message we queue */
 	uint16_t	 nr;		/* Ns we expect next from the peer */
 	uint16_t	 peer_rws;	/* peer's Receive Window Size */
 	struct qmsg	*q_head, *q_tail;
+	uint32_t	 qlen;		/* messages queued */
 	int		 tries;		/* transmissions of the oldest message */
 	uint64_t	 rtx_ms;	/* current backoff */
 	uint8_t		*ooo[OUR_RWS];	/* out-of-order messages, by Ns */
 	uint16_t	 ooo_len[OUR_RWS];
 	struct timer	 rtx;
-	struct timer	 hello;
-	struct timer	 die;
+	struct timer	 st;		/* the state's timer: setup, hello, hold */
 	uint8_t		 challenge[CHALLENGE_LEN];	/* ours, in SCCRP */
 	int		 challenged;
 	int		 sent_since_rx;	/* a reply carried our Nr */
+	int		 verified;	/* the peer acknowledged a message */
+	int		 overflow;	/* send queue over its cap: clear */
 	sid_t		 sessions;	/* first session on this tunnel */
 	uint64_t	 last_rx_ms;
-	int		 stopping;	/* StopCCN sent or received */
+	uint32_t	 opening_idx;	/* position in opening[] plus one */
 	int		 peer_hides;	/* the LAC hides AVPs: so do we */
 };
 
-enum call_state { CALL_IDLE = 0, CALL_WAIT_CONNECT, CALL_ESTABLISHED };
-
+/*
+ * Per call control state.  The call's state is session_get(s)->state
+ * (authoritative; only call_set_state() changes it after
+ * session_alloc()).
+ */
 struct sctl {
-	enum call_state	 state;
 	sid_t		 next, prev;	/* sessions of the same tunnel */
 	uint32_t	 serial;
 	struct l2tp_proxy *proxy;	/* only when the LAC sent proxy AVPs */
+	struct timer	 setup;		/* wait-connect: ICCN due */
+};
+
+/* What an event carries besides its type. */
+struct tev {
+	struct msg	*m;		/* the message, for message events */
+	uint16_t	 session;	/* session id of its header */
+	int		 result, error;	/* local events: the code to send */
+	const char	*text;
 };
 
 static int udp_fd = -1;
@@ -91,6 +125,12 @@ static struct tctl **tctl;
 static struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
 static unsigned recent_pos;
+static uint8_t recent_map[65536 / 8];	/* bit per id in recent_ids */
+/* Tunnels not yet established (admission control), and their sources. */
+static tid_t *opening;
+static in_addr_t *opening_addr;
+static uint32_t n_opening;
+static size_t sendq_bytes, ooo_bytes;
 
 
 /* Attributes each message MUST carry (RFC 2661 section 6). */
@@ -121,13 +161,14 @@ is_session_msg(int type)
 enum drop {
 	D_SHORT, D_VERSION, D_LENGTH, D_CTL_FLAGS, D_NO_TUNNEL, D_BAD_PEER,
 	D_FIRST_NOT_SCCRQ, D_DUPLICATE, D_OUT_OF_WINDOW, D_AVP, D_DATA_NO_SESSION,
-	D_DYING, D_NO_RESOURCES, D_MAX
+	D_DYING, D_NO_RESOURCES, D_ADMISSION, D_OOO_FULL, D_MAX
 };
 static const char *drop_names[D_MAX] = {
 	"short", "version", "length", "control flags", "no tunnel",
 	"wrong peer", "first message not SCCRQ", "duplicate",
 	"outside window", "bad AVP", "data for unknown session",
-	"tunnel closing", "no resources",
+	"tunnel closing", "no resources", "admission limit",
+	"out-of-order memory full",
 };
 
 static void
@@ -157,6 +198,10 @@ drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 		return;
 	}
 	logged++;
+	if (from == NULL && t != 0)
+		from = &tunnel_get(t)->peer;
+	if (from == NULL)
+		return;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
 	    ntohs(from->sin_port), drop_names[why]);
@@ -291,8 +336,11 @@ l2tp_send_ppp(sid_t s, uint8_t *p, size_t len)
 	return 0;
 }
 
+/* ---- reliable delivery, RFC 2661 5.8 ---- */
+
 static void send_window(tid_t);
-static void tunnel_clear(tid_t, const char *why);
+static void tunnel_fsm(tid_t, enum l2tp_tunnel_event, struct tev *);
+static void call_fsm(sid_t, enum l2tp_call_event, struct tev *);
 
 static void
 send_zlb(tid_t t)
@@ -310,6 +358,9 @@ send_zlb(tid_t t)
 /*
  * Queue a built message (Ns assigned now) and send what the peer's
  * window allows.  `session` is the peer's session id for the header.
+ * Past the send queue's caps the message is not queued and the tunnel
+ * is cleared from the retransmission timer (not here: the caller still
+ * uses the tunnel).
  */
 static int
 ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
@@ -321,6 +372,17 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 	if (w->err) {
 		LOG(LOG_ERROR_L, 0, t, "%s too large to build",
 		    l2tp_msg_name(type));
+		return -1;
+	}
+	if (c->overflow)
+		return -1;
+	if (c->qlen >= SENDQ_MAX || sendq_bytes + w->len > SENDQ_MAX_BYTES) {
+		stats->l2tp_sendq_overflows++;
+		LOG(LOG_ERROR_L, 0, t, "send queue full (%u messages, %zu bytes "
+		    "queued in all): peer %s does not acknowledge, clearing",
+		    c->qlen, sendq_bytes, tp->hostname);
+		c->overflow = 1;
+		timer_set(&c->rtx, 0);
 		return -1;
 	}
 	if ((q = malloc(sizeof(*q) + w->len)) == NULL) {
@@ -339,6 +401,8 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 	else
 		c->q_head = q;
 	c->q_tail = q;
+	c->qlen++;
+	sendq_bytes += q->len;
 	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
 	send_window(t);
 	return 0;
@@ -350,7 +414,18 @@ seq_lt(uint16_t a, uint16_t b)
 	return (int16_t)(a - b) < 0;
 }
 
-/* Send queued messages that fit in the peer's receive window. */
+/*
+ * Send queued messages that fit in the peer's receive window.
+ *
+ * Until the peer acknowledges one of our messages its address is
+ * unverified (anyone can send an SCCRQ with a forged source), so our
+ * answer (SCCRP, or a refusing StopCCN) is transmitted UNVERIFIED_TRIES
+ * times, not l2tp_max_retries: one retransmission covers a lost SCCRP
+ * as RFC 2661 5.8 asks, and beyond that the LAC, which MUST retransmit
+ * its SCCRQ until it hears from us, gets the answer again for each
+ * SCCRQ (input_new_tunnel).  A forged SCCRQ so costs at most two
+ * datagrams, and the tunnel goes at l2tp_setup_timeout.
+ */
 static void
 send_window(tid_t t)
 {
@@ -380,16 +455,38 @@ send_window(tid_t t)
 	}
 }
 
+/* Send again what was sent and not acknowledged, within the window. */
+static uint16_t
+ctl_resend(tid_t t)
+{
+	struct tunnel *tp = tunnel_get(t);
+	struct tctl *c = tctl[t];
+	struct qmsg *q;
+	uint16_t first = c->q_head ? c->q_head->ns : c->ns;
+
+	for (q = c->q_head; q; q = q->next) {
+		if ((uint16_t)(q->ns - first) >= c->peer_rws || !q->sent)
+			break;
+		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
+		udp_send(&tp->peer, q->data, q->len, t);
+		stats->l2tp_retransmits++;
+	}
+	return first;
+}
+
 static void
 rtx_fire(struct timer *tm, void *arg)
 {
 	tid_t t = (tid_t)(uintptr_t)arg;
-	struct tunnel *tp = tunnel_get(t);
 	struct tctl *c = tctl[t];
-	struct qmsg *q;
 	uint16_t first;
 
 	(void)tm;
+	if (c->overflow) {
+		tunnel_fsm(t, TEV_RTX_FAIL, &(struct tev){ .text =
+		    "send queue overflow" });
+		return;
+	}
 	if (c->q_head == NULL)
 		return;
 	if (c->tries >= config->l2tp_max_retries) {
@@ -398,20 +495,16 @@ rtx_fire(struct timer *tm, void *arg)
 		 * default, and it SHOULD be configurable): clear.
 		 */
 		LOG(LOG_ERROR_L, 0, t, "peer %s did not acknowledge Ns=%u after "
-		    "%d tries: clearing tunnel", tp->hostname, c->q_head->ns,
-		    c->tries);
+		    "%d tries: clearing tunnel", tunnel_get(t)->hostname,
+		    c->q_head->ns, c->tries);
 		stats->l2tp_rtx_timeouts++;
-		tunnel_clear(t, "no acknowledgement");
+		tunnel_fsm(t, TEV_RTX_FAIL, &(struct tev){ .text =
+		    "no acknowledgement" });
 		return;
 	}
-	first = c->q_head->ns;
-	for (q = c->q_head; q; q = q->next) {
-		if ((uint16_t)(q->ns - first) >= c->peer_rws || !q->sent)
-			break;
-		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
-		udp_send(&tp->peer, q->data, q->len, t);
-		stats->l2tp_retransmits++;
-	}
+	if (!c->verified && c->tries >= UNVERIFIED_TRIES)
+		return;		/* see send_window */
+	first = ctl_resend(t);
 	LOG(LOG_WARN_L, 0, t, "retransmitted from Ns=%u (try %d)", first,
 	    c->tries + 1);
 	c->tries++;
@@ -431,6 +524,8 @@ ctl_ack(tid_t t, uint16_t nr)
 
 	while ((q = c->q_head) != NULL && seq_lt(q->ns, nr) && q->sent) {
 		c->q_head = q->next;
+		c->qlen--;
+		sendq_bytes -= q->len;
 		free(q);
 		freed++;
 	}
@@ -438,138 +533,358 @@ ctl_ack(tid_t t, uint16_t nr)
 		c->q_tail = NULL;
 	if (!freed)
 		return;
-	timer_cancel(&c->rtx);
+	c->verified = 1;
+	if (!c->overflow)
+		timer_cancel(&c->rtx);
 	if (c->q_head) {
 		send_window(t);
-	} else if (c->stopping && main_quit == 2) {
+	} else if (tunnel_get(t)->state == TUNNEL_DYING && main_quit == 2) {
 		/* Shutting down: our StopCCN was acknowledged. */
-		tunnel_clear(t, "StopCCN acknowledged");
+		tunnel_fsm(t, TEV_HOLD_DONE, &(struct tev){ .text =
+		    "StopCCN acknowledged" });
 	}
 }
 
-/* ---- tunnels ---- */
-
-static void hello_fire(struct timer *, void *);
-static void die_fire(struct timer *, void *);
-
-static uint16_t
-new_tunnel_id(void)
-{
-	uint16_t id;
-	unsigned i;
-
-	for (;;) {
-		id = random_u16_nonzero();
-		if (tunnel_by_wire(id) != 0)
-			continue;
-		for (i = 0; i < RECENT_IDS; i++)
-			if (recent_ids[i] == id)
-				break;
-		if (i == RECENT_IDS)
-			return id;
-	}
-}
-
-static tid_t
-tunnel_new(const struct sockaddr_in *from, const struct msg *m)
-{
-	struct tunnel *tp;
-	struct tctl *c;
-	tid_t t;
-
-	if ((t = tunnel_alloc()) == 0)
-		return 0;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		tunnel_release(t);
-		return 0;
-	}
-	tp = tunnel_get(t);
-	tp->far_id = m->tunnel_id;
-	tp->peer = *from;
-	tp->opened = time_now;
-	tp->last_rx = time_now;
-	snprintf(tp->hostname, sizeof(tp->hostname), "%s", m->host);
-	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
-	tp->firmware = m->firmware;
-	if (m->present & BIT(A_TIE_BREAKER)) {
-		memcpy(tp->tie_breaker, m->tie, sizeof(tp->tie_breaker));
-		tp->have_tie_breaker = 1;
-	}
-	tp->framing_cap = m->framing_cap;
-	tp->bearer_cap = m->bearer_cap;
-	if (tunnel_bind_wire(t, new_tunnel_id()) < 0 ||
-	    tunnel_bind_peer(t, from->sin_addr.s_addr, from->sin_port,
-	    m->tunnel_id) < 0) {
-		free(c);
-		tunnel_release(t);
-		return 0;
-	}
-	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
-	tp->peer_rws = c->peer_rws;
-	c->last_rx_ms = now_ms;
-	timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
-	timer_init(&c->hello, hello_fire, (void *)(uintptr_t)t);
-	timer_init(&c->die, die_fire, (void *)(uintptr_t)t);
-	tctl[t] = c;
-	stats->tunnels_created++;
-	return t;
-}
-
-static void session_free(sid_t, const char *why);
-
+/* Drop the queues of a tunnel being freed. */
 static void
-tunnel_clear(tid_t t, const char *why)
+ctl_free(struct tctl *c)
 {
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
 	struct qmsg *q;
-	char a[INET_ADDRSTRLEN];
 	int i;
 
-	if (c == NULL)
-		return;
-	while (c->sessions)
-		session_free(c->sessions, "tunnel cleared");
-	inet_ntop(AF_INET, &tp->peer.sin_addr, a, sizeof(a));
-	LOG(LOG_WARN_L, 0, t, "tunnel to %s (%s) cleared: %s", tp->hostname, a,
-	    why);
 	timer_cancel(&c->rtx);
-	timer_cancel(&c->hello);
-	timer_cancel(&c->die);
+	timer_cancel(&c->st);
 	while ((q = c->q_head) != NULL) {
 		c->q_head = q->next;
+		sendq_bytes -= q->len;
 		free(q);
 	}
 	for (i = 0; i < OUR_RWS; i++)
-		free(c->ooo[i]);
+		if (c->ooo[i] != NULL) {
+			ooo_bytes -= c->ooo_len[i];
+			free(c->ooo[i]);
+		}
 	free(c);
-	tctl[t] = NULL;
-	recent_ids[recent_pos++ % RECENT_IDS] = tp->local_id;
-	tunnel_unbind_peer(t);
-	tunnel_release(t);
-	stats->tunnels_cleared++;
 }
 
+/*
+ * A control message with Ns ahead of the one we expect, within our
+ * window: keep it (session id, then the AVPs) until the gap fills.
+ */
 static void
-die_fire(struct timer *tm, void *arg)
+ooo_store(tid_t t, const struct sockaddr_in *from, uint16_t ns,
+    uint16_t session, const uint8_t *p, size_t len)
 {
-	(void)tm;
-	tunnel_clear((tid_t)(uintptr_t)arg, "closed");
+	struct tctl *c = tctl[t];
+	unsigned slot = ns % OUR_RWS;
+
+	if (c->ooo[slot] != NULL) {
+		drop(D_DUPLICATE, from, t);
+		return;
+	}
+	if (ooo_bytes + len + 2 > OOO_MAX_BYTES) {
+		stats->l2tp_ooo_overflows++;
+		drop(D_OOO_FULL, from, t);
+		return;
+	}
+	if ((c->ooo[slot] = malloc(len + 2)) == NULL) {
+		drop(D_NO_RESOURCES, from, t);
+		return;
+	}
+	c->ooo[slot][0] = (uint8_t)(session >> 8);
+	c->ooo[slot][1] = (uint8_t)session;
+	memcpy(c->ooo[slot] + 2, p, len);
+	c->ooo_len[slot] = (uint16_t)(len + 2);
+	ooo_bytes += len + 2;
+	stats->l2tp_out_of_order++;
 }
 
-/* Enter the closing state: keep acking for a full cycle, then free. */
+static void deliver(tid_t, const struct sockaddr_in *, uint16_t,
+    const uint8_t *, size_t);
+
+/*
+ * The reordering queue (RFC 2661 5.8): deliver a message in sequence,
+ * then whatever was waiting behind it; keep one that is early; drop a
+ * duplicate (it is acknowledged again) or one outside the window.
+ */
 static void
-tunnel_dying(tid_t t)
+ctl_reorder(tid_t t, const struct sockaddr_in *from, uint16_t ns,
+    uint16_t session, const uint8_t *p, size_t len)
 {
 	struct tctl *c = tctl[t];
 
-	c->stopping = 1;
-	tunnel_get(t)->state = TUNNEL_DYING;
-	timer_cancel(&c->hello);
+	if (seq_lt(ns, c->nr)) {
+		drop(D_DUPLICATE, from, t);
+		return;
+	}
+	if (ns != c->nr) {
+		if ((uint16_t)(ns - c->nr) < OUR_RWS)
+			ooo_store(t, from, ns, session, p, len);
+		else
+			drop(D_OUT_OF_WINDOW, from, t);
+		return;
+	}
+	c->nr++;
+	deliver(t, from, session, p, len);
+	while ((c = tctl[t]) != NULL) {
+		unsigned slot = c->nr % OUR_RWS;
+		uint8_t *q = c->ooo[slot];
+		uint16_t qlen = c->ooo_len[slot], qs = 0;
+		struct rd r;
+
+		if (q == NULL)
+			break;
+		c->ooo[slot] = NULL;
+		ooo_bytes -= qlen;
+		rd_init(&r, q, qlen);
+		rd_u16(&r, &qs);
+		c->nr++;
+		deliver(t, from, qs, r.p, r.left);
+		free(q);
+	}
+}
+
+/* ---- identifiers ---- */
+
+static int
+recent(uint16_t id)
+{
+	return (recent_map[id >> 3] >> (id & 7)) & 1;
+}
+
+static void
+recent_add(uint16_t id)
+{
+	uint16_t old = recent_ids[recent_pos % RECENT_IDS];
+
+	if (old)
+		recent_map[old >> 3] &= (uint8_t)~(1u << (old & 7));
+	recent_ids[recent_pos++ % RECENT_IDS] = id;
+	recent_map[id >> 3] |= (uint8_t)(1u << (id & 7));
+}
+
+/*
+ * A tunnel id neither in use nor recently freed: a few random tries,
+ * then one walk of the whole id space from a random point.  0 when
+ * there is none (issue 20: the search is bounded).
+ */
+static uint16_t
+new_tunnel_id(void)
+{
+	uint32_t i, id;
+
+	for (i = 0; i < ID_TRIES; i++) {
+		id = random_u16_nonzero();
+		if (tunnel_by_wire((uint16_t)id) == 0 && !recent((uint16_t)id))
+			return (uint16_t)id;
+	}
+	id = random_u16_nonzero();
+	for (i = 0; i < 65535; i++, id = id % 65535 + 1)
+		if (tunnel_by_wire((uint16_t)id) == 0 && !recent((uint16_t)id))
+			return (uint16_t)id;
+	return 0;
+}
+
+/* The same for a session id on tunnel t: 0 when all 65535 are used. */
+static uint16_t
+new_session_id(tid_t t)
+{
+	uint32_t i, id;
+
+	for (i = 0; i < ID_TRIES; i++) {
+		id = random_u16_nonzero();
+		if (session_by_wire(t, (uint16_t)id) == 0)
+			return (uint16_t)id;
+	}
+	id = random_u16_nonzero();
+	for (i = 0; i < 65535; i++, id = id % 65535 + 1)
+		if (session_by_wire(t, (uint16_t)id) == 0)
+			return (uint16_t)id;
+	return 0;
+}
+
+/* ---- admission control (issue 20, finding 1) ---- */
+
+static void
+opening_add(tid_t t)
+{
+	opening[n_opening] = t;
+	opening_addr[n_opening] = tunnel_get(t)->peer.sin_addr.s_addr;
+	tctl[t]->opening_idx = ++n_opening;
+}
+
+static void
+opening_del(tid_t t)
+{
+	struct tctl *c = tctl[t];
+	uint32_t i;
+
+	if (c->opening_idx == 0)
+		return;
+	i = c->opening_idx - 1;
+	n_opening--;
+	if (i != n_opening) {
+		opening[i] = opening[n_opening];
+		opening_addr[i] = opening_addr[n_opening];
+		tctl[opening[i]]->opening_idx = i + 1;
+	}
+	c->opening_idx = 0;
+}
+
+/*
+ * May a new SCCRQ from `a` have a tunnel?  Tunnels not yet established
+ * (waiting for SCCCN, or closing before they ever were) are limited in
+ * all and per source address, so that a flood of SCCRQs cannot take
+ * the tunnel table.  The walk is over the opening tunnels only, which
+ * the global limit bounds.
+ */
+static int
+admit(in_addr_t a)
+{
+	uint32_t i, n = 0, per = (uint32_t)config->l2tp_max_opening_per_source;
+
+	if (config->l2tp_max_opening_tunnels > 0 &&
+	    n_opening >= (uint32_t)config->l2tp_max_opening_tunnels)
+		return -1;
+	if (per == 0)
+		return 0;
+	for (i = 0; i < n_opening; i++)
+		if (opening_addr[i] == a && ++n >= per)
+			return -1;
+	return 0;
+}
+
+/* ---- tunnel state machine, RFC 2661 7.2 (LNS side) ---- */
+
+static const char *tunnel_state_names[] = {
+	[TUNNEL_FREE] = "idle", [TUNNEL_OPENING] = "wait-ctl-conn",
+	[TUNNEL_OPEN] = "established", [TUNNEL_DYING] = "closing",
+};
+
+static const char *tunnel_event_names[TEV_MAX] = {
+	[TEV_SCCRQ] = "SCCRQ", [TEV_SCCCN] = "SCCCN",
+	[TEV_STOPCCN] = "StopCCN", [TEV_HELLO] = "HELLO", [TEV_ICRQ] = "ICRQ",
+	[TEV_CALL] = "call message", [TEV_REPLY] = "reply message",
+	[TEV_OCRQ] = "OCRQ", [TEV_SETUP_TIMEOUT] = "setup timeout",
+	[TEV_RTX_FAIL] = "retransmission failure",
+	[TEV_DEAD_PEER] = "dead peer", [TEV_CLOSE] = "close",
+	[TEV_HOLD_DONE] = "hold time over",
+};
+
+const char *
+l2tp_tunnel_state_name(int st)
+{
+	return st >= 0 && st <= TUNNEL_DYING ? tunnel_state_names[st] : "?";
+}
+
+const char *
+l2tp_tunnel_event_name(int ev)
+{
+	return ev >= 0 && ev < TEV_MAX ? tunnel_event_names[ev] : NULL;
+}
+
+static void setup_fire(struct timer *, void *);
+static void hello_fire(struct timer *, void *);
+static void hold_fire(struct timer *, void *);
+static void call_free(sid_t, const char *why);
+
+/* wait-ctl-conn: SCCCN due within l2tp_setup_timeout. */
+static void
+enter_opening(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	opening_add(t);
+	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
+	timer_set(&c->st, (uint64_t)config->l2tp_setup_timeout * 1000);
+}
+
+/* established: the HELLO timer. */
+static void
+enter_open(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	opening_del(t);
+	timer_cancel(&c->st);
+	timer_init(&c->st, hello_fire, (void *)(uintptr_t)t);
+	if (config->hello_interval > 0)
+		timer_set(&c->st, (uint64_t)config->hello_interval * 1000);
+}
+
+/* closing: calls gone, keep acknowledging for a cycle, then free. */
+static void
+enter_dying(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	timer_cancel(&c->st);
 	while (c->sessions)
-		session_free(c->sessions, "tunnel closing");
-	if (!timer_pending(&c->die))
-		timer_set(&c->die, DIE_HOLD_MS);
+		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
+		    "tunnel closing" });
+	timer_init(&c->st, hold_fire, (void *)(uintptr_t)t);
+	timer_set(&c->st, DIE_HOLD_MS);
+}
+
+/* idle: everything freed, the id kept out of use for a while. */
+static void
+enter_free(tid_t t, const char *why)
+{
+	struct tunnel *tp = tunnel_get(t);
+	struct tctl *c = tctl[t];
+	char a[INET_ADDRSTRLEN];
+
+	while (c->sessions)
+		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
+		    "tunnel cleared" });
+	inet_ntop(AF_INET, &tp->peer.sin_addr, a, sizeof(a));
+	LOG(LOG_WARN_L, 0, t, "tunnel to %s (%s) cleared: %s", tp->hostname, a,
+	    why);
+	opening_del(t);
+	ctl_free(c);
+	tctl[t] = NULL;
+	recent_add(tp->local_id);
+	tunnel_unbind_peer(t);
+	tunnel_release(t);		/* the table's state becomes FREE */
+	stats->tunnels_cleared++;
+}
+
+/*
+ * The only place a tunnel changes state (after tunnel_alloc() made it
+ * wait-ctl-conn): logs old -> new and runs the new state's entry
+ * function, which owns that state's timer.
+ */
+static void
+tunnel_enter(tid_t t, enum tunnel_state old, enum tunnel_state new,
+    const char *why)
+{
+	LOG(LOG_INFO_L, 0, t, "tunnel %s -> %s: %s", tunnel_state_names[old],
+	    tunnel_state_names[new], why);
+	if (new != TUNNEL_FREE)
+		tunnel_get(t)->state = new;
+	switch (new) {
+	case TUNNEL_OPENING:
+		enter_opening(t);
+		break;
+	case TUNNEL_OPEN:
+		enter_open(t);
+		break;
+	case TUNNEL_DYING:
+		enter_dying(t);
+		break;
+	case TUNNEL_FREE:
+		enter_free(t, why);
+		break;
+	}
+}
+
+static void
+tunnel_set_state(tid_t t, enum tunnel_state new, const char *why)
+{
+	enum tunnel_state old = tunnel_get(t)->state;
+
+	if (old != new)
+		tunnel_enter(t, old, new, why);
 }
 
 static void
@@ -585,43 +900,172 @@ send_stopccn(tid_t t, int result, int error, const char *text)
 	LOG(LOG_WARN_L, 0, t, "closing tunnel to %s: StopCCN result %d error "
 	    "%d: %s", tp->hostname, result, error, text ? text : "");
 	ctl_queue(t, &w, 0, M_STOPCCN);
-	tunnel_dying(t);
 }
 
 /*
- * Close a tunnel from our side (drop tunnel, QUIT): a CDN for each call,
- * then the StopCCN, all on the reliable channel so they go in order.
+ * The one exit of a tunnel on an error or a local close (npppd's
+ * fsm_fail): the StopCCN with its RFC 2661 4.4.2 result code (2 general
+ * error, 4 not authorized, 5 version, 6 shutdown, 7 FSM error), then
+ * the closing state.
  */
-int
-l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
+static void
+tunnel_fail(tid_t t, int result, int error, const char *text)
+{
+	send_stopccn(t, result, error, text);
+	tunnel_set_state(t, TUNNEL_DYING, text);
+}
+
+static void recv_scccn(tid_t, struct msg *);
+static void recv_icrq(tid_t, struct msg *);
+static void refuse_call(tid_t, uint16_t far_sid, int result, int error,
+    const char *text);
+static void call_message(tid_t, struct tev *);
+
+/*
+ * Tunnel events.  State x event (the unit test drives every pair):
+ *
+ *             wait-ctl-conn      established        closing
+ * SCCRQ       fail 7             fail 7             ignore
+ * SCCCN       -> established     fail 7             ignore
+ *             (fail 4 bad auth)
+ * StopCCN     -> closing         -> closing         (shutdown: free)
+ * HELLO       ack                ack                ignore
+ * ICRQ        fail 7             new call           ignore
+ * call msg    fail 7             to the call        ignore
+ * reply msg   fail 7             fail 7             ignore
+ * OCRQ        fail 7             CDN 5              ignore
+ * setup tmo   fail 2             -                  -
+ * rtx fail    -> idle            -> idle            -> idle
+ * dead peer   -                  -> idle            -
+ * close       CDNs, fail (given) CDNs, fail (given) ignore
+ * hold over   -                  -                  -> idle
+ *
+ * "fail N" is tunnel_fail() with StopCCN result N; "-" cannot happen
+ * (the state's entry function does not arm that timer) and is ignored.
+ * Messages are acknowledged by l2tp_input() in every state.
+ */
+static void
+tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
+{
+	struct tunnel *tp = tunnel_get(t);
+	enum tunnel_state st = tp->state;
+
+	LOG(LOG_CALLS_L, 0, t, "tunnel event %s in %s", tunnel_event_names[ev],
+	    tunnel_state_names[st]);
+	if (st == TUNNEL_DYING) {
+		switch (ev) {
+		case TEV_STOPCCN:
+			/* Theirs crossed ours; at QUIT, free now. */
+			if (main_quit == 2)
+				tunnel_set_state(t, TUNNEL_FREE,
+				    "StopCCN from LAC");
+			break;
+		case TEV_RTX_FAIL:
+		case TEV_HOLD_DONE:
+			tunnel_set_state(t, TUNNEL_FREE, e->text);
+			break;
+		default:
+			break;	/* closing: only acknowledge */
+		}
+		return;
+	}
+	switch (ev) {
+	case TEV_SCCRQ:
+		/* A second SCCRQ on an existing tunnel: RFC 2661 7.2.1. */
+		tunnel_fail(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
+		break;
+	case TEV_SCCCN:
+		if (st != TUNNEL_OPENING)
+			tunnel_fail(t, STOP_FSM_ERROR, 0,
+			    "SCCCN on an open tunnel");
+		else
+			recv_scccn(t, e->m);
+		break;
+	case TEV_STOPCCN:
+		LOG(LOG_WARN_L, 0, t, "StopCCN from %s: result %u error %u "
+		    "\"%s\"", tp->hostname, e->m->result, e->m->error,
+		    e->m->errmsg);
+		/* Acknowledged by the caller's ZLB; hold state, then free. */
+		tunnel_set_state(t, TUNNEL_DYING, "StopCCN from LAC");
+		if (main_quit == 2)
+			tunnel_set_state(t, TUNNEL_FREE, "StopCCN from LAC");
+		break;
+	case TEV_HELLO:
+		break;		/* the ack is the answer */
+	case TEV_ICRQ:
+	case TEV_CALL:
+	case TEV_OCRQ:
+		/* RFC 2661 7.2.1: calls only on an established tunnel. */
+		if (st != TUNNEL_OPEN)
+			tunnel_fail(t, STOP_FSM_ERROR, 0, ev == TEV_ICRQ ?
+			    "ICRQ before SCCCN" : "call message before SCCCN");
+		else if (ev == TEV_ICRQ)
+			recv_icrq(t, e->m);
+		else if (ev == TEV_OCRQ)
+			/* Outgoing calls are not offered by this LNS. */
+			refuse_call(t, e->m->session_id, CDN_NO_FACILITIES_PERM,
+			    0, "outgoing calls not supported");
+		else
+			call_message(t, e);
+		break;
+	case TEV_REPLY:
+		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
+		tunnel_fail(t, STOP_FSM_ERROR, 0, "unexpected reply message");
+		break;
+	case TEV_SETUP_TIMEOUT:
+		if (st != TUNNEL_OPENING)
+			break;
+		stats->l2tp_setup_timeouts++;
+		LOG(LOG_WARN_L, 0, t, "no SCCCN from %s within %d s",
+		    tp->hostname, config->l2tp_setup_timeout);
+		tunnel_fail(t, STOP_ERROR, 0, "no SCCCN in time");
+		break;
+	case TEV_RTX_FAIL:
+		tunnel_set_state(t, TUNNEL_FREE, e->text);
+		break;
+	case TEV_DEAD_PEER:
+		if (st == TUNNEL_OPEN)
+			tunnel_set_state(t, TUNNEL_FREE, "dead peer");
+		break;
+	case TEV_CLOSE:
+		while (tctl[t]->sessions)
+			call_fsm(tctl[t]->sessions, CEV_CLOSE, &(struct tev){
+			    .result = CDN_ADMIN, .text = e->text });
+		tunnel_fail(t, e->result, e->error, e->text);
+		break;
+	case TEV_HOLD_DONE:
+	case TEV_MAX:
+		break;
+	}
+}
+
+/* Local and timer events, for the unit test (no message needed). */
+void
+l2tp_tunnel_event(tid_t t, int ev)
 {
 	struct tunnel *tp = tunnel_get(t);
 
-	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL)
-		return -1;
-	if (tctl[t]->stopping)
-		return 0;
-	while (tctl[t]->sessions)
-		l2tp_session_close(tctl[t]->sessions, CDN_ADMIN, 0, text);
-	send_stopccn(t, result, error, text);
-	return 0;
+	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL ||
+	    ev < 0 || ev >= TEV_MAX || ev <= TEV_OCRQ)
+		return;
+	tunnel_fsm(t, (enum l2tp_tunnel_event)ev, &(struct tev){
+	    .result = STOP_CLEAR, .text = "test event" });
 }
 
-void
-l2tp_shutdown_all(void)
+static void
+setup_fire(struct timer *tm, void *arg)
 {
-	tid_t t;
+	(void)tm;
+	tunnel_fsm((tid_t)(uintptr_t)arg, TEV_SETUP_TIMEOUT, &(struct tev){
+	    .text = "setup timeout" });
+}
 
-	for (t = 1; t <= tables->max_tunnels; t++) {
-		if (tctl == NULL || tctl[t] == NULL)
-			continue;
-		if (tctl[t]->stopping) {
-			if (tctl[t]->q_head == NULL)
-				tunnel_clear(t, "shutdown");
-			continue;
-		}
-		l2tp_tunnel_close(t, STOP_SHUTDOWN, 0, "LNS shutting down");
-	}
+static void
+hold_fire(struct timer *tm, void *arg)
+{
+	(void)tm;
+	tunnel_fsm((tid_t)(uintptr_t)arg, TEV_HOLD_DONE, &(struct tev){
+	    .text = "closed" });
 }
 
 /*
@@ -649,7 +1093,8 @@ hello_fire(struct timer *tm, void *arg)
 		    "intervals): dead peer, clearing tunnel",
 		    tunnel_get(t)->hostname, (unsigned long long)silent / 1000,
 		    config->dead_peer_hellos);
-		tunnel_clear(t, "dead peer");
+		tunnel_fsm(t, TEV_DEAD_PEER, &(struct tev){ .text =
+		    "dead peer" });
 		return;
 	}
 	if (silent >= ivl && c->q_head == NULL &&
@@ -660,7 +1105,126 @@ hello_fire(struct timer *tm, void *arg)
 	timer_set_at(tm, (silent >= ivl ? now_ms : c->last_rx_ms) + ivl);
 }
 
-/* ---- sessions ---- */
+static tid_t
+tunnel_new(const struct sockaddr_in *from, const struct msg *m)
+{
+	struct tunnel *tp;
+	struct tctl *c;
+	uint16_t id;
+	tid_t t;
+
+	if ((id = new_tunnel_id()) == 0) {
+		stats->l2tp_id_exhausted++;
+		LOG(LOG_ERROR_L, 0, 0, "no free tunnel id (%u tunnels, %u ids "
+		    "held back after use)", tables->tunnels_used, RECENT_IDS);
+		return 0;
+	}
+	if ((t = tunnel_alloc()) == 0)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		tunnel_release(t);
+		return 0;
+	}
+	tp = tunnel_get(t);
+	tp->far_id = m->tunnel_id;
+	tp->peer = *from;
+	tp->opened = time_now;
+	tp->last_rx = time_now;
+	snprintf(tp->hostname, sizeof(tp->hostname), "%s", m->host);
+	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
+	tp->firmware = m->firmware;
+	if (m->present & BIT(A_TIE_BREAKER)) {
+		memcpy(tp->tie_breaker, m->tie, sizeof(tp->tie_breaker));
+		tp->have_tie_breaker = 1;
+	}
+	tp->framing_cap = m->framing_cap;
+	tp->bearer_cap = m->bearer_cap;
+	if (tunnel_bind_wire(t, id) < 0 ||
+	    tunnel_bind_peer(t, from->sin_addr.s_addr, from->sin_port,
+	    m->tunnel_id) < 0) {
+		free(c);
+		tunnel_release(t);
+		return 0;
+	}
+	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
+	tp->peer_rws = c->peer_rws;
+	c->nr = 1;		/* the SCCRQ was Ns 0 */
+	c->last_rx_ms = now_ms;
+	timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
+	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
+	tctl[t] = c;
+	stats->tunnels_created++;
+	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "SCCRQ");
+	return t;
+}
+
+/*
+ * Close a tunnel from our side (drop tunnel, QUIT): a CDN for each call,
+ * then the StopCCN, all on the reliable channel so they go in order.
+ */
+int
+l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL)
+		return -1;
+	tunnel_fsm(t, TEV_CLOSE, &(struct tev){ .result = result,
+	    .error = error, .text = text });
+	return 0;
+}
+
+void
+l2tp_shutdown_all(void)
+{
+	tid_t t;
+
+	for (t = 1; t <= tables->max_tunnels; t++) {
+		if (tctl == NULL || tctl[t] == NULL)
+			continue;
+		if (tunnel_get(t)->state == TUNNEL_DYING) {
+			/* Nothing to wait for: acknowledged, or not
+			 * retransmitted any more (unverified peer). */
+			if (tctl[t]->q_head == NULL || !tctl[t]->verified)
+				tunnel_set_state(t, TUNNEL_FREE, "shutdown");
+			continue;
+		}
+		l2tp_tunnel_close(t, STOP_SHUTDOWN, 0, "LNS shutting down");
+	}
+}
+
+/* ---- call state machine, RFC 2661 7.4.1 (LNS, incoming calls) ---- */
+
+static const char *call_state_names[] = {
+	[SESSION_FREE] = "idle", [SESSION_OPENING] = "wait-connect",
+	[SESSION_OPEN] = "established", [SESSION_CLOSING] = "closing",
+};
+
+static const char *call_event_names[CEV_MAX] = {
+	[CEV_ICCN] = "ICCN", [CEV_CDN] = "CDN", [CEV_WEN] = "WEN",
+	[CEV_SLI] = "SLI", [CEV_SETUP_TIMEOUT] = "setup timeout",
+	[CEV_CLOSE] = "close", [CEV_TUNNEL_DOWN] = "tunnel down",
+};
+
+const char *
+l2tp_call_state_name(int st)
+{
+	return st >= 0 && st <= SESSION_CLOSING ? call_state_names[st] : "?";
+}
+
+const char *
+l2tp_call_event_name(int ev)
+{
+	return ev >= 0 && ev < CEV_MAX ? call_event_names[ev] : NULL;
+}
+
+static void
+call_setup_fire(struct timer *tm, void *arg)
+{
+	(void)tm;
+	call_fsm((sid_t)(uintptr_t)arg, CEV_SETUP_TIMEOUT, &(struct tev){
+	    .text = "setup timeout" });
+}
 
 static void
 session_link(tid_t t, sid_t s)
@@ -675,8 +1239,9 @@ session_link(tid_t t, sid_t s)
 	tunnel_get(t)->sessions++;
 }
 
+/* idle: PPP told, unlinked, the slot released. */
 static void
-session_free(sid_t s, const char *why)
+call_free(sid_t s, const char *why)
 {
 	struct session *sp = session_get(s);
 	tid_t t = sp->tunnel;
@@ -684,6 +1249,7 @@ session_free(sid_t s, const char *why)
 
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
+	timer_cancel(&sctl[s].setup);
 	ppp_session_end(s);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
@@ -695,8 +1261,51 @@ session_free(sid_t s, const char *why)
 	memset(&sctl[s], 0, sizeof(sctl[s]));
 	if (tunnel_get(t)->sessions)
 		tunnel_get(t)->sessions--;
-	session_release(s);
+	session_release(s);		/* the table's state becomes FREE */
 	stats->sessions_cleared++;
+}
+
+static void
+call_enter(sid_t s, enum session_state old, enum session_state new,
+    const char *why)
+{
+	struct session *sp = session_get(s);
+
+	LOG(LOG_INFO_L, s, sp->tunnel, "call %s -> %s: %s",
+	    call_state_names[old], call_state_names[new], why);
+	if (new != SESSION_FREE)
+		sp->state = new;
+	switch (new) {
+	case SESSION_OPENING:
+		/* wait-connect: ICCN due within l2tp_setup_timeout. */
+		timer_init(&sctl[s].setup, call_setup_fire,
+		    (void *)(uintptr_t)s);
+		timer_set(&sctl[s].setup,
+		    (uint64_t)config->l2tp_setup_timeout * 1000);
+		break;
+	case SESSION_OPEN:
+	case SESSION_CLOSING:
+		timer_cancel(&sctl[s].setup);
+		break;
+	case SESSION_FREE:
+		call_free(s, why);
+		break;
+	}
+}
+
+/*
+ * The only place a call changes state after session_alloc() made it
+ * wait-connect.  ppp.c uses it to mark a call closing (PPP terminating;
+ * the L2TP call itself stays up until the CDN).
+ */
+void
+call_set_state(sid_t s, enum session_state new, const char *why)
+{
+	struct session *sp = session_get(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE || sp->state == new)
+		return;
+	call_enter(s, sp->state, new, why);
 }
 
 static void
@@ -712,6 +1321,105 @@ send_cdn(tid_t t, uint16_t our_sid, uint16_t far_sid, int result, int error,
 	ctl_queue(t, &w, far_sid, M_CDN);
 }
 
+/* A call we never created (ICRQ/OCRQ refused): CDN with session 0. */
+static void
+refuse_call(tid_t t, uint16_t far_sid, int result, int error,
+    const char *text)
+{
+	LOG(LOG_WARN_L, 0, t, "refusing call (peer session %u): CDN result "
+	    "%d error %d: %s", far_sid, result, error, text);
+	send_cdn(t, 0, far_sid, result, error, text);
+}
+
+/* The one exit of a call: CDN with its result code, then idle. */
+static void
+call_fail(sid_t s, int result, int error, const char *text)
+{
+	struct session *sp = session_get(s);
+
+	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
+	    text ? text : "");
+	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
+	call_set_state(s, SESSION_FREE, text ? text : "closed");
+}
+
+static void recv_iccn(sid_t, struct msg *);
+
+/*
+ * Call events.  State x event (the unit test drives every pair):
+ *
+ *               wait-connect        established / closing
+ * ICCN          -> established      CDN 2, -> idle
+ * CDN           -> idle             -> idle
+ * WEN, SLI      logged              logged
+ * setup tmo     CDN 2, -> idle      -
+ * close         CDN (given), idle   CDN (given), -> idle
+ * tunnel down   -> idle             -> idle
+ *
+ * Data messages are delivered in established and closing only
+ * (input_data).  "closing" is entered by PPP (call_set_state).
+ */
+static void
+call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
+{
+	struct session *sp = session_get(s);
+	enum session_state st = sp->state;
+	struct msg *m = e->m;
+
+	LOG(LOG_CALLS_L, s, sp->tunnel, "call event %s in %s",
+	    call_event_names[ev], call_state_names[st]);
+	switch (ev) {
+	case CEV_ICCN:
+		if (st != SESSION_OPENING)
+			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
+			    "ICCN in the wrong state");
+		else
+			recv_iccn(s, m);
+		break;
+	case CEV_CDN:
+		LOG(LOG_INFO_L, s, sp->tunnel, "CDN: result %u error %u \"%s\"",
+		    m->result, m->error, m->errmsg);
+		call_set_state(s, SESSION_FREE, "CDN from LAC");
+		break;
+	case CEV_WEN:
+		LOG(LOG_WARN_L, s, sp->tunnel, "WEN: CRC %u framing %u overrun "
+		    "%u buffer %u timeout %u alignment %u", m->call_errors[0],
+		    m->call_errors[1], m->call_errors[2], m->call_errors[3],
+		    m->call_errors[4], m->call_errors[5]);
+		break;
+	case CEV_SLI:
+		LOG(LOG_INFO_L, s, sp->tunnel, "SLI: send ACCM %#x receive ACCM "
+		    "%#x", m->accm_send, m->accm_recv);
+		break;
+	case CEV_SETUP_TIMEOUT:
+		if (st != SESSION_OPENING)
+			break;
+		stats->l2tp_setup_timeouts++;
+		call_fail(s, CDN_ERROR, ERR_NONE, "no ICCN in time");
+		break;
+	case CEV_CLOSE:
+		call_fail(s, e->result, e->error, e->text);
+		break;
+	case CEV_TUNNEL_DOWN:
+		call_set_state(s, SESSION_FREE, e->text);
+		break;
+	case CEV_MAX:
+		break;
+	}
+}
+
+void
+l2tp_call_event(sid_t s, int ev)
+{
+	struct session *sp = session_get(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE || ev < CEV_SETUP_TIMEOUT ||
+	    ev >= CEV_MAX)
+		return;
+	call_fsm(s, (enum l2tp_call_event)ev, &(struct tev){
+	    .result = CDN_ADMIN, .text = "test event" });
+}
+
 int
 l2tp_session_close(sid_t s, int result, int error, const char *text)
 {
@@ -719,10 +1427,8 @@ l2tp_session_close(sid_t s, int result, int error, const char *text)
 
 	if (sp == NULL || sp->state == SESSION_FREE)
 		return -1;
-	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
-	    text ? text : "");
-	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
-	session_free(s, text ? text : "closed");
+	call_fsm(s, CEV_CLOSE, &(struct tev){ .result = result, .error = error,
+	    .text = text });
 	return 0;
 }
 
@@ -766,33 +1472,31 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	int secret = config->l2tp_secret[0] != '\0';
 
 	if ((t = tunnel_new(from, m)) == 0) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		drop(D_NO_RESOURCES, from, 0);
 		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
 		    "(%u in use): refused", m->host, tables->tunnels_used);
 		refuse_sccrq(from, m, STOP_ERROR, ERR_NO_RESOURCES,
 		    "no free tunnel");
 		return;
 	}
-	tctl[t]->nr = 1;	/* the SCCRQ was Ns 0 */
-	tctl[t]->last_rx_ms = now_ms;
 	LOG(LOG_INFO_L, 0, t, "SCCRQ from %s (vendor \"%s\", firmware %#x), "
 	    "peer tunnel %u, window %u%s", m->host, m->vendor, m->firmware,
 	    m->tunnel_id, tctl[t]->peer_rws,
 	    (m->present & BIT(A_CHALLENGE)) ? ", with challenge" : "");
 
 	if (main_quit) {
-		send_stopccn(t, STOP_SHUTDOWN, 0, "LNS shutting down");
+		tunnel_fail(t, STOP_SHUTDOWN, 0, "LNS shutting down");
 		return;
 	}
 	/* RFC 2661 4.4.3: Protocol Version 1, Revision 0. */
 	if (m->proto_ver != 0x0100) {
-		send_stopccn(t, STOP_BAD_VERSION, 0,
+		tunnel_fail(t, STOP_BAD_VERSION, 0,
 		    "only protocol version 1.0 is supported");
 		return;
 	}
 	/* 5.1.1: a challenge we cannot answer disallows the tunnel. */
 	if ((m->present & BIT(A_CHALLENGE)) && !secret) {
-		send_stopccn(t, STOP_NOT_AUTHORIZED, 0,
+		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
 		    "challenge received but no l2tp_secret configured");
 		return;
 	}
@@ -811,8 +1515,15 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 		    m->chal_len, resp);
 		avp_bytes(&w, A_CHALLENGE_RESP, resp, 16, 1);
 	}
-	if (secret) {
-		/* We authenticate the LAC too (5.1.1), unlike the original. */
+	/*
+	 * 5.1.1: we challenge a LAC that challenged us (it has the secret
+	 * and expects mutual authentication), and every LAC with
+	 * l2tp_challenge_lac.  Not by default: a LAC without a secret of
+	 * its own refuses a challenge, and the manual has always said the
+	 * secret is used only when the LAC asks for authentication.
+	 */
+	if (secret && ((m->present & BIT(A_CHALLENGE)) ||
+	    config->l2tp_challenge_lac)) {
 		random_bytes(tctl[t]->challenge, CHALLENGE_LEN);
 		tctl[t]->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, tctl[t]->challenge, CHALLENGE_LEN, 1);
@@ -820,6 +1531,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	ctl_queue(t, &w, 0, M_SCCRP);
 }
 
+/* In wait-ctl-conn: check the LAC's answer to our challenge, then up. */
 static void
 recv_scccn(tid_t t, struct msg *m)
 {
@@ -827,52 +1539,23 @@ recv_scccn(tid_t t, struct msg *m)
 	struct tctl *c = tctl[t];
 	uint8_t want[16];
 
-	/* RFC 2661 7.2.1: SCCCN only in wait-ctl-conn; else result 7. */
-	if (tp->state != TUNNEL_OPENING) {
-		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCCN on an open tunnel");
-		return;
-	}
 	if (c->challenged) {
 		l2tp_chap_md5(M_SCCCN, config->l2tp_secret, c->challenge,
 		    CHALLENGE_LEN, want);
 		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
 		    memcmp(want, m->chal_resp, 16) != 0) {
 			stats->l2tp_auth_failures++;
-			send_stopccn(t, STOP_NOT_AUTHORIZED, 0,
+			tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
 			    (m->present & BIT(A_CHALLENGE_RESP)) ?
 			    "challenge response does not match l2tp_secret" :
 			    "no challenge response");
 			return;
 		}
 	}
-	tp->state = TUNNEL_OPEN;
+	tunnel_set_state(t, TUNNEL_OPEN, "SCCCN");
 	LOG(LOG_WARN_L, 0, t, "tunnel up with %s, local id %u, peer id %u%s",
 	    tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
-	if (config->hello_interval > 0)
-		timer_set(&c->hello, (uint64_t)config->hello_interval * 1000);
-}
-
-static void
-recv_stopccn(tid_t t, struct msg *m)
-{
-	LOG(LOG_WARN_L, 0, t, "StopCCN from %s: result %u error %u \"%s\"",
-	    tunnel_get(t)->hostname, m->result, m->error, m->errmsg);
-	/* Acknowledged by the ZLB the caller sends; hold state, then free. */
-	tunnel_dying(t);
-	if (main_quit == 2)
-		timer_set(&tctl[t]->die, 0);
-}
-
-static uint16_t
-new_session_id(tid_t t)
-{
-	uint16_t id;
-
-	do
-		id = random_u16_nonzero();
-	while (session_by_wire(t, id) != 0);
-	return id;
 }
 
 static void
@@ -881,33 +1564,37 @@ recv_icrq(tid_t t, struct msg *m)
 	uint8_t buf[MAXCTL];
 	struct session *sp;
 	struct wr w;
+	uint16_t id;
 	sid_t s;
 
-	/* RFC 2661 7.2.1: calls only on an established tunnel. */
-	if (tunnel_get(t)->state != TUNNEL_OPEN) {
-		send_stopccn(t, STOP_FSM_ERROR, 0, "ICRQ before SCCCN");
-		return;
-	}
 	if (main_quit) {
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP, 0,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP, 0,
 		    "LNS shutting down");
 		return;
 	}
 	if (config->max_sessions_per_tunnel > 0 &&
 	    tunnel_get(t)->sessions >= (uint32_t)config->max_sessions_per_tunnel) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_WARN_L, 0, t, "tunnel already carries %u calls "
 		    "(max_sessions_per_tunnel): refusing call",
 		    tunnel_get(t)->sessions);
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "too many calls on this tunnel");
 		return;
 	}
+	/* RFC 2661 4.4.3: 65535 session ids per tunnel, whatever the table. */
+	if ((id = new_session_id(t)) == 0) {
+		stats->l2tp_id_exhausted++;
+		drop(D_NO_RESOURCES, NULL, t);
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
+		    ERR_NO_RESOURCES, "no free session id on this tunnel");
+		return;
+	}
 	if ((s = session_alloc()) == 0) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
 		    tables->max_sessions);
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "no free session");
 		return;
 	}
@@ -918,17 +1605,17 @@ recv_icrq(tid_t t, struct msg *m)
 	sp->last_packet = time_now;
 	snprintf(sp->calling, sizeof(sp->calling), "%s", m->calling);
 	snprintf(sp->called, sizeof(sp->called), "%s", m->called);
-	if (session_bind_wire(s, new_session_id(t)) < 0) {
+	if (session_bind_wire(s, id) < 0) {
 		session_release(s);
-		send_cdn(t, 0, m->session_id, CDN_ERROR, ERR_NO_RESOURCES,
+		refuse_call(t, m->session_id, CDN_ERROR, ERR_NO_RESOURCES,
 		    "cannot index session");
 		return;
 	}
 	memset(&sctl[s], 0, sizeof(sctl[s]));
-	sctl[s].state = CALL_WAIT_CONNECT;
 	sctl[s].serial = m->serial;
 	session_link(t, s);
 	stats->sessions_created++;
+	call_enter(s, SESSION_FREE, SESSION_OPENING, "ICRQ");
 	LOG(LOG_INFO_L, s, t, "ICRQ: call %u from \"%s\" to \"%s\", peer "
 	    "session %u, local session %u", m->serial, m->calling, m->called,
 	    m->session_id, sp->local_id);
@@ -954,16 +1641,12 @@ recv_icrq(tid_t t, struct msg *m)
 	ctl_queue(t, &w, sp->far_id, M_ICRP);
 }
 
+/* In wait-connect: the call is up, PPP starts. */
 static void
-recv_iccn(tid_t t, sid_t s, struct msg *m)
+recv_iccn(sid_t s, struct msg *m)
 {
 	struct session *sp = session_get(s);
 
-	if (sctl[s].state != CALL_WAIT_CONNECT) {
-		l2tp_session_close(s, CDN_ERROR, ERR_BAD_VALUE,
-		    "ICCN in the wrong state");
-		return;
-	}
 	sp->tx_speed = m->tx_speed;
 	sp->rx_speed = (m->present & BIT(A_RX_SPEED)) ? m->rx_speed :
 	    m->tx_speed;
@@ -973,28 +1656,66 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 		if (sctl[s].proxy)
 			*sctl[s].proxy = m->proxy;
 	}
-	sctl[s].state = CALL_ESTABLISHED;
-	sp->state = SESSION_OPEN;
-	LOG(LOG_INFO_L, s, t, "ICCN: call connected at %u bit/s (rx %u), "
-	    "framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
+	call_set_state(s, SESSION_OPEN, "ICCN");
+	LOG(LOG_INFO_L, s, sp->tunnel, "ICCN: call connected at %u bit/s (rx "
+	    "%u), framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
 	    m->have_proxy ? ", proxy " : "",
 	    m->proxy.auth_name[0] ? "user " : "",
 	    m->proxy.auth_name);
 	ppp_session_start(s);
 }
 
+/* ICCN, CDN, WEN, SLI on an established tunnel: find the call. */
 static void
-recv_cdn(tid_t t, sid_t s, struct msg *m)
+call_message(tid_t t, struct tev *e)
 {
-	(void)t;
-	LOG(LOG_INFO_L, s, t, "CDN: result %u error %u \"%s\"", m->result,
-	    m->error, m->errmsg);
-	session_free(s, "CDN from LAC");
+	struct msg *m = e->m;
+	sid_t s = session_by_wire(t, e->session);
+
+	if (s == 0 && m->type == M_CDN) {
+		/* A CDN may name the call by the peer's id only (6.12). */
+		sid_t i;
+
+		for (i = tctl[t]->sessions; i; i = sctl[i].next)
+			if (session_get(i)->far_id == m->session_id) {
+				s = i;
+				break;
+			}
+	}
+	if (s == 0) {
+		LOG(LOG_WARN_L, 0, t, "%s for unknown session %u",
+		    l2tp_msg_name(m->type), e->session);
+		if (m->type == M_ICCN)
+			refuse_call(t, m->session_id, CDN_ERROR,
+			    ERR_BAD_SESSION, "unknown session");
+		return;
+	}
+	call_fsm(s, m->type == M_ICCN ? CEV_ICCN : m->type == M_CDN ? CEV_CDN :
+	    m->type == M_WEN ? CEV_WEN : CEV_SLI, e);
+}
+
+/* A message that fails its checks: the tunnel's or the call's error. */
+static void
+reject_msg(tid_t t, const struct sockaddr_in *from, struct msg *m,
+    uint16_t session, int error, const char *why)
+{
+	sid_t s;
+
+	drop(D_AVP, from, t);
+	/* RFC 2661 4.1, 4.2: session messages end the session only. */
+	if (!is_session_msg(m->type))
+		tunnel_fail(t, STOP_ERROR, error, why);
+	else if ((m->type == M_ICRQ || m->type == M_OCRQ) &&
+	    (m->present & BIT(A_ASSIGNED_SESSION)))
+		refuse_call(t, m->session_id, CDN_ERROR, error, why);
+	else if ((s = session_by_wire(t, session)) != 0)
+		call_fsm(s, CEV_CLOSE, &(struct tev){ .result = CDN_ERROR,
+		    .error = error, .text = why });
 }
 
 /*
- * Deliver one in-sequence control message to its handler.  `session`
- * is the session id from the header.
+ * Deliver one in-sequence control message to the tunnel state machine.
+ * `session` is the session id from the header.
  */
 static void
 deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
@@ -1002,145 +1723,67 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 {
 	struct tunnel *tp = tunnel_get(t);
 	static struct msg m;
+	static const uint8_t events[M_MAX + 1] = {
+		[M_SCCRQ] = TEV_SCCRQ, [M_SCCCN] = TEV_SCCCN,
+		[M_STOPCCN] = TEV_STOPCCN, [M_HELLO] = TEV_HELLO,
+		[M_ICRQ] = TEV_ICRQ, [M_OCRQ] = TEV_OCRQ,
+		[M_SCCRP] = TEV_REPLY, [M_ICRP] = TEV_REPLY,
+		[M_OCRP] = TEV_REPLY, [M_OCCN] = TEV_REPLY,
+		[M_ICCN] = TEV_CALL, [M_CDN] = TEV_CALL, [M_WEN] = TEV_CALL,
+		[M_SLI] = TEV_CALL,
+	};
+	char why[160];
 	struct rd r;
-	sid_t s = 0;
 
 	rd_init(&r, avp, len);
 	if (parse_avps(&m, &r, config->l2tp_secret) < 0) {
-		stats->l2tp_drops[D_AVP]++;
+		if (tp->state == TUNNEL_DYING) {
+			drop(D_DYING, from, t);
+			return;
+		}
 		LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
 		    l2tp_msg_name(m.type), tp->hostname, m.why);
 		/* A malformed tunnel message is fatal to the tunnel (4.1). */
-		if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_BAD_LENGTH, m.why);
-		else if ((s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_BAD_LENGTH, m.why);
+		m.present = 0;
+		reject_msg(t, from, &m, session, ERR_BAD_LENGTH, m.why);
 		return;
 	}
 	stats->l2tp_ctrl_rx_type[m.type <= M_MAX ? m.type : 0]++;
 	if (m.hidden)
 		tctl[t]->peer_hides = 1;
 	LOG(LOG_INFO_L, 0, t, "recv %s", l2tp_msg_name(m.type));
-	if (tctl[t]->stopping && m.type != M_STOPCCN) {
-		/* Closing: only acknowledge (by the caller's ZLB). */
+	if (tp->state == TUNNEL_DYING && m.type != M_STOPCCN) {
+		drop(D_DYING, from, t);	/* closing: only acknowledge */
 		return;
 	}
 	if (!l2tp_msg_known(m.type)) {
-		if (m.mbit) {
-			/* RFC 2661 4.4.1: unknown type with M set. */
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
+		/* RFC 2661 4.4.1: unknown type with M set. */
+		if (m.mbit)
+			tunnel_fail(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
 			    "unknown mandatory message type");
-		}
 		return;
 	}
 	if ((m.present & required[m.type]) != required[m.type]) {
 		uint64_t missing = required[m.type] & ~m.present;
-		int a = __builtin_ctzll(missing);
-		char why[96];
 
 		snprintf(why, sizeof(why), "%s without %s", l2tp_msg_name(m.type),
-		    l2tp_avp_name(a));
+		    l2tp_avp_name(__builtin_ctzll(missing)));
 		LOG(LOG_ERROR_L, 0, t, "%s", why);
-		stats->l2tp_drops[D_AVP]++;
-		if (is_session_msg(m.type) && m.type != M_ICRQ &&
-		    (s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_BAD_VALUE, why);
-		else if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_BAD_VALUE, why);
-		else if (m.type == M_ICRQ && (m.present & BIT(A_ASSIGNED_SESSION)))
-			send_cdn(t, 0, m.session_id, CDN_ERROR, ERR_BAD_VALUE, why);
+		reject_msg(t, from, &m, session, ERR_BAD_VALUE, why);
 		return;
 	}
 	if (m.unknown_m >= 0) {
-		char why[96];
-
 		snprintf(why, sizeof(why), "unknown mandatory AVP %s%d in %s",
 		    m.unknown_m & 0x10000 ? "vendor " : "", m.unknown_m & 0xffff,
 		    l2tp_msg_name(m.type));
 		LOG(LOG_ERROR_L, 0, t, "%s", why);
-		/* RFC 2661 4.2: session messages end the session only. */
-		if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP, why);
-		else if (m.type == M_ICRQ)
-			send_cdn(t, 0, m.session_id, CDN_ERROR,
-			    ERR_UNKNOWN_M_AVP, why);
-		else if ((s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_UNKNOWN_M_AVP, why);
+		reject_msg(t, from, &m, session, ERR_UNKNOWN_M_AVP, why);
 		return;
 	}
 	if (m.present & BIT(A_HOST_NAME) && m.type != M_SCCRQ)
 		snprintf(tp->hostname, sizeof(tp->hostname), "%s", m.host);
-
-	switch (m.type) {
-	case M_SCCRQ:
-		/* A second SCCRQ on an existing tunnel: RFC 2661 7.2.1. */
-		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
-		return;
-	case M_SCCCN:
-		recv_scccn(t, &m);
-		return;
-	case M_STOPCCN:
-		recv_stopccn(t, &m);
-		return;
-	case M_HELLO:
-		return;		/* the ack is the answer */
-	case M_ICRQ:
-		recv_icrq(t, &m);
-		return;
-	case M_SCCRP:
-	case M_ICRP:
-	case M_OCRP:
-	case M_OCCN:
-		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
-		send_stopccn(t, STOP_FSM_ERROR, 0, "unexpected reply message");
-		return;
-	case M_OCRQ:
-		/* Outgoing calls are not offered by this LNS. */
-		send_cdn(t, 0, m.session_id, CDN_NO_FACILITIES_PERM, 0,
-		    "outgoing calls not supported");
-		return;
-	default:
-		break;
-	}
-
-	/* Messages about an existing call: ICCN, CDN, WEN, SLI. */
-	s = session_by_wire(t, session);
-	if (s == 0 && m.type == M_CDN) {
-		/* A CDN may name the call by the peer's id only (6.12). */
-		sid_t i;
-
-		for (i = tctl[t]->sessions; i; i = sctl[i].next)
-			if (session_get(i)->far_id == m.session_id) {
-				s = i;
-				break;
-			}
-	}
-	if (s == 0) {
-		LOG(LOG_WARN_L, 0, t, "%s for unknown session %u",
-		    l2tp_msg_name(m.type), session);
-		if (m.type == M_ICCN)
-			send_cdn(t, 0, m.session_id ? m.session_id : 0,
-			    CDN_ERROR, ERR_BAD_SESSION, "unknown session");
-		return;
-	}
-	switch (m.type) {
-	case M_ICCN:
-		recv_iccn(t, s, &m);
-		break;
-	case M_CDN:
-		recv_cdn(t, s, &m);
-		break;
-	case M_WEN:
-		LOG(LOG_WARN_L, s, t, "WEN: CRC %u framing %u overrun %u buffer "
-		    "%u timeout %u alignment %u", m.call_errors[0],
-		    m.call_errors[1], m.call_errors[2], m.call_errors[3],
-		    m.call_errors[4], m.call_errors[5]);
-		break;
-	case M_SLI:
-		LOG(LOG_INFO_L, s, t, "SLI: send ACCM %#x receive ACCM %#x",
-		    m.accm_send, m.accm_recv);
-		break;
-	}
+	tunnel_fsm(t, (enum l2tp_tunnel_event)events[m.type],
+	    &(struct tev){ .m = &m, .session = session });
 }
 
 /* ---- input ---- */
@@ -1160,13 +1803,25 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 		drop(D_FIRST_NOT_SCCRQ, from, 0);
 		return;
 	}
-	/* A retransmitted SCCRQ whose SCCRP was lost: same tunnel. */
+	/*
+	 * A retransmitted SCCRQ whose answer was lost: same tunnel, and
+	 * the answer again (past UNVERIFIED_TRIES, the only
+	 * retransmission an unverified peer gets, see send_window).
+	 */
 	if ((t = tunnel_by_peer(from->sin_addr.s_addr, from->sin_port,
 	    m.tunnel_id)) != 0) {
 		tctl[t]->last_rx_ms = now_ms;
-		send_zlb(t);
-		send_window(t);
-		stats->l2tp_drops[D_DUPLICATE]++;
+		if (tctl[t]->q_head != NULL && tctl[t]->q_head->sent)
+			ctl_resend(t);
+		else
+			send_zlb(t);
+		drop(D_DUPLICATE, from, t);
+		return;
+	}
+	/* Admission control: silently, the LAC retransmits (5.8). */
+	if (admit(from->sin_addr.s_addr) < 0) {
+		stats->l2tp_admission_refused++;
+		drop(D_ADMISSION, from, 0);
 		return;
 	}
 	stats->l2tp_ctrl_rx_type[M_SCCRQ]++;
@@ -1174,20 +1829,19 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	    m.tunnel_id == 0) {
 		LOG(LOG_ERROR_L, 0, 0, "SCCRQ from %s without mandatory AVPs",
 		    m.host);
-		if (m.tunnel_id != 0 && (t = tunnel_new(from, &m)) != 0) {
-			tctl[t]->nr = 1;
-			send_stopccn(t, STOP_ERROR, ERR_BAD_VALUE,
+		if (m.tunnel_id != 0 && (t = tunnel_new(from, &m)) != 0)
+			tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
 			    "SCCRQ missing a mandatory AVP");
-		} else
-			stats->l2tp_drops[D_AVP]++;
+		else
+			drop(D_AVP, from, 0);
 		return;
 	}
 	if (m.unknown_m >= 0) {
-		if ((t = tunnel_new(from, &m)) != 0) {
-			tctl[t]->nr = 1;
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
+		if ((t = tunnel_new(from, &m)) != 0)
+			tunnel_fail(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
 			    "unknown mandatory AVP in SCCRQ");
-		}
+		else
+			drop(D_NO_RESOURCES, from, 0);
 		return;
 	}
 	recv_sccrq(from, &m);
@@ -1195,24 +1849,24 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 
 /* Data message: PPP for a session (RFC 2661 3.1, T=0). */
 static void
-input_data(tid_t t, uint16_t session, const uint8_t *ppp, size_t len)
+input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
+    const uint8_t *ppp, size_t len)
 {
 	sid_t s = session_by_wire(t, session);
 	struct session *sp;
 
 	tctl[t]->last_rx_ms = now_ms;
 	if (s == 0) {
-		stats->l2tp_drops[D_DATA_NO_SESSION]++;
+		drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
 	sp = session_get(s);
 	stats->l2tp_data_rx++;
-	if (sctl[s].state != CALL_ESTABLISHED) {
-		/* RFC 2661 7.4.1: data flows once the call is connected. */
-		stats->l2tp_drops[D_DATA_NO_SESSION]++;
+	/* RFC 2661 7.4.1: data flows once the call is connected. */
+	if (sp->state != SESSION_OPEN && sp->state != SESSION_CLOSING) {
+		drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
-	(void)sp;
 	ppp_input(s, ppp, len);
 }
 
@@ -1282,7 +1936,7 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 			drop(D_BAD_PEER, from, t);
 			return;
 		}
-		input_data(t, session, body.p, body.left);
+		input_data(t, from, session, body.p, body.left);
 		return;
 	}
 
@@ -1315,52 +1969,13 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		stats->l2tp_zlb_rx++;
 		return;		/* ZLB: nothing more */
 	}
-
 	c->sent_since_rx = 0;
-	if (ns == c->nr) {
-		c->nr++;
-		deliver(t, from, session, body.p, body.left);
-		/* Then whatever was waiting behind it, in order. */
-		while (tctl[t] != NULL) {
-			c = tctl[t];
-			unsigned slot = c->nr % OUR_RWS;
-
-			if (c->ooo[slot] == NULL)
-				break;
-			uint8_t *p = c->ooo[slot];
-			uint16_t plen = c->ooo_len[slot];
-			struct rd q;
-			uint16_t qs = 0;
-
-			c->ooo[slot] = NULL;
-			/* stored: session id (2) then the AVPs */
-			rd_init(&q, p, plen);
-			rd_u16(&q, &qs);
-			c->nr++;
-			deliver(t, from, qs, q.p, q.left);
-			free(p);
-		}
-	} else if (seq_lt(ns, c->nr)) {
-		/* Duplicate: acknowledge again (5.8), do not process. */
-		stats->l2tp_drops[D_DUPLICATE]++;
-	} else if ((uint16_t)(ns - c->nr) < OUR_RWS) {
-		unsigned slot = ns % OUR_RWS;
-
-		if (c->ooo[slot] == NULL &&
-		    (c->ooo[slot] = malloc(body.left + 2)) != NULL) {
-			c->ooo[slot][0] = (uint8_t)(session >> 8);
-			c->ooo[slot][1] = (uint8_t)session;
-			memcpy(c->ooo[slot] + 2, body.p, body.left);
-			c->ooo_len[slot] = (uint16_t)(body.left + 2);
-			stats->l2tp_out_of_order++;
-		}
-	} else {
-		drop(D_OUT_OF_WINDOW, from, t);
-	}
+	ctl_reorder(t, from, ns, session, body.p, body.left);
 	/* Acknowledge unless a reply already carried our Nr. */
 	if (tctl[t] != NULL && !tctl[t]->sent_since_rx)
 		send_zlb(t);
 }
+
 
 static void
 udp_readable(int fd, uint32_t events, void *arg)
@@ -1405,7 +2020,10 @@ int
 l2tp_init_state(void)
 {
 	if ((tctl = calloc(tables->max_tunnels + 1, sizeof(*tctl))) == NULL ||
-	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL) {
+	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL ||
+	    (opening = calloc(tables->max_tunnels, sizeof(*opening))) == NULL ||
+	    (opening_addr = calloc(tables->max_tunnels,
+	    sizeof(*opening_addr))) == NULL) {
 		log_crit("cannot allocate L2TP state: %s", strerror(errno));
 		return -1;
 	}
@@ -1465,4 +2083,10 @@ l2tp_close(void)
 		close(udp_fd);
 	}
 	udp_fd = -1;
+}
+
+void
+l2tp_set_socket(int fd)
+{
+	udp_fd = fd;
 }
