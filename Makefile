@@ -36,7 +36,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o l2tp_avp.o util.o \
+DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o \
 	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
@@ -111,7 +111,7 @@ test/unit/test_event: test/unit/test_event.c event.o
 test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
-test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o l2tp_avp.o tables.o event.o log.o util.o config.o \
+test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o l2tp_avp.o l2tp_rel.o tables.o event.o log.o util.o config.o \
 		ppp.o fsm.o pool.o auth.o radius.o tun.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -119,7 +119,7 @@ test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o l2tp_avp.o tables.o event.o lo
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
-test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o l2tp_avp.o tables.o event.o log.o \
+test/unit/test_radius: test/unit/test_radius.c radius.o l2tp.o l2tp_avp.o l2tp_rel.o tables.o event.o log.o \
 		util.o config.o ppp.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -173,7 +173,7 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = l2tp.c l2tp_avp.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
+L2TP_FUZZ_SRCS = l2tp.c l2tp_avp.c l2tp_rel.c tables.c event.c log.c util.c config.c ppp.c fsm.c \
 		 pool.c auth.c radius.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h

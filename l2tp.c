@@ -3,27 +3,32 @@
  *
  * State owned:
  *   - the UDP socket (bind_address:l2tp_port);
- *   - per tunnel, the reliable control channel (RFC 2661 5.8): Ns/Nr,
- *     the queue of unacknowledged messages, the out-of-order receive
- *     slots, and the retransmit / hello / teardown timers (struct tctl,
- *     process-local, indexed by tunnel index);
- *   - per session, the call state and the proxy LCP/authentication AVPs
- *     (struct sctl, process-local).
- * The display state (ids, peer, host name, counts) lives in the shared
- * tables of tables.c.
+ *   - the tunnel state machine (7.2, LNS side) and the call state
+ *     machine (7.4.1, incoming calls).  Their states are the `state`
+ *     fields of the shared tables (tables.c), which are authoritative:
+ *     after allocation only tunnel_set_state() and call_set_state()
+ *     change them, logging old -> new, and each state's entry function
+ *     owns that state's timer (setup, hello, hold; call setup);
+ *   - per tunnel, struct tctl (l2tp_int.h): the reliable channel, whose
+ *     queues l2tp_rel.c runs, the challenge, the calls' list;
+ *   - per session, struct sctl: the call's timer, the proxy LCP and
+ *     authentication AVPs;
+ *   - admission control: the tunnels not yet established, and the
+ *     freed tunnel ids held back from reuse.
  *
- * Implements: header (3.1), AVP format and M bit (4.1, 4.2), hidden AVPs
- * (4.3), the AVPs of 4.4, tunnel authentication (5.1.1), reliable
- * delivery (5.8), the control messages of section 6 and the LNS side of
- * the state machines of section 7 for incoming calls.  Outgoing calls
- * (OCRQ) are refused: l2tpns only terminates calls.
+ * Implements: header (3.1), tunnel authentication (5.1.1), the control
+ * messages of section 6 and the LNS side of the state machines of
+ * section 7 for incoming calls.  Outgoing calls (OCRQ) are refused:
+ * l2tpns only terminates calls.  The AVP codec is l2tp_avp.c, reliable
+ * delivery (5.8) l2tp_rel.c.
  *
  * Input is triaged by l2tp_input() (header, tunnel lookup, sequence
- * numbers) and each message goes to one recv_*() handler.  Every
- * rejected datagram leaves through a counted drop reason.
+ * numbers, ctl_reorder()), each message becomes an event of
+ * tunnel_fsm() (calls: call_fsm()).  Every rejected datagram leaves
+ * through l2tp_drop() with a counted reason; errors leave through
+ * tunnel_fail() (StopCCN) or call_fail() (CDN).
  */
 #include <errno.h>
-#include <md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,67 +43,12 @@
 #include "log.h"
 #include "rd.h"
 #include "util.h"
+#include "l2tp_int.h"
 
-#define OUR_RWS		8	/* receive window we advertise */
-#define RTX_FIRST_MS	1000	/* RFC 2661 5.8: recommended 1 s */
-#define RTX_CAP_MS	8000	/* cap, no less than 8 s (5.8) */
 #define DIE_HOLD_MS	31000	/* keep state a full retransmission cycle */
-#define CHALLENGE_LEN	16
 #define RECENT_IDS	1024	/* freed tunnel ids not reused soon */
 #define DROP_LOGS_PER_SEC 20	/* log lines for dropped datagrams */
 #define ID_TRIES	32	/* random ids tried before the bounded walk */
-#define UNVERIFIED_TRIES 2	/* transmissions to an unverified peer */
-
-/*
- * Memory a peer can make us hold (issue 20, finding 6), fixed caps
- * documented in the manual (L2TP limits):
- *  - the send queue of a tunnel holds at most SENDQ_MAX messages, all
- *    tunnels together at most SENDQ_MAX_BYTES; a tunnel whose peer does
- *    not acknowledge past either is cleared;
- *  - out-of-order messages: OUR_RWS slots per tunnel (the window we
- *    advertise, RFC 2661 5.8), at most OOO_MAX_BYTES over all tunnels;
- *    past that a message is dropped and the peer retransmits it.
- */
-#define SENDQ_MAX	1024
-#define SENDQ_MAX_BYTES	(32u << 20)
-#define OOO_MAX_BYTES	(8u << 20)
-
-/* A queued control message, kept until the peer acknowledges it. */
-struct qmsg {
-	struct qmsg	*next;
-	uint16_t	 ns;
-	uint16_t	 len;
-	uint8_t		 sent;
-	uint8_t		 data[];
-};
-
-/*
- * Per tunnel control state.  The tunnel's state itself is
- * tunnel_get(t)->state (the shared table is authoritative; only
- * tunnel_set_state() changes it after tunnel_alloc()).
- */
-struct tctl {
-	uint16_t	 ns;		/* Ns of the next message we queue */
-	uint16_t	 nr;		/* Ns we expect next from the peer */
-	uint16_t	 peer_rws;	/* peer's Receive Window Size */
-	struct qmsg	*q_head, *q_tail;
-	uint32_t	 qlen;		/* messages queued */
-	int		 tries;		/* transmissions of the oldest message */
-	uint64_t	 rtx_ms;	/* current backoff */
-	uint8_t		*ooo[OUR_RWS];	/* out-of-order messages, by Ns */
-	uint16_t	 ooo_len[OUR_RWS];
-	struct timer	 rtx;
-	struct timer	 st;		/* the state's timer: setup, hello, hold */
-	uint8_t		 challenge[CHALLENGE_LEN];	/* ours, in SCCRP */
-	int		 challenged;
-	int		 sent_since_rx;	/* a reply carried our Nr */
-	int		 verified;	/* the peer acknowledged a message */
-	int		 overflow;	/* send queue over its cap: clear */
-	sid_t		 sessions;	/* first session on this tunnel */
-	uint64_t	 last_rx_ms;
-	uint32_t	 opening_idx;	/* position in opening[] plus one */
-	int		 peer_hides;	/* the LAC hides AVPs: so do we */
-};
 
 /*
  * Per call control state.  The call's state is session_get(s)->state
@@ -121,7 +71,7 @@ struct tev {
 };
 
 static int udp_fd = -1;
-static struct tctl **tctl;
+struct tctl **tctl;
 static struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
 static unsigned recent_pos;
@@ -130,7 +80,6 @@ static uint8_t recent_map[65536 / 8];	/* bit per id in recent_ids */
 static tid_t *opening;
 static in_addr_t *opening_addr;
 static uint32_t n_opening;
-static size_t sendq_bytes, ooo_bytes;
 
 
 /* Attributes each message MUST carry (RFC 2661 section 6). */
@@ -158,11 +107,6 @@ is_session_msg(int type)
 }
 /* ---- counters ---- */
 
-enum drop {
-	D_SHORT, D_VERSION, D_LENGTH, D_CTL_FLAGS, D_NO_TUNNEL, D_BAD_PEER,
-	D_FIRST_NOT_SCCRQ, D_DUPLICATE, D_OUT_OF_WINDOW, D_AVP, D_DATA_NO_SESSION,
-	D_DYING, D_NO_RESOURCES, D_ADMISSION, D_OOO_FULL, D_MAX
-};
 static const char *drop_names[D_MAX] = {
 	"short", "version", "length", "control flags", "no tunnel",
 	"wrong peer", "first message not SCCRQ", "duplicate",
@@ -171,8 +115,8 @@ static const char *drop_names[D_MAX] = {
 	"out-of-order memory full",
 };
 
-static void
-drop(enum drop why, const struct sockaddr_in *from, tid_t t)
+void
+l2tp_drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 {
 	char a[INET_ADDRSTRLEN];
 
@@ -214,8 +158,8 @@ l2tp_drop_name(int i)
 }
 
 
-static void
-udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
+void
+l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 {
 	if (sendto(udp_fd, p, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) < 0) {
@@ -334,314 +278,6 @@ l2tp_send_ppp(sid_t s, uint8_t *p, size_t len)
 	}
 	stats->l2tp_data_tx++;
 	return 0;
-}
-
-/* ---- reliable delivery, RFC 2661 5.8 ---- */
-
-static void send_window(tid_t);
-static void tunnel_fsm(tid_t, enum l2tp_tunnel_event, struct tev *);
-static void call_fsm(sid_t, enum l2tp_call_event, struct tev *);
-
-static void
-send_zlb(tid_t t)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	uint8_t p[12];
-
-	put_header(p, 12, tp->far_id, 0, c->ns, c->nr);
-	udp_send(&tp->peer, p, 12, t);
-	stats->l2tp_zlb_tx++;
-	c->sent_since_rx = 1;
-}
-
-/*
- * Queue a built message (Ns assigned now) and send what the peer's
- * window allows.  `session` is the peer's session id for the header.
- * Past the send queue's caps the message is not queued and the tunnel
- * is cleared from the retransmission timer (not here: the caller still
- * uses the tunnel).
- */
-static int
-ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-
-	if (w->err) {
-		LOG(LOG_ERROR_L, 0, t, "%s too large to build",
-		    l2tp_msg_name(type));
-		return -1;
-	}
-	if (c->overflow)
-		return -1;
-	if (c->qlen >= SENDQ_MAX || sendq_bytes + w->len > SENDQ_MAX_BYTES) {
-		stats->l2tp_sendq_overflows++;
-		LOG(LOG_ERROR_L, 0, t, "send queue full (%u messages, %zu bytes "
-		    "queued in all): peer %s does not acknowledge, clearing",
-		    c->qlen, sendq_bytes, tp->hostname);
-		c->overflow = 1;
-		timer_set(&c->rtx, 0);
-		return -1;
-	}
-	if ((q = malloc(sizeof(*q) + w->len)) == NULL) {
-		LOG(LOG_ERROR_L, 0, t, "out of memory queueing %s",
-		    l2tp_msg_name(type));
-		return -1;
-	}
-	q->next = NULL;
-	q->ns = c->ns++;
-	q->len = (uint16_t)w->len;
-	q->sent = 0;
-	memcpy(q->data, w->p, w->len);
-	put_header(q->data, q->len, tp->far_id, session, q->ns, 0);
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	c->qlen++;
-	sendq_bytes += q->len;
-	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
-	send_window(t);
-	return 0;
-}
-
-static int
-seq_lt(uint16_t a, uint16_t b)
-{
-	return (int16_t)(a - b) < 0;
-}
-
-/*
- * Send queued messages that fit in the peer's receive window.
- *
- * Until the peer acknowledges one of our messages its address is
- * unverified (anyone can send an SCCRQ with a forged source), so our
- * answer (SCCRP, or a refusing StopCCN) is transmitted UNVERIFIED_TRIES
- * times, not l2tp_max_retries: one retransmission covers a lost SCCRP
- * as RFC 2661 5.8 asks, and beyond that the LAC, which MUST retransmit
- * its SCCRQ until it hears from us, gets the answer again for each
- * SCCRQ (input_new_tunnel).  A forged SCCRQ so costs at most two
- * datagrams, and the tunnel goes at l2tp_setup_timeout.
- */
-static void
-send_window(tid_t t)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	uint16_t first;
-
-	if (c->q_head == NULL)
-		return;
-	first = c->q_head->ns;
-	for (q = c->q_head; q; q = q->next) {
-		if ((uint16_t)(q->ns - first) >= c->peer_rws)
-			break;
-		if (q->sent)
-			continue;
-		/* Nr is current at every transmission (5.8). */
-		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
-		udp_send(&tp->peer, q->data, q->len, t);
-		q->sent = 1;
-		c->sent_since_rx = 1;
-	}
-	if (!timer_pending(&c->rtx)) {
-		c->tries = 1;
-		c->rtx_ms = RTX_FIRST_MS;
-		timer_set(&c->rtx, c->rtx_ms);
-	}
-}
-
-/* Send again what was sent and not acknowledged, within the window. */
-static uint16_t
-ctl_resend(tid_t t)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	uint16_t first = c->q_head ? c->q_head->ns : c->ns;
-
-	for (q = c->q_head; q; q = q->next) {
-		if ((uint16_t)(q->ns - first) >= c->peer_rws || !q->sent)
-			break;
-		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
-		udp_send(&tp->peer, q->data, q->len, t);
-		stats->l2tp_retransmits++;
-	}
-	return first;
-}
-
-static void
-rtx_fire(struct timer *tm, void *arg)
-{
-	tid_t t = (tid_t)(uintptr_t)arg;
-	struct tctl *c = tctl[t];
-	uint16_t first;
-
-	(void)tm;
-	if (c->overflow) {
-		tunnel_fsm(t, TEV_RTX_FAIL, &(struct tev){ .text =
-		    "send queue overflow" });
-		return;
-	}
-	if (c->q_head == NULL)
-		return;
-	if (c->tries >= config->l2tp_max_retries) {
-		/*
-		 * RFC 2661 5.8: no response after several tries (5 by
-		 * default, and it SHOULD be configurable): clear.
-		 */
-		LOG(LOG_ERROR_L, 0, t, "peer %s did not acknowledge Ns=%u after "
-		    "%d tries: clearing tunnel", tunnel_get(t)->hostname,
-		    c->q_head->ns, c->tries);
-		stats->l2tp_rtx_timeouts++;
-		tunnel_fsm(t, TEV_RTX_FAIL, &(struct tev){ .text =
-		    "no acknowledgement" });
-		return;
-	}
-	if (!c->verified && c->tries >= UNVERIFIED_TRIES)
-		return;		/* see send_window */
-	first = ctl_resend(t);
-	LOG(LOG_WARN_L, 0, t, "retransmitted from Ns=%u (try %d)", first,
-	    c->tries + 1);
-	c->tries++;
-	c->rtx_ms *= 2;
-	if (c->rtx_ms > RTX_CAP_MS)
-		c->rtx_ms = RTX_CAP_MS;
-	timer_set(&c->rtx, c->rtx_ms);
-}
-
-/* Peer acknowledged everything before nr. */
-static void
-ctl_ack(tid_t t, uint16_t nr)
-{
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	int freed = 0;
-
-	while ((q = c->q_head) != NULL && seq_lt(q->ns, nr) && q->sent) {
-		c->q_head = q->next;
-		c->qlen--;
-		sendq_bytes -= q->len;
-		free(q);
-		freed++;
-	}
-	if (c->q_head == NULL)
-		c->q_tail = NULL;
-	if (!freed)
-		return;
-	c->verified = 1;
-	if (!c->overflow)
-		timer_cancel(&c->rtx);
-	if (c->q_head) {
-		send_window(t);
-	} else if (tunnel_get(t)->state == TUNNEL_DYING && main_quit == 2) {
-		/* Shutting down: our StopCCN was acknowledged. */
-		tunnel_fsm(t, TEV_HOLD_DONE, &(struct tev){ .text =
-		    "StopCCN acknowledged" });
-	}
-}
-
-/* Drop the queues of a tunnel being freed. */
-static void
-ctl_free(struct tctl *c)
-{
-	struct qmsg *q;
-	int i;
-
-	timer_cancel(&c->rtx);
-	timer_cancel(&c->st);
-	while ((q = c->q_head) != NULL) {
-		c->q_head = q->next;
-		sendq_bytes -= q->len;
-		free(q);
-	}
-	for (i = 0; i < OUR_RWS; i++)
-		if (c->ooo[i] != NULL) {
-			ooo_bytes -= c->ooo_len[i];
-			free(c->ooo[i]);
-		}
-	free(c);
-}
-
-/*
- * A control message with Ns ahead of the one we expect, within our
- * window: keep it (session id, then the AVPs) until the gap fills.
- */
-static void
-ooo_store(tid_t t, const struct sockaddr_in *from, uint16_t ns,
-    uint16_t session, const uint8_t *p, size_t len)
-{
-	struct tctl *c = tctl[t];
-	unsigned slot = ns % OUR_RWS;
-
-	if (c->ooo[slot] != NULL) {
-		drop(D_DUPLICATE, from, t);
-		return;
-	}
-	if (ooo_bytes + len + 2 > OOO_MAX_BYTES) {
-		stats->l2tp_ooo_overflows++;
-		drop(D_OOO_FULL, from, t);
-		return;
-	}
-	if ((c->ooo[slot] = malloc(len + 2)) == NULL) {
-		drop(D_NO_RESOURCES, from, t);
-		return;
-	}
-	c->ooo[slot][0] = (uint8_t)(session >> 8);
-	c->ooo[slot][1] = (uint8_t)session;
-	memcpy(c->ooo[slot] + 2, p, len);
-	c->ooo_len[slot] = (uint16_t)(len + 2);
-	ooo_bytes += len + 2;
-	stats->l2tp_out_of_order++;
-}
-
-static void deliver(tid_t, const struct sockaddr_in *, uint16_t,
-    const uint8_t *, size_t);
-
-/*
- * The reordering queue (RFC 2661 5.8): deliver a message in sequence,
- * then whatever was waiting behind it; keep one that is early; drop a
- * duplicate (it is acknowledged again) or one outside the window.
- */
-static void
-ctl_reorder(tid_t t, const struct sockaddr_in *from, uint16_t ns,
-    uint16_t session, const uint8_t *p, size_t len)
-{
-	struct tctl *c = tctl[t];
-
-	if (seq_lt(ns, c->nr)) {
-		drop(D_DUPLICATE, from, t);
-		return;
-	}
-	if (ns != c->nr) {
-		if ((uint16_t)(ns - c->nr) < OUR_RWS)
-			ooo_store(t, from, ns, session, p, len);
-		else
-			drop(D_OUT_OF_WINDOW, from, t);
-		return;
-	}
-	c->nr++;
-	deliver(t, from, session, p, len);
-	while ((c = tctl[t]) != NULL) {
-		unsigned slot = c->nr % OUR_RWS;
-		uint8_t *q = c->ooo[slot];
-		uint16_t qlen = c->ooo_len[slot], qs = 0;
-		struct rd r;
-
-		if (q == NULL)
-			break;
-		c->ooo[slot] = NULL;
-		ooo_bytes -= qlen;
-		rd_init(&r, q, qlen);
-		rd_u16(&r, &qs);
-		c->nr++;
-		deliver(t, from, qs, r.p, r.left);
-		free(q);
-	}
 }
 
 /* ---- identifiers ---- */
@@ -783,6 +419,8 @@ l2tp_tunnel_event_name(int ev)
 	return ev >= 0 && ev < TEV_MAX ? tunnel_event_names[ev] : NULL;
 }
 
+static void tunnel_fsm(tid_t, enum l2tp_tunnel_event, struct tev *);
+static void call_fsm(sid_t, enum l2tp_call_event, struct tev *);
 static void setup_fire(struct timer *, void *);
 static void hello_fire(struct timer *, void *);
 static void hold_fire(struct timer *, void *);
@@ -841,7 +479,7 @@ enter_free(tid_t t, const char *why)
 	LOG(LOG_WARN_L, 0, t, "tunnel to %s (%s) cleared: %s", tp->hostname, a,
 	    why);
 	opening_del(t);
-	ctl_free(c);
+	rel_free(c);
 	tctl[t] = NULL;
 	recent_add(tp->local_id);
 	tunnel_unbind_peer(t);
@@ -1039,6 +677,12 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 	}
 }
 
+void
+tunnel_event(tid_t t, enum l2tp_tunnel_event ev, const char *why)
+{
+	tunnel_fsm(t, ev, &(struct tev){ .text = why });
+}
+
 /* Local and timer events, for the unit test (no message needed). */
 void
 l2tp_tunnel_event(tid_t t, int ev)
@@ -1150,9 +794,9 @@ tunnel_new(const struct sockaddr_in *from, const struct msg *m)
 	tp->peer_rws = c->peer_rws;
 	c->nr = 1;		/* the SCCRQ was Ns 0 */
 	c->last_rx_ms = now_ms;
-	timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
 	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
 	tctl[t] = c;
+	rel_init(t);
 	stats->tunnels_created++;
 	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "SCCRQ");
 	return t;
@@ -1460,7 +1104,7 @@ refuse_sccrq(const struct sockaddr_in *from, const struct msg *m, int result,
 	if (w.err)
 		return;
 	put_header(buf, (uint16_t)w.len, m->tunnel_id, 0, 0, 1);
-	udp_send(from, buf, w.len, 0);
+	l2tp_udp_send(from, buf, w.len, 0);
 }
 
 static void
@@ -1472,7 +1116,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	int secret = config->l2tp_secret[0] != '\0';
 
 	if ((t = tunnel_new(from, m)) == 0) {
-		drop(D_NO_RESOURCES, from, 0);
+		l2tp_drop(D_NO_RESOURCES, from, 0);
 		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
 		    "(%u in use): refused", m->host, tables->tunnels_used);
 		refuse_sccrq(from, m, STOP_ERROR, ERR_NO_RESOURCES,
@@ -1574,7 +1218,7 @@ recv_icrq(tid_t t, struct msg *m)
 	}
 	if (config->max_sessions_per_tunnel > 0 &&
 	    tunnel_get(t)->sessions >= (uint32_t)config->max_sessions_per_tunnel) {
-		drop(D_NO_RESOURCES, NULL, t);
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_WARN_L, 0, t, "tunnel already carries %u calls "
 		    "(max_sessions_per_tunnel): refusing call",
 		    tunnel_get(t)->sessions);
@@ -1585,13 +1229,13 @@ recv_icrq(tid_t t, struct msg *m)
 	/* RFC 2661 4.4.3: 65535 session ids per tunnel, whatever the table. */
 	if ((id = new_session_id(t)) == 0) {
 		stats->l2tp_id_exhausted++;
-		drop(D_NO_RESOURCES, NULL, t);
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "no free session id on this tunnel");
 		return;
 	}
 	if ((s = session_alloc()) == 0) {
-		drop(D_NO_RESOURCES, NULL, t);
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
 		    tables->max_sessions);
 		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
@@ -1701,7 +1345,7 @@ reject_msg(tid_t t, const struct sockaddr_in *from, struct msg *m,
 {
 	sid_t s;
 
-	drop(D_AVP, from, t);
+	l2tp_drop(D_AVP, from, t);
 	/* RFC 2661 4.1, 4.2: session messages end the session only. */
 	if (!is_session_msg(m->type))
 		tunnel_fail(t, STOP_ERROR, error, why);
@@ -1717,8 +1361,8 @@ reject_msg(tid_t t, const struct sockaddr_in *from, struct msg *m,
  * Deliver one in-sequence control message to the tunnel state machine.
  * `session` is the session id from the header.
  */
-static void
-deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
+void
+ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
     const uint8_t *avp, size_t len)
 {
 	struct tunnel *tp = tunnel_get(t);
@@ -1738,7 +1382,7 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	rd_init(&r, avp, len);
 	if (parse_avps(&m, &r, config->l2tp_secret) < 0) {
 		if (tp->state == TUNNEL_DYING) {
-			drop(D_DYING, from, t);
+			l2tp_drop(D_DYING, from, t);
 			return;
 		}
 		LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
@@ -1753,7 +1397,7 @@ deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 		tctl[t]->peer_hides = 1;
 	LOG(LOG_INFO_L, 0, t, "recv %s", l2tp_msg_name(m.type));
 	if (tp->state == TUNNEL_DYING && m.type != M_STOPCCN) {
-		drop(D_DYING, from, t);	/* closing: only acknowledge */
+		l2tp_drop(D_DYING, from, t);	/* closing: only acknowledge */
 		return;
 	}
 	if (!l2tp_msg_known(m.type)) {
@@ -1800,7 +1444,7 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	rd_init(&r, avp, len);
 	if (parse_avps(&m, &r, config->l2tp_secret) < 0 ||
 	    m.type != M_SCCRQ || ns != 0) {
-		drop(D_FIRST_NOT_SCCRQ, from, 0);
+		l2tp_drop(D_FIRST_NOT_SCCRQ, from, 0);
 		return;
 	}
 	/*
@@ -1815,13 +1459,13 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 			ctl_resend(t);
 		else
 			send_zlb(t);
-		drop(D_DUPLICATE, from, t);
+		l2tp_drop(D_DUPLICATE, from, t);
 		return;
 	}
 	/* Admission control: silently, the LAC retransmits (5.8). */
 	if (admit(from->sin_addr.s_addr) < 0) {
 		stats->l2tp_admission_refused++;
-		drop(D_ADMISSION, from, 0);
+		l2tp_drop(D_ADMISSION, from, 0);
 		return;
 	}
 	stats->l2tp_ctrl_rx_type[M_SCCRQ]++;
@@ -1833,7 +1477,7 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 			tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
 			    "SCCRQ missing a mandatory AVP");
 		else
-			drop(D_AVP, from, 0);
+			l2tp_drop(D_AVP, from, 0);
 		return;
 	}
 	if (m.unknown_m >= 0) {
@@ -1841,7 +1485,7 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 			tunnel_fail(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
 			    "unknown mandatory AVP in SCCRQ");
 		else
-			drop(D_NO_RESOURCES, from, 0);
+			l2tp_drop(D_NO_RESOURCES, from, 0);
 		return;
 	}
 	recv_sccrq(from, &m);
@@ -1857,14 +1501,14 @@ input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
 
 	tctl[t]->last_rx_ms = now_ms;
 	if (s == 0) {
-		drop(D_DATA_NO_SESSION, from, t);
+		l2tp_drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
 	sp = session_get(s);
 	stats->l2tp_data_rx++;
 	/* RFC 2661 7.4.1: data flows once the call is connected. */
 	if (sp->state != SESSION_OPEN && sp->state != SESSION_CLOSING) {
-		drop(D_DATA_NO_SESSION, from, t);
+		l2tp_drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
 	ppp_input(s, ppp, len);
@@ -1884,43 +1528,43 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		log_hex(LOG_PACKET_L, 0, 0, "L2TP rx", buf, len);
 	rd_init(&r, buf, len);
 	if (rd_u16(&r, &flags) < 0) {
-		drop(D_SHORT, from, 0);
+		l2tp_drop(D_SHORT, from, 0);
 		return;
 	}
 	if ((flags & L2TP_VER_MASK) != L2TP_VERSION) {
 		/* Version 3 or L2F: silently discard (RFC 2661 3.1). */
-		drop(D_VERSION, from, 0);
+		l2tp_drop(D_VERSION, from, 0);
 		return;
 	}
 	if (flags & L2TP_T) {
 		/* Control: L and S MUST be set, O and P MUST be clear. */
 		if ((flags & (L2TP_L | L2TP_S | L2TP_O | L2TP_P)) !=
 		    (L2TP_L | L2TP_S)) {
-			drop(D_CTL_FLAGS, from, 0);
+			l2tp_drop(D_CTL_FLAGS, from, 0);
 			return;
 		}
 	}
 	if (flags & L2TP_L) {
 		if (rd_u16(&r, &length) < 0 || length < 6 || length > len) {
-			drop(D_LENGTH, from, 0);
+			l2tp_drop(D_LENGTH, from, 0);
 			return;
 		}
 		/* Trailing bytes beyond Length (UDP padding) are ignored. */
 		rd_init(&r, buf + 4, length - 4u);
 	}
 	if (rd_u16(&r, &tunnel) < 0 || rd_u16(&r, &session) < 0) {
-		drop(D_SHORT, from, 0);
+		l2tp_drop(D_SHORT, from, 0);
 		return;
 	}
 	if (flags & L2TP_S) {
 		if (rd_u16(&r, &ns) < 0 || rd_u16(&r, &nr) < 0) {
-			drop(D_SHORT, from, 0);
+			l2tp_drop(D_SHORT, from, 0);
 			return;
 		}
 	}
 	if (flags & L2TP_O) {
 		if (rd_u16(&r, &off) < 0 || rd_skip(&r, off) < 0) {
-			drop(D_LENGTH, from, 0);
+			l2tp_drop(D_LENGTH, from, 0);
 			return;
 		}
 	}
@@ -1928,12 +1572,12 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 
 	if (!(flags & L2TP_T)) {
 		if ((t = tunnel_by_wire(tunnel)) == 0) {
-			drop(D_NO_TUNNEL, from, 0);
+			l2tp_drop(D_NO_TUNNEL, from, 0);
 			return;
 		}
 		tp = tunnel_get(t);
 		if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr) {
-			drop(D_BAD_PEER, from, t);
+			l2tp_drop(D_BAD_PEER, from, t);
 			return;
 		}
 		input_data(t, from, session, body.p, body.left);
@@ -1946,7 +1590,7 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		return;
 	}
 	if ((t = tunnel_by_wire(tunnel)) == 0) {
-		drop(D_NO_TUNNEL, from, 0);
+		l2tp_drop(D_NO_TUNNEL, from, 0);
 		return;
 	}
 	tp = tunnel_get(t);
@@ -1955,7 +1599,7 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
 	    (tp->peer.sin_port != from->sin_port &&
 	    !config->auth_tunnel_change_addr_src)) {
-		drop(D_BAD_PEER, from, t);
+		l2tp_drop(D_BAD_PEER, from, t);
 		return;
 	}
 	if (config->auth_tunnel_change_addr_src)
