@@ -116,6 +116,12 @@ test/unit/test_l2tp: test/unit/test_l2tp.c l2tp.o l2tp_avp.o l2tp_rel.o tables.o
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_l2tp_fsm
+test/unit/test_l2tp_fsm: test/unit/test_l2tp_fsm.c l2tp.o l2tp_avp.o l2tp_rel.o tables.o \
+		event.o log.o util.o config.o ppp.o fsm.o pool.o auth.o radius.o tun.o \
+		plugin.o tbf.o acl.o intercept.o acctfile.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius

@@ -1663,6 +1663,15 @@ udp_readable(int fd, uint32_t events, void *arg)
 int
 l2tp_init_state(void)
 {
+	/* Again (tests, after tables_init with other sizes): start empty. */
+	free(tctl);
+	free(sctl);
+	free(opening);
+	free(opening_addr);
+	n_opening = 0;
+	recent_pos = 0;
+	memset(recent_ids, 0, sizeof(recent_ids));
+	memset(recent_map, 0, sizeof(recent_map));
 	if ((tctl = calloc(tables->max_tunnels + 1, sizeof(*tctl))) == NULL ||
 	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL ||
 	    (opening = calloc(tables->max_tunnels, sizeof(*opening))) == NULL ||

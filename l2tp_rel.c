@@ -128,7 +128,8 @@ send_window(tid_t t)
 		q->sent = 1;
 		c->sent_since_rx = 1;
 	}
-	if (!timer_pending(&c->rtx)) {
+	/* An unverified peer: one timer run only (UNVERIFIED_TRIES). */
+	if (!timer_pending(&c->rtx) && (c->verified || c->tries == 0)) {
 		c->tries = 1;
 		c->rtx_ms = RTX_FIRST_MS;
 		timer_set(&c->rtx, c->rtx_ms);
