@@ -566,7 +566,7 @@ static void call_message(tid_t, struct tev *);
  * SCCRQ       fail 7             fail 7             ignore
  * SCCCN       -> established     fail 7             ignore
  *             (fail 4 bad auth)
- * StopCCN     -> closing         -> closing         (shutdown: free)
+ * StopCCN     -> closing         -> closing         (QUIT: hold 0)
  * HELLO       ack                ack                ignore
  * ICRQ        fail 7             new call           ignore
  * call msg    fail 7             to the call        ignore
@@ -593,10 +593,9 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 	if (st == TUNNEL_DYING) {
 		switch (ev) {
 		case TEV_STOPCCN:
-			/* Theirs crossed ours; at QUIT, free now. */
+			/* Theirs crossed ours; at QUIT, free once acked. */
 			if (main_quit == 2)
-				tunnel_set_state(t, TUNNEL_FREE,
-				    "StopCCN from LAC");
+				timer_set(&tctl[t]->st, 0);
 			break;
 		case TEV_RTX_FAIL:
 		case TEV_HOLD_DONE:
@@ -626,7 +625,7 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 		/* Acknowledged by the caller's ZLB; hold state, then free. */
 		tunnel_set_state(t, TUNNEL_DYING, "StopCCN from LAC");
 		if (main_quit == 2)
-			tunnel_set_state(t, TUNNEL_FREE, "StopCCN from LAC");
+			timer_set(&tctl[t]->st, 0);	/* hold over at once */
 		break;
 	case TEV_HELLO:
 		break;		/* the ack is the answer */

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from test_cli import Cli
 from l2tpwire import (Lac, avp, u32, result_code, get, SCCRP, STOPCCN,
                       HELLO, ICRQ, ICRP, CDN, A_MSGTYPE, A_SESSION_ID,
                       A_SERIAL, A_TUNNEL_ID, control)
@@ -144,7 +145,8 @@ def test_sccrq_flood_keeps_subscribers(daemon, tmp_path, lacsim_bin):
     auth = tmp_path / "subscribers"
     auth.write_text("* password\n")
     auth.chmod(0o600)
-    d = daemon({"local_auth_file": str(auth), "echo_timeout": 1,
+    d = daemon({"hostname": "lns-cli",
+                "local_auth_file": str(auth), "echo_timeout": 1,
                 "ppp_keepalive": "no", "max_tunnels": 300,
                 "l2tp_max_opening_per_source": 16,
                 "hello_interval": 1}, ip_pool=POOL + "\n")
@@ -167,6 +169,9 @@ def test_sccrq_flood_keeps_subscribers(daemon, tmp_path, lacsim_bin):
     assert rp["type"] == SCCRP, result_code(rp)
     d.wait_for_log(r"dropped L2TP datagram from 127\.0\.0\.1:\d+: "
                    r"admission limit")
+    js = json.loads(Cli(d).login().cmd("show counters json"))
+    assert js["l2tp_admission_refused"] >= 2000 - 5 * 16 - 400, js
+    assert js["l2tp_drops"]["admission limit"] == js["l2tp_admission_refused"]
     out, err = sim.communicate(timeout=40)
     evs = events(out)
     assert evs and evs[-1]["event"] == "done", out[-3000:] + err
