@@ -299,42 +299,39 @@ recent_add(uint16_t id)
 	recent_map[id >> 3] |= (uint8_t)(1u << (id & 7));
 }
 
-/*
- * A tunnel id neither in use nor recently freed: a few random tries,
- * then one walk of the whole id space from a random point.  0 when
- * there is none (issue 20: the search is bounded).
- */
-static uint16_t
-new_tunnel_id(void)
+static int
+tunnel_id_taken(tid_t unused, uint16_t id)
 {
-	uint32_t i, id;
-
-	for (i = 0; i < ID_TRIES; i++) {
-		id = random_u16_nonzero();
-		if (tunnel_by_wire((uint16_t)id) == 0 && !recent((uint16_t)id))
-			return (uint16_t)id;
-	}
-	id = random_u16_nonzero();
-	for (i = 0; i < 65535; i++, id = id % 65535 + 1)
-		if (tunnel_by_wire((uint16_t)id) == 0 && !recent((uint16_t)id))
-			return (uint16_t)id;
-	return 0;
+	(void)unused;
+	return tunnel_by_wire(id) != 0 || recent(id);
 }
 
-/* The same for a session id on tunnel t: 0 when all 65535 are used. */
+static int
+session_id_taken(tid_t t, uint16_t id)
+{
+	return session_by_wire(t, id) != 0;
+}
+
+/*
+ * A free id (taken() says which are not): a few random tries, then one
+ * walk of the whole id space from a random point.  0 when there is
+ * none: the search is bounded (issue 20), whether every tunnel id is in
+ * use or held back, or a tunnel already carries 65535 calls (possible
+ * with max_sessions above 65535; RFC 2661 ids are 16 bits).
+ */
 static uint16_t
-new_session_id(tid_t t)
+new_id(int (*taken)(tid_t, uint16_t), tid_t t)
 {
 	uint32_t i, id;
 
 	for (i = 0; i < ID_TRIES; i++) {
 		id = random_u16_nonzero();
-		if (session_by_wire(t, (uint16_t)id) == 0)
+		if (!taken(t, (uint16_t)id))
 			return (uint16_t)id;
 	}
 	id = random_u16_nonzero();
 	for (i = 0; i < 65535; i++, id = id % 65535 + 1)
-		if (session_by_wire(t, (uint16_t)id) == 0)
+		if (!taken(t, (uint16_t)id))
 			return (uint16_t)id;
 	return 0;
 }
@@ -756,7 +753,7 @@ tunnel_new(const struct sockaddr_in *from, const struct msg *m)
 	uint16_t id;
 	tid_t t;
 
-	if ((id = new_tunnel_id()) == 0) {
+	if ((id = new_id(tunnel_id_taken, 0)) == 0) {
 		stats->l2tp_id_exhausted++;
 		LOG(LOG_ERROR_L, 0, 0, "no free tunnel id (%u tunnels, %u ids "
 		    "held back after use)", tables->tunnels_used, RECENT_IDS);
@@ -1226,7 +1223,7 @@ recv_icrq(tid_t t, struct msg *m)
 		return;
 	}
 	/* RFC 2661 4.4.3: 65535 session ids per tunnel, whatever the table. */
-	if ((id = new_session_id(t)) == 0) {
+	if ((id = new_id(session_id_taken, t)) == 0) {
 		stats->l2tp_id_exhausted++;
 		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,

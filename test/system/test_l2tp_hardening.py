@@ -16,32 +16,16 @@ import socket
 import struct
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from test_cli import Cli
+from test_lacsim import events, of, lacsim_bin  # noqa: F401 (fixture)
 from l2tpwire import (Lac, avp, u32, result_code, get, SCCRP, STOPCCN,
                       HELLO, ICRQ, ICRP, CDN, A_MSGTYPE, A_SESSION_ID,
                       A_SERIAL, A_TUNNEL_ID, control)
 
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 POOL = "198.51.100.0/26"
-
-
-def events(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def of(evs, name):
-    return [e for e in evs if e["event"] == name]
-
-
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return str(LACSIM)
 
 
 def lac_for(d, bind="0.0.0.0"):
