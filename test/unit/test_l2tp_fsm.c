@@ -242,6 +242,18 @@ send_simple(struct lac *l, int type, uint16_t sid)
 	lac_send(l, &m, l->tid, sid);
 }
 
+/* ICRQ or OCRQ for the LAC's session far_sid. */
+static void
+send_crq(struct lac *l, int type, uint16_t far_sid, uint32_t serial)
+{
+	struct mb m;
+
+	mb_start(&m, type);
+	mb_u16(&m, A_ASSIGNED_SESSION, far_sid);
+	mb_u32(&m, A_CALL_SERIAL, serial);
+	lac_send(l, &m, l->tid, 0);
+}
+
 static void
 open_open(struct lac *l)
 {
@@ -297,10 +309,7 @@ send_event_msg(struct lac *l, int ev)
 		send_simple(l, M_HELLO, 0);
 		break;
 	case TEV_ICRQ:
-		mb_start(&m, M_ICRQ);
-		mb_u16(&m, A_ASSIGNED_SESSION, 9);
-		mb_u32(&m, A_CALL_SERIAL, 1);
-		lac_send(l, &m, l->tid, 0);
+		send_crq(l, M_ICRQ, 9, 1);
 		break;
 	case TEV_CALL:
 		/* ICCN for a session the LNS never assigned */
@@ -313,10 +322,7 @@ send_event_msg(struct lac *l, int ev)
 		send_simple(l, M_SCCRP, 0);
 		break;
 	case TEV_OCRQ:
-		mb_start(&m, M_OCRQ);
-		mb_u16(&m, A_ASSIGNED_SESSION, 9);
-		mb_u32(&m, A_CALL_SERIAL, 1);
-		lac_send(l, &m, l->tid, 0);
+		send_crq(l, M_OCRQ, 9, 1);
 		break;
 	default:
 		l2tp_tunnel_event(l->t, ev);
@@ -433,14 +439,10 @@ test_tunnel_every_state_event_pair(void **state)
 static sid_t
 call_opening(struct lac *l, uint16_t *lns_sid)
 {
-	struct mb m;
 	struct reply r;
 	sid_t s;
 
-	mb_start(&m, M_ICRQ);
-	mb_u16(&m, A_ASSIGNED_SESSION, 9);
-	mb_u32(&m, A_CALL_SERIAL, 1);
-	lac_send(l, &m, l->tid, 0);
+	send_crq(l, M_ICRQ, 9, 1);
 	r = lac_answer(l);
 	assert_int_equal(r.type, M_ICRP);
 	*lns_sid = r.assigned;
@@ -758,7 +760,6 @@ test_session_ids_exhausted(void **state)
 {
 	uint64_t before = stats->l2tp_id_exhausted;
 	struct lac l;
-	struct mb m;
 	struct reply r;
 	uint32_t i;
 
@@ -767,10 +768,7 @@ test_session_ids_exhausted(void **state)
 	big_tables(70000, 4);
 	open_open(&l);
 	for (i = 0; i <= 65535; i++) {
-		mb_start(&m, M_ICRQ);
-		mb_u16(&m, A_ASSIGNED_SESSION, (uint16_t)(i % 65535 + 1));
-		mb_u32(&m, A_CALL_SERIAL, i);
-		lac_send(&l, &m, l.tid, 0);
+		send_crq(&l, M_ICRQ, (uint16_t)(i % 65535 + 1), i);
 		r = lac_answer(&l);
 		if (i < 65535)
 			assert_int_equal(r.type, M_ICRP);
@@ -791,18 +789,14 @@ test_send_queue_capped(void **state)
 {
 	uint64_t before = stats->l2tp_sendq_overflows;
 	struct lac l;
-	struct mb m;
 	uint32_t i;
 
 	(void)state;
 	big_tables(4096, 4);
 	open_open(&l);
 	for (i = 0; i < 2000 && tunnel_by_wire(l.tid) == l.t; i++) {
-		mb_start(&m, M_ICRQ);
-		mb_u16(&m, A_ASSIGNED_SESSION, (uint16_t)(i + 1));
-		mb_u32(&m, A_CALL_SERIAL, i);
 		l.nr = 0;		/* never acknowledge */
-		lac_send(&l, &m, l.tid, 0);
+		send_crq(&l, M_ICRQ, (uint16_t)(i + 1), i);
 		drain();
 		timers_run();
 	}
