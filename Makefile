@@ -36,7 +36,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
+DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o peercred.o \
 	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
@@ -117,6 +117,10 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_l2tp_fsm
+test/unit/test_l2tp_fsm: test/unit/test_l2tp_fsm.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool

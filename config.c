@@ -102,6 +102,16 @@ static const struct cfg_directive directives[] = {
 	    "comma list of hostnames, one per bind_multi_address" },
 	{ "auth_tunnel_change_addr_src", CT_BOOL, F(auth_tunnel_change_addr_src),
 	    0, 0, 0, "no", "accept a tunnel whose LAC source address changes" },
+	{ "l2tp_setup_timeout", CT_INT, F(l2tp_setup_timeout), 1, 3600, 0, "30",
+	    "seconds a tunnel may wait for SCCCN and a call for ICCN" },
+	{ "l2tp_max_opening_tunnels", CT_INT, F(l2tp_max_opening_tunnels), 0,
+	    65535, 0, "1024",
+	    "tunnels being set up at once, from all LACs (0 = no limit)" },
+	{ "l2tp_max_opening_per_source", CT_INT,
+	    F(l2tp_max_opening_per_source), 0, 65535, 0, "64",
+	    "tunnels being set up at once from one address (0 = no limit)" },
+	{ "l2tp_challenge_lac", CT_BOOL, F(l2tp_challenge_lac), 0, 0, 0, "no",
+	    "with l2tp_secret, challenge every LAC, not only those that challenge us" },
 
 	/* PPP */
 	{ "ppp_restart_time", CT_INT, F(ppp_restart_time), 1, 60, 0, "3",

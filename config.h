@@ -128,6 +128,10 @@ struct config {
 	char		bind_multi_address[CFG_STRLEN];
 	char		multi_hostname[CFG_STRLEN];
 	int		auth_tunnel_change_addr_src;
+	int		l2tp_setup_timeout;
+	int		l2tp_max_opening_tunnels;
+	int		l2tp_max_opening_per_source;
+	int		l2tp_challenge_lac;
 
 	/* PPP */
 	int		ppp_restart_time;

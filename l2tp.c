@@ -3,27 +3,32 @@
  *
  * State owned:
  *   - the UDP socket (bind_address:l2tp_port);
- *   - per tunnel, the reliable control channel (RFC 2661 5.8): Ns/Nr,
- *     the queue of unacknowledged messages, the out-of-order receive
- *     slots, and the retransmit / hello / teardown timers (struct tctl,
- *     process-local, indexed by tunnel index);
- *   - per session, the call state and the proxy LCP/authentication AVPs
- *     (struct sctl, process-local).
- * The display state (ids, peer, host name, counts) lives in the shared
- * tables of tables.c.
+ *   - the tunnel state machine (7.2, LNS side) and the call state
+ *     machine (7.4.1, incoming calls).  Their states are the `state`
+ *     fields of the shared tables (tables.c), which are authoritative:
+ *     after allocation only tunnel_set_state() and call_set_state()
+ *     change them, logging old -> new, and each state's entry function
+ *     owns that state's timer (setup, hello, hold; call setup);
+ *   - per tunnel, struct tctl (l2tp_int.h): the reliable channel, whose
+ *     queues l2tp_rel.c runs, the challenge, the calls' list;
+ *   - per session, struct sctl: the call's timer, the proxy LCP and
+ *     authentication AVPs;
+ *   - admission control: the tunnels not yet established, and the
+ *     freed tunnel ids held back from reuse.
  *
- * Implements: header (3.1), AVP format and M bit (4.1, 4.2), hidden AVPs
- * (4.3), the AVPs of 4.4, tunnel authentication (5.1.1), reliable
- * delivery (5.8), the control messages of section 6 and the LNS side of
- * the state machines of section 7 for incoming calls.  Outgoing calls
- * (OCRQ) are refused: l2tpns only terminates calls.
+ * Implements: header (3.1), tunnel authentication (5.1.1), the control
+ * messages of section 6 and the LNS side of the state machines of
+ * section 7 for incoming calls.  Outgoing calls (OCRQ) are refused:
+ * l2tpns only terminates calls.  The AVP codec is l2tp_avp.c, reliable
+ * delivery (5.8) l2tp_rel.c.
  *
  * Input is triaged by l2tp_input() (header, tunnel lookup, sequence
- * numbers) and each message goes to one recv_*() handler.  Every
- * rejected datagram leaves through a counted drop reason.
+ * numbers, ctl_reorder()), each message becomes an event of
+ * tunnel_fsm() (calls: call_fsm()).  Every rejected datagram leaves
+ * through l2tp_drop() with a counted reason; errors leave through
+ * tunnel_fail() (StopCCN) or call_fail() (CDN).
  */
 #include <errno.h>
-#include <md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,198 +38,50 @@
 #include <sys/socket.h>
 
 #include "l2tp.h"
+#include "l2tp_avp.h"
 #include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
 #include "util.h"
+#include "l2tp_int.h"
 
-#define MAXCTL		1400	/* largest control message we build */
-#define OUR_RWS		8	/* receive window we advertise */
-#define RTX_FIRST_MS	1000	/* RFC 2661 5.8: recommended 1 s */
-#define RTX_CAP_MS	8000	/* cap, no less than 8 s (5.8) */
 #define DIE_HOLD_MS	31000	/* keep state a full retransmission cycle */
-#define CHALLENGE_LEN	16
 #define RECENT_IDS	1024	/* freed tunnel ids not reused soon */
 #define DROP_LOGS_PER_SEC 20	/* log lines for dropped datagrams */
+#define ID_TRIES	32	/* random ids tried before the bounded walk */
 
-/* A queued control message, kept until the peer acknowledges it. */
-struct qmsg {
-	struct qmsg	*next;
-	uint16_t	 ns;
-	uint16_t	 len;
-	uint8_t		 sent;
-	uint8_t		 data[];
-};
-
-struct tctl {
-	uint16_t	 ns;		/* Ns of the next message we queue */
-	uint16_t	 nr;		/* Ns we expect next from the peer */
-	uint16_t	 peer_rws;	/* peer's Receive Window Size */
-	struct qmsg	*q_head, *q_tail;
-	int		 tries;		/* transmissions of the oldest message */
-	uint64_t	 rtx_ms;	/* current backoff */
-	uint8_t		*ooo[OUR_RWS];	/* out-of-order messages, by Ns */
-	uint16_t	 ooo_len[OUR_RWS];
-	struct timer	 rtx;
-	struct timer	 hello;
-	struct timer	 die;
-	uint8_t		 challenge[CHALLENGE_LEN];	/* ours, in SCCRP */
-	int		 challenged;
-	int		 sent_since_rx;	/* a reply carried our Nr */
-	sid_t		 sessions;	/* first session on this tunnel */
-	uint64_t	 last_rx_ms;
-	int		 stopping;	/* StopCCN sent or received */
-	int		 peer_hides;	/* the LAC hides AVPs: so do we */
-	int		 adopted;	/* inherited: Ns/Nr from the next message */
-};
-
-enum call_state { CALL_IDLE = 0, CALL_WAIT_CONNECT, CALL_ESTABLISHED };
-
+/*
+ * Per call control state.  The call's state is session_get(s)->state
+ * (authoritative; only call_set_state() changes it after
+ * session_alloc()).
+ */
 struct sctl {
-	enum call_state	 state;
 	sid_t		 next, prev;	/* sessions of the same tunnel */
 	uint32_t	 serial;
 	struct l2tp_proxy *proxy;	/* only when the LAC sent proxy AVPs */
+	struct timer	 setup;		/* wait-connect: ICCN due */
 };
 
-/* One parsed control message. */
-struct msg {
-	int		 type;
-	int		 mbit;			/* M bit of Message Type */
-	uint64_t	 present;		/* bit per attribute seen */
-	int		 unknown_m;		/* unknown mandatory attr, or -1 */
-	int		 bad_avp;		/* malformed AVP attr, or -1 */
-	char		 why[128];		/* why bad_avp */
-	uint16_t	 result, error;
-	char		 errmsg[128];
-	uint16_t	 proto_ver;
-	uint16_t	 firmware;
-	uint32_t	 framing_cap, bearer_cap, framing_type, bearer_type;
-	uint32_t	 tx_speed, rx_speed, serial, min_bps, max_bps;
-	uint16_t	 tunnel_id, session_id, rws;
-	char		 host[MAXHOST], vendor[MAXHOST];
-	char		 called[MAXCALLING], calling[MAXCALLING];
-	char		 sub_address[MAXCALLING];
-	uint8_t		 challenge[64];
-	size_t		 chal_len;
-	uint8_t		 chal_resp[16];
-	uint8_t		 tie[8];
-	uint8_t		 rv[64];
-	size_t		 rv_len;
-	struct l2tp_proxy proxy;
-	int		 have_proxy;
-	int		 hidden;		/* some AVP was hidden */
-	uint32_t	 call_errors[6];
-	uint32_t	 accm_send, accm_recv;
-};
-
-struct avp_def {
-	const char	*name;
-	uint16_t	 min, max;	/* value length bounds (after unhiding) */
-	int		(*parse)(struct msg *, struct rd *);
+/* What an event carries besides its type. */
+struct tev {
+	struct msg	*m;		/* the message, for message events */
+	uint16_t	 session;	/* session id of its header */
+	int		 result, error;	/* local events: the code to send */
+	const char	*text;
 };
 
 static int udp_fd = -1;
-static struct tctl **tctl;
+struct tctl **tctl;
 static struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
 static unsigned recent_pos;
+static uint8_t recent_map[65536 / 8];	/* bit per id in recent_ids */
+/* Tunnels not yet established (admission control), and their sources. */
+static tid_t *opening;
+static in_addr_t *opening_addr;
+static uint32_t n_opening;
 
-static int parse_msgtype(struct msg *, struct rd *);
-static int parse_result(struct msg *, struct rd *);
-static int parse_protover(struct msg *, struct rd *);
-static int parse_framing_cap(struct msg *, struct rd *);
-static int parse_bearer_cap(struct msg *, struct rd *);
-static int parse_tie(struct msg *, struct rd *);
-static int parse_firmware(struct msg *, struct rd *);
-static int parse_host(struct msg *, struct rd *);
-static int parse_vendor(struct msg *, struct rd *);
-static int parse_tunnel_id(struct msg *, struct rd *);
-static int parse_rws(struct msg *, struct rd *);
-static int parse_challenge(struct msg *, struct rd *);
-static int parse_q931(struct msg *, struct rd *);
-static int parse_chal_resp(struct msg *, struct rd *);
-static int parse_session_id(struct msg *, struct rd *);
-static int parse_serial(struct msg *, struct rd *);
-static int parse_min_bps(struct msg *, struct rd *);
-static int parse_max_bps(struct msg *, struct rd *);
-static int parse_bearer_type(struct msg *, struct rd *);
-static int parse_framing_type(struct msg *, struct rd *);
-static int parse_called(struct msg *, struct rd *);
-static int parse_calling(struct msg *, struct rd *);
-static int parse_sub_address(struct msg *, struct rd *);
-static int parse_tx_speed(struct msg *, struct rd *);
-static int parse_ignore(struct msg *, struct rd *);
-static int parse_init_rcvd_lcp(struct msg *, struct rd *);
-static int parse_last_sent_lcp(struct msg *, struct rd *);
-static int parse_last_rcvd_lcp(struct msg *, struct rd *);
-static int parse_proxy_type(struct msg *, struct rd *);
-static int parse_proxy_name(struct msg *, struct rd *);
-static int parse_proxy_chal(struct msg *, struct rd *);
-static int parse_proxy_id(struct msg *, struct rd *);
-static int parse_proxy_resp(struct msg *, struct rd *);
-static int parse_call_errors(struct msg *, struct rd *);
-static int parse_accm(struct msg *, struct rd *);
-static int parse_rx_speed(struct msg *, struct rd *);
-
-/* RFC 2661 4.4: every IETF attribute, with its value length bounds. */
-static const struct avp_def avps[A_MAX + 1] = {
-	[A_MESSAGE_TYPE] = { "Message Type", 2, 2, parse_msgtype },
-	[A_RESULT_CODE] = { "Result Code", 2, 1023, parse_result },
-	[A_PROTOCOL_VERSION] = { "Protocol Version", 2, 2, parse_protover },
-	[A_FRAMING_CAP] = { "Framing Capabilities", 4, 4, parse_framing_cap },
-	[A_BEARER_CAP] = { "Bearer Capabilities", 4, 4, parse_bearer_cap },
-	[A_TIE_BREAKER] = { "Tie Breaker", 8, 8, parse_tie },
-	[A_FIRMWARE] = { "Firmware Revision", 2, 2, parse_firmware },
-	[A_HOST_NAME] = { "Host Name", 1, 1023, parse_host },
-	[A_VENDOR_NAME] = { "Vendor Name", 0, 1023, parse_vendor },
-	[A_ASSIGNED_TUNNEL] = { "Assigned Tunnel ID", 2, 2, parse_tunnel_id },
-	[A_RECV_WINDOW] = { "Receive Window Size", 2, 2, parse_rws },
-	[A_CHALLENGE] = { "Challenge", 1, 1023, parse_challenge },
-	[A_Q931_CAUSE] = { "Q.931 Cause Code", 3, 1023, parse_q931 },
-	[A_CHALLENGE_RESP] = { "Challenge Response", 16, 16, parse_chal_resp },
-	[A_ASSIGNED_SESSION] = { "Assigned Session ID", 2, 2, parse_session_id },
-	[A_CALL_SERIAL] = { "Call Serial Number", 4, 4, parse_serial },
-	[A_MIN_BPS] = { "Minimum BPS", 4, 4, parse_min_bps },
-	[A_MAX_BPS] = { "Maximum BPS", 4, 4, parse_max_bps },
-	[A_BEARER_TYPE] = { "Bearer Type", 4, 4, parse_bearer_type },
-	[A_FRAMING_TYPE] = { "Framing Type", 4, 4, parse_framing_type },
-	[A_CALLED_NUMBER] = { "Called Number", 0, 1023, parse_called },
-	[A_CALLING_NUMBER] = { "Calling Number", 0, 1023, parse_calling },
-	[A_SUB_ADDRESS] = { "Sub-Address", 0, 1023, parse_sub_address },
-	[A_TX_SPEED] = { "Tx Connect Speed", 4, 4, parse_tx_speed },
-	[A_PHYS_CHANNEL] = { "Physical Channel ID", 4, 4, parse_ignore },
-	[A_INIT_RCVD_LCP] = { "Initial Received LCP CONFREQ", 0, 1023,
-	    parse_init_rcvd_lcp },
-	[A_LAST_SENT_LCP] = { "Last Sent LCP CONFREQ", 0, 1023,
-	    parse_last_sent_lcp },
-	[A_LAST_RCVD_LCP] = { "Last Received LCP CONFREQ", 0, 1023,
-	    parse_last_rcvd_lcp },
-	[A_PROXY_AUTH_TYPE] = { "Proxy Authen Type", 2, 2, parse_proxy_type },
-	[A_PROXY_AUTH_NAME] = { "Proxy Authen Name", 0, 1023, parse_proxy_name },
-	[A_PROXY_AUTH_CHALLENGE] = { "Proxy Authen Challenge", 1, 1023,
-	    parse_proxy_chal },
-	[A_PROXY_AUTH_ID] = { "Proxy Authen ID", 2, 2, parse_proxy_id },
-	[A_PROXY_AUTH_RESPONSE] = { "Proxy Authen Response", 0, 1023,
-	    parse_proxy_resp },
-	[A_CALL_ERRORS] = { "Call Errors", 26, 26, parse_call_errors },
-	[A_ACCM] = { "ACCM", 10, 10, parse_accm },
-	[A_RANDOM_VECTOR] = { "Random Vector", 1, 1023, NULL },
-	[A_PRIVATE_GROUP] = { "Private Group ID", 0, 1023, parse_ignore },
-	[A_RX_SPEED] = { "Rx Connect Speed", 4, 4, parse_rx_speed },
-	[A_SEQUENCING] = { "Sequencing Required", 0, 0, parse_ignore },
-};
-
-static const char *msg_names[M_MAX + 1] = {
-	[M_ZLB] = "ZLB", [M_SCCRQ] = "SCCRQ", [M_SCCRP] = "SCCRP",
-	[M_SCCCN] = "SCCCN", [M_STOPCCN] = "StopCCN", [M_HELLO] = "HELLO",
-	[M_OCRQ] = "OCRQ", [M_OCRP] = "OCRP", [M_OCCN] = "OCCN",
-	[M_ICRQ] = "ICRQ", [M_ICRP] = "ICRP", [M_ICCN] = "ICCN",
-	[M_CDN] = "CDN", [M_WEN] = "WEN", [M_SLI] = "SLI",
-};
-
-#define BIT(a)	(1ULL << (a))
 
 /* Attributes each message MUST carry (RFC 2661 section 6). */
 static const uint64_t required[M_MAX + 1] = {
@@ -249,39 +106,18 @@ is_session_msg(int type)
 	    type == M_CDN || type == M_WEN || type == M_SLI ||
 	    type == M_OCRQ || type == M_OCRP || type == M_OCCN;
 }
-
-const char *
-l2tp_msg_name(int type)
-{
-	if (type >= 0 && type <= M_MAX && msg_names[type])
-		return msg_names[type];
-	return "unknown";
-}
-
-const char *
-l2tp_avp_name(int type)
-{
-	if (type >= 0 && type <= A_MAX && avps[type].name)
-		return avps[type].name;
-	return "unknown";
-}
-
 /* ---- counters ---- */
 
-enum drop {
-	D_SHORT, D_VERSION, D_LENGTH, D_CTL_FLAGS, D_NO_TUNNEL, D_BAD_PEER,
-	D_FIRST_NOT_SCCRQ, D_DUPLICATE, D_OUT_OF_WINDOW, D_AVP, D_DATA_NO_SESSION,
-	D_DYING, D_NO_RESOURCES, D_MAX
-};
 static const char *drop_names[D_MAX] = {
 	"short", "version", "length", "control flags", "no tunnel",
 	"wrong peer", "first message not SCCRQ", "duplicate",
 	"outside window", "bad AVP", "data for unknown session",
-	"tunnel closing", "no resources",
+	"tunnel closing", "no resources", "admission limit",
+	"out-of-order memory full",
 };
 
-static void
-drop(enum drop why, const struct sockaddr_in *from, tid_t t)
+void
+l2tp_drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 {
 	/* Peers cause these: a flood costs counters, not log writes. */
 	static struct log_rl rl = LOG_RL(DROP_LOGS_PER_SEC,
@@ -290,6 +126,10 @@ drop(enum drop why, const struct sockaddr_in *from, tid_t t)
 
 	stats->l2tp_drops[why]++;
 	if (log_level < LOG_WARN_L || !log_rl_ok(&rl, time_now))
+		return;
+	if (from == NULL && t != 0)
+		from = &tunnel_get(t)->peer;
+	if (from == NULL)
 		return;
 	inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "dropped L2TP datagram from %s:%u: %s", a,
@@ -302,534 +142,9 @@ l2tp_drop_name(int i)
 	return i >= 0 && i < D_MAX ? drop_names[i] : NULL;
 }
 
-/* ---- AVP parsers ---- */
-
-static int
-get_str(struct rd *r, char *out, size_t cap)
-{
-	size_t n = r->left < cap - 1 ? r->left : cap - 1;
-
-	rd_bytes(r, out, n);
-	out[n] = '\0';
-	/* Keep log lines and CLI columns printable. */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] == 0x7f)
-			out[i] = '?';
-	return 0;
-}
-
-static int
-parse_msgtype(struct msg *m, struct rd *r)
-{
-	uint16_t v = 0;
-
-	rd_u16(r, &v);
-	m->type = v;
-	return 0;
-}
-
-static int
-parse_result(struct msg *m, struct rd *r)
-{
-	rd_u16(r, &m->result);
-	if (r->left == 1)
-		return -1;	/* an Error Code is two octets */
-	if (r->left >= 2)
-		rd_u16(r, &m->error);
-	get_str(r, m->errmsg, sizeof(m->errmsg));
-	return 0;
-}
-
-static int
-parse_protover(struct msg *m, struct rd *r)
-{
-	return rd_u16(r, &m->proto_ver);
-}
-
-static int
-parse_framing_cap(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->framing_cap);
-}
-
-static int
-parse_bearer_cap(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->bearer_cap);
-}
-
-static int
-parse_tie(struct msg *m, struct rd *r)
-{
-	return rd_bytes(r, m->tie, sizeof(m->tie));
-}
-
-static int
-parse_firmware(struct msg *m, struct rd *r)
-{
-	return rd_u16(r, &m->firmware);
-}
-
-static int
-parse_host(struct msg *m, struct rd *r)
-{
-	return get_str(r, m->host, sizeof(m->host));
-}
-
-static int
-parse_vendor(struct msg *m, struct rd *r)
-{
-	return get_str(r, m->vendor, sizeof(m->vendor));
-}
-
-static int
-parse_tunnel_id(struct msg *m, struct rd *r)
-{
-	return rd_u16(r, &m->tunnel_id);
-}
-
-static int
-parse_rws(struct msg *m, struct rd *r)
-{
-	rd_u16(r, &m->rws);
-	return m->rws == 0 ? -1 : 0;	/* 0 is invalid (5.8) */
-}
-
-static int
-parse_challenge(struct msg *m, struct rd *r)
-{
-	m->chal_len = r->left < sizeof(m->challenge) ? r->left :
-	    sizeof(m->challenge);
-	return rd_bytes(r, m->challenge, m->chal_len);
-}
-
-static int
-parse_q931(struct msg *m, struct rd *r)
-{
-	(void)m;
-	(void)r;
-	return 0;
-}
-
-static int
-parse_chal_resp(struct msg *m, struct rd *r)
-{
-	return rd_bytes(r, m->chal_resp, 16);
-}
-
-static int
-parse_session_id(struct msg *m, struct rd *r)
-{
-	return rd_u16(r, &m->session_id);
-}
-
-static int
-parse_serial(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->serial);
-}
-
-static int
-parse_min_bps(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->min_bps);
-}
-
-static int
-parse_max_bps(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->max_bps);
-}
-
-static int
-parse_bearer_type(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->bearer_type);
-}
-
-static int
-parse_framing_type(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->framing_type);
-}
-
-static int
-parse_called(struct msg *m, struct rd *r)
-{
-	return get_str(r, m->called, sizeof(m->called));
-}
-
-static int
-parse_calling(struct msg *m, struct rd *r)
-{
-	return get_str(r, m->calling, sizeof(m->calling));
-}
-
-static int
-parse_sub_address(struct msg *m, struct rd *r)
-{
-	return get_str(r, m->sub_address, sizeof(m->sub_address));
-}
-
-static int
-parse_tx_speed(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->tx_speed);
-}
-
-static int
-parse_rx_speed(struct msg *m, struct rd *r)
-{
-	return rd_u32(r, &m->rx_speed);
-}
-
-static int
-parse_ignore(struct msg *m, struct rd *r)
-{
-	(void)m;
-	(void)r;
-	return 0;
-}
-
-static int
-lcp_copy(struct msg *m, struct rd *r, uint8_t *out, uint8_t *len)
-{
-	if (r->left > PROXY_LCP_MAX)
-		return -1;
-	*len = (uint8_t)(r->left == PROXY_LCP_MAX ? PROXY_LCP_MAX - 1 :
-	    r->left);
-	m->have_proxy = 1;
-	return rd_bytes(r, out, *len);
-}
-
-static int
-parse_init_rcvd_lcp(struct msg *m, struct rd *r)
-{
-	return lcp_copy(m, r, m->proxy.init_rcvd_lcp, &m->proxy.init_rcvd_len);
-}
-
-static int
-parse_last_sent_lcp(struct msg *m, struct rd *r)
-{
-	return lcp_copy(m, r, m->proxy.last_sent_lcp, &m->proxy.last_sent_len);
-}
-
-static int
-parse_last_rcvd_lcp(struct msg *m, struct rd *r)
-{
-	return lcp_copy(m, r, m->proxy.last_rcvd_lcp, &m->proxy.last_rcvd_len);
-}
-
-static int
-parse_proxy_type(struct msg *m, struct rd *r)
-{
-	m->have_proxy = 1;
-	return rd_u16(r, &m->proxy.auth_type);
-}
-
-static int
-parse_proxy_name(struct msg *m, struct rd *r)
-{
-	m->have_proxy = 1;
-	return get_str(r, m->proxy.auth_name, sizeof(m->proxy.auth_name));
-}
-
-static int
-parse_proxy_chal(struct msg *m, struct rd *r)
-{
-	if (r->left > sizeof(m->proxy.challenge))
-		return -1;
-	m->have_proxy = 1;
-	m->proxy.chal_len = (uint8_t)r->left;
-	return rd_bytes(r, m->proxy.challenge, r->left);
-}
-
-static int
-parse_proxy_id(struct msg *m, struct rd *r)
-{
-	uint16_t v = 0;
-
-	m->have_proxy = 1;
-	rd_u16(r, &v);
-	m->proxy.auth_id = (uint8_t)v;
-	return 0;
-}
-
-static int
-parse_proxy_resp(struct msg *m, struct rd *r)
-{
-	if (r->left > sizeof(m->proxy.response))
-		return -1;
-	m->have_proxy = 1;
-	m->proxy.resp_len = (uint8_t)r->left;
-	return rd_bytes(r, m->proxy.response, r->left);
-}
-
-static int
-parse_call_errors(struct msg *m, struct rd *r)
-{
-	int i;
-
-	rd_skip(r, 2);		/* reserved */
-	for (i = 0; i < 6; i++)
-		rd_u32(r, &m->call_errors[i]);
-	return 0;
-}
-
-static int
-parse_accm(struct msg *m, struct rd *r)
-{
-	rd_skip(r, 2);		/* reserved */
-	rd_u32(r, &m->accm_send);
-	return rd_u32(r, &m->accm_recv);
-}
-
-/* ---- hiding, RFC 2661 4.3 ---- */
 
 void
-l2tp_chap_md5(uint8_t id, const char *secret, const uint8_t *chal,
-    size_t chal_len, uint8_t out[16])
-{
-	MD5_CTX ctx;
-
-	MD5Init(&ctx);
-	MD5Update(&ctx, &id, 1);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Update(&ctx, chal, chal_len);
-	MD5Final(out, &ctx);
-}
-
-/*
- * The keystream: b1 = MD5(attr, secret, RV); bi = MD5(secret, c(i-1))
- * where c(i-1) is the previous 16 octets of hidden (XORed) data.
- */
-static void
-hide_block(uint16_t attr, const char *secret, const uint8_t *rv, size_t rvlen,
-    const uint8_t *prev_cipher, uint8_t out[16])
-{
-	MD5_CTX ctx;
-	uint8_t a[2] = { (uint8_t)(attr >> 8), (uint8_t)attr };
-
-	MD5Init(&ctx);
-	if (prev_cipher == NULL) {
-		MD5Update(&ctx, a, 2);
-		MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-		MD5Update(&ctx, rv, rvlen);
-	} else {
-		MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-		MD5Update(&ctx, prev_cipher, 16);
-	}
-	MD5Final(out, &ctx);
-}
-
-int
-l2tp_unhide(uint16_t attr, const char *secret, const uint8_t *rv, size_t rvlen,
-    const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap)
-{
-	uint8_t plain[1024], key[16];
-	size_t i, j;
-	uint16_t olen;
-
-	if (inlen < 2 || inlen > sizeof(plain))
-		return -1;
-	for (i = 0; i < inlen; i += 16) {
-		hide_block(attr, secret, rv, rvlen, i ? in + i - 16 : NULL, key);
-		for (j = 0; j < 16 && i + j < inlen; j++)
-			plain[i + j] = in[i + j] ^ key[j];
-	}
-	olen = (uint16_t)(plain[0] << 8 | plain[1]);
-	if ((size_t)olen > inlen - 2 || olen > outcap)
-		return -1;
-	memcpy(out, plain + 2, olen);
-	return olen;
-}
-
-size_t
-l2tp_hide(uint16_t attr, const char *secret, const uint8_t *rv, size_t rvlen,
-    const uint8_t *val, size_t vallen, uint8_t *out, size_t outcap)
-{
-	uint8_t key[16];
-	size_t n = vallen + 2, i, j;
-
-	if (n > outcap)
-		return 0;
-	out[0] = (uint8_t)(vallen >> 8);
-	out[1] = (uint8_t)vallen;
-	memcpy(out + 2, val, vallen);
-	for (i = 0; i < n; i += 16) {
-		hide_block(attr, secret, rv, rvlen, i ? out + i - 16 : NULL, key);
-		for (j = 0; j < 16 && i + j < n; j++)
-			out[i + j] ^= key[j];
-	}
-	return n;
-}
-
-/* ---- message parsing ---- */
-
-/*
- * Walk the AVPs of a control message (RFC 2661 4.1).  Returns 0, or -1
- * for a malformed message (m->why says why).  Unknown mandatory AVPs are
- * noted in m->unknown_m for the caller to act on (4.2).
- */
-static int
-parse_avps(struct msg *m, struct rd *r, const char *secret)
-{
-	int first = 1;
-
-	memset(m, 0, sizeof(*m));
-	m->unknown_m = -1;
-	m->bad_avp = -1;
-	while (r->left > 0) {
-		uint16_t flags, vendor, attr, len;
-		struct rd v;
-		uint8_t plain[1024];
-		int hidden;
-
-		if (rd_u16(r, &flags) < 0 || rd_u16(r, &vendor) < 0 ||
-		    rd_u16(r, &attr) < 0) {
-			snprintf(m->why, sizeof(m->why), "truncated AVP header");
-			return -1;
-		}
-		len = flags & AVP_LEN_MASK;
-		if (len < AVP_HDR || rd_sub(r, len - AVP_HDR, &v) < 0) {
-			snprintf(m->why, sizeof(m->why), "AVP %u length %u "
-			    "outside 6..%zu", attr, len, r->left + AVP_HDR);
-			return -1;
-		}
-		hidden = (flags & AVP_H) != 0;
-		if (first && (vendor != 0 || attr != A_MESSAGE_TYPE || hidden)) {
-			snprintf(m->why, sizeof(m->why), "first AVP is not a "
-			    "clear Message Type");
-			return -1;
-		}
-		/* Reserved bits set: treat as unrecognised (4.1). */
-		if (vendor != 0 || attr > A_MAX || avps[attr].name == NULL ||
-		    (flags & AVP_RESERVED)) {
-			if ((flags & AVP_M) && m->unknown_m < 0)
-				m->unknown_m = vendor ? 0x10000 | attr : attr;
-			continue;
-		}
-		if (hidden) {
-			int n;
-
-			if (m->rv_len == 0 || secret == NULL || *secret == '\0') {
-				snprintf(m->why, sizeof(m->why), "hidden %s "
-				    "without %s", avps[attr].name,
-				    m->rv_len == 0 ? "a Random Vector" :
-				    "l2tp_secret");
-				m->bad_avp = attr;
-				return -1;
-			}
-			n = l2tp_unhide(attr, secret, m->rv, m->rv_len, v.p,
-			    v.left, plain, sizeof(plain));
-			if (n < 0) {
-				snprintf(m->why, sizeof(m->why), "cannot unhide "
-				    "%s (wrong secret?)", avps[attr].name);
-				m->bad_avp = attr;
-				return -1;
-			}
-			rd_init(&v, plain, (size_t)n);
-			m->hidden = 1;
-		}
-		if (v.left < avps[attr].min || v.left > avps[attr].max) {
-			snprintf(m->why, sizeof(m->why), "%s value length %zu "
-			    "outside %u..%u", avps[attr].name, v.left,
-			    avps[attr].min, avps[attr].max);
-			m->bad_avp = attr;
-			return -1;
-		}
-		if (attr == A_RANDOM_VECTOR) {
-			m->rv_len = v.left < sizeof(m->rv) ? v.left : sizeof(m->rv);
-			rd_bytes(&v, m->rv, m->rv_len);
-		} else if (avps[attr].parse(m, &v) < 0) {
-			snprintf(m->why, sizeof(m->why), "bad %s value",
-			    avps[attr].name);
-			m->bad_avp = attr;
-			return -1;
-		}
-		if (first)
-			m->mbit = (flags & AVP_M) != 0;
-		first = 0;
-		m->present |= BIT(attr);
-	}
-	if (first) {
-		snprintf(m->why, sizeof(m->why), "no Message Type AVP");
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- building and sending ---- */
-
-static void
-avp_hdr(struct wr *w, uint16_t attr, size_t vlen, int mandatory)
-{
-	wr_u16(w, (uint16_t)((mandatory ? AVP_M : 0) | (AVP_HDR + vlen)));
-	wr_u16(w, 0);
-	wr_u16(w, attr);
-}
-
-static void
-avp_u16(struct wr *w, uint16_t attr, uint16_t v, int m)
-{
-	avp_hdr(w, attr, 2, m);
-	wr_u16(w, v);
-}
-
-static void
-avp_u32(struct wr *w, uint16_t attr, uint32_t v, int m)
-{
-	avp_hdr(w, attr, 4, m);
-	wr_u32(w, v);
-}
-
-static void
-avp_bytes(struct wr *w, uint16_t attr, const void *p, size_t n, int m)
-{
-	avp_hdr(w, attr, n, m);
-	wr_bytes(w, p, n);
-}
-
-static void
-avp_result(struct wr *w, uint16_t attr, uint16_t result, uint16_t error,
-    const char *text)
-{
-	size_t tl = text ? strlen(text) : 0;
-
-	if (tl > 200)
-		tl = 200;
-	avp_hdr(w, attr, 4 + tl, 1);
-	wr_u16(w, result);
-	wr_u16(w, error);
-	wr_bytes(w, text, tl);
-}
-
-/* Start a control message: room for the 12-byte header, Message Type. */
-static void
-msg_start(struct wr *w, uint8_t *buf, int type)
-{
-	wr_init(w, buf, MAXCTL);
-	wr_reserve(w, 12);
-	avp_u16(w, A_MESSAGE_TYPE, (uint16_t)type, 1);
-}
-
-static void
-put_header(uint8_t *p, uint16_t len, uint16_t tunnel, uint16_t session,
-    uint16_t ns, uint16_t nr)
-{
-	struct wr w;
-
-	wr_init(&w, p, 12);
-	wr_u16(&w, L2TP_T | L2TP_L | L2TP_S | L2TP_VERSION);
-	wr_u16(&w, len);
-	wr_u16(&w, tunnel);
-	wr_u16(&w, session);
-	wr_u16(&w, ns);
-	wr_u16(&w, nr);
-}
-
-static void
-udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
+l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 {
 	if (sendto(udp_fd, p, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) < 0) {
@@ -879,286 +194,249 @@ l2tp_data_fd(void)
 	return udp_fd;
 }
 
-static void send_window(tid_t);
-static void tunnel_clear(tid_t, const char *why);
+/* ---- identifiers ---- */
+
+static int
+recent(uint16_t id)
+{
+	return (recent_map[id >> 3] >> (id & 7)) & 1;
+}
 
 static void
-send_zlb(tid_t t)
+recent_add(uint16_t id)
 {
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	uint8_t p[12];
+	uint16_t old = recent_ids[recent_pos % RECENT_IDS];
 
-	put_header(p, 12, tp->far_id, 0, c->ns, c->nr);
-	udp_send(&tp->peer, p, 12, t);
-	stats->l2tp_zlb_tx++;
-	c->sent_since_rx = 1;
+	if (old)
+		recent_map[old >> 3] &= (uint8_t)~(1u << (old & 7));
+	recent_ids[recent_pos++ % RECENT_IDS] = id;
+	recent_map[id >> 3] |= (uint8_t)(1u << (id & 7));
+}
+
+static int
+tunnel_id_taken(tid_t unused, uint16_t id)
+{
+	(void)unused;
+	return tunnel_by_wire(id) != 0 || recent(id);
+}
+
+static int
+session_id_taken(tid_t t, uint16_t id)
+{
+	return session_by_wire(t, id) != 0;
 }
 
 /*
- * Queue a built message (Ns assigned now) and send what the peer's
- * window allows.  `session` is the peer's session id for the header.
+ * A free id (taken() says which are not): a few random tries, then one
+ * walk of the whole id space from a random point.  0 when there is
+ * none: the search is bounded (issue 20), whether every tunnel id is in
+ * use or held back, or a tunnel already carries 65535 calls (possible
+ * with max_sessions above 65535; RFC 2661 ids are 16 bits).
  */
-static int
-ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
+static uint16_t
+new_id(int (*taken)(tid_t, uint16_t), tid_t t)
 {
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
+	uint32_t i, id;
 
-	if (w->err) {
-		LOG(LOG_ERROR_L, 0, t, "%s too large to build",
-		    l2tp_msg_name(type));
-		return -1;
+	for (i = 0; i < ID_TRIES; i++) {
+		id = random_u16_nonzero();
+		if (!taken(t, (uint16_t)id))
+			return (uint16_t)id;
 	}
-	if ((q = malloc(sizeof(*q) + w->len)) == NULL) {
-		LOG(LOG_ERROR_L, 0, t, "out of memory queueing %s",
-		    l2tp_msg_name(type));
-		return -1;
-	}
-	q->next = NULL;
-	q->ns = c->ns++;
-	q->len = (uint16_t)w->len;
-	q->sent = 0;
-	memcpy(q->data, w->p, w->len);
-	put_header(q->data, q->len, tp->far_id, session, q->ns, 0);
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
-	send_window(t);
+	id = random_u16_nonzero();
+	for (i = 0; i < 65535; i++, id = id % 65535 + 1)
+		if (!taken(t, (uint16_t)id))
+			return (uint16_t)id;
 	return 0;
 }
 
+/* ---- admission control (issue 20, finding 1) ---- */
+
+static void
+opening_add(tid_t t)
+{
+	opening[n_opening] = t;
+	opening_addr[n_opening] = tunnel_get(t)->peer.sin_addr.s_addr;
+	tctl[t]->opening_idx = ++n_opening;
+}
+
+static void
+opening_del(tid_t t)
+{
+	struct tctl *c = tctl[t];
+	uint32_t i;
+
+	if (c->opening_idx == 0)
+		return;
+	i = c->opening_idx - 1;
+	n_opening--;
+	if (i != n_opening) {
+		opening[i] = opening[n_opening];
+		opening_addr[i] = opening_addr[n_opening];
+		tctl[opening[i]]->opening_idx = i + 1;
+	}
+	c->opening_idx = 0;
+}
+
+/*
+ * May a new SCCRQ from `a` have a tunnel?  Tunnels not yet established
+ * (waiting for SCCCN, or closing before they ever were) are limited in
+ * all and per source address, so that a flood of SCCRQs cannot take
+ * the tunnel table.  The walk is over the opening tunnels only, which
+ * the global limit bounds.
+ */
 static int
-seq_lt(uint16_t a, uint16_t b)
+admit(in_addr_t a)
 {
-	return (int16_t)(a - b) < 0;
+	uint32_t i, n = 0, per = (uint32_t)config->l2tp_max_opening_per_source;
+
+	if (config->l2tp_max_opening_tunnels > 0 &&
+	    n_opening >= (uint32_t)config->l2tp_max_opening_tunnels)
+		return -1;
+	if (per == 0)
+		return 0;
+	for (i = 0; i < n_opening; i++)
+		if (opening_addr[i] == a && ++n >= per)
+			return -1;
+	return 0;
 }
 
-/* Send queued messages that fit in the peer's receive window. */
-static void
-send_window(tid_t t)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	uint16_t first;
+/* ---- tunnel state machine, RFC 2661 7.2 (LNS side) ---- */
 
-	if (c->q_head == NULL)
-		return;
-	first = c->q_head->ns;
-	for (q = c->q_head; q; q = q->next) {
-		if ((uint16_t)(q->ns - first) >= c->peer_rws)
-			break;
-		if (q->sent)
-			continue;
-		/* Nr is current at every transmission (5.8). */
-		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
-		udp_send(&tp->peer, q->data, q->len, t);
-		q->sent = 1;
-		c->sent_since_rx = 1;
-	}
-	if (!timer_pending(&c->rtx)) {
-		c->tries = 1;
-		c->rtx_ms = RTX_FIRST_MS;
-		timer_set(&c->rtx, c->rtx_ms);
-	}
+static const char *tunnel_state_names[] = {
+	[TUNNEL_FREE] = "idle", [TUNNEL_OPENING] = "wait-ctl-conn",
+	[TUNNEL_OPEN] = "established", [TUNNEL_DYING] = "closing",
+};
+
+static const char *tunnel_event_names[TEV_MAX] = {
+	[TEV_SCCRQ] = "SCCRQ", [TEV_SCCCN] = "SCCCN",
+	[TEV_STOPCCN] = "StopCCN", [TEV_HELLO] = "HELLO", [TEV_ICRQ] = "ICRQ",
+	[TEV_CALL] = "call message", [TEV_REPLY] = "reply message",
+	[TEV_OCRQ] = "OCRQ", [TEV_SETUP_TIMEOUT] = "setup timeout",
+	[TEV_RTX_FAIL] = "retransmission failure",
+	[TEV_DEAD_PEER] = "dead peer", [TEV_CLOSE] = "close",
+	[TEV_HOLD_DONE] = "hold time over",
+};
+
+const char *
+l2tp_tunnel_state_name(int st)
+{
+	return st >= 0 && st <= TUNNEL_DYING ? tunnel_state_names[st] : "?";
 }
 
-static void
-rtx_fire(struct timer *tm, void *arg)
+const char *
+l2tp_tunnel_event_name(int ev)
 {
-	tid_t t = (tid_t)(uintptr_t)arg;
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	uint16_t first;
-
-	(void)tm;
-	if (c->q_head == NULL)
-		return;
-	if (c->tries >= config->l2tp_max_retries) {
-		/*
-		 * RFC 2661 5.8: no response after several tries (5 by
-		 * default, and it SHOULD be configurable): clear.
-		 */
-		LOG(LOG_ERROR_L, 0, t, "peer %s did not acknowledge Ns=%u after "
-		    "%d tries: clearing tunnel", tp->hostname, c->q_head->ns,
-		    c->tries);
-		stats->l2tp_rtx_timeouts++;
-		tunnel_clear(t, "no acknowledgement");
-		return;
-	}
-	first = c->q_head->ns;
-	for (q = c->q_head; q; q = q->next) {
-		if ((uint16_t)(q->ns - first) >= c->peer_rws || !q->sent)
-			break;
-		wr_put16_at(&(struct wr){ q->data, q->len, q->len, 0 }, 10, c->nr);
-		udp_send(&tp->peer, q->data, q->len, t);
-		stats->l2tp_retransmits++;
-	}
-	LOG(LOG_WARN_L, 0, t, "retransmitted from Ns=%u (try %d)", first,
-	    c->tries + 1);
-	c->tries++;
-	c->rtx_ms *= 2;
-	if (c->rtx_ms > RTX_CAP_MS)
-		c->rtx_ms = RTX_CAP_MS;
-	timer_set(&c->rtx, c->rtx_ms);
+	return ev >= 0 && ev < TEV_MAX ? tunnel_event_names[ev] : NULL;
 }
 
-/* Peer acknowledged everything before nr. */
-static void
-ctl_ack(tid_t t, uint16_t nr)
-{
-	struct tctl *c = tctl[t];
-	struct qmsg *q;
-	int freed = 0;
-
-	while ((q = c->q_head) != NULL && seq_lt(q->ns, nr) && q->sent) {
-		c->q_head = q->next;
-		free(q);
-		freed++;
-	}
-	if (c->q_head == NULL)
-		c->q_tail = NULL;
-	if (!freed)
-		return;
-	timer_cancel(&c->rtx);
-	if (c->q_head) {
-		send_window(t);
-	} else if (c->stopping && main_quit == 2) {
-		/* Shutting down: our StopCCN was acknowledged. */
-		tunnel_clear(t, "StopCCN acknowledged");
-	}
-}
-
-/* ---- tunnels ---- */
-
+static void tunnel_fsm(tid_t, enum l2tp_tunnel_event, struct tev *);
+static void call_fsm(sid_t, enum l2tp_call_event, struct tev *);
+static void setup_fire(struct timer *, void *);
 static void hello_fire(struct timer *, void *);
-static void die_fire(struct timer *, void *);
+static void hold_fire(struct timer *, void *);
+static void call_free(sid_t, const char *why);
 
-static uint16_t
-new_tunnel_id(void)
-{
-	uint16_t id;
-	unsigned i;
-
-	for (;;) {
-		id = random_u16_nonzero();
-		if (tunnel_by_wire(id) != 0)
-			continue;
-		for (i = 0; i < RECENT_IDS; i++)
-			if (recent_ids[i] == id)
-				break;
-		if (i == RECENT_IDS)
-			return id;
-	}
-}
-
-static tid_t
-tunnel_new(const struct sockaddr_in *from, const struct msg *m)
-{
-	struct tunnel *tp;
-	struct tctl *c;
-	tid_t t;
-
-	if ((t = tunnel_alloc()) == 0)
-		return 0;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		tunnel_release(t);
-		return 0;
-	}
-	tp = tunnel_get(t);
-	tp->far_id = m->tunnel_id;
-	tp->peer = *from;
-	tp->opened = time_now;
-	tp->last_rx = time_now;
-	snprintf(tp->hostname, sizeof(tp->hostname), "%s", m->host);
-	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
-	tp->firmware = m->firmware;
-	if (m->present & BIT(A_TIE_BREAKER)) {
-		memcpy(tp->tie_breaker, m->tie, sizeof(tp->tie_breaker));
-		tp->have_tie_breaker = 1;
-	}
-	tp->framing_cap = m->framing_cap;
-	tp->bearer_cap = m->bearer_cap;
-	if (tunnel_bind_wire(t, new_tunnel_id()) < 0 ||
-	    tunnel_bind_peer(t, from->sin_addr.s_addr, from->sin_port,
-	    m->tunnel_id) < 0) {
-		free(c);
-		tunnel_release(t);
-		return 0;
-	}
-	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
-	tp->peer_rws = c->peer_rws;
-	c->last_rx_ms = now_ms;
-	timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
-	timer_init(&c->hello, hello_fire, (void *)(uintptr_t)t);
-	timer_init(&c->die, die_fire, (void *)(uintptr_t)t);
-	tctl[t] = c;
-	stats->tunnels_created++;
-	return t;
-}
-
-static void session_free(sid_t, const char *why);
-
+/* wait-ctl-conn: SCCCN due within l2tp_setup_timeout. */
 static void
-tunnel_clear(tid_t t, const char *why)
+enter_opening(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	opening_add(t);
+	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
+	timer_set(&c->st, (uint64_t)config->l2tp_setup_timeout * 1000);
+}
+
+/* established: the HELLO timer. */
+static void
+enter_open(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	opening_del(t);
+	timer_cancel(&c->st);
+	timer_init(&c->st, hello_fire, (void *)(uintptr_t)t);
+	if (config->hello_interval > 0)
+		timer_set(&c->st, (uint64_t)config->hello_interval * 1000);
+}
+
+/* closing: calls gone, keep acknowledging for a cycle, then free. */
+static void
+enter_dying(tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	timer_cancel(&c->st);
+	while (c->sessions)
+		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
+		    "tunnel closing" });
+	timer_init(&c->st, hold_fire, (void *)(uintptr_t)t);
+	timer_set(&c->st, DIE_HOLD_MS);
+}
+
+/* idle: everything freed, the id kept out of use for a while. */
+static void
+enter_free(tid_t t, const char *why)
 {
 	struct tunnel *tp = tunnel_get(t);
 	struct tctl *c = tctl[t];
-	struct qmsg *q;
 	char a[INET_ADDRSTRLEN];
-	int i;
 
-	if (c == NULL)
-		return;
 	while (c->sessions)
-		session_free(c->sessions, "tunnel cleared");
+		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
+		    "tunnel cleared" });
 	inet_ntop(AF_INET, &tp->peer.sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "tunnel to %s (%s) cleared: %s", tp->hostname, a,
 	    why);
-	timer_cancel(&c->rtx);
-	timer_cancel(&c->hello);
-	timer_cancel(&c->die);
-	while ((q = c->q_head) != NULL) {
-		c->q_head = q->next;
-		free(q);
-	}
-	for (i = 0; i < OUR_RWS; i++)
-		free(c->ooo[i]);
-	free(c);
+	opening_del(t);
+	rel_free(c);
 	tctl[t] = NULL;
-	recent_ids[recent_pos++ % RECENT_IDS] = tp->local_id;
+	recent_add(tp->local_id);
 	tunnel_unbind_peer(t);
-	tunnel_release(t);
+	tunnel_release(t);		/* the table's state becomes FREE */
 	stats->tunnels_cleared++;
 }
 
+/*
+ * The only place a tunnel changes state (after tunnel_alloc() made it
+ * wait-ctl-conn): logs old -> new and runs the new state's entry
+ * function, which owns that state's timer.
+ */
 static void
-die_fire(struct timer *tm, void *arg)
+tunnel_enter(tid_t t, enum tunnel_state old, enum tunnel_state new,
+    const char *why)
 {
-	(void)tm;
-	tunnel_clear((tid_t)(uintptr_t)arg, "closed");
+	LOG(LOG_INFO_L, 0, t, "tunnel %s -> %s: %s", tunnel_state_names[old],
+	    tunnel_state_names[new], why);
+	if (new != TUNNEL_FREE)
+		tunnel_get(t)->state = new;
+	switch (new) {
+	case TUNNEL_OPENING:
+		enter_opening(t);
+		break;
+	case TUNNEL_OPEN:
+		enter_open(t);
+		break;
+	case TUNNEL_DYING:
+		enter_dying(t);
+		break;
+	case TUNNEL_FREE:
+		enter_free(t, why);
+		break;
+	}
 }
 
-/* Enter the closing state: keep acking for a full cycle, then free. */
 static void
-tunnel_dying(tid_t t)
+tunnel_set_state(tid_t t, enum tunnel_state new, const char *why)
 {
-	struct tctl *c = tctl[t];
+	enum tunnel_state old = tunnel_get(t)->state;
 
-	c->stopping = 1;
-	tunnel_get(t)->state = TUNNEL_DYING;
-	cluster_tunnel_changed(t);	/* until session.h lands */
-	timer_cancel(&c->hello);
-	while (c->sessions)
-		session_free(c->sessions, "tunnel closing");
-	if (!timer_pending(&c->die))
-		timer_set(&c->die, DIE_HOLD_MS);
+	if (old == new)
+		return;
+	tunnel_enter(t, old, new, why);
+	if (new != TUNNEL_FREE)		/* freed: tables.c tells the cluster */
+		cluster_tunnel_changed(t);	/* until session.h lands */
 }
 
 static void
@@ -1174,43 +452,177 @@ send_stopccn(tid_t t, int result, int error, const char *text)
 	LOG(LOG_WARN_L, 0, t, "closing tunnel to %s: StopCCN result %d error "
 	    "%d: %s", tp->hostname, result, error, text ? text : "");
 	ctl_queue(t, &w, 0, M_STOPCCN);
-	tunnel_dying(t);
 }
 
 /*
- * Close a tunnel from our side (drop tunnel, QUIT): a CDN for each call,
- * then the StopCCN, all on the reliable channel so they go in order.
+ * The one exit of a tunnel on an error or a local close (npppd's
+ * fsm_fail): the StopCCN with its RFC 2661 4.4.2 result code (2 general
+ * error, 4 not authorized, 5 version, 6 shutdown, 7 FSM error), then
+ * the closing state.
  */
-int
-l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
+static void
+tunnel_fail(tid_t t, int result, int error, const char *text)
+{
+	send_stopccn(t, result, error, text);
+	tunnel_set_state(t, TUNNEL_DYING, text);
+}
+
+static void recv_scccn(tid_t, struct msg *);
+static void recv_icrq(tid_t, struct msg *);
+static void refuse_call(tid_t, uint16_t far_sid, int result, int error,
+    const char *text);
+static void call_message(tid_t, struct tev *);
+
+/*
+ * Tunnel events.  State x event (the unit test drives every pair):
+ *
+ *             wait-ctl-conn      established        closing
+ * SCCRQ       fail 7             fail 7             ignore
+ * SCCCN       -> established     fail 7             ignore
+ *             (fail 4 bad auth)
+ * StopCCN     -> closing         -> closing         (QUIT: hold 0)
+ * HELLO       ack                ack                ignore
+ * ICRQ        fail 7             new call           ignore
+ * call msg    fail 7             to the call        ignore
+ * reply msg   fail 7             fail 7             ignore
+ * OCRQ        fail 7             CDN 5              ignore
+ * setup tmo   fail 2             -                  -
+ * rtx fail    -> idle            -> idle            -> idle
+ * dead peer   -                  -> idle            -
+ * close       CDNs, fail (given) CDNs, fail (given) ignore
+ * hold over   -                  -                  -> idle
+ *
+ * "fail N" is tunnel_fail() with StopCCN result N; "-" cannot happen
+ * (the state's entry function does not arm that timer) and is ignored.
+ * Messages are acknowledged by l2tp_input() in every state.
+ */
+static void
+tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 {
 	struct tunnel *tp = tunnel_get(t);
+	enum tunnel_state st = tp->state;
 
-	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL)
-		return -1;
-	if (tctl[t]->stopping)
-		return 0;
-	while (tctl[t]->sessions)
-		l2tp_session_close(tctl[t]->sessions, CDN_ADMIN, 0, text);
-	send_stopccn(t, result, error, text);
-	return 0;
+	LOG(LOG_CALLS_L, 0, t, "tunnel event %s in %s", tunnel_event_names[ev],
+	    tunnel_state_names[st]);
+	if (st == TUNNEL_DYING) {
+		switch (ev) {
+		case TEV_STOPCCN:
+			/* Theirs crossed ours; at QUIT, free once acked. */
+			if (main_quit == 2)
+				timer_set(&tctl[t]->st, 0);
+			break;
+		case TEV_RTX_FAIL:
+		case TEV_HOLD_DONE:
+			tunnel_set_state(t, TUNNEL_FREE, e->text);
+			break;
+		default:
+			break;	/* closing: only acknowledge */
+		}
+		return;
+	}
+	switch (ev) {
+	case TEV_SCCRQ:
+		/* A second SCCRQ on an existing tunnel: RFC 2661 7.2.1. */
+		tunnel_fail(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
+		break;
+	case TEV_SCCCN:
+		if (st != TUNNEL_OPENING)
+			tunnel_fail(t, STOP_FSM_ERROR, 0,
+			    "SCCCN on an open tunnel");
+		else
+			recv_scccn(t, e->m);
+		break;
+	case TEV_STOPCCN:
+		LOG(LOG_WARN_L, 0, t, "StopCCN from %s: result %u error %u "
+		    "\"%s\"", tp->hostname, e->m->result, e->m->error,
+		    e->m->errmsg);
+		/* Acknowledged by the caller's ZLB; hold state, then free. */
+		tunnel_set_state(t, TUNNEL_DYING, "StopCCN from LAC");
+		if (main_quit == 2)
+			timer_set(&tctl[t]->st, 0);	/* hold over at once */
+		break;
+	case TEV_HELLO:
+		break;		/* the ack is the answer */
+	case TEV_ICRQ:
+	case TEV_CALL:
+	case TEV_OCRQ:
+		/* RFC 2661 7.2.1: calls only on an established tunnel. */
+		if (st != TUNNEL_OPEN)
+			tunnel_fail(t, STOP_FSM_ERROR, 0, ev == TEV_ICRQ ?
+			    "ICRQ before SCCCN" : "call message before SCCCN");
+		else if (ev == TEV_ICRQ)
+			recv_icrq(t, e->m);
+		else if (ev == TEV_OCRQ)
+			/* Outgoing calls are not offered by this LNS. */
+			refuse_call(t, e->m->session_id, CDN_NO_FACILITIES_PERM,
+			    0, "outgoing calls not supported");
+		else
+			call_message(t, e);
+		break;
+	case TEV_REPLY:
+		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
+		tunnel_fail(t, STOP_FSM_ERROR, 0, "unexpected reply message");
+		break;
+	case TEV_SETUP_TIMEOUT:
+		if (st != TUNNEL_OPENING)
+			break;
+		stats->l2tp_setup_timeouts++;
+		LOG(LOG_WARN_L, 0, t, "no SCCCN from %s within %d s",
+		    tp->hostname, config->l2tp_setup_timeout);
+		tunnel_fail(t, STOP_ERROR, 0, "no SCCCN in time");
+		break;
+	case TEV_RTX_FAIL:
+		tunnel_set_state(t, TUNNEL_FREE, e->text);
+		break;
+	case TEV_DEAD_PEER:
+		if (st == TUNNEL_OPEN)
+			tunnel_set_state(t, TUNNEL_FREE, "dead peer");
+		break;
+	case TEV_CLOSE:
+		while (tctl[t]->sessions)
+			call_fsm(tctl[t]->sessions, CEV_CLOSE, &(struct tev){
+			    .result = CDN_ADMIN, .text = e->text });
+		tunnel_fail(t, e->result, e->error, e->text);
+		break;
+	case TEV_HOLD_DONE:
+	case TEV_MAX:
+		break;
+	}
 }
 
 void
-l2tp_shutdown_all(void)
+tunnel_event(tid_t t, enum l2tp_tunnel_event ev, const char *why)
 {
-	tid_t t;
+	tunnel_fsm(t, ev, &(struct tev){ .text = why });
+}
 
-	for (t = 1; t <= tables->max_tunnels; t++) {
-		if (tctl == NULL || tctl[t] == NULL)
-			continue;
-		if (tctl[t]->stopping) {
-			if (tctl[t]->q_head == NULL)
-				tunnel_clear(t, "shutdown");
-			continue;
-		}
-		l2tp_tunnel_close(t, STOP_SHUTDOWN, 0, "LNS shutting down");
-	}
+/* Local and timer events, for the unit test (no message needed). */
+void
+l2tp_tunnel_event(tid_t t, int ev)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL ||
+	    ev < 0 || ev >= TEV_MAX || ev <= TEV_OCRQ)
+		return;
+	tunnel_fsm(t, (enum l2tp_tunnel_event)ev, &(struct tev){
+	    .result = STOP_CLEAR, .text = "test event" });
+}
+
+static void
+setup_fire(struct timer *tm, void *arg)
+{
+	(void)tm;
+	tunnel_fsm((tid_t)(uintptr_t)arg, TEV_SETUP_TIMEOUT, &(struct tev){
+	    .text = "setup timeout" });
+}
+
+static void
+hold_fire(struct timer *tm, void *arg)
+{
+	(void)tm;
+	tunnel_fsm((tid_t)(uintptr_t)arg, TEV_HOLD_DONE, &(struct tev){
+	    .text = "closed" });
 }
 
 /*
@@ -1238,7 +650,8 @@ hello_fire(struct timer *tm, void *arg)
 		    "intervals): dead peer, clearing tunnel",
 		    tunnel_get(t)->hostname, (unsigned long long)silent / 1000,
 		    config->dead_peer_hellos);
-		tunnel_clear(t, "dead peer");
+		tunnel_fsm(t, TEV_DEAD_PEER, &(struct tev){ .text =
+		    "dead peer" });
 		return;
 	}
 	if (silent >= ivl && c->q_head == NULL && !c->adopted &&
@@ -1249,7 +662,126 @@ hello_fire(struct timer *tm, void *arg)
 	timer_set_at(tm, (silent >= ivl ? now_ms : c->last_rx_ms) + ivl);
 }
 
-/* ---- sessions ---- */
+static tid_t
+tunnel_new(const struct sockaddr_in *from, const struct msg *m)
+{
+	struct tunnel *tp;
+	struct tctl *c;
+	uint16_t id;
+	tid_t t;
+
+	if ((id = new_id(tunnel_id_taken, 0)) == 0) {
+		stats->l2tp_id_exhausted++;
+		LOG(LOG_ERROR_L, 0, 0, "no free tunnel id (%u tunnels, %u ids "
+		    "held back after use)", tables->tunnels_used, RECENT_IDS);
+		return 0;
+	}
+	if ((t = tunnel_alloc()) == 0)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		tunnel_release(t);
+		return 0;
+	}
+	tp = tunnel_get(t);
+	tp->far_id = m->tunnel_id;
+	tp->peer = *from;
+	tp->opened = time_now;
+	tp->last_rx = time_now;
+	snprintf(tp->hostname, sizeof(tp->hostname), "%s", m->host);
+	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
+	tp->firmware = m->firmware;
+	if (m->present & BIT(A_TIE_BREAKER)) {
+		memcpy(tp->tie_breaker, m->tie, sizeof(tp->tie_breaker));
+		tp->have_tie_breaker = 1;
+	}
+	tp->framing_cap = m->framing_cap;
+	tp->bearer_cap = m->bearer_cap;
+	if (tunnel_bind_wire(t, id) < 0 ||
+	    tunnel_bind_peer(t, from->sin_addr.s_addr, from->sin_port,
+	    m->tunnel_id) < 0) {
+		free(c);
+		tunnel_release(t);
+		return 0;
+	}
+	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
+	tp->peer_rws = c->peer_rws;
+	c->nr = 1;		/* the SCCRQ was Ns 0 */
+	c->last_rx_ms = now_ms;
+	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
+	tctl[t] = c;
+	rel_init(t);
+	stats->tunnels_created++;
+	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "SCCRQ");
+	return t;
+}
+
+/*
+ * Close a tunnel from our side (drop tunnel, QUIT): a CDN for each call,
+ * then the StopCCN, all on the reliable channel so they go in order.
+ */
+int
+l2tp_tunnel_close(tid_t t, int result, int error, const char *text)
+{
+	struct tunnel *tp = tunnel_get(t);
+
+	if (tp == NULL || tp->state == TUNNEL_FREE || tctl[t] == NULL)
+		return -1;
+	tunnel_fsm(t, TEV_CLOSE, &(struct tev){ .result = result,
+	    .error = error, .text = text });
+	return 0;
+}
+
+void
+l2tp_shutdown_all(void)
+{
+	tid_t t;
+
+	for (t = 1; t <= tables->max_tunnels; t++) {
+		if (tctl == NULL || tctl[t] == NULL)
+			continue;
+		if (tunnel_get(t)->state == TUNNEL_DYING) {
+			/* Nothing to wait for: acknowledged, or not
+			 * retransmitted any more (unverified peer). */
+			if (tctl[t]->q_head == NULL || !tctl[t]->verified)
+				tunnel_set_state(t, TUNNEL_FREE, "shutdown");
+			continue;
+		}
+		l2tp_tunnel_close(t, STOP_SHUTDOWN, 0, "LNS shutting down");
+	}
+}
+
+/* ---- call state machine, RFC 2661 7.4.1 (LNS, incoming calls) ---- */
+
+static const char *call_state_names[] = {
+	[SESSION_FREE] = "idle", [SESSION_OPENING] = "wait-connect",
+	[SESSION_OPEN] = "established", [SESSION_CLOSING] = "closing",
+};
+
+static const char *call_event_names[CEV_MAX] = {
+	[CEV_ICCN] = "ICCN", [CEV_CDN] = "CDN", [CEV_WEN] = "WEN",
+	[CEV_SLI] = "SLI", [CEV_SETUP_TIMEOUT] = "setup timeout",
+	[CEV_CLOSE] = "close", [CEV_TUNNEL_DOWN] = "tunnel down",
+};
+
+const char *
+l2tp_call_state_name(int st)
+{
+	return st >= 0 && st <= SESSION_CLOSING ? call_state_names[st] : "?";
+}
+
+const char *
+l2tp_call_event_name(int ev)
+{
+	return ev >= 0 && ev < CEV_MAX ? call_event_names[ev] : NULL;
+}
+
+static void
+call_setup_fire(struct timer *tm, void *arg)
+{
+	(void)tm;
+	call_fsm((sid_t)(uintptr_t)arg, CEV_SETUP_TIMEOUT, &(struct tev){
+	    .text = "setup timeout" });
+}
 
 static void
 session_link(tid_t t, sid_t s)
@@ -1264,8 +796,9 @@ session_link(tid_t t, sid_t s)
 	tunnel_get(t)->sessions++;
 }
 
+/* idle: PPP told, unlinked, the slot released. */
 static void
-session_free(sid_t s, const char *why)
+call_free(sid_t s, const char *why)
 {
 	struct session *sp = session_get(s);
 	tid_t t = sp->tunnel;
@@ -1273,6 +806,7 @@ session_free(sid_t s, const char *why)
 
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
+	timer_cancel(&sctl[s].setup);
 	ppp_session_end(s);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
@@ -1284,8 +818,53 @@ session_free(sid_t s, const char *why)
 	memset(&sctl[s], 0, sizeof(sctl[s]));
 	if (tunnel_get(t)->sessions)
 		tunnel_get(t)->sessions--;
-	session_release(s);
+	session_release(s);		/* the table's state becomes FREE */
 	stats->sessions_cleared++;
+}
+
+static void
+call_enter(sid_t s, enum session_state old, enum session_state new,
+    const char *why)
+{
+	struct session *sp = session_get(s);
+
+	LOG(LOG_INFO_L, s, sp->tunnel, "call %s -> %s: %s",
+	    call_state_names[old], call_state_names[new], why);
+	if (new != SESSION_FREE)
+		sp->state = new;
+	switch (new) {
+	case SESSION_OPENING:
+		/* wait-connect: ICCN due within l2tp_setup_timeout. */
+		timer_init(&sctl[s].setup, call_setup_fire,
+		    (void *)(uintptr_t)s);
+		timer_set(&sctl[s].setup,
+		    (uint64_t)config->l2tp_setup_timeout * 1000);
+		break;
+	case SESSION_OPEN:
+	case SESSION_CLOSING:
+		timer_cancel(&sctl[s].setup);
+		break;
+	case SESSION_FREE:
+		call_free(s, why);
+		break;
+	}
+}
+
+/*
+ * The only place a call changes state after session_alloc() made it
+ * wait-connect.  ppp.c uses it to mark a call closing (PPP terminating;
+ * the L2TP call itself stays up until the CDN).
+ */
+void
+call_set_state(sid_t s, enum session_state new, const char *why)
+{
+	struct session *sp = session_get(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE || sp->state == new)
+		return;
+	call_enter(s, sp->state, new, why);
+	if (new != SESSION_FREE)	/* freed: tables.c tells the cluster */
+		cluster_session_changed(s);	/* until session.h lands */
 }
 
 static void
@@ -1301,6 +880,105 @@ send_cdn(tid_t t, uint16_t our_sid, uint16_t far_sid, int result, int error,
 	ctl_queue(t, &w, far_sid, M_CDN);
 }
 
+/* A call we never created (ICRQ/OCRQ refused): CDN with session 0. */
+static void
+refuse_call(tid_t t, uint16_t far_sid, int result, int error,
+    const char *text)
+{
+	LOG(LOG_WARN_L, 0, t, "refusing call (peer session %u): CDN result "
+	    "%d error %d: %s", far_sid, result, error, text);
+	send_cdn(t, 0, far_sid, result, error, text);
+}
+
+/* The one exit of a call: CDN with its result code, then idle. */
+static void
+call_fail(sid_t s, int result, int error, const char *text)
+{
+	struct session *sp = session_get(s);
+
+	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
+	    text ? text : "");
+	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
+	call_set_state(s, SESSION_FREE, text ? text : "closed");
+}
+
+static void recv_iccn(sid_t, struct msg *);
+
+/*
+ * Call events.  State x event (the unit test drives every pair):
+ *
+ *               wait-connect        established / closing
+ * ICCN          -> established      CDN 2, -> idle
+ * CDN           -> idle             -> idle
+ * WEN, SLI      logged              logged
+ * setup tmo     CDN 2, -> idle      -
+ * close         CDN (given), idle   CDN (given), -> idle
+ * tunnel down   -> idle             -> idle
+ *
+ * Data messages are delivered in established and closing only
+ * (input_data).  "closing" is entered by PPP (call_set_state).
+ */
+static void
+call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
+{
+	struct session *sp = session_get(s);
+	enum session_state st = sp->state;
+	struct msg *m = e->m;
+
+	LOG(LOG_CALLS_L, s, sp->tunnel, "call event %s in %s",
+	    call_event_names[ev], call_state_names[st]);
+	switch (ev) {
+	case CEV_ICCN:
+		if (st != SESSION_OPENING)
+			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
+			    "ICCN in the wrong state");
+		else
+			recv_iccn(s, m);
+		break;
+	case CEV_CDN:
+		LOG(LOG_INFO_L, s, sp->tunnel, "CDN: result %u error %u \"%s\"",
+		    m->result, m->error, m->errmsg);
+		call_set_state(s, SESSION_FREE, "CDN from LAC");
+		break;
+	case CEV_WEN:
+		LOG(LOG_WARN_L, s, sp->tunnel, "WEN: CRC %u framing %u overrun "
+		    "%u buffer %u timeout %u alignment %u", m->call_errors[0],
+		    m->call_errors[1], m->call_errors[2], m->call_errors[3],
+		    m->call_errors[4], m->call_errors[5]);
+		break;
+	case CEV_SLI:
+		LOG(LOG_INFO_L, s, sp->tunnel, "SLI: send ACCM %#x receive ACCM "
+		    "%#x", m->accm_send, m->accm_recv);
+		break;
+	case CEV_SETUP_TIMEOUT:
+		if (st != SESSION_OPENING)
+			break;
+		stats->l2tp_setup_timeouts++;
+		call_fail(s, CDN_ERROR, ERR_NONE, "no ICCN in time");
+		break;
+	case CEV_CLOSE:
+		call_fail(s, e->result, e->error, e->text);
+		break;
+	case CEV_TUNNEL_DOWN:
+		call_set_state(s, SESSION_FREE, e->text);
+		break;
+	case CEV_MAX:
+		break;
+	}
+}
+
+void
+l2tp_call_event(sid_t s, int ev)
+{
+	struct session *sp = session_get(s);
+
+	if (sp == NULL || sp->state == SESSION_FREE || ev < CEV_SETUP_TIMEOUT ||
+	    ev >= CEV_MAX)
+		return;
+	call_fsm(s, (enum l2tp_call_event)ev, &(struct tev){
+	    .result = CDN_ADMIN, .text = "test event" });
+}
+
 int
 l2tp_session_close(sid_t s, int result, int error, const char *text)
 {
@@ -1308,10 +986,8 @@ l2tp_session_close(sid_t s, int result, int error, const char *text)
 
 	if (sp == NULL || sp->state == SESSION_FREE)
 		return -1;
-	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
-	    text ? text : "");
-	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
-	session_free(s, text ? text : "closed");
+	call_fsm(s, CEV_CLOSE, &(struct tev){ .result = result, .error = error,
+	    .text = text });
 	return 0;
 }
 
@@ -1343,7 +1019,7 @@ refuse_sccrq(const struct sockaddr_in *from, const struct msg *m, int result,
 	if (w.err)
 		return;
 	put_header(buf, (uint16_t)w.len, m->tunnel_id, 0, 0, 1);
-	udp_send(from, buf, w.len, 0);
+	l2tp_udp_send(from, buf, w.len, 0);
 }
 
 static void
@@ -1355,33 +1031,31 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	int secret = config->l2tp_secret[0] != '\0';
 
 	if ((t = tunnel_new(from, m)) == 0) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		l2tp_drop(D_NO_RESOURCES, from, 0);
 		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
 		    "(%u in use): refused", m->host, tables->tunnels_used);
 		refuse_sccrq(from, m, STOP_ERROR, ERR_NO_RESOURCES,
 		    "no free tunnel");
 		return;
 	}
-	tctl[t]->nr = 1;	/* the SCCRQ was Ns 0 */
-	tctl[t]->last_rx_ms = now_ms;
 	LOG(LOG_INFO_L, 0, t, "SCCRQ from %s (vendor \"%s\", firmware %#x), "
 	    "peer tunnel %u, window %u%s", m->host, m->vendor, m->firmware,
 	    m->tunnel_id, tctl[t]->peer_rws,
 	    (m->present & BIT(A_CHALLENGE)) ? ", with challenge" : "");
 
 	if (main_quit) {
-		send_stopccn(t, STOP_SHUTDOWN, 0, "LNS shutting down");
+		tunnel_fail(t, STOP_SHUTDOWN, 0, "LNS shutting down");
 		return;
 	}
 	/* RFC 2661 4.4.3: Protocol Version 1, Revision 0. */
 	if (m->proto_ver != 0x0100) {
-		send_stopccn(t, STOP_BAD_VERSION, 0,
+		tunnel_fail(t, STOP_BAD_VERSION, 0,
 		    "only protocol version 1.0 is supported");
 		return;
 	}
 	/* 5.1.1: a challenge we cannot answer disallows the tunnel. */
 	if ((m->present & BIT(A_CHALLENGE)) && !secret) {
-		send_stopccn(t, STOP_NOT_AUTHORIZED, 0,
+		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
 		    "challenge received but no l2tp_secret configured");
 		return;
 	}
@@ -1400,8 +1074,15 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 		    m->chal_len, resp);
 		avp_bytes(&w, A_CHALLENGE_RESP, resp, 16, 1);
 	}
-	if (secret) {
-		/* We authenticate the LAC too (5.1.1), unlike the original. */
+	/*
+	 * 5.1.1: we challenge a LAC that challenged us (it has the secret
+	 * and expects mutual authentication), and every LAC with
+	 * l2tp_challenge_lac.  Not by default: a LAC without a secret of
+	 * its own refuses a challenge, and the manual has always said the
+	 * secret is used only when the LAC asks for authentication.
+	 */
+	if (secret && ((m->present & BIT(A_CHALLENGE)) ||
+	    config->l2tp_challenge_lac)) {
 		random_bytes(tctl[t]->challenge, CHALLENGE_LEN);
 		tctl[t]->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, tctl[t]->challenge, CHALLENGE_LEN, 1);
@@ -1409,6 +1090,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	ctl_queue(t, &w, 0, M_SCCRP);
 }
 
+/* In wait-ctl-conn: check the LAC's answer to our challenge, then up. */
 static void
 recv_scccn(tid_t t, struct msg *m)
 {
@@ -1416,53 +1098,23 @@ recv_scccn(tid_t t, struct msg *m)
 	struct tctl *c = tctl[t];
 	uint8_t want[16];
 
-	/* RFC 2661 7.2.1: SCCCN only in wait-ctl-conn; else result 7. */
-	if (tp->state != TUNNEL_OPENING) {
-		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCCN on an open tunnel");
-		return;
-	}
 	if (c->challenged) {
 		l2tp_chap_md5(M_SCCCN, config->l2tp_secret, c->challenge,
 		    CHALLENGE_LEN, want);
 		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
 		    memcmp(want, m->chal_resp, 16) != 0) {
 			stats->l2tp_auth_failures++;
-			send_stopccn(t, STOP_NOT_AUTHORIZED, 0,
+			tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
 			    (m->present & BIT(A_CHALLENGE_RESP)) ?
 			    "challenge response does not match l2tp_secret" :
 			    "no challenge response");
 			return;
 		}
 	}
-	tp->state = TUNNEL_OPEN;
-	cluster_tunnel_changed(t);	/* until session.h lands */
+	tunnel_set_state(t, TUNNEL_OPEN, "SCCCN");
 	LOG(LOG_WARN_L, 0, t, "tunnel up with %s, local id %u, peer id %u%s",
 	    tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
-	if (config->hello_interval > 0)
-		timer_set(&c->hello, (uint64_t)config->hello_interval * 1000);
-}
-
-static void
-recv_stopccn(tid_t t, struct msg *m)
-{
-	LOG(LOG_WARN_L, 0, t, "StopCCN from %s: result %u error %u \"%s\"",
-	    tunnel_get(t)->hostname, m->result, m->error, m->errmsg);
-	/* Acknowledged by the ZLB the caller sends; hold state, then free. */
-	tunnel_dying(t);
-	if (main_quit == 2)
-		timer_set(&tctl[t]->die, 0);
-}
-
-static uint16_t
-new_session_id(tid_t t)
-{
-	uint16_t id;
-
-	do
-		id = random_u16_nonzero();
-	while (session_by_wire(t, id) != 0);
-	return id;
 }
 
 static void
@@ -1471,33 +1123,37 @@ recv_icrq(tid_t t, struct msg *m)
 	uint8_t buf[MAXCTL];
 	struct session *sp;
 	struct wr w;
+	uint16_t id;
 	sid_t s;
 
-	/* RFC 2661 7.2.1: calls only on an established tunnel. */
-	if (tunnel_get(t)->state != TUNNEL_OPEN) {
-		send_stopccn(t, STOP_FSM_ERROR, 0, "ICRQ before SCCCN");
-		return;
-	}
 	if (main_quit) {
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP, 0,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP, 0,
 		    "LNS shutting down");
 		return;
 	}
 	if (config->max_sessions_per_tunnel > 0 &&
 	    tunnel_get(t)->sessions >= (uint32_t)config->max_sessions_per_tunnel) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_WARN_L, 0, t, "tunnel already carries %u calls "
 		    "(max_sessions_per_tunnel): refusing call",
 		    tunnel_get(t)->sessions);
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "too many calls on this tunnel");
 		return;
 	}
+	/* RFC 2661 4.4.3: 65535 session ids per tunnel, whatever the table. */
+	if ((id = new_id(session_id_taken, t)) == 0) {
+		stats->l2tp_id_exhausted++;
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
+		    ERR_NO_RESOURCES, "no free session id on this tunnel");
+		return;
+	}
 	if ((s = session_alloc()) == 0) {
-		stats->l2tp_drops[D_NO_RESOURCES]++;
+		l2tp_drop(D_NO_RESOURCES, NULL, t);
 		LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
 		    tables->max_sessions);
-		send_cdn(t, 0, m->session_id, CDN_NO_FACILITIES_TEMP,
+		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "no free session");
 		return;
 	}
@@ -1508,17 +1164,17 @@ recv_icrq(tid_t t, struct msg *m)
 	sp->last_packet = time_now;
 	snprintf(sp->calling, sizeof(sp->calling), "%s", m->calling);
 	snprintf(sp->called, sizeof(sp->called), "%s", m->called);
-	if (session_bind_wire(s, new_session_id(t)) < 0) {
+	if (session_bind_wire(s, id) < 0) {
 		session_release(s);
-		send_cdn(t, 0, m->session_id, CDN_ERROR, ERR_NO_RESOURCES,
+		refuse_call(t, m->session_id, CDN_ERROR, ERR_NO_RESOURCES,
 		    "cannot index session");
 		return;
 	}
 	memset(&sctl[s], 0, sizeof(sctl[s]));
-	sctl[s].state = CALL_WAIT_CONNECT;
 	sctl[s].serial = m->serial;
 	session_link(t, s);
 	stats->sessions_created++;
+	call_enter(s, SESSION_FREE, SESSION_OPENING, "ICRQ");
 	LOG(LOG_INFO_L, s, t, "ICRQ: call %u from \"%s\" to \"%s\", peer "
 	    "session %u, local session %u", m->serial, m->calling, m->called,
 	    m->session_id, sp->local_id);
@@ -1544,16 +1200,12 @@ recv_icrq(tid_t t, struct msg *m)
 	ctl_queue(t, &w, sp->far_id, M_ICRP);
 }
 
+/* In wait-connect: the call is up, PPP starts. */
 static void
-recv_iccn(tid_t t, sid_t s, struct msg *m)
+recv_iccn(sid_t s, struct msg *m)
 {
 	struct session *sp = session_get(s);
 
-	if (sctl[s].state != CALL_WAIT_CONNECT) {
-		l2tp_session_close(s, CDN_ERROR, ERR_BAD_VALUE,
-		    "ICCN in the wrong state");
-		return;
-	}
 	sp->tx_speed = m->tx_speed;
 	sp->rx_speed = (m->present & BIT(A_RX_SPEED)) ? m->rx_speed :
 	    m->tx_speed;
@@ -1563,175 +1215,134 @@ recv_iccn(tid_t t, sid_t s, struct msg *m)
 		if (sctl[s].proxy)
 			*sctl[s].proxy = m->proxy;
 	}
-	sctl[s].state = CALL_ESTABLISHED;
-	sp->state = SESSION_OPEN;
-	cluster_session_changed(s);	/* until session.h lands */
-	LOG(LOG_INFO_L, s, t, "ICCN: call connected at %u bit/s (rx %u), "
-	    "framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
+	call_set_state(s, SESSION_OPEN, "ICCN");
+	LOG(LOG_INFO_L, s, sp->tunnel, "ICCN: call connected at %u bit/s (rx "
+	    "%u), framing %#x%s%s%s", sp->tx_speed, sp->rx_speed, sp->framing,
 	    m->have_proxy ? ", proxy " : "",
 	    m->proxy.auth_name[0] ? "user " : "",
 	    m->proxy.auth_name);
 	ppp_session_start(s);
 }
 
+/* ICCN, CDN, WEN, SLI on an established tunnel: find the call. */
 static void
-recv_cdn(tid_t t, sid_t s, struct msg *m)
+call_message(tid_t t, struct tev *e)
 {
-	(void)t;
-	LOG(LOG_INFO_L, s, t, "CDN: result %u error %u \"%s\"", m->result,
-	    m->error, m->errmsg);
-	session_free(s, "CDN from LAC");
-}
+	struct msg *m = e->m;
+	sid_t s = session_by_wire(t, e->session);
 
-/*
- * Deliver one in-sequence control message to its handler.  `session`
- * is the session id from the header.
- */
-static void
-deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
-    const uint8_t *avp, size_t len)
-{
-	struct tunnel *tp = tunnel_get(t);
-	static struct msg m;
-	struct rd r;
-	sid_t s = 0;
-
-	rd_init(&r, avp, len);
-	if (parse_avps(&m, &r, config->l2tp_secret) < 0) {
-		stats->l2tp_drops[D_AVP]++;
-		LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
-		    l2tp_msg_name(m.type), tp->hostname, m.why);
-		/* A malformed tunnel message is fatal to the tunnel (4.1). */
-		if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_BAD_LENGTH, m.why);
-		else if ((s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_BAD_LENGTH, m.why);
-		return;
-	}
-	stats->l2tp_ctrl_rx_type[m.type <= M_MAX ? m.type : 0]++;
-	if (m.hidden)
-		tctl[t]->peer_hides = 1;
-	LOG(LOG_INFO_L, 0, t, "recv %s", l2tp_msg_name(m.type));
-	if (tctl[t]->stopping && m.type != M_STOPCCN) {
-		/* Closing: only acknowledge (by the caller's ZLB). */
-		return;
-	}
-	if (m.type > M_MAX || msg_names[m.type] == NULL || m.type == M_ZLB) {
-		if (m.mbit) {
-			/* RFC 2661 4.4.1: unknown type with M set. */
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
-			    "unknown mandatory message type");
-		}
-		return;
-	}
-	if ((m.present & required[m.type]) != required[m.type]) {
-		uint64_t missing = required[m.type] & ~m.present;
-		int a = __builtin_ctzll(missing);
-		char why[96];
-
-		snprintf(why, sizeof(why), "%s without %s", l2tp_msg_name(m.type),
-		    l2tp_avp_name(a));
-		LOG(LOG_ERROR_L, 0, t, "%s", why);
-		stats->l2tp_drops[D_AVP]++;
-		if (is_session_msg(m.type) && m.type != M_ICRQ &&
-		    (s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_BAD_VALUE, why);
-		else if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_BAD_VALUE, why);
-		else if (m.type == M_ICRQ && (m.present & BIT(A_ASSIGNED_SESSION)))
-			send_cdn(t, 0, m.session_id, CDN_ERROR, ERR_BAD_VALUE, why);
-		return;
-	}
-	if (m.unknown_m >= 0) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "unknown mandatory AVP %s%d in %s",
-		    m.unknown_m & 0x10000 ? "vendor " : "", m.unknown_m & 0xffff,
-		    l2tp_msg_name(m.type));
-		LOG(LOG_ERROR_L, 0, t, "%s", why);
-		/* RFC 2661 4.2: session messages end the session only. */
-		if (!is_session_msg(m.type))
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP, why);
-		else if (m.type == M_ICRQ)
-			send_cdn(t, 0, m.session_id, CDN_ERROR,
-			    ERR_UNKNOWN_M_AVP, why);
-		else if ((s = session_by_wire(t, session)) != 0)
-			l2tp_session_close(s, CDN_ERROR, ERR_UNKNOWN_M_AVP, why);
-		return;
-	}
-	if (m.present & BIT(A_HOST_NAME) && m.type != M_SCCRQ)
-		snprintf(tp->hostname, sizeof(tp->hostname), "%s", m.host);
-
-	switch (m.type) {
-	case M_SCCRQ:
-		/* A second SCCRQ on an existing tunnel: RFC 2661 7.2.1. */
-		send_stopccn(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
-		return;
-	case M_SCCCN:
-		recv_scccn(t, &m);
-		return;
-	case M_STOPCCN:
-		recv_stopccn(t, &m);
-		return;
-	case M_HELLO:
-		return;		/* the ack is the answer */
-	case M_ICRQ:
-		recv_icrq(t, &m);
-		return;
-	case M_SCCRP:
-	case M_ICRP:
-	case M_OCRP:
-	case M_OCCN:
-		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
-		send_stopccn(t, STOP_FSM_ERROR, 0, "unexpected reply message");
-		return;
-	case M_OCRQ:
-		/* Outgoing calls are not offered by this LNS. */
-		send_cdn(t, 0, m.session_id, CDN_NO_FACILITIES_PERM, 0,
-		    "outgoing calls not supported");
-		return;
-	default:
-		break;
-	}
-
-	/* Messages about an existing call: ICCN, CDN, WEN, SLI. */
-	s = session_by_wire(t, session);
-	if (s == 0 && m.type == M_CDN) {
+	if (s == 0 && m->type == M_CDN) {
 		/* A CDN may name the call by the peer's id only (6.12). */
 		sid_t i;
 
 		for (i = tctl[t]->sessions; i; i = sctl[i].next)
-			if (session_get(i)->far_id == m.session_id) {
+			if (session_get(i)->far_id == m->session_id) {
 				s = i;
 				break;
 			}
 	}
 	if (s == 0) {
 		LOG(LOG_WARN_L, 0, t, "%s for unknown session %u",
-		    l2tp_msg_name(m.type), session);
-		if (m.type == M_ICCN)
-			send_cdn(t, 0, m.session_id ? m.session_id : 0,
-			    CDN_ERROR, ERR_BAD_SESSION, "unknown session");
+		    l2tp_msg_name(m->type), e->session);
+		if (m->type == M_ICCN)
+			refuse_call(t, m->session_id, CDN_ERROR,
+			    ERR_BAD_SESSION, "unknown session");
 		return;
 	}
-	switch (m.type) {
-	case M_ICCN:
-		recv_iccn(t, s, &m);
-		break;
-	case M_CDN:
-		recv_cdn(t, s, &m);
-		break;
-	case M_WEN:
-		LOG(LOG_WARN_L, s, t, "WEN: CRC %u framing %u overrun %u buffer "
-		    "%u timeout %u alignment %u", m.call_errors[0],
-		    m.call_errors[1], m.call_errors[2], m.call_errors[3],
-		    m.call_errors[4], m.call_errors[5]);
-		break;
-	case M_SLI:
-		LOG(LOG_INFO_L, s, t, "SLI: send ACCM %#x receive ACCM %#x",
-		    m.accm_send, m.accm_recv);
-		break;
+	call_fsm(s, m->type == M_ICCN ? CEV_ICCN : m->type == M_CDN ? CEV_CDN :
+	    m->type == M_WEN ? CEV_WEN : CEV_SLI, e);
+}
+
+/* A message that fails its checks: the tunnel's or the call's error. */
+static void
+reject_msg(tid_t t, const struct sockaddr_in *from, struct msg *m,
+    uint16_t session, int error, const char *why)
+{
+	sid_t s;
+
+	l2tp_drop(D_AVP, from, t);
+	/* RFC 2661 4.1, 4.2: session messages end the session only. */
+	if (!is_session_msg(m->type))
+		tunnel_fail(t, STOP_ERROR, error, why);
+	else if ((m->type == M_ICRQ || m->type == M_OCRQ) &&
+	    (m->present & BIT(A_ASSIGNED_SESSION)))
+		refuse_call(t, m->session_id, CDN_ERROR, error, why);
+	else if ((s = session_by_wire(t, session)) != 0)
+		call_fsm(s, CEV_CLOSE, &(struct tev){ .result = CDN_ERROR,
+		    .error = error, .text = why });
+}
+
+/*
+ * Deliver one in-sequence control message to the tunnel state machine.
+ * `session` is the session id from the header.
+ */
+void
+ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
+    const uint8_t *avp, size_t len)
+{
+	struct tunnel *tp = tunnel_get(t);
+	static struct msg m;
+	static const uint8_t events[M_MAX + 1] = {
+		[M_SCCRQ] = TEV_SCCRQ, [M_SCCCN] = TEV_SCCCN,
+		[M_STOPCCN] = TEV_STOPCCN, [M_HELLO] = TEV_HELLO,
+		[M_ICRQ] = TEV_ICRQ, [M_OCRQ] = TEV_OCRQ,
+		[M_SCCRP] = TEV_REPLY, [M_ICRP] = TEV_REPLY,
+		[M_OCRP] = TEV_REPLY, [M_OCCN] = TEV_REPLY,
+		[M_ICCN] = TEV_CALL, [M_CDN] = TEV_CALL, [M_WEN] = TEV_CALL,
+		[M_SLI] = TEV_CALL,
+	};
+	char why[160];
+	struct rd r;
+
+	rd_init(&r, avp, len);
+	if (parse_avps(&m, &r, config->l2tp_secret) < 0) {
+		if (tp->state == TUNNEL_DYING) {
+			l2tp_drop(D_DYING, from, t);
+			return;
+		}
+		LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
+		    l2tp_msg_name(m.type), tp->hostname, m.why);
+		/* A malformed tunnel message is fatal to the tunnel (4.1). */
+		m.present = 0;
+		reject_msg(t, from, &m, session, ERR_BAD_LENGTH, m.why);
+		return;
 	}
+	stats->l2tp_ctrl_rx_type[m.type <= M_MAX ? m.type : 0]++;
+	if (m.hidden)
+		tctl[t]->peer_hides = 1;
+	LOG(LOG_INFO_L, 0, t, "recv %s", l2tp_msg_name(m.type));
+	if (tp->state == TUNNEL_DYING && m.type != M_STOPCCN) {
+		l2tp_drop(D_DYING, from, t);	/* closing: only acknowledge */
+		return;
+	}
+	if (!l2tp_msg_known(m.type)) {
+		/* RFC 2661 4.4.1: unknown type with M set. */
+		if (m.mbit)
+			tunnel_fail(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
+			    "unknown mandatory message type");
+		return;
+	}
+	if ((m.present & required[m.type]) != required[m.type]) {
+		uint64_t missing = required[m.type] & ~m.present;
+
+		snprintf(why, sizeof(why), "%s without %s", l2tp_msg_name(m.type),
+		    l2tp_avp_name(__builtin_ctzll(missing)));
+		LOG(LOG_ERROR_L, 0, t, "%s", why);
+		reject_msg(t, from, &m, session, ERR_BAD_VALUE, why);
+		return;
+	}
+	if (m.unknown_m >= 0) {
+		snprintf(why, sizeof(why), "unknown mandatory AVP %s%d in %s",
+		    m.unknown_m & 0x10000 ? "vendor " : "", m.unknown_m & 0xffff,
+		    l2tp_msg_name(m.type));
+		LOG(LOG_ERROR_L, 0, t, "%s", why);
+		reject_msg(t, from, &m, session, ERR_UNKNOWN_M_AVP, why);
+		return;
+	}
+	if (m.present & BIT(A_HOST_NAME) && m.type != M_SCCRQ)
+		snprintf(tp->hostname, sizeof(tp->hostname), "%s", m.host);
+	tunnel_fsm(t, (enum l2tp_tunnel_event)events[m.type],
+	    &(struct tev){ .m = &m, .session = session });
 }
 
 /* ---- input ---- */
@@ -1748,16 +1359,28 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	rd_init(&r, avp, len);
 	if (parse_avps(&m, &r, config->l2tp_secret) < 0 ||
 	    m.type != M_SCCRQ || ns != 0) {
-		drop(D_FIRST_NOT_SCCRQ, from, 0);
+		l2tp_drop(D_FIRST_NOT_SCCRQ, from, 0);
 		return;
 	}
-	/* A retransmitted SCCRQ whose SCCRP was lost: same tunnel. */
+	/*
+	 * A retransmitted SCCRQ whose answer was lost: same tunnel, and
+	 * the answer again (past UNVERIFIED_TRIES, the only
+	 * retransmission an unverified peer gets, see send_window).
+	 */
 	if ((t = tunnel_by_peer(from->sin_addr.s_addr, from->sin_port,
 	    m.tunnel_id)) != 0) {
 		tctl[t]->last_rx_ms = now_ms;
-		send_zlb(t);
-		send_window(t);
-		stats->l2tp_drops[D_DUPLICATE]++;
+		if (tctl[t]->q_head != NULL && tctl[t]->q_head->sent)
+			ctl_resend(t);
+		else
+			send_zlb(t);
+		l2tp_drop(D_DUPLICATE, from, t);
+		return;
+	}
+	/* Admission control: silently, the LAC retransmits (5.8). */
+	if (admit(from->sin_addr.s_addr) < 0) {
+		stats->l2tp_admission_refused++;
+		l2tp_drop(D_ADMISSION, from, 0);
 		return;
 	}
 	stats->l2tp_ctrl_rx_type[M_SCCRQ]++;
@@ -1765,20 +1388,19 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	    m.tunnel_id == 0) {
 		LOG(LOG_ERROR_L, 0, 0, "SCCRQ from %s without mandatory AVPs",
 		    m.host);
-		if (m.tunnel_id != 0 && (t = tunnel_new(from, &m)) != 0) {
-			tctl[t]->nr = 1;
-			send_stopccn(t, STOP_ERROR, ERR_BAD_VALUE,
+		if (m.tunnel_id != 0 && (t = tunnel_new(from, &m)) != 0)
+			tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
 			    "SCCRQ missing a mandatory AVP");
-		} else
-			stats->l2tp_drops[D_AVP]++;
+		else
+			l2tp_drop(D_AVP, from, 0);
 		return;
 	}
 	if (m.unknown_m >= 0) {
-		if ((t = tunnel_new(from, &m)) != 0) {
-			tctl[t]->nr = 1;
-			send_stopccn(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
+		if ((t = tunnel_new(from, &m)) != 0)
+			tunnel_fail(t, STOP_ERROR, ERR_UNKNOWN_M_AVP,
 			    "unknown mandatory AVP in SCCRQ");
-		}
+		else
+			l2tp_drop(D_NO_RESOURCES, from, 0);
 		return;
 	}
 	recv_sccrq(from, &m);
@@ -1786,29 +1408,29 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 
 /* Data message: PPP for a session (RFC 2661 3.1, T=0). */
 static void
-input_data(tid_t t, uint16_t session, const uint8_t *ppp, size_t len)
+input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
+    const uint8_t *ppp, size_t len)
 {
 	sid_t s = session_by_wire(t, session);
 	struct session *sp;
 
 	if (tctl[t] == NULL) {
 		/* In the table but not ours (a cluster slave's replica). */
-		stats->l2tp_drops[D_NO_TUNNEL]++;
+		l2tp_drop(D_NO_TUNNEL, from, t);
 		return;
 	}
 	tctl[t]->last_rx_ms = now_ms;
 	if (s == 0) {
-		stats->l2tp_drops[D_DATA_NO_SESSION]++;
+		l2tp_drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
 	sp = session_get(s);
 	stats->l2tp_data_rx++;
-	if (sctl[s].state != CALL_ESTABLISHED) {
-		/* RFC 2661 7.4.1: data flows once the call is connected. */
-		stats->l2tp_drops[D_DATA_NO_SESSION]++;
+	/* RFC 2661 7.4.1: data flows once the call is connected. */
+	if (sp->state != SESSION_OPEN && sp->state != SESSION_CLOSING) {
+		l2tp_drop(D_DATA_NO_SESSION, from, t);
 		return;
 	}
-	(void)sp;
 	ppp_input(s, ppp, len);
 }
 
@@ -1835,43 +1457,43 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		log_hex(LOG_PACKET_L, 0, 0, "L2TP rx", buf, len);
 	rd_init(&r, buf, len);
 	if (rd_u16(&r, &flags) < 0) {
-		drop(D_SHORT, from, 0);
+		l2tp_drop(D_SHORT, from, 0);
 		return;
 	}
 	if ((flags & L2TP_VER_MASK) != L2TP_VERSION) {
 		/* Version 3 or L2F: silently discard (RFC 2661 3.1). */
-		drop(D_VERSION, from, 0);
+		l2tp_drop(D_VERSION, from, 0);
 		return;
 	}
 	if (flags & L2TP_T) {
 		/* Control: L and S MUST be set, O and P MUST be clear. */
 		if ((flags & (L2TP_L | L2TP_S | L2TP_O | L2TP_P)) !=
 		    (L2TP_L | L2TP_S)) {
-			drop(D_CTL_FLAGS, from, 0);
+			l2tp_drop(D_CTL_FLAGS, from, 0);
 			return;
 		}
 	}
 	if (flags & L2TP_L) {
 		if (rd_u16(&r, &length) < 0 || length < 6 || length > len) {
-			drop(D_LENGTH, from, 0);
+			l2tp_drop(D_LENGTH, from, 0);
 			return;
 		}
 		/* Trailing bytes beyond Length (UDP padding) are ignored. */
 		rd_init(&r, buf + 4, length - 4u);
 	}
 	if (rd_u16(&r, &tunnel) < 0 || rd_u16(&r, &session) < 0) {
-		drop(D_SHORT, from, 0);
+		l2tp_drop(D_SHORT, from, 0);
 		return;
 	}
 	if (flags & L2TP_S) {
 		if (rd_u16(&r, &ns) < 0 || rd_u16(&r, &nr) < 0) {
-			drop(D_SHORT, from, 0);
+			l2tp_drop(D_SHORT, from, 0);
 			return;
 		}
 	}
 	if (flags & L2TP_O) {
 		if (rd_u16(&r, &off) < 0 || rd_skip(&r, off) < 0) {
-			drop(D_LENGTH, from, 0);
+			l2tp_drop(D_LENGTH, from, 0);
 			return;
 		}
 	}
@@ -1879,15 +1501,15 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 
 	if (!(flags & L2TP_T)) {
 		if ((t = tunnel_by_wire(tunnel)) == 0) {
-			drop(D_NO_TUNNEL, from, 0);
+			l2tp_drop(D_NO_TUNNEL, from, 0);
 			return;
 		}
 		tp = tunnel_get(t);
 		if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr) {
-			drop(D_BAD_PEER, from, t);
+			l2tp_drop(D_BAD_PEER, from, t);
 			return;
 		}
-		input_data(t, session, body.p, body.left);
+		input_data(t, from, session, body.p, body.left);
 		return;
 	}
 
@@ -1897,20 +1519,20 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		return;
 	}
 	if ((t = tunnel_by_wire(tunnel)) == 0) {
-		drop(D_NO_TUNNEL, from, 0);
+		l2tp_drop(D_NO_TUNNEL, from, 0);
 		return;
 	}
 	tp = tunnel_get(t);
 	if ((c = tctl[t]) == NULL) {
 		/* In the table but not ours (a cluster slave's replica). */
-		drop(D_NO_TUNNEL, from, t);
+		l2tp_drop(D_NO_TUNNEL, from, t);
 		return;
 	}
 	/* Only the LAC that opened the tunnel may speak on it. */
 	if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
 	    (tp->peer.sin_port != from->sin_port &&
 	    !config->auth_tunnel_change_addr_src)) {
-		drop(D_BAD_PEER, from, t);
+		l2tp_drop(D_BAD_PEER, from, t);
 		return;
 	}
 	if (config->auth_tunnel_change_addr_src)
@@ -1937,52 +1559,13 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		stats->l2tp_zlb_rx++;
 		return;		/* ZLB: nothing more */
 	}
-
 	c->sent_since_rx = 0;
-	if (ns == c->nr) {
-		c->nr++;
-		deliver(t, from, session, body.p, body.left);
-		/* Then whatever was waiting behind it, in order. */
-		while (tctl[t] != NULL) {
-			c = tctl[t];
-			unsigned slot = c->nr % OUR_RWS;
-
-			if (c->ooo[slot] == NULL)
-				break;
-			uint8_t *p = c->ooo[slot];
-			uint16_t plen = c->ooo_len[slot];
-			struct rd q;
-			uint16_t qs = 0;
-
-			c->ooo[slot] = NULL;
-			/* stored: session id (2) then the AVPs */
-			rd_init(&q, p, plen);
-			rd_u16(&q, &qs);
-			c->nr++;
-			deliver(t, from, qs, q.p, q.left);
-			free(p);
-		}
-	} else if (seq_lt(ns, c->nr)) {
-		/* Duplicate: acknowledge again (5.8), do not process. */
-		stats->l2tp_drops[D_DUPLICATE]++;
-	} else if ((uint16_t)(ns - c->nr) < OUR_RWS) {
-		unsigned slot = ns % OUR_RWS;
-
-		if (c->ooo[slot] == NULL &&
-		    (c->ooo[slot] = malloc(body.left + 2)) != NULL) {
-			c->ooo[slot][0] = (uint8_t)(session >> 8);
-			c->ooo[slot][1] = (uint8_t)session;
-			memcpy(c->ooo[slot] + 2, body.p, body.left);
-			c->ooo_len[slot] = (uint16_t)(body.left + 2);
-			stats->l2tp_out_of_order++;
-		}
-	} else {
-		drop(D_OUT_OF_WINDOW, from, t);
-	}
+	ctl_reorder(t, from, ns, session, body.p, body.left);
 	/* Acknowledge unless a reply already carried our Nr. */
 	if (tctl[t] != NULL && !tctl[t]->sent_since_rx)
 		send_zlb(t);
 }
+
 
 static void
 udp_readable(int fd, uint32_t events, void *arg)
@@ -2026,8 +1609,20 @@ udp_readable(int fd, uint32_t events, void *arg)
 int
 l2tp_init_state(void)
 {
+	/* Again (tests, after tables_init with other sizes): start empty. */
+	free(tctl);
+	free(sctl);
+	free(opening);
+	free(opening_addr);
+	n_opening = 0;
+	recent_pos = 0;
+	memset(recent_ids, 0, sizeof(recent_ids));
+	memset(recent_map, 0, sizeof(recent_map));
 	if ((tctl = calloc(tables->max_tunnels + 1, sizeof(*tctl))) == NULL ||
-	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL) {
+	    (sctl = calloc(tables->max_sessions + 1, sizeof(*sctl))) == NULL ||
+	    (opening = calloc(tables->max_tunnels, sizeof(*opening))) == NULL ||
+	    (opening_addr = calloc(tables->max_tunnels,
+	    sizeof(*opening_addr))) == NULL) {
 		log_crit("cannot allocate L2TP state: %s", strerror(errno));
 		return -1;
 	}
@@ -2089,12 +1684,18 @@ l2tp_close(void)
 	udp_fd = -1;
 }
 
+void
+l2tp_set_socket(int fd)
+{
+	udp_fd = fd;
+}
+
 /*
  * A new cluster master takes over the tunnels and sessions it inherited
  * (cluster.c wrote them into the tables): control state for each tunnel
- * that has none, its sequence numbers taken from the LAC's next message,
- * and each session linked to its tunnel as a connected call.  The PPP
- * state of the sessions is not inherited (ppp.c drops their frames).
+ * that has none, its sequence numbers taken from the LAC's next message
+ * (c->adopted, see l2tp_input), the timer of its state, and each call
+ * linked to its tunnel.
  */
 void
 l2tp_adopt(void)
@@ -2104,34 +1705,48 @@ l2tp_adopt(void)
 	if (tctl == NULL || sctl == NULL)
 		return;
 	for (t = 1; t <= tables->max_tunnels; t++) {
+		struct tunnel *tp = &tables->tunnel[t];
 		struct tctl *c;
 
-		if (tables->tunnel[t].state == TUNNEL_FREE || tctl[t] != NULL)
+		if (tp->state == TUNNEL_FREE || tctl[t] != NULL)
 			continue;
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			break;
 		c->adopted = 1;
-		c->peer_rws = tables->tunnel[t].peer_rws ?
-		    tables->tunnel[t].peer_rws : 4;
+		c->peer_rws = tp->peer_rws ? tp->peer_rws : 4;
 		c->last_rx_ms = now_ms;
-		timer_init(&c->rtx, rtx_fire, (void *)(uintptr_t)t);
-		timer_init(&c->hello, hello_fire, (void *)(uintptr_t)t);
-		timer_init(&c->die, die_fire, (void *)(uintptr_t)t);
+		timer_init(&c->st, hello_fire, (void *)(uintptr_t)t);
 		tctl[t] = c;
-		tables->tunnel[t].sessions = 0;	/* counted again below */
-		if (config->hello_interval > 0)
-			timer_set(&c->hello,
-			    (uint64_t)config->hello_interval * 1000);
+		rel_init(t);
+		tp->sessions = 0;	/* counted again below */
+		switch (tp->state) {
+		case TUNNEL_OPENING:
+			enter_opening(t);
+			break;
+		case TUNNEL_OPEN:
+			enter_open(t);
+			break;
+		default:
+			enter_dying(t);
+			break;
+		}
 		nt++;
 	}
 	for (s = 1; s <= tables->max_sessions; s++) {
 		struct session *sp = &tables->session[s];
+		struct tctl *c;
 
-		if (sp->state == SESSION_FREE || sctl[s].state != CALL_IDLE ||
-		    sp->tunnel == 0 || tctl[sp->tunnel] == NULL)
+		if (sp->state == SESSION_FREE || sp->tunnel == 0 ||
+		    (c = tctl[sp->tunnel]) == NULL || !c->adopted ||
+		    c->sessions == s || sctl[s].prev || sctl[s].next)
 			continue;
 		session_link(sp->tunnel, s);
-		sctl[s].state = CALL_ESTABLISHED;
+		if (sp->state == SESSION_OPENING) {
+			timer_init(&sctl[s].setup, call_setup_fire,
+			    (void *)(uintptr_t)s);
+			timer_set(&sctl[s].setup,
+			    (uint64_t)config->l2tp_setup_timeout * 1000);
+		}
 		ns++;
 	}
 	if (nt || ns)

@@ -100,10 +100,42 @@ struct l2tp_proxy {
 	uint8_t		response[64];
 };
 
+/*
+ * Tunnel and call state machines (l2tp.c).  The states are the shared
+ * tables' (enum tunnel_state, enum session_state), which are
+ * authoritative; only tunnel_set_state() and call_set_state() change
+ * them after allocation.
+ */
+enum l2tp_tunnel_event {
+	/* messages, RFC 2661 6 */
+	TEV_SCCRQ, TEV_SCCCN, TEV_STOPCCN, TEV_HELLO, TEV_ICRQ,
+	TEV_CALL,		/* ICCN, CDN, WEN, SLI: for a call */
+	TEV_REPLY,		/* SCCRP, ICRP, OCRP, OCCN: never to an LNS */
+	TEV_OCRQ,
+	/* timers and local events */
+	TEV_SETUP_TIMEOUT, TEV_RTX_FAIL, TEV_DEAD_PEER, TEV_CLOSE,
+	TEV_HOLD_DONE, TEV_MAX
+};
+enum l2tp_call_event {
+	CEV_ICCN, CEV_CDN, CEV_WEN, CEV_SLI,
+	CEV_SETUP_TIMEOUT, CEV_CLOSE, CEV_TUNNEL_DOWN, CEV_MAX
+};
+const char *l2tp_tunnel_state_name(int);
+const char *l2tp_call_state_name(int);
+const char *l2tp_tunnel_event_name(int);	/* NULL past the last */
+const char *l2tp_call_event_name(int);
+/* A timer or local event, as its timer would fire it (unit tests). */
+void	 l2tp_tunnel_event(tid_t, int ev);
+void	 l2tp_call_event(sid_t, int ev);
+/* PPP marks a call closing (LCP terminating) through this. */
+void	 call_set_state(sid_t, enum session_state, const char *why);
+
 /* l2tp.c */
 int	 l2tp_init(void);
 int	 l2tp_init_state(void);	/* tables only, no socket (fuzzing) */
 void	 l2tp_close(void);
+/* Use fd (a bound UDP socket) for sending; unit tests. */
+void	 l2tp_set_socket(int fd);
 /* Handle one datagram from `from` (exposed for the fuzz harness). */
 void	 l2tp_input(const uint8_t *buf, size_t len,
 	    const struct sockaddr_in *from);

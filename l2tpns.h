@@ -166,6 +166,10 @@ struct counters {
 	uint64_t	l2tp_tx_batches;
 	uint64_t	l2tp_retransmits, l2tp_rtx_timeouts, l2tp_out_of_order;
 	uint64_t	l2tp_dead_peers, l2tp_auth_failures;
+	uint64_t	l2tp_setup_timeouts;	/* no SCCCN / ICCN in time */
+	uint64_t	l2tp_id_exhausted;	/* no free tunnel/session id */
+	uint64_t	l2tp_admission_refused;	/* SCCRQ over the opening limits */
+	uint64_t	l2tp_sendq_overflows, l2tp_ooo_overflows;
 	uint64_t	l2tp_ctrl_rx_type[17];
 	uint64_t	l2tp_drops[16];
 	/* PPP */

@@ -340,8 +340,7 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 		return;
 	if (pp->term_cause == 0)
 		pp->term_cause = (uint8_t)cause;
-	sp->state = SESSION_CLOSING;
-	cluster_session_changed(s);	/* until session.h lands */
+	call_set_state(s, SESSION_CLOSING, reason);
 	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
 	    sp->user[0] ? sp->user : "(no user)", reason);
 	if (pp->cdn_reason[0] == '\0') {
