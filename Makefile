@@ -38,7 +38,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o l2tp.o util.o \
 	      cli.o cli_child.o \
-	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
+	      ppp.o session.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
@@ -102,7 +102,7 @@ test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $
 
 # ---- tests ----
 
-test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o
+test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 test/unit/test_event: test/unit/test_event.c event.o
@@ -112,7 +112,7 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c globals.o l2tp.o tables.o event.o log.o util.o config.o cfgprint.o \
-		ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o plugin.o tbf.o acl.o intercept.o \
+		ppp.o session.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
@@ -120,8 +120,14 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c globals.o radius.o radius_codec.o dae.o l2tp.o tables.o event.o log.o \
-		util.o config.o cfgprint.o ppp.o dataplane.o ra.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
+		util.o config.o cfgprint.o ppp.o session.o dataplane.o ra.o fsm.o pool.o auth.o tun.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_session
+test/unit/test_session: test/unit/test_session.c globals.o session.o l2tp.o tables.o event.o \
+		log.o util.o config.o cfgprint.o ppp.o dataplane.o ra.o fsm.o pool.o auth.o \
+		radius.o radius_codec.o dae.o tun.o plugin.o tbf.o acl.o intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acl
@@ -163,8 +169,8 @@ FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool
 FUZZ_TIME ?= 20
 FUZZ_RUNS ?= 5000000
 
-$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c config.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c -lcrypt
+$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c util.c config.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c util.c -lcrypt
 
 # Access-list rules and the matcher (acl.c) on arbitrary packets.
 ACL_FUZZ_SRCS = config.c cfgprint.c globals.c acl.c tables.c log.c util.c
@@ -173,7 +179,7 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c ra.c fsm.c \
+L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c session.c dataplane.c ra.c fsm.c \
 		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h

@@ -202,6 +202,16 @@ mss_clamp(uint8_t *ip, size_t len, uint16_t mtu)
 	}
 }
 
+/* The packet_rx / packet_tx plugins: 1 to go on, 0 if one took it. */
+static int
+packet_hooks(int event, sid_t s, tid_t t, const uint8_t *p, size_t len)
+{
+	struct param_packet pk = { .sid = s, .tid = t, .buf = p, .len = len };
+
+	return !plugin_hooked[event] ||
+	    plugin_run_hooks(event, &pk) == PLUGIN_RET_OK;
+}
+
 /*
  * The last steps of both directions, shared by the packets that go at
  * once and those a throttled session's bucket releases later (tbf.c):
@@ -263,13 +273,8 @@ dp_ip_input(sid_t s, const uint8_t *p, size_t len)
 		stats->acl_denied_in++;
 		return;
 	}
-	if (plugin_hooked[PLUGIN_PACKET_RX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = p, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_RX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
+	if (!packet_hooks(PLUGIN_PACKET_RX, s, sp->tunnel, p, len))
+		return;
 	sp->last_packet = time_now;
 	/* The frame sits in our receive buffer: clamping edits it there. */
 	mss_clamp((uint8_t *)(uintptr_t)p, len, ppp_link_mtu(s));
@@ -365,13 +370,8 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 			send_fragments(s, pkt, len, mtu);
 		return;
 	}
-	if (plugin_hooked[PLUGIN_PACKET_TX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = pkt, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
+	if (!packet_hooks(PLUGIN_PACKET_TX, s, sp->tunnel, pkt, len))
+		return;
 	mss_clamp(pkt, len, mtu);
 	proto[0] = 0x00;
 	proto[1] = PPP_IP;
