@@ -111,17 +111,6 @@ cb_log(int level, uint32_t sid, uint32_t tid, const char *fmt, ...)
 	    "?", msg);
 }
 
-/* A session in use: what every accessor requires. */
-static struct session *
-live_session(uint32_t sid)
-{
-	struct session *s = session_get(sid);
-
-	if (s == NULL || s->state == SESSION_FREE)
-		return NULL;
-	return s;
-}
-
 static uint32_t
 cb_session_by_user(const char *name)
 {
@@ -133,19 +122,19 @@ cb_session_by_ip(uint32_t ip)
 {
 	sid_t s = session_by_ip(ip);
 
-	return live_session(s) ? s : 0;
+	return session_live(s) ? s : 0;
 }
 
 static int
 cb_session_exists(uint32_t sid)
 {
-	return live_session(sid) != NULL;
+	return session_live(sid) != NULL;
 }
 
 static int
 cb_session_get_int(uint32_t sid, int field, uint64_t *v)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 
 	if (s == NULL || v == NULL)
 		return -1;
@@ -174,7 +163,7 @@ cb_session_get_int(uint32_t sid, int field, uint64_t *v)
 static int
 cb_session_set_int(uint32_t sid, int field, uint64_t v)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 
 	if (s == NULL)
 		return -1;
@@ -218,7 +207,7 @@ cb_session_set_int(uint32_t sid, int field, uint64_t v)
 static int
 cb_session_get_str(uint32_t sid, int field, char *buf, size_t len)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 	const char *v;
 	size_t n;
 
@@ -246,7 +235,7 @@ cb_session_get_str(uint32_t sid, int field, char *buf, size_t len)
 static int
 cb_session_drop(uint32_t sid, const char *reason)
 {
-	if (live_session(sid) == NULL)
+	if (session_live(sid) == NULL)
 		return -1;
 	if (reason == NULL || *reason == '\0')
 		reason = "requested by plugin";
