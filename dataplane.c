@@ -283,6 +283,18 @@ dp_ip_input(sid_t s, const uint8_t *p, size_t len)
 	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
 }
 
+/* The DF flag of an IPv4 header (RFC 791 3.1). */
+static int
+dont_fragment(const uint8_t *pkt, size_t len)
+{
+	struct rd r;
+	uint16_t frag;
+
+	rd_init(&r, pkt, len);
+	return rd_skip(&r, 6) == 0 && rd_u16(&r, &frag) == 0 &&
+	    (frag & 0x4000) != 0;
+}
+
 /*
  * A packet larger than the session's link: fragments of at most `mtu`
  * octets (RFC 791 3.2), each built in a scratch buffer (this is the
@@ -293,10 +305,20 @@ send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
 {
 	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
 	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
-	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
-	uint16_t fo = (uint16_t)((pkt[6] & 0x1f) << 8 | pkt[7]);
-	int more = pkt[6] & 0x20;
+	uint8_t vihl;
+	uint16_t frag, fo;
+	size_t ihl, off, chunk;
+	struct rd r;
+	int more;
 
+	/* RFC 791 3.1: IHL, then Flags and Fragment Offset at 6. */
+	rd_init(&r, pkt, len);
+	if (rd_u8(&r, &vihl) < 0 || rd_skip(&r, 5) < 0 ||
+	    rd_u16(&r, &frag) < 0)
+		return;
+	ihl = (size_t)(vihl & 0x0f) * 4;
+	fo = frag & 0x1fff;
+	more = (frag & 0x2000) != 0;
 	if (ihl < 20 || ihl > len || mtu < ihl + 8 || mtu > 1600)
 		return;
 	chunk = (mtu - ihl) & ~(size_t)7;
@@ -362,7 +384,7 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 		intercept_copy(s, pkt, len);
 	mtu = ppp_link_mtu(s);
 	if (len > mtu) {
-		if (pkt[6] & 0x40) {
+		if (dont_fragment(pkt, len)) {
 			/* DF: RFC 1191, tell the sender the MTU. */
 			stats->ip_too_big++;
 			tun_icmp_error(pkt, len, 4, mtu);
