@@ -38,7 +38,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o peercred.o \
-	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
+	      ppp.o session.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
@@ -107,7 +107,7 @@ test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $
 
 # ---- tests ----
 
-test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o
+test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 test/unit/test_event: test/unit/test_event.c event.o
@@ -130,7 +130,11 @@ test/unit/test_radius: test/unit/test_radius.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acctfile
-test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o cfgprint.o globals.o tables.o event.o log.o util.o
+test/unit/test_acctfile: test/unit/test_acctfile.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_session
+test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_acl
@@ -176,8 +180,8 @@ FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool
 FUZZ_TIME ?= 20
 FUZZ_RUNS ?= 5000000
 
-$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c config.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c -lcrypt
+$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c util.c config.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c util.c -lcrypt
 
 # Access-list rules and the matcher (acl.c) on arbitrary packets.
 ACL_FUZZ_SRCS = config.c cfgprint.c globals.c acl.c tables.c log.c util.c

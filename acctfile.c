@@ -43,6 +43,7 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "session.h"
 
 #define MAX_ENDED	8192		/* a file early when this many */
 #define MAX_ENDED_CAP	(16 * MAX_ENDED)	/* while files cannot be written */
@@ -66,6 +67,15 @@ static time_t started;
 
 static void dump_fire(struct timer *, void *);
 
+/* A session's usage goes to the next file when it ends (session.h). */
+static void
+follow(sid_t s, enum session_event ev, void *arg)
+{
+	(void)arg;
+	if (ev == SESSION_EV_DOWN)
+		acctfile_session_end(s);
+}
+
 int
 acctfile_init(uint32_t max_sessions, time_t start)
 {
@@ -78,7 +88,7 @@ acctfile_init(uint32_t max_sessions, time_t start)
 	ended_size = MAX_ENDED;
 	timer_init(&dump_timer, dump_fire, NULL);
 	acctfile_config_changed();
-	return 0;
+	return session_subscribe(follow, NULL);
 }
 
 void

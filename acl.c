@@ -384,9 +384,9 @@ bound(sid_t s)
 {
 	struct session *sp = session_get(s);
 
+	/* acl.c's cache in the session: the names are session.c's
+	 * (session_set_filters, always terminated). */
 	if (sp->acl_gen != generation) {
-		sp->filter_in[sizeof(sp->filter_in) - 1] = '\0';
-		sp->filter_out[sizeof(sp->filter_out) - 1] = '\0';
 		sp->acl_in = resolve_one(s, sp, sp->filter_in, "in");
 		sp->acl_out = resolve_one(s, sp, sp->filter_out, "out");
 		sp->acl_gen = generation;

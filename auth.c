@@ -276,16 +276,3 @@ auth_cancel(sid_t s)
 {
 	radius_auth_cancel(s);	/* local answers are never pending */
 }
-
-/* Accounting Start and Stop, Framed-Routes (radius.c). */
-void
-auth_session_up(sid_t s)
-{
-	radius_session_up(s);
-}
-
-void
-auth_session_down(sid_t s, int cause)
-{
-	radius_session_down(s, cause);
-}

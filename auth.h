@@ -87,13 +87,8 @@ void	 local_auth_check(const struct auth_req *, struct auth_reply *);
 void	 chap_md5(uint8_t id, const uint8_t *secret, size_t secret_len,
 	    const uint8_t *chal, size_t chal_len, uint8_t out[16]);
 
-/*
- * Accounting hooks (RFC 2866), called by ppp.c: the session is up (IPCP
- * opened the first time: Start) and the session is gone (Stop, with an
- * Acct-Terminate-Cause below).  No-ops without RADIUS accounting.
- */
-void	 auth_session_up(sid_t);
-void	 auth_session_down(sid_t, int terminate_cause);
+/* Accounting (RFC 2866) follows the sessions through session.h: radius.c
+ * subscribes to their UP, UNGARDENED and DOWN. */
 
 /* Acct-Terminate-Cause values, RFC 2866 5.10 */
 #define TERM_USER_REQUEST	1

@@ -16,21 +16,11 @@
 #define VENDOR_CISCO	9
 #define CISCO_AVPAIR	1
 
-int plugin_api_version = PLUGIN_API_VERSION;
+PU_PLUGIN_HEAD
 
-static struct pluginfuncs *f;
-
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_radius_response(struct param_radius_response *p);
 int plugin_radius_reset(struct param_radius_reset *p);
 int plugin_radius_account(struct param_radius_account *p);
-
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
 
 /* "a.b.c.d:port" -> address (network order) and port; -1 if malformed. */
 static int

@@ -19,43 +19,19 @@
 #include <string.h>
 
 #include "plugutil.h"
+#include "throttle.h"
 
 #define VENDOR_CISCO	9
 #define CISCO_AVPAIR	1
 
-int plugin_api_version = PLUGIN_API_VERSION;
+PU_PLUGIN_HEAD
 
-static struct pluginfuncs *f;
-
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_radius_response(struct param_radius_response *p);
 int plugin_radius_reset(struct param_radius_reset *p);
 int plugin_radius_account(struct param_radius_account *p);
 
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
-
-/* A rate in kbit/s: digits only, at most 32 bits; -1 if not that. */
-static long long
-rate_of(const char *v)
-{
-	unsigned long long r;
-	char *end;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	r = strtoull(v, &end, 10);
-	if (*end != '\0' || r > 0xffffffffULL)
-		return -1;
-	return (long long)r;
-}
-
 static void
-set(uint32_t sid, int field, long long rate)
+set(uint32_t sid, int field, uint32_t rate)
 {
 	if (f->session_set_int(sid, field, (uint64_t)rate) < 0)
 		f->log(PLUGIN_LOG_WARN, sid, 0, "autothrottle: cannot set the "
@@ -66,61 +42,40 @@ int
 plugin_radius_response(struct param_radius_response *p)
 {
 	const char *k = p->key, *v = p->value;
-	long long r;
+	uint32_t r = 0;
+	char buf[32];
+	enum throttle_pair kind = throttle_parse_pair(k, v, &r);
 
-	if (strcmp(k, "throttle") == 0) {
-		if (strcmp(v, "yes") == 0) {
-			char buf[32];
-
-			if (f->config_get("throttle_speed", buf,
-			    sizeof(buf)) < 0 || (r = rate_of(buf)) <= 0) {
-				f->log(PLUGIN_LOG_WARN, p->sid, p->tid,
-				    "autothrottle: throttle=yes but "
-				    "throttle_speed is 0: not throttled");
-				return PLUGIN_RET_OK;
-			}
-		} else if (strcmp(v, "no") == 0)
-			r = 0;
-		else if ((r = rate_of(v)) < 0) {
-			f->log(PLUGIN_LOG_WARN, p->sid, p->tid, "autothrottle: "
-			    "bad rate in throttle=%s (ignored)", v);
-			return PLUGIN_RET_OK;
+	switch (kind) {
+	case THROTTLE_NONE:
+		break;
+	case THROTTLE_BAD:
+		f->log(PLUGIN_LOG_WARN, p->sid, p->tid, "autothrottle: "
+		    "bad value in %s=%s (ignored)", k, v);
+		break;
+	case THROTTLE_YES:
+		if (f->config_get("throttle_speed", buf, sizeof(buf)) < 0 ||
+		    throttle_rate(buf, &r) < 0 || r == 0) {
+			f->log(PLUGIN_LOG_WARN, p->sid, p->tid,
+			    "autothrottle: throttle=yes but "
+			    "throttle_speed is 0: not throttled");
+			break;
 		}
+		/* FALLTHROUGH */
+	case THROTTLE_BOTH:
 		set(p->sid, PSF_RATE_IN, r);
 		set(p->sid, PSF_RATE_OUT, r);
-		f->log(PLUGIN_LOG_INFO, p->sid, p->tid, "autothrottle: %lld "
+		f->log(PLUGIN_LOG_INFO, p->sid, p->tid, "autothrottle: %u "
 		    "kbit/s both ways", r);
-		return PLUGIN_RET_OK;
-	}
-	if (strncmp(k, "lcp:interface-config", 20) == 0 &&
-	    (k[20] == '\0' || k[20] == '#') &&
-	    strncmp(v, "service-policy ", 15) == 0) {
-		int field;
-
-		v += 15;
-		if (strncmp(v, "input ", 6) == 0) {
-			field = PSF_RATE_IN;
-			v += 6;
-		} else if (strncmp(v, "output ", 7) == 0) {
-			field = PSF_RATE_OUT;
-			v += 7;
-		} else {
-			f->log(PLUGIN_LOG_WARN, p->sid, p->tid, "autothrottle: "
-			    "%s=%s: neither input nor output (ignored)", k,
-			    p->value);
-			return PLUGIN_RET_OK;
-		}
-		while (*v == ' ')
-			v++;
-		if ((r = rate_of(v)) < 0) {
-			f->log(PLUGIN_LOG_WARN, p->sid, p->tid, "autothrottle: "
-			    "bad rate in %s=%s (ignored)", k, p->value);
-			return PLUGIN_RET_OK;
-		}
-		set(p->sid, field, r);
-		f->log(PLUGIN_LOG_INFO, p->sid, p->tid, "autothrottle: %s %lld "
-		    "kbit/s", field == PSF_RATE_IN ? "upstream" : "downstream",
+		break;
+	case THROTTLE_IN:
+	case THROTTLE_OUT:
+		set(p->sid, kind == THROTTLE_IN ? PSF_RATE_IN : PSF_RATE_OUT,
 		    r);
+		f->log(PLUGIN_LOG_INFO, p->sid, p->tid, "autothrottle: %s %u "
+		    "kbit/s", kind == THROTTLE_IN ? "upstream" : "downstream",
+		    r);
+		break;
 	}
 	return PLUGIN_RET_OK;
 }

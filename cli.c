@@ -84,6 +84,7 @@
 #include "radius.h"
 #include "tbf.h"
 #include "cli.h"
+#include "session.h"
 
 /* ---- daemon side state ---- */
 
@@ -162,7 +163,7 @@ op_drop_session(const struct cli_req *rq, struct out *o)
 	LOG(LOG_WARN_L, rq->id, sp->tunnel, "session dropped from the CLI by "
 	    "%s: %s", rq->who, why);
 	/* LCP Terminate-Request, then the CDN (result 3, administrative). */
-	session_shutdown(rq->id, why);
+	session_drop(rq->id, TERM_ADMIN_RESET, why);
 	cli_out_printf(o, "Session %u dropped", rq->id);
 	return 0;
 }
@@ -553,9 +554,7 @@ op_snoop(const struct cli_req *rq, struct out *o)
 		cli_out_printf(o, "%% Bad interception target");
 		return -1;
 	}
-	sp->snoop_ip = rq->ip;
-	sp->snoop_port = rq->port;
-	sp->intercept = 1;
+	session_set_intercept(s, rq->ip, rq->port);
 	cli_ip_str(rq->ip, a);
 	LOG(LOG_WARN_L, s, sp->tunnel, "user %s intercepted to %s:%u from the "
 	    "CLI by %s", sp->user, a, rq->port, rq->who);
@@ -574,9 +573,7 @@ op_no_snoop(const struct cli_req *rq, struct out *o)
 		return -1;
 	}
 	/* Like the 2.x CLI: not snooped already is not an error. */
-	sp->intercept = 0;
-	sp->snoop_ip = 0;
-	sp->snoop_port = 0;
+	session_set_intercept(s, 0, 0);
 	LOG(LOG_WARN_L, s, sp->tunnel, "interception of user %s stopped from "
 	    "the CLI by %s", sp->user, rq->who);
 	cli_out_printf(o, "Not snooping user %s", rq->name);

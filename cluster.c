@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 
 #include "cluster.h"
+#include "session.h"
 #include "clustermsg.h"
 #include "event.h"
 #include "l2tp.h"
@@ -1421,6 +1422,19 @@ iface_addr(const char *name, in_addr_t *addr, int *ifindex)
 	return rc;
 }
 
+/*
+ * The session core's notifier (session.h): every change made through
+ * session.c reaches the slaves.  DOWN needs nothing: the slot's release
+ * comes through tables.c's hook.
+ */
+static void
+session_changed(sid_t s, enum session_event ev, void *arg)
+{
+	(void)arg;
+	if (ev != SESSION_EV_DOWN)
+		cluster_session_changed(s);
+}
+
 int
 cluster_init(time_t started)
 {
@@ -1449,6 +1463,7 @@ cluster_init(time_t started)
 		return -1;
 	cl.qcap = (uint32_t)qcap;
 	tables_set_hook(table_changed);
+	session_subscribe(session_changed, NULL);
 
 	if ((cl.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)

@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "util.h"
 
 #define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
 
@@ -274,22 +275,6 @@ static const struct cfg_directive directives[] = {
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
 _Static_assert(NDIRECTIVES <= MAXDIRECTIVES, "was_set bitmap too small");
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const struct cfg_directive *
 cfg_directives(size_t *count)
@@ -1084,6 +1069,74 @@ bgp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	return -1;
 }
 
+/* load plugin NAME / remove plugin NAME */
+static int
+plugin_line(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	int i;
+
+	if (argc != 3 || strcmp(argv[1], "plugin") != 0) {
+		seterr(err, errlen, "expected \"%s plugin NAME\"",
+		    argv[0]);
+		return -1;
+	}
+	if (!valid_name(argv[2], sizeof(c->plugins[0])) ||
+	    strchr(argv[2], '.')) {
+		seterr(err, errlen, "bad plugin name \"%s\": use "
+		    "letters, digits, '_' or '-'", argv[2]);
+		return -1;
+	}
+	for (i = 0; i < c->nplugins; i++)
+		if (strcmp(c->plugins[i], argv[2]) == 0)
+			break;
+	if (argv[0][0] == 'l') {
+		if (i < c->nplugins)
+			return 0;	/* loaded once */
+		if (c->nplugins == MAXPLUGINS) {
+			seterr(err, errlen, "too many plugins (at most "
+			    "%d)", MAXPLUGINS);
+			return -1;
+		}
+		strcpy(c->plugins[c->nplugins++], argv[2]);
+	} else if (i < c->nplugins) {
+		memmove(c->plugins[i], c->plugins[i + 1],
+		    (c->nplugins - i - 1) * sizeof(c->plugins[0]));
+		c->nplugins--;
+	}
+	return 0;
+}
+
+/* setforward MASK IP PORT SECRET */
+static int
+forward_line(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct forward_rule f, *n;
+	long port;
+
+	memset(&f, 0, sizeof(f));
+	if (argc != 5 || strlen(argv[1]) >= sizeof(f.mask) ||
+	    parse_ip4(argv[2], &f.ip) < 0 || parse_long(argv[3], &port) < 0 ||
+	    port < 1 || port > 65535 ||
+	    strlen(argv[4]) >= sizeof(f.secret)) {
+		seterr(err, errlen, "expected \"setforward MASK IP PORT "
+		    "SECRET\"");
+		return -1;
+	}
+	strcpy(f.mask, argv[1]);
+	f.port = (uint16_t)port;
+	strcpy(f.secret, argv[4]);
+	if ((n = realloc(c->forwards, (c->nforwards + 1) *
+	    sizeof(*n))) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	c->forwards = n;
+	c->forwards[c->nforwards++] = f;
+	return 0;
+}
+
 /* ---- one line ---- */
 
 #define MAXARGS	64
@@ -1152,39 +1205,8 @@ cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
 		}
 		return cfg_set(c, argv[1], argv[2], err, errlen);
 	}
-	if (strcmp(argv[0], "load") == 0 || strcmp(argv[0], "remove") == 0) {
-		int i;
-
-		if (argc != 3 || strcmp(argv[1], "plugin") != 0) {
-			seterr(err, errlen, "expected \"%s plugin NAME\"",
-			    argv[0]);
-			return -1;
-		}
-		if (!valid_name(argv[2], sizeof(c->plugins[0])) ||
-		    strchr(argv[2], '.')) {
-			seterr(err, errlen, "bad plugin name \"%s\": use "
-			    "letters, digits, '_' or '-'", argv[2]);
-			return -1;
-		}
-		for (i = 0; i < c->nplugins; i++)
-			if (strcmp(c->plugins[i], argv[2]) == 0)
-				break;
-		if (argv[0][0] == 'l') {
-			if (i < c->nplugins)
-				return 0;	/* loaded once */
-			if (c->nplugins == MAXPLUGINS) {
-				seterr(err, errlen, "too many plugins (at most "
-				    "%d)", MAXPLUGINS);
-				return -1;
-			}
-			strcpy(c->plugins[c->nplugins++], argv[2]);
-		} else if (i < c->nplugins) {
-			memmove(c->plugins[i], c->plugins[i + 1],
-			    (c->nplugins - i - 1) * sizeof(c->plugins[0]));
-			c->nplugins--;
-		}
-		return 0;
-	}
+	if (strcmp(argv[0], "load") == 0 || strcmp(argv[0], "remove") == 0)
+		return plugin_line(c, argc, argv, err, errlen);
 	if (argc == 3 && strcmp(argv[0], "no") == 0 &&
 	    strcmp(argv[1], "router") == 0 && strcmp(argv[2], "bgp") == 0) {
 		memset(&c->bgp, 0, sizeof(c->bgp));
@@ -1229,36 +1251,8 @@ cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
 		st->acl = idx;
 		return 0;
 	}
-	if (strcmp(argv[0], "no") == 0 && argc == 3 &&
-	    strcmp(argv[1], "router") == 0 && strcmp(argv[2], "bgp") == 0) {
-		memset(&c->bgp, 0, sizeof(c->bgp));
-		return 0;
-	}
-	if (strcmp(argv[0], "setforward") == 0) {
-		struct forward_rule f, *n;
-		long port;
-
-		memset(&f, 0, sizeof(f));
-		if (argc != 5 || strlen(argv[1]) >= sizeof(f.mask) ||
-		    parse_ip4(argv[2], &f.ip) < 0 || parse_long(argv[3], &port) < 0 ||
-		    port < 1 || port > 65535 ||
-		    strlen(argv[4]) >= sizeof(f.secret)) {
-			seterr(err, errlen, "expected \"setforward MASK IP PORT "
-			    "SECRET\"");
-			return -1;
-		}
-		strcpy(f.mask, argv[1]);
-		f.port = (uint16_t)port;
-		strcpy(f.secret, argv[4]);
-		if ((n = realloc(c->forwards, (c->nforwards + 1) *
-		    sizeof(*n))) == NULL) {
-			seterr(err, errlen, "out of memory");
-			return -1;
-		}
-		c->forwards = n;
-		c->forwards[c->nforwards++] = f;
-		return 0;
-	}
+	if (strcmp(argv[0], "setforward") == 0)
+		return forward_line(c, argc, argv, err, errlen);
 	if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "end") == 0)
 		return 0;
 	if (strcmp(argv[0], "neighbour") == 0 || strcmp(argv[0], "neighbor") == 0) {

@@ -34,6 +34,8 @@
 #include "plugin.h"
 #include "radius.h"
 #include "rd.h"
+#include "session.h"
+#include "throttle.h"
 
 #define DAE_CACHE	16	/* answers kept for retransmissions */
 #define DAE_CACHE_MS	30000
@@ -279,9 +281,26 @@ dae_disconnect(sid_t s, const struct dae_req *d)
 		radius_set_class(s, d->chg.class, d->chg.class_len);
 	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS Disconnect-Request for \"%s\"",
 	    sp->user);
-	session_shutdown_cause(s, TERM_ADMIN_RESET,
-	    "RADIUS Disconnect-Request");
+	session_drop(s, TERM_ADMIN_RESET, "RADIUS Disconnect-Request");
 	stats->dae_disconnects++;
+	return 0;
+}
+
+/*
+ * The throttle pairs of a CoA (throttle.h, the autothrottle plugin
+ * applies them): only checked here, so that a bad one refuses the
+ * request as a whole (RFC 3576 2.3).  -1 if one is bad.
+ */
+static int
+throttle_pairs_ok(const struct auth_reply *rp)
+{
+	uint32_t rate;
+	int i;
+
+	for (i = 0; i < rp->navpairs; i++)
+		if (throttle_parse_pair(rp->avpair[i].key,
+		    rp->avpair[i].value, &rate) == THROTTLE_BAD)
+			return -1;
 	return 0;
 }
 
@@ -291,13 +310,12 @@ dae_coa(sid_t s, struct dae_req *d)
 {
 	struct session *sp = session_get(s);
 	struct param_radius_reset pr = { .sid = s, .tid = sp->tunnel };
-	uint32_t in = sp->rate_in, out = sp->rate_out;
 
 	if (d->has_filter &&
 	    ((d->chg.filter_in[0] && !acl_find(config, d->chg.filter_in)) ||
 	    (d->chg.filter_out[0] && !acl_find(config, d->chg.filter_out))))
 		return EC_INVALID_REQUEST;
-	if (radius_throttle_pairs(&d->chg, &in, &out) < 0)
+	if (throttle_pairs_ok(&d->chg) < 0)
 		return EC_INVALID_REQUEST;
 	if (d->has_class && radius_set_class(s, d->chg.class,
 	    d->chg.class_len) < 0)
@@ -309,21 +327,14 @@ dae_coa(sid_t s, struct dae_req *d)
 	 */
 	if (d->chg.navpairs > 0)
 		plugin_run(PLUGIN_RADIUS_RESET, &pr);
-	if (d->has_st)
-		sp->session_timeout = d->st;
-	if (d->has_it)
-		sp->idle_timeout = d->it;
-	if (d->has_filter) {
-		memcpy(sp->filter_in, d->chg.filter_in, sizeof(sp->filter_in));
-		memcpy(sp->filter_out, d->chg.filter_out,
-		    sizeof(sp->filter_out));
-		sp->acl_gen = 0;	/* acl.c looks the names up again */
-	}
+	if (d->has_filter)
+		session_set_filters(s, d->chg.filter_in, d->chg.filter_out);
 	radius_apply_pairs(s, &d->chg);
 	if (d->has_interim)
 		radius_set_interim(s, d->interim);
 	if (d->has_st || d->has_it)
-		ppp_limits_changed(s);	/* ppp.c keeps both timeouts */
+		session_set_limits(s, d->has_st ? d->st : sp->session_timeout,
+		    d->has_it ? d->it : sp->idle_timeout);
 	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS CoA-Request for \"%s\": "
 	    "session-timeout %u, idle-timeout %u, rate in %u out %u kbit/s",
 	    sp->user, sp->session_timeout, sp->idle_timeout, sp->rate_in,

@@ -202,6 +202,16 @@ mss_clamp(uint8_t *ip, size_t len, uint16_t mtu)
 	}
 }
 
+/* The packet_rx / packet_tx plugins: 1 to go on, 0 if one took it. */
+static int
+packet_hooks(int event, sid_t s, tid_t t, const uint8_t *p, size_t len)
+{
+	struct param_packet pk = { .sid = s, .tid = t, .buf = p, .len = len };
+
+	return !plugin_hooked[event] ||
+	    plugin_run_hooks(event, &pk) == PLUGIN_RET_OK;
+}
+
 /*
  * The last steps of both directions, shared by the packets that go at
  * once and those a throttled session's bucket releases later (tbf.c):
@@ -263,19 +273,26 @@ dp_ip_input(sid_t s, const uint8_t *p, size_t len)
 		stats->acl_denied_in++;
 		return;
 	}
-	if (plugin_hooked[PLUGIN_PACKET_RX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = p, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_RX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
+	if (!packet_hooks(PLUGIN_PACKET_RX, s, sp->tunnel, p, len))
+		return;
 	sp->last_packet = time_now;
 	/* The frame sits in our receive buffer: clamping edits it there. */
 	mss_clamp((uint8_t *)(uintptr_t)p, len, ppp_link_mtu(s));
 	if (sp->intercept)
 		intercept_copy(s, p, len);
 	forward(s, TBF_UP, (uint8_t *)(uintptr_t)p, len);
+}
+
+/* The DF flag of an IPv4 header (RFC 791 3.1). */
+static int
+dont_fragment(const uint8_t *pkt, size_t len)
+{
+	struct rd r;
+	uint16_t frag;
+
+	rd_init(&r, pkt, len);
+	return rd_skip(&r, 6) == 0 && rd_u16(&r, &frag) == 0 &&
+	    (frag & 0x4000) != 0;
 }
 
 /*
@@ -288,10 +305,20 @@ send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
 {
 	uint8_t buf[L2TP_DATA_HEADROOM + 2 + 1600];
 	uint8_t *ip = buf + L2TP_DATA_HEADROOM + 2;
-	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, off, chunk;
-	uint16_t fo = (uint16_t)((pkt[6] & 0x1f) << 8 | pkt[7]);
-	int more = pkt[6] & 0x20;
+	uint8_t vihl;
+	uint16_t frag, fo;
+	size_t ihl, off, chunk;
+	struct rd r;
+	int more;
 
+	/* RFC 791 3.1: IHL, then Flags and Fragment Offset at 6. */
+	rd_init(&r, pkt, len);
+	if (rd_u8(&r, &vihl) < 0 || rd_skip(&r, 5) < 0 ||
+	    rd_u16(&r, &frag) < 0)
+		return;
+	ihl = (size_t)(vihl & 0x0f) * 4;
+	fo = frag & 0x1fff;
+	more = (frag & 0x2000) != 0;
 	if (ihl < 20 || ihl > len || mtu < ihl + 8 || mtu > 1600)
 		return;
 	chunk = (mtu - ihl) & ~(size_t)7;
@@ -357,7 +384,7 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 		intercept_copy(s, pkt, len);
 	mtu = ppp_link_mtu(s);
 	if (len > mtu) {
-		if (pkt[6] & 0x40) {
+		if (dont_fragment(pkt, len)) {
 			/* DF: RFC 1191, tell the sender the MTU. */
 			stats->ip_too_big++;
 			tun_icmp_error(pkt, len, 4, mtu);
@@ -365,13 +392,8 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 			send_fragments(s, pkt, len, mtu);
 		return;
 	}
-	if (plugin_hooked[PLUGIN_PACKET_TX]) {
-		struct param_packet pk = { .sid = s, .tid = sp->tunnel,
-		    .buf = pkt, .len = len };
-
-		if (plugin_run_hooks(PLUGIN_PACKET_TX, &pk) != PLUGIN_RET_OK)
-			return;
-	}
+	if (!packet_hooks(PLUGIN_PACKET_TX, s, sp->tunnel, pkt, len))
+		return;
 	mss_clamp(pkt, len, mtu);
 	proto[0] = 0x00;
 	proto[1] = PPP_IP;

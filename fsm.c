@@ -72,16 +72,17 @@ send_pkt(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,
     size_t len)
 {
 	uint8_t buf[PKT_MAX];
+	struct wr w;
 
 	if (len > sizeof(buf) - 4)
 		len = sizeof(buf) - 4;
-	buf[0] = code;
-	buf[1] = id;
-	buf[2] = (uint8_t)((len + 4) >> 8);
-	buf[3] = (uint8_t)(len + 4);
-	if (len)
-		memcpy(buf + 4, data, len);
-	f->p->send(f, buf, len + 4);
+	/* RFC 1661 5: Code, Identifier, Length, Data */
+	wr_init(&w, buf, sizeof(buf));
+	wr_u8(&w, code);
+	wr_u8(&w, id);
+	wr_u16(&w, (uint16_t)(len + 4));
+	wr_bytes(&w, data, len);
+	f->p->send(f, buf, w.len);
 }
 
 static void

@@ -436,7 +436,7 @@ tunnel_set_state(tid_t t, enum tunnel_state new, const char *why)
 		return;
 	tunnel_enter(t, old, new, why);
 	if (new != TUNNEL_FREE)		/* freed: tables.c tells the cluster */
-		cluster_tunnel_changed(t);	/* until session.h lands */
+		cluster_tunnel_changed(t);	/* replicated (cluster.c) */
 }
 
 static void
@@ -864,7 +864,7 @@ call_set_state(sid_t s, enum session_state new, const char *why)
 		return;
 	call_enter(s, sp->state, new, why);
 	if (new != SESSION_FREE)	/* freed: tables.c tells the cluster */
-		cluster_session_changed(s);	/* until session.h lands */
+		cluster_session_changed(s);	/* the call's state */
 }
 
 static void

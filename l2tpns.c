@@ -500,17 +500,16 @@ daemonize(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* The command line; -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, int *detach, int *check_only)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char err[256], addr[INET_ADDRSTRLEN];
-	int ch, detach = 0, check_only = 0, errors;
-	in_addr_t tun_addr;
+	int ch;
 
 	if (strrchr(argv[0], '/'))
 		progname = strrchr(argv[0], '/') + 1;
@@ -525,13 +524,13 @@ main(int argc, char **argv)
 			config_path = optarg;
 			break;
 		case 'd':
-			detach = 1;
+			*detach = 1;
 			break;
 		case 'h':
 			snprintf(hostname_opt, sizeof(hostname_opt), "%s", optarg);
 			break;
 		case 'n':
-			check_only = 1;
+			*check_only = 1;
 			break;
 		case 'v':
 			verbose_opt++;
@@ -553,6 +552,76 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	return -1;
+}
+
+/* -n: the users and ip_pool files too; the exit status. */
+static int
+check_files(void)
+{
+	struct users u;
+	struct pool_file p;
+	int bad = 0;
+
+	if (users_load(&u, config->users_file, startup_err, NULL) > 0)
+		bad = 1;
+	if (pool_load(&p, config->ip_pool_file, config->bind_address,
+	    (uint64_t)config->max_sessions, startup_err, NULL) > 0)
+		bad = 1;
+	users_free(&u);
+	pool_free(&p);
+	printf("%s: %s%s\n", config_path, bad ? "errors in users or "
+	    "ip_pool" : "configuration OK", "");
+	return bad;
+}
+
+/* The tun device: bind_address, or 1.1.1.1 (manual, bind_address). */
+static void
+setup_tun(void)
+{
+	char addr[INET_ADDRSTRLEN];
+	in_addr_t tun_addr;
+
+	tun_addr = config->iftun_address ? config->iftun_address :
+	    config->bind_address ? config->bind_address : htonl(0x01010101);
+	if (strlen(config->tundevicename) >= sizeof(tun_name))
+		fatal("tundevicename \"%s\" is longer than %zu characters",
+		    config->tundevicename, sizeof(tun_name) - 1);
+	memcpy(tun_name, config->tundevicename, strlen(config->tundevicename) + 1);
+	if ((tun_fd = tun_open(tun_name, sizeof(tun_name))) < 0 ||
+	    tun_configure(tun_name, tun_addr, config->l2tp_mtu) < 0)
+		fatal("cannot set up the tun device; exiting");
+	inet_ntop(AF_INET, &tun_addr, addr, sizeof(addr));
+	log_info("tun device %s up with address %s mtu %d", tun_name, addr,
+	    config->l2tp_mtu);
+	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
+		fatal("epoll_ctl tun: %s", strerror(errno));
+	tun_add_pool_routes(&pool);
+	if (config->ipv6_prefix.plen > 0) {
+		char a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &config->ipv6_prefix.addr, a6, sizeof(a6));
+		if (tun_route6(1, &config->ipv6_prefix.addr,
+		    config->ipv6_prefix.plen) < 0)
+			log_error("cannot route %s/%d to the tun device: %s",
+			    a6, config->ipv6_prefix.plen, strerror(errno));
+		else
+			log_info("route %s/%d via the tun device", a6,
+			    config->ipv6_prefix.plen);
+		if (tun_addr6(&config->ipv6_prefix.addr) < 0)
+			log_error("cannot give the tun device its IPv6 address "
+			    "in %s: %s", a6, strerror(errno));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[256], addr[INET_ADDRSTRLEN];
+	int ch, detach = 0, check_only = 0, errors;
+
+	if ((ch = parse_args(argc, argv, &detach, &check_only)) >= 0)
+		return ch;
 
 	if ((config = malloc(sizeof(*config))) == NULL)
 		return 1;
@@ -573,22 +642,8 @@ main(int argc, char **argv)
 		config->debug = verbose_opt > 5 ? 5 : verbose_opt;
 	log_level = config->debug;
 
-	if (check_only) {
-		struct users u;
-		struct pool_file p;
-		int bad = 0;
-
-		if (users_load(&u, config->users_file, startup_err, NULL) > 0)
-			bad = 1;
-		if (pool_load(&p, config->ip_pool_file, config->bind_address,
-		    (uint64_t)config->max_sessions, startup_err, NULL) > 0)
-			bad = 1;
-		users_free(&u);
-		pool_free(&p);
-		printf("%s: %s%s\n", config_path, bad ? "errors in users or "
-		    "ip_pool" : "configuration OK", "");
-		return bad;
-	}
+	if (check_only)
+		return check_files();
 
 	if (log_open(config->log_file, progname, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: refusing to start: %s\n", progname, err);
@@ -626,37 +681,7 @@ main(int argc, char **argv)
 	load_local_auth(config, log_err);
 	acl_reload(config);
 
-	/* The tun device: bind_address, or 1.1.1.1 (manual, bind_address). */
-	tun_addr = config->iftun_address ? config->iftun_address :
-	    config->bind_address ? config->bind_address : htonl(0x01010101);
-	if (strlen(config->tundevicename) >= sizeof(tun_name))
-		fatal("tundevicename \"%s\" is longer than %zu characters",
-		    config->tundevicename, sizeof(tun_name) - 1);
-	memcpy(tun_name, config->tundevicename, strlen(config->tundevicename) + 1);
-	if ((tun_fd = tun_open(tun_name, sizeof(tun_name))) < 0 ||
-	    tun_configure(tun_name, tun_addr, config->l2tp_mtu) < 0)
-		fatal("cannot set up the tun device; exiting");
-	inet_ntop(AF_INET, &tun_addr, addr, sizeof(addr));
-	log_info("tun device %s up with address %s mtu %d", tun_name, addr,
-	    config->l2tp_mtu);
-	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
-		fatal("epoll_ctl tun: %s", strerror(errno));
-	tun_add_pool_routes(&pool);
-	if (config->ipv6_prefix.plen > 0) {
-		char a6[INET6_ADDRSTRLEN];
-
-		inet_ntop(AF_INET6, &config->ipv6_prefix.addr, a6, sizeof(a6));
-		if (tun_route6(1, &config->ipv6_prefix.addr,
-		    config->ipv6_prefix.plen) < 0)
-			log_error("cannot route %s/%d to the tun device: %s",
-			    a6, config->ipv6_prefix.plen, strerror(errno));
-		else
-			log_info("route %s/%d via the tun device", a6,
-			    config->ipv6_prefix.plen);
-		if (tun_addr6(&config->ipv6_prefix.addr) < 0)
-			log_error("cannot give the tun device its IPv6 address "
-			    "in %s: %s", a6, strerror(errno));
-	}
+	setup_tun();
 
 	random_reopen(config->random_device);
 	if (l2tp_init() < 0)

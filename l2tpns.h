@@ -318,7 +318,8 @@ void		 session_shutdown(sid_t, const char *reason);
 const char	*ppp_phase_name(int phase);
 /* session_timeout / idle_timeout changed (CoA): re-arm the timer. */
 void		 ppp_limits_changed(sid_t);
-/* An authenticated session of `user` (any of them), or 0. */
+/* An authenticated session of `user` that is not closing, or 0
+ * (session.c; session.h has the other session functions). */
 sid_t		 session_by_user(const char *user);
 int		 ppp_init(uint32_t max_sessions);
 /* A PPP frame of `proto` with `len` bytes of payload, now. */

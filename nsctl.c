@@ -118,6 +118,39 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The request of the words argv[0..argc) under a new xid, encoded
+ * into out; its length, or -1 (said why). */
+static int
+build_request(int argc, char **argv, uint32_t *xid, uint8_t *out,
+    size_t cap)
+{
+	static struct ctl_msg req;
+	int i, len;
+
+	if (getrandom(xid, sizeof(*xid), 0) != (ssize_t)sizeof(*xid))
+		*xid = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	ctl_init(&req, CTL_REQUEST, *xid, 0);
+	if (argc > CTL_MAXARGS) {
+		fprintf(stderr, "%s: too many arguments (at most %d)\n",
+		    progname, CTL_MAXARGS - 1);
+		return -1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strlen(argv[i]) > CTL_MAXARGLEN ||
+		    ctl_add(&req, argv[i], strlen(argv[i])) < 0) {
+			fprintf(stderr, "%s: arguments too long (at most %d "
+			    "bytes each, %d in all)\n", progname,
+			    CTL_MAXARGLEN, CTL_MAXMSG - CTL_HDRLEN);
+			return -1;
+		}
+	}
+	if ((len = ctl_encode(&req, out, cap)) < 0) {
+		fprintf(stderr, "%s: request too large\n", progname);
+		return -1;
+	}
+	return len;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,7 +158,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct ctl_msg req, rep;
+	static struct ctl_msg rep;
 	static uint8_t out[CTL_MAXMSG], in[CTL_MAXMSG + 1];
 	struct sockaddr_in to;
 	const char *host = DEFAULT_HOST;
@@ -172,27 +205,9 @@ main(int argc, char **argv)
 	snprintf(where, sizeof(where), "%s:%u", inet_ntoa(to.sin_addr),
 	    ntohs(to.sin_port));
 
-	if (getrandom(&xid, sizeof(xid), 0) != (ssize_t)sizeof(xid))
-		xid = (uint32_t)getpid() ^ (uint32_t)time(NULL);
-	ctl_init(&req, CTL_REQUEST, xid, 0);
-	if (argc - optind > CTL_MAXARGS) {
-		fprintf(stderr, "%s: too many arguments (at most %d)\n",
-		    progname, CTL_MAXARGS - 1);
+	if ((len = build_request(argc - optind, argv + optind, &xid, out,
+	    sizeof(out))) < 0)
 		return EXIT_USAGE;
-	}
-	for (i = optind; i < argc; i++) {
-		if (strlen(argv[i]) > CTL_MAXARGLEN ||
-		    ctl_add(&req, argv[i], strlen(argv[i])) < 0) {
-			fprintf(stderr, "%s: arguments too long (at most %d "
-			    "bytes each, %d in all)\n", progname,
-			    CTL_MAXARGLEN, CTL_MAXMSG - CTL_HDRLEN);
-			return EXIT_USAGE;
-		}
-	}
-	if ((len = ctl_encode(&req, out, sizeof(out))) < 0) {
-		fprintf(stderr, "%s: request too large\n", progname);
-		return EXIT_USAGE;
-	}
 
 	/* Connected, so an ICMP port unreachable comes back as an error. */
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||

@@ -46,7 +46,8 @@
 #include "log.h"
 #include "plugin.h"
 #include "radius.h"
-#include "tbf.h"
+#include "session.h"
+#include "util.h"
 
 #define PLUGIN_MAX	64	/* loaded at once, from every source */
 #define NAME_MAX_LEN	63
@@ -95,22 +96,6 @@ static int nhooks[PLUGIN_EVENTS];
 /* The plugin whose code is running: names it in its log lines. */
 static struct plugin *current;
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *
 plugin_event_name(int e)
 {
@@ -140,33 +125,10 @@ cb_log(int level, uint32_t sid, uint32_t tid, const char *fmt, ...)
 	    "?", msg);
 }
 
-/* A session in use: what every accessor requires. */
-static struct session *
-live_session(uint32_t sid)
-{
-	struct session *s = session_get(sid);
-
-	if (s == NULL || s->state == SESSION_FREE)
-		return NULL;
-	return s;
-}
-
 static uint32_t
 cb_session_by_user(const char *name)
 {
-	sid_t i;
-
-	if (name == NULL || *name == '\0')
-		return 0;
-	/* Control commands only, never per packet: a scan is fine. */
-	for (i = 1; i <= tables->max_sessions; i++) {
-		struct session *s = &tables->session[i];
-
-		if (s->state != SESSION_FREE && s->state != SESSION_CLOSING &&
-		    strcmp(s->user, name) == 0)
-			return i;
-	}
-	return 0;
+	return session_by_user(name);
 }
 
 static uint32_t
@@ -174,19 +136,19 @@ cb_session_by_ip(uint32_t ip)
 {
 	sid_t s = session_by_ip(ip);
 
-	return live_session(s) ? s : 0;
+	return session_live(s) ? s : 0;
 }
 
 static int
 cb_session_exists(uint32_t sid)
 {
-	return live_session(sid) != NULL;
+	return session_live(sid) != NULL;
 }
 
 static int
 cb_session_get_int(uint32_t sid, int field, uint64_t *v)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 
 	if (s == NULL || v == NULL)
 		return -1;
@@ -215,56 +177,51 @@ cb_session_get_int(uint32_t sid, int field, uint64_t *v)
 static int
 cb_session_set_int(uint32_t sid, int field, uint64_t v)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 
 	if (s == NULL)
 		return -1;
+	/* session.c keeps the flags the CLI shows with their values. */
 	switch (field) {
 	case PSF_TX_SPEED:
 	case PSF_RX_SPEED:
+		if (v > UINT32_MAX)
+			return -1;
+		session_set_speeds(sid, field == PSF_TX_SPEED ? (uint32_t)v :
+		    s->tx_speed, field == PSF_RX_SPEED ? (uint32_t)v :
+		    s->rx_speed);
+		return 0;
 	case PSF_RATE_IN:
 	case PSF_RATE_OUT:
+		if (v > UINT32_MAX)
+			return -1;
+		session_set_rates(sid, field == PSF_RATE_IN ? (uint32_t)v :
+		    s->rate_in, field == PSF_RATE_OUT ? (uint32_t)v :
+		    s->rate_out);
+		return 0;
 	case PSF_SNOOP_IP:
 		if (v > UINT32_MAX)
 			return -1;
-		break;
+		session_set_intercept(sid, (in_addr_t)v, s->snoop_port);
+		return 0;
 	case PSF_SNOOP_PORT:
 		if (v > UINT16_MAX)
 			return -1;
-		break;
+		session_set_intercept(sid, s->snoop_ip, (uint16_t)v);
+		return 0;
 	case PSF_WALLED_GARDEN:
 		if (v > 1)
 			return -1;
-		break;
-	default:
-		return -1;	/* unknown, or read-only */
+		session_set_garden(sid, (int)v);
+		return 0;
 	}
-	switch (field) {
-	case PSF_TX_SPEED:	s->tx_speed = (uint32_t)v; break;
-	case PSF_RX_SPEED:	s->rx_speed = (uint32_t)v; break;
-	case PSF_RATE_IN:	session_set_rates(sid, (uint32_t)v, s->rate_out); break;
-	case PSF_RATE_OUT:	session_set_rates(sid, s->rate_in, (uint32_t)v); break;
-	case PSF_SNOOP_IP:	s->snoop_ip = (in_addr_t)v; break;
-	case PSF_SNOOP_PORT:	s->snoop_port = (uint16_t)v; break;
-	case PSF_WALLED_GARDEN:
-		if (s->walled_garden && v == 0) {
-			/* Out of the garden: accounted from now on. */
-			s->walled_garden = 0;
-			radius_session_ungardened(sid);
-		} else
-			s->walled_garden = (uint8_t)v;
-		break;
-	}
-	/* The flags the CLI shows follow the values they summarise. */
-	s->throttle = s->rate_in || s->rate_out;
-	s->intercept = s->snoop_ip && s->snoop_port;
-	return 0;
+	return -1;	/* unknown, or read-only */
 }
 
 static int
 cb_session_get_str(uint32_t sid, int field, char *buf, size_t len)
 {
-	struct session *s = live_session(sid);
+	struct session *s = session_live(sid);
 	const char *v;
 	size_t n;
 
@@ -292,13 +249,13 @@ cb_session_get_str(uint32_t sid, int field, char *buf, size_t len)
 static int
 cb_session_drop(uint32_t sid, const char *reason)
 {
-	if (live_session(sid) == NULL)
+	if (session_live(sid) == NULL)
 		return -1;
 	if (reason == NULL || *reason == '\0')
 		reason = "requested by plugin";
 	LOG(LOG_INFO_L, sid, 0, "plugin %s drops the session: %s",
 	    current ? current->name : "?", reason);
-	session_shutdown(sid, reason);
+	session_drop(sid, TERM_ADMIN_RESET, reason);
 	return 0;
 }
 
@@ -473,6 +430,29 @@ unsafe_path(const char *path, char *resolved, size_t rsize, char *err,
 	}
 }
 
+/*
+ * The new_session and kill_session events follow the sessions
+ * (session.h): new_session when one is up, kill_session when one that
+ * was up ends.
+ */
+static void
+follow(sid_t s, enum session_event ev, void *arg)
+{
+	const struct session *sp = session_get(s);
+
+	(void)arg;
+	if (ev == SESSION_EV_UP) {
+		struct param_new_session ns = { .sid = s, .tid = sp->tunnel };
+
+		plugin_run(PLUGIN_NEW_SESSION, &ns);
+	} else if (ev == SESSION_EV_DOWN && session_is_up(s)) {
+		struct param_kill_session ks = { .sid = s, .tid = sp->tunnel,
+		    .reason = session_end_reason(s) };
+
+		plugin_run(PLUGIN_KILL_SESSION, &ks);
+	}
+}
+
 static int
 load_one(const char *name, int from_config, char *err, size_t errlen)
 {
@@ -483,6 +463,7 @@ load_one(const char *name, int from_config, char *err, size_t errlen)
 	char sym[64], real[PATH_MAX];
 	int e, i;
 
+	session_subscribe(follow, NULL);
 	if (name == NULL || !valid_plugin_name(name)) {
 		seterr(err, errlen, "bad plugin name \"%s\": use letters, "
 		    "digits, '_' or '-'", name ? name : "");

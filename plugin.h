@@ -274,8 +274,8 @@ struct pluginfuncs {
 			    const char *fmt, ...)
 			    __attribute__((format(printf, 4, 5)));
 
-	/* Session lookups; 0 = not found.  by_user skips sessions that
-	 * are going down. */
+	/* Session lookups; 0 = not found.  by_user finds an
+	 * authenticated session and skips those going down. */
 	uint32_t	(*session_by_user)(const char *username);
 	uint32_t	(*session_by_ip)(uint32_t ip);	/* network order */
 	/* 1 if `sid` names a session in use, else 0. */

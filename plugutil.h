@@ -13,6 +13,22 @@
 #include "plugin.h"
 
 /*
+ * The head every simple plugin shares: its ABI version (plugin.h), `f`,
+ * the daemon's callbacks, and a plugin_init that keeps them.  Write it
+ * once at file scope: PU_PLUGIN_HEAD
+ */
+#define PU_PLUGIN_HEAD							\
+	int plugin_api_version = PLUGIN_API_VERSION;			\
+	static struct pluginfuncs *f;					\
+	int plugin_init(struct pluginfuncs *);				\
+	int								\
+	plugin_init(struct pluginfuncs *funcs)				\
+	{								\
+		f = funcs;						\
+		return 0;						\
+	}
+
+/*
  * A session named on an nsctl command line: a session id (digits) that
  * is in use, else a user name.  0 if neither matches.
  */

@@ -38,6 +38,7 @@
 #include "plugin.h"
 #include "ra.h"
 #include "rd.h"
+#include "session.h"
 #include "tbf.h"
 #include "util.h"
 
@@ -85,9 +86,6 @@ struct ppp {
 	int		 cdn_result;
 	char		 cdn_reason[96];
 	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
-	uint8_t		 in_user_index;
-	sid_t		 user_next, user_prev;	/* sessions of one username */
-	uint8_t		 acct_started;		/* auth_session_up() was called */
 	/* IPCP: our address; IPV6CP: our identifier */
 	in_addr_t	 our_ip;
 	uint8_t		 send_ipaddr;
@@ -96,9 +94,6 @@ struct ppp {
 
 static struct ppp *ppp;
 static uint32_t ppp_max;
-/* username -> sessions, for allow_duplicate_users (heads, by hash) */
-static sid_t *user_heads;
-static uint32_t user_mask;
 
 static void lcp_tlu(struct fsm *);
 static void lcp_tld(struct fsm *);
@@ -176,7 +171,7 @@ set_phase(sid_t s, int phase)
 		LOG(LOG_CALLS_L, s, sp->tunnel, "PPP phase %s -> %s",
 		    phase_names[sp->phase], phase_names[phase]);
 	sp->phase = (uint8_t)phase;
-	cluster_session_changed(s);	/* until session.h lands */
+	cluster_session_changed(s);	/* PPP's own field, not session.c's */
 }
 
 /* ---- output ---- */
@@ -187,13 +182,14 @@ ppp_send(sid_t s, uint16_t proto, const uint8_t *data, size_t len)
 {
 	uint8_t frame[L2TP_DATA_HEADROOM + 2 + FRAME_MAX];
 	uint8_t *p = frame + L2TP_DATA_HEADROOM;
+	struct wr w;
 
 	if (len > FRAME_MAX)
 		len = FRAME_MAX;
-	p[0] = (uint8_t)(proto >> 8);
-	p[1] = (uint8_t)proto;
-	memcpy(p + 2, data, len);
-	if (dp_send_frame(s, p, len + 2) == 0)
+	wr_init(&w, p, 2 + FRAME_MAX);
+	wr_u16(&w, proto);
+	wr_bytes(&w, data, len);
+	if (dp_send_frame(s, p, w.len) == 0)
 		stats->ppp_tx_frames++;
 }
 
@@ -203,72 +199,47 @@ cp_send(struct fsm *f, const uint8_t *pkt, size_t len)
 	ppp_send(f->sid, f->p->proto, pkt, len);
 }
 
-/* A packet of an authentication protocol: code, id, length, data. */
+/*
+ * A packet of the form LCP, PAP and CHAP share (RFC 1661 5, RFC 1334
+ * 2.2, RFC 1994 4): Code, Identifier, Length, then `a` and `b` (either
+ * may be empty), cut to what one frame holds.
+ */
+static void
+code_send(sid_t s, uint16_t proto, uint8_t code, uint8_t id,
+    const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint8_t buf[FRAME_MAX];
+	struct wr w;
+
+	if (alen > sizeof(buf) - 4)
+		alen = sizeof(buf) - 4;
+	if (blen > sizeof(buf) - 4 - alen)
+		blen = sizeof(buf) - 4 - alen;
+	wr_init(&w, buf, sizeof(buf));
+	wr_u8(&w, code);
+	wr_u8(&w, id);
+	wr_u16(&w, (uint16_t)(4 + alen + blen));
+	wr_bytes(&w, a, alen);
+	wr_bytes(&w, b, blen);
+	if (!w.err)
+		ppp_send(s, proto, buf, w.len);
+}
+
 static void
 auth_send(sid_t s, uint16_t proto, uint8_t code, uint8_t id,
     const uint8_t *data, size_t len)
 {
-	uint8_t buf[300];
-
-	if (len > sizeof(buf) - 4)
-		len = sizeof(buf) - 4;
-	buf[0] = code;
-	buf[1] = id;
-	buf[2] = (uint8_t)((len + 4) >> 8);
-	buf[3] = (uint8_t)(len + 4);
-	memcpy(buf + 4, data, len);
-	ppp_send(s, proto, buf, len + 4);
+	code_send(s, proto, code, id, data, len, NULL, 0);
 }
 
-/* ---- sessions by username ---- */
-
-static uint32_t
-user_hash(const char *u)
-{
-	return hash_str(u) & user_mask;
-}
-
+/* A magic number as it goes on the wire (RFC 1661 6.4). */
 static void
-user_index_add(sid_t s)
+magic_bytes(uint32_t m, uint8_t out[4])
 {
-	struct ppp *pp = P(s);
-	uint32_t h = user_hash(session_get(s)->user);
+	struct wr w;
 
-	pp->user_prev = 0;
-	pp->user_next = user_heads[h];
-	if (user_heads[h])
-		P(user_heads[h])->user_prev = s;
-	user_heads[h] = s;
-	pp->in_user_index = 1;
-}
-
-static void
-user_index_del(sid_t s)
-{
-	struct ppp *pp = P(s);
-
-	if (!pp->in_user_index)
-		return;
-	if (pp->user_prev)
-		P(pp->user_prev)->user_next = pp->user_next;
-	else
-		user_heads[user_hash(session_get(s)->user)] = pp->user_next;
-	if (pp->user_next)
-		P(pp->user_next)->user_prev = pp->user_prev;
-	pp->in_user_index = 0;
-}
-
-sid_t
-session_by_user(const char *user)
-{
-	sid_t s;
-
-	if (user_heads == NULL)
-		return 0;
-	for (s = user_heads[user_hash(user)]; s; s = P(s)->user_next)
-		if (strcmp(session_get(s)->user, user) == 0)
-			return s;
-	return 0;
+	wr_init(&w, out, 4);
+	wr_u32(&w, m);
 }
 
 /* guest_account: a comma list of names allowed several sessions. */
@@ -367,7 +338,7 @@ echo_fire(struct timer *t, void *arg)
 	struct session *sp = session_get(s);
 	uint64_t ivl = (uint64_t)config->echo_timeout * 1000;
 	uint64_t silent = now_ms - pp->last_rx_ms;
-	uint8_t pkt[8];
+	uint8_t magic[4];
 
 	if (pp->lcp.state != ST_OPENED)
 		return;
@@ -386,17 +357,11 @@ echo_fire(struct timer *t, void *arg)
 	}
 	/* ppp_keepalive: only probe a link that has gone quiet. */
 	if (!config->ppp_keepalive || silent + 50 >= ivl) {
-		pkt[0] = CP_ECHO_REQ;
-		pkt[1] = ++pp->echo_id;
-		pkt[2] = 0;
-		pkt[3] = 8;
-		pkt[4] = (uint8_t)(sp->magic >> 24);
-		pkt[5] = (uint8_t)(sp->magic >> 16);
-		pkt[6] = (uint8_t)(sp->magic >> 8);
-		pkt[7] = (uint8_t)sp->magic;
+		magic_bytes(sp->magic, magic);
 		if (silent + 50 >= ivl)
 			sp->echo_fails++;
-		ppp_send(s, PPP_LCP, pkt, sizeof(pkt));
+		code_send(s, PPP_LCP, CP_ECHO_REQ, ++pp->echo_id, magic, 4,
+		    NULL, 0);
 	}
 	timer_set(t, ivl);
 }
@@ -581,8 +546,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 				LOG(LOG_INFO_L, other, session_get(other)->tunnel,
 				    "\"%s\" logged in again (session %u): "
 				    "dropping this session", sp->user, s);
-				user_index_del(other);
-				session_shutdown_cause(other, TERM_ADMIN_RESET,
+				session_drop(other, TERM_ADMIN_RESET,
 				    "duplicate login");
 			}
 		/* An address now, so that IPCP can offer it at once. */
@@ -610,11 +574,10 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		sp->ip = ip;
 		sp->dns1 = rp->dns1 ? rp->dns1 : config->primary_dns;
 		sp->dns2 = rp->dns2 ? rp->dns2 : config->secondary_dns;
-		sp->session_timeout = rp->session_timeout;
-		sp->idle_timeout = rp->idle_timeout;
+		session_set_limits(s, rp->session_timeout, rp->idle_timeout);
 		sp->auth_time = time_now;
 		pp->auth_state = AUTH_DONE;
-		user_index_add(s);
+		session_authenticated(s);
 		ppp_limits_changed(s);
 		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 		stats->ppp_auth_ok++;
@@ -804,6 +767,29 @@ opt_next(struct rd *r, uint8_t *type, struct rd *val)
 	return 0;
 }
 
+/* The first 2 or 4 octets of an option's value, through the checked
+ * reader; `val` itself stays unread for v_nak() and v_reject().  0 when
+ * shorter (the option tables check lengths first). */
+static uint16_t
+opt_u16(const struct rd *val)
+{
+	struct rd c = *val;
+	uint16_t v = 0;
+
+	rd_u16(&c, &v);
+	return v;
+}
+
+static uint32_t
+opt_u32(const struct rd *val)
+{
+	struct rd c = *val;
+	uint32_t v = 0;
+
+	rd_u32(&c, &v);
+	return v;
+}
+
 static int
 opts_wellformed(const uint8_t *opt, size_t len)
 {
@@ -970,7 +956,7 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 		}
 		switch (t) {
 		case LCP_MRU: {
-			uint16_t m = (uint16_t)(val.p[0] << 8 | val.p[1]);
+			uint16_t m = opt_u16(&val);
 
 			if (m < MIN_MRU) {
 				uint8_t want[2] = { MIN_MRU >> 8, MIN_MRU & 0xff };
@@ -994,9 +980,7 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 			v_reject(&v, t, &val);
 			break;
 		case LCP_MAGIC: {
-			uint32_t m = (uint32_t)val.p[0] << 24 |
-			    (uint32_t)val.p[1] << 16 | (uint32_t)val.p[2] << 8 |
-			    val.p[3];
+			uint32_t m = opt_u32(&val);
 
 			if (pp->send_magic && m == sp->magic) {
 				/* 6.4: maybe looped back; Nak another value. */
@@ -1047,8 +1031,7 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 		switch (t) {
 		case LCP_MRU:
 			if (val.left == 2) {
-				uint16_t m = (uint16_t)(val.p[0] << 8 |
-				    val.p[1]);
+				uint16_t m = opt_u16(&val);
 
 				if (m >= MIN_MRU && m <= pp->want_mru)
 					pp->want_mru = m;
@@ -1061,7 +1044,7 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 			uint8_t i;
 
 			if (val.left >= 2)
-				sug = (uint16_t)(val.p[0] << 8 | val.p[1]);
+				sug = opt_u16(&val);
 			/* The peer suggests one: use it if we allow it. */
 			for (i = 0; i < pp->nauth; i++)
 				if (pp->auth_order[i] == sug)
@@ -1200,25 +1183,16 @@ lcp_ext(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,
 		    magic == sp->magic && magic != 0)
 			LOG(LOG_WARN_L, f->sid, sp->tunnel, "LCP: Echo-Request "
 			    "with our own magic number: looped back?");
-		{
-			uint8_t rep[FRAME_MAX];
-			size_t n = len > sizeof(rep) - 4 ? sizeof(rep) - 4 : len;
+		/* The data back, with our magic number in front. */
+		if (len >= 4) {
+			uint8_t m[4];
 
-			rep[0] = CP_ECHO_REP;
-			rep[1] = id;
-			rep[2] = (uint8_t)((n + 4) >> 8);
-			rep[3] = (uint8_t)(n + 4);
-			memcpy(rep + 4, data, n);
-			if (n >= 4) {
-				uint32_t m = pp->send_magic ? sp->magic : 0;
-
-				rep[4] = (uint8_t)(m >> 24);
-				rep[5] = (uint8_t)(m >> 16);
-				rep[6] = (uint8_t)(m >> 8);
-				rep[7] = (uint8_t)m;
-			}
-			ppp_send(f->sid, PPP_LCP, rep, n + 4);
-		}
+			magic_bytes(pp->send_magic ? sp->magic : 0, m);
+			code_send(f->sid, PPP_LCP, CP_ECHO_REP, id, m, 4,
+			    data + 4, len - 4);
+		} else
+			code_send(f->sid, PPP_LCP, CP_ECHO_REP, id, data, len,
+			    NULL, 0);
 		return 0;
 	case CP_ECHO_REP:
 		sp->echo_fails = 0;
@@ -1347,14 +1321,7 @@ ipcp_tlu(struct fsm *f)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
 		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
-	if (!P(f->sid)->acct_started) {
-		struct param_new_session ns = { .sid = f->sid,
-		    .tid = sp->tunnel };
-
-		P(f->sid)->acct_started = 1;
-		auth_session_up(f->sid);
-		plugin_run(PLUGIN_NEW_SESSION, &ns);
-	}
+	session_up(f->sid);	/* the first time: accounting, plugins */
 	inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
 	inet_ntop(AF_INET, &sp->dns1, d1, sizeof(d1));
 	inet_ntop(AF_INET, &sp->dns2, d2, sizeof(d2));
@@ -1498,7 +1465,6 @@ static void
 proto_reject(sid_t s, const uint8_t *frame, size_t len)
 {
 	struct ppp *pp = P(s);
-	uint8_t buf[FRAME_MAX];
 	size_t n = len;
 
 	if (pp->lcp.state != ST_OPENED) {
@@ -1508,15 +1474,10 @@ proto_reject(sid_t s, const uint8_t *frame, size_t len)
 	/* Truncated to fit the peer's MRU. */
 	if (n > (size_t)session_get(s)->mru - 4)
 		n = (size_t)session_get(s)->mru - 4;
-	if (n > sizeof(buf) - 4)
-		n = sizeof(buf) - 4;
-	buf[0] = CP_PROTO_REJ;
-	buf[1] = ++pp->lcp.term_id;
-	buf[2] = (uint8_t)((n + 4) >> 8);
-	buf[3] = (uint8_t)(n + 4);
-	memcpy(buf + 4, frame, n);	/* rejected protocol, then data */
 	stats->ppp_proto_rejects_tx++;
-	ppp_send(s, PPP_LCP, buf, n + 4);
+	/* The rejected protocol, then its data. */
+	code_send(s, PPP_LCP, CP_PROTO_REJ, ++pp->lcp.term_id, frame, n,
+	    NULL, 0);
 }
 
 uint16_t
@@ -1604,9 +1565,9 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 {
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
-	struct rd r;
-	uint8_t b0;
-	uint16_t proto;
+	struct rd r, peek;
+	uint8_t b0, code;
+	uint16_t proto, ac;
 
 	if (pp == NULL || !pp->in_use)
 		return;
@@ -1614,8 +1575,9 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	pp->last_rx_ms = now_ms;
 	rd_init(&r, frame, len);
 	/* Address and Control may be present (FF 03) or compressed. */
-	if (r.left >= 2 && r.p[0] == 0xff && r.p[1] == 0x03)
-		rd_skip(&r, 2);
+	peek = r;
+	if (rd_u16(&peek, &ac) == 0 && ac == 0xff03)
+		r = peek;
 	if (rd_u8(&r, &b0) < 0)
 		goto bad;
 	if (b0 & 1)
@@ -1632,7 +1594,9 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 		dp_ip_input(s, r.p, r.left);
 		return;
 	case PPP_LCP:
-		if (r.left >= 1 && r.p[0] == CP_TERM_REQ && pp->term_cause == 0)
+		peek = r;
+		if (rd_u8(&peek, &code) == 0 && code == CP_TERM_REQ &&
+		    pp->term_cause == 0)
 			pp->term_cause = TERM_USER_REQUEST;
 		fsm_input(&pp->lcp, r.p, r.left);
 		return;
@@ -1680,17 +1644,12 @@ bad:
 int
 ppp_init(uint32_t max_sessions)
 {
-	uint32_t n = 1024;
-
-	while (n < max_sessions)
-		n <<= 1;
 	ppp_max = max_sessions;
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
-	user_heads = calloc(n, sizeof(*user_heads));
-	user_mask = n - 1;
-	if (dp_init(max_sessions) < 0 || ra_init(max_sessions) < 0)
+	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
+	    ra_init(max_sessions) < 0)
 		return -1;
-	return ppp && user_heads ? 0 : -1;
+	return ppp ? 0 : -1;
 }
 
 /*
@@ -1735,7 +1694,7 @@ proxy_start(sid_t s)
 	rd_init(&r, px->last_rcvd_lcp, px->last_rcvd_len);
 	while (r.left && opt_next(&r, &t, &val) == 0)
 		if (t == LCP_MRU && val.left == 2)
-			sp->mru = (uint16_t)(val.p[0] << 8 | val.p[1]);
+			sp->mru = opt_u16(&val);
 	/* The LAC's request, now ours: our MRU and magic number. */
 	pp->send_mru = 0;
 	pp->send_magic = 0;
@@ -1743,12 +1702,10 @@ proxy_start(sid_t s)
 	while (r.left && opt_next(&r, &t, &val) == 0) {
 		if (t == LCP_MRU && val.left == 2) {
 			pp->send_mru = 1;
-			pp->want_mru = (uint16_t)(val.p[0] << 8 | val.p[1]);
+			pp->want_mru = opt_u16(&val);
 		} else if (t == LCP_MAGIC && val.left == 4) {
 			pp->send_magic = 1;
-			sp->magic = (uint32_t)val.p[0] << 24 |
-			    (uint32_t)val.p[1] << 16 | (uint32_t)val.p[2] << 8 |
-			    val.p[3];
+			sp->magic = opt_u32(&val);
 		}
 	}
 	fsm_opened(&pp->lcp);
@@ -1829,7 +1786,7 @@ ppp_adopt(sid_t s)
 	pp->our_ifid[7] = 1;
 	pp->auth_state = AUTH_DONE;
 	pp->last_rx_ms = now_ms;
-	user_index_add(s);
+	session_authenticated(s);	/* in the username index */
 	ppp_limits_changed(s);
 	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
 	{
@@ -1916,16 +1873,10 @@ ppp_session_end(sid_t s)
 	tbf_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
-	if (pp->acct_started) {
-		struct param_kill_session ks = { .sid = s, .tid = sp->tunnel,
-		    .reason = pp->cdn_reason[0] ? pp->cdn_reason : NULL };
-
-		plugin_run(PLUGIN_KILL_SESSION, &ks);
-		auth_session_down(s, pp->term_cause ? pp->term_cause :
-		    main_quit ? TERM_ADMIN_REBOOT : TERM_LOST_CARRIER);
-	}
-	user_index_del(s);
-	acctfile_session_end(s);
+	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
+	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
+	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,
+	    pp->cdn_reason[0] ? pp->cdn_reason : NULL);
 	if (sp->ip) {
 		session_route_del(s, sp->ip, 32);
 		ippool_release(sp->ip);

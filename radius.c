@@ -13,7 +13,7 @@
  *     until which a server that stopped answering is skipped;
  *   - per session (`struct rsess`, indexed like the session table): the
  *     pending Access-Request, the Class attributes to echo, the
- *     Framed-Routes, the interim interval and the Interim-Update timer
+ *     interim interval and the Interim-Update timer
  *     (ppp.c enforces Session-Timeout and Idle-Timeout).
  *
  * Exports (radius.h): the backend behind auth.c, radius_init/close/
@@ -48,6 +48,7 @@
 #include "plugin.h"
 #include "radius.h"
 #include "rd.h"
+#include "session.h"
 #include "tbf.h"
 #include "util.h"
 
@@ -98,9 +99,6 @@ struct rsess {
 	uint8_t		 authentic;	/* Acct-Authentic */
 	uint8_t		 up;		/* radius_session_up ran */
 	uint8_t		 acct;		/* Start sent: Stop owed */
-	uint8_t		 nroutes, routes_added;
-	uint8_t		 kernel_routes;	/* bit per route the kernel took */
-	struct auth_route route[AUTH_MAX_ROUTES];
 	uint32_t	 interim;	/* from the Accept or a CoA; 0 = config */
 	time_t		 acct_start;
 	uint8_t		*class;		/* Class attributes, whole */
@@ -141,65 +139,6 @@ put_nas(struct wr *w, sid_t s)
 
 /* ---- reading attributes ---- */
 
-
-/*
- * Cisco-AVPair throttle values (manual, "Throttling"; applied by the
- * autothrottle plugin): throttle=RATE|yes|no and
- * lcp:interface-config[#N]=service-policy input|output RATE, kbit/s.
- * Only checked here, so that a CoA-Request with a bad one is refused
- * as a whole (RFC 3576 2.3).  Returns 1 if the pairs set a rate, 0 if
- * none does, -1 if one is bad.
- */
-int
-radius_throttle_pairs(const struct auth_reply *rp, uint32_t *in, uint32_t *out)
-{
-	int i, found = 0;
-
-	for (i = 0; i < rp->navpairs; i++) {
-		const char *k = rp->avpair[i].key, *v = rp->avpair[i].value;
-		unsigned long long r;
-		char dir[8], *end;
-
-		if (strcmp(k, "throttle") == 0) {
-			if (strcmp(v, "yes") == 0)
-				r = config->throttle_speed;
-			else if (strcmp(v, "no") == 0)
-				r = 0;
-			else {
-				if (*v < '0' || *v > '9')
-					return -1;
-				r = strtoull(v, &end, 10);
-				if (*end != '\0' || r > UINT32_MAX)
-					return -1;
-			}
-			*in = *out = (uint32_t)r;
-			found = 1;
-		} else if (strncmp(k, "lcp:interface-config", 20) == 0 &&
-		    (k[20] == '\0' || k[20] == '#')) {
-			if (strncmp(v, "service-policy ", 15) != 0)
-				continue;	/* other interface lines */
-			v += 15;
-			if (sscanf(v, "%7s", dir) != 1)
-				return -1;
-			v += strlen(dir);
-			while (*v == ' ')
-				v++;
-			if (*v < '0' || *v > '9')
-				return -1;
-			r = strtoull(v, &end, 10);
-			if (*end != '\0' || r > UINT32_MAX)
-				return -1;
-			if (strcmp(dir, "input") == 0)
-				*in = (uint32_t)r;
-			else if (strcmp(dir, "output") == 0)
-				*out = (uint32_t)r;
-			else
-				return -1;
-			found = 1;
-		}
-	}
-	return found;
-}
 
 /*
  * Each Cisco-AVPair to the radius_response plugins, in the reply's
@@ -594,8 +533,8 @@ accept_apply(sid_t s, struct auth_reply *rp)
 	if (set_class(rs, rp->class, rp->class_len) < 0)
 		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no memory for Class");
 	rs->interim = rp->interim;
-	rs->nroutes = rp->nroutes;
-	memcpy(rs->route, rp->route, sizeof(rs->route));
+	/* Framed-Route (RFC 2865 5.22): session.c routes them at UP. */
+	session_set_routes(s, rp->route, rp->nroutes);
 	if (rp->filter_in[0] && acl_find(config, rp->filter_in) == NULL) {
 		LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS: Filter-Id %s.in: no "
 		    "such access list (ignored)", rp->filter_in);
@@ -606,17 +545,14 @@ accept_apply(sid_t s, struct auth_reply *rp)
 		    "such access list (ignored)", rp->filter_out);
 		rp->filter_out[0] = '\0';
 	}
-	memcpy(sp->filter_in, rp->filter_in, sizeof(sp->filter_in));
-	memcpy(sp->filter_out, rp->filter_out, sizeof(sp->filter_out));
-	sp->acl_gen = 0;	/* acl.c looks the names up again */
+	session_set_filters(s, rp->filter_in, rp->filter_out);
 	/* One prefix per session: the delegated one, else the framed. */
-	if (rp->delegated_len) {
-		sp->ipv6_prefix = rp->delegated_prefix;
-		sp->ipv6_prefix_len = rp->delegated_len;
-	} else if (rp->ipv6_prefix_len) {
-		sp->ipv6_prefix = rp->ipv6_prefix;
-		sp->ipv6_prefix_len = rp->ipv6_prefix_len;
-	}
+	if (rp->delegated_len)
+		session_set_ipv6_prefix(s, &rp->delegated_prefix,
+		    rp->delegated_len);
+	else if (rp->ipv6_prefix_len)
+		session_set_ipv6_prefix(s, &rp->ipv6_prefix,
+		    rp->ipv6_prefix_len);
 	radius_apply_pairs(s, rp);
 }
 
@@ -856,22 +792,6 @@ radius_set_interim(sid_t s, uint32_t secs)
 /* ---- per-session life ---- */
 
 static void
-routes_del(sid_t s, struct rsess *rs)
-{
-	int i;
-
-	if (!rs->routes_added)
-		return;
-	for (i = 0; i < rs->nroutes; i++) {
-		session_route_del(s, rs->route[i].net, rs->route[i].plen);
-		if (rs->kernel_routes & (1u << i))
-			tun_route(0, rs->route[i].net, rs->route[i].plen);
-	}
-	rs->kernel_routes = 0;
-	rs->routes_added = 0;
-}
-
-static void
 rs_reset(sid_t s)
 {
 	struct rsess *rs = RS(s);
@@ -880,7 +800,6 @@ rs_reset(sid_t s)
 		return;
 	radius_auth_cancel(s);
 	timer_cancel(&rs->interim_timer);
-	routes_del(s, rs);
 	free(rs->class);
 	memset(rs, 0, sizeof(*rs));
 	timer_init(&rs->interim_timer, interim_fire, (void *)(uintptr_t)s);
@@ -896,47 +815,28 @@ radius_session_begin(sid_t s, int radius)
 		return;
 	/* RFC 2866 5.5: unique; "%08X%08X" of a per-run sequence (seeded
 	 * with the start time) and the session index, so DAE finds it. */
-	if (sp->acct_session_id[0] == '\0')
-		snprintf(sp->acct_session_id, sizeof(sp->acct_session_id),
-		    "%08X%08X", (unsigned)acct_seq++, (unsigned)s);
+	if (sp->acct_session_id[0] == '\0') {
+		char id[sizeof(sp->acct_session_id)];
+
+		snprintf(id, sizeof(id), "%08X%08X", (unsigned)acct_seq++,
+		    (unsigned)s);
+		session_set_acct_id(s, id);
+	}
 	rs_reset(s);
+	session_set_routes(s, NULL, 0);
 	if ((rs = RS(s)) != NULL)
 		rs->authentic = radius ? AUTHENTIC_RADIUS : AUTHENTIC_LOCAL;
 }
 
-void
+static void
 radius_session_up(sid_t s)
 {
 	struct session *sp = session_get(s);
 	struct rsess *rs = RS(s);
-	int i;
 
 	if (rs == NULL || sp == NULL)
 		return;
 	rs->up = 1;
-	/* Framed-Route: routed to this session (RFC 2865 5.22), in our
-	 * index and, through the tun device, in the kernel. */
-	for (i = 0; i < rs->nroutes; i++) {
-		char a[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &rs->route[i].net, a, sizeof(a));
-		if (session_route_add(s, rs->route[i].net,
-		    rs->route[i].plen) < 0) {
-			LOG(LOG_WARN_L, s, sp->tunnel, "Framed-Route %s/%u "
-			    "not installed: held by another session", a,
-			    rs->route[i].plen);
-			/* drop it, so that teardown leaves the other alone */
-			rs->route[i--] = rs->route[--rs->nroutes];
-			continue;
-		}
-		if (tun_route(1, rs->route[i].net, rs->route[i].plen) == 0)
-			rs->kernel_routes |= (uint8_t)(1u << i);
-		else
-			LOG(LOG_WARN_L, s, sp->tunnel, "Framed-Route %s/%u: "
-			    "kernel route not added: %s", a, rs->route[i].plen,
-			    strerror(errno));
-	}
-	rs->routes_added = 1;
 	/* The walled garden's sessions: from radius_session_ungardened. */
 	if (!acct_on() || sp->walled_garden)
 		return;
@@ -953,7 +853,7 @@ radius_session_up(sid_t s)
  * garden.  Nothing to do before it is up (radius_session_up starts it)
  * or if it was accounted before it was gardened.
  */
-void
+static void
 radius_session_ungardened(sid_t s)
 {
 	struct session *sp = session_get(s);
@@ -961,15 +861,14 @@ radius_session_ungardened(sid_t s)
 
 	if (rs == NULL || sp == NULL || !rs->up || rs->acct || !acct_on())
 		return;
-	sp->cin = sp->cout = 0;
-	sp->pin = sp->pout = 0;
+	session_reset_counters(s);
 	rs->acct = 1;
 	rs->acct_start = time_now;
 	acct_send(s, ACCT_START, 0);
 	interim_arm(s);
 }
 
-void
+static void
 radius_session_down(sid_t s, int cause)
 {
 	struct rsess *rs = RS(s);
@@ -1092,11 +991,33 @@ sock_readable(int fd, uint32_t events, void *arg)
 
 /* ---- setup ---- */
 
+/* RADIUS accounting follows the sessions (session.h). */
+static void
+follow(sid_t s, enum session_event ev, void *arg)
+{
+	(void)arg;
+	switch (ev) {
+	case SESSION_EV_UP:
+		radius_session_up(s);
+		break;
+	case SESSION_EV_UNGARDENED:
+		radius_session_ungardened(s);
+		break;
+	case SESSION_EV_DOWN:
+		radius_session_down(s, session_end_cause(s));
+		break;
+	case SESSION_EV_CHANGED:
+		break;
+	}
+}
+
 int
 radius_init_state(uint32_t max_sessions)
 {
 	uint32_t i;
 
+	if (session_subscribe(follow, NULL) < 0)
+		return -1;
 	rsess_max = max_sessions;
 	if ((rsess = calloc((size_t)max_sessions + 1, sizeof(*rsess))) == NULL ||
 	    (reqs = calloc(RAD_NSLOT, sizeof(*reqs))) == NULL)

@@ -120,10 +120,9 @@ int	 radius_busy(void);
 void	 radius_session_begin(sid_t, int radius);
 void	 radius_auth_submit(const struct auth_req *);
 void	 radius_auth_cancel(sid_t);
-void	 radius_session_up(sid_t);
-void	 radius_session_down(sid_t, int terminate_cause);
-/* Out of the walled garden: accounting starts (Start) if it had not. */
-void	 radius_session_ungardened(sid_t);
+/* Accounting follows the sessions through session.h (radius.c
+ * subscribes): Start at UP, or at UNGARDENED for a session that was in
+ * the walled garden; Stop at DOWN. */
 
 /* ---- what dae.c asks of the client ---- */
 
@@ -134,10 +133,6 @@ int	 radius_is_server(in_addr_t);
 int	 radius_set_class(sid_t, const uint8_t *c, size_t n);
 /* Acct-Interim-Interval of s (0 = the configured one), re-armed. */
 void	 radius_set_interim(sid_t, uint32_t secs);
-/* The throttle rates the Cisco-AVPairs of rp ask for: 1 if they set
- * one, 0 if none does, -1 if one is malformed. */
-int	 radius_throttle_pairs(const struct auth_reply *, uint32_t *in,
-	    uint32_t *out);
 /* Each Cisco-AVPair of rp to the radius_response plugins. */
 void	 radius_apply_pairs(sid_t, const struct auth_reply *);
 

@@ -9,24 +9,14 @@
  */
 #include "plugutil.h"
 
-int plugin_api_version = PLUGIN_API_VERSION;
+PU_PLUGIN_HEAD
 
 const char *plugin_control_help[] = {
 	"drop_session SID|USER [REASON]  disconnect a session",
 	NULL
 };
 
-static struct pluginfuncs *f;
-
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_control(struct param_control *p);
-
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
 
 int
 plugin_control(struct param_control *p)

@@ -11,9 +11,7 @@
  */
 #include "plugutil.h"
 
-int plugin_api_version = PLUGIN_API_VERSION;
-
-static struct pluginfuncs *f;
+PU_PLUGIN_HEAD
 
 static const struct {
 	uint64_t	tx, rx;		/* kbit/s */
@@ -23,15 +21,7 @@ static const struct {
 	{ 1500, 256 },
 };
 
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_post_auth(struct param_post_auth *p);
-
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
 
 int
 plugin_post_auth(struct param_post_auth *p)

@@ -6,19 +6,9 @@
  */
 #include "plugutil.h"
 
-int plugin_api_version = PLUGIN_API_VERSION;
+PU_PLUGIN_HEAD
 
-static struct pluginfuncs *f;
-
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_pre_auth(struct param_pre_auth *p);
-
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
 
 int
 plugin_pre_auth(struct param_pre_auth *p)

@@ -5,7 +5,7 @@
  * start), a table of queued-packet slots shared by all buckets, and the
  * session -> bucket map.  A bucket is taken the first time a throttled
  * direction carries a packet and given back when the session ends or
- * is unthrottled (session_set_rates).
+ * is unthrottled (tbf_rates_changed, from session_set_rates).
  *
  * Credit is kept in bits: a rate of R kbit/s adds R bits per
  * millisecond, so refilling costs one multiplication on now_ms.  The
@@ -299,15 +299,8 @@ tbf_session_end(sid_t s)
 }
 
 void
-session_set_rates(sid_t s, uint32_t in, uint32_t out)
+tbf_rates_changed(sid_t s, uint32_t in, uint32_t out)
 {
-	struct session *sp = session_get(s);
-
-	if (sp == NULL)
-		return;
-	sp->rate_in = in;
-	sp->rate_out = out;
-	sp->throttle = in != 0 || out != 0;
 	/* Unthrottled: what waits goes now, the bucket is free again. */
 	if (owner != NULL && s <= nsess) {
 		if (in == 0 && owner[s][TBF_UP])

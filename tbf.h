@@ -53,7 +53,8 @@ void	 tbf_session_end(sid_t);
 int	 tbf_get(sid_t, int dir, struct tbf_stats *);
 int	 tbf_in_use(void);
 int	 tbf_total(void);
-/* Set a session's rates (kbit/s, 0 = off) and its T flag. */
-void	 session_set_rates(sid_t, uint32_t in, uint32_t out);
+/* A session's rates changed (session.c): a direction now unthrottled
+ * sends what its bucket holds and frees the bucket. */
+void	 tbf_rates_changed(sid_t, uint32_t in, uint32_t out);
 
 #endif /* L2TPNS_TBF_H */

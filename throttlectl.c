@@ -11,7 +11,7 @@
  */
 #include "plugutil.h"
 
-int plugin_api_version = PLUGIN_API_VERSION;
+PU_PLUGIN_HEAD
 
 const char *plugin_control_help[] = {
 	"throttle SID|USER [RATE|in RATE|out RATE]  throttle a session (kbit/s)",
@@ -19,17 +19,7 @@ const char *plugin_control_help[] = {
 	NULL
 };
 
-static struct pluginfuncs *f;
-
-int plugin_init(struct pluginfuncs *funcs);
 int plugin_control(struct param_control *p);
-
-int
-plugin_init(struct pluginfuncs *funcs)
-{
-	f = funcs;
-	return 0;
-}
 
 static int
 parse_rate(const char *s, uint64_t *v)

@@ -1,8 +1,11 @@
 /*
- * util.c - random numbers for identifiers, challenges and authenticators.
+ * util.c - random numbers for identifiers, challenges and authenticators;
+ * the error text of a parser or loader for its caller.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,4 +72,16 @@ random_u16_nonzero(void)
 		random_bytes(&v, sizeof(v));
 	while (v == 0);
 	return v;
+}
+
+void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

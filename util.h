@@ -16,6 +16,11 @@ int	 random_bytes(void *buf, size_t len);
 void	 random_reopen(const char *device);
 uint16_t random_u16_nonzero(void);
 
+/* printf into err (errlen bytes) when err is not NULL: a parser's or a
+ * loader's reason for its caller (STYLE 12). */
+void	 seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t
 hash_str(const char *s)

@@ -249,12 +249,15 @@ def test_snoopctl_and_throttlectl_set_session_fields(lns_factory):
 
 # ---- the PPP events (pre_auth, post_auth, new_session, kill_session) ----
 #
-# They are raised by the PPP code (ppp.c).  Each test below runs once
-# ppp.c raises the events it checks, and says why it is skipped before.
+# They are raised by the PPP code (ppp.c), new_session and kill_session
+# through the session notifier (session.c, plugin.c).  Each test below
+# runs once the daemon raises the events it checks, and says why it is
+# skipped before.
 
 def _raised(*events):
     from conftest import REPO
-    src = "".join((REPO / f).read_text() for f in ("ppp.c", "auth.c")
+    src = "".join((REPO / f).read_text()
+                  for f in ("ppp.c", "auth.c", "plugin.c")
                   if (REPO / f).exists())
     missing = [e for e in events if e not in src]
     return pytest.mark.skipif(
