@@ -39,7 +39,7 @@ endif
 DAEMON_OBJS = l2tpns.o config.o event.o log.o tables.o tun.o l2tp.o util.o \
 	      cli.o \
 	      ppp.o fsm.o pool.o auth.o radius.o tbf.o acl.o intercept.o \
-	      acctfile.o garp.o
+	      acctfile.o garp.o bgp.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.

@@ -71,6 +71,7 @@
 #include "l2tpns.h"
 #include "acctfile.h"
 #include "acl.h"
+#include "bgp.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -106,10 +107,14 @@ enum cli_op {
 	OP_REMOVE_PLUGIN,	/* name */
 	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
 	OP_BGP,			/* name = AS, id = 1: delete, text = line */
+	OP_BGP_CTL,		/* id = BGPCTL_*, name = peer ("" = all) */
 	OP_MAX
 };
 
 #define SHOWCFG_SECRETS	0x1
+#define BGPCTL_SUSPEND	1
+#define BGPCTL_RESUME	2
+#define BGPCTL_RESTART	3
 #define ACLREQ_EXTENDED	0x1
 #define ACLREQ_DELETE	0x2
 
@@ -592,22 +597,47 @@ op_show_cluster(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/* show bgp [PEER] [json]: bgp.c's view (rq->id 1: JSON). */
 static int
 op_show_bgp(const struct cli_req *rq, struct out *o)
 {
-	int i;
+	if (bgp_show(rq->name, rq->id == 1, out_text, o) < 0) {
+		out_printf(o, "%% No BGP neighbour %s", rq->name);
+		return -1;
+	}
+	return 0;
+}
 
-	(void)rq;
-	out_printf(o, "BGP: no speaker (BGP is not written yet).\n");
+/* suspend bgp, no suspend bgp, restart bgp [PEER]. */
+static int
+op_bgp_ctl(const struct cli_req *rq, struct out *o)
+{
 	if (config->bgp.as == 0) {
-		out_printf(o, "No router bgp configured.\n");
+		out_printf(o, "%% No router bgp configured");
+		return -1;
+	}
+	switch (rq->id) {
+	case BGPCTL_SUSPEND:
+	case BGPCTL_RESUME:
+		bgp_suspend(rq->id == BGPCTL_SUSPEND);
+		LOG(LOG_WARN_L, 0, 0, "BGP %s from the CLI by %s",
+		    rq->id == BGPCTL_SUSPEND ? "suspended" : "resumed", rq->who);
+		out_printf(o, "BGP %s", rq->id == BGPCTL_SUSPEND ?
+		    "suspended: every route withdrawn, sessions kept" :
+		    "resumed: routes announced");
+		return 0;
+	case BGPCTL_RESTART:
+		if (bgp_restart(rq->name) == 0) {
+			out_printf(o, "%% No BGP neighbour %s", rq->name);
+			return -1;
+		}
+		LOG(LOG_WARN_L, 0, 0, "BGP restart %s from the CLI by %s",
+		    rq->name[0] ? rq->name : "(all)", rq->who);
+		out_printf(o, "BGP %s restarted", rq->name[0] ? rq->name :
+		    "sessions");
 		return 0;
 	}
-	out_printf(o, "Configured: router bgp %u\n", config->bgp.as);
-	for (i = 0; i < config->bgp.npeers; i++)
-		out_printf(o, "  neighbour %s remote-as %u\n",
-		    config->bgp.peer[i].name, config->bgp.peer[i].remote_as);
-	return 0;
+	return -1;
 }
 
 static int
@@ -650,6 +680,9 @@ op_set(const struct cli_req *rq, struct out *o)
 		log_level = config->debug;
 	if (strncmp(d->name, "accounting_dir", 14) == 0)
 		acctfile_config_changed();
+	if (strncmp(d->name, "bgp_", 4) == 0 || strncmp(d->name, "nexthop", 7)
+	    == 0)
+		bgp_reload();
 	if (d->flags & CF_OBSOLETE)
 		out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
@@ -814,8 +847,7 @@ op_acl(const struct cli_req *rq, struct out *o)
 /*
  * router bgp AS, its neighbour lines and no router bgp, from
  * configuration mode: the startup-config's own lines (config.c) applied
- * to the running configuration.  The BGP speaker is not written yet, so
- * only the configuration changes ("show bgp", "write memory").
+ * to the running configuration, then to the speaker (bgp_reload).
  */
 static int
 op_bgp(const struct cli_req *rq, struct out *o)
@@ -859,6 +891,7 @@ op_bgp(const struct cli_req *rq, struct out *o)
 	}
 	LOG(LOG_WARN_L, 0, 0, "config: \"%s%s%s\" from the CLI by %s", line,
 	    rq->text[0] ? ": " : "", rq->text, rq->who);
+	bgp_reload();
 	return 0;
 }
 
@@ -884,6 +917,7 @@ static const struct {
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },
 	[OP_BGP] =		{ "router bgp", op_bgp },
+	[OP_BGP_CTL] =		{ "bgp", op_bgp_ctl },
 };
 
 static void
@@ -2151,14 +2185,64 @@ cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
 	return simple_op(OP_SHOW_CLUSTER, 0, NULL);
 }
 
+/* show bgp [PEER] [json] */
 static int
 cmd_show_bgp(struct cli_def *c, const char *command, char **argv, int argc)
 {
+	static const char *const help[] = {
+		"PEER", "one neighbour", "json", "as JSON", "<cr>",
+		"every neighbour: state, uptime, messages, prefixes, last error",
+		NULL };
+	const char *peer = NULL;
+	int i, json = 0;
+
 	(void)c;
 	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_BGP, 0, NULL);
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "json") == 0)
+			json = 1;
+		else if (peer == NULL)
+			peer = argv[i];
+		else {
+			cli_error(cli, "%% Usage: show bgp [PEER] [json]");
+			return CLI_ERROR;
+		}
+	}
+	return simple_op(OP_SHOW_BGP, (uint32_t)json, peer);
+}
+
+/* suspend bgp, no suspend bgp, restart bgp [PEER] */
+static int
+cmd_suspend_bgp(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	if (argc != 0) {
+		cli_error(cli, "%% Usage: %s", command);
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_BGP_CTL, strncmp(command, "no ", 3) == 0 ?
+	    BGPCTL_RESUME : BGPCTL_SUSPEND, NULL);
+}
+
+static int
+cmd_restart_bgp(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	static const char *const help[] = {
+		"PEER", "one neighbour", "<cr>", "every neighbour", NULL };
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1) {
+		cli_error(cli, "%% Usage: restart bgp [PEER]");
+		return CLI_ERROR;
+	}
+	return simple_op(OP_BGP_CTL, BGPCTL_RESTART, argc ? argv[0] : NULL);
 }
 
 /* ---- actions ---- */
@@ -2721,7 +2805,8 @@ static const struct cli_cmd {
 	    "Cluster state" },
 	{ "show plugins", cmd_show_plugins, UNPRIV, MODE_EXEC,
 	    "Plugins" },
-	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC, "BGP state" },
+	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC,
+	    "BGP neighbours (show bgp [PEER] [json])" },
 	{ "show version", cmd_show_version, UNPRIV, MODE_EXEC,
 	    "Version and build" },
 	{ "show ip", NULL, UNPRIV, MODE_EXEC, "IP" },
@@ -2746,6 +2831,15 @@ static const struct cli_cmd {
 	    "Stop intercepting a user" },
 	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
 	    "Stop throttling a user" },
+	{ "no suspend", NULL, PRIV, MODE_EXEC, "Resume" },
+	{ "no suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
+	    "Announce the BGP routes again" },
+	{ "suspend", NULL, PRIV, MODE_EXEC, "Suspend" },
+	{ "suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
+	    "Withdraw every BGP route, keeping the sessions" },
+	{ "restart", NULL, PRIV, MODE_EXEC, "Restart" },
+	{ "restart bgp", cmd_restart_bgp, PRIV, MODE_EXEC,
+	    "Reset BGP sessions: restart bgp [PEER]" },
 	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
 	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
 	    "Save the running configuration as the startup-config" },

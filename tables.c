@@ -474,6 +474,20 @@ plen_rebuild(void)
 			plen_list[nplens++] = l;
 }
 
+/*
+ * Until session.h lands: the BGP speaker hears of every session route
+ * here, where they are added and removed (the session notifier of the
+ * core helper replaces this shim).
+ */
+session_route_fn session_route_hook;
+
+static void
+route_hook(int add, sid_t s, int af, const void *net, int plen)
+{
+	if (session_route_hook)
+		session_route_hook(add, s, af, net, plen);
+}
+
 int
 session_route_add(sid_t s, in_addr_t net, int plen)
 {
@@ -498,6 +512,8 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 		return -1;
 	if (!existed && plen_count[plen]++ == 0)
 		plen_rebuild();
+	if (!existed)
+		route_hook(1, s, 4, &net, plen);
 	return 0;
 }
 
@@ -516,6 +532,7 @@ session_route_del(sid_t s, in_addr_t net, int plen)
 	hash_del(&ip_index, key);
 	if (--plen_count[plen] == 0)
 		plen_rebuild();
+	route_hook(0, s, 4, &net, plen);
 	return 0;
 }
 
@@ -592,6 +609,7 @@ session_route6_add(sid_t s, const struct in6_addr *net, int plen)
 		return -1;
 	if (ix->plen6_count[plen]++ == 0)
 		plen6_rebuild();
+	route_hook(1, s, 6, net, plen);
 	return 0;
 }
 
@@ -611,6 +629,7 @@ session_route6_del(sid_t s, const struct in6_addr *net, int plen)
 	hash_del(h, key);
 	if (--ix->plen6_count[plen] == 0)
 		plen6_rebuild();
+	route_hook(0, s, 6, net, plen);
 	return 0;
 }
 
