@@ -128,6 +128,10 @@ UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_bgp
+test/unit/test_bgp: test/unit/test_bgp.c bgp.o event.o log.o config.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 test/unit/test_fsm: test/unit/test_fsm.c fsm.o event.o log.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
@@ -202,6 +206,12 @@ test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl
 FUZZERS	+= test/fuzz/fuzz_control
+
+# BGP messages (header, OPEN, UPDATE, NOTIFICATION) through bgp.c's codec.
+BGP_FUZZ_SRCS = bgp.c config.c event.c log.c
+test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h config.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
+FUZZERS	+= test/fuzz/fuzz_bgp
 
 fuzz: $(FUZZERS)
 

@@ -149,25 +149,43 @@ bgp_error_name(uint8_t code, uint8_t sub)
 	static const char *const codes[] = { "", "Message Header Error",
 	    "OPEN Message Error", "UPDATE Message Error", "Hold Timer Expired",
 	    "Finite State Machine Error", "Cease", "ROUTE-REFRESH Message Error" };
-	static const char *const hdr[] = { "", "Connection Not Synchronized",
-	    "Bad Message Length", "Bad Message Type" };
-	static const char *const open[] = { "", "Unsupported Version Number",
-	    "Bad Peer AS", "Bad BGP Identifier", "Unsupported Optional "
-	    "Parameter", "", "Unacceptable Hold Time", "Unsupported Capability" };
-	static const char *const upd[] = { "", "Malformed Attribute List",
-	    "Unrecognized Well-known Attribute", "Missing Well-known "
-	    "Attribute", "Attribute Flags Error", "Attribute Length Error",
-	    "Invalid ORIGIN Attribute", "", "Invalid NEXT_HOP Attribute",
-	    "Optional Attribute Error", "Invalid Network Field",
+	static const char *const hdr[] = { "",
+	    "Connection Not Synchronized",
+	    "Bad Message Length",
+	    "Bad Message Type" };
+	static const char *const open[] = { "",
+	    "Unsupported Version Number",
+	    "Bad Peer AS",
+	    "Bad BGP Identifier",
+	    "Unsupported Optional Parameter",
+	    "",
+	    "Unacceptable Hold Time",
+	    "Unsupported Capability" };
+	static const char *const upd[] = { "",
+	    "Malformed Attribute List",
+	    "Unrecognized Well-known Attribute",
+	    "Missing Well-known Attribute",
+	    "Attribute Flags Error",
+	    "Attribute Length Error",
+	    "Invalid ORIGIN Attribute",
+	    "",
+	    "Invalid NEXT_HOP Attribute",
+	    "Optional Attribute Error",
+	    "Invalid Network Field",
 	    "Malformed AS_PATH" };
-	static const char *const cease[] = { "", "Maximum Number of Prefixes "
-	    "Reached", "Administrative Shutdown", "Peer De-configured",
-	    "Administrative Reset", "Connection Rejected", "Other "
-	    "Configuration Change", "Connection Collision Resolution",
+	static const char *const cease[] = { "",
+	    "Maximum Number of Prefixes Reached",
+	    "Administrative Shutdown",
+	    "Peer De-configured",
+	    "Administrative Reset",
+	    "Connection Rejected",
+	    "Other Configuration Change",
+	    "Connection Collision Resolution",
 	    "Out of Resources" };
-	static const char *const fsm[] = { "", "Unexpected Message in "
-	    "OpenSent", "Unexpected Message in OpenConfirm", "Unexpected "
-	    "Message in Established" };
+	static const char *const fsm[] = { "",
+	    "Unexpected Message in OpenSent",
+	    "Unexpected Message in OpenConfirm",
+	    "Unexpected Message in Established" };
 	static char buf[96];
 	const char *c = code < sizeof(codes) / sizeof(codes[0]) ? codes[code] :
 	    "unknown error";
