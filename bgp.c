@@ -2232,6 +2232,7 @@ bgp_show(const char *name, int json, void (*out)(void *, const char *),
 			    "\"updates_out\":%llu,\"prefixes_in\":%u,"
 			    "\"prefixes_out\":%u,\"treat_as_withdraw\":%llu,"
 			    "\"flaps\":%u,\"ipv4\":%s,\"ipv6\":%s,"
+			    "\"send_queue\":%zu,"
 			    "\"last_error\":\"%s\"}", n++ ? "," : "", nm,
 			    p->cfg.remote_as, state_names[p->state], up,
 			    p->hold, p->keepalive,
@@ -2242,7 +2243,7 @@ bgp_show(const char *name, int json, void (*out)(void *, const char *),
 			    p->rib_in.n, prefixes_out(p),
 			    (unsigned long long)p->withdraw_treated, p->flaps,
 			    p->v4 ? "true" : "false",
-			    p->v6 ? "true" : "false", err);
+			    p->v6 ? "true" : "false", p->slen, err);
 			out(arg, line);
 			continue;
 		}

@@ -844,18 +844,35 @@ def test_split_messages_and_malformed_update(netns, daemon, tmp_path):
 
 
 def test_peer_not_reading_costs_the_loop_nothing(netns, daemon, tmp_path):
-    """A peer that accepts but never reads: the daemon keeps serving
-    (its queue holds what the socket does not take)."""
+    """A peer that sends ROUTE-REFRESHes but never reads our answers:
+    the answers wait in its send queue, subscribers are served
+    meanwhile, and past BGP_SENDQ_MAX (16 MB) the peer is dropped, not
+    the loop; then it reconnects."""
     rtr, (ns,) = topology(netns)
     sp = Speaker(rtr)
     d = start_lns(daemon, ns, 1, tmp_path)
+    lac, p, _ = subscriber(d, 1, "carol", "pw3")
     try:
-        conn = sp.accept()      # never read
-        lac, p, _ = subscriber(d, 1, "carol", "pw3")
-        for i in range(5):
-            echo(p, 0x50 + i)
-        j = cli_json(d, "show bgp json")["peers"][0]
-        assert j["state"] == "OpenSent"
+        conn, _ = sp.session()
+        rr = bgp_msg(5, struct.pack("!HBB", 1, 0, 1)) * 1000
+        queued = 0
+        try:
+            for i in range(150):
+                conn.sendall(rr)
+                if i == 20:
+                    j = cli_json(d, "show bgp json")["peers"][0]
+                    queued = j["send_queue"]
+                    echo(p, 0x60)
+        except OSError:
+            pass                # dropped by the daemon: expected
+        assert queued > 0, "nothing queued: the peer read everything?"
+        d.wait_for_log(r"BGP 10\.0\.1\.1: send queue over 16777216 bytes",
+                       10)
+        echo(p, 0x61)
         conn.close()
+        conn2 = sp.accept()     # it comes back
+        assert recv_msg(conn2)[0] == 1
+        conn2.close()
+        assert d.running()
     finally:
         sp.close()
