@@ -224,7 +224,8 @@ set_err(struct bgp_err *e, uint8_t code, uint8_t sub, const void *data,
 /* ---- codec: reading (STYLE 2, 3) ---- */
 
 int
-bgp_check_header(const uint8_t *msg, size_t have, struct bgp_err *e)
+bgp_check_header(const uint8_t *msg, size_t have, uint8_t *typep,
+    struct bgp_err *e)
 {
 	static const uint16_t min_len[] = {
 		[BGP_OPEN] = 29, [BGP_UPDATE] = 23, [BGP_NOTIFICATION] = 21,
@@ -257,6 +258,7 @@ bgp_check_header(const uint8_t *msg, size_t have, struct bgp_err *e)
 
 		return set_err(e, BGP_ERR_HEADER, BGP_HDR_LENGTH, d, 2);
 	}
+	*typep = type;
 	return len;
 }
 
@@ -936,10 +938,13 @@ flush_queue(struct bgp_peer *p)
 	return 0;
 }
 
-/* Queue one message; -1 if the queue is over its limit. */
+/* Queue one message of ours; -1 if the queue is over its limit. */
 static int
 send_msg(struct bgp_peer *p, const uint8_t *m, size_t len)
 {
+	/* Our own message, built by wr_header: the type is octet 18. */
+	uint8_t type = len > BGP_HDR_LEN ? m[18] : 0;
+
 	if (p->fd < 0)
 		return -1;
 	if (p->slen + len > BGP_SENDQ_MAX) {
@@ -961,7 +966,7 @@ send_msg(struct bgp_peer *p, const uint8_t *m, size_t len)
 	memcpy(p->sbuf + p->slen, m, len);
 	p->slen += len;
 	p->msgs_out++;
-	if (len > 18 && m[18] == BGP_UPDATE)
+	if (type == BGP_UPDATE)
 		p->updates_out++;
 	if (!p->want_out)
 		return flush_queue(p);
@@ -1570,13 +1575,14 @@ recv_update(struct bgp_peer *p, const uint8_t *body, size_t len)
 	return 0;
 }
 
-/* One whole message; -1 if the peer was closed. */
+/* One whole message, checked by bgp_check_header; -1 if the peer was
+ * closed. */
 static int
-recv_msg(struct bgp_peer *p, const uint8_t *m, size_t len)
+recv_msg(struct bgp_peer *p, uint8_t type, const uint8_t *m, size_t len)
 {
 	const uint8_t *body = m + BGP_HDR_LEN;
 	size_t blen = len - BGP_HDR_LEN;
-	uint8_t type = m[18], code, sub;
+	uint8_t code, sub;
 	struct bgp_err e;
 	int gen = p->gen;
 
@@ -1692,17 +1698,19 @@ peer_readable(int fd, uint32_t events, void *arg)
 		/* Every whole message in the buffer, by its length field. */
 		while (gen == p->gen) {
 			struct bgp_err e;
+			uint8_t type = 0;
 			int len;
 
 			memset(&e, 0, sizeof(e));
-			len = bgp_check_header(p->rbuf + off, p->rlen - off, &e);
+			len = bgp_check_header(p->rbuf + off, p->rlen - off,
+			    &type, &e);
 			if (len < 0) {
 				peer_fail(p, &e);
 				return;
 			}
 			if (len == 0 || p->rlen - off < (size_t)len)
 				break;
-			if (recv_msg(p, p->rbuf + off, (size_t)len) < 0)
+			if (recv_msg(p, type, p->rbuf + off, (size_t)len) < 0)
 				return;
 			off += (size_t)len;
 		}

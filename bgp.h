@@ -95,10 +95,12 @@ typedef void (*bgp_prefix_fn)(void *arg, int announce, int af,
 /*
  * Check the 19-octet header of a message that starts at `msg` with
  * `have` bytes available (RFC 4271 6.1).  Returns the message length
- * (>= 19) once the header is there, 0 when fewer than 19 bytes are
- * available, -1 with `e` filled on a bad marker, length or type.
+ * (>= 19) and its type in *type once the header is there, 0 when fewer
+ * than 19 bytes are available, -1 with `e` filled on a bad marker,
+ * length or type.
  */
-int	 bgp_check_header(const uint8_t *msg, size_t have, struct bgp_err *e);
+int	 bgp_check_header(const uint8_t *msg, size_t have, uint8_t *type,
+	    struct bgp_err *e);
 /* OPEN body (after the header): 0, or -1 with the NOTIFICATION in `e`. */
 int	 bgp_parse_open(const uint8_t *body, size_t len, uint32_t remote_as,
 	    struct bgp_open *, struct bgp_err *e);

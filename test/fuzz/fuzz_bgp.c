@@ -34,14 +34,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size && msgs++ < 64) {
 		struct bgp_err e;
 		struct bgp_open o;
-		uint8_t code, sub;
+		uint8_t code, sub, type = 0;
 		int len, rc;
 		const uint8_t *body;
 		size_t blen;
 		uint8_t *copy;
 
 		memset(&e, 0, sizeof(e));
-		len = bgp_check_header(data + off, size - off, &e);
+		len = bgp_check_header(data + off, size - off, &type, &e);
 		if (len < 0) {
 			if (e.code != BGP_ERR_HEADER)
 				abort();
@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(copy, data + off + BGP_HDR_LEN, blen);
 		body = copy;
-		switch (data[off + 18]) {
+		switch (type) {
 		case BGP_OPEN:
 			rc = bgp_parse_open(body, blen, 65000, &o, &e);
 			if (rc < 0 && e.code != BGP_ERR_OPEN &&

@@ -277,6 +277,8 @@ template bgp lns {{
 
 
 class Frr(Router):
+    """bgpd alone (-Z: no zebra), its vty socket in ``dir``; the
+    neighbours as in the manual's worked configuration."""
     CONF = """\
 frr defaults traditional
 hostname rtr
@@ -285,21 +287,27 @@ router bgp {asn}
  bgp router-id {rid}
  no bgp ebgp-requires-policy
  no bgp network import-check
- {gr}
- neighbor {peer} remote-as {lns_as}
- neighbor {peer} timers 2 6
- neighbor {peer} timers connect 1
+{neighbours}
+ address-family ipv4 unicast
+  maximum-paths 8
+ exit-address-family
  address-family ipv6 unicast
-  neighbor {peer} activate
+{activate}
+  maximum-paths 8
  exit-address-family
 """
 
-    def __init__(self, ns, directory, peer):
+    def __init__(self, ns, directory, peer, more=()):
         super().__init__(ns, directory)
         self.peer = peer
+        peers = [peer, *more]
+        nb = "".join(f" neighbor {a} remote-as {LNS_AS}\n"
+                     f" neighbor {a} timers 2 6\n"
+                     f" neighbor {a} timers connect 1\n" for a in peers)
+        act = "".join(f"  neighbor {a} activate\n" for a in peers)
         (self.dir / "bgpd.conf").write_text(self.CONF.format(
-            dir=self.dir, asn=RTR_AS, rid=rtr_addr(1), peer=peer,
-            lns_as=LNS_AS, gr=""))
+            dir=self.dir, asn=RTR_AS, rid=rtr_addr(1),
+            neighbours=nb.rstrip("\n"), activate=act.rstrip("\n")))
 
     def start(self):
         self.popen(["/usr/lib/frr/bgpd", "-f", self.dir / "bgpd.conf",
@@ -471,6 +479,29 @@ def test_two_nodes_multipath_in_bird_kernel_table(netns, daemon, routers,
             return None
         return sorted(h["gateway"] for h in rt[0]["nexthops"])
     hops = wait_until(two_hops, 20, f"{POOL} with two next hops")
+    assert hops == [lns_addr(1), lns_addr(2)]
+
+
+def test_two_nodes_multipath_in_frr(netns, daemon, routers, tmp_path):
+    """The manual's FRR configuration: maximum-paths 8, both nodes'
+    paths to the pool in the multipath set."""
+    rtr, (ns1, ns2) = topology(netns, 2)
+    r = routers(Frr, rtr, tmp_path / "frr", lns_addr(1),
+                more=[lns_addr(2)]).start()
+    start_lns(daemon, ns1, 1, tmp_path)
+    start_lns(daemon, ns2, 2, tmp_path)
+    r.wait_established(lns_addr(1))
+    r.wait_established(lns_addr(2))
+
+    def multipath():
+        try:
+            j = json.loads(r.vtysh(f"show bgp ipv4 unicast {POOL} json"))
+        except ValueError:
+            return None
+        hops = sorted(p["nexthops"][0]["ip"] for p in j.get("paths", [])
+                      if p.get("multipath") is True)
+        return hops if len(hops) == 2 else None
+    hops = wait_until(multipath, 20, f"two multipath paths to {POOL}")
     assert hops == [lns_addr(1), lns_addr(2)]
 
 

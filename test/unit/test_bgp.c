@@ -73,36 +73,38 @@ test_header(void **state)
 {
 	uint8_t m[64];
 	struct bgp_err e;
+	uint8_t t = 0;
 	size_t n;
 
 	(void)state;
 	n = msg(m, BGP_KEEPALIVE, NULL, 0);
-	assert_int_equal(bgp_check_header(m, n, &e), 19);
-	assert_int_equal(bgp_check_header(m, 18, &e), 0);
+	assert_int_equal(bgp_check_header(m, n, &t, &e), 19);
+	assert_int_equal(t, BGP_KEEPALIVE);
+	assert_int_equal(bgp_check_header(m, 18, &t, &e), 0);
 	/* 6.1: marker */
 	m[3] = 0;
-	assert_int_equal(bgp_check_header(m, n, &e), -1);
+	assert_int_equal(bgp_check_header(m, n, &t, &e), -1);
 	assert_int_equal(e.code, 1);
 	assert_int_equal(e.sub, 1);
 	/* type */
 	n = msg(m, 9, NULL, 0);
-	assert_int_equal(bgp_check_header(m, n, &e), -1);
+	assert_int_equal(bgp_check_header(m, n, &t, &e), -1);
 	assert_int_equal(e.sub, 3);
 	assert_int_equal(e.dlen, 1);
 	assert_int_equal(e.data[0], 9);
 	/* lengths: a KEEPALIVE of 20, an OPEN of 28, 4097 */
 	n = msg(m, BGP_KEEPALIVE, (const uint8_t *)"x", 1);
-	assert_int_equal(bgp_check_header(m, n, &e), -1);
+	assert_int_equal(bgp_check_header(m, n, &t, &e), -1);
 	assert_int_equal(e.sub, 2);
 	assert_int_equal(e.data[1], 20);
 	n = msg(m, BGP_OPEN, (const uint8_t *)"123456789", 9);
-	assert_int_equal(bgp_check_header(m, n, &e), -1);
+	assert_int_equal(bgp_check_header(m, n, &t, &e), -1);
 	m[16] = 0x10; m[17] = 0x01; m[18] = BGP_UPDATE;
-	assert_int_equal(bgp_check_header(m, 19, &e), -1);
+	assert_int_equal(bgp_check_header(m, 19, &t, &e), -1);
 	assert_int_equal(e.sub, 2);
 	/* the length is known before the body is there */
 	m[16] = 0x01; m[17] = 0x00;
-	assert_int_equal(bgp_check_header(m, 19, &e), 256);
+	assert_int_equal(bgp_check_header(m, 19, &t, &e), 256);
 }
 
 /* ---- OPEN ---- */
