@@ -740,7 +740,11 @@ static int
 pset_grow(struct pset *s)
 {
 	struct pset old = *s;
-	uint32_t i, cap = s->cap ? s->cap * 2 : 64;
+	uint32_t i, cap = 64;
+
+	/* Sized on the live entries: tombstones do not make it grow. */
+	while (cap < (s->n + 1) * 2)
+		cap *= 2;
 
 	if ((s->e = calloc(cap, sizeof(*s->e))) == NULL) {
 		*s = old;
@@ -825,7 +829,7 @@ struct bgp_peer {
 	uint8_t		 rbuf[2 * BGP_MAX_LEN];
 	size_t		 rlen;
 	uint8_t		*sbuf;
-	size_t		 slen, scap;
+	size_t		 shead, slen, scap;	/* queued: sbuf[shead..slen) */
 	struct pset	 rib_in;	/* received prefixes, counted */
 	/* show bgp */
 	time_t		 since;		/* entered the current state */
@@ -918,8 +922,9 @@ cfg_keepalive(const struct bgp_peer *p)
 static int
 flush_queue(struct bgp_peer *p)
 {
-	while (p->slen > 0) {
-		ssize_t n = send(p->fd, p->sbuf, p->slen, MSG_NOSIGNAL);
+	while (p->slen > p->shead) {
+		ssize_t n = send(p->fd, p->sbuf + p->shead, p->slen - p->shead,
+		    MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -928,11 +933,13 @@ flush_queue(struct bgp_peer *p)
 				break;
 			return -1;
 		}
-		memmove(p->sbuf, p->sbuf + n, p->slen - (size_t)n);
-		p->slen -= (size_t)n;
+		/* Advance the head; the queue is compacted when appending. */
+		p->shead += (size_t)n;
 	}
-	if ((p->slen > 0) != p->want_out) {
-		p->want_out = p->slen > 0;
+	if (p->shead == p->slen)
+		p->shead = p->slen = 0;
+	if ((p->slen > p->shead) != p->want_out) {
+		p->want_out = p->slen > p->shead;
 		ev_mod(p->fd, EPOLLIN | (p->want_out ? EPOLLOUT : 0));
 	}
 	return 0;
@@ -947,10 +954,15 @@ send_msg(struct bgp_peer *p, const uint8_t *m, size_t len)
 
 	if (p->fd < 0)
 		return -1;
-	if (p->slen + len > BGP_SENDQ_MAX) {
+	if (p->slen - p->shead + len > BGP_SENDQ_MAX) {
 		snprintf(p->last_error, sizeof(p->last_error), "send queue "
 		    "over %u bytes: peer not reading", BGP_SENDQ_MAX);
 		return -1;
+	}
+	if (p->slen + len > p->scap && p->shead > 0) {
+		memmove(p->sbuf, p->sbuf + p->shead, p->slen - p->shead);
+		p->slen -= p->shead;
+		p->shead = 0;
 	}
 	if (p->slen + len > p->scap) {
 		size_t cap = p->scap ? p->scap : 8192;
@@ -1004,7 +1016,7 @@ send_notification(struct bgp_peer *p, const struct bgp_err *e)
 	PLOG(LOG_WARN_L, p, "NOTIFICATION sent: %s",
 	    bgp_error_name(e->code, e->sub));
 	/* Best effort, ahead of a close: bypass a full queue. */
-	if (p->slen + w.len <= BGP_SENDQ_MAX)
+	if (p->slen - p->shead + w.len <= BGP_SENDQ_MAX)
 		send_msg(p, buf, w.len);
 	else
 		(void)!send(p->fd, buf, w.len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -1449,7 +1461,7 @@ peer_close(struct bgp_peer *p)
 	p->gen++;
 	p->want_out = 0;
 	p->rlen = 0;
-	p->slen = 0;
+	p->slen = p->shead = 0;
 	p->announced = 0;
 	free(p->sbuf);
 	p->sbuf = NULL;
@@ -2251,7 +2263,7 @@ bgp_show(const char *name, int json, void (*out)(void *, const char *),
 			    p->rib_in.n, prefixes_out(p),
 			    (unsigned long long)p->withdraw_treated, p->flaps,
 			    p->v4 ? "true" : "false",
-			    p->v6 ? "true" : "false", p->slen, err);
+			    p->v6 ? "true" : "false", p->slen - p->shead, err);
 			out(arg, line);
 			continue;
 		}
