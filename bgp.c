@@ -842,6 +842,7 @@ struct bgp_peer {
 static struct bgp_peer peers[MAXBGPPEER];
 static struct pset routes;		/* what we announce */
 static int announce_on = 1;		/* the cluster's rule */
+static char attr_last[CFG_STRLEN + 128];	/* route attributes announced */
 static int suspended;			/* suspend bgp */
 static int started;
 static uint32_t local_as;
@@ -851,6 +852,7 @@ static int ncovers;
 
 static void bgp_fsm(struct bgp_peer *, int ev);
 static void fsm_error(struct bgp_peer *);
+static void attr_snapshot(char *, size_t);
 static void peer_readable(int fd, uint32_t events, void *arg);
 static void send_table(struct bgp_peer *, int announce);
 
@@ -1989,6 +1991,7 @@ bgp_init(const struct pool_file *pool)
 {
 	started = 1;
 	local_as = config->bgp.as;
+	attr_snapshot(attr_last, sizeof(attr_last));
 	static_routes(pool);
 	if (local_as == 0)
 		return 0;
@@ -2013,8 +2016,7 @@ attr_snapshot(char *buf, size_t len)
 void
 bgp_reload(void)
 {
-	static char last[CFG_STRLEN + 128];
-	char now[sizeof(last)];
+	char now[sizeof(attr_last)];
 	int i, j;
 
 	if (!started)
@@ -2028,7 +2030,7 @@ bgp_reload(void)
 		local_as = config->bgp.as;
 		if (local_as)
 			start_peers();
-		memcpy(last, now, sizeof(last));
+		memcpy(attr_last, now, sizeof(attr_last));
 		return;
 	}
 	/* Peers gone or changed. */
@@ -2069,12 +2071,12 @@ bgp_reload(void)
 		bgp_fsm(&peers[free_slot], EV_START);
 	}
 	/* New attributes: announce everything again (an implicit replace). */
-	if (last[0] && strcmp(last, now) != 0 && advertising())
+	if (strcmp(attr_last, now) != 0 && advertising())
 		for (i = 0; i < MAXBGPPEER; i++)
 			if (peers[i].used &&
 			    peers[i].state == BGP_ST_ESTABLISHED)
 				send_table(&peers[i], 1);
-	memcpy(last, now, sizeof(last));
+	memcpy(attr_last, now, sizeof(attr_last));
 }
 
 void

@@ -41,6 +41,7 @@ from conftest import wait_until
 from l2tpwire import Lac
 from pppwire import Ppp, LCP, TERMREQ, TERMACK, ECHOREQ, ECHOREP
 from test_cli import Cli, ENABLE
+from test_ipv6 import ipv6cp_up
 from test_radius import FreeRadius, SECRET, AUTH_PORT, up as radius_up
 
 HOST = "lns-cli"                # test_cli's PROMPT expects this hostname
@@ -55,8 +56,10 @@ alice	Cleartext-Password := "secret"
 	Framed-Route = "203.0.113.0/28 0.0.0.0 1"
 
 bob	Cleartext-Password := "pw2"
-	Framed-Route = "203.0.113.64/27"
+	Framed-Route = "203.0.113.64/27",
+	Delegated-IPv6-Prefix = 2001:db8:aa00::/56
 """
+PD = "2001:db8:aa00::/56"
 SUBSCRIBERS = "carol pw3\n"
 
 
@@ -425,10 +428,14 @@ def check_router_session(r, d, tmp_path):
     r.wait_routes(base_routes(1) | {"203.0.113.0/28"})
     lac2, p2, ip2 = subscriber(d, 1, "bob", "pw2", our_sid=78)
     r.wait_routes(base_routes(1) | {"203.0.113.0/28", "203.0.113.64/27"})
+    # bob's delegated prefix comes with IPV6CP
+    ipv6cp_up(p2, ip2)
+    r.wait_routes({V6PFX, PD}, af=6)
     hang_up(p)
     r.wait_routes(base_routes(1) | {"203.0.113.64/27"})
     hang_up(p2)
     r.wait_routes(base_routes(1))
+    r.wait_routes({V6PFX}, af=6)
     j = cli_json(d, "show bgp json")
     peer = j["peers"][0]
     assert peer["state"] == "Established"
@@ -611,6 +618,14 @@ def test_cli_suspend_restart_show(netns, daemon, routers, tmp_path):
     finally:
         c.close()
     d.wait_for_log(r"NOTIFICATION sent: Cease/Administrative Reset")
+    # HUP with a new MED: announced again at once
+    d.reload({"bgp_med": 70})
+    wait_until(lambda: "BGP.med: 70" in r.birdc("show", "route", POOL,
+                                                 "all"), 5, "MED 70")
+    # HUP without the neighbour: Cease/Peer De-configured, routes gone
+    d.reload(extra_lines=["router bgp %d" % LNS_AS])
+    d.wait_for_log(r"NOTIFICATION sent: Cease/Peer De-configured")
+    r.wait_routes(set(), timeout=5)
 
 
 # ---------------------------------------------------------------------------

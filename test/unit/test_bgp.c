@@ -218,12 +218,14 @@ upd(uint8_t *b, uint8_t origin, const uint8_t *extra, size_t elen,
 
 	memcpy(attrs, base, sizeof(base));
 	a = sizeof(base);
-	memcpy(attrs + a, extra, elen);
+	if (elen)
+		memcpy(attrs + a, extra, elen);
 	a += elen;
 	b[n++] = 0; b[n++] = 0;
 	b[n++] = (uint8_t)(a >> 8); b[n++] = (uint8_t)a;
 	memcpy(b + n, attrs, a); n += a;
-	memcpy(b + n, nlri, nlen);
+	if (nlen)
+		memcpy(b + n, nlri, nlen);
 	return n + nlen;
 }
 
