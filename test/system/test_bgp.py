@@ -470,6 +470,27 @@ def test_gobgp_routes_follow_sessions(netns, daemon, routers, tmp_path):
     check_router_session(r, d, tmp_path)
 
 
+def test_bird_over_ipv6_transport(netns, daemon, routers, tmp_path):
+    """A neighbour named by its IPv6 address: the session runs over
+    IPv6, the IPv6 routes carry our address on it as next hop, the IPv4
+    routes bind_address."""
+    rtr, (ns,) = topology(netns)
+    r = routers(Bird, rtr, tmp_path / "bird", {"lns1": "fd00:1::2"}).start()
+    cfg = lns_config(1, tmp_path)
+    del cfg["nexthop6_address"]
+    daemon(cfg, ns=ns, users=USERS, ip_pool=IP_POOL,
+           extra_lines=["router bgp %d" % LNS_AS,
+                        f" neighbour fd00:1::1 remote-as {RTR_AS}",
+                        " neighbour fd00:1::1 timers 2 6"])
+    r.wait_established("fd00:1::2")
+    r.wait_routes(base_routes(1))
+    r.wait_routes({V6PFX}, af=6)
+    six = r.birdc("show", "route", V6PFX, "all")
+    assert "via fd00:1::2" in six, six
+    four = r.birdc("show", "route", POOL, "all")
+    assert f"via {lns_addr(1)}" in four, four
+
+
 def test_two_nodes_multipath_in_bird_kernel_table(netns, daemon, routers,
                                                   tmp_path):
     rtr, (ns1, ns2) = topology(netns, 2)
