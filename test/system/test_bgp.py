@@ -943,3 +943,67 @@ def test_peer_not_reading_costs_the_loop_nothing(netns, daemon, tmp_path):
         assert d.running()
     finally:
         sp.close()
+
+
+def parse_attrs(body):
+    """{type: value} of an UPDATE body's path attributes, and its NLRI."""
+    wl, = struct.unpack_from("!H", body)
+    al, = struct.unpack_from("!H", body, 2 + wl)
+    a = body[4 + wl:4 + wl + al]
+    attrs = {}
+    while a:
+        flags, t = a[0], a[1]
+        if flags & 0x10:
+            ln, = struct.unpack_from("!H", a, 2)
+            v, a = a[4:4 + ln], a[4 + ln:]
+        else:
+            ln = a[2]
+            v, a = a[3:3 + ln], a[3 + ln:]
+        attrs[t] = v
+    return attrs, body[4 + wl + al:]
+
+
+def test_four_octet_as_to_a_two_octet_peer(netns, daemon, tmp_path):
+    """RFC 6793: AS 4200000001 goes out as AS_TRANS in My AS and in
+    AS_PATH, with AS4_PATH, to a peer without the AS4 capability; a peer
+    offering only IPv4 gets no IPv6 (RFC 4760)."""
+    big = 4200000001
+    rtr, (ns,) = topology(netns)
+    sp = Speaker(rtr)
+    daemon(lns_config(1, tmp_path), ns=ns, users=USERS, ip_pool=IP_POOL,
+           extra_lines=[f"router bgp {big}",
+                        f" neighbour {rtr_addr(1)} remote-as {RTR_AS}",
+                        f" neighbour {rtr_addr(1)} timers 2 6"])
+    try:
+        conn = sp.accept()
+        t, body = recv_msg(conn)
+        assert t == 1
+        assert struct.unpack_from("!H", body, 1)[0] == 23456
+        assert parse_caps(body)[65] == [struct.pack("!I", big)]
+        conn.sendall(open_msg(caps=cap(1, struct.pack("!HBB", 1, 0, 1))) +
+                     KEEPALIVE)
+        assert recv_msg(conn)[0] == 4
+        seen, eors = [], 0
+        while eors < 1:
+            t, body = recv_msg(conn)
+            if t != 2:
+                continue
+            attrs, nlri = parse_attrs(body)
+            assert 14 not in attrs and 15 not in attrs, "IPv6 sent"
+            if body == b"\x00\x00\x00\x00":
+                eors += 1
+                continue
+            seen.append(attrs)
+        assert seen
+        for attrs in seen:
+            assert attrs[1] == b"\x00"                   # ORIGIN IGP
+            assert attrs[2] == bytes([2, 1]) + struct.pack("!H", 23456)
+            assert attrs[17] == bytes([2, 1]) + struct.pack("!I", big)
+            assert attrs[3] == socket.inet_aton(lns_addr(1))
+        # nothing for IPv6 follows, only keepalives
+        conn.settimeout(3)
+        t, _ = recv_msg(conn, 3)
+        assert t == 4
+        conn.close()
+    finally:
+        sp.close()
