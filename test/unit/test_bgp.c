@@ -21,8 +21,6 @@
 #include "event.h"
 #include "log.h"
 
-struct counters *stats;
-
 /* ---- message builders (the test's own) ---- */
 
 static size_t
