@@ -46,6 +46,8 @@ PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
+# The BGP speaker (bgp.h).
+DAEMON_OBJS += bgp.o
 PROGS	+= nsctl
 # Everything but main(): what the unit tests and the fuzzers link (so a
 # new module needs adding in one place only).
@@ -154,6 +156,12 @@ test/unit/test_pool: test/unit/test_pool.c pool.o event.o log.o globals.o
 test/unit/test_control: test/unit/test_control.c ctlmsg.o control.h rd.h
 	$(CC) $(CFLAGS) -I. -o $@ test/unit/test_control.c ctlmsg.o $(LDFLAGS) -lcmocka
 
+# The BGP codec and FSM, with the few modules they use.
+BGP_SPLIT_SRCS = globals.c cfgprint.c util.c
+UNIT_TESTS += test/unit/test_bgp
+test/unit/test_bgp: test/unit/test_bgp.c bgp.o event.o log.o config.o $(BGP_SPLIT_SRCS:.c=.o)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
@@ -222,6 +230,12 @@ FUZZERS	+= test/fuzz/fuzz_control
 test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli
 FUZZERS	+= test/fuzz/fuzz_cluster
+
+# BGP messages (header, OPEN, UPDATE, NOTIFICATION) through bgp.c's codec.
+BGP_FUZZ_SRCS = bgp.c config.c event.c log.c $(BGP_SPLIT_SRCS)
+test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h config.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
+FUZZERS	+= test/fuzz/fuzz_bgp
 
 fuzz: $(FUZZERS)
 

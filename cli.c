@@ -76,6 +76,7 @@
 #include "l2tpns.h"
 #include "acctfile.h"
 #include "acl.h"
+#include "bgp.h"
 #include "cluster.h"
 #include "event.h"
 #include "control.h"
@@ -410,22 +411,47 @@ op_show_cluster(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/* show bgp [PEER] [json]: bgp.c's view (rq->id 1: JSON). */
 static int
 op_show_bgp(const struct cli_req *rq, struct out *o)
 {
-	int i;
+	if (bgp_show(rq->name, rq->id == 1, out_text, o) < 0) {
+		cli_out_printf(o, "%% No BGP neighbour %s", rq->name);
+		return -1;
+	}
+	return 0;
+}
 
-	(void)rq;
-	cli_out_printf(o, "BGP: no speaker (BGP is not written yet).\n");
+/* suspend bgp, no suspend bgp, restart bgp [PEER]. */
+static int
+op_bgp_ctl(const struct cli_req *rq, struct out *o)
+{
 	if (config->bgp.as == 0) {
-		cli_out_printf(o, "No router bgp configured.\n");
+		cli_out_printf(o, "%% No router bgp configured");
+		return -1;
+	}
+	switch (rq->id) {
+	case BGPCTL_SUSPEND:
+	case BGPCTL_RESUME:
+		bgp_suspend(rq->id == BGPCTL_SUSPEND);
+		LOG(LOG_WARN_L, 0, 0, "BGP %s from the CLI by %s",
+		    rq->id == BGPCTL_SUSPEND ? "suspended" : "resumed", rq->who);
+		cli_out_printf(o, "BGP %s", rq->id == BGPCTL_SUSPEND ?
+		    "suspended: every route withdrawn, sessions kept" :
+		    "resumed: routes announced");
+		return 0;
+	case BGPCTL_RESTART:
+		if (bgp_restart(rq->name) == 0) {
+			cli_out_printf(o, "%% No BGP neighbour %s", rq->name);
+			return -1;
+		}
+		LOG(LOG_WARN_L, 0, 0, "BGP restart %s from the CLI by %s",
+		    rq->name[0] ? rq->name : "(all)", rq->who);
+		cli_out_printf(o, "BGP %s restarted", rq->name[0] ? rq->name :
+		    "sessions");
 		return 0;
 	}
-	cli_out_printf(o, "Configured: router bgp %u\n", config->bgp.as);
-	for (i = 0; i < config->bgp.npeers; i++)
-		cli_out_printf(o, "  neighbour %s remote-as %u\n",
-		    config->bgp.peer[i].name, config->bgp.peer[i].remote_as);
-	return 0;
+	return -1;
 }
 
 static int
@@ -474,6 +500,9 @@ op_set(const struct cli_req *rq, struct out *o)
 		log_level = config->debug;
 	if (strncmp(d->name, "accounting_dir", 14) == 0)
 		acctfile_config_changed();
+	if (strncmp(d->name, "bgp_", 4) == 0 || strncmp(d->name, "nexthop", 7)
+	    == 0)
+		bgp_reload();
 	if (d->flags & CF_OBSOLETE)
 		cli_out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
@@ -628,14 +657,14 @@ op_acl(const struct cli_req *rq, struct out *o)
 	acl_reload(config);
 	LOG(LOG_WARN_L, 0, 0, "config: \"%s%s%s\" from the CLI by %s", line,
 	    rq->text[0] ? ": " : "", rq->text, rq->who);
+	bgp_reload();
 	return 0;
 }
 
 /*
  * router bgp AS, its neighbour lines and no router bgp, from
  * configuration mode: the startup-config's own lines (config.c) applied
- * to the running configuration.  The BGP speaker is not written yet, so
- * only the configuration changes ("show bgp", "write memory").
+ * to the running configuration, then to the speaker (bgp_reload).
  */
 static int
 op_bgp(const struct cli_req *rq, struct out *o)
@@ -679,6 +708,7 @@ op_bgp(const struct cli_req *rq, struct out *o)
 	}
 	LOG(LOG_WARN_L, 0, 0, "config: \"%s%s%s\" from the CLI by %s", line,
 	    rq->text[0] ? ": " : "", rq->text, rq->who);
+	bgp_reload();
 	return 0;
 }
 
@@ -704,6 +734,7 @@ static const struct {
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },
 	[OP_BGP] =		{ "router bgp", op_bgp },
+	[OP_BGP_CTL] =		{ "bgp", op_bgp_ctl },
 	[OP_LOGGED_IN] =	{ "login", NULL },	/* link_readable */
 };
 

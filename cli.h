@@ -46,11 +46,15 @@ enum cli_op {
 	OP_REMOVE_PLUGIN,	/* name */
 	OP_ACL,			/* name = list, id = ACLREQ_*, text = rule */
 	OP_BGP,			/* name = AS, id = 1: delete, text = line */
+	OP_BGP_CTL,		/* id = BGPCTL_*, name = peer ("" = all) */
 	OP_LOGGED_IN,		/* the child's user got past the login */
 	OP_MAX
 };
 
 #define SHOWCFG_SECRETS	0x1
+#define BGPCTL_SUSPEND	1
+#define BGPCTL_RESUME	2
+#define BGPCTL_RESTART	3
 #define ACLREQ_EXTENDED	0x1
 #define ACLREQ_DELETE	0x2
 

@@ -1120,14 +1120,64 @@ cmd_show_cluster(struct cli_def *c, const char *command, char **argv,
 	return simple_op(OP_SHOW_CLUSTER, argc == 1, NULL);
 }
 
+/* show bgp [PEER] [json] */
 static int
 cmd_show_bgp(struct cli_def *c, const char *command, char **argv, int argc)
 {
+	static const char *const help[] = {
+		"PEER", "one neighbour", "json", "as JSON", "<cr>",
+		"every neighbour: state, uptime, messages, prefixes, last error",
+		NULL };
+	const char *peer = NULL;
+	int i, json = 0;
+
 	(void)c;
 	(void)command;
-	(void)argv;
-	(void)argc;
-	return simple_op(OP_SHOW_BGP, 0, NULL);
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "json") == 0)
+			json = 1;
+		else if (peer == NULL)
+			peer = argv[i];
+		else {
+			cli_error(cli, "%% Usage: show bgp [PEER] [json]");
+			return CLI_ERROR;
+		}
+	}
+	return simple_op(OP_SHOW_BGP, (uint32_t)json, peer);
+}
+
+/* suspend bgp, no suspend bgp, restart bgp [PEER] */
+static int
+cmd_suspend_bgp(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	(void)c;
+	if (argc != 0) {
+		cli_error(cli, "%% Usage: %s", command);
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_BGP_CTL, strncmp(command, "no ", 3) == 0 ?
+	    BGPCTL_RESUME : BGPCTL_SUSPEND, NULL);
+}
+
+static int
+cmd_restart_bgp(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	static const char *const help[] = {
+		"PEER", "one neighbour", "<cr>", "every neighbour", NULL };
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc > 1) {
+		cli_error(cli, "%% Usage: restart bgp [PEER]");
+		return CLI_ERROR;
+	}
+	return simple_op(OP_BGP_CTL, BGPCTL_RESTART, argc ? argv[0] : NULL);
 }
 
 /* ---- actions ---- */
@@ -1690,7 +1740,8 @@ static const struct cli_cmd {
 	    "Cluster state" },
 	{ "show plugins", cmd_show_plugins, UNPRIV, MODE_EXEC,
 	    "Plugins" },
-	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC, "BGP state" },
+	{ "show bgp", cmd_show_bgp, UNPRIV, MODE_EXEC,
+	    "BGP neighbours (show bgp [PEER] [json])" },
 	{ "show version", cmd_show_version, UNPRIV, MODE_EXEC,
 	    "Version and build" },
 	{ "show ip", NULL, UNPRIV, MODE_EXEC, "IP" },
@@ -1715,6 +1766,15 @@ static const struct cli_cmd {
 	    "Stop intercepting a user" },
 	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
 	    "Stop throttling a user" },
+	{ "no suspend", NULL, PRIV, MODE_EXEC, "Resume" },
+	{ "no suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
+	    "Announce the BGP routes again" },
+	{ "suspend", NULL, PRIV, MODE_EXEC, "Suspend" },
+	{ "suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
+	    "Withdraw every BGP route, keeping the sessions" },
+	{ "restart", NULL, PRIV, MODE_EXEC, "Restart" },
+	{ "restart bgp", cmd_restart_bgp, PRIV, MODE_EXEC,
+	    "Reset BGP sessions: restart bgp [PEER]" },
 	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
 	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
 	    "Save the running configuration as the startup-config" },

@@ -224,7 +224,17 @@ static const struct cfg_directive directives[] = {
 	{ "nexthop_address", CT_IPV4, F(nexthop_address), 0, 0, 0, "0.0.0.0",
 	    "BGP NEXT_HOP for IPv4 routes (0.0.0.0 = our address)" },
 	{ "nexthop6_address", CT_IPV6, F(nexthop6_address), 0, 0, 0, "::",
-	    "BGP next hop for IPv6 routes" },
+	    "BGP next hop for IPv6 routes (:: = our address, or IPv4-mapped)" },
+	{ "bgp_port", CT_SHORT, F(bgp_port), 1, 65535, 0, "179",
+	    "TCP port of the BGP neighbours" },
+	{ "bgp_connect_retry", CT_INT, F(bgp_connect_retry), 1, 3600, 0, "5",
+	    "seconds between two connection attempts to a BGP neighbour" },
+	{ "bgp_graceful_restart", CT_INT, F(bgp_graceful_restart), 0, 4095, 0,
+	    "0", "offer graceful restart with this Restart Time, seconds (0 = off)" },
+	{ "bgp_med", CT_INT, F(bgp_med), -1, INT_MAX, 0, "-1",
+	    "MULTI_EXIT_DISC of the routes announced (-1 = none)" },
+	{ "bgp_communities", CT_STRING, F(bgp_communities), 0, 0, 0, "",
+	    "communities of the routes announced: AS:VALUE, no-export ..." },
 
 	/* CLI and control */
 	{ "cli_bind_address", CT_IPV4, F(cli_bind_address), 0, 0, CF_RESTART,
@@ -1292,7 +1302,7 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 {
 	const struct cfg_directive *d;
 	int errors = 0;
-	char *p, *tok, buf[CFG_STRLEN];
+	char *p, *tok, buf[CFG_STRLEN], e2[160];
 
 	/* The secondary server's port follows the primary's unless set. */
 	d = cfg_find("secondary_radius_port");
@@ -1334,6 +1344,11 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 			    path, c->bgp.peer[i].name);
 			errors++;
 		}
+	}
+	if (bgp_parse_communities(c->bgp_communities, NULL, 0, e2,
+	    sizeof(e2)) < 0) {
+		report(fn, arg, "%s: bgp_communities: %s", path, e2);
+		errors++;
 	}
 	if (c->bgp.npeers > 0 && c->bgp.as == 0) {
 		report(fn, arg, "%s: BGP neighbours configured but no local AS "
@@ -1769,4 +1784,73 @@ nomem:
 	free(line);
 	fclose(f);
 	return errors + 1;
+}
+
+/* ---- BGP communities (RFC 1997) ---- */
+
+int
+bgp_parse_communities(const char *s, uint32_t *out, int max, char *err,
+    size_t errlen)
+{
+	static const struct { const char *name; uint32_t v; } wk[] = {
+		{ "no-export", 0xffffff01 },
+		{ "no-advertise", 0xffffff02 },
+		{ "no-export-subconfed", 0xffffff03 },
+	};
+	char tok[64];
+	int n = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, " \t,");
+		unsigned long a, b;
+		uint32_t v = 0;
+		char *end;
+		size_t i;
+		int ok = 0;
+
+		if (len == 0) {
+			s++;
+			continue;
+		}
+		if (len >= sizeof(tok)) {
+			seterr(err, errlen, "community too long");
+			return -1;
+		}
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		s += len;
+		for (i = 0; i < sizeof(wk) / sizeof(wk[0]); i++)
+			if (strcasecmp(tok, wk[i].name) == 0) {
+				v = wk[i].v;
+				ok = 1;
+			}
+		if (!ok && isdigit((unsigned char)tok[0])) {
+			errno = 0;
+			a = strtoul(tok, &end, 10);
+			if (*end == ':' && isdigit((unsigned char)end[1])) {
+				b = strtoul(end + 1, &end, 10);
+				ok = *end == '\0' && errno == 0 && a <= 65535 &&
+				    b <= 65535;
+				v = (uint32_t)(a << 16 | b);
+			} else {
+				ok = *end == '\0' && errno == 0 &&
+				    a <= 0xffffffffUL;
+				v = (uint32_t)a;
+			}
+		}
+		if (!ok) {
+			seterr(err, errlen, "bad community \"%s\": expected "
+			    "AS:VALUE (0-65535 each), a number, no-export, "
+			    "no-advertise or no-export-subconfed", tok);
+			return -1;
+		}
+		if (n >= 32) {
+			seterr(err, errlen, "more than 32 communities");
+			return -1;
+		}
+		if (out && n < max)
+			out[n] = v;
+		n++;
+	}
+	return out && n > max ? max : n;
 }

@@ -194,6 +194,11 @@ struct config {
 	/* BGP (2.4 next hops) */
 	in_addr_t	nexthop_address;
 	struct in6_addr	nexthop6_address;
+	int		bgp_port;
+	int		bgp_connect_retry;	/* seconds */
+	int		bgp_graceful_restart;	/* Restart Time, 0 = off */
+	int		bgp_med;		/* -1 = none */
+	char		bgp_communities[CFG_STRLEN];
 
 	/* CLI and control */
 	in_addr_t	cli_bind_address;
@@ -329,6 +334,15 @@ void	 users_free(struct users *);
 int	 users_check(const struct users *, const char *name, const char *pass);
 int	 users_check_enable(const struct users *, const char *pass);
 int	 password_matches(const struct cli_user *, const char *pass);
+
+/*
+ * bgp_communities: "AS:VALUE", a 32-bit number or no-export,
+ * no-advertise, no-export-subconfed, separated by blanks or commas
+ * (RFC 1997).  Returns how many were stored in `out` (at most `max`), or
+ * -1 with the reason in err.
+ */
+int	 bgp_parse_communities(const char *, uint32_t *out, int max,
+	    char *err, size_t errlen);
 
 /* ip_pool file */
 struct pool_range {

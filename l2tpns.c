@@ -43,6 +43,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "bgp.h"
 #include "cluster.h"
 #include "event.h"
 #include "intercept.h"
@@ -343,6 +344,7 @@ reload_config(void)
 	acctfile_config_changed();
 	cli_reload();
 	radius_reload();
+	bgp_reload();
 	random_reopen(nc->random_device);
 	report_obsolete(nc);
 	plugin_config_apply();		/* load/remove plugin lines */
@@ -700,6 +702,9 @@ main(int argc, char **argv)
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)
 		fatal("cannot start the nsctl listener; exiting");
+	/* Until session.h lands: session routes reach BGP via tables.c. */
+	session_route_hook = bgp_session_route;
+	bgp_init(errors < 0 ? NULL : &pool);
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
 
 	if (setup_signals() < 0)
@@ -757,6 +762,8 @@ main(int argc, char **argv)
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
 	cluster_close();	/* goodbye: the others elect at once */
 	plugin_unload_all();
+	/* TERM leaves the sessions to come back: a graceful restart. */
+	bgp_close(main_quit != 2);
 	control_close();
 	radius_close();
 	if (pid_written && config->pid_file[0])

@@ -262,6 +262,14 @@ void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
 /* Address index: longest-prefix match over /32s and routed prefixes. */
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);
+/*
+ * Until session.h lands: called after a session route (IPv4 or IPv6,
+ * af 4 or 6, address in network order) enters (add 1) or leaves the
+ * index; the BGP speaker sets it.
+ */
+typedef void (*session_route_fn)(int add, uint32_t sid, int af,
+    const void *net, int plen);
+extern session_route_fn session_route_hook;
 sid_t		 session_by_ip(in_addr_t addr);
 /*
  * IPv6 prefixes of sessions, lengths 1..64 (only the first 64 bits count):

@@ -582,6 +582,20 @@ plen_rebuild(void)
 			plen_list[nplens++] = l;
 }
 
+/*
+ * Until session.h lands: the BGP speaker hears of every session route
+ * here, where they are added and removed (the session notifier of the
+ * core helper replaces this shim).
+ */
+session_route_fn session_route_hook;
+
+static void
+route_hook(int add, sid_t s, int af, const void *net, int plen)
+{
+	if (session_route_hook)
+		session_route_hook(add, s, af, net, plen);
+}
+
 int
 session_route_add(sid_t s, in_addr_t net, int plen)
 {
@@ -607,6 +621,8 @@ session_route_add(sid_t s, in_addr_t net, int plen)
 	if (!existed && plen_count[plen]++ == 0)
 		plen_rebuild();
 	CHANGED(0, s, 0);
+	if (!existed)
+		route_hook(1, s, 4, &net, plen);
 	return 0;
 }
 
@@ -625,6 +641,7 @@ session_route_del(sid_t s, in_addr_t net, int plen)
 	hash_del(&ip_index, key);
 	if (--plen_count[plen] == 0)
 		plen_rebuild();
+	route_hook(0, s, 4, &net, plen);
 	return 0;
 }
 
@@ -701,6 +718,7 @@ session_route6_add(sid_t s, const struct in6_addr *net, int plen)
 		return -1;
 	if (ix->plen6_count[plen]++ == 0)
 		plen6_rebuild();
+	route_hook(1, s, 6, net, plen);
 	return 0;
 }
 
@@ -720,6 +738,7 @@ session_route6_del(sid_t s, const struct in6_addr *net, int plen)
 	hash_del(h, key);
 	if (--ix->plen6_count[plen] == 0)
 		plen6_rebuild();
+	route_hook(0, s, 6, net, plen);
 	return 0;
 }
 

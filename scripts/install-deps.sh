@@ -45,6 +45,8 @@ PACKAGES="
 	man-db
 	tcpdump
 	bird2
+	frr
+	gobgpd
 	pkg-config
 	procps
 	qemu-system-x86

@@ -31,7 +31,9 @@ def garps(s):
         op, = struct.unpack_from("!H", frame, 14 + 6)
         spa = socket.inet_ntoa(frame[14 + 14:14 + 18])
         tpa = socket.inet_ntoa(frame[14 + 24:14 + 28])
-        if spa == BIND:
+        # An announcement (RFC 5227 2.3) has the sender's address as
+        # target too; ARP requests for a BGP neighbour do not count.
+        if spa == BIND and tpa == BIND:
             got.append((dst, src, op, spa, tpa))
             return got
 
