@@ -26,7 +26,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
-LIBS	= -lcrypt -lmd -lcli -ldl
+LIBS	= -lcrypt -lmd -lcli -ldl -lmicrohttpd
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -39,7 +39,7 @@ endif
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
 	      cli.o cli_child.o peercred.o \
 	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
-	      acctfile.o garp.o
+	      acctfile.o garp.o metrics.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.

@@ -914,6 +914,7 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 		    l2tp_msg_name(type));
 		return -1;
 	}
+	stats->l2tp_ctrl_tx_type[type > 0 && type <= M_MAX ? type : 0]++;
 	q->next = NULL;
 	q->ns = c->ns++;
 	q->len = (uint16_t)w->len;
@@ -1340,6 +1341,7 @@ refuse_sccrq(const struct sockaddr_in *from, const struct msg *m, int result,
 	if (w.err)
 		return;
 	put_header(buf, (uint16_t)w.len, m->tunnel_id, 0, 0, 1);
+	stats->l2tp_ctrl_tx_type[M_STOPCCN]++;
 	udp_send(from, buf, w.len, 0);
 }
 
@@ -1501,6 +1503,7 @@ recv_icrq(tid_t t, struct msg *m)
 	sp->tunnel = t;
 	sp->far_id = m->session_id;
 	sp->opened = time_now;
+	sp->icrq_ms = now_ms ? now_ms : 1;	/* set-up latency (metrics) */
 	sp->last_packet = time_now;
 	snprintf(sp->calling, sizeof(sp->calling), "%s", m->calling);
 	snprintf(sp->called, sizeof(sp->called), "%s", m->called);

@@ -47,6 +47,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "metrics.h"
 #include "radius.h"
 #include "util.h"
 
@@ -667,6 +668,8 @@ main(int argc, char **argv)
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)
 		fatal("cannot start the nsctl listener; exiting");
+	/* Not fatal: the LNS keeps serving without its metrics (logged). */
+	metrics_init();
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
 
 	if (setup_signals() < 0)
@@ -722,6 +725,7 @@ main(int argc, char **argv)
 	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
 	plugin_unload_all();
 	control_close();
+	metrics_close();
 	radius_close();
 	if (pid_written && config->pid_file[0])
 		unlink(config->pid_file);

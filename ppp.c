@@ -1345,6 +1345,11 @@ ipcp_tlu(struct fsm *f)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
 		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
+	if (sp->icrq_ms) {	/* the first IPCP up: set-up latency */
+		lat_observe_us(&stats->setup_latency,
+		    (now_ms - sp->icrq_ms) * 1000);
+		sp->icrq_ms = 0;
+	}
 	if (!P(f->sid)->acct_started) {
 		struct param_new_session ns = { .sid = f->sid,
 		    .tid = sp->tunnel };

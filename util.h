@@ -16,6 +16,9 @@ int	 random_bytes(void *buf, size_t len);
 void	 random_reopen(const char *device);
 uint16_t random_u16_nonzero(void);
 
+/* CLOCK_MONOTONIC now, microseconds, uncached (latency measurements). */
+uint64_t mono_us(void);
+
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t
 hash_str(const char *s)

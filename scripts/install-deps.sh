@@ -52,6 +52,8 @@ PACKAGES="
 	cpio
 	iputils-ping
 	tshark
+	libmicrohttpd-dev
+	prometheus
 "
 
 case "${1:-}" in
