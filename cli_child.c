@@ -44,6 +44,7 @@
 #include "acctfile.h"
 #include "peercred.h"
 #include "acl.h"
+#include "cqm.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -486,17 +487,45 @@ show_session_list(int json)
 	return CLI_OK;
 }
 
+static void
+print_line(void *arg, const char *text)
+{
+	(void)arg;
+	cli_print(cli, "%s", text);
+}
+
+/* show session ID quality [json|csv]: the login's CQM buckets. */
+static int
+show_quality(const struct session *s, int json, int csv)
+{
+	const struct cqm_login *l = cqm_find(s->user);
+
+	if (l == NULL) {
+		cli_error(cli, "%% No call quality recorded for \"%s\"%s",
+		    s->user[0] ? s->user : "*", config->quality_max_logins ?
+		    "" : " (quality_max_logins is 0)");
+		return CLI_ERROR;
+	}
+	if (!json && !csv)
+		cli_print(cli, "Call quality of \"%s\": LCP echoes in %d-second "
+		    "buckets, last 24 hours", l->user, CQM_BUCKET_S);
+	cqm_format(l, time(NULL), json ? CQM_JSON : csv ? CQM_CSV : CQM_TEXT,
+	    print_line, NULL);
+	return CLI_OK;
+}
+
 static int
 cmd_show_session(struct cli_def *c, const char *command, char **argv,
     int argc)
 {
 	static const char *const help[] = {
 		"<1-N>", "one session in detail", "json", "as JSON",
+		"<1-N> quality [json|csv]", "its login's call quality (24 h)",
 		"<cr>", "all sessions, one per line", NULL };
 	char line[2048];
 	struct session s;
 	uint32_t id = 0;
-	int i, json = 0;
+	int i, json = 0, quality = 0, csv = 0;
 
 	(void)c;
 	(void)command;
@@ -505,6 +534,10 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "csv") == 0 && quality)
+			csv = 1;
+		else if (strcmp(argv[i], "quality") == 0 && id != 0)
+			quality = 1;
 		else if (id != 0 || parse_u32(argv[i], &id) < 0 || id == 0) {
 			cli_error(cli, "%% Bad session id \"%s\"", argv[i]);
 			return CLI_ERROR;
@@ -516,6 +549,8 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 		cli_error(cli, "%% No session %u", id);
 		return CLI_ERROR;
 	}
+	if (quality)
+		return show_quality(&s, json, csv);
 	if (json) {
 		session_json(&s, id, line, sizeof(line));
 		cli_print(cli, "%s", line);
@@ -837,6 +872,13 @@ static const struct counter_row counter_rows[] = {
 	CTR(acctfile_errors, "usage files that could not be written"),
 	CTR(acctfile_lost, "ended sessions whose usage was lost"),
 	CTR(route_refused, "session routes refused: the host's own"),
+	GROUP("Forwarding and call quality"),
+	CTR(fwd_up_packets, "packets forwarded upstream"),
+	CTR(fwd_up_bytes, "bytes forwarded upstream"),
+	CTR(fwd_down_packets, "packets forwarded downstream"),
+	CTR(fwd_down_bytes, "bytes forwarded downstream"),
+	CTR(lcp_echo_sent, "LCP Echo-Requests sent"),
+	CTR(lcp_echo_replies, "LCP Echo-Replies matched"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),
@@ -906,7 +948,39 @@ show_counters_json(const struct counters *c)
 		    l2tp_msg_name(k),
 		    (unsigned long long)c->l2tp_ctrl_rx_type[k]);
 	}
-	cli_out_printf(&o, "},\"l2tp_drops\":{");
+	cli_out_printf(&o, "},\"l2tp_ctrl_tx_type\":{");
+	for (k = 1, n = 0; k <= M_MAX; k++)
+		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
+			cli_out_printf(&o, "%s\"%s\":%llu", n++ ? "," : "",
+			    l2tp_msg_name(k),
+			    (unsigned long long)c->l2tp_ctrl_tx_type[k]);
+	cli_out_printf(&o, "},\"radius_srv_tx\":[");
+	for (k = 0; k < 2; k++)
+		cli_out_printf(&o, "%s{\"auth\":%llu,\"start\":%llu,"
+		    "\"interim\":%llu,\"stop\":%llu}", k ? "," : "",
+		    (unsigned long long)c->radius_srv_tx[k][1],
+		    (unsigned long long)c->radius_srv_tx[k][2],
+		    (unsigned long long)c->radius_srv_tx[k][3],
+		    (unsigned long long)c->radius_srv_tx[k][4]);
+	cli_out_printf(&o, "],\"radius_srv_replies\":[%llu,%llu],"
+	    "\"radius_srv_timeouts\":[%llu,%llu],",
+	    (unsigned long long)c->radius_srv_replies[0],
+	    (unsigned long long)c->radius_srv_replies[1],
+	    (unsigned long long)c->radius_srv_timeouts[0],
+	    (unsigned long long)c->radius_srv_timeouts[1]);
+	cli_out_printf(&o, "\"setup_latency\":{\"count\":%llu,\"sum_us\":%llu},"
+	    "\"lcp_echo_rtt\":{\"count\":%llu,\"sum_us\":%llu},"
+	    "\"radius_latency\":[{\"count\":%llu,\"sum_us\":%llu},"
+	    "{\"count\":%llu,\"sum_us\":%llu}]",
+	    (unsigned long long)c->setup_latency.count,
+	    (unsigned long long)c->setup_latency.sum_us,
+	    (unsigned long long)c->lcp_echo_rtt.count,
+	    (unsigned long long)c->lcp_echo_rtt.sum_us,
+	    (unsigned long long)c->radius_latency[0].count,
+	    (unsigned long long)c->radius_latency[0].sum_us,
+	    (unsigned long long)c->radius_latency[1].count,
+	    (unsigned long long)c->radius_latency[1].sum_us);
+	cli_out_printf(&o, ",\"l2tp_drops\":{");
 	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
 		cli_out_printf(&o, "%s\"%s\":%llu", k ? "," : "", l2tp_drop_name(k),
 		    (unsigned long long)c->l2tp_drops[k]);
@@ -960,6 +1034,11 @@ cmd_show_counters(struct cli_def *c, const char *command, char **argv,
 		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
 			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
 			    (unsigned long long)cs.l2tp_ctrl_rx_type[k]);
+	cli_print(cli, "\nL2TP control messages sent, by type:");
+	for (k = 1; k <= M_MAX; k++)
+		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
+			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
+			    (unsigned long long)cs.l2tp_ctrl_tx_type[k]);
 	cli_print(cli, "\nL2TP datagrams dropped, by reason:");
 	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
 		cli_print(cli, "  %-34s %20llu", l2tp_drop_name(k),
@@ -1656,7 +1735,8 @@ static const struct cli_cmd {
 	    "Turn on privileged commands" },
 	{ "show", NULL, UNPRIV, MODE_EXEC, "Show running state" },
 	{ "show session", cmd_show_session, UNPRIV, MODE_EXEC,
-	    "Sessions: all, or one in detail (show session [ID] [json])" },
+	    "Sessions: all, or one in detail (show session [ID] [json]; "
+	    "show session ID quality [json|csv])" },
 	{ "show users", cmd_show_users, UNPRIV, MODE_EXEC,
 	    "Users of connected sessions" },
 	{ "show user", cmd_show_user, UNPRIV, MODE_EXEC,

@@ -202,6 +202,7 @@ struct config {
 	int		metrics_port;
 	in_addr_t	metrics_bind_address;
 	int		metrics_sessions;
+	int		quality_max_logins;
 
 	/* LAC relay (2.4) */
 	int		disable_lac_func;

@@ -47,6 +47,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "cqm.h"
 #include "metrics.h"
 #include "radius.h"
 #include "util.h"
@@ -664,6 +665,8 @@ main(int argc, char **argv)
 		fatal("cannot start the RADIUS client; exiting");
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
+	if (cqm_init((uint32_t)config->max_sessions) < 0)
+		fatal("cannot allocate call quality state: %s", strerror(errno));
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)

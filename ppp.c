@@ -28,6 +28,7 @@
 #include "acctfile.h"
 #include "acl.h"
 #include "auth.h"
+#include "cqm.h"
 #include "dataplane.h"
 #include "event.h"
 #include "fsm.h"
@@ -394,6 +395,9 @@ echo_fire(struct timer *t, void *arg)
 		pkt[7] = (uint8_t)sp->magic;
 		if (silent + 50 >= ivl)
 			sp->echo_fails++;
+		/* Timed before the send: sendto() on loopback can let the
+		 * peer run before we do. */
+		cqm_echo_sent(s, pp->echo_id);
 		ppp_send(s, PPP_LCP, pkt, sizeof(pkt));
 	}
 	timer_set(t, ivl);
@@ -1220,6 +1224,7 @@ lcp_ext(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,
 		return 0;
 	case CP_ECHO_REP:
 		sp->echo_fails = 0;
+		cqm_echo_reply(f->sid, id);
 		return 0;
 	case CP_DISCARD_REQ:
 	case CP_IDENTIFICATION:
@@ -1841,6 +1846,7 @@ ppp_session_end(sid_t s)
 	timer_cancel(&pp->kill_timer);
 	timer_cancel(&pp->limit_timer);
 	tbf_session_end(s);
+	cqm_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
 	if (pp->acct_started) {
