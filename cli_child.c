@@ -45,6 +45,7 @@
 #include "peercred.h"
 #include "acl.h"
 #include "cqm.h"
+#include "evring.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -494,6 +495,67 @@ print_line(void *arg, const char *text)
 	cli_print(cli, "%s", text);
 }
 
+/* show session ID events [json]: the slot's event ring, oldest first. */
+static int
+show_events(sid_t id, int json)
+{
+	const struct evring *r = evring_get(id);
+	struct evring copy;
+	const struct session *sp = session_get(id);
+	uint32_t i, first;
+	char tm[32], text[EVRING_TEXT * 2];
+	int n = 0;
+
+	if (r == NULL || r->next == 0) {
+		cli_error(cli, "%% No events for session %u", id);
+		return CLI_ERROR;
+	}
+	memcpy(&copy, r, sizeof(copy));
+	clean(copy.user, sizeof(copy.user));
+	first = copy.next > EVRING_SIZE ? copy.next - EVRING_SIZE : 0;
+	if (json)
+		cli_print(cli, "{\"sid\":%u,\"user\":\"%s\",\"ended\":%s,"
+		    "\"events\":[", id, copy.user, sp == NULL ||
+		    sp->state == SESSION_FREE ? "true" : "false");
+	else
+		cli_print(cli, "Events of session %u (%s)%s:\n%-23s %-20s %-7s "
+		    "%-5s %s", id, copy.user[0] ? copy.user : "*", sp == NULL ||
+		    sp->state == SESSION_FREE ? ", ended" : "", "Time (UTC)",
+		    "Event", "Actor", "Cause", "Detail");
+	for (i = first; i < copy.next; i++) {
+		struct sev *e = &copy.ev[i % EVRING_SIZE];
+		time_t t = (time_t)e->t_s;
+		struct tm g;
+		size_t k, o = 0;
+
+		clean(e->text, sizeof(e->text));
+		gmtime_r(&t, &g);
+		strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S", &g);
+		if (!json) {
+			char cs[8];
+
+			snprintf(cs, sizeof(cs), "%u", e->cause);
+			cli_print(cli, "%s.%03u %-20s %-7s %-5s %s", tm, e->t_ms,
+			    sev_type_name(e->type), sev_actor_name(e->actor),
+			    e->cause ? cs : "-", e->text);
+			continue;
+		}
+		for (k = 0; e->text[k] && o + 2 < sizeof(text); k++) {
+			if (e->text[k] == '"' || e->text[k] == '\\')
+				text[o++] = '\\';
+			text[o++] = e->text[k];
+		}
+		text[o] = '\0';
+		cli_print(cli, "%s{\"time\":%u.%03u,\"event\":\"%s\",\"actor\":"
+		    "\"%s\",\"cause\":%u,\"text\":\"%s\"}", n++ ? "," : "",
+		    e->t_s, e->t_ms, sev_type_name(e->type),
+		    sev_actor_name(e->actor), e->cause, text);
+	}
+	if (json)
+		cli_print(cli, "]}");
+	return CLI_OK;
+}
+
 /* show session ID quality [json|csv]: the login's CQM buckets. */
 static int
 show_quality(const struct session *s, int json, int csv)
@@ -521,11 +583,12 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	static const char *const help[] = {
 		"<1-N>", "one session in detail", "json", "as JSON",
 		"<1-N> quality [json|csv]", "its login's call quality (24 h)",
+		"<1-N> events [json]", "what happened to it, oldest first",
 		"<cr>", "all sessions, one per line", NULL };
 	char line[2048];
 	struct session s;
 	uint32_t id = 0;
-	int i, json = 0, quality = 0, csv = 0;
+	int i, json = 0, quality = 0, csv = 0, events = 0;
 
 	(void)c;
 	(void)command;
@@ -538,6 +601,8 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 			csv = 1;
 		else if (strcmp(argv[i], "quality") == 0 && id != 0)
 			quality = 1;
+		else if (strcmp(argv[i], "events") == 0 && id != 0)
+			events = 1;
 		else if (id != 0 || parse_u32(argv[i], &id) < 0 || id == 0) {
 			cli_error(cli, "%% Bad session id \"%s\"", argv[i]);
 			return CLI_ERROR;
@@ -545,6 +610,8 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	}
 	if (id == 0)
 		return show_session_list(json);
+	if (events)	/* also of an ended session, until its slot is reused */
+		return show_events(id, json);
 	if (session_copy(id, &s) < 0) {
 		cli_error(cli, "%% No session %u", id);
 		return CLI_ERROR;
@@ -1207,24 +1274,39 @@ cmd_clear_counters(struct cli_def *c, const char *command, char **argv,
 	return simple_op(OP_CLEAR_COUNTERS, 0, NULL);
 }
 
-/* drop session|tunnel ID [reason TEXT...] */
+/* drop session|tunnel ID [reason TEXT...] [cause CODE] */
 static int
 drop(int op, const char *what, char **argv, int argc)
 {
 	struct cli_req rq;
 	size_t o = 0;
-	uint32_t id;
-	int i;
+	uint32_t id, cause = 0;
+	int i, end = argc;
 
 	if (wants_help(argv, argc)) {
 		cli_error(cli, "  %-20s the %s to close", "<1-N>", what);
 		cli_error(cli, "  %-20s %s", "reason TEXT",
-		    "why, for the log and the LAC");
+		    "why, for the log, the LAC and the event ring");
+		if (op == OP_DROP_SESSION)
+			cli_error(cli, "  %-20s %s", "cause CODE", "the "
+			    "Acct-Terminate-Cause, 1-255 (6, Admin-Reset)");
 		return CLI_OK;
 	}
-	if (argc < 1 || (argc > 1 && (strcmp(argv[1], "reason") != 0 ||
-	    argc < 3))) {
-		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]", what);
+	/* "cause CODE" last (sessions only). */
+	if (op == OP_DROP_SESSION && argc >= 3 &&
+	    strcmp(argv[argc - 2], "cause") == 0) {
+		if (parse_u32(argv[argc - 1], &cause) < 0 || cause == 0 ||
+		    cause > 255) {
+			cli_error(cli, "%% Bad cause \"%s\": 1-255",
+			    argv[argc - 1]);
+			return CLI_ERROR;
+		}
+		end = argc - 2;
+	}
+	if (end < 1 || (end > 1 && (strcmp(argv[1], "reason") != 0 ||
+	    end < 3))) {
+		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]%s", what,
+		    op == OP_DROP_SESSION ? " [cause CODE]" : "");
 		return CLI_ERROR;
 	}
 	if (parse_u32(argv[0], &id) < 0 || id == 0) {
@@ -1234,7 +1316,8 @@ drop(int op, const char *what, char **argv, int argc)
 	memset(&rq, 0, sizeof(rq));
 	rq.op = (uint32_t)op;
 	rq.id = id;
-	for (i = 2; i < argc && o < sizeof(rq.text); i++)
+	rq.cause = cause;
+	for (i = 2; i < end && o < sizeof(rq.text); i++)
 		o += (size_t)snprintf(rq.text + o, sizeof(rq.text) - o, "%s%s",
 		    i > 2 ? " " : "", argv[i]);
 	clean(rq.text, sizeof(rq.text));
@@ -1736,7 +1819,8 @@ static const struct cli_cmd {
 	{ "show", NULL, UNPRIV, MODE_EXEC, "Show running state" },
 	{ "show session", cmd_show_session, UNPRIV, MODE_EXEC,
 	    "Sessions: all, or one in detail (show session [ID] [json]; "
-	    "show session ID quality [json|csv])" },
+	    "show session ID quality [json|csv]; show session ID events "
+	    "[json])" },
 	{ "show users", cmd_show_users, UNPRIV, MODE_EXEC,
 	    "Users of connected sessions" },
 	{ "show user", cmd_show_user, UNPRIV, MODE_EXEC,
@@ -1768,7 +1852,7 @@ static const struct cli_cmd {
 	    "Zero every counter" },
 	{ "drop", NULL, PRIV, MODE_EXEC, "Disconnect" },
 	{ "drop session", cmd_drop_session, PRIV, MODE_EXEC,
-	    "Close a session: drop session ID [reason TEXT]" },
+	    "Close a session: drop session ID [reason TEXT] [cause CODE]" },
 	{ "drop tunnel", cmd_drop_tunnel, PRIV, MODE_EXEC,
 	    "Close a tunnel and its sessions: drop tunnel ID [reason TEXT]" },
 	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,

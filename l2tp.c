@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "l2tp.h"
+#include "evring.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
@@ -1271,6 +1272,7 @@ session_free(sid_t s, const char *why)
 
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
+	evring_down(s, why, 0);
 	ppp_session_end(s);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
@@ -1518,6 +1520,12 @@ recv_icrq(tid_t t, struct msg *m)
 	sctl[s].serial = m->serial;
 	session_link(t, s);
 	stats->sessions_created++;
+	evring_reset(s);
+	evring_add(s, SEV_TUNNEL_UP, SEA_LAC, 0, "tunnel %u from \"%s\", up "
+	    "%ld s", t, tunnel_get(t)->hostname,
+	    (long)(time_now - tunnel_get(t)->opened));
+	evring_add(s, SEV_CALL, SEA_LAC, 0, "ICRQ from \"%s\" to \"%s\"",
+	    m->calling, m->called);
 	LOG(LOG_INFO_L, s, t, "ICRQ: call %u from \"%s\" to \"%s\", peer "
 	    "session %u, local session %u", m->serial, m->calling, m->called,
 	    m->session_id, sp->local_id);
@@ -1578,6 +1586,13 @@ recv_cdn(tid_t t, sid_t s, struct msg *m)
 	(void)t;
 	LOG(LOG_INFO_L, s, t, "CDN: result %u error %u \"%s\"", m->result,
 	    m->error, m->errmsg);
+	{
+		char r[EVRING_TEXT];
+
+		snprintf(r, sizeof(r), "CDN from LAC: result %u error %u %.40s",
+		    m->result, m->error, m->errmsg);
+		evring_teardown(s, SEA_LAC, 0, r);
+	}
 	session_free(s, "CDN from LAC");
 }
 

@@ -48,6 +48,7 @@
 #include "l2tp.h"
 #include "log.h"
 #include "cqm.h"
+#include "evring.h"
 #include "metrics.h"
 #include "radius.h"
 #include "util.h"
@@ -665,6 +666,8 @@ main(int argc, char **argv)
 		fatal("cannot start the RADIUS client; exiting");
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
+	if (evring_init((uint32_t)config->max_sessions) < 0)
+		fatal("cannot allocate session event rings: %s", strerror(errno));
 	if (cqm_init((uint32_t)config->max_sessions) < 0)
 		fatal("cannot allocate call quality state: %s", strerror(errno));
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */

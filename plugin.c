@@ -40,6 +40,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "evring.h"
 #include "l2tpns.h"
 #include "event.h"
 #include "log.h"
@@ -256,6 +257,9 @@ cb_session_set_int(uint32_t sid, int field, uint64_t v)
 	}
 	/* The flags the CLI shows follow the values they summarise. */
 	s->throttle = s->rate_in || s->rate_out;
+	if (s->intercept != (s->snoop_ip && s->snoop_port))
+		evring_add(sid, SEV_INTERCEPT, SEA_PLUGIN, 0, "%s",
+		    s->intercept ? "stopped" : "started");
 	s->intercept = s->snoop_ip && s->snoop_port;
 	return 0;
 }

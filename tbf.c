@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evring.h"
 #include "tbf.h"
 #include "config.h"
 #include "event.h"
@@ -305,6 +306,9 @@ session_set_rates(sid_t s, uint32_t in, uint32_t out)
 
 	if (sp == NULL)
 		return;
+	if (sp->rate_in != in || sp->rate_out != out)
+		evring_add(s, SEV_THROTTLE, SEA_NONE, 0, "in %u, out %u kbit/s%s",
+		    in, out, in || out ? "" : " (none)");
 	sp->rate_in = in;
 	sp->rate_out = out;
 	sp->throttle = in != 0 || out != 0;
