@@ -1467,6 +1467,37 @@ cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
  * the packet loop.  Written to a temporary file, synced and renamed over
  * the startup-config, so a crash leaves the old file or the new one.
  */
+/* reload, shutdown: the daemon's own signals (manual, "Signals"). */
+static int
+signal_daemon(int sig, const char *what, int argc)
+{
+	if (argc > 0) {
+		cli_error(cli, "%% \"%s\" takes no argument", what);
+		return CLI_ERROR;
+	}
+	if (kill(cli_daemon_pid, sig) < 0) {
+		cli_error(cli, "%% %s: %s", what, strerror(errno));
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%s", sig == SIGHUP ? "Reloading the configuration" :
+	    "Shutting down: tunnels are being closed");
+	return CLI_OK;
+}
+
+static int
+cmd_reload(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c; (void)command; (void)argv;
+	return signal_daemon(SIGHUP, "reload", argc);
+}
+
+static int
+cmd_shutdown(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c; (void)command; (void)argv;
+	return signal_daemon(SIGQUIT, "shutdown", argc);
+}
+
 static int
 cmd_write_memory(struct cli_def *c, const char *command, char **argv,
     int argc)
@@ -1827,6 +1858,8 @@ static const struct cli_cmd {
 	    "The sessions of one user, in detail" },
 	{ "show tunnel", cmd_show_tunnel, UNPRIV, MODE_EXEC,
 	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
+	{ "show tunnels", cmd_show_tunnel, UNPRIV, MODE_EXEC,
+	    "Same as show tunnel (the 2.x spelling)" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
 	    "The address pool and the addresses in use" },
 	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
@@ -1864,7 +1897,13 @@ static const struct cli_cmd {
 	    "Stop intercepting a user" },
 	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
 	    "Stop throttling a user" },
-	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
+	{ "write", NULL, UNPRIV, MODE_EXEC, "Save" },
+	{ "write terminal", cmd_show_running_config, UNPRIV, MODE_EXEC,
+	    "Same as show running-config" },
+	{ "reload", cmd_reload, PRIV, MODE_EXEC,
+	    "Re-read the configuration (as SIGHUP)" },
+	{ "shutdown", cmd_shutdown, PRIV, MODE_EXEC,
+	    "Close every tunnel cleanly and exit (as SIGQUIT)" },
 	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
 	    "Save the running configuration as the startup-config" },
 	/* configure terminal comes with libcli */
