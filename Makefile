@@ -39,7 +39,7 @@ endif
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
 	      cli.o cli_child.o peercred.o \
 	      ppp.o cqm.o evring.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
-	      acctfile.o garp.o metrics.o
+	      acctfile.o garp.o metrics.o web.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.

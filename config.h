@@ -203,6 +203,7 @@ struct config {
 	in_addr_t	metrics_bind_address;
 	int		metrics_sessions;
 	int		quality_max_logins;
+	int		web_enabled;
 
 	/* LAC relay (2.4) */
 	int		disable_lac_func;

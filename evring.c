@@ -49,7 +49,7 @@ static const char *const type_names[SEV_MAX] = {
 static const char *const actor_names[SEA_MAX] = {
 	[SEA_NONE] = "-", [SEA_LAC] = "lac", [SEA_CLI] = "cli",
 	[SEA_DAE] = "dae", [SEA_RADIUS] = "radius", [SEA_TIMEOUT] = "timeout",
-	[SEA_LNS] = "lns", [SEA_PLUGIN] = "plugin",
+	[SEA_LNS] = "lns", [SEA_PLUGIN] = "plugin", [SEA_WEB] = "web",
 };
 
 const char *

@@ -23,7 +23,7 @@ enum sev_type {
 
 enum sev_actor {
 	SEA_NONE = 0, SEA_LAC, SEA_CLI, SEA_DAE, SEA_RADIUS, SEA_TIMEOUT,
-	SEA_LNS, SEA_PLUGIN, SEA_MAX
+	SEA_LNS, SEA_PLUGIN, SEA_WEB, SEA_MAX
 };
 
 struct sev {

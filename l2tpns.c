@@ -50,6 +50,7 @@
 #include "cqm.h"
 #include "evring.h"
 #include "metrics.h"
+#include "web.h"
 #include "radius.h"
 #include "util.h"
 
@@ -675,6 +676,7 @@ main(int argc, char **argv)
 	if (control_init() < 0)
 		fatal("cannot start the nsctl listener; exiting");
 	/* Not fatal: the LNS keeps serving without its metrics (logged). */
+	web_set_users(&users);
 	metrics_init();
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
 

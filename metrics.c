@@ -42,6 +42,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "radius.h"
+#include "web.h"
 
 static struct MHD_Daemon *httpd;
 static int httpd_fd = -1;
@@ -468,6 +469,22 @@ reply(struct MHD_Connection *c, unsigned status, const char *type,
 	return ret;
 }
 
+/* A POST body being read (web view), at most WEB_BODY_MAX bytes. */
+#define WEB_BODY_MAX	512
+struct post {
+	size_t	len;
+	char	buf[WEB_BODY_MAX];
+};
+
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls; (void)c; (void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
 static enum MHD_Result
 http_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -476,13 +493,35 @@ http_request(void *cls, struct MHD_Connection *c, const char *url,
 	static char notfound[] = "not found\n", badmethod[] = "GET only\n";
 	struct mbuf b;
 
-	(void)cls; (void)version; (void)upload;
+	(void)cls; (void)version;
+	if (config->web_enabled && strncmp(url, "/l2tp", 5) == 0 &&
+	    (url[5] == '\0' || url[5] == '/')) {
+		struct post *p = *con_cls;
+
+		if (strcmp(method, "POST") != 0)
+			return *upload_len ? MHD_NO : web_request(c, url,
+			    method, NULL, 0);
+		if (p == NULL) {	/* the head: the body follows */
+			if ((p = calloc(1, sizeof(*p))) == NULL)
+				return MHD_NO;
+			*con_cls = p;
+			return MHD_YES;
+		}
+		if (*upload_len) {
+			if (*upload_len > sizeof(p->buf) - p->len)
+				return MHD_NO;	/* too long: hang up */
+			memcpy(p->buf + p->len, upload, *upload_len);
+			p->len += *upload_len;
+			*upload_len = 0;
+			return MHD_YES;
+		}
+		return web_request(c, url, method, p->buf, p->len);
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 		    badmethod, sizeof(badmethod) - 1, MHD_RESPMEM_PERSISTENT);
 	if (*upload_len)
 		return MHD_NO;	/* a GET with a body: hang up */
-	(void)con_cls;
 	if (strcmp(url, "/metrics") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", notfound,
 		    sizeof(notfound) - 1, MHD_RESPMEM_PERSISTENT);
@@ -559,6 +598,7 @@ metrics_init(void)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)16,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 	    MHD_OPTION_END);
 	if (httpd == NULL) {
 		log_error("metrics: cannot listen on %s:%d: %s", a,

@@ -54,6 +54,9 @@ PACKAGES="
 	tshark
 	libmicrohttpd-dev
 	prometheus
+	chromium
+	chromium-driver
+	python3-selenium
 "
 
 case "${1:-}" in
