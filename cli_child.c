@@ -688,6 +688,36 @@ cmd_show_user(struct cli_def *c, const char *command, char **argv, int argc)
 	return CLI_OK;
 }
 
+/* show throttle: the throttled sessions and their rates (2.x). */
+static int
+cmd_show_throttle(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	struct session s;
+	sid_t i;
+	int n = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	if (argc > 0) {
+		cli_error(cli, "%% \"show throttle\" takes no argument");
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%5s %4s %-32s %10s %10s", "SID", "TID", "Username",
+	    "Rate-In", "Rate-Out");
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || (!s.rate_in && !s.rate_out))
+			continue;
+		cli_print(cli, "%5u %4u %-32s %10u %10u", i, s.tunnel,
+		    s.user[0] ? s.user : "*", s.rate_in, s.rate_out);
+		n++;
+	}
+	cli_print(cli, "%d throttled session%s (kbit/s, 0 = not throttled "
+	    "that way)", n, n == 1 ? "" : "s");
+	return CLI_OK;
+}
+
 /* ---- show tunnel ---- */
 
 static void
@@ -1333,6 +1363,48 @@ cmd_drop_session(struct cli_def *c, const char *command, char **argv,
 	return drop(OP_DROP_SESSION, "session", argv, argc);
 }
 
+/* drop user NAME [reason TEXT] [cause CODE]: each session of the user. */
+static int
+cmd_drop_user(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	char id[16], *args[64];
+	struct session s;
+	sid_t i;
+	int k, n = 0, rc = CLI_OK;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  %-20s %s", "NAME", "the user whose sessions "
+		    "to close");
+		cli_error(cli, "  %-20s %s", "reason TEXT", "why");
+		cli_error(cli, "  %-20s %s", "cause CODE", "Acct-Terminate-Cause");
+		return CLI_OK;
+	}
+	if (argc < 1 || argc > 63) {
+		cli_error(cli, "%% Usage: drop user NAME [reason TEXT] "
+		    "[cause CODE]");
+		return CLI_ERROR;
+	}
+	/* The same arguments as drop session, with each session's id. */
+	args[0] = id;
+	for (k = 1; k < argc; k++)
+		args[k] = argv[k];
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || strcmp(s.user, argv[0]) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%u", i);
+		if (drop(OP_DROP_SESSION, "session", args, argc) != CLI_OK)
+			rc = CLI_ERROR;
+		n++;
+	}
+	if (n == 0) {
+		cli_error(cli, "%% User %s is not connected", argv[0]);
+		return CLI_ERROR;
+	}
+	return rc;
+}
+
 static int
 cmd_drop_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
 {
@@ -1860,6 +1932,8 @@ static const struct cli_cmd {
 	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
 	{ "show tunnels", cmd_show_tunnel, UNPRIV, MODE_EXEC,
 	    "Same as show tunnel (the 2.x spelling)" },
+	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
+	    "Throttled sessions and their rates" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
 	    "The address pool and the addresses in use" },
 	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
@@ -1886,6 +1960,9 @@ static const struct cli_cmd {
 	{ "drop", NULL, PRIV, MODE_EXEC, "Disconnect" },
 	{ "drop session", cmd_drop_session, PRIV, MODE_EXEC,
 	    "Close a session: drop session ID [reason TEXT] [cause CODE]" },
+	{ "drop user", cmd_drop_user, PRIV, MODE_EXEC,
+	    "Close every session of a user: drop user NAME [reason TEXT] "
+	    "[cause CODE]" },
 	{ "drop tunnel", cmd_drop_tunnel, PRIV, MODE_EXEC,
 	    "Close a tunnel and its sessions: drop tunnel ID [reason TEXT]" },
 	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,

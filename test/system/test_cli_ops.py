@@ -6,6 +6,7 @@ import re
 import time
 
 from l2tpwire import STOPCCN, result_code
+from pppwire import LCP, TERMREQ, TERMACK
 from test_cli import clis, lns, ppp_session, rows   # noqa: F401 (fixtures)
 
 
@@ -50,3 +51,23 @@ def test_reload_and_shutdown(lns, clis):
     assert result_code(seen[STOPCCN])[0] == 6     # shutting down
     assert lns.wait_exit(timeout=40) == 0
     assert re.search(r"SIGQUIT from pid \d+: shutting down", lns.log_text())
+
+
+def test_show_throttle_and_drop_user(lns, clis):
+    lac, p, ip = ppp_session(lns, host="lac-user")
+    c = clis(lns).login().enable()
+    assert c.cmd("show throttle").endswith("0 throttled sessions (kbit/s, "
+                                           "0 = not throttled that way)")
+    c.cmd("throttle alice in 512 out 1024")
+    out = c.cmd("show throttle")
+    sid = rows(c.cmd("show session"))[0][0]
+    assert re.search(rf"^ *{sid} +\d+ +alice +512 +1024$", out, re.M), out
+    assert "1 throttled session " in out
+    assert "% User nobody is not connected" in c.cmd("drop user nobody")
+    out = c.cmd("drop user alice reason moved to fibre")
+    assert f"Session {sid} dropped" in out, out
+    t = p.expect(LCP, TERMREQ)
+    p.send_cp(LCP, TERMACK, t.id)
+    m = p.cdn(timeout=6)
+    res, err, msg = result_code(m)
+    assert res == 3 and "moved to fibre" in msg, (res, msg)
