@@ -151,7 +151,8 @@ api_sessions(struct MHD_Connection *c)
 
 	memset(&b, 0, sizeof(b));
 	mbuf_printf(&b, "{\"sessions\":[");
-	for (i = 1; i <= tables->max_sessions; i++) {
+	for (i = 1; i <= tables->max_sessions &&
+	    (uint32_t)n < tables->sessions_used; i++) {
 		const struct session *sp = &tables->session[i];
 
 		if (sp->state == SESSION_FREE)
