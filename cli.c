@@ -73,6 +73,7 @@
 
 #include <libcli.h>
 
+#include "evring.h"
 #include "l2tpns.h"
 #include "acctfile.h"
 #include "acl.h"
@@ -163,8 +164,18 @@ op_drop_session(const struct cli_req *rq, struct out *o)
 		snprintf(why, sizeof(why), "dropped by CLI");
 	LOG(LOG_WARN_L, rq->id, sp->tunnel, "session dropped from the CLI by "
 	    "%s: %s", rq->who, why);
-	/* LCP Terminate-Request, then the CDN (result 3, administrative). */
-	session_drop(rq->id, TERM_ADMIN_RESET, why);
+	{
+		char r[EVRING_TEXT];
+
+		snprintf(r, sizeof(r), "%.30s: %.50s", rq->who, rq->text[0] ?
+		    rq->text : "dropped");
+		evring_teardown(rq->id, SEA_CLI, rq->cause ? (uint16_t)rq->cause :
+		    TERM_ADMIN_RESET, r);
+	}
+	/* LCP Terminate-Request, then the CDN (result 3, administrative);
+	 * `cause` is the Acct-Terminate-Cause (RFC 2866 5.10). */
+	session_drop(rq->id, rq->cause ? (int)rq->cause : TERM_ADMIN_RESET,
+	    why);
 	cli_out_printf(o, "Session %u dropped", rq->id);
 	return 0;
 }
@@ -585,6 +596,8 @@ op_snoop(const struct cli_req *rq, struct out *o)
 	}
 	session_set_intercept(s, rq->ip, rq->port);
 	cli_ip_str(rq->ip, a);
+	evring_add(s, SEV_INTERCEPT, SEA_CLI, 0, "to %s:%u by %s", a, rq->port,
+	    rq->who);
 	LOG(LOG_WARN_L, s, sp->tunnel, "user %s intercepted to %s:%u from the "
 	    "CLI by %s", sp->user, a, rq->port, rq->who);
 	cli_out_printf(o, "Snooping user %s to %s:%u", rq->name, a, rq->port);

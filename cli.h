@@ -68,6 +68,7 @@ struct cli_req {
 	char		who[96];	/* "user@address", for the log */
 	char		name[MAXUSER];
 	char		text[CFG_STRLEN * 2];
+	uint32_t	cause;		/* OP_DROP_SESSION: 0, or 1..255 */
 };
 
 struct cli_reply {

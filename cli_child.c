@@ -44,6 +44,8 @@
 #include "acctfile.h"
 #include "peercred.h"
 #include "acl.h"
+#include "cqm.h"
+#include "evring.h"
 #include "event.h"
 #include "control.h"
 #include "l2tp.h"
@@ -486,17 +488,107 @@ show_session_list(int json)
 	return CLI_OK;
 }
 
+static void
+print_line(void *arg, const char *text)
+{
+	(void)arg;
+	cli_print(cli, "%s", text);
+}
+
+/* show session ID events [json]: the slot's event ring, oldest first. */
+static int
+show_events(sid_t id, int json)
+{
+	const struct evring *r = evring_get(id);
+	struct evring copy;
+	const struct session *sp = session_get(id);
+	uint32_t i, first;
+	char tm[32], text[EVRING_TEXT * 2];
+	int n = 0;
+
+	if (r == NULL || r->next == 0) {
+		cli_error(cli, "%% No events for session %u", id);
+		return CLI_ERROR;
+	}
+	memcpy(&copy, r, sizeof(copy));
+	clean(copy.user, sizeof(copy.user));
+	first = copy.next > EVRING_SIZE ? copy.next - EVRING_SIZE : 0;
+	if (json)
+		cli_print(cli, "{\"sid\":%u,\"user\":\"%s\",\"ended\":%s,"
+		    "\"events\":[", id, copy.user, sp == NULL ||
+		    sp->state == SESSION_FREE ? "true" : "false");
+	else
+		cli_print(cli, "Events of session %u (%s)%s:\n%-23s %-20s %-7s "
+		    "%-5s %s", id, copy.user[0] ? copy.user : "*", sp == NULL ||
+		    sp->state == SESSION_FREE ? ", ended" : "", "Time (UTC)",
+		    "Event", "Actor", "Cause", "Detail");
+	for (i = first; i < copy.next; i++) {
+		struct sev *e = &copy.ev[i % EVRING_SIZE];
+		time_t t = (time_t)e->t_s;
+		struct tm g;
+		size_t k, o = 0;
+
+		clean(e->text, sizeof(e->text));
+		gmtime_r(&t, &g);
+		strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S", &g);
+		if (!json) {
+			char cs[8];
+
+			snprintf(cs, sizeof(cs), "%u", e->cause);
+			cli_print(cli, "%s.%03u %-20s %-7s %-5s %s", tm, e->t_ms,
+			    sev_type_name(e->type), sev_actor_name(e->actor),
+			    e->cause ? cs : "-", e->text);
+			continue;
+		}
+		for (k = 0; e->text[k] && o + 2 < sizeof(text); k++) {
+			if (e->text[k] == '"' || e->text[k] == '\\')
+				text[o++] = '\\';
+			text[o++] = e->text[k];
+		}
+		text[o] = '\0';
+		cli_print(cli, "%s{\"time\":%u.%03u,\"event\":\"%s\",\"actor\":"
+		    "\"%s\",\"cause\":%u,\"text\":\"%s\"}", n++ ? "," : "",
+		    e->t_s, e->t_ms, sev_type_name(e->type),
+		    sev_actor_name(e->actor), e->cause, text);
+	}
+	if (json)
+		cli_print(cli, "]}");
+	return CLI_OK;
+}
+
+/* show session ID quality [json|csv]: the login's CQM buckets. */
+static int
+show_quality(const struct session *s, int json, int csv)
+{
+	const struct cqm_login *l = cqm_find(s->user);
+
+	if (l == NULL) {
+		cli_error(cli, "%% No call quality recorded for \"%s\"%s",
+		    s->user[0] ? s->user : "*", config->quality_max_logins ?
+		    "" : " (quality_max_logins is 0)");
+		return CLI_ERROR;
+	}
+	if (!json && !csv)
+		cli_print(cli, "Call quality of \"%s\": LCP echoes in %d-second "
+		    "buckets, last 24 hours", l->user, CQM_BUCKET_S);
+	cqm_format(l, time(NULL), json ? CQM_JSON : csv ? CQM_CSV : CQM_TEXT,
+	    print_line, NULL);
+	return CLI_OK;
+}
+
 static int
 cmd_show_session(struct cli_def *c, const char *command, char **argv,
     int argc)
 {
 	static const char *const help[] = {
 		"<1-N>", "one session in detail", "json", "as JSON",
+		"<1-N> quality [json|csv]", "its login's call quality (24 h)",
+		"<1-N> events [json]", "what happened to it, oldest first",
 		"<cr>", "all sessions, one per line", NULL };
 	char line[2048];
 	struct session s;
 	uint32_t id = 0;
-	int i, json = 0;
+	int i, json = 0, quality = 0, csv = 0, events = 0;
 
 	(void)c;
 	(void)command;
@@ -505,6 +597,12 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "csv") == 0 && quality)
+			csv = 1;
+		else if (strcmp(argv[i], "quality") == 0 && id != 0)
+			quality = 1;
+		else if (strcmp(argv[i], "events") == 0 && id != 0)
+			events = 1;
 		else if (id != 0 || parse_u32(argv[i], &id) < 0 || id == 0) {
 			cli_error(cli, "%% Bad session id \"%s\"", argv[i]);
 			return CLI_ERROR;
@@ -512,10 +610,14 @@ cmd_show_session(struct cli_def *c, const char *command, char **argv,
 	}
 	if (id == 0)
 		return show_session_list(json);
+	if (events)	/* also of an ended session, until its slot is reused */
+		return show_events(id, json);
 	if (session_copy(id, &s) < 0) {
 		cli_error(cli, "%% No session %u", id);
 		return CLI_ERROR;
 	}
+	if (quality)
+		return show_quality(&s, json, csv);
 	if (json) {
 		session_json(&s, id, line, sizeof(line));
 		cli_print(cli, "%s", line);
@@ -583,6 +685,36 @@ cmd_show_user(struct cli_def *c, const char *command, char **argv, int argc)
 		cli_error(cli, "%% No session for user %s", argv[0]);
 		return CLI_ERROR;
 	}
+	return CLI_OK;
+}
+
+/* show throttle: the throttled sessions and their rates (2.x). */
+static int
+cmd_show_throttle(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	struct session s;
+	sid_t i;
+	int n = 0;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	if (argc > 0) {
+		cli_error(cli, "%% \"show throttle\" takes no argument");
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%5s %4s %-32s %10s %10s", "SID", "TID", "Username",
+	    "Rate-In", "Rate-Out");
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || (!s.rate_in && !s.rate_out))
+			continue;
+		cli_print(cli, "%5u %4u %-32s %10u %10u", i, s.tunnel,
+		    s.user[0] ? s.user : "*", s.rate_in, s.rate_out);
+		n++;
+	}
+	cli_print(cli, "%d throttled session%s (kbit/s, 0 = not throttled "
+	    "that way)", n, n == 1 ? "" : "s");
 	return CLI_OK;
 }
 
@@ -843,6 +975,13 @@ static const struct counter_row counter_rows[] = {
 	CTR(acctfile_lost, "ended sessions whose usage was lost"),
 	CTR(route_refused, "session routes refused: the host's own"),
 	CTR(cli_accept_errors, "CLI connections not accepted (EMFILE...)"),
+	GROUP("Forwarding and call quality"),
+	CTR(fwd_up_packets, "packets forwarded upstream"),
+	CTR(fwd_up_bytes, "bytes forwarded upstream"),
+	CTR(fwd_down_packets, "packets forwarded downstream"),
+	CTR(fwd_down_bytes, "bytes forwarded downstream"),
+	CTR(lcp_echo_sent, "LCP Echo-Requests sent"),
+	CTR(lcp_echo_replies, "LCP Echo-Replies matched"),
 	GROUP("Tunnels and sessions"),
 	CTR(tunnels_created, "tunnels created"),
 	CTR(tunnels_cleared, "tunnels cleared"),
@@ -912,7 +1051,39 @@ show_counters_json(const struct counters *c)
 		    l2tp_msg_name(k),
 		    (unsigned long long)c->l2tp_ctrl_rx_type[k]);
 	}
-	cli_out_printf(&o, "},\"l2tp_drops\":{");
+	cli_out_printf(&o, "},\"l2tp_ctrl_tx_type\":{");
+	for (k = 1, n = 0; k <= M_MAX; k++)
+		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
+			cli_out_printf(&o, "%s\"%s\":%llu", n++ ? "," : "",
+			    l2tp_msg_name(k),
+			    (unsigned long long)c->l2tp_ctrl_tx_type[k]);
+	cli_out_printf(&o, "},\"radius_srv_tx\":[");
+	for (k = 0; k < 2; k++)
+		cli_out_printf(&o, "%s{\"auth\":%llu,\"start\":%llu,"
+		    "\"interim\":%llu,\"stop\":%llu}", k ? "," : "",
+		    (unsigned long long)c->radius_srv_tx[k][1],
+		    (unsigned long long)c->radius_srv_tx[k][2],
+		    (unsigned long long)c->radius_srv_tx[k][3],
+		    (unsigned long long)c->radius_srv_tx[k][4]);
+	cli_out_printf(&o, "],\"radius_srv_replies\":[%llu,%llu],"
+	    "\"radius_srv_timeouts\":[%llu,%llu],",
+	    (unsigned long long)c->radius_srv_replies[0],
+	    (unsigned long long)c->radius_srv_replies[1],
+	    (unsigned long long)c->radius_srv_timeouts[0],
+	    (unsigned long long)c->radius_srv_timeouts[1]);
+	cli_out_printf(&o, "\"setup_latency\":{\"count\":%llu,\"sum_us\":%llu},"
+	    "\"lcp_echo_rtt\":{\"count\":%llu,\"sum_us\":%llu},"
+	    "\"radius_latency\":[{\"count\":%llu,\"sum_us\":%llu},"
+	    "{\"count\":%llu,\"sum_us\":%llu}]",
+	    (unsigned long long)c->setup_latency.count,
+	    (unsigned long long)c->setup_latency.sum_us,
+	    (unsigned long long)c->lcp_echo_rtt.count,
+	    (unsigned long long)c->lcp_echo_rtt.sum_us,
+	    (unsigned long long)c->radius_latency[0].count,
+	    (unsigned long long)c->radius_latency[0].sum_us,
+	    (unsigned long long)c->radius_latency[1].count,
+	    (unsigned long long)c->radius_latency[1].sum_us);
+	cli_out_printf(&o, ",\"l2tp_drops\":{");
 	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
 		cli_out_printf(&o, "%s\"%s\":%llu", k ? "," : "", l2tp_drop_name(k),
 		    (unsigned long long)c->l2tp_drops[k]);
@@ -966,6 +1137,11 @@ cmd_show_counters(struct cli_def *c, const char *command, char **argv,
 		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
 			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
 			    (unsigned long long)cs.l2tp_ctrl_rx_type[k]);
+	cli_print(cli, "\nL2TP control messages sent, by type:");
+	for (k = 1; k <= M_MAX; k++)
+		if (strcmp(l2tp_msg_name(k), "unknown") != 0)
+			cli_print(cli, "  %-34s %20llu", l2tp_msg_name(k),
+			    (unsigned long long)cs.l2tp_ctrl_tx_type[k]);
 	cli_print(cli, "\nL2TP datagrams dropped, by reason:");
 	for (k = 0; k < 16 && l2tp_drop_name(k) != NULL; k++)
 		cli_print(cli, "  %-34s %20llu", l2tp_drop_name(k),
@@ -1193,24 +1369,39 @@ cmd_clear_counters(struct cli_def *c, const char *command, char **argv,
 	return simple_op(OP_CLEAR_COUNTERS, 0, NULL);
 }
 
-/* drop session|tunnel ID [reason TEXT...] */
+/* drop session|tunnel ID [reason TEXT...] [cause CODE] */
 static int
 drop(int op, const char *what, char **argv, int argc)
 {
 	struct cli_req rq;
 	size_t o = 0;
-	uint32_t id;
-	int i;
+	uint32_t id, cause = 0;
+	int i, end = argc;
 
 	if (wants_help(argv, argc)) {
 		cli_error(cli, "  %-20s the %s to close", "<1-N>", what);
 		cli_error(cli, "  %-20s %s", "reason TEXT",
-		    "why, for the log and the LAC");
+		    "why, for the log, the LAC and the event ring");
+		if (op == OP_DROP_SESSION)
+			cli_error(cli, "  %-20s %s", "cause CODE", "the "
+			    "Acct-Terminate-Cause, 1-255 (6, Admin-Reset)");
 		return CLI_OK;
 	}
-	if (argc < 1 || (argc > 1 && (strcmp(argv[1], "reason") != 0 ||
-	    argc < 3))) {
-		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]", what);
+	/* "cause CODE" last (sessions only). */
+	if (op == OP_DROP_SESSION && argc >= 3 &&
+	    strcmp(argv[argc - 2], "cause") == 0) {
+		if (parse_u32(argv[argc - 1], &cause) < 0 || cause == 0 ||
+		    cause > 255) {
+			cli_error(cli, "%% Bad cause \"%s\": 1-255",
+			    argv[argc - 1]);
+			return CLI_ERROR;
+		}
+		end = argc - 2;
+	}
+	if (end < 1 || (end > 1 && (strcmp(argv[1], "reason") != 0 ||
+	    end < 3))) {
+		cli_error(cli, "%% Usage: drop %s ID [reason TEXT]%s", what,
+		    op == OP_DROP_SESSION ? " [cause CODE]" : "");
 		return CLI_ERROR;
 	}
 	if (parse_u32(argv[0], &id) < 0 || id == 0) {
@@ -1220,7 +1411,8 @@ drop(int op, const char *what, char **argv, int argc)
 	memset(&rq, 0, sizeof(rq));
 	rq.op = (uint32_t)op;
 	rq.id = id;
-	for (i = 2; i < argc && o < sizeof(rq.text); i++)
+	rq.cause = cause;
+	for (i = 2; i < end && o < sizeof(rq.text); i++)
 		o += (size_t)snprintf(rq.text + o, sizeof(rq.text) - o, "%s%s",
 		    i > 2 ? " " : "", argv[i]);
 	clean(rq.text, sizeof(rq.text));
@@ -1234,6 +1426,48 @@ cmd_drop_session(struct cli_def *c, const char *command, char **argv,
 	(void)c;
 	(void)command;
 	return drop(OP_DROP_SESSION, "session", argv, argc);
+}
+
+/* drop user NAME [reason TEXT] [cause CODE]: each session of the user. */
+static int
+cmd_drop_user(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	char id[16], *args[64];
+	struct session s;
+	sid_t i;
+	int k, n = 0, rc = CLI_OK;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  %-20s %s", "NAME", "the user whose sessions "
+		    "to close");
+		cli_error(cli, "  %-20s %s", "reason TEXT", "why");
+		cli_error(cli, "  %-20s %s", "cause CODE", "Acct-Terminate-Cause");
+		return CLI_OK;
+	}
+	if (argc < 1 || argc > 63) {
+		cli_error(cli, "%% Usage: drop user NAME [reason TEXT] "
+		    "[cause CODE]");
+		return CLI_ERROR;
+	}
+	/* The same arguments as drop session, with each session's id. */
+	args[0] = id;
+	for (k = 1; k < argc; k++)
+		args[k] = argv[k];
+	for (i = 1; i <= tables->max_sessions; i++) {
+		if (session_copy(i, &s) < 0 || strcmp(s.user, argv[0]) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%u", i);
+		if (drop(OP_DROP_SESSION, "session", args, argc) != CLI_OK)
+			rc = CLI_ERROR;
+		n++;
+	}
+	if (n == 0) {
+		cli_error(cli, "%% User %s is not connected", argv[0]);
+		return CLI_ERROR;
+	}
+	return rc;
 }
 
 static int
@@ -1370,6 +1604,37 @@ cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
  * the packet loop.  Written to a temporary file, synced and renamed over
  * the startup-config, so a crash leaves the old file or the new one.
  */
+/* reload, shutdown: the daemon's own signals (manual, "Signals"). */
+static int
+signal_daemon(int sig, const char *what, int argc)
+{
+	if (argc > 0) {
+		cli_error(cli, "%% \"%s\" takes no argument", what);
+		return CLI_ERROR;
+	}
+	if (kill(cli_daemon_pid, sig) < 0) {
+		cli_error(cli, "%% %s: %s", what, strerror(errno));
+		return CLI_ERROR;
+	}
+	cli_print(cli, "%s", sig == SIGHUP ? "Reloading the configuration" :
+	    "Shutting down: tunnels are being closed");
+	return CLI_OK;
+}
+
+static int
+cmd_reload(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c; (void)command; (void)argv;
+	return signal_daemon(SIGHUP, "reload", argc);
+}
+
+static int
+cmd_shutdown(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c; (void)command; (void)argv;
+	return signal_daemon(SIGQUIT, "shutdown", argc);
+}
+
 static int
 cmd_write_memory(struct cli_def *c, const char *command, char **argv,
     int argc)
@@ -1721,13 +1986,19 @@ static const struct cli_cmd {
 	    "Turn on privileged commands" },
 	{ "show", NULL, UNPRIV, MODE_EXEC, "Show running state" },
 	{ "show session", cmd_show_session, UNPRIV, MODE_EXEC,
-	    "Sessions: all, or one in detail (show session [ID] [json])" },
+	    "Sessions: all, or one in detail (show session [ID] [json]; "
+	    "show session ID quality [json|csv]; show session ID events "
+	    "[json])" },
 	{ "show users", cmd_show_users, UNPRIV, MODE_EXEC,
 	    "Users of connected sessions" },
 	{ "show user", cmd_show_user, UNPRIV, MODE_EXEC,
 	    "The sessions of one user, in detail" },
 	{ "show tunnel", cmd_show_tunnel, UNPRIV, MODE_EXEC,
 	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
+	{ "show tunnels", cmd_show_tunnel, UNPRIV, MODE_EXEC,
+	    "Same as show tunnel (the 2.x spelling)" },
+	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
+	    "Throttled sessions and their rates" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
 	    "The address pool and the addresses in use" },
 	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,
@@ -1754,7 +2025,10 @@ static const struct cli_cmd {
 	    "Zero every counter" },
 	{ "drop", NULL, PRIV, MODE_EXEC, "Disconnect" },
 	{ "drop session", cmd_drop_session, PRIV, MODE_EXEC,
-	    "Close a session: drop session ID [reason TEXT]" },
+	    "Close a session: drop session ID [reason TEXT] [cause CODE]" },
+	{ "drop user", cmd_drop_user, PRIV, MODE_EXEC,
+	    "Close every session of a user: drop user NAME [reason TEXT] "
+	    "[cause CODE]" },
 	{ "drop tunnel", cmd_drop_tunnel, PRIV, MODE_EXEC,
 	    "Close a tunnel and its sessions: drop tunnel ID [reason TEXT]" },
 	{ "snoop", cmd_snoop, PRIV, MODE_EXEC,
@@ -1775,7 +2049,13 @@ static const struct cli_cmd {
 	{ "restart", NULL, PRIV, MODE_EXEC, "Restart" },
 	{ "restart bgp", cmd_restart_bgp, PRIV, MODE_EXEC,
 	    "Reset BGP sessions: restart bgp [PEER]" },
-	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
+	{ "write", NULL, UNPRIV, MODE_EXEC, "Save" },
+	{ "write terminal", cmd_show_running_config, UNPRIV, MODE_EXEC,
+	    "Same as show running-config" },
+	{ "reload", cmd_reload, PRIV, MODE_EXEC,
+	    "Re-read the configuration (as SIGHUP)" },
+	{ "shutdown", cmd_shutdown, PRIV, MODE_EXEC,
+	    "Close every tunnel cleanly and exit (as SIGQUIT)" },
 	{ "write memory", cmd_write_memory, PRIV, MODE_EXEC,
 	    "Save the running configuration as the startup-config" },
 	/* configure terminal comes with libcli */

@@ -251,6 +251,19 @@ static const struct cfg_directive directives[] = {
 	    "no", "any local user, not only root, may use nsctl and the "
 	    "password-less CLI" },
 
+	/* monitoring */
+	{ "metrics_port", CT_SHORT, F(metrics_port), 0, 65535, CF_RESTART, "0",
+	    "HTTP port of GET /metrics, Prometheus text format (0 = off)" },
+	{ "metrics_bind_address", CT_IPV4, F(metrics_bind_address), 0, 0,
+	    CF_RESTART, "127.0.0.1", "listen address of the metrics port" },
+	{ "metrics_sessions", CT_BOOL, F(metrics_sessions), 0, 0, 0, "no",
+	    "per-session series in /metrics (costly with many sessions)" },
+	{ "web_enabled", CT_BOOL, F(web_enabled), 0, 0, 0, "no",
+	    "the web view under /l2tp on the metrics port (CLI users file)" },
+	{ "quality_max_logins", CT_INT, F(quality_max_logins), 0, 1000000,
+	    CF_RESTART, "1024", "logins whose LCP echo quality is kept for 24 "
+	    "hours, about 20 KiB each (0 = off)" },
+
 	/* LAC relay */
 	{ "disable_lac_func", CT_BOOL, F(disable_lac_func), 0, 0, 0, "no",
 	    "disable relaying sessions to a remote LNS" },

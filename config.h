@@ -208,6 +208,13 @@ struct config {
 	char		nsctl_allow[CFG_STRLEN];
 	int		trust_local_users;
 
+	/* monitoring (metrics.c, cqm.c) */
+	int		metrics_port;
+	in_addr_t	metrics_bind_address;
+	int		metrics_sessions;
+	int		quality_max_logins;
+	int		web_enabled;
+
 	/* LAC relay (2.4) */
 	int		disable_lac_func;
 	in_addr_t	bind_address_remotelns;

@@ -444,6 +444,23 @@ control_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from,
 		stats->ctl_denied++;
 		return;
 	}
+	if (len >= 2 && buf[0] == (CTL2_MAGIC >> 8) &&
+	    buf[1] == (CTL2_MAGIC & 0xff)) {
+		/* A 2.x nsctl: the same commands, its own wire format. */
+		if ((e = ctl_decode_v2(&req, buf, len)) != CTL_E_NONE) {
+			drop(e, from);
+			return;
+		}
+		ctl_init(&rep, CTL_REPLY, 0, CTL_RES_OK);
+		dispatch(&req, &rep);
+		inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
+		LOG(LOG_INFO_L, 0, 0, "nsctl (2.x format) from %s:%u: %s: %s",
+		    a, ntohs(from->sin_port), req.argv[0],
+		    ctl_result_name(rep.result));
+		if ((n = ctl_encode_v2(&rep, out, sizeof(out))) > 0)
+			send_reply(out, (size_t)n, from, local);
+		return;
+	}
 	if ((e = ctl_decode(&req, buf, len, CTL_REQUEST)) != CTL_E_NONE) {
 		drop(e, from);
 		return;

@@ -104,6 +104,37 @@ enum ctl_err ctl_decode(struct ctl_msg *, const uint8_t *buf, size_t len,
 const char *ctl_err_name(int);
 const char *ctl_result_name(int);
 
+/*
+ * The 2.x format (the original l2tpns's nsctl), answered too so that an
+ * operator's existing nsctl binaries and scripts keep working:
+ *
+ *	 0  magic	u16	CTL2_MAGIC
+ *	 2  type	u8	request CTL2_LOAD/UNLOAD/HELP/CONTROL,
+ *				reply CTL2_OK/CTL2_ERR
+ *	 3  argc	u8
+ *	 4  argc times:	u8 length, then `length` bytes
+ *	    then	u8	CTL2_END, the last byte of the datagram
+ *
+ * A request decodes into the same struct ctl_msg as a version 1 request
+ * (LOAD NAME as load_plugin NAME, UNLOAD as unload_plugin, HELP as
+ * help, CONTROL as its own words); there is no xid, so no reply cache.
+ */
+#define CTL2_MAGIC	0x9013
+#define CTL2_MAXMSG	4096
+#define CTL2_LOAD	0x11
+#define CTL2_UNLOAD	0x12
+#define CTL2_HELP	0x13
+#define CTL2_CONTROL	0x14
+#define CTL2_OK		0x21
+#define CTL2_ERR	0x22
+#define CTL2_END	0xff
+
+/* A 2.x request; CTL_E_NONE or the reason. */
+enum ctl_err ctl_decode_v2(struct ctl_msg *, const uint8_t *buf, size_t len);
+/* A reply in the 2.x format (lines cut at 255 bytes, as many as fit);
+ * returns the length, or -1 if cap is too small for the header. */
+int	 ctl_encode_v2(const struct ctl_msg *, uint8_t *buf, size_t cap);
+
 /* control.c (the daemon; control_init and control_close in l2tpns.h) */
 /*
  * Handle one datagram that arrived from `from` on local address `local`

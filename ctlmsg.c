@@ -185,3 +185,88 @@ ctl_decode(struct ctl_msg *m, const uint8_t *buf, size_t len, uint8_t want)
 		return CTL_E_TRAILING;
 	return CTL_E_NONE;
 }
+
+/* ---- the 2.x format (control.h) ---- */
+
+enum ctl_err
+ctl_decode_v2(struct ctl_msg *m, const uint8_t *buf, size_t len)
+{
+	struct rd r, s;
+	uint16_t magic;
+	uint8_t type, argc, n, end;
+	int i;
+
+	ctl_init(m, CTL_REQUEST, 0, 0);
+	if (len > CTL2_MAXMSG)
+		return CTL_E_LENGTH;
+	rd_init(&r, buf, len);
+	if (rd_u16(&r, &magic) < 0 || rd_u8(&r, &type) < 0 ||
+	    rd_u8(&r, &argc) < 0)
+		return CTL_E_SHORT;
+	if (magic != CTL2_MAGIC)
+		return CTL_E_MAGIC;
+	if (argc > CTL_MAXARGS - 1)
+		return CTL_E_ARGC;
+	switch (type) {
+	case CTL2_LOAD:
+		ctl_add(m, "load_plugin", 11);
+		break;
+	case CTL2_UNLOAD:
+		ctl_add(m, "unload_plugin", 13);
+		break;
+	case CTL2_HELP:
+		ctl_add(m, "help", 4);
+		break;
+	case CTL2_CONTROL:
+		if (argc == 0)
+			return CTL_E_ARGC;
+		break;
+	default:
+		return CTL_E_TYPE;
+	}
+	for (i = 0; i < argc; i++) {
+		if (rd_u8(&r, &n) < 0 || rd_sub(&r, n, &s) < 0)
+			return CTL_E_LENGTH;
+		if (memchr(s.p, '\0', s.left) != NULL)
+			return CTL_E_FORMAT;
+		if (ctl_add(m, (const char *)s.p, s.left) < 0)
+			return CTL_E_LENGTH;
+	}
+	if (rd_u8(&r, &end) < 0)
+		return CTL_E_SHORT;
+	if (end != CTL2_END)
+		return CTL_E_FORMAT;
+	if (r.left != 0)
+		return CTL_E_TRAILING;
+	return CTL_E_NONE;
+}
+
+int
+ctl_encode_v2(const struct ctl_msg *m, uint8_t *buf, size_t cap)
+{
+	size_t o = 4;
+	int i, argc = 0;
+
+	if (cap < 5 || cap > 65535)
+		return -1;
+	if (cap > CTL2_MAXMSG)
+		cap = CTL2_MAXMSG;
+	buf[0] = (uint8_t)(CTL2_MAGIC >> 8);
+	buf[1] = (uint8_t)CTL2_MAGIC;
+	buf[2] = m->result == CTL_RES_OK ? CTL2_OK : CTL2_ERR;
+	for (i = 0; i < m->argc && argc < 255; i++) {
+		size_t n = strlen(m->argv[i]);
+
+		if (n > 255)
+			n = 255;
+		if (o + 1 + n + 1 > cap)
+			break;		/* what fits, and the end byte */
+		buf[o++] = (uint8_t)n;
+		memcpy(buf + o, m->argv[i], n);
+		o += n;
+		argc++;
+	}
+	buf[3] = (uint8_t)argc;
+	buf[o++] = CTL2_END;
+	return (int)o;
+}

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <md5.h>
 
+#include "evring.h"
 #include "l2tpns.h"
 #include "acl.h"
 #include "auth.h"
@@ -281,6 +282,10 @@ dae_disconnect(sid_t s, const struct dae_req *d)
 		radius_set_class(s, d->chg.class, d->chg.class_len);
 	LOG(LOG_WARN_L, s, sp->tunnel, "RADIUS Disconnect-Request for \"%s\"",
 	    sp->user);
+	evring_add(s, SEV_DISCONNECT_REQ, SEA_DAE, TERM_ADMIN_RESET,
+	    "RADIUS Disconnect-Request");
+	evring_teardown(s, SEA_DAE, TERM_ADMIN_RESET,
+	    "RADIUS Disconnect-Request");
 	session_drop(s, TERM_ADMIN_RESET, "RADIUS Disconnect-Request");
 	stats->dae_disconnects++;
 	return 0;
@@ -339,6 +344,9 @@ dae_coa(sid_t s, struct dae_req *d)
 	    "session-timeout %u, idle-timeout %u, rate in %u out %u kbit/s",
 	    sp->user, sp->session_timeout, sp->idle_timeout, sp->rate_in,
 	    sp->rate_out);
+	evring_add(s, SEV_COA, SEA_DAE, 0, "session-timeout %u, idle-timeout "
+	    "%u, rate in %u out %u", sp->session_timeout, sp->idle_timeout,
+	    sp->rate_in, sp->rate_out);
 	stats->dae_coas++;
 	return 0;
 }

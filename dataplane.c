@@ -226,6 +226,8 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 	if (dir == TBF_UP) {
 		sp->cin += len;
 		sp->pin++;
+		stats->fwd_up_packets++;
+		stats->fwd_up_bytes += len;
 		tun_write(frame, len);
 		return;
 	}
@@ -234,6 +236,8 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 	    dp_send_frame(s, frame, len)) == 0) {
 		sp->cout += len - 2;
 		sp->pout++;
+		stats->fwd_down_packets++;
+		stats->fwd_down_bytes += len - 2;
 	}
 }
 

@@ -40,6 +40,7 @@
 #include "l2tp.h"
 #include "l2tp_avp.h"
 #include "cluster.h"
+#include "evring.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
@@ -807,6 +808,7 @@ call_free(sid_t s, const char *why)
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
 	timer_cancel(&sctl[s].setup);
+	evring_down(s, why, 0);
 	ppp_session_end(s);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
@@ -938,6 +940,13 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 	case CEV_CDN:
 		LOG(LOG_INFO_L, s, sp->tunnel, "CDN: result %u error %u \"%s\"",
 		    m->result, m->error, m->errmsg);
+		{
+			char r[EVRING_TEXT];
+
+			snprintf(r, sizeof(r), "CDN from LAC: result %u error "
+			    "%u %.40s", m->result, m->error, m->errmsg);
+			evring_teardown(s, SEA_LAC, 0, r);
+		}
 		call_set_state(s, SESSION_FREE, "CDN from LAC");
 		break;
 	case CEV_WEN:
@@ -1019,6 +1028,7 @@ refuse_sccrq(const struct sockaddr_in *from, const struct msg *m, int result,
 	if (w.err)
 		return;
 	put_header(buf, (uint16_t)w.len, m->tunnel_id, 0, 0, 1);
+	stats->l2tp_ctrl_tx_type[M_STOPCCN]++;
 	l2tp_udp_send(from, buf, w.len, 0);
 }
 
@@ -1174,6 +1184,13 @@ recv_icrq(tid_t t, struct msg *m)
 	sctl[s].serial = m->serial;
 	session_link(t, s);
 	stats->sessions_created++;
+	sp->icrq_ms = now_ms ? now_ms : 1;	/* set-up latency (metrics) */
+	evring_reset(s);
+	evring_add(s, SEV_TUNNEL_UP, SEA_LAC, 0, "tunnel %u from \"%s\", up "
+	    "%ld s", t, tunnel_get(t)->hostname,
+	    (long)(time_now - tunnel_get(t)->opened));
+	evring_add(s, SEV_CALL, SEA_LAC, 0, "ICRQ from \"%s\" to \"%s\"",
+	    m->calling, m->called);
 	call_enter(s, SESSION_FREE, SESSION_OPENING, "ICRQ");
 	LOG(LOG_INFO_L, s, t, "ICRQ: call %u from \"%s\" to \"%s\", peer "
 	    "session %u, local session %u", m->serial, m->calling, m->called,

@@ -70,6 +70,7 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 		    l2tp_msg_name(type));
 		return -1;
 	}
+	stats->l2tp_ctrl_tx_type[type > 0 && type <= M_MAX ? type : 0]++;
 	q->next = NULL;
 	q->ns = c->ns++;
 	q->len = (uint16_t)w->len;

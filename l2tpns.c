@@ -49,6 +49,10 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "cqm.h"
+#include "evring.h"
+#include "metrics.h"
+#include "web.h"
 #include "radius.h"
 #include "util.h"
 
@@ -698,13 +702,21 @@ main(int argc, char **argv)
 		fatal("cannot start the RADIUS client; exiting");
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
+	if (evring_init((uint32_t)config->max_sessions) < 0)
+		fatal("cannot allocate session event rings: %s", strerror(errno));
+	if (cqm_init((uint32_t)config->max_sessions) < 0)
+		fatal("cannot allocate call quality state: %s", strerror(errno));
 	/* Not fatal: the LNS keeps serving without its CLI (logged). */
 	cli_setup(config_path, &users, &pool, start_time);
 	if (control_init() < 0)
 		fatal("cannot start the nsctl listener; exiting");
-	/* Until session.h lands: session routes reach BGP via tables.c. */
+	/* Session routes reach BGP through tables.c's route hook. */
 	session_route_hook = bgp_session_route;
 	bgp_init(errors < 0 ? NULL : &pool);
+
+	/* Not fatal: the LNS keeps serving without its metrics (logged). */
+	web_set_users(&users);
+	metrics_init();
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
 
 	if (setup_signals() < 0)
@@ -765,6 +777,7 @@ main(int argc, char **argv)
 	/* TERM leaves the sessions to come back: a graceful restart. */
 	bgp_close(main_quit != 2);
 	control_close();
+	metrics_close();
 	radius_close();
 	if (pid_written && config->pid_file[0])
 		unlink(config->pid_file);

@@ -131,6 +131,7 @@ struct session {
 	in_addr_t	snoop_ip;
 	uint16_t	snoop_port;
 	time_t		opened;
+	uint64_t	icrq_ms;	/* now_ms at ICRQ; 0 once IPCP is up */
 	time_t		last_packet;
 	uint64_t	cin, cout;	/* octets in/out */
 	uint64_t	pin, pout;	/* packets in/out */
@@ -145,6 +146,33 @@ struct session {
 	uint32_t	acl_gen;
 	sid_t		next_free;	/* free list link while FREE */
 };
+
+/*
+ * Latency histograms (metrics.c prints them as Prometheus histograms):
+ * counts per bucket, not cumulative; upper bounds in milliseconds.
+ */
+#define LAT_NBUCKETS	12
+#define LAT_BOUNDS_MS	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, \
+			10000, 30000
+struct lat_hist {
+	uint64_t	bucket[LAT_NBUCKETS];
+	uint64_t	count;
+	uint64_t	sum_us;
+};
+
+static inline void
+lat_observe_us(struct lat_hist *h, uint64_t us)
+{
+	static const uint32_t bound[LAT_NBUCKETS] = { LAT_BOUNDS_MS };
+	int i;
+
+	for (i = 0; i < LAT_NBUCKETS && us > (uint64_t)bound[i] * 1000; i++)
+		;
+	if (i < LAT_NBUCKETS)
+		h->bucket[i]++;
+	h->count++;
+	h->sum_us += us;
+}
 
 /*
  * Counters shown by "show counters"; plain uint64_t, only the main loop
@@ -210,6 +238,17 @@ struct counters {
 	uint64_t	radius_unexpected;	/* no request waits for it */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
+	/* metrics.c: by type, by server, histograms */
+	uint64_t	l2tp_ctrl_tx_type[17];	/* first sends, not retransmits */
+	uint64_t	fwd_up_packets, fwd_up_bytes;	/* to the TUN device */
+	uint64_t	fwd_down_packets, fwd_down_bytes; /* to the LACs */
+	struct lat_hist	setup_latency;	/* ICRQ to IPCP up */
+	uint64_t	radius_srv_tx[2][5];	/* [server][RQ_* kind] */
+	uint64_t	radius_srv_replies[2];
+	uint64_t	radius_srv_timeouts[2];	/* all tries to it unanswered */
+	struct lat_hist	radius_latency[2];	/* send to reply, per server */
+	uint64_t	lcp_echo_sent, lcp_echo_replies;	/* cqm.c */
+	struct lat_hist	lcp_echo_rtt;
 };
 
 /* l2tpns.c */

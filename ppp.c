@@ -29,6 +29,8 @@
 #include "acl.h"
 #include "auth.h"
 #include "cluster.h"
+#include "cqm.h"
+#include "evring.h"
 #include "dataplane.h"
 #include "event.h"
 #include "fsm.h"
@@ -311,6 +313,7 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 		return;
 	if (pp->term_cause == 0)
 		pp->term_cause = (uint8_t)cause;
+	evring_teardown(s, SEA_LNS, (uint16_t)pp->term_cause, reason);
 	call_set_state(s, SESSION_CLOSING, reason);
 	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
 	    sp->user[0] ? sp->user : "(no user)", reason);
@@ -351,6 +354,8 @@ echo_fire(struct timer *t, void *arg)
 		pp->cdn_result = CDN_LOST_CARRIER;
 		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
 		    "no answer to LCP Echo-Request");
+		evring_teardown(s, SEA_TIMEOUT, TERM_LOST_CARRIER,
+		    "no answer to LCP Echo-Request");
 		session_shutdown_cause(s, TERM_LOST_CARRIER,
 		    "no answer to LCP Echo-Request");
 		return;
@@ -360,7 +365,10 @@ echo_fire(struct timer *t, void *arg)
 		magic_bytes(sp->magic, magic);
 		if (silent + 50 >= ivl)
 			sp->echo_fails++;
-		code_send(s, PPP_LCP, CP_ECHO_REQ, ++pp->echo_id, magic, 4,
+		/* Timed before the send: sendto() on loopback can let the
+		 * peer run before we do. */
+		cqm_echo_sent(s, ++pp->echo_id);
+		code_send(s, PPP_LCP, CP_ECHO_REQ, pp->echo_id, magic, 4,
 		    NULL, 0);
 	}
 	timer_set(t, ivl);
@@ -581,12 +589,19 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		ppp_limits_changed(s);
 		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 		stats->ppp_auth_ok++;
+		evring_add(s, SEV_AUTH_OK, config->radius_secret[0] ?
+		    SEA_RADIUS : SEA_LNS, 0, "\"%s\" %s: %s", sp->user,
+		    sp->auth_proto == 0xc223 ? "CHAP" : "PAP", msg);
 		auth_answer(s, pp->chap_id);
 		network_begin(s);
 		return;
 	}
 fail:
 	stats->ppp_auth_failed++;
+	evring_add(s, SEV_AUTH_FAIL, config->radius_secret[0] ? SEA_RADIUS :
+	    SEA_LNS, 0, "\"%s\": %s", sp->user, msg);
+	evring_teardown(s, config->radius_secret[0] ? SEA_RADIUS : SEA_LNS,
+	    0, "authentication failed");
 	pp->auth_state = AUTH_FAILED;
 	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 	auth_answer(s, pp->chap_id);
@@ -1196,6 +1211,7 @@ lcp_ext(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,
 		return 0;
 	case CP_ECHO_REP:
 		sp->echo_fails = 0;
+		cqm_echo_reply(f->sid, id);
 		return 0;
 	case CP_DISCARD_REQ:
 	case CP_IDENTIFICATION:
@@ -1321,6 +1337,18 @@ ipcp_tlu(struct fsm *f)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
 		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
+	{
+		char ea[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &sp->ip, ea, sizeof(ea));
+		evring_add(f->sid, SEV_ADDRESS, SEA_LNS, 0, "%s", ea);
+		evring_add(f->sid, SEV_SESSION_UP, SEA_NONE, 0, "IPCP up");
+	}
+	if (sp->icrq_ms) {	/* the first IPCP up: set-up latency */
+		lat_observe_us(&stats->setup_latency,
+		    (now_ms - sp->icrq_ms) * 1000);
+		sp->icrq_ms = 0;
+	}
 	session_up(f->sid);	/* the first time: accounting, plugins */
 	inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
 	inet_ntop(AF_INET, &sp->dns1, d1, sizeof(d1));
@@ -1509,6 +1537,8 @@ limit_fire(struct timer *t, void *arg)
 	    time_now >= sp->auth_time + (time_t)sp->session_timeout) {
 		LOG(LOG_INFO_L, s, sp->tunnel, "Session-Timeout of %u s "
 		    "reached", sp->session_timeout);
+		evring_teardown(s, SEA_TIMEOUT, TERM_SESSION_TIMEOUT,
+		    "Session-Timeout reached");
 		session_shutdown_cause(s, TERM_SESSION_TIMEOUT,
 		    "session timeout");
 		return;
@@ -1517,6 +1547,8 @@ limit_fire(struct timer *t, void *arg)
 	    time_now >= sp->last_packet + (time_t)sp->idle_timeout) {
 		LOG(LOG_INFO_L, s, sp->tunnel, "idle for %u s (Idle-Timeout)",
 		    sp->idle_timeout);
+		evring_teardown(s, SEA_TIMEOUT, TERM_IDLE_TIMEOUT,
+		    "Idle-Timeout reached");
 		session_shutdown_cause(s, TERM_IDLE_TIMEOUT, "idle timeout");
 		return;
 	}
@@ -1871,6 +1903,7 @@ ppp_session_end(sid_t s)
 	timer_cancel(&pp->kill_timer);
 	timer_cancel(&pp->limit_timer);
 	tbf_session_end(s);
+	cqm_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */

@@ -79,6 +79,7 @@ struct rad_req {
 	uint16_t	 len;
 	uint16_t	 delay_off;	/* Acct-Delay-Time value, 0 = none */
 	uint64_t	 born_ms;
+	uint64_t	 sent_us;	/* the last send (latency metric) */
 	uint8_t		*pkt;
 	struct timer	 timer;
 };
@@ -296,6 +297,9 @@ req_send(uint32_t slot)
 	if (server_addr(q->server, acct, &sa) < 0)
 		return;		/* the server went on HUP: the timer ends it */
 	q->tries++;
+	q->sent_us = mono_us();
+	if (q->server < 2)
+		stats->radius_srv_tx[q->server][q->kind]++;
 	if (acct)
 		stats->radius_acct_tx++;
 	else
@@ -345,8 +349,10 @@ req_timeout(struct timer *t, void *arg)
 		return;
 	}
 	/* This server let the request down: others go elsewhere a while. */
-	if (q->server < 2)
+	if (q->server < 2) {
 		dead_until[q->server][acct] = now_ms + DEAD_MS;
+		stats->radius_srv_timeouts[q->server]++;
+	}
 	if (q->servers_tried < nservers()) {
 		q->server = q->server == 0 ? 1 : 0;
 		q->servers_tried++;
@@ -948,6 +954,8 @@ radius_reply_input(int sock, const uint8_t *pkt, size_t n,
 		goto drop;
 	}
 	dead_until[srv][q->kind != RQ_AUTH] = 0;
+	stats->radius_srv_replies[srv]++;
+	lat_observe_us(&stats->radius_latency[srv], mono_us() - q->sent_us);
 	radius_log_packet(q->sid, "recv", pkt, len);
 	if (q->kind == RQ_AUTH)
 		auth_answer(slot, code, pkt, len);

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "evring.h"
 #include "session.h"
 #include "tbf.h"
 #include "util.h"
@@ -307,6 +308,9 @@ session_set_rates(sid_t s, uint32_t in, uint32_t out)
 
 	if (sp == NULL)
 		return;
+	if (sp->rate_in != in || sp->rate_out != out)
+		evring_add(s, SEV_THROTTLE, SEA_NONE, 0, "in %u, out %u kbit/s%s",
+		    in, out, in || out ? "" : " (none)");
 	sp->rate_in = in;
 	sp->rate_out = out;
 	sp->throttle = in != 0 || out != 0;
@@ -321,6 +325,9 @@ session_set_intercept(sid_t s, in_addr_t ip, uint16_t port)
 
 	if (sp == NULL)
 		return;
+	if (sp->intercept != (ip != 0 && port != 0))
+		evring_add(s, SEV_INTERCEPT, SEA_NONE, 0, "%s",
+		    sp->intercept ? "stopped" : "started");
 	sp->snoop_ip = ip;
 	sp->snoop_port = port;
 	sp->intercept = ip != 0 && port != 0;

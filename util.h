@@ -21,6 +21,9 @@ uint16_t random_u16_nonzero(void);
 void	 seterr(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* CLOCK_MONOTONIC now, microseconds, uncached (latency measurements). */
+uint64_t mono_us(void);
+
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t
 hash_str(const char *s)

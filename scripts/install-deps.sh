@@ -54,6 +54,11 @@ PACKAGES="
 	cpio
 	iputils-ping
 	tshark
+	libmicrohttpd-dev
+	prometheus
+	chromium
+	chromium-driver
+	python3-selenium
 "
 
 case "${1:-}" in

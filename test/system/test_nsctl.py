@@ -184,7 +184,7 @@ def test_bad_allow_entries_grant_nothing(daemon):
 MALFORMED = [
     ("short", b"\x4e"),
     ("short", b"\x4e\x43\x01\x01\x00"),
-    ("bad magic", encode(1, "help", magic=0x9013)),
+    ("bad magic", encode(1, "help", magic=0x1234)),  # 0x9013: 2.x format
     ("unsupported version", encode(1, "help", version=2)),
     ("unexpected type", encode(1, "help", typ=REPLY)),
     ("bad argument count", encode(1)),

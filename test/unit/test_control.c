@@ -333,6 +333,61 @@ test_names(void **state)
 	assert_string_equal(ctl_result_name(99), "unknown");
 }
 
+/* The 2.x format: requests decode to our commands, replies encode. */
+static void
+test_v2(void **state)
+{
+	static const uint8_t load[] = { 0x90, 0x13, 0x11, 0x01, 0x03, 'a',
+		'b', 'c', 0xff };
+	static const uint8_t ctl[] = { 0x90, 0x13, 0x14, 0x02, 0x01, 'x', 0x00,
+		0xff };
+	static const uint8_t help[] = { 0x90, 0x13, 0x13, 0x00, 0xff };
+	char longline[300];
+	int n;
+
+	(void)state;
+	assert_int_equal(ctl_decode_v2(&d, load, sizeof(load)), CTL_E_NONE);
+	assert_int_equal(d.argc, 2);
+	assert_string_equal(d.argv[0], "load_plugin");
+	assert_string_equal(d.argv[1], "abc");
+	assert_int_equal(ctl_decode_v2(&d, ctl, sizeof(ctl)), CTL_E_NONE);
+	assert_int_equal(d.argc, 2);
+	assert_string_equal(d.argv[0], "x");
+	assert_string_equal(d.argv[1], "");
+	assert_int_equal(ctl_decode_v2(&d, help, sizeof(help)), CTL_E_NONE);
+	assert_string_equal(d.argv[0], "help");
+	/* every byte missing, a wrong end byte, a trailing byte */
+	for (n = 0; n < (int)sizeof(load); n++)
+		assert_int_not_equal(ctl_decode_v2(&d, load, (size_t)n),
+		    CTL_E_NONE);
+	memcpy(buf, load, sizeof(load));
+	buf[sizeof(load) - 1] = 0xfe;
+	assert_int_equal(ctl_decode_v2(&d, buf, sizeof(load)), CTL_E_FORMAT);
+	buf[sizeof(load) - 1] = 0xff;
+	buf[sizeof(load)] = 0;
+	assert_int_equal(ctl_decode_v2(&d, buf, sizeof(load) + 1),
+	    CTL_E_TRAILING);
+	buf[2] = 0x21;
+	assert_int_equal(ctl_decode_v2(&d, buf, sizeof(load)), CTL_E_TYPE);
+	/* a reply: OK, a line cut at 255 bytes, the end byte */
+	ctl_init(&m, CTL_REPLY, 0, CTL_RES_OK);
+	memset(longline, 'z', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	ctl_add(&m, "hi", 2);
+	ctl_add(&m, longline, strlen(longline));
+	n = ctl_encode_v2(&m, buf, sizeof(buf));
+	assert_int_equal(n, 4 + 3 + 256 + 1);
+	assert_int_equal(buf[2], 0x21);
+	assert_int_equal(buf[3], 2);
+	assert_int_equal(buf[4], 2);
+	assert_int_equal(buf[7], 255);
+	assert_int_equal(buf[n - 1], 0xff);
+	m.result = CTL_RES_UNKNOWN;
+	assert_true(ctl_encode_v2(&m, buf, 10) == 4 + 3 + 1);
+	assert_int_equal(buf[2], 0x22);
+	assert_int_equal(buf[3], 1);
+}
+
 int
 main(void)
 {
@@ -350,6 +405,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_builder_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
