@@ -615,6 +615,9 @@ op_no_snoop(const struct cli_req *rq, struct out *o)
 		return -1;
 	}
 	/* Like the 2.x CLI: not snooped already is not an error. */
+	if (sp->intercept)
+		evring_add(s, SEV_INTERCEPT, SEA_CLI, 0, "stopped by %s",
+		    rq->who);
 	session_set_intercept(s, 0, 0);
 	LOG(LOG_WARN_L, s, sp->tunnel, "interception of user %s stopped from "
 	    "the CLI by %s", sp->user, rq->who);

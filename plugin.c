@@ -43,6 +43,7 @@
 #include "l2tpns.h"
 #include "cluster.h"
 #include "event.h"
+#include "evring.h"
 #include "log.h"
 #include "plugin.h"
 #include "radius.h"
@@ -200,15 +201,19 @@ cb_session_set_int(uint32_t sid, int field, uint64_t v)
 		    s->rate_out);
 		return 0;
 	case PSF_SNOOP_IP:
-		if (v > UINT32_MAX)
+	case PSF_SNOOP_PORT: {
+		in_addr_t ip = field == PSF_SNOOP_IP ? (in_addr_t)v : s->snoop_ip;
+		uint16_t port = field == PSF_SNOOP_PORT ? (uint16_t)v :
+		    s->snoop_port;
+
+		if (v > (field == PSF_SNOOP_IP ? UINT32_MAX : UINT16_MAX))
 			return -1;
-		session_set_intercept(sid, (in_addr_t)v, s->snoop_port);
+		if (s->intercept != (ip != 0 && port != 0))
+			evring_add(sid, SEV_INTERCEPT, SEA_PLUGIN, 0, "%s",
+			    s->intercept ? "stopped" : "started");
+		session_set_intercept(sid, ip, port);
 		return 0;
-	case PSF_SNOOP_PORT:
-		if (v > UINT16_MAX)
-			return -1;
-		session_set_intercept(sid, s->snoop_ip, (uint16_t)v);
-		return 0;
+	}
 	case PSF_WALLED_GARDEN:
 		if (v > 1)
 			return -1;

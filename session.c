@@ -325,9 +325,6 @@ session_set_intercept(sid_t s, in_addr_t ip, uint16_t port)
 
 	if (sp == NULL)
 		return;
-	if (sp->intercept != (ip != 0 && port != 0))
-		evring_add(s, SEV_INTERCEPT, SEA_NONE, 0, "%s",
-		    sp->intercept ? "stopped" : "started");
 	sp->snoop_ip = ip;
 	sp->snoop_port = port;
 	sp->intercept = ip != 0 && port != 0;

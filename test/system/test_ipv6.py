@@ -483,7 +483,9 @@ def test_kernel_subscriber_autoconfigures_from_our_ra(daemon, netns, tmp_path,
             a = lac_ns.addr("v6") or {}
             return [i for i in a.get("addr_info", [])
                     if i["family"] == "inet6" and i["scope"] == "global"]
-        got = wait_until(slaac, 10, "an address autoconfigured on v6")
+        # 20 s: an RS sent before IPV6CP opened is lost, and the kernel may
+        # then wait for our unsolicited RA (at most 16 s, RFC 4861 6.2.4).
+        got = wait_until(slaac, 20, "an address autoconfigured on v6")
         assert len(got) == 1, got
         net = ipaddress.ip_network(f"{got[0]['local']}/64", strict=False)
         assert (str(net), got[0]["prefixlen"]) == ("2001:db8:100::/64", 64)
