@@ -1195,6 +1195,43 @@ fsm_error(struct bgp_peer *p)
 	peer_fail(p, &e);
 }
 
+/*
+ * The peer's OPEN was good in OpenSent: agree the timers and what the
+ * session carries, answer with a KEEPALIVE, enter OpenConfirm.
+ */
+static void
+open_received(struct bgp_peer *p)
+{
+	uint16_t hold = cfg_hold(p);
+	char id[INET_ADDRSTRLEN];
+
+	/* 4.2: the smaller of the two hold times; keepalive a third of it
+	 * at most (10.). */
+	if (p->open.hold < hold)
+		hold = p->open.hold;
+	p->hold = hold;
+	p->keepalive = hold == 0 ? 0 : cfg_keepalive(p) <= hold / 3 ?
+	    cfg_keepalive(p) : (uint16_t)(hold / 3 ? hold / 3 : 1);
+	p->as4 = p->open.cap_as4;
+	p->ebgp = p->cfg.remote_as != local_as;
+	p->v4 = !p->open.cap_any_mp || p->open.cap_mp4;
+	p->v6 = p->open.cap_mp6;
+	inet_ntop(AF_INET, &p->open.id, id, sizeof(id));
+	PLOG(LOG_INFO_L, p, "OPEN: AS %u, hold %u, id %s, "
+	    "capabilities:%s%s%s%s%s", p->open.as, p->open.hold, id,
+	    p->open.cap_mp4 ? " ipv4" : "",
+	    p->open.cap_mp6 ? " ipv6" : "",
+	    p->open.cap_as4 ? " as4" : "",
+	    p->open.cap_rr ? " route-refresh" : "",
+	    p->open.cap_gr ? " graceful-restart" : "");
+	send_keepalive(p);
+	timer_cancel(&p->t_hold);
+	hold_restart(p);
+	if (p->keepalive > 0)
+		timer_set(&p->t_keepalive, (uint64_t)p->keepalive * 1000);
+	set_state(p, BGP_ST_OPENCONFIRM);
+}
+
 static void
 bgp_fsm(struct bgp_peer *p, int ev)
 {
@@ -1275,43 +1312,13 @@ bgp_fsm(struct bgp_peer *p, int ev)
 			timer_set_at(&p->t_keepalive, p->t_keepalive.when +
 			    (uint64_t)p->keepalive * 1000);
 		return;
-	case EV_OPEN: {
-		uint16_t hold = cfg_hold(p);
-
+	case EV_OPEN:
 		if (p->state != BGP_ST_OPENSENT) {
 			fsm_error(p);
 			return;
 		}
-		/* 4.2: the smaller of the two hold times; keepalive a
-		 * third of it at most (10.). */
-		if (p->open.hold < hold)
-			hold = p->open.hold;
-		p->hold = hold;
-		p->keepalive = hold == 0 ? 0 : cfg_keepalive(p) <= hold / 3 ?
-		    cfg_keepalive(p) : (uint16_t)(hold / 3 ? hold / 3 : 1);
-		p->as4 = p->open.cap_as4;
-		p->ebgp = p->cfg.remote_as != local_as;
-		p->v4 = !p->open.cap_any_mp || p->open.cap_mp4;
-		p->v6 = p->open.cap_mp6;
-		char id[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &p->open.id, id, sizeof(id));
-		PLOG(LOG_INFO_L, p, "OPEN: AS %u, hold %u, id %s, "
-		    "capabilities:%s%s%s%s%s", p->open.as, p->open.hold, id,
-		    p->open.cap_mp4 ? " ipv4" : "",
-		    p->open.cap_mp6 ? " ipv6" : "",
-		    p->open.cap_as4 ? " as4" : "",
-		    p->open.cap_rr ? " route-refresh" : "",
-		    p->open.cap_gr ? " graceful-restart" : "");
-		send_keepalive(p);
-		timer_cancel(&p->t_hold);
-		hold_restart(p);
-		if (p->keepalive > 0)
-			timer_set(&p->t_keepalive, (uint64_t)p->keepalive *
-			    1000);
-		set_state(p, BGP_ST_OPENCONFIRM);
+		open_received(p);
 		return;
-	}
 	case EV_KEEPALIVE:
 		if (p->state == BGP_ST_OPENCONFIRM) {
 			hold_restart(p);
