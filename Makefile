@@ -37,7 +37,7 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
-	      cli.o cli_child.o peercred.o \
+	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
@@ -47,7 +47,7 @@ PROGS	= l2tpns
 # the test ones stay in test/plugins.
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
 # The BGP speaker (bgp.h).
-DAEMON_OBJS += bgp.o
+DAEMON_OBJS += bgp.o bgp_msg.o
 PROGS	+= nsctl
 # Everything but main(): what the unit tests and the fuzzers link (so a
 # new module needs adding in one place only).
@@ -159,7 +159,7 @@ test/unit/test_control: test/unit/test_control.c ctlmsg.o control.h rd.h
 # The BGP codec and FSM, with the few modules they use.
 BGP_SPLIT_SRCS = globals.c cfgprint.c util.c
 UNIT_TESTS += test/unit/test_bgp
-test/unit/test_bgp: test/unit/test_bgp.c bgp.o event.o log.o config.o $(BGP_SPLIT_SRCS:.c=.o)
+test/unit/test_bgp: test/unit/test_bgp.c bgp.o bgp_msg.o event.o log.o config.o $(BGP_SPLIT_SRCS:.c=.o)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 unit: $(UNIT_TESTS)
@@ -231,9 +231,9 @@ test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clu
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
 FUZZERS	+= test/fuzz/fuzz_cluster
 
-# BGP messages (header, OPEN, UPDATE, NOTIFICATION) through bgp.c's codec.
-BGP_FUZZ_SRCS = bgp.c config.c event.c log.c $(BGP_SPLIT_SRCS)
-test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h config.h rd.h
+# BGP messages (header, OPEN, UPDATE, NOTIFICATION) through the codec (bgp_msg.c).
+BGP_FUZZ_SRCS = bgp.c bgp_msg.c config.c event.c log.c $(BGP_SPLIT_SRCS)
+test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h bgp_msg.h config.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
 FUZZERS	+= test/fuzz/fuzz_bgp
 

@@ -7,8 +7,10 @@
  * of routes to announce (`routes`) and the announce switches (cluster,
  * suspend).
  * Exports (bgp.h): bgp_init, bgp_reload, bgp_close, bgp_set_announce,
- * bgp_suspend, bgp_restart, bgp_show, bgp_session_route and the
- * stateless codec used by the unit test and the fuzz target.
+ * bgp_suspend, bgp_restart, bgp_show, bgp_session_route.  The stateless
+ * message codec (parsers, checks, the attribute table, error names) is
+ * in bgp_msg.c; this file builds the messages it sends from the peer's
+ * state.
  *
  * Implements RFC 4271 (BGP-4: messages 4, errors 6, FSM 8, timers 10),
  * RFC 5492 (capabilities), RFC 6793 (4-octet AS numbers), RFC 4760
@@ -49,6 +51,7 @@
 #include <sys/socket.h>
 
 #include "bgp.h"
+#include "bgp_msg.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
@@ -59,70 +62,6 @@
 #define BGP_READ_BUDGET		16	/* reads per readable event */
 #define BGP_DEFAULT_KEEPALIVE	60
 #define BGP_DEFAULT_HOLD	180
-
-/* Path attribute type codes (RFC 4271 5, 4760, 6793, 1997). */
-enum {
-	ATTR_ORIGIN = 1,
-	ATTR_AS_PATH = 2,
-	ATTR_NEXT_HOP = 3,
-	ATTR_MED = 4,
-	ATTR_LOCAL_PREF = 5,
-	ATTR_ATOMIC_AGGREGATE = 6,
-	ATTR_AGGREGATOR = 7,
-	ATTR_COMMUNITIES = 8,
-	ATTR_MP_REACH = 14,
-	ATTR_MP_UNREACH = 15,
-	ATTR_AS4_PATH = 17,
-	ATTR_AS4_AGGREGATOR = 18,
-	ATTR_MAX
-};
-
-#define AF_OPTIONAL	0x80
-#define AF_TRANSITIVE	0x40
-#define AF_PARTIAL	0x20
-#define AF_EXTLEN	0x10
-
-/* RFC 7606 2: what an error in an attribute costs. */
-enum attr_action { ACT_NONE = 0, ACT_DISCARD, ACT_WITHDRAW, ACT_RESET };
-
-/* Capability codes (RFC 5492 4 and the IANA registry). */
-#define CAP_MP		1
-#define CAP_RR		2
-#define CAP_GR		64
-#define CAP_AS4		65
-
-/*
- * The attributes we know (STYLE 4): expected Optional/Transitive bits,
- * length bounds (-1: checked by the parser), and the RFC 7606 action for
- * a malformed one.
- */
-static const struct attr_desc {
-	const char	*name;
-	uint8_t		 flags;		/* Optional | Transitive as required */
-	int		 min, max;
-	enum attr_action act;
-} attr_table[ATTR_MAX] = {
-	[ATTR_ORIGIN] = { "ORIGIN", AF_TRANSITIVE, 1, 1, ACT_WITHDRAW },
-	[ATTR_AS_PATH] = { "AS_PATH", AF_TRANSITIVE, 0, 65535, ACT_WITHDRAW },
-	[ATTR_NEXT_HOP] = { "NEXT_HOP", AF_TRANSITIVE, 4, 4, ACT_WITHDRAW },
-	[ATTR_MED] = { "MULTI_EXIT_DISC", AF_OPTIONAL, 4, 4, ACT_WITHDRAW },
-	[ATTR_LOCAL_PREF] = { "LOCAL_PREF", AF_TRANSITIVE, 4, 4,
-	    ACT_WITHDRAW },
-	[ATTR_ATOMIC_AGGREGATE] = { "ATOMIC_AGGREGATE", AF_TRANSITIVE, 0, 0,
-	    ACT_DISCARD },
-	[ATTR_AGGREGATOR] = { "AGGREGATOR", AF_OPTIONAL | AF_TRANSITIVE, 6, 8,
-	    ACT_DISCARD },
-	[ATTR_COMMUNITIES] = { "COMMUNITIES", AF_OPTIONAL | AF_TRANSITIVE, 0,
-	    65535, ACT_WITHDRAW },
-	[ATTR_MP_REACH] = { "MP_REACH_NLRI", AF_OPTIONAL, 5, 65535,
-	    ACT_RESET },
-	[ATTR_MP_UNREACH] = { "MP_UNREACH_NLRI", AF_OPTIONAL, 3, 65535,
-	    ACT_RESET },
-	[ATTR_AS4_PATH] = { "AS4_PATH", AF_OPTIONAL | AF_TRANSITIVE, 0, 65535,
-	    ACT_DISCARD },
-	[ATTR_AS4_AGGREGATOR] = { "AS4_AGGREGATOR", AF_OPTIONAL |
-	    AF_TRANSITIVE, 8, 8, ACT_DISCARD },
-};
 
 static const char *const state_names[] = {
 	[BGP_ST_IDLE] = "Idle",
@@ -140,531 +79,6 @@ static const char *const msg_names[] = {
 	[BGP_KEEPALIVE] = "KEEPALIVE",
 	[BGP_ROUTE_REFRESH] = "ROUTE-REFRESH",
 };
-
-/* ---- error names (RFC 4271 4.5, 6; RFC 4486; RFC 6608) ---- */
-
-const char *
-bgp_error_name(uint8_t code, uint8_t sub)
-{
-	static const char *const codes[] = { "", "Message Header Error",
-	    "OPEN Message Error", "UPDATE Message Error", "Hold Timer Expired",
-	    "Finite State Machine Error", "Cease", "ROUTE-REFRESH Message Error" };
-	static const char *const hdr[] = { "",
-	    "Connection Not Synchronized",
-	    "Bad Message Length",
-	    "Bad Message Type" };
-	static const char *const open[] = { "",
-	    "Unsupported Version Number",
-	    "Bad Peer AS",
-	    "Bad BGP Identifier",
-	    "Unsupported Optional Parameter",
-	    "",
-	    "Unacceptable Hold Time",
-	    "Unsupported Capability" };
-	static const char *const upd[] = { "",
-	    "Malformed Attribute List",
-	    "Unrecognized Well-known Attribute",
-	    "Missing Well-known Attribute",
-	    "Attribute Flags Error",
-	    "Attribute Length Error",
-	    "Invalid ORIGIN Attribute",
-	    "",
-	    "Invalid NEXT_HOP Attribute",
-	    "Optional Attribute Error",
-	    "Invalid Network Field",
-	    "Malformed AS_PATH" };
-	static const char *const cease[] = { "",
-	    "Maximum Number of Prefixes Reached",
-	    "Administrative Shutdown",
-	    "Peer De-configured",
-	    "Administrative Reset",
-	    "Connection Rejected",
-	    "Other Configuration Change",
-	    "Connection Collision Resolution",
-	    "Out of Resources" };
-	static const char *const fsm[] = { "",
-	    "Unexpected Message in OpenSent",
-	    "Unexpected Message in OpenConfirm",
-	    "Unexpected Message in Established" };
-	static char buf[96];
-	const char *c = code < sizeof(codes) / sizeof(codes[0]) ? codes[code] :
-	    "unknown error";
-	const char *s = "";
-
-#define SUB(t)	(sub < sizeof(t) / sizeof(t[0]) ? t[sub] : "")
-	switch (code) {
-	case BGP_ERR_HEADER: s = SUB(hdr); break;
-	case BGP_ERR_OPEN: s = SUB(open); break;
-	case BGP_ERR_UPDATE: s = SUB(upd); break;
-	case BGP_ERR_FSM: s = SUB(fsm); break;
-	case BGP_ERR_CEASE: s = SUB(cease); break;
-	}
-#undef SUB
-	if (*s)
-		snprintf(buf, sizeof(buf), "%s/%s (%u/%u)", c, s, code, sub);
-	else
-		snprintf(buf, sizeof(buf), "%s (%u/%u)", c, code, sub);
-	return buf;
-}
-
-static int
-set_err(struct bgp_err *e, uint8_t code, uint8_t sub, const void *data,
-    size_t dlen)
-{
-	e->code = code;
-	e->sub = sub;
-	if (dlen > sizeof(e->data))
-		dlen = sizeof(e->data);
-	e->dlen = (uint8_t)dlen;
-	if (dlen)
-		memcpy(e->data, data, dlen);
-	return -1;
-}
-
-/* ---- codec: reading (STYLE 2, 3) ---- */
-
-int
-bgp_check_header(const uint8_t *msg, size_t have, uint8_t *typep,
-    struct bgp_err *e)
-{
-	static const uint16_t min_len[] = {
-		[BGP_OPEN] = 29, [BGP_UPDATE] = 23, [BGP_NOTIFICATION] = 21,
-		[BGP_KEEPALIVE] = 19, [BGP_ROUTE_REFRESH] = 23,
-	};
-	struct rd r;
-	uint8_t marker[16], type;
-	uint16_t len;
-	size_t i;
-
-	if (have < BGP_HDR_LEN)
-		return 0;
-	rd_init(&r, msg, have);
-	if (rd_bytes(&r, marker, 16) < 0 || rd_u16(&r, &len) < 0 ||
-	    rd_u8(&r, &type) < 0)
-		return 0;
-	/* RFC 4271 6.1: the marker is all ones. */
-	for (i = 0; i < 16; i++)
-		if (marker[i] != 0xff)
-			return set_err(e, BGP_ERR_HEADER, BGP_HDR_SYNC, NULL, 0);
-	/* RFC 4271 6.1: unknown type: Bad Message Type, data the type. */
-	if (type < BGP_OPEN || type > BGP_ROUTE_REFRESH)
-		return set_err(e, BGP_ERR_HEADER, BGP_HDR_TYPE, &type, 1);
-	/* The length within bounds and at least the type's minimum;
-	 * KEEPALIVE exactly 19 (4.4), ROUTE-REFRESH exactly 23 (RFC 2918). */
-	if (len < min_len[type] || len > BGP_MAX_LEN ||
-	    (type == BGP_KEEPALIVE && len != 19) ||
-	    (type == BGP_ROUTE_REFRESH && len != 23)) {
-		uint8_t d[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-
-		return set_err(e, BGP_ERR_HEADER, BGP_HDR_LENGTH, d, 2);
-	}
-	*typep = type;
-	return len;
-}
-
-/* One capability (RFC 5492 4) of an OPEN. */
-static int
-parse_capability(uint8_t code, struct rd *v, struct bgp_open *o,
-    struct bgp_err *e)
-{
-	uint16_t afi, flags;
-	uint8_t res, safi, f;
-	uint32_t as;
-
-	switch (code) {
-	case CAP_MP:	/* RFC 4760 8 */
-		if (v->left != 4 || rd_u16(v, &afi) < 0 || rd_u8(v, &res) < 0 ||
-		    rd_u8(v, &safi) < 0)
-			return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		o->cap_any_mp = 1;
-		if (afi == BGP_AFI_IPV4 && safi == BGP_SAFI_UNICAST)
-			o->cap_mp4 = 1;
-		if (afi == BGP_AFI_IPV6 && safi == BGP_SAFI_UNICAST)
-			o->cap_mp6 = 1;
-		return 0;
-	case CAP_RR:	/* RFC 2918 2 */
-		if (v->left != 0)
-			return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		o->cap_rr = 1;
-		return 0;
-	case CAP_AS4:	/* RFC 6793 3 */
-		if (v->left != 4 || rd_u32(v, &as) < 0)
-			return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		o->cap_as4 = 1;
-		o->as = as;
-		return 0;
-	case CAP_GR:	/* RFC 4724 3 */
-		if (v->left < 2 || (v->left - 2) % 4 != 0 ||
-		    rd_u16(v, &flags) < 0)
-			return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		o->cap_gr = 1;
-		o->gr_time = flags & 0x0fff;
-		while (v->left >= 4)
-			if (rd_u16(v, &afi) < 0 || rd_u8(v, &safi) < 0 ||
-			    rd_u8(v, &f) < 0)
-				return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		return 0;
-	}
-	return 0;	/* RFC 5492 4: unknown capabilities are ignored */
-}
-
-int
-bgp_parse_open(const uint8_t *body, size_t len, uint32_t remote_as,
-    struct bgp_open *o, struct bgp_err *e)
-{
-	struct rd r, params, p, v;
-	uint8_t optlen, ptype, plen, code, clen;
-	uint16_t my_as;
-	int caps = 0;
-
-	memset(o, 0, sizeof(*o));
-	rd_init(&r, body, len);
-	if (rd_u8(&r, &o->version) < 0 || rd_u16(&r, &my_as) < 0 ||
-	    rd_u16(&r, &o->hold) < 0 || rd_bytes(&r, &o->id, 4) < 0 ||
-	    rd_u8(&r, &optlen) < 0) {
-		uint8_t d[2] = { 0, (uint8_t)(len + BGP_HDR_LEN) };
-
-		return set_err(e, BGP_ERR_HEADER, BGP_HDR_LENGTH, d, 2);
-	}
-	/* RFC 4271 6.2: data is the largest version we support. */
-	if (o->version != BGP_VERSION) {
-		uint8_t d[2] = { 0, BGP_VERSION };
-
-		return set_err(e, BGP_ERR_OPEN, BGP_OPEN_VERSION, d, 2);
-	}
-	/* The optional parameters fill the rest exactly. */
-	if (optlen != r.left || rd_sub(&r, optlen, &params) < 0)
-		return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-	while (params.left > 0) {
-		if (rd_u8(&params, &ptype) < 0 || rd_u8(&params, &plen) < 0 ||
-		    rd_sub(&params, plen, &p) < 0)
-			return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-		/* RFC 5492 4: type 2 carries capabilities; no other known. */
-		if (ptype != 2)
-			return set_err(e, BGP_ERR_OPEN, BGP_OPEN_OPT_PARAM,
-			    NULL, 0);
-		while (p.left > 0) {
-			if (rd_u8(&p, &code) < 0 || rd_u8(&p, &clen) < 0 ||
-			    rd_sub(&p, clen, &v) < 0)
-				return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-			if (++caps > 64)	/* STYLE 3: cap the loop */
-				return set_err(e, BGP_ERR_OPEN, 0, NULL, 0);
-			if (parse_capability(code, &v, o, e) < 0)
-				return -1;
-		}
-	}
-	if (!o->cap_as4)
-		o->as = my_as;
-	/* RFC 6793 4.2 and RFC 4271 6.2: the AS must be the configured one. */
-	if (o->as == 0 || (remote_as != 0 && o->as != remote_as) ||
-	    (o->cap_as4 && my_as != BGP_AS_TRANS && my_as != o->as)) {
-		uint8_t d[2] = { (uint8_t)(my_as >> 8), (uint8_t)my_as };
-
-		return set_err(e, BGP_ERR_OPEN, BGP_OPEN_PEER_AS, d, 2);
-	}
-	/* RFC 4271 6.2: Hold Time 1 or 2 is unacceptable. */
-	if (o->hold == 1 || o->hold == 2) {
-		uint8_t d[2] = { 0, (uint8_t)o->hold };
-
-		return set_err(e, BGP_ERR_OPEN, BGP_OPEN_HOLD, d, 2);
-	}
-	/* RFC 6286 2.2 / RFC 4271 6.2: a BGP Identifier of 0 is invalid. */
-	if (o->id == 0)
-		return set_err(e, BGP_ERR_OPEN, BGP_OPEN_BGP_ID, &o->id, 4);
-	return 0;
-}
-
-int
-bgp_parse_notification(const uint8_t *body, size_t len, uint8_t *code,
-    uint8_t *sub)
-{
-	struct rd r;
-
-	rd_init(&r, body, len);
-	if (rd_u8(&r, code) < 0 || rd_u8(&r, sub) < 0)
-		return -1;
-	return 0;
-}
-
-/* RFC 4271 4.3: prefixes as (length, the significant octets). */
-static int
-parse_prefixes(struct rd *r, int af, int announce, bgp_prefix_fn fn,
-    void *arg, int *count, struct bgp_err *e)
-{
-	uint8_t plen, a[16];
-	int max = af == 4 ? 32 : 128;
-
-	while (r->left > 0) {
-		size_t n;
-
-		memset(a, 0, sizeof(a));
-		if (rd_u8(r, &plen) < 0)
-			break;
-		n = ((size_t)plen + 7) / 8;
-		/* RFC 7606 5.3: an NLRI that cannot be parsed resets. */
-		if (plen > max || rd_bytes(r, a, n) < 0)
-			return set_err(e, BGP_ERR_UPDATE, BGP_UPD_NETWORK,
-			    NULL, 0);
-		if (fn)
-			fn(arg, announce, af, a, plen);
-		(*count)++;
-	}
-	return 0;
-}
-
-/* RFC 4271 6.3 and RFC 7606 7.2: segments of known types, none empty,
- * none overrunning. */
-static int
-check_as_path(struct rd v, int asz)
-{
-	uint8_t type, n;
-
-	while (v.left > 0) {
-		if (rd_u8(&v, &type) < 0 || rd_u8(&v, &n) < 0)
-			return -1;
-		if (type < 1 || type > 4 || n == 0 ||
-		    rd_skip(&v, (size_t)n * (size_t)asz) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Note a problem with attribute `type` and keep the gravest action. */
-static void
-attr_fail(enum attr_action *worst, enum attr_action act, struct bgp_err *e,
-    uint8_t sub, const uint8_t *attr, size_t alen)
-{
-	if (act <= *worst)
-		return;
-	*worst = act;
-	set_err(e, BGP_ERR_UPDATE, sub, attr, alen);
-}
-
-int
-bgp_parse_update(const uint8_t *body, size_t len, int as4, int ebgp,
-    bgp_prefix_fn fn, void *arg, struct bgp_err *e)
-{
-	struct rd r, wd, attrs, nlri, mp_reach = { NULL, 0 },
-	    mp_unreach = { NULL, 0 };
-	uint16_t wlen, alen;
-	uint32_t seen = 0;		/* attribute types met, ATTR_MAX < 32 */
-	enum attr_action worst = ACT_NONE;
-	int have_origin = 0, have_path = 0, have_nh = 0, n = 0, nattrs = 0;
-
-	(void)ebgp;
-	rd_init(&r, body, len);
-	/* RFC 4271 6.3: the two lengths must fit the message. */
-	if (rd_u16(&r, &wlen) < 0 || rd_sub(&r, wlen, &wd) < 0 ||
-	    rd_u16(&r, &alen) < 0 || rd_sub(&r, alen, &attrs) < 0)
-		return set_err(e, BGP_ERR_UPDATE, BGP_UPD_ATTR_LIST, NULL, 0);
-	nlri = r;
-
-	while (attrs.left > 0) {
-		const uint8_t *start = attrs.p;
-		uint8_t flags, type;
-		uint16_t l16;
-		uint8_t l8;
-		struct rd v;
-		const struct attr_desc *d;
-		size_t whole;
-
-		if (++nattrs > 256 || rd_u8(&attrs, &flags) < 0 ||
-		    rd_u8(&attrs, &type) < 0)
-			return set_err(e, BGP_ERR_UPDATE, BGP_UPD_ATTR_LIST,
-			    NULL, 0);
-		if (flags & AF_EXTLEN) {
-			if (rd_u16(&attrs, &l16) < 0)
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_ATTR_LIST, NULL, 0);
-		} else {
-			if (rd_u8(&attrs, &l8) < 0)
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_ATTR_LIST, NULL, 0);
-			l16 = l8;
-		}
-		/*
-		 * RFC 7606 4: an attribute overrunning the attribute list
-		 * leaves the NLRI untouched but the attributes unknown:
-		 * treat-as-withdraw (reset if MP_REACH/MP_UNREACH could be
-		 * the one).
-		 */
-		if (rd_sub(&attrs, l16, &v) < 0) {
-			if (type == ATTR_MP_REACH || type == ATTR_MP_UNREACH)
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_ATTR_LIST, NULL, 0);
-			attr_fail(&worst, ACT_WITHDRAW, e, BGP_UPD_ATTR_LIST,
-			    NULL, 0);
-			break;
-		}
-		whole = (size_t)(attrs.p - start);
-		d = type < ATTR_MAX && attr_table[type].name ?
-		    &attr_table[type] : NULL;
-		if (d == NULL) {
-			/* RFC 4271 6.3: an unknown well-known attribute. */
-			if (!(flags & AF_OPTIONAL))
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_UNKNOWN_WK, start, whole);
-			continue;	/* unknown optional: passed over */
-		}
-		/* RFC 7606 3.g: duplicates: MP ones reset, others keep the
-		 * first. */
-		if (seen & (1u << type)) {
-			if (type == ATTR_MP_REACH || type == ATTR_MP_UNREACH)
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_ATTR_LIST, NULL, 0);
-			continue;
-		}
-		seen |= 1u << type;
-		/* RFC 4271 6.3 Attribute Flags Error; RFC 7606 3.c. */
-		if ((flags & (AF_OPTIONAL | AF_TRANSITIVE)) != d->flags) {
-			if (d->act == ACT_RESET)
-				return set_err(e, BGP_ERR_UPDATE, BGP_UPD_FLAGS,
-				    start, whole);
-			attr_fail(&worst, d->act, e, BGP_UPD_FLAGS, start,
-			    whole);
-			continue;
-		}
-		/* Attribute Length Error (RFC 4271 6.3). */
-		if ((int)v.left < d->min || (int)v.left > d->max ||
-		    (type == ATTR_AGGREGATOR && v.left != (as4 ? 8u : 6u)) ||
-		    (type == ATTR_COMMUNITIES && v.left % 4 != 0)) {
-			if (d->act == ACT_RESET)
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_LENGTH, start, whole);
-			attr_fail(&worst, d->act, e, BGP_UPD_LENGTH, start,
-			    whole);
-			continue;
-		}
-		switch (type) {
-		case ATTR_ORIGIN: {
-			uint8_t o;
-
-			/* RFC 4271 6.3: IGP, EGP or INCOMPLETE. */
-			if (rd_u8(&v, &o) < 0 || o > 2)
-				attr_fail(&worst, ACT_WITHDRAW, e,
-				    BGP_UPD_ORIGIN, start, whole);
-			have_origin = 1;
-			break;
-		}
-		case ATTR_AS_PATH:
-			if (check_as_path(v, as4 ? 4 : 2) < 0)
-				attr_fail(&worst, ACT_WITHDRAW, e,
-				    BGP_UPD_AS_PATH, NULL, 0);
-			have_path = 1;
-			break;
-		case ATTR_AS4_PATH:
-			/* RFC 6793 6: a malformed AS4_PATH is discarded. */
-			if (check_as_path(v, 4) < 0)
-				attr_fail(&worst, ACT_DISCARD, e,
-				    BGP_UPD_OPTIONAL, NULL, 0);
-			break;
-		case ATTR_NEXT_HOP: {
-			uint8_t nh[4];
-
-			/* RFC 4271 6.3: syntactically a unicast address;
-			 * RFC 7606 7.3: treat-as-withdraw. */
-			if (rd_bytes(&v, nh, 4) < 0 ||
-			    (nh[0] == 0 && nh[1] == 0 && nh[2] == 0 &&
-			    nh[3] == 0) || nh[0] >= 224)
-				attr_fail(&worst, ACT_WITHDRAW, e,
-				    BGP_UPD_NEXT_HOP, start, whole);
-			have_nh = 1;
-			break;
-		}
-		case ATTR_MP_REACH:
-			mp_reach = v;
-			break;
-		case ATTR_MP_UNREACH:
-			mp_unreach = v;
-			break;
-		default:
-			break;
-		}
-	}
-
-	/* Withdrawn routes (IPv4) */
-	if (parse_prefixes(&wd, 4, 0, fn, arg, &n, e) < 0)
-		return -1;
-	/* MP_UNREACH_NLRI (RFC 4760 4) */
-	if (mp_unreach.p != NULL) {
-		uint16_t afi;
-		uint8_t safi;
-
-		if (rd_u16(&mp_unreach, &afi) < 0 ||
-		    rd_u8(&mp_unreach, &safi) < 0)
-			return set_err(e, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL,
-			    NULL, 0);
-		if (safi == BGP_SAFI_UNICAST && (afi == BGP_AFI_IPV4 ||
-		    afi == BGP_AFI_IPV6) && parse_prefixes(&mp_unreach,
-		    afi == BGP_AFI_IPV4 ? 4 : 6, 0, fn, arg, &n, e) < 0)
-			return -1;
-	}
-	/* RFC 4271 6.3 / RFC 7606 3.d: missing well-known attributes when
-	 * there is reachability information. */
-	if ((nlri.left > 0 || mp_reach.p != NULL) &&
-	    (!have_origin || !have_path)) {
-		uint8_t t = !have_origin ? ATTR_ORIGIN : ATTR_AS_PATH;
-
-		attr_fail(&worst, ACT_WITHDRAW, e, BGP_UPD_MISSING_WK, &t, 1);
-	}
-	if (nlri.left > 0 && !have_nh) {
-		uint8_t t = ATTR_NEXT_HOP;
-
-		attr_fail(&worst, ACT_WITHDRAW, e, BGP_UPD_MISSING_WK, &t, 1);
-	}
-	/* MP_REACH_NLRI (RFC 4760 3) */
-	if (mp_reach.p != NULL) {
-		uint16_t afi;
-		uint8_t safi, nhlen, reserved;
-
-		if (rd_u16(&mp_reach, &afi) < 0 || rd_u8(&mp_reach, &safi) < 0 ||
-		    rd_u8(&mp_reach, &nhlen) < 0 ||
-		    rd_skip(&mp_reach, nhlen) < 0 ||
-		    rd_u8(&mp_reach, &reserved) < 0)
-			return set_err(e, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL,
-			    NULL, 0);
-		if (safi == BGP_SAFI_UNICAST && (afi == BGP_AFI_IPV4 ||
-		    afi == BGP_AFI_IPV6)) {
-			/* RFC 2545 3: 16 or 32 octets for IPv6; RFC 7606
-			 * 7.11: an inconsistent length resets. */
-			if ((afi == BGP_AFI_IPV6 && nhlen != 16 &&
-			    nhlen != 32) || (afi == BGP_AFI_IPV4 &&
-			    nhlen != 4 && nhlen != 16))
-				return set_err(e, BGP_ERR_UPDATE,
-				    BGP_UPD_OPTIONAL, NULL, 0);
-			if (parse_prefixes(&mp_reach, afi == BGP_AFI_IPV4 ?
-			    4 : 6, worst != ACT_WITHDRAW, fn, arg, &n, e) < 0)
-				return -1;
-		}
-	}
-	if (parse_prefixes(&nlri, 4, worst != ACT_WITHDRAW, fn, arg, &n,
-	    e) < 0)
-		return -1;
-	return worst == ACT_WITHDRAW ? 1 : 0;
-}
-
-/* ---- codec: writing ---- */
-
-static size_t
-wr_header(struct wr *w, uint8_t type)
-{
-	static const uint8_t marker[16] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	size_t at;
-
-	wr_bytes(w, marker, 16);
-	at = w->len;
-	wr_u16(w, 0);
-	wr_u8(w, type);
-	return at;
-}
-
-static void
-wr_finish(struct wr *w, size_t at)
-{
-	wr_put16_at(w, at, (uint16_t)w->len);
-}
 
 /* ---- the route table ---- */
 
@@ -995,8 +409,8 @@ send_keepalive(struct bgp_peer *p)
 	size_t at;
 
 	wr_init(&w, buf, sizeof(buf));
-	at = wr_header(&w, BGP_KEEPALIVE);
-	wr_finish(&w, at);
+	at = bgp_wr_header(&w, BGP_KEEPALIVE);
+	bgp_wr_finish(&w, at);
 	send_msg(p, buf, w.len);
 }
 
@@ -1008,11 +422,11 @@ send_notification(struct bgp_peer *p, const struct bgp_err *e)
 	size_t at;
 
 	wr_init(&w, buf, sizeof(buf));
-	at = wr_header(&w, BGP_NOTIFICATION);
+	at = bgp_wr_header(&w, BGP_NOTIFICATION);
 	wr_u8(&w, e->code);
 	wr_u8(&w, e->sub);
 	wr_bytes(&w, e->data, e->dlen);
-	wr_finish(&w, at);
+	bgp_wr_finish(&w, at);
 	snprintf(p->last_error, sizeof(p->last_error), "sent %s",
 	    bgp_error_name(e->code, e->sub));
 	PLOG(LOG_WARN_L, p, "NOTIFICATION sent: %s",
@@ -1045,7 +459,7 @@ send_open(struct bgp_peer *p)
 	int gr = config->bgp_graceful_restart;
 
 	wr_init(&w, buf, sizeof(buf));
-	at = wr_header(&w, BGP_OPEN);
+	at = bgp_wr_header(&w, BGP_OPEN);
 	wr_u8(&w, BGP_VERSION);
 	/* RFC 6793 4.1: AS_TRANS in My AS when ours needs 4 octets. */
 	wr_u16(&w, local_as > 0xffff ? BGP_AS_TRANS : (uint16_t)local_as);
@@ -1084,7 +498,7 @@ send_open(struct bgp_peer *p)
 		w.p[caps] = (uint8_t)(w.len - caps - 1);
 		w.p[opt] = (uint8_t)(w.len - opt - 1);
 	}
-	wr_finish(&w, at);
+	bgp_wr_finish(&w, at);
 	send_msg(p, buf, w.len);
 }
 
@@ -1196,7 +610,7 @@ send_prefixes(struct bgp_peer *p, int af, int announce,
 		size_t at, alen_at, mp_at = 0, mp_len_at = 0, wd_at;
 
 		wr_init(&w, buf, sizeof(buf));
-		at = wr_header(&w, BGP_UPDATE);
+		at = bgp_wr_header(&w, BGP_UPDATE);
 		wd_at = w.len;
 		wr_u16(&w, 0);			/* Withdrawn Routes Length */
 		if (af == 4 && !announce) {
@@ -1235,7 +649,7 @@ send_prefixes(struct bgp_peer *p, int af, int announce,
 			wr_put16_at(&w, mp_len_at, (uint16_t)(w.len - mp_at));
 			wr_put16_at(&w, alen_at, (uint16_t)(w.len - alen_at - 2));
 		}
-		wr_finish(&w, at);
+		bgp_wr_finish(&w, at);
 		if (w.err || send_msg(p, buf, w.len) < 0)
 			return -1;
 	} while (i < n);
@@ -1781,6 +1195,43 @@ fsm_error(struct bgp_peer *p)
 	peer_fail(p, &e);
 }
 
+/*
+ * The peer's OPEN was good in OpenSent: agree the timers and what the
+ * session carries, answer with a KEEPALIVE, enter OpenConfirm.
+ */
+static void
+open_received(struct bgp_peer *p)
+{
+	uint16_t hold = cfg_hold(p);
+	char id[INET_ADDRSTRLEN];
+
+	/* 4.2: the smaller of the two hold times; keepalive a third of it
+	 * at most (10.). */
+	if (p->open.hold < hold)
+		hold = p->open.hold;
+	p->hold = hold;
+	p->keepalive = hold == 0 ? 0 : cfg_keepalive(p) <= hold / 3 ?
+	    cfg_keepalive(p) : (uint16_t)(hold / 3 ? hold / 3 : 1);
+	p->as4 = p->open.cap_as4;
+	p->ebgp = p->cfg.remote_as != local_as;
+	p->v4 = !p->open.cap_any_mp || p->open.cap_mp4;
+	p->v6 = p->open.cap_mp6;
+	inet_ntop(AF_INET, &p->open.id, id, sizeof(id));
+	PLOG(LOG_INFO_L, p, "OPEN: AS %u, hold %u, id %s, "
+	    "capabilities:%s%s%s%s%s", p->open.as, p->open.hold, id,
+	    p->open.cap_mp4 ? " ipv4" : "",
+	    p->open.cap_mp6 ? " ipv6" : "",
+	    p->open.cap_as4 ? " as4" : "",
+	    p->open.cap_rr ? " route-refresh" : "",
+	    p->open.cap_gr ? " graceful-restart" : "");
+	send_keepalive(p);
+	timer_cancel(&p->t_hold);
+	hold_restart(p);
+	if (p->keepalive > 0)
+		timer_set(&p->t_keepalive, (uint64_t)p->keepalive * 1000);
+	set_state(p, BGP_ST_OPENCONFIRM);
+}
+
 static void
 bgp_fsm(struct bgp_peer *p, int ev)
 {
@@ -1861,43 +1312,13 @@ bgp_fsm(struct bgp_peer *p, int ev)
 			timer_set_at(&p->t_keepalive, p->t_keepalive.when +
 			    (uint64_t)p->keepalive * 1000);
 		return;
-	case EV_OPEN: {
-		uint16_t hold = cfg_hold(p);
-
+	case EV_OPEN:
 		if (p->state != BGP_ST_OPENSENT) {
 			fsm_error(p);
 			return;
 		}
-		/* 4.2: the smaller of the two hold times; keepalive a
-		 * third of it at most (10.). */
-		if (p->open.hold < hold)
-			hold = p->open.hold;
-		p->hold = hold;
-		p->keepalive = hold == 0 ? 0 : cfg_keepalive(p) <= hold / 3 ?
-		    cfg_keepalive(p) : (uint16_t)(hold / 3 ? hold / 3 : 1);
-		p->as4 = p->open.cap_as4;
-		p->ebgp = p->cfg.remote_as != local_as;
-		p->v4 = !p->open.cap_any_mp || p->open.cap_mp4;
-		p->v6 = p->open.cap_mp6;
-		char id[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &p->open.id, id, sizeof(id));
-		PLOG(LOG_INFO_L, p, "OPEN: AS %u, hold %u, id %s, "
-		    "capabilities:%s%s%s%s%s", p->open.as, p->open.hold, id,
-		    p->open.cap_mp4 ? " ipv4" : "",
-		    p->open.cap_mp6 ? " ipv6" : "",
-		    p->open.cap_as4 ? " as4" : "",
-		    p->open.cap_rr ? " route-refresh" : "",
-		    p->open.cap_gr ? " graceful-restart" : "");
-		send_keepalive(p);
-		timer_cancel(&p->t_hold);
-		hold_restart(p);
-		if (p->keepalive > 0)
-			timer_set(&p->t_keepalive, (uint64_t)p->keepalive *
-			    1000);
-		set_state(p, BGP_ST_OPENCONFIRM);
+		open_received(p);
 		return;
-	}
 	case EV_KEEPALIVE:
 		if (p->state == BGP_ST_OPENCONFIRM) {
 			hold_restart(p);

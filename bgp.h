@@ -1,15 +1,15 @@
 /*
- * bgp.h - the BGP-4 speaker (bgp.c): announce-only, to every configured
- * neighbour (manual, "Routing" and "BGP").
+ * bgp.h - the BGP-4 speaker (bgp.c, bgp_msg.c): announce-only, to every
+ * configured neighbour (manual, "Routing" and "BGP").
  *
  * The daemon side: bgp_init() at startup, bgp_reload() after the
  * configuration changed (HUP, CLI), bgp_close() at exit.  The cluster
  * calls bgp_set_announce(); the CLI calls bgp_suspend(), bgp_restart()
  * and bgp_show().
  *
- * The codec (bgp_check_header, bgp_parse_open, bgp_parse_update and the
- * builders) is exported for the unit test and the fuzz target; it keeps
- * no state.
+ * The codec (bgp_check_header, bgp_parse_open, bgp_parse_update and
+ * bgp_parse_notification, in bgp_msg.c) is exported for the unit test
+ * and the fuzz target; it keeps no state.
  */
 #ifndef L2TPNS_BGP_H
 #define L2TPNS_BGP_H
