@@ -139,3 +139,85 @@ def test_radius_killed_in_storm_restarted_within_retry_window(radius_lns,
     wait_until(lambda: {r["Acct-Session-Id"] for r in rad.stops()} >= want,
                30, "an accounting Stop for every session")
     assert d.running()
+
+
+def test_radius_down_longer_than_retry_window(radius_lns, lacsim_bin):
+    """Expected: FreeRADIUS SIGKILLed half way through a 2,000-session
+    storm and kept down well past the retry window (3 tries 1 s apart):
+    each session whose authentication was pending or started later is
+    refused cleanly (PAP Authenticate-Nak, LCP Terminate, CDN), the
+    sessions already up stay up and pass traffic, and the daemon holds
+    exactly those: every one Open, nothing half-open, the counters
+    agreeing.  Started again, the server serves new logins."""
+    d, rad = radius_lns({"radius_timeout": 1})
+    n = 2000
+    echo = UdpEcho(d.ns, SERVER, 7)
+    lac = Lacsim(d.ns, "--ppp", "--tunnels", 20, "--sessions", n // 20,
+                 "--max-pending", 100, "--hold", 5, "--timeout", 100,
+                 # PAP sent again every 2 s under a new Identifier: the
+                 # refusal (after 3 s) must carry the latest one (RFC
+                 # 1334 2.2.1); not 3 s, where the two would cross
+                 "--ppp-restart", 2,
+                 "--traffic-dst", SERVER, "--dport", 7, "--pps", 2000,
+                 "--duration", 3)
+    try:
+        lac.wait("ppp_up", n // 2, 60)
+        rad.kill()
+        lac.wait("setup", 1, 100)
+        ups = lac.events("ppp_up")
+        fails = lac.events("ppp_auth_fail")
+        assert len(ups) + len(fails) == n, lac.events("setup")
+        assert n // 2 <= len(ups) < n and fails
+        assert all(f["message"] == "Authentication server not responding"
+                   for f in fails), fails[:3]
+        # while the survivors carry traffic, the daemon holds just them
+        cli = DaemonCli(d)
+        sess = cli.sessions()
+        assert all(s["state"] == "Open" for s in sess), \
+            [s for s in sess if s["state"] != "Open"][:3]
+        assert {s["ip"] for s in sess} == {e["ip"] for e in ups}
+        c = cli.counters()
+        assert c["sessions"] == len(ups) and c["tunnels"] == 20, c
+        assert c["radius_timeouts"] >= len(fails), c
+        assert c["ppp_auth_failed"] == len(fails), c
+        rc, done = lac.finish(120)
+    finally:
+        lac.kill()
+        echo.close()
+    assert done["errors"] == 0, done
+    assert done["ppp_up"] == len(ups), done
+    assert done["auth_failures"] == len(fails)
+    # (lacsim counts each refused link in unexpected_down: only those)
+    assert done["unexpected_down"] == len(fails), done
+    # the refused: Nak, then the link and the call closed by the LNS
+    downs = {(e["tunnel"], e["session"]): e for e in lac.events("ppp_down")}
+    for f in fails:
+        e = downs[(f["tunnel"], f["session"])]
+        assert e["reason"] == "auth_failed", e
+    # the survivors went down only at the LAC's teardown, with traffic
+    for u in ups:
+        e = downs[(u["tunnel"], u["session"])]
+        assert e["reason"] == "closed" and e["clean"], e
+    key = lambda e: (e["tunnel"], e["session"])    # noqa: E731
+    cdns = {key(e): e for e in lac.events("cdn_rx")}
+    sdowns = {key(e): e for e in lac.events("session_down")}
+    assert len(sdowns) == n
+    for f in fails:
+        e = cdns[key(f)]
+        assert e["result"] == 2 and "not responding" in e["message"], e
+        assert sdowns[key(f)]["reason"] == "cdn_rx"
+    for u in ups:
+        assert key(u) not in cdns and sdowns[key(u)]["clean"], \
+            sdowns[key(u)]
+    # the survivors' traffic went through and came back, every one of them
+    assert {a for a, _ in echo.sources} == {e["ip"] for e in ups}
+    assert done["rx_own"] >= 0.9 * done["tx_packets"] > 0, done
+    # nothing is left behind once the LAC has gone
+    wait_until(lambda: cli.counters()["sessions"] == 0, 20, "no session")
+    # the server back: a new login goes through
+    rad.start()
+    lac2 = Lacsim(d.ns, "--ppp", "--sessions", 3, "--user", "late%d",
+                  "--timeout", 30)
+    rc2, done2 = lac2.finish(60)
+    assert rc2 == 0 and done2["ppp_up"] == 3, done2
+    cli.close()
