@@ -221,3 +221,74 @@ def test_radius_down_longer_than_retry_window(radius_lns, lacsim_bin):
     rc2, done2 = lac2.finish(60)
     assert rc2 == 0 and done2["ppp_up"] == 3, done2
     cli.close()
+
+
+# ---------------------------------------------------------------------------
+# a lossy LAC link
+
+# 30% of L2TP control messages (T bit, the first bit of the UDP payload)
+# dropped each way; data messages (PPP) pass.
+CONTROL_LOSS = """
+table inet ctlloss {
+  chain input { type filter hook input priority 0;
+    udp dport 1701 @th,64,1 1 numgen random mod 10 < 3 counter drop; }
+  chain output { type filter hook output priority 0;
+    udp sport 1701 @th,64,1 1 numgen random mod 10 < 3 counter drop; }
+}
+"""
+
+
+@pytest.fixture
+def ppp_lns(daemon, tmp_path):
+    """A daemon authenticating locally (every user, "password"), SERVER
+    on its lo."""
+    def make(config=None, pool="10.64.0.0/22"):
+        auth = tmp_path / "subscribers"
+        auth.write_text("* password\n")
+        auth.chmod(0o600)
+        cfg = {"debug": 2, "hostname": HOST, "local_auth_file": str(auth),
+               "peer_address": "192.0.2.1"}
+        cfg.update(config or {})
+        d = daemon(cfg, users=USERS, ip_pool=pool + "\n")
+        d.ns.run(["ip", "addr", "add", f"{SERVER}/32", "dev", "lo"])
+        return d
+    return make
+
+
+def test_control_loss_30_percent_during_setup_converges(ppp_lns, lacsim_bin):
+    """Expected: with 30% of control messages lost each way, a message
+    and its acknowledgement get through together with p = 0.49 per try,
+    so with 12 tries on both sides every tunnel and session comes up
+    through retransmissions (p of a message never acknowledged < 1e-3
+    in all), PPP comes up on every call, and once the loss stops the
+    LAC's teardown is clean; the daemon holds exactly the calls, all
+    Open."""
+    d = ppp_lns({"l2tp_max_retries": 12})
+    d.ns.run(["nft", "-f", "-"], input=CONTROL_LOSS)
+    n = 20
+    lac = Lacsim(d.ns, "--ppp", "--tunnels", 4, "--sessions", n // 4,
+                 "--retries", 12, "--hold", 600, "--timeout", 110)
+    try:
+        setup = lac.wait("setup", 1, 115)[0]
+        assert setup["tunnels_up"] == 4, setup
+        # PPP settles a call in lacsim: an ICCN still being retransmitted
+        # may be acknowledged after the setup event
+        lac.wait("session_up", n, 60)
+        lac.wait("ppp_up", n, 30)
+        dropped = d.ns.run(["nft", "list", "table", "inet",
+                            "ctlloss"]).stdout
+        d.ns.run(["nft", "delete", "table", "inet", "ctlloss"])
+        counts = [int(c) for c in re.findall(r"packets (\d+)", dropped)]
+        assert len(counts) == 2 and all(c > 0 for c in counts), dropped
+        cli = DaemonCli(d)
+        sess = cli.sessions()
+        assert len(sess) == n and all(s["state"] == "Open" for s in sess)
+        assert cli.counters()["l2tp_retransmits"] > 0
+        cli.close()
+        rc, done = lac.stop(60)
+    finally:
+        lac.kill()
+    assert done["retransmits"] > 0, done
+    assert done["ppp_up"] == n and done["sessions_closed"] == n, done
+    assert done["tunnels_closed"] == 4 and done["errors"] == 0, done
+    assert rc == 0, done
