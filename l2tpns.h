@@ -367,6 +367,7 @@ void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);
 int		 tun_route(int add, in_addr_t net, int plen);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
 void		 tun_add_pool_routes(const struct pool_file *);
+void		 tun_watch(void);	/* routes back when the device is up */
 int		 tun_routed(in_addr_t);
 /* ICMP destination unreachable `code` about an IPv4 packet, to its source. */
 void		 tun_icmp_error(const uint8_t *pkt, size_t len, uint8_t code,

@@ -292,3 +292,63 @@ def test_control_loss_30_percent_during_setup_converges(ppp_lns, lacsim_bin):
     assert done["ppp_up"] == n and done["sessions_closed"] == n, done
     assert done["tunnels_closed"] == 4 and done["errors"] == 0, done
     assert rc == 0, done
+
+
+# ---------------------------------------------------------------------------
+# the TUN device fails
+
+
+def reachable(ns, ip, ident, seq):
+    """A ping answered; False, not an error, while there is no route."""
+    try:
+        return ping(ns, ip, ident, seq)
+    except OSError:
+        return False
+
+
+def test_tun_down_write_errors_counted_sessions_survive(ppp_lns, lacsim_bin):
+    """Expected: while the tun device is down (an operator's `ip link set
+    down`), every write of the subscribers' packets to it fails (EIO):
+    the daemon keeps running and counts them in tun_tx_errors; the
+    sessions stay up (LCP echoes go on over L2TP); once the device is up
+    again the daemon puts back the routes the kernel flushed with it, and
+    every session passes traffic both ways again."""
+    d = ppp_lns({"echo_timeout": 1, "idle_echo_timeout": 4})
+    n = 5
+    echo = UdpEcho(d.ns, SERVER, 7)
+    lac = Lacsim(d.ns, "--ppp", "--sessions", n, "--echo", "--hold", 600,
+                 "--traffic-dst", SERVER, "--dport", 7, "--pps", 100,
+                 "--duration", 600, "--timeout", 20)
+    try:
+        ips = [e["ip"] for e in lac.wait("ppp_up", n, 30)]
+        for k, ip in enumerate(ips):
+            assert ping(d.ns, ip, 0x5400 + k, 1), ip
+        wait_until(lambda: {a for a, _ in echo.sources} == set(ips), 10,
+                   "UDP from every session")
+        cli = DaemonCli(d)
+        before = cli.counters()
+        d.ns.ip("link", "set", d.tun, "down")
+        # 5 s down: longer than idle_echo_timeout, so the echoes matter
+        time.sleep(5)
+        during = cli.counters()
+        assert during["tun_tx_errors"] > before["tun_tx_errors"] + 100, \
+            (before["tun_tx_errors"], during["tun_tx_errors"])
+        assert during["sessions"] == n and d.running()
+        d.ns.ip("link", "set", d.tun, "up")
+        mark = echo.count
+        for k, ip in enumerate(ips):
+            assert wait_until(lambda: reachable(d.ns, ip, 0x5500 + k, 2), 10,
+                              f"a ping to {ip} after the device came up")
+        wait_until(lambda: echo.count > mark + 100, 10,
+                   "UDP flowing again")
+        assert all(s["state"] == "Open" for s in cli.sessions())
+        after = cli.counters()
+        assert after["sessions"] == n and after["ppp_echo_timeouts"] == 0
+        cli.close()
+        assert not lac.events("ppp_down") and not lac.events("cdn_rx")
+        rc, done = lac.stop(30)
+    finally:
+        lac.kill()
+        echo.close()
+    assert done["unexpected_down"] == 0 and done["errors"] == 0, done
+    assert done["icmp_replies"] >= 2 * n, done
