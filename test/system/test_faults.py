@@ -15,13 +15,15 @@ Sizes are for AddressSanitizer builds on two shared cores: each test
 well under two minutes.
 """
 import re
-import signal
+import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import wait_until
+from nsctlhelp import nsctl
 from faultkit import (ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim, of)
 from test_cli import USERS
 from test_lacsim_ppp import UdpEcho, ping
@@ -352,3 +354,93 @@ def test_tun_down_write_errors_counted_sessions_survive(ppp_lns, lacsim_bin):
         echo.close()
     assert done["unexpected_down"] == 0 and done["errors"] == 0, done
     assert done["icmp_replies"] >= 2 * n, done
+
+
+# ---------------------------------------------------------------------------
+# file descriptors run out
+
+
+def nofile(pid, soft):
+    """Set the daemon's soft RLIMIT_NOFILE (the hard one stays)."""
+    subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={soft}:"],
+                   check=True)
+
+
+def test_fd_exhaustion_sessions_keep_traffic_and_echoes(ppp_lns, lacsim_bin):
+    """Expected: with the daemon's soft descriptor limit at the number it
+    has open (prlimit), every new descriptor fails: a CLI connection is
+    not served (accept EMFILE, counted), nsctl is refused because its
+    sender cannot be checked (fail closed, logged, counted), while what
+    needs none goes on: the established sessions pass traffic both ways
+    and answer LCP echoes in both directions, and a new PPP session on a
+    pool address comes up.  With the limit raised again, the CLI serves
+    the waiting connection, nsctl answers, and no session was lost."""
+    # ppp_keepalive off: the LNS sends its Echo-Requests every second
+    # even while traffic flows
+    d = ppp_lns({"echo_timeout": 1, "idle_echo_timeout": 3,
+                 "ppp_keepalive": False})
+    n = 4
+    echo = UdpEcho(d.ns, SERVER, 7)
+    lac = Lacsim(d.ns, "--ppp", "--sessions", n, "--hold", 600,
+                 "--traffic-dst", SERVER, "--dport", 7, "--pps", 200,
+                 "--duration", 600, "--lcp-echo", 1, "--timeout", 20)
+    waiting = None
+    try:
+        ips = {e["ip"] for e in lac.wait("ppp_up", n, 30)}
+        wait_until(lambda: {a for a, _ in echo.sources} == ips, 10,
+                   "UDP from every session")
+        cli = DaemonCli(d)          # connected before the limit
+        before = cli.counters()
+        pid = d.read_pid_file()
+        # the lowest free descriptor number: every new one is past it
+        used = {int(f.name) for f in Path(f"/proc/{pid}/fd").iterdir()}
+        nofile(pid, min(set(range(len(used) + 1)) - used))
+        try:
+            # new work that needs a descriptor fails, and is counted
+            waiting = d.ns.run_in(socket.create_connection,
+                                  ("127.0.0.1", 23), 3)
+            wait_until(lambda: cli.counters()["cli_accept_errors"] >
+                       before["cli_accept_errors"], 5, "accept() to fail")
+            mark = echo.count
+            t0 = time.monotonic()
+            # nsctl: its sender cannot be checked (the socket-table
+            # lookup needs a descriptor), so it is refused: fail closed
+            p = nsctl(d.ns, "help", timeout=1)
+            assert p.returncode != 0, p.stdout
+            d.wait_for_log(r"nsctl: ignored request from 127\.0\.0\.1:\d+: "
+                           r"its sender cannot be checked: Too many open")
+            # a new PPP session on a pool address needs no descriptor
+            lac2 = Lacsim(d.ns, "--ppp", "--sessions", 1, "--user",
+                          "late%d", "--timeout", 20)
+            rc2, done2 = lac2.finish(40)
+            assert rc2 == 0 and done2["ppp_up"] == 1, done2
+            # 4 s at the limit: past idle_echo_timeout, echoes must flow
+            time.sleep(max(0.0, 4 - (time.monotonic() - t0)))
+            assert echo.count > mark + 400, (mark, echo.count)
+            during = cli.counters()
+            assert during["sessions"] == n, during["sessions"]
+            assert during["cli_accept_errors"] > before["cli_accept_errors"]
+            assert during["ppp_echo_timeouts"] == 0
+            assert not lac.events("ppp_down") and d.running()
+        finally:
+            nofile(pid, 1024)
+        # the waiting CLI connection is served now, nsctl answers
+        waiting.settimeout(5)
+        got = b""
+        while b"Username:" not in got:
+            b = waiting.recv(4096)
+            assert b, got
+            got += b
+        assert nsctl(d.ns, "help").returncode == 0
+        assert cli.counters()["ctl_denied"] > before["ctl_denied"]
+        cli.close()
+        rc, done = lac.stop(30)
+    finally:
+        if waiting is not None:
+            waiting.close()
+        lac.kill()
+        echo.close()
+    assert rc == 0 and done["unexpected_down"] == 0, done
+    assert done["echo_rx"] > 0 and done["echo_tx"] == done["echo_rx"], done
+    ech = lac.events("ppp_echo")
+    assert len(ech) == n and all(e["rx_replies"] >= 4 for e in ech), ech
