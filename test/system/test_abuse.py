@@ -1,0 +1,118 @@
+"""Abuse suite (issue 20, "Suites"): floods and tricks a peer can play,
+each a test against the running daemon, each checking what reaches the
+victim, what the daemon counts, and that it still serves.
+
+Not here: what test_l2tp.py, test_ppp.py, test_radius.py, test_nsctl.py
+and test_security.py already cover (malformed SCCRQs, unknown AVPs in
+SCCRQ/ICRQ, CLI login limits, nsctl access), and the SCCRQ floods and
+admission control (the l2tpfsm work).
+"""
+import json
+import os
+import random
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from conftest import wait_until
+from faultkit import HOST, LACSIM, SERVER, DaemonCli, Lacsim
+from l2tpwire import (Lac, avp, control, get, result_code, u32, HELLO,
+                      ICCN, ICRP, ICRQ, STOPCCN, A_MSGTYPE, A_SESSION_ID,
+                      A_SERIAL, A_TX_SPEED, A_FRAMING_TYPE)
+from nsctlhelp import encode, nsctl
+from pppwire import Ppp, LCP, IP, ECHOREQ, ECHOREP, TERMREQ, ipv4_udp
+from test_cli import USERS, Cli
+
+SUBSCRIBERS = "alice secret\nbob pw2\n* password\n"
+
+
+@pytest.fixture
+def lns(daemon, tmp_path):
+    def make(config=None):
+        subs = tmp_path / "subscribers"
+        subs.write_text(SUBSCRIBERS)
+        subs.chmod(0o600)
+        cfg = {"debug": 3, "hostname": HOST, "local_auth_file": str(subs),
+               "peer_address": "192.0.2.1", "ppp_restart_time": 1}
+        cfg.update(config or {})
+        return daemon(cfg, users=USERS, ip_pool="10.64.0.0/24\n")
+    return make
+
+
+def ppp_up(d, our_tid, user, password, bind=("0.0.0.0", 0), our_sid=77):
+    lac = d.ns.run_in(Lac, "127.0.0.1", bind=bind)
+    lac.our_tid = our_tid
+    lac.open_tunnel(host=f"lac-{our_tid}")
+    sid = lac.open_session(our_sid=our_sid)
+    p = Ppp(lac, sid, our_sid)
+    ip = p.up(user, password)[0]
+    return lac, p, ip
+
+
+def data_msg(tid, sid, proto, payload):
+    """An L2TP data message (no Length, no sequence) carrying a PPP
+    frame with address and control."""
+    return struct.pack("!HHH", 0x0002, tid, sid) + b"\xff\x03" + \
+        struct.pack("!H", proto) + payload
+
+
+def drops(d):
+    c = DaemonCli(d)
+    try:
+        return c.counters()["l2tp_drops"]
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------------------
+# L2TP
+
+
+def test_data_for_another_tunnels_session_never_reaches_it(lns):
+    """Expected: two LACs on one host (different ports, as two LAC
+    processes or two LACs behind one NAT address).  LAC A sends data
+    messages aimed at B's session: under A's own tunnel id with B's
+    session id, under B's tunnel id from A's port, and from another
+    address.  None reaches B's session (an IP packet in it would be
+    forwarded from B's address, an LCP Terminate-Request would end it):
+    each is dropped and counted, and B's session stays up and works."""
+    d = lns()
+    a, pa, ip_a = ppp_up(d, 4242, "alice", "secret")
+    b, pb, ip_b = ppp_up(d, 4343, "bob", "pw2")
+    assert pa.sid != pb.sid, "the two sessions share an id: rerun"
+    rx = d.ns.socket()
+    rx.bind(("0.0.0.0", 9999))
+    rx.settimeout(1)
+    tun_addr = d.tun_addrs()[0].split("/")[0]
+    before = drops(d)
+
+    def inject(sock, tid, sid, tag):
+        pkt = ipv4_udp(ip_b, tun_addr, 4444, 9999, tag)
+        sock.sendto(data_msg(tid, sid, IP, pkt), ("127.0.0.1", 1701))
+        sock.sendto(data_msg(tid, sid, LCP,
+                             struct.pack("!BBH", TERMREQ, 0x66, 4)),
+                    ("127.0.0.1", 1701))
+    other = d.ns.socket()
+    other.bind(("127.0.0.2", 0))
+    inject(a.sock, a.tid, pb.sid, b"A-tunnel-B-session")
+    inject(a.sock, b.tid, pb.sid, b"B-tunnel-from-A-port")
+    inject(other, b.tid, pb.sid, b"B-tunnel-from-elsewhere")
+    with pytest.raises(socket.timeout):
+        data, src = rx.recvfrom(100)
+        pytest.fail(f"injected packet {data!r} from {src} reached B")
+    # B never saw a Terminate-Request, and is still up both ways
+    assert not [f for f in pb.frames if f.proto == LCP and
+                f.code == TERMREQ]
+    pb.send(IP, ipv4_udp(ip_b, tun_addr, 4444, 9999, b"B itself"))
+    assert rx.recvfrom(100) == (b"B itself", (ip_b, 4444))
+    ident = pb.next_id()
+    pb.send_cp(LCP, ECHOREQ, ident, struct.pack("!I", pb.magic))
+    assert pb.expect(LCP, ECHOREP).id == ident
+    after = drops(d)
+    assert after["data for unknown session"] > \
+        before["data for unknown session"]
+    assert after["wrong peer"] >= before["wrong peer"] + 4, after
+    assert d.running()
