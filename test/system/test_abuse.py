@@ -116,3 +116,99 @@ def test_data_for_another_tunnels_session_never_reaches_it(lns):
         before["data for unknown session"]
     assert after["wrong peer"] >= before["wrong peer"] + 4, after
     assert d.running()
+
+
+def _unknown(n, size):
+    return b"".join(avp(300 + i, b"x" * size, mandatory=False)
+                    for i in range(n))
+
+
+# (name, builder(lac) -> datagram, expected): "discard" = no answer and
+# counted as a length drop; "zlb" = acknowledged, the tunnel stays;
+# (result, error) = StopCCN with that Result Code (RFC 2661 4.4.2, 7.1);
+# ("CDN", result, error) = a CDN for the call.
+MALFORMED = [
+    ("oversized-8k",        # past the receive buffer: header unusable
+     lambda l: control(l.tid, 0, l.ns, l.nr,
+                       avp(A_MSGTYPE, HELLO) + _unknown(8, 1000)),
+     "discard"),
+    ("length-past-datagram",
+     lambda l: control(l.tid, 0, l.ns, l.nr, avp(A_MSGTYPE, HELLO))[:-1],
+     "discard"),
+    ("large-valid-4000",    # unknown non-mandatory AVPs: ignored (4.1)
+     lambda l: control(l.tid, 0, l.ns, l.nr,
+                       avp(A_MSGTYPE, HELLO) + _unknown(40, 94)),
+     "zlb"),
+    ("unknown-type-not-mandatory",
+     lambda l: control(l.tid, 0, l.ns, l.nr,
+                       avp(A_MSGTYPE, 99, mandatory=False)),
+     "zlb"),
+    ("unknown-type-mandatory",      # an invalid control message (7.1)
+     lambda l: control(l.tid, 0, l.ns, l.nr, avp(A_MSGTYPE, 99)),
+     (2, 8)),
+    ("avp-length-past-message",     # cannot be parsed on: malformed
+     lambda l: control(l.tid, 0, l.ns, l.nr, avp(A_MSGTYPE, HELLO) +
+                       struct.pack("!HHH", 0x8000 | 40, 0, 7) + b"abc"),
+     (2, 2)),
+    ("message-type-length-7",
+     lambda l: control(l.tid, 0, l.ns, l.nr,
+                       struct.pack("!HHH", 0x8000 | 7, 0, 0) + b"\x06"),
+     (2, 2)),
+    ("sccrp-to-the-lns",            # out of sequence (7.1): FSM error
+     lambda l: control(l.tid, 0, l.ns, l.nr,
+                       avp(A_MSGTYPE, 2) + avp(2, 0x0100) + avp(7, "x") +
+                       avp(3, u32(3)) + avp(9, 5)),
+     (7, 0)),
+    ("iccn-unknown-call",
+     lambda l: control(l.tid, 4321, l.ns, l.nr,
+                       avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(1)) +
+                       avp(A_FRAMING_TYPE, u32(1))),
+     ("CDN", 2, 5)),
+]
+
+
+@pytest.mark.parametrize("name,build,expected", MALFORMED,
+                         ids=[m[0] for m in MALFORMED])
+def test_malformed_control_on_established_tunnel(lns, name, build,
+                                                 expected):
+    """Expected, on an established tunnel (RFC 2661 7.1): a control
+    message whose header is unusable is discarded, unacknowledged, and
+    counted; one with unknown non-mandatory parts is acknowledged; an
+    invalid or malformed one clears the tunnel with the StopCCN Result
+    and Error Codes of 4.4.2 (a call message: the call, with a CDN).
+    Whatever came, the daemon serves a new tunnel."""
+    d = lns({"debug": 2})
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel()
+    assert lac.recv_any(2)["avps"] == []            # the SCCCN's ZLB
+    before = drops(d)
+    ns0 = lac.ns
+    lac.send_raw(build(lac))
+    if expected == "discard":
+        with pytest.raises(socket.timeout):
+            lac.recv_any(1.5)
+        assert drops(d)["length"] == before["length"] + 1
+        # never accepted: the next message takes its Ns and is acked
+        lac.send(avp(A_MSGTYPE, HELLO), ns=ns0)
+        zlb = lac.recv_any(2)
+        assert zlb["avps"] == [] and zlb["nr"] == (ns0 + 1) & 0xFFFF
+    elif expected == "zlb":
+        zlb = lac.recv_any(2)
+        assert zlb["avps"] == [] and zlb["nr"] == (ns0 + 1) & 0xFFFF
+        lac.ns = (ns0 + 1) & 0xFFFF
+        lac.send(avp(A_MSGTYPE, HELLO))
+        assert lac.recv_any(2)["nr"] == (ns0 + 2) & 0xFFFF
+    else:
+        m = lac.recv(2)
+        if expected[0] == "CDN":
+            # no call of the LAC's is known: its session id is 0
+            assert m["type"] == 14 and m["sid"] == 0, m
+            assert result_code(m)[:2] == expected[1:], result_code(m)
+        else:
+            assert m["type"] == STOPCCN, m
+            assert result_code(m)[:2] == expected, result_code(m)
+    lac.close()
+    other = d.ns.run_in(Lac, "127.0.0.1")
+    other.our_tid = 777
+    assert other.open_tunnel()["type"] == 2
+    assert d.running()
