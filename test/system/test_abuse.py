@@ -212,3 +212,61 @@ def test_malformed_control_on_established_tunnel(lns, name, build,
     other.our_tid = 777
     assert other.open_tunnel()["type"] == 2
     assert d.running()
+
+
+# ---------------------------------------------------------------------------
+# PPP
+
+
+def udp_rcvbuf_errors(ns):
+    """The kernel's count of datagrams dropped on full UDP sockets."""
+    lines = ns.run(["cat", "/proc/net/snmp"]).stdout.splitlines()
+    head, vals = [l.split() for l in lines if l.startswith("Udp:")][:2]
+    return int(vals[head.index("RcvbufErrors")])
+
+
+def test_ppp_flood_on_one_session_does_not_starve_anothers_echoes(lns):
+    """Expected: one subscriber sends PPP frames (28-octet IP packets) as
+    fast as lacsim can (about 200,000 a second here, what the daemon
+    can read under ASan); meanwhile another subscriber, in another
+    tunnel, logs in and exchanges LCP echoes every second both ways for
+    10 s.  Its login succeeds, the LNS never declares it dead, and its
+    echoes get through both ways: all the L2TP peers share the one UDP
+    socket, so the kernel drops a share of every peer's datagrams when
+    the flood outruns the daemon (counted in RcvbufErrors); at least 80%
+    of the victim's echoes must be answered (the last one may still be
+    in flight at its teardown)."""
+    d = lns({"debug": 2, "echo_timeout": 1, "idle_echo_timeout": 3,
+             "ppp_keepalive": False})
+    cli = DaemonCli(d)
+    before = cli.counters()
+    overflow0 = udp_rcvbuf_errors(d.ns)
+    flood = Lacsim(d.ns, "--ppp", "--sessions", 1, "--user", "flood%d",
+                   "--traffic-dst", "192.0.2.99", "--pps", 1000000,
+                   "--size", 28, "--duration", 16, "--hold", 17,
+                   "--timeout", 20)
+    try:
+        flood.wait("traffic", 1, 30)
+        victim = Lacsim(d.ns, "--ppp", "--sessions", 1, "--user", "vic%d",
+                        "--lcp-echo", 1, "--hold", 10, "--timeout", 10)
+        rc, done = victim.finish(40)
+        during = cli.counters()
+        assert flood.p.poll() is None, "the flood ended before the victim"
+    finally:
+        flood.kill()
+    overflow = udp_rcvbuf_errors(d.ns) - overflow0
+    assert rc == 0 and done["ppp_up"] == 1, done
+    assert done["unexpected_down"] == 0, done
+    (e,) = victim.events("ppp_echo")
+    why = (e, f"{overflow} datagrams dropped on full sockets")
+    # ours, one a second: answered
+    assert e["tx_requests"] >= 9, why
+    assert e["rx_replies"] >= 0.8 * e["tx_requests"], why
+    # the LNS's, one a second: they reach the victim, which answers
+    assert e["rx_requests"] >= 8 and e["tx_replies"] == e["rx_requests"], \
+        why
+    assert during["ppp_echo_timeouts"] == before["ppp_echo_timeouts"]
+    flooded = during["ppp_rx_frames"] - before["ppp_rx_frames"]
+    assert flooded > 20000, flooded
+    cli.close()
+    assert d.running()
