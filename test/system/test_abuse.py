@@ -270,3 +270,69 @@ def test_ppp_flood_on_one_session_does_not_starve_anothers_echoes(lns):
     assert flooded > 20000, flooded
     cli.close()
     assert d.running()
+
+
+# ---------------------------------------------------------------------------
+# RADIUS
+
+
+RAD_SECRET = "s3cret-lns"
+
+
+def rad_reply(code, req, secret=RAD_SECRET):
+    """A correctly signed reply to Access-Request ``req``, with a
+    Message-Authenticator (RFC 2869 5.14) and Response Authenticator
+    (RFC 2865 3)."""
+    import hashlib
+    import hmac
+    rid, ra = req[1], req[4:20]
+    hdr = struct.pack("!BBH", code, rid, 20 + 18)
+    ma = hmac.new(secret.encode(), hdr + ra + b"\x50\x12" + bytes(16),
+                  "md5").digest()
+    attrs = b"\x50\x12" + ma
+    auth = hashlib.md5(hdr + ra + attrs + secret.encode()).digest()
+    return hdr + auth + attrs
+
+
+def test_radius_reply_spoofed_from_wrong_source_ignored(lns, netns):
+    """Expected: a forged Access-Accept, correctly signed with the
+    shared secret (an insider, or a replay of a genuine one), arrives
+    before the real server's Access-Reject, from the server's address
+    but another port, and from another address with the server's port.
+    Both are ignored and counted (radius_bad_source); the real answer
+    decides: the subscriber is refused."""
+    d = lns({"primary_radius": "127.0.0.1", "primary_radius_port": 1812,
+             "radius_secret": RAD_SECRET, "radius_accounting": False,
+             "radius_timeout": 3, "local_auth_file": None})
+    srv = d.ns.socket()
+    srv.bind(("127.0.0.1", 1812))
+    srv.settimeout(5)
+    port_spoof = d.ns.socket()
+    port_spoof.bind(("127.0.0.1", 1645))
+    addr_spoof = d.ns.socket()
+    addr_spoof.bind(("127.0.0.2", 1812))
+    cli = DaemonCli(d)
+    before = cli.counters()
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel()
+    sid = lac.open_session(our_sid=5)
+    p = Ppp(lac, sid, 5)
+    p.lcp_up()
+    ident = p.next_id()
+    p.send_cp(0xC023, 1, ident, b"\x05alice\x06secret")
+    req, src = srv.recvfrom(4096)
+    assert req[0] == 1
+    accept = rad_reply(2, req)
+    port_spoof.sendto(accept, src)
+    addr_spoof.sendto(accept, src)
+    wait_until(lambda: cli.counters()["radius_bad_source"] >=
+               before["radius_bad_source"] + 2, 3, "the forgeries counted")
+    srv.sendto(rad_reply(3, req), src)
+    f = p.expect(0xC023, timeout=5)
+    assert f.code == 3, f               # Authenticate-Nak: refused
+    after = cli.counters()
+    assert after["radius_accepts"] == before["radius_accepts"]
+    assert after["radius_rejects"] == before["radius_rejects"] + 1
+    assert after["radius_bad_source"] == before["radius_bad_source"] + 2
+    cli.close()
+    assert d.running()
