@@ -24,7 +24,7 @@ from l2tpwire import (Lac, avp, control, get, result_code, u32, HELLO,
                       A_SERIAL, A_TX_SPEED, A_FRAMING_TYPE)
 from nsctlhelp import encode, nsctl
 from pppwire import Ppp, LCP, IP, ECHOREQ, ECHOREP, TERMREQ, ipv4_udp
-from test_cli import USERS, Cli
+from test_cli import USERS, Cli, clis  # noqa: F401 (fixture)
 
 SUBSCRIBERS = "alice secret\nbob pw2\n* password\n"
 
@@ -335,4 +335,108 @@ def test_radius_reply_spoofed_from_wrong_source_ignored(lns, netns):
     assert after["radius_rejects"] == before["radius_rejects"] + 1
     assert after["radius_bad_source"] == before["radius_bad_source"] + 2
     cli.close()
+    assert d.running()
+
+
+# ---------------------------------------------------------------------------
+# local interfaces: nsctl and the CLI
+
+
+def test_nsctl_garbage_dropped_counted_and_served(lns):
+    """Expected: 600 random datagrams to the nsctl port (random bytes;
+    a valid header with random arguments; truncations of a valid
+    request) from root on the host: each is either dropped and counted
+    as malformed or answered as a request; none kills or wedges the
+    daemon, and nsctl works afterwards."""
+    d = lns({"debug": 2})
+    rng = random.Random(20)
+    good = encode(1, "help")
+    dgrams = []
+    for i in range(200):
+        dgrams.append(rng.randbytes(rng.randrange(0, 1500)))
+    for i in range(200):
+        dgrams.append(good[:4] + rng.randbytes(rng.randrange(0, 300)))
+    for i in range(200):
+        b = bytearray(encode(1000 + i, "load_plugin", "x" * rng.randrange(
+            0, 50)))
+        b = b[:rng.randrange(0, len(b) + 1)]
+        if b and rng.random() < 0.5:
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        dgrams.append(bytes(b))
+    cli = DaemonCli(d)
+    before = cli.counters()
+    s = d.ns.socket()
+    s.settimeout(0.3)
+    answered = 0
+    for k in range(0, len(dgrams), 50):
+        for b in dgrams[k:k + 50]:
+            s.sendto(b, ("127.0.0.1", 1702))
+        try:
+            while True:
+                s.recvfrom(65536)
+                answered += 1
+        except socket.timeout:
+            pass
+    p = nsctl(d.ns, "help", check=0)
+    assert "load_plugin" in p.stdout
+    after = cli.counters()
+    rx = after["ctl_rx"] - before["ctl_rx"]
+    bad = after["ctl_malformed"] - before["ctl_malformed"]
+    assert rx == len(dgrams) + 1, (rx, len(dgrams))
+    # each one dropped as malformed, or answered
+    assert bad > 400 and bad + answered == len(dgrams), (bad, answered)
+    cli.close()
+    assert d.running()
+
+
+def cli_garbage(rng):
+    """Byte strings a broken or hostile telnet client might send."""
+    IAC, SB, SE, WILL, DO = 255, 250, 240, 251, 253
+    out = [rng.randbytes(4096),
+           bytes([IAC, SB, 24]) + b"x" * 8000,          # SB never ended
+           bytes([IAC, WILL, 1, IAC, DO, 3] * 2000),     # option storm
+           b"A" * 70000,                                # one endless line
+           b"\x00" * 1000 + b"\r\n" * 500,
+           b"\x1b[" + b"9" * 5000 + b"m",               # escape sequence
+           bytes(range(256)) * 40,
+           b"\x03\x04\x1a\x7f\x08" * 500]
+    return out
+
+
+def test_cli_garbage_does_not_hurt(lns, clis):
+    """Expected: eight connections to the CLI each send a different
+    kind of garbage (random bytes, a telnet subnegotiation never ended,
+    an option storm, a 70,000-octet line, NULs, a huge escape sequence,
+    control characters) and hang up.  The daemon keeps serving L2TP
+    meanwhile, no CLI process is left behind or spinning, and an
+    administrator logs in and runs commands afterwards."""
+    d = lns({"debug": 2})
+    rng = random.Random(7)
+    conns = []
+    for g in cli_garbage(rng):
+        c = d.ns.run_in(socket.create_connection, ("127.0.0.1", 23), 3)
+        c.settimeout(2)
+        try:
+            c.sendall(g)
+        except OSError:
+            pass                # the CLI may hang up on us: fine
+        conns.append(c)
+    # the daemon's loop is not held up by its CLI children
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    assert lac.open_tunnel()["type"] == 2
+    for c in conns:
+        try:
+            while c.recv(65536):
+                pass
+        except OSError:
+            pass
+        c.close()
+
+    def children():
+        return [pid for pid in d.ns.ns_pids() if pid != d.pid and
+                open(f"/proc/{pid}/comm").read().strip() ==
+                open(f"/proc/{d.pid}/comm").read().strip()]
+    wait_until(lambda: not children(), 10, "the CLI children to exit")
+    c = clis(d).login()
+    assert "tunnels" in c.cmd("show counters")
     assert d.running()
