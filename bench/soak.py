@@ -20,7 +20,7 @@ fails when:
     warm-up: every session and RADIUS request slot used once, the
     sanitizer's caches filled) by at most max(16 MiB, 10%).  The
     daemon runs with max_sessions 2000 so that its tables are all
-    touched within the warm-up, and ASan's quarantine is set to 16 MiB
+    touched within the warm-up, and ASan's quarantine is set to 4 MiB
     (ASAN_OPTIONS) so that freed memory held there does not look like
     growth;
   * a sanitizer reports anything (ASan, LeakSanitizer at exit, UBSan):
@@ -38,9 +38,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -105,7 +103,7 @@ def main():
     san_dir.mkdir()
     # Inherited by the daemon (and lacsim, when it is a SAN build too).
     os.environ["ASAN_OPTIONS"] = (f"log_path={san_dir}/asan:"
-                                  "quarantine_size_mb=16:detect_leaks=1:"
+                                  "quarantine_size_mb=4:detect_leaks=1:"
                                   "abort_on_error=0")
     os.environ["UBSAN_OPTIONS"] = (f"log_path={san_dir}/ubsan:"
                                    "print_stacktrace=1")

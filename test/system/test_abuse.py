@@ -7,24 +7,21 @@ and test_security.py already cover (malformed SCCRQs, unknown AVPs in
 SCCRQ/ICRQ, CLI login limits, nsctl access), and the SCCRQ floods and
 admission control (the l2tpfsm work).
 """
-import json
-import os
+import hashlib
+import hmac
 import random
 import socket
 import struct
-import threading
-import time
 
 import pytest
 
 from conftest import wait_until
-from faultkit import HOST, LACSIM, SERVER, DaemonCli, Lacsim
-from l2tpwire import (Lac, avp, control, get, result_code, u32, HELLO,
-                      ICCN, ICRP, ICRQ, STOPCCN, A_MSGTYPE, A_SESSION_ID,
-                      A_SERIAL, A_TX_SPEED, A_FRAMING_TYPE)
+from faultkit import HOST, DaemonCli, Lacsim
+from l2tpwire import (Lac, avp, control, result_code, u32, HELLO, ICCN,
+                      STOPCCN, A_MSGTYPE, A_TX_SPEED, A_FRAMING_TYPE)
 from nsctlhelp import encode, nsctl
 from pppwire import Ppp, LCP, IP, ECHOREQ, ECHOREP, TERMREQ, ipv4_udp
-from test_cli import USERS, Cli, clis  # noqa: F401 (fixture)
+from test_cli import USERS, clis  # noqa: F401 (a fixture)
 
 SUBSCRIBERS = "alice secret\nbob pw2\n* password\n"
 
@@ -283,8 +280,6 @@ def rad_reply(code, req, secret=RAD_SECRET):
     """A correctly signed reply to Access-Request ``req``, with a
     Message-Authenticator (RFC 2869 5.14) and Response Authenticator
     (RFC 2865 3)."""
-    import hashlib
-    import hmac
     rid, ra = req[1], req[4:20]
     hdr = struct.pack("!BBH", code, rid, 20 + 18)
     ma = hmac.new(secret.encode(), hdr + ra + b"\x50\x12" + bytes(16),
@@ -391,7 +386,7 @@ def test_nsctl_garbage_dropped_counted_and_served(lns):
 
 def cli_garbage(rng):
     """Byte strings a broken or hostile telnet client might send."""
-    IAC, SB, SE, WILL, DO = 255, 250, 240, 251, 253
+    IAC, SB, WILL, DO = 255, 250, 251, 253
     out = [rng.randbytes(4096),
            bytes([IAC, SB, 24]) + b"x" * 8000,          # SB never ended
            bytes([IAC, WILL, 1, IAC, DO, 3] * 2000),     # option storm

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import wait_until
 from nsctlhelp import nsctl
-from faultkit import (ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim, of)
+from faultkit import ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim
 from test_cli import USERS
 from test_lacsim_ppp import UdpEcho, ping
 from test_radius import FreeRadius, radius_cfg
