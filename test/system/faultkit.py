@@ -112,3 +112,84 @@ def rss_kb(pid):
     m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status")
                   .read_text(), re.M)
     return int(m.group(1))
+
+
+class ReorderRelay:
+    """A UDP relay in a namespace between LACs and the LNS that holds
+    every datagram, both ways, for a random time up to ``max_delay``
+    seconds: datagrams overtake one another (reordering and jitter, as
+    netem would make; this kernel has no netem).  Each LAC socket gets
+    its own upstream socket, so the LNS still sees one source port per
+    tunnel."""
+
+    def __init__(self, ns, listen=("127.0.0.1", 1801),
+                 lns=("127.0.0.1", 1701), max_delay=0.08, seed=1):
+        import heapq
+        import random
+        import select
+        self._heapq, self._select = heapq, select
+        self.ns, self.lns, self.max_delay = ns, lns, max_delay
+        self.rng = random.Random(seed)
+        self.listen = ns.socket()
+        self.listen.bind(listen)
+        self.up = {}            # LAC address -> upstream socket
+        self.down = {}          # upstream socket fd -> LAC address
+        self.queue = []         # (due, n, socket, data, address)
+        self.n = 0
+        self.relayed = 0
+        self.overtaken = 0      # datagrams sent before an earlier one
+        self._last_seq = {}
+        self.stop = threading.Event()
+        self.t = threading.Thread(target=self._loop, daemon=True)
+        self.t.start()
+
+    def _schedule(self, sock, data, addr):
+        import time
+        self.n += 1
+        due = time.monotonic() + self.rng.uniform(0, self.max_delay)
+        self._heapq.heappush(self.queue, (due, self.n, sock, data, addr))
+
+    def _loop(self):
+        import time
+        while not self.stop.is_set():
+            socks = [self.listen] + list(self.up.values())
+            wait = 0.05
+            if self.queue:
+                wait = max(0.0, min(wait, self.queue[0][0] -
+                                    time.monotonic()))
+            r, _, _ = self._select.select(socks, [], [], wait)
+            for s in r:
+                try:
+                    data, addr = s.recvfrom(65536)
+                except OSError:
+                    continue
+                if s is self.listen:
+                    u = self.up.get(addr)
+                    if u is None:
+                        u = self.ns.socket()
+                        u.bind(("127.0.0.1", 0))
+                        self.up[addr] = u
+                        self.down[u.fileno()] = addr
+                    self._schedule(u, data, self.lns)
+                else:
+                    self._schedule(self.listen, data,
+                                   self.down[s.fileno()])
+            now = time.monotonic()
+            while self.queue and self.queue[0][0] <= now:
+                _, n, sock, data, addr = self._heapq.heappop(self.queue)
+                key = (sock.fileno(), addr)
+                if n < self._last_seq.get(key, 0):
+                    self.overtaken += 1
+                else:
+                    self._last_seq[key] = n
+                try:
+                    sock.sendto(data, addr)
+                    self.relayed += 1
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.t.join()
+        for s in [self.listen] + list(self.up.values()):
+            s.close()

@@ -6,10 +6,8 @@ The parts are the real ones: the LAC simulator (test/lacsim/lacsim,
 --ppp) for the subscribers, FreeRADIUS for authentication and
 accounting, the kernel's TUN device, nftables for loss (this kernel has
 no netem: `numgen random`, as in test_l2tp_scale.py), prlimit for file
-descriptors.  Reordering is not made here: lacsim and the daemon each
-drop a control message ahead of a gap and rely on retransmission
-(test_l2tp.py's out-of-order test covers the daemon's side), so
-reordering only adds to what loss already exercises.
+descriptors.  Reordering and jitter come from a UDP relay in Python
+(faultkit.ReorderRelay) that holds each datagram for a random time.
 
 Sizes are for AddressSanitizer builds on two shared cores: each test
 well under two minutes.
@@ -24,7 +22,8 @@ import pytest
 
 from conftest import wait_until
 from nsctlhelp import nsctl
-from faultkit import ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim
+from faultkit import (ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim,
+                      ReorderRelay)
 from test_cli import USERS
 from test_lacsim_ppp import UdpEcho, ping
 from test_radius import FreeRadius, radius_cfg
@@ -293,6 +292,50 @@ def test_control_loss_30_percent_during_setup_converges(ppp_lns, lacsim_bin):
     assert done["retransmits"] > 0, done
     assert done["ppp_up"] == n and done["sessions_closed"] == n, done
     assert done["tunnels_closed"] == 4 and done["errors"] == 0, done
+    assert rc == 0, done
+
+
+def test_reordering_and_control_loss_during_setup_converges(ppp_lns,
+                                                            lacsim_bin):
+    """Expected: every datagram between the LACs and the LNS, control
+    and data, both ways, held 0-80 ms at random by a relay (so they
+    overtake one another), and 30% of control messages lost each way on
+    top: the daemon queues what arrives ahead of a gap (RFC 2661 5.8),
+    retransmissions fill the gaps, so every tunnel, call and PPP link
+    comes up; traffic then flows through the reordering path and the
+    teardown, without loss, is clean."""
+    d = ppp_lns({"l2tp_max_retries": 12})
+    relay = ReorderRelay(d.ns)
+    d.ns.run(["nft", "-f", "-"], input=CONTROL_LOSS)
+    echo = UdpEcho(d.ns, SERVER, 7)
+    n = 20
+    lac = Lacsim(d.ns, "--ppp", "--tunnels", 4, "--sessions", n // 4,
+                 "--retries", 12, "--hold", 600, "--timeout", 110,
+                 "--traffic-dst", SERVER, "--dport", 7, "--pps", 200,
+                 "--duration", 600, lns="127.0.0.1:1801")
+    try:
+        setup = lac.wait("setup", 1, 115)[0]
+        assert setup["tunnels_up"] == 4, setup
+        lac.wait("session_up", n, 60)
+        ups = lac.wait("ppp_up", n, 30)
+        d.ns.run(["nft", "delete", "table", "inet", "ctlloss"])
+        wait_until(lambda: {a for a, _ in echo.sources} ==
+                   {e["ip"] for e in ups}, 15, "UDP from every session")
+        assert relay.overtaken > 0, "the relay reordered nothing"
+        cli = DaemonCli(d)
+        sess = cli.sessions()
+        assert len(sess) == n and all(s["state"] == "Open" for s in sess)
+        c = cli.counters()
+        assert c["l2tp_retransmits"] > 0 and c["l2tp_out_of_order"] > 0, c
+        cli.close()
+        rc, done = lac.stop(90)
+    finally:
+        lac.kill()
+        echo.close()
+        relay.close()
+    assert done["ppp_up"] == n and done["sessions_closed"] == n, done
+    assert done["tunnels_closed"] == 4 and done["errors"] == 0, done
+    assert done["rx_own"] > 0 and done["rx_wrong_session"] == 0, done
     assert rc == 0, done
 
 
