@@ -224,6 +224,59 @@ def test_radius_down_longer_than_retry_window(radius_lns, lacsim_bin):
     cli.close()
 
 
+def test_vanished_lac_cleared_with_accounting_others_stay(radius_lns,
+                                                          lacsim_bin):
+    """Expected: two LACs with 500 PPP sessions each (RADIUS
+    authentication and accounting); one is SIGKILLed (no CDN, no
+    StopCCN).  Dead-peer detection (hello_interval 1 s, 2 silent
+    intervals) clears its tunnels, and each of its sessions gets an
+    accounting Stop; the other LAC's sessions stay up, pass traffic and
+    keep their accounting open."""
+    d, rad = radius_lns({"hello_interval": 1, "dead_peer_hellos": 2})
+    echo = UdpEcho(d.ns, SERVER, 7)
+    stay = Lacsim(d.ns, "--ppp", "--tunnels", 5, "--sessions", 100,
+                  "--user", "stay%d", "--hold", 600, "--hello", 1,
+                  "--traffic-dst", SERVER, "--dport", 7, "--pps", 500,
+                  "--duration", 600, "--timeout", 60)
+    gone = Lacsim(d.ns, "--ppp", "--tunnels", 5, "--sessions", 100,
+                  "--user", "gone%d", "--hold", 600, "--timeout", 60)
+    try:
+        stay_up = stay.wait("ppp_up", 500, 60)
+        gone_up = gone.wait("ppp_up", 500, 60)
+        cli = DaemonCli(d)
+        by_user = {s["user"]: s for s in cli.sessions()}
+        gone_ids = {by_user[f"gone{i}"]["acct_session_id"]
+                    for i in range(1, 501)}
+        stay_ids = {by_user[f"stay{i}"]["acct_session_id"]
+                    for i in range(1, 501)}
+        wait_until(lambda: {r["Acct-Session-Id"] for r in rad.starts()} >=
+                   gone_ids | stay_ids, 30, "1000 accounting Starts")
+        gone.kill()
+        t0 = time.monotonic()
+        wait_until(lambda: cli.counters()["sessions"] == 500, 20,
+                   "the vanished LAC's sessions cleared")
+        assert time.monotonic() - t0 < 10
+        assert cli.counters()["l2tp_dead_peers"] == 5
+        wait_until(lambda: {r["Acct-Session-Id"] for r in rad.stops()} >=
+                   gone_ids, 30, "an accounting Stop for each")
+        stopped = {r["Acct-Session-Id"] for r in rad.stops()}
+        assert not stopped & stay_ids
+        assert {s["user"] for s in cli.sessions()} == \
+            {f"stay{i}" for i in range(1, 501)}
+        mark = echo.count
+        wait_until(lambda: echo.count > mark + 500, 10, "traffic flowing")
+        cli.close()
+        assert not stay.events("ppp_down")
+        rc, done = stay.stop(120)
+    finally:
+        gone.kill()
+        stay.kill()
+        echo.close()
+    assert rc == 0 and done["unexpected_down"] == 0, done
+    assert {a for a, _ in echo.sources} >= {e["ip"] for e in stay_up}
+    assert len(gone_up) == 500
+
+
 # ---------------------------------------------------------------------------
 # a lossy LAC link
 
