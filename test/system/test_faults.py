@@ -312,22 +312,23 @@ def ppp_lns(daemon, tmp_path):
 def test_control_loss_30_percent_during_setup_converges(ppp_lns, lacsim_bin):
     """Expected: with 30% of control messages lost each way, a message
     and its acknowledgement get through together with p = 0.49 per try,
-    so with 12 tries on both sides every tunnel and session comes up
-    through retransmissions (p of a message never acknowledged < 1e-3
-    in all), PPP comes up on every call, and once the loss stops the
-    LAC's teardown is clean; the daemon holds exactly the calls, all
-    Open."""
-    d = ppp_lns({"l2tp_max_retries": 12})
+    so with 20 tries on both sides (the daemon's most; lacsim's interval
+    capped at 4 s) every tunnel and session comes up through
+    retransmissions (p of a message never acknowledged < 2e-4 in all),
+    PPP comes up on every call, and once the loss stops the LAC's
+    teardown is clean; the daemon holds exactly the calls, all Open."""
+    d = ppp_lns({"l2tp_max_retries": 20})
     d.ns.run(["nft", "-f", "-"], input=CONTROL_LOSS)
     n = 20
     lac = Lacsim(d.ns, "--ppp", "--tunnels", 4, "--sessions", n // 4,
-                 "--retries", 12, "--hold", 600, "--timeout", 110)
+                 "--retries", 20, "--rtx-cap", 4000, "--hold", 600,
+                 "--timeout", 110)
     try:
         setup = lac.wait("setup", 1, 115)[0]
         assert setup["tunnels_up"] == 4, setup
         # PPP settles a call in lacsim: an ICCN still being retransmitted
         # may be acknowledged after the setup event
-        lac.wait("session_up", n, 60)
+        lac.wait("session_up", n, 100)
         lac.wait("ppp_up", n, 30)
         dropped = d.ns.run(["nft", "list", "table", "inet",
                             "ctlloss"]).stdout
@@ -357,19 +358,20 @@ def test_reordering_and_control_loss_during_setup_converges(ppp_lns,
     retransmissions fill the gaps, so every tunnel, call and PPP link
     comes up; traffic then flows through the reordering path and the
     teardown, without loss, is clean."""
-    d = ppp_lns({"l2tp_max_retries": 12})
+    d = ppp_lns({"l2tp_max_retries": 20})
     relay = ReorderRelay(d.ns)
     d.ns.run(["nft", "-f", "-"], input=CONTROL_LOSS)
     echo = UdpEcho(d.ns, SERVER, 7)
     n = 20
     lac = Lacsim(d.ns, "--ppp", "--tunnels", 4, "--sessions", n // 4,
-                 "--retries", 12, "--hold", 600, "--timeout", 110,
+                 "--retries", 20, "--rtx-cap", 4000, "--hold", 600,
+                 "--timeout", 110,
                  "--traffic-dst", SERVER, "--dport", 7, "--pps", 200,
                  "--duration", 600, lns="127.0.0.1:1801")
     try:
         setup = lac.wait("setup", 1, 115)[0]
         assert setup["tunnels_up"] == 4, setup
-        lac.wait("session_up", n, 60)
+        lac.wait("session_up", n, 100)
         ups = lac.wait("ppp_up", n, 30)
         d.ns.run(["nft", "delete", "table", "inet", "ctlloss"])
         wait_until(lambda: {a for a, _ in echo.sources} ==
