@@ -5,6 +5,7 @@
 #   make SAN=1      build with AddressSanitizer and UBSan
 #   make bench      benchmarks, ours against the original (root, ~20 min;
 #                   bench/README.md); writes Docs/performance.md
+#   make SAN=1 soak sessions up and down under ASan for SOAK_MINUTES (30)
 #   make install    install under DESTDIR (manual paths)
 
 PREFIX	?= /usr
@@ -268,6 +269,16 @@ bench: all $(BENCH_TOOLS)
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 .PHONY: bench bench-tools
+
+# ---- soak (bench/soak.py): root, SOAK_MINUTES under ASan; not in check ----
+# Build with sanitizers first: make clean && make SAN=1 soak SOAK_MINUTES=30
+
+SOAK_MINUTES ?= 30
+
+soak: all
+	$(PYTHON) bench/soak.py --minutes $(SOAK_MINUTES)
+
+.PHONY: soak
 
 # ---- install ----
 

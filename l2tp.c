@@ -1522,7 +1522,11 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 			return;
 		}
 		tp = tunnel_get(t);
-		if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr) {
+		/* As for control messages: the LAC's port too, or another
+		 * LAC on that address (a NAT) could feed our sessions. */
+		if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
+		    (tp->peer.sin_port != from->sin_port &&
+		    !config->auth_tunnel_change_addr_src)) {
 			l2tp_drop(D_BAD_PEER, from, t);
 			return;
 		}

@@ -603,6 +603,7 @@ setup_tun(void)
 	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
 		fatal("epoll_ctl tun: %s", strerror(errno));
 	tun_add_pool_routes(&pool);
+	tun_watch();
 	if (config->ipv6_prefix.plen > 0) {
 		char a6[INET6_ADDRSTRLEN];
 

@@ -435,6 +435,7 @@ int		 tun_route6(int add, const struct in6_addr *net, int plen);
 /* ipv6_prefix's first 64 bits and ::1 on the device, as a /128. */
 int		 tun_addr6(const struct in6_addr *prefix);
 void		 tun_add_pool_routes(const struct pool_file *);
+void		 tun_watch(void);	/* routes back when the device is up */
 int		 tun_routed(in_addr_t);
 /* ICMP destination unreachable `code` about an IPv4 packet, to its source. */
 void		 tun_icmp_error(const uint8_t *pkt, size_t len, uint8_t code,

@@ -687,8 +687,15 @@ pap_input(sid_t s, const uint8_t *pkt, size_t len)
 		auth_answer(s, id);
 		return;
 	}
+	if (pp->auth_state == AUTH_PENDING) {
+		/* The backend is still thinking.  The peer asked again under
+		 * a new Identifier (2.2.1) and takes only an answer that
+		 * carries it: answer this copy when the backend does. */
+		pp->chap_id = id;
+		return;
+	}
 	if (pp->auth_state != AUTH_WAIT_PEER)
-		return;		/* the backend is still thinking */
+		return;
 	memset(&rq, 0, sizeof(rq));
 	if (rd_u8(&d, &ulen) < 0 || ulen >= sizeof(rq.user) ||
 	    rd_bytes(&d, rq.user, ulen) < 0 || rd_u8(&d, &plen) < 0 ||

@@ -16,6 +16,7 @@
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -26,8 +27,10 @@
 
 static int tun_fd = -1;
 static int tun_ifindex;
+static int link_fd = -1;	/* rtnetlink, RTMGRP_LINK: the device's state */
+static int link_up = 1;
 /* Prefixes routed to the device at startup (the pool's CIDR lines). */
-static struct { uint32_t net, mask; } pool_routes[256];
+static struct { uint32_t net, mask; int plen; } pool_routes[256];
 static int npool_routes;
 
 int
@@ -224,8 +227,95 @@ tun_add_pool_routes(const struct pool_file *pf)
 			pool_routes[npool_routes].net = pf->routes[i].first;
 			pool_routes[npool_routes].mask = plen ?
 			    0xffffffffu << (32 - plen) : 0;
+			pool_routes[npool_routes].plen = plen;
 			npool_routes++;
 		}
+	}
+}
+
+/*
+ * The kernel flushes every route through a device that goes down, and
+ * does not put them back when it comes up.  When the device comes up
+ * again (an operator's `ip link set down` then `up`), the routes of the
+ * pool and of ipv6_prefix are added again, so that the sessions whose
+ * addresses they cover pass traffic again.  While it is down, writes to
+ * it fail (EIO) and are counted in tun_tx_errors.
+ */
+static void
+link_restored(void)
+{
+	char a[INET_ADDRSTRLEN];
+	int i, n = 0;
+
+	for (i = 0; i < npool_routes; i++) {
+		in_addr_t net = htonl(pool_routes[i].net);
+
+		if (route_msg(AF_INET, 1, &net, 4, pool_routes[i].plen, 1) < 0) {
+			inet_ntop(AF_INET, &net, a, sizeof(a));
+			log_error("cannot route %s/%d to the tun device again: "
+			    "%s", a, pool_routes[i].plen, strerror(errno));
+		} else
+			n++;
+	}
+	if (config->ipv6_prefix.plen > 0 && route_msg(AF_INET6, 1,
+	    &config->ipv6_prefix.addr, 16, config->ipv6_prefix.plen, 0) == 0)
+		n++;
+	/* IPv6 addresses go with the link (keep_addr_on_down is off). */
+	if (config->ipv6_prefix.plen > 0 &&
+	    tun_addr6(&config->ipv6_prefix.addr) < 0)
+		log_error("cannot give the tun device its IPv6 address again: "
+		    "%s", strerror(errno));
+	log_warnx("tun device up again: %d routes of the pool restored "
+	    "(session routes outside the pool are not)", n);
+}
+
+static void
+link_readable(int fd, uint32_t events, void *arg)
+{
+	char buf[8192];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	ssize_t n;
+	int up;
+
+	(void)events;
+	(void)arg;
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		    nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len <
+			    NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			ifi = NLMSG_DATA(nh);
+			if (ifi->ifi_index != tun_ifindex)
+				continue;
+			up = (ifi->ifi_flags & IFF_UP) != 0;
+			if (up && !link_up)
+				link_restored();
+			else if (!up && link_up)
+				log_warnx("tun device went down: packets to the "
+				    "kernel are lost until it is up again");
+			link_up = up;
+		}
+}
+
+/* Follow the device's state (after tun_add_pool_routes). */
+void
+tun_watch(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+	    .nl_groups = RTMGRP_LINK };
+
+	if ((link_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, NETLINK_ROUTE)) < 0 || bind(link_fd,
+	    (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    ev_add(link_fd, EPOLLIN, link_readable, NULL) < 0) {
+		log_error("cannot follow the tun device's state: %s (its "
+		    "routes are not restored if it goes down)",
+		    strerror(errno));
+		if (link_fd >= 0)
+			close(link_fd);
+		link_fd = -1;
 	}
 }
 

@@ -8,6 +8,7 @@ copied in verbatim, after a list of the figures where we are slower,
 which is computed.
 """
 
+import re
 import statistics
 import subprocess
 from pathlib import Path
@@ -692,4 +693,13 @@ def write(res, out, work):
            for r in res["mem"] if r["lns"] != "ceiling"}
     if mem:
         plot_mem(mem, res["largest"], out, work)
-    (out / "performance.md").write_text(render(res, out) + "\n")
+    # The soak's section (bench/soak.py, `make soak`) is not measured
+    # here: carry it over from the current file.
+    soak = ""
+    old = out / "performance.md"
+    if old.exists():
+        m = re.search(r"^## Soak\b.*?(?=^## |\Z)", old.read_text(),
+                      re.M | re.S)
+        soak = "\n" + m.group(0).rstrip() if m else ""
+    (out / "performance.md").write_text(render(res, out) + "\n" + soak +
+                                        ("\n" if soak else ""))
