@@ -38,7 +38,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o util.o \
 	      cli.o cli_child.o peercred.o \
-	      ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
+	      ppp.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
@@ -112,7 +112,7 @@ test/unit/test_tables: test/unit/test_tables.c tables.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 test/unit/test_l2tp: test/unit/test_l2tp.c globals.o l2tp.o tables.o event.o log.o util.o config.o cfgprint.o \
-		ppp.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
+		ppp.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tun.o routecheck.o plugin.o tbf.o acl.o intercept.o \
 		acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
@@ -120,7 +120,7 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c globals.o radius.o radius_codec.o dae.o l2tp.o tables.o event.o log.o \
-		util.o config.o cfgprint.o ppp.o dataplane.o ra.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
+		util.o config.o cfgprint.o ppp.o dataplane.o offload.o ra.o fsm.o pool.o auth.o tun.o routecheck.o plugin.o tbf.o acl.o \
 		intercept.o acctfile.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
@@ -177,7 +177,7 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # The L2TP input path, with everything it touches built in.
-L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c ra.c fsm.c \
+L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c offload.c ra.c fsm.c \
 		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c routecheck.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h

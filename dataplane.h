@@ -41,5 +41,8 @@ void	 dp_send_ip6(sid_t, uint8_t *pkt, size_t len);
 int	 dp_send_frame(sid_t, uint8_t *proto_field, size_t len);
 /* Send what is batched (the end of each TUN turn). */
 void	 dp_flush(void);
+/* The L2TP socket: readable (an ev_fn), and its options once bound. */
+void	 dp_udp_readable(int fd, uint32_t events, void *arg);
+void	 dp_udp_socket(int fd);
 
 #endif /* L2TPNS_DATAPLANE_H */

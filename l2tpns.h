@@ -206,6 +206,17 @@ struct counters {
 	uint64_t	radius_unexpected;	/* no request waits for it */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
+	/* Data plane system calls and offloads (dataplane.c, tun.c) */
+	uint64_t	dp_syscalls;	/* TUN read/write, L2TP data send/recv */
+	uint64_t	tun_gso_rx;	/* super-segments read */
+	uint64_t	tun_gso_segments;	/* packets cut from them */
+	uint64_t	tun_gso_bad;	/* malformed: dropped */
+	uint64_t	tun_gro_writes;	/* coalesced writes */
+	uint64_t	tun_gro_segments;	/* packets in them */
+	uint64_t	udp_gso_sends;	/* messages sent with UDP_SEGMENT */
+	uint64_t	udp_gso_segments;	/* datagrams in them */
+	uint64_t	udp_gro_rx;	/* coalesced datagrams received */
+	uint64_t	udp_gro_segments;	/* datagrams in them */
 };
 
 /* l2tpns.c */
@@ -361,6 +372,10 @@ int		 tun_open(char *ifname, size_t ifnamelen);
 int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_write(const uint8_t *, size_t);
+/* With a virtio-net header (struct virtio_net_hdr; NULL: a plain one). */
+int		 tun_write_vnet(const void *vh, const uint8_t *, size_t);
+/* The virtio-net header's size in front of every packet, or 0. */
+int		 tun_vnet(void);
 /* A packet to pool address `dst` that no session has: ICMP host
  * unreachable, rate-limited by icmp_rate. */
 void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);

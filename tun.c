@@ -4,7 +4,12 @@
  * State owned: none beyond the fd returned to l2tpns.c.  The device is
  * opened without the packet-information header (IFF_NO_PI): the kernel
  * takes the protocol from the IP version nibble, so no 4-byte prefix has
- * to be built per packet.
+ * to be built per packet.  With tun_offload (the default) every packet
+ * has a virtio-net header in front (IFF_VNET_HDR) and the device takes
+ * checksum, TCP segmentation and, where the kernel has it, UDP
+ * segmentation offloads (TUNSETOFFLOAD): the kernel hands us TCP
+ * super-segments with unfinished checksums, which dataplane.c segments
+ * per session (offload.c), and takes coalesced ones from us.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +23,62 @@
 #include <linux/rtnetlink.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "l2tpns.h"
 #include "event.h"
 #include "log.h"
+#include "offload.h"
 #include "routecheck.h"
 
+/* Since Linux 6.2 (UDP segmentation offload); older headers lack them. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
+#endif
+
 static int tun_fd = -1;
+static int tun_vnet_len;	/* 0, or the virtio-net header's size */
+static unsigned tun_offl;	/* TUN_F_* granted */
 static int tun_ifindex;
 /* Prefixes routed to the device at startup (the pool's CIDR lines). */
 static struct { uint32_t net, mask; } pool_routes[256];
 static int npool_routes;
+
+/*
+ * The virtio-net header's size, then the offloads: checksum and TCP
+ * segmentation always (Linux 2.6.27), UDP segmentation where the kernel
+ * has it (6.2; EINVAL before).
+ */
+static void
+tun_set_offload(int fd)
+{
+	unsigned want = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	int hl = (int)OFF_VNET_LEN;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0) {
+		log_error("tun: TUNSETVNETHDRSZ: %s", strerror(errno));
+		return;
+	}
+	tun_vnet_len = hl;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(want | TUN_F_USO4 |
+	    TUN_F_USO6)) == 0)
+		tun_offl = want | TUN_F_USO4 | TUN_F_USO6;
+	else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)want) == 0)
+		tun_offl = want;
+	else
+		log_error("tun: TUNSETOFFLOAD: %s; packets come segmented",
+		    strerror(errno));
+	log_info("tun offloads:%s%s%s", tun_offl & TUN_F_CSUM ? " checksum" :
+	    " none", tun_offl & TUN_F_TSO4 ? " tso4 tso6" : "",
+	    tun_offl & TUN_F_USO4 ? " uso4 uso6" : "");
+}
+
+int
+tun_vnet(void)
+{
+	return tun_vnet_len;
+}
 
 int
 tun_open(char *ifname, size_t ifnamelen)
@@ -43,6 +93,8 @@ tun_open(char *ifname, size_t ifnamelen)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (config->tun_offload)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_crit("cannot create tun device %s: %s", ifname,
@@ -52,6 +104,10 @@ tun_open(char *ifname, size_t ifnamelen)
 	}
 	snprintf(ifname, ifnamelen, "%s", ifr.ifr_name);
 	tun_fd = fd;
+	tun_vnet_len = 0;
+	tun_offl = 0;
+	if (config->tun_offload)
+		tun_set_offload(fd);
 	tun_ifindex = (int)if_nametoindex(ifname);
 	return fd;
 }
@@ -327,17 +383,51 @@ tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
 	tun_icmp_error(pkt, len, 1, 0);
 }
 
-/* One IP packet to the kernel; counted, never logged per packet. */
+/*
+ * One IP packet to the kernel; counted, never logged per packet.  `vh`
+ * is its virtio-net header (NULL: none, a plain packet), used only when
+ * the device has them; a super-segment counts as the packets it holds.
+ */
 int
-tun_write(const uint8_t *p, size_t len)
+tun_write_vnet(const void *vh, const uint8_t *p, size_t len)
 {
-	if (write(tun_fd, p, len) < 0) {
+	static const struct virtio_net_hdr plain;
+	const struct virtio_net_hdr *h = vh ? vh : &plain;
+	struct iovec iov[2];
+	ssize_t n;
+
+	stats->dp_syscalls++;
+	if (tun_vnet_len) {
+		iov[0].iov_base = (void *)(uintptr_t)h;
+		iov[0].iov_len = (size_t)tun_vnet_len;
+		iov[1].iov_base = (void *)(uintptr_t)p;
+		iov[1].iov_len = len;
+		n = writev(tun_fd, iov, 2);
+	} else
+		n = write(tun_fd, p, len);
+	if (n < 0) {
 		stats->tun_tx_errors++;
 		return -1;
 	}
-	stats->tun_tx_packets++;
-	stats->tun_tx_bytes += len;
+	if (tun_vnet_len && h->gso_size && len > h->hdr_len) {
+		uint64_t segs = (len - h->hdr_len + h->gso_size - 1) /
+		    h->gso_size;
+
+		stats->tun_tx_packets += segs;
+		stats->tun_tx_bytes += len + (segs - 1) * h->hdr_len;
+		stats->tun_gro_writes++;
+		stats->tun_gro_segments += segs;
+	} else {
+		stats->tun_tx_packets++;
+		stats->tun_tx_bytes += len;
+	}
 	return 0;
+}
+
+int
+tun_write(const uint8_t *p, size_t len)
+{
+	return tun_write_vnet(NULL, p, len);
 }
 
 int

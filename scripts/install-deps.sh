@@ -52,6 +52,7 @@ PACKAGES="
 	cpio
 	iputils-ping
 	tshark
+	liburing-dev
 "
 
 case "${1:-}" in

@@ -23,6 +23,13 @@ far end; the daemon's per-session counters (`show session json` in the
 CLI) grow by at least what each session sent and received; and the
 devices, tables and rules lacsim adds are there while the sessions are
 and gone after it exits (SIGTERM), and its option checks.
+
+The tests that move packets run twice, with the data-plane offloads
+(tun_offload, tun_gro, udp_gso, udp_gro: the defaults) and without
+them: the same bytes must arrive, the daemon's per-session
+counters must equal, byte for byte and packet for packet, what lacsim's
+devices sent and received, and the offload counters must show the
+offloads at work (or idle, when off).
 """
 import hashlib
 import json
@@ -125,9 +132,31 @@ def make_net(daemon, netns, tmp_path, config=None):
     return d, lac, srv
 
 
+# The data-plane offloads (manual, "Data-plane offloads"): on (the
+# defaults) and every one turned off.
+OFFLOADS = {"offload": {},
+            "no_offload": {"tun_offload": "no", "tun_gro": "no",
+                           "udp_gso": "no", "udp_gro": "no"}}
+OFFLOAD_COUNTERS = ("tun_gso_rx", "tun_gso_segments", "tun_gro_writes",
+                    "tun_gro_segments", "udp_gso_sends", "udp_gso_segments",
+                    "udp_gro_rx", "udp_gro_segments")
+
+
+def make_net_offload(daemon, netns, tmp_path, mode, config=None):
+    """make_net with the offloads of `mode` (OFFLOADS)."""
+    cfg = dict(OFFLOADS[mode])
+    cfg.update(config or {})
+    return make_net(daemon, netns, tmp_path, cfg)
+
+
+@pytest.fixture(params=list(OFFLOADS))
+def offload(request):
+    return request.param
+
+
 @pytest.fixture
-def net(daemon, netns, tmp_path, lacsim_bin):
-    return make_net(daemon, netns, tmp_path)
+def net(daemon, netns, tmp_path, lacsim_bin, offload):
+    return make_net_offload(daemon, netns, tmp_path, offload)
 
 
 def payload(number, flow):
@@ -245,17 +274,55 @@ def make_sockets(ns, n):
                               for _ in range(n)])
 
 
-def session_counters(d, cli):
-    """{ip: (uploaded, downloaded)} from the daemon's CLI."""
+def session_counters(d, cli, packets=False):
+    """{ip: (uploaded, downloaded)} from the daemon's CLI, with
+    (packets_in, packets_out) after them if asked."""
     js = json.loads(cli.cmd("show session json", timeout=10))
-    return {s["ip"]: (s["uploaded"], s["downloaded"])
+    return {s["ip"]: (s["uploaded"], s["downloaded"]) +
+            ((s["packets_in"], s["packets_out"]) if packets else ())
             for s in js["sessions"]}
+
+
+def settled(d, cli, what="session counters"):
+    """The session counters once two reads a second apart agree (the
+    last ACKs and FINs have gone through)."""
+    last = [None]
+
+    def same():
+        now = session_counters(d, cli, packets=True)
+        if now == last[0]:
+            return now
+        last[0] = now
+        return None
+    return wait_until(same, 15, f"{what} to settle", interval=1.0)
+
+
+def check_offload_counters(ctr, offload, downstream=True, upstream=True):
+    """With the offloads on they were used; with them off, never."""
+    print({k: ctr[k] for k in OFFLOAD_COUNTERS + ("dp_syscalls",
+                                                   "tun_gso_bad")})
+    if offload == "no_offload":
+        assert {k: ctr[k] for k in OFFLOAD_COUNTERS} == \
+            dict.fromkeys(OFFLOAD_COUNTERS, 0), ctr
+        return
+    if downstream:
+        # kernel TCP handed us super-segments, cut into several each
+        assert ctr["tun_gso_rx"] > 0, ctr
+        assert ctr["tun_gso_segments"] > ctr["tun_gso_rx"], ctr
+        assert ctr["udp_gso_sends"] > 0, ctr
+        assert ctr["udp_gso_segments"] >= 2 * ctr["udp_gso_sends"], ctr
+    if upstream:
+        assert ctr["tun_gro_writes"] > 0, ctr
+        assert ctr["tun_gro_segments"] >= 2 * ctr["tun_gro_writes"], ctr
+    # (veth hands a socket coalesced datagrams only from a UDP_SEGMENT
+    # sender, which lacsim is not: udp_gro_rx stays 0 here)
+    assert ctr["tun_gso_bad"] == 0, ctr
 
 
 # ---------------------------------------------------------------------------
 
 
-def test_100_sessions_tcp_both_ways(net, lacsim_bin):
+def test_100_sessions_tcp_both_ways(net, lacsim_bin, offload):
     d, lac_ns, srv = net
     n = 100
     lac = Lacsim(lac_ns, "--tunnels", 4, "--sessions", 25, "--tun", "dp%d",
@@ -329,10 +396,23 @@ def test_100_sessions_tcp_both_ways(net, lacsim_bin):
         after = wait_until(grown, 5, "every session's counters to grow "
                            "by 2 x SIZE each way")
         assert len(after) == n
+        final = settled(d, cli)
+        ctr = json.loads(cli.cmd("show counters json"))
         cli.close()
     finally:
         traffic.close()
         rc, done = lac.stop()
+    # (c) the daemon's accounting is exactly what lacsim's devices saw,
+    # segment by segment, with offloads or without
+    delta = [sum(final[ip][i] - (before[ip][i] if i < 2 else 0)
+                 for ip in number_of) for i in range(4)]
+    assert delta[0] == done["tun_out_bytes"], (delta, done)
+    assert delta[1] == done["tun_in_bytes"], (delta, done)
+    assert delta[2] == done["tun_out_packets"], (delta, done)
+    assert delta[3] == done["tun_in_packets"], (delta, done)
+    check_offload_counters(ctr, offload)
+    print(f"{offload}: {ctr['dp_syscalls']} data-path system calls for "
+          f"{done['tun_in_packets'] + done['tun_out_packets']} packets")
     assert not lac.events("error"), lac.events("error")[:5]
     assert rc == 0 and done["ok"] is True, done
     assert done["tun_up"] == n and done["tun_down"] == n
