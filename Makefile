@@ -128,6 +128,10 @@ UNIT_TESTS += test/unit/test_acctfile
 test/unit/test_acctfile: test/unit/test_acctfile.c acctfile.o config.o cfgprint.o globals.o tables.o event.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_offload
+test/unit/test_offload: test/unit/test_offload.c offload.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
+
 UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o cfgprint.o globals.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -175,6 +179,11 @@ ACL_FUZZ_SRCS = config.c cfgprint.c globals.c acl.c tables.c log.c util.c
 test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ACL_FUZZ_SRCS) -lcrypt -lmd
 FUZZERS	+= test/fuzz/fuzz_acl
+
+# TUN offloads (offload.c): segmentation, checksums, coalescing.
+test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
+FUZZERS	+= test/fuzz/fuzz_offload
 
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprint.c ppp.c dataplane.c offload.c ra.c fsm.c \
