@@ -566,3 +566,96 @@ def test_tun_option_checks(lacsim_bin):
                            capture_output=True, text=True, timeout=10)
         assert p.returncode == 2 and "lacsim:" in p.stderr + p.stdout, \
             (args, p.returncode, p.stderr)
+
+
+def l4_checksum_ok(pkt):
+    """The TCP/UDP checksum of an IPv4 packet verifies (RFC 1071)."""
+    ihl = (pkt[0] & 0x0F) * 4
+    seg = pkt[ihl:]
+    data = pkt[12:20] + bytes([0, pkt[9]]) + len(seg).to_bytes(2, "big") \
+        + seg + (b"\0" if len(seg) % 2 else b"")
+    s = sum(int.from_bytes(data[i:i + 2], "big")
+            for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s == 0xFFFF
+
+
+def test_tcp_segments_clamped_intercepted_and_counted(
+        daemon, netns, tmp_path, lacsim_bin, offload):
+    """Bulk kernel TCP both ways through one session whose link MTU
+    (1300) is below the TUN device's (1500), the session snooped.  With
+    offloads the daemon cuts the kernel's super-segments to the session
+    itself; with or without, the SYNs are clamped, interception gets a
+    copy of every packet the session counted (none above its MTU, every
+    checksum right: the copies are what crossed), and the session's
+    counters equal lacsim's device counts."""
+    mtu = 1300                  # 8 x SIZE each way on each connection
+    d, lac_ns, srv = make_net_offload(
+        lambda cfg, **kw: daemon(cfg, users="admin:admin\nenable:en\n",
+                                 **kw), netns, tmp_path, offload)
+    cap = d.ns.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cap.setsockopt(socket.SOL_SOCKET, 33, 32 << 20)    # SO_RCVBUFFORCE
+    cap.bind(("127.0.0.1", 40001))
+    cap.setblocking(False)
+    lac = Lacsim(lac_ns, "--tun", "mt%d", "--mru", mtu, "--user", "sub%d",
+                 "--hold", 120, "--timeout", 30)
+    traffic = Traffic()
+    try:
+        up = lac.wait("tun_up", 1, 30)[0]
+        ip = up["address"]
+        cli = Cli(d).login()
+        cli.enable("en")
+        assert "Snooping user sub1" in cli.cmd("snoop sub1 127.0.0.1 40001")
+        before = session_counters(d, cli, packets=True)[ip]
+        ctr0 = json.loads(cli.cmd("show counters json"))
+
+        lsock = make_sockets(srv, 1)[0]
+        lsock.bind((SRV_ADDR, PORT_UP))
+        traffic.listen(lsock, lambda c, peer: traffic.add(
+            End(c, payload(1, "s2c") * 8, payload(1, "c2s") * 8,
+                "server end")))
+        ls, c = make_sockets(lac_ns, 2)
+        ls.bind((ip, PORT_DOWN))
+        traffic.listen(ls, lambda c2, peer: traffic.add(
+            End(c2, payload(2, "c2s") * 8, payload(2, "s2c") * 8,
+                "subscriber end")))
+        c.bind((ip, 0))
+        traffic.connect(End(c, payload(1, "c2s") * 8, payload(1, "s2c") * 8,
+                            "up", connecting=True), (SRV_ADDR, PORT_UP))
+        traffic.connect(End(make_sockets(srv, 1)[0], payload(2, "s2c") * 8,
+                            payload(2, "c2s") * 8, "down", connecting=True),
+                        (ip, PORT_DOWN))
+        traffic.run(4, timeout=60)
+        bad = [(e.what, e.error, len(e.got)) for e in traffic.ends
+               if e.error or bytes(e.got) != e.want]
+        assert not bad, bad
+        final = settled(d, cli)[ip]
+        ctr = json.loads(cli.cmd("show counters json"))
+        copies = []
+        while True:
+            try:
+                copies.append(cap.recv(65536))
+            except BlockingIOError:
+                break
+        cli.close()
+    finally:
+        traffic.close()
+        cap.close()
+        rc, done = lac.stop()
+    assert rc == 0 and done["tun_dropped"] == 0, done
+    pin, pout = final[2] - before[2], final[3] - before[3]
+    assert (final[0] - before[0], final[1] - before[1], pin, pout) == \
+        (done["tun_out_bytes"], done["tun_in_bytes"],
+         done["tun_out_packets"], done["tun_in_packets"])
+    # the server's MSS lowered to the link's, on its SYN and SYN-ACK
+    assert ctr["tcp_mss_clamped"] - ctr0["tcp_mss_clamped"] >= 2, ctr
+    # interception saw every packet that crossed, as it crossed
+    assert len(copies) == pin + pout, (len(copies), pin, pout)
+    assert max(len(p) for p in copies) == mtu
+    assert all(int.from_bytes(p[2:4], "big") == len(p) for p in copies)
+    assert [i for i, p in enumerate(copies) if not l4_checksum_ok(p)] == []
+    check_offload_counters(ctr, offload)
+    if offload == "offload":
+        # the super-segments were cut to this session's MTU
+        assert ctr["tun_gso_segments"] > ctr["tun_gso_rx"] > 0, ctr
