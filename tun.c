@@ -56,11 +56,10 @@ tun_set_offload(int fd)
 	unsigned want = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
 	int hl = (int)OFF_VNET_LEN;
 
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0) {
-		log_error("tun: TUNSETVNETHDRSZ: %s", strerror(errno));
-		return;
-	}
+	/* The kernel's default is this size already: say so all the same. */
 	tun_vnet_len = hl;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0)
+		log_error("tun: TUNSETVNETHDRSZ: %s", strerror(errno));
 	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(want | TUN_F_USO4 |
 	    TUN_F_USO6)) == 0)
 		tun_offl = want | TUN_F_USO4 | TUN_F_USO6;
