@@ -26,7 +26,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
-LIBS	= -lcrypt -lmd -lcli -ldl
+LIBS	= -lcrypt -lmd -lcli -ldl -luring
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -190,18 +190,18 @@ L2TP_FUZZ_SRCS = globals.c l2tp.c tables.c event.c log.c util.c config.c cfgprin
 		 pool.c auth.c radius.c radius_codec.c dae.c tun.c plugin.c tbf.c acl.c intercept.c \
 		 acctfile.c routecheck.c
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -luring
 FUZZERS	+= test/fuzz/fuzz_l2tp
 
 # PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
 test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -luring
 FUZZERS	+= test/fuzz/fuzz_ppp
 
 # RADIUS replies (layout, authenticators, Access-Accept attributes) and
 # the DAE listener (Disconnect/CoA).
 test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -luring
 FUZZERS	+= test/fuzz/fuzz_radius
 
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It

@@ -884,6 +884,8 @@ static const struct counter_row counter_rows[] = {
 	CTR(udp_gso_segments, "data messages in them"),
 	CTR(udp_gro_rx, "coalesced datagrams received (UDP_GRO)"),
 	CTR(udp_gro_segments, "data messages in them"),
+	CTR(tun_uring_submits, "io_uring submissions of TUN writes"),
+	CTR(tun_uring_writes, "packets written through them"),
 };
 
 static uint64_t

@@ -172,6 +172,8 @@ static const struct cfg_directive directives[] = {
 	    "coalesce a flow's upstream TCP segments into one TUN write (needs tun_offload)" },
 	{ "udp_gso", CT_BOOL, F(udp_gso), 0, 0, 0, "yes",
 	    "send equal-sized data messages to one LAC with one UDP_SEGMENT send" },
+	{ "tun_uring", CT_BOOL, F(tun_uring), 0, 0, CF_RESTART, "no",
+	    "write each batch of upstream packets to the TUN device with one io_uring submission" },
 	{ "udp_gro", CT_BOOL, F(udp_gro), 0, 0, CF_RESTART, "yes",
 	    "accept coalesced datagrams on the L2TP socket (UDP_GRO)" },
 	{ "send_garp", CT_BOOL, F(send_garp), 0, 0, 0, "yes",

@@ -333,7 +333,11 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 		if (in_rx_batch && config->tun_gro && tun_vnet() &&
 		    off_gro_add(frame, len))
 			return;
-		tun_write(frame, len);
+		/* From a receive buffer: may wait for the batch's end. */
+		if (in_rx_batch)
+			tun_write_queued(frame, len);
+		else
+			tun_write(frame, len);
 		return;
 	}
 	/* Straight from a TUN read: batched (dp_tun_readable flushes). */
@@ -806,11 +810,14 @@ dp_udp_readable(int fd, uint32_t events, void *arg)
 				l2tp_input(bufs[i] + off, len - off < seg ?
 				    len - off : seg, &from[i]);
 		}
+		/* The buffers are read into again: what points there goes. */
+		tun_uring_flush();
 		budget -= n;
 		if (n < want)
 			break;
 	}
 	in_rx_batch = 0;
+	tun_uring_flush();
 	off_gro_flush();
 }
 

@@ -217,6 +217,8 @@ struct counters {
 	uint64_t	udp_gso_segments;	/* datagrams in them */
 	uint64_t	udp_gro_rx;	/* coalesced datagrams received */
 	uint64_t	udp_gro_segments;	/* datagrams in them */
+	uint64_t	tun_uring_submits;	/* io_uring submissions */
+	uint64_t	tun_uring_writes;	/* packets written by them */
 };
 
 /* l2tpns.c */
@@ -376,6 +378,10 @@ int		 tun_write(const uint8_t *, size_t);
 int		 tun_write_vnet(const void *vh, const uint8_t *, size_t);
 /* The virtio-net header's size in front of every packet, or 0. */
 int		 tun_vnet(void);
+/* tun_uring: queue a packet (kept valid until the flush), then flush. */
+int		 tun_uring_init(void);
+int		 tun_write_queued(const uint8_t *, size_t);
+void		 tun_uring_flush(void);
 /* A packet to pool address `dst` that no session has: ICMP host
  * unreachable, rate-limited by icmp_rate. */
 void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);

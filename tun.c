@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <liburing.h>
 
 #include "l2tpns.h"
 #include "event.h"
@@ -40,6 +41,22 @@
 static int tun_fd = -1;
 static int tun_vnet_len;	/* 0, or the virtio-net header's size */
 static unsigned tun_offl;	/* TUN_F_* granted */
+
+/*
+ * tun_uring: upstream packets of one batch of L2TP datagrams written
+ * with one io_uring submission instead of a write() each (the device is
+ * the ring's one registered file).  The packets stay where they are
+ * (the receive buffers) until tun_uring_flush(); a write of any other
+ * kind flushes first, so that nothing overtakes what is queued.
+ */
+#define URING_DEPTH	256
+static struct io_uring uring;
+static int uring_on;
+static struct uring_slot {
+	struct virtio_net_hdr	vh;
+	struct iovec		iov[2];
+} uslot[URING_DEPTH];
+static unsigned uring_n;
 static int tun_ifindex;
 /* Prefixes routed to the device at startup (the pool's CIDR lines). */
 static struct { uint32_t net, mask; } pool_routes[256];
@@ -382,6 +399,90 @@ tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
 	tun_icmp_error(pkt, len, 1, 0);
 }
 
+int
+tun_uring_init(void)
+{
+	int rc;
+
+	if (tun_fd < 0)
+		return -1;
+	if ((rc = io_uring_queue_init(URING_DEPTH, &uring, 0)) < 0) {
+		log_error("tun_uring: io_uring_queue_init: %s; writing each "
+		    "packet", strerror(-rc));
+		return -1;
+	}
+	if ((rc = io_uring_register_files(&uring, &tun_fd, 1)) < 0) {
+		log_error("tun_uring: registering the device: %s; writing "
+		    "each packet", strerror(-rc));
+		io_uring_queue_exit(&uring);
+		return -1;
+	}
+	uring_on = 1;
+	log_info("tun_uring: upstream writes batched through io_uring");
+	return 0;
+}
+
+void
+tun_uring_flush(void)
+{
+	struct io_uring_cqe *cqe;
+	unsigned done = 0, want = uring_n;
+
+	if (want == 0)
+		return;
+	uring_n = 0;
+	stats->dp_syscalls++;
+	stats->tun_uring_submits++;
+	if (io_uring_submit_and_wait(&uring, want) < 0)
+		stats->tun_tx_errors++;
+	while (done < want) {
+		if (io_uring_peek_cqe(&uring, &cqe) != 0) {
+			stats->dp_syscalls++;
+			if (io_uring_wait_cqe(&uring, &cqe) != 0)
+				break;
+		}
+		if (cqe->res < 0)
+			stats->tun_tx_errors++;
+		else {
+			stats->tun_uring_writes++;
+			stats->tun_tx_packets++;
+			stats->tun_tx_bytes += cqe->user_data;
+		}
+		io_uring_cqe_seen(&uring, cqe);
+		done++;
+	}
+}
+
+int
+tun_write_queued(const uint8_t *p, size_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct uring_slot *u;
+
+	if (!uring_on)
+		return tun_write(p, len);
+	if (uring_n == URING_DEPTH)
+		tun_uring_flush();
+	if ((sqe = io_uring_get_sqe(&uring)) == NULL) {
+		tun_uring_flush();
+		if ((sqe = io_uring_get_sqe(&uring)) == NULL)
+			return tun_write(p, len);
+	}
+	u = &uslot[uring_n++];
+	memset(&u->vh, 0, sizeof(u->vh));
+	u->iov[0].iov_base = &u->vh;
+	u->iov[0].iov_len = (size_t)tun_vnet_len;
+	u->iov[1].iov_base = (void *)(uintptr_t)p;
+	u->iov[1].iov_len = len;
+	if (tun_vnet_len)
+		io_uring_prep_writev(sqe, 0, u->iov, 2, 0);
+	else
+		io_uring_prep_writev(sqe, 0, u->iov + 1, 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = len;
+	return 0;
+}
+
 /*
  * One IP packet to the kernel; counted, never logged per packet.  `vh`
  * is its virtio-net header (NULL: none, a plain packet), used only when
@@ -395,6 +496,8 @@ tun_write_vnet(const void *vh, const uint8_t *p, size_t len)
 	struct iovec iov[2];
 	ssize_t n;
 
+	if (uring_n)
+		tun_uring_flush();	/* what is queued goes first */
 	stats->dp_syscalls++;
 	if (tun_vnet_len) {
 		iov[0].iov_base = (void *)(uintptr_t)h;
