@@ -540,6 +540,11 @@ class Ours(Lns):
             # Offered in this order, to RADIUS and local subscribers alike.
             'set radius_authtypes "pap,chap"',
         ]
+        # L2TPNS_BENCH_SET="tun_uring yes; udp_gso no": directives for
+        # ours in every run (to measure one optimisation at a time).
+        for kv in os.environ.get("L2TPNS_BENCH_SET", "").split(";"):
+            if kv.strip():
+                lines.append(f"set {kv.strip()}")
         if radius:
             lines += [f"set primary_radius {s.srv_addr}",
                       "set primary_radius_port 1812",
