@@ -669,3 +669,65 @@ def test_tcp_segments_clamped_intercepted_and_counted(
     if offload != "no_offload":
         # the super-segments were cut to this session's MTU
         assert ctr["tun_gso_segments"] > ctr["tun_gso_rx"] > 0, ctr
+
+
+def test_tcp_over_ipv6_both_ways(daemon, netns, tmp_path, lacsim_bin,
+                                 offload):
+    """Kernel TCP over IPv6 through a session, both ways, the
+    subscriber at the address the manual's rule routes (ipv6_prefix's
+    first 64 bits, its IPv4 address, zeros): with offloads, TCPV6
+    super-segments are cut per session and upstream segments coalesced;
+    every byte arrives either way."""
+    prefix, srv6, lns6 = "2001:db8:100::/48", "2001:db8:ff::2", \
+        "2001:db8:ff::1"
+    d, lac_ns, srv = make_net_offload(
+        lambda cfg, **kw: daemon(cfg, users="admin:admin\n", **kw),
+        netns, tmp_path, offload, {"ipv6_prefix": prefix})
+    d.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"])
+    d.ns.ip("-6", "addr", "add", f"{lns6}/64", "dev", "lns1", "nodad")
+    srv.ip("-6", "addr", "add", f"{srv6}/64", "dev", "srv0", "nodad")
+    srv.ip("-6", "route", "add", prefix, "via", lns6)
+    lac = Lacsim(lac_ns, "--tun", "v6", "--ipv6", "--hold", 120,
+                 "--timeout", 30)
+    traffic = Traffic()
+    try:
+        v4 = lac.wait("tun_up", 1, 30)[0]["address"]
+        lac.wait("ppp_ipv6_up", 1, 20)
+        o = [int(x) for x in v4.split(".")]
+        a6 = "2001:db8:100:0:%x:%x::" % (o[0] << 8 | o[1], o[2] << 8 | o[3])
+        lac_ns.ip("-6", "addr", "add", f"{a6}/128", "dev", "v6", "nodad")
+        lac_ns.ip("-6", "route", "add", "2001:db8:ff::/64", "dev", "v6",
+                  "src", a6)
+
+        def sock6(ns):
+            return ns.run_in(lambda: socket.socket(socket.AF_INET6,
+                                                   socket.SOCK_STREAM))
+        ls = sock6(srv)
+        ls.bind((srv6, PORT_UP))
+        traffic.listen(ls, lambda c, peer: traffic.add(
+            End(c, payload(1, "s2c") * 4, payload(1, "c2s") * 4,
+                "server end")))
+        ls2 = sock6(lac_ns)
+        ls2.bind((a6, PORT_DOWN))
+        traffic.listen(ls2, lambda c, peer: traffic.add(
+            End(c, payload(2, "c2s") * 4, payload(2, "s2c") * 4,
+                "subscriber end")))
+        c = sock6(lac_ns)
+        c.bind((a6, 0))
+        traffic.connect(End(c, payload(1, "c2s") * 4, payload(1, "s2c") * 4,
+                            "up", connecting=True), (srv6, PORT_UP))
+        traffic.connect(End(sock6(srv), payload(2, "s2c") * 4,
+                            payload(2, "c2s") * 4, "down", connecting=True),
+                        (a6, PORT_DOWN))
+        traffic.run(4, timeout=60)
+        bad = [(e.what, e.error, len(e.got)) for e in traffic.ends
+               if e.error or bytes(e.got) != e.want]
+        assert not bad, bad
+        cli = Cli(d).login()
+        ctr = json.loads(cli.cmd("show counters json"))
+        cli.close()
+    finally:
+        traffic.close()
+        rc, done = lac.stop()
+    assert rc == 0 and done["tun_dropped"] == 0, done
+    check_offload_counters(ctr, offload)
