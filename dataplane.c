@@ -87,6 +87,24 @@ static union {
 static int gso_refused;
 /* Inside a batch of L2TP datagrams: upstream TCP may wait to merge. */
 static int in_rx_batch;
+/* The L2TP socket's receive buffers (dp_udp_readable). */
+#define RX_BATCH	64
+#define RX_BUF		65536
+#define RX_BUF_PLAIN	4096
+static uint8_t bufs[RX_BATCH][RX_BUF];
+
+/*
+ * Whether a frame lies in those buffers: only such a frame stays put
+ * until the batch's end (tun_uring), not one a token bucket releases
+ * from its queue, whose slot is reused at once.
+ */
+static int
+in_rxbufs(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)bufs;
+
+	return a >= b && a < b + sizeof(bufs);
+}
 
 /* Per session: the packet_limit window (manual, "packet_limit"). */
 static struct dp_sess {
@@ -333,8 +351,8 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 		if (in_rx_batch && config->tun_gro && tun_vnet() &&
 		    off_gro_add(frame, len))
 			return;
-		/* From a receive buffer: may wait for the batch's end. */
-		if (in_rx_batch)
+		/* In a receive buffer: may wait for the batch's end. */
+		if (in_rx_batch && in_rxbufs(frame))
 			tun_write_queued(frame, len);
 		else
 			tun_write(frame, len);
@@ -744,14 +762,9 @@ gro_write(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
  * message (Linux 5.0): each is taken on its own.  Upstream TCP merged
  * during the batch goes to the device at its end.
  */
-#define RX_BATCH	64
-#define RX_BUF		65536
-#define RX_BUF_PLAIN	4096
-
 void
 dp_udp_readable(int fd, uint32_t events, void *arg)
 {
-	static uint8_t bufs[RX_BATCH][RX_BUF];
 	static struct mmsghdr mm[RX_BATCH];
 	static struct iovec iov[RX_BATCH];
 	static struct sockaddr_in from[RX_BATCH];
