@@ -27,9 +27,10 @@
  * equal-sized messages to one LAC folded into one UDP_SEGMENT message
  * (udp_gso).  Upstream, the L2TP socket's datagrams are read with
  * recvmmsg(), coalesced ones split (udp_gro), and the TCP segments of
- * one flow that a batch brings are merged into one TUN write (tun_gro).
- * No allocation, log line or clock read per packet; every data-path
- * system call is counted (dp_syscalls).
+ * one flow that a batch brings are merged into one TUN write (tun_gro);
+ * the others may leave in one io_uring submission at the batch's end
+ * (tun_uring, tun.c).  No allocation, log line or clock read per
+ * packet; every data-path system call is counted (dp_syscalls).
  */
 #include <errno.h>
 #include <stdio.h>
