@@ -27,7 +27,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
-LIBS	= -lcrypt -lmd -lcli -ldl -lmicrohttpd
+LIBS	= -lcrypt -lmd -lcli -ldl -lmicrohttpd -luring
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -39,7 +39,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o cli_show.o peercred.o \
-	      ppp.o session.o cqm.o evring.o dataplane.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
+	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
@@ -140,6 +140,10 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_offload
+test/unit/test_offload: test/unit/test_offload.c offload.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
+
 UNIT_TESTS += test/unit/test_acl
 test/unit/test_acl: test/unit/test_acl.c acl.o config.o cfgprint.o globals.o tables.o log.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -198,21 +202,26 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ACL_FUZZ_SRCS) -lcrypt -lmd
 FUZZERS	+= test/fuzz/fuzz_acl
 
+# TUN offloads (offload.c): segmentation, checksums, coalescing.
+test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
+FUZZERS	+= test/fuzz/fuzz_offload
+
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_l2tp
 
 # PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
 test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_ppp
 
 # RADIUS replies (layout, authenticators, Access-Accept attributes) and
 # the DAE listener (Disconnect/CoA).
 test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_radius
 
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
@@ -224,12 +233,12 @@ test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 	@mkdir -p test/fuzz/plugins
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fPIC -shared -o $@ $<
 test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_control
 
 # The cluster input path: codec, replay window, bodies, records applied.
 test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_cluster
 
 # BGP messages (header, OPEN, UPDATE, NOTIFICATION) through the codec (bgp_msg.c).

@@ -838,6 +838,19 @@ static const struct counter_row counter_rows[] = {
 	CTR(dae_coas, "CoA-Requests done"),
 	CTR(dae_naks, "requests refused (NAK)"),
 	CTR(dae_duplicates, "duplicate requests"),
+	GROUP("Data plane offloads"),
+	CTR(dp_syscalls, "data-path system calls (TUN, L2TP data)"),
+	CTR(tun_gso_rx, "TUN super-segments read"),
+	CTR(tun_gso_segments, "packets cut from them"),
+	CTR(tun_gso_bad, "malformed offload packets dropped"),
+	CTR(tun_gro_writes, "coalesced TUN writes"),
+	CTR(tun_gro_segments, "packets coalesced into them"),
+	CTR(udp_gso_sends, "UDP_SEGMENT messages sent"),
+	CTR(udp_gso_segments, "data messages in them"),
+	CTR(udp_gro_rx, "coalesced datagrams received (UDP_GRO)"),
+	CTR(udp_gro_segments, "data messages in them"),
+	CTR(tun_uring_submits, "io_uring submissions of TUN writes"),
+	CTR(tun_uring_writes, "packets written through them"),
 };
 
 static uint64_t

@@ -107,6 +107,8 @@ struct config {
 	int		scheduler_fifo;
 	int		lock_pages;
 	int		multi_read_count;
+	/* data-plane offloads (dataplane.c, tun.c, offload.c) */
+	int		tun_offload, tun_gro, udp_gso, udp_gro, tun_uring;
 	char		hostname[MAXHOSTNAME_CFG];
 	char		users_file[CFG_STRLEN];
 	char		ip_pool_file[CFG_STRLEN];

@@ -19,6 +19,18 @@
  * packet_tx plugins, MSS clamping, the throttle, then the L2TP data
  * header (l2tp.c, RFC 2661 3.1) and the batch.  Every packet is read
  * through the checked reader (rd.h).
+ *
+ * Offloads (manual, "Data-plane offloads"), each with a directive to
+ * turn it off: a TCP super-segment read from the TUN device (tun_offload)
+ * is cut per session MTU (offload.c) and every segment goes the whole
+ * way above on its own; the batch leaves with one sendmmsg(), consecutive
+ * equal-sized messages to one LAC folded into one UDP_SEGMENT message
+ * (udp_gso).  Upstream, the L2TP socket's datagrams are read with
+ * recvmmsg(), coalesced ones split (udp_gro), and the TCP segments of
+ * one flow that a batch brings are merged into one TUN write (tun_gro);
+ * the others may leave in one io_uring submission at the batch's end
+ * (tun_uring, tun.c).  No allocation, log line or clock read per
+ * packet; every data-path system call is counted (dp_syscalls).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "l2tpns.h"
@@ -35,6 +48,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "offload.h"
 #include "plugin.h"
 #include "ra.h"
 #include "rd.h"
@@ -49,12 +63,49 @@
  */
 #define TUN_BATCH	64
 #define TUN_BUF		65536
-#define TX_BATCH	TUN_BATCH
+#define TX_BATCH	128
+/* The segments cut from super-segments: a ring like the read ring. */
+#define SEG_POOL	128
+/* Datagrams in one UDP_SEGMENT message (the kernel's limit is 64+). */
+#define GSO_SEGS	64
+#define GSO_BYTES	65000
 
 static uint8_t ring[TUN_BATCH][TUN_HEADROOM + TUN_BUF];
-static struct mmsghdr txq[TX_BATCH];
+static uint8_t segs[SEG_POOL][TUN_HEADROOM + OFF_SEG_MAX];
+static unsigned segn;
+/* The batch: each message's octets and its LAC. */
 static struct iovec txiov[TX_BATCH];
+static const struct sockaddr_in *txto[TX_BATCH];
 static unsigned txn;
+/* What one dp_flush() hands sendmmsg(): groups of the batch. */
+static struct mmsghdr outq[TX_BATCH];
+static unsigned outcount[TX_BATCH];
+static union {
+	char		buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr	align;
+} outcm[TX_BATCH];
+/* The kernel refused UDP_SEGMENT once (no checksum offload on the way). */
+static int gso_refused;
+/* Inside a batch of L2TP datagrams: upstream TCP may wait to merge. */
+static int in_rx_batch;
+/* The L2TP socket's receive buffers (dp_udp_readable). */
+#define RX_BATCH	64
+#define RX_BUF		65536
+#define RX_BUF_PLAIN	4096
+static uint8_t bufs[RX_BATCH][RX_BUF];
+
+/*
+ * Whether a frame lies in those buffers: only such a frame stays put
+ * until the batch's end (tun_uring), not one a token bucket releases
+ * from its queue, whose slot is reused at once.
+ */
+static int
+in_rxbufs(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)bufs;
+
+	return a >= b && a < b + sizeof(bufs);
+}
 
 /* Per session: the packet_limit window (manual, "packet_limit"). */
 static struct dp_sess {
@@ -66,31 +117,115 @@ static uint32_t dps_max;
 static int
 in_ring(const void *p)
 {
-	uintptr_t a = (uintptr_t)p, r = (uintptr_t)ring;
+	uintptr_t a = (uintptr_t)p, r = (uintptr_t)ring, g = (uintptr_t)segs;
 
-	return a >= r && a < r + sizeof(ring);
+	return (a >= r && a < r + sizeof(ring)) ||
+	    (a >= g && a < g + sizeof(segs));
+}
+
+/*
+ * The batch as sendmmsg() messages: a run of messages to the same LAC,
+ * all of one size but for a shorter last one, becomes one message with
+ * UDP_SEGMENT (Linux 4.18 UDP GSO: the kernel cuts it into those
+ * datagrams again, past the socket layer).  Returns the count.
+ */
+static unsigned
+build_out(void)
+{
+	unsigned i = 0, j, m = 0;
+
+	while (i < txn) {
+		size_t seg = txiov[i].iov_len, total = seg;
+		struct msghdr *h = &outq[m].msg_hdr;
+
+		j = i + 1;
+		if (config->udp_gso && !gso_refused)
+			while (j < txn && j - i < GSO_SEGS &&
+			    txto[j] == txto[i] && txiov[j - 1].iov_len == seg &&
+			    txiov[j].iov_len <= seg &&
+			    total + txiov[j].iov_len <= GSO_BYTES) {
+				total += txiov[j].iov_len;
+				j++;
+			}
+		memset(h, 0, sizeof(*h));
+		h->msg_name = (void *)(uintptr_t)txto[i];
+		h->msg_namelen = sizeof(*txto[i]);
+		h->msg_iov = &txiov[i];
+		h->msg_iovlen = j - i;
+		if (j - i > 1) {
+			struct cmsghdr *c;
+			uint16_t gs = (uint16_t)seg;
+
+			h->msg_control = outcm[m].buf;
+			h->msg_controllen = sizeof(outcm[m].buf);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gs));
+			memcpy(CMSG_DATA(c), &gs, sizeof(gs));
+		}
+		outcount[m++] = j - i;
+		i = j;
+	}
+	return m;
+}
+
+/* A UDP_SEGMENT message the kernel refused, one datagram at a time. */
+static void
+send_each(int fd, unsigned m)
+{
+	const struct msghdr *h = &outq[m].msg_hdr;
+	size_t k;
+
+	for (k = 0; k < h->msg_iovlen; k++) {
+		stats->dp_syscalls++;
+		if (sendto(fd, h->msg_iov[k].iov_base, h->msg_iov[k].iov_len, 0,
+		    h->msg_name, h->msg_namelen) < 0)
+			stats->l2tp_tx_errors++;
+		else
+			stats->l2tp_data_tx++;
+	}
 }
 
 void
 dp_flush(void)
 {
 	int fd = l2tp_data_fd();
-	unsigned done = 0;
+	unsigned done = 0, m;
 
-	while (done < txn) {
-		int n = sendmmsg(fd, txq + done, txn - done, 0);
+	if (txn == 0)
+		return;
+	m = build_out();
+	while (done < m) {
+		int n, k;
 
+		stats->dp_syscalls++;
+		n = sendmmsg(fd, outq + done, m - done, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			/* The first message failed: count it, go on. */
-			stats->l2tp_tx_errors++;
+			if (outcount[done] > 1 && (errno == EIO ||
+			    errno == EINVAL || errno == ENOPROTOOPT)) {
+				/* No UDP GSO on this path: never again. */
+				if (!gso_refused)
+					log_warnx("udp_gso: the kernel refused "
+					    "UDP_SEGMENT (%s); sending each "
+					    "datagram", strerror(errno));
+				gso_refused = 1;
+				send_each(fd, done);
+			} else	/* the first message failed: count it, go on */
+				stats->l2tp_tx_errors += outcount[done];
 			done++;
 			continue;
 		}
-		stats->l2tp_data_tx += (uint64_t)n;
 		stats->l2tp_tx_batches++;
-		done += (unsigned)n;
+		for (k = 0; k < n; k++, done++) {
+			stats->l2tp_data_tx += outcount[done];
+			if (outcount[done] > 1) {
+				stats->udp_gso_sends++;
+				stats->udp_gso_segments += outcount[done];
+			}
+		}
 	}
 	txn = 0;
 }
@@ -108,11 +243,7 @@ dp_queue(sid_t s, uint8_t *p, size_t len)
 		dp_flush();
 	txiov[txn].iov_base = h;
 	txiov[txn].iov_len = len + L2TP_DATA_HEADROOM;
-	memset(&txq[txn].msg_hdr, 0, sizeof(txq[txn].msg_hdr));
-	txq[txn].msg_hdr.msg_name = (void *)(uintptr_t)to;
-	txq[txn].msg_hdr.msg_namelen = sizeof(*to);
-	txq[txn].msg_hdr.msg_iov = &txiov[txn];
-	txq[txn].msg_hdr.msg_iovlen = 1;
+	txto[txn] = to;
 	txn++;
 	return 0;
 }
@@ -128,6 +259,7 @@ dp_send_frame(sid_t s, uint8_t *p, size_t len)
 		dp_flush();
 	if ((h = l2tp_data_header(s, p, len, &to)) == NULL)
 		return -1;
+	stats->dp_syscalls++;
 	if (sendto(l2tp_data_fd(), h, len + L2TP_DATA_HEADROOM, 0,
 	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
@@ -228,7 +360,15 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 		sp->pin++;
 		stats->fwd_up_packets++;
 		stats->fwd_up_bytes += len;
-		tun_write(frame, len);
+		/* Within a batch TCP may wait to be merged (dp_udp_readable). */
+		if (in_rx_batch && config->tun_gro && tun_vnet() &&
+		    off_gro_add(frame, len))
+			return;
+		/* In a receive buffer: may wait for the batch's end. */
+		if (in_rx_batch && in_rxbufs(frame))
+			tun_write_queued(frame, len);
+		else
+			tun_write(frame, len);
 		return;
 	}
 	/* Straight from a TUN read: batched (dp_tun_readable flushes). */
@@ -489,26 +629,114 @@ session_of_ip6(const uint8_t dst[16])
 }
 
 /*
+ * The session a packet read from the TUN device goes to, by its
+ * destination (RFC 791 3.1: at 16; RFC 8200 3: at 24), with *v6 set
+ * for IPv6; 0 when none has it (counted; an ICMP unreachable for a pool
+ * address).
+ */
+static sid_t
+tun_dest(const uint8_t *buf, size_t n, int *v6)
+{
+	uint8_t vers, dst6[16];
+	in_addr_t dst;
+	struct rd r;
+	sid_t s;
+
+	rd_init(&r, buf, n);
+	if (rd_u8(&r, &vers) < 0)
+		vers = 0;
+	*v6 = (vers >> 4) == 6;
+	if ((vers >> 4) == 4 && n >= 20 && rd_skip(&r, 15) == 0 &&
+	    rd_bytes(&r, &dst, 4) == 0) {
+		if ((s = session_by_ip(dst)) != 0)
+			return s;
+		tun_unreachable(buf, n, dst);
+	}
+	if ((vers >> 4) == 6 && n >= 40 && config->ipv6_prefix.plen &&
+	    rd_skip(&r, 23) == 0 && rd_bytes(&r, dst6, 16) == 0 &&
+	    (s = session_of_ip6(dst6)) != 0)
+		return s;
+	stats->tun_rx_no_session++;
+	if (log_level >= LOG_PACKET_L)
+		log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf, n);
+	return 0;
+}
+
+/* A buffer for the next segment; the batch goes when the ring wraps. */
+static uint8_t *
+seg_get(void *arg)
+{
+	(void)arg;
+	if (segn == SEG_POOL) {
+		dp_flush();
+		segn = 0;
+	}
+	return segs[segn++] + TUN_HEADROOM;
+}
+
+struct seg_to {
+	sid_t	s;
+	int	v6;
+};
+
+/* Each segment the whole way, as if it had been read on its own. */
+static void
+seg_emit(void *arg, uint8_t *pkt, size_t len)
+{
+	const struct seg_to *t = arg;
+
+	if (t->v6)
+		dp_send_ip6(t->s, pkt, len);
+	else
+		dp_send_ip(t->s, pkt, len);
+}
+
+/*
+ * A super-segment (virtio-net header GSO type TCPV4, TCPV6, UDP_L4):
+ * cut to the session's link MTU, so that neither fragmentation nor an
+ * ICMP "too big" is needed, whatever the device's MTU.
+ */
+static void
+tun_gso(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
+{
+	struct seg_to t;
+	struct off_out o = { seg_get, seg_emit, &t };
+	int n;
+
+	if ((t.s = tun_dest(pkt, len, &t.v6)) == 0)
+		return;
+	if ((n = off_segment(vh, pkt, len, ppp_link_mtu(t.s), &o)) < 0) {
+		stats->tun_gso_bad++;
+		return;
+	}
+	stats->tun_gso_rx++;
+	stats->tun_gso_segments += (uint64_t)n;
+}
+
+/*
  * Drain up to `budget` packets, each to the session owning its
  * destination (longest-prefix match in tables.c).  Packets are read
  * after headroom for the PPP and L2TP headers, which are prepended in
- * place.  Returns the number read.
+ * place; the virtio-net header, when the device has one, is read into
+ * that headroom and copied out first.  Returns the number read.
  */
 int
 dp_tun_readable(int fd, int budget)
 {
-	uint8_t *buf, vers, dst6[16];
-	in_addr_t dst;
-	struct rd r;
+	struct virtio_net_hdr vh;
+	size_t vl = (size_t)tun_vnet();
+	uint8_t *buf;
 	ssize_t n;
+	int i, v6;
 	sid_t s;
-	int i;
 
+	memset(&vh, 0, sizeof(vh));
 	for (i = 0; i < budget; i++) {
 		if (i > 0 && i % TUN_BATCH == 0)
 			dp_flush();	/* the ring's buffers are reused */
 		buf = ring[i % TUN_BATCH] + TUN_HEADROOM;
-		n = read(fd, buf, TUN_BUF);
+		stats->dp_syscalls++;
+		n = read(fd, buf - vl, TUN_BUF + vl);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				stats->tun_rx_errors++;
@@ -516,34 +744,132 @@ dp_tun_readable(int fd, int budget)
 			}
 			break;
 		}
-		stats->tun_rx_packets++;
-		stats->tun_rx_bytes += (uint64_t)n;
-		rd_init(&r, buf, (size_t)n);
-		if (rd_u8(&r, &vers) < 0)
-			vers = 0;
-		/* RFC 791 3.1: Destination Address at 16. */
-		if ((vers >> 4) == 4 && n >= 20 && rd_skip(&r, 15) == 0 &&
-		    rd_bytes(&r, &dst, 4) == 0) {
-			if ((s = session_by_ip(dst)) != 0) {
-				dp_send_ip(s, buf, (size_t)n);
-				continue;
-			}
-			tun_unreachable(buf, (size_t)n, dst);
-		}
-		/* RFC 8200 3: Destination Address at 24. */
-		if ((vers >> 4) == 6 && n >= 40 && config->ipv6_prefix.plen &&
-		    rd_skip(&r, 23) == 0 && rd_bytes(&r, dst6, 16) == 0 &&
-		    (s = session_of_ip6(dst6)) != 0) {
-			dp_send_ip6(s, buf, (size_t)n);
+		if ((size_t)n < vl) {
+			stats->tun_rx_errors++;
 			continue;
 		}
-		stats->tun_rx_no_session++;
-		if (log_level >= LOG_PACKET_L)
-			log_hex(LOG_PACKET_L, 0, 0, "tun rx (no session)", buf,
-			    (size_t)n);
+		if (vl)
+			memcpy(&vh, buf - vl, sizeof(vh));
+		n -= (ssize_t)vl;
+		stats->tun_rx_packets++;
+		stats->tun_rx_bytes += (uint64_t)n;
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			tun_gso(&vh, buf, (size_t)n);
+			continue;
+		}
+		/* The kernel left the TCP/UDP checksum to us (TUN_F_CSUM). */
+		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    off_csum_complete(buf, (size_t)n, vh.csum_start,
+		    vh.csum_offset) < 0) {
+			stats->tun_gso_bad++;
+			continue;
+		}
+		if ((s = tun_dest(buf, (size_t)n, &v6)) == 0)
+			continue;
+		if (v6)
+			dp_send_ip6(s, buf, (size_t)n);
+		else
+			dp_send_ip(s, buf, (size_t)n);
 	}
 	dp_flush();
 	return i;
+}
+
+/* A coalesced upstream packet (or a plain one) to the device. */
+static void
+gro_write(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
+{
+	tun_write_vnet(vh, pkt, len);
+}
+
+/*
+ * The L2TP socket: datagrams by recvmmsg() in batches of up to
+ * multi_read_count.  With UDP_GRO the kernel may hand over several
+ * datagrams of one tunnel as one buffer and their size in a control
+ * message (Linux 5.0): each is taken on its own.  Upstream TCP merged
+ * during the batch goes to the device at its end.
+ */
+void
+dp_udp_readable(int fd, uint32_t events, void *arg)
+{
+	static struct mmsghdr mm[RX_BATCH];
+	static struct iovec iov[RX_BATCH];
+	static struct sockaddr_in from[RX_BATCH];
+	static union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm[RX_BATCH];
+	int budget = config->multi_read_count, i, n;
+	size_t cap = config->udp_gro ? RX_BUF : RX_BUF_PLAIN;
+
+	(void)events;
+	(void)arg;
+	in_rx_batch = 1;
+	while (budget > 0) {
+		int want = budget < RX_BATCH ? budget : RX_BATCH;
+
+		for (i = 0; i < want; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = cap;
+			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			mm[i].msg_hdr.msg_control = cm[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
+		}
+		stats->dp_syscalls++;
+		n = recvmmsg(fd, mm, (unsigned)want, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				LOG(LOG_ERROR_L, 0, 0, "L2TP recvmmsg: %s",
+				    strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct cmsghdr *c;
+			size_t len = mm[i].msg_len, seg = len, off;
+			int gs;
+
+			for (c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c != NULL;
+			    c = CMSG_NXTHDR(&mm[i].msg_hdr, c))
+				if (c->cmsg_level == SOL_UDP &&
+				    c->cmsg_type == UDP_GRO &&
+				    c->cmsg_len >= CMSG_LEN(sizeof(gs))) {
+					memcpy(&gs, CMSG_DATA(c), sizeof(gs));
+					if (gs > 0 && (size_t)gs < len)
+						seg = (size_t)gs;
+				}
+			if (seg < len) {
+				stats->udp_gro_rx++;
+				stats->udp_gro_segments +=
+				    (len + seg - 1) / seg;
+			}
+			for (off = 0; off < len; off += seg)
+				l2tp_input(bufs[i] + off, len - off < seg ?
+				    len - off : seg, &from[i]);
+		}
+		/* The buffers are read into again: what points there goes. */
+		tun_uring_flush();
+		budget -= n;
+		if (n < want)
+			break;
+	}
+	in_rx_batch = 0;
+	tun_uring_flush();
+	off_gro_flush();
+}
+
+/* The L2TP socket's data-path options: UDP_GRO (udp_gro). */
+void
+dp_udp_socket(int fd)
+{
+	int on = 1;
+
+	if (config->udp_gro && setsockopt(fd, SOL_UDP, UDP_GRO, &on,
+	    sizeof(on)) < 0)
+		log_warnx("udp_gro: UDP_GRO: %s", strerror(errno));
 }
 
 void
@@ -559,5 +885,6 @@ dp_init(uint32_t max_sessions)
 	dps_max = max_sessions;
 	if ((dps = calloc((size_t)max_sessions + 1, sizeof(*dps))) == NULL)
 		return -1;
+	off_gro_init(gro_write);
 	return tbf_init(config->throttle_buckets, deliver);
 }

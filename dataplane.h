@@ -4,7 +4,11 @@
  * Upstream: ppp.c hands the Information field of an IP or IPv6 frame to
  * dp_ip_input / dp_ip6_input, which end at the TUN device.  Downstream:
  * the main loop calls dp_tun_readable when the TUN device has packets;
- * they leave as L2TP data messages in one sendmmsg() per batch.  PPP's
+ * they leave as L2TP data messages in one sendmmsg() per batch (TCP
+ * super-segments cut per session first, runs of equal size to one LAC
+ * as one UDP_SEGMENT message).  The L2TP socket is read here too
+ * (dp_udp_readable: recvmmsg, UDP_GRO), each datagram handed to
+ * l2tp_input(), and upstream TCP coalesced at the batch's end.  PPP's
  * own frames (LCP, authentication, NCPs) go out through dp_send_frame,
  * after whatever is batched, so that a session's frames stay in order.
  */
@@ -41,5 +45,8 @@ void	 dp_send_ip6(sid_t, uint8_t *pkt, size_t len);
 int	 dp_send_frame(sid_t, uint8_t *proto_field, size_t len);
 /* Send what is batched (the end of each TUN turn). */
 void	 dp_flush(void);
+/* The L2TP socket: readable (an ev_fn), and its options once bound. */
+void	 dp_udp_readable(int fd, uint32_t events, void *arg);
+void	 dp_udp_socket(int fd);
 
 #endif /* L2TPNS_DATAPLANE_H */

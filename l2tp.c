@@ -40,6 +40,7 @@
 #include "l2tp.h"
 #include "l2tp_avp.h"
 #include "cluster.h"
+#include "dataplane.h"
 #include "evring.h"
 #include "event.h"
 #include "log.h"
@@ -1587,46 +1588,6 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		send_zlb(t);
 }
 
-
-static void
-udp_readable(int fd, uint32_t events, void *arg)
-{
-	enum { BATCH = 64 };
-	static uint8_t bufs[BATCH][4096];
-	static struct mmsghdr mm[BATCH];
-	static struct iovec iov[BATCH];
-	static struct sockaddr_in from[BATCH];
-	int budget = config->multi_read_count, i, n;
-
-	(void)events;
-	(void)arg;
-	while (budget > 0) {
-		int want = budget < BATCH ? budget : BATCH;
-
-		for (i = 0; i < want; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &from[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
-		n = recvmmsg(fd, mm, (unsigned)want, MSG_DONTWAIT, NULL);
-		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				LOG(LOG_ERROR_L, 0, 0, "L2TP recvmmsg: %s",
-				    strerror(errno));
-			break;
-		}
-		for (i = 0; i < n; i++)
-			l2tp_input(bufs[i], mm[i].msg_len, &from[i]);
-		budget -= n;
-		if (n < want)
-			break;
-	}
-}
-
 int
 l2tp_init_state(void)
 {
@@ -1688,7 +1649,8 @@ l2tp_init(void)
 		udp_fd = -1;
 		return -1;
 	}
-	if (ev_add(udp_fd, EPOLLIN, udp_readable, NULL) < 0) {
+	dp_udp_socket(udp_fd);
+	if (ev_add(udp_fd, EPOLLIN, dp_udp_readable, NULL) < 0) {
 		log_crit("epoll L2TP: %s", strerror(errno));
 		return -1;
 	}

@@ -600,6 +600,8 @@ setup_tun(void)
 	inet_ntop(AF_INET, &tun_addr, addr, sizeof(addr));
 	log_info("tun device %s up with address %s mtu %d", tun_name, addr,
 	    config->l2tp_mtu);
+	if (config->tun_uring)
+		tun_uring_init();
 	if (ev_add(tun_fd, EPOLLIN, tun_readable, NULL) < 0)
 		fatal("epoll_ctl tun: %s", strerror(errno));
 	tun_add_pool_routes(&pool);

@@ -249,6 +249,19 @@ struct counters {
 	struct lat_hist	radius_latency[2];	/* send to reply, per server */
 	uint64_t	lcp_echo_sent, lcp_echo_replies;	/* cqm.c */
 	struct lat_hist	lcp_echo_rtt;
+	/* Data plane system calls and offloads (dataplane.c, tun.c) */
+	uint64_t	dp_syscalls;	/* TUN read/write, L2TP data send/recv */
+	uint64_t	tun_gso_rx;	/* super-segments read */
+	uint64_t	tun_gso_segments;	/* packets cut from them */
+	uint64_t	tun_gso_bad;	/* malformed: dropped */
+	uint64_t	tun_gro_writes;	/* coalesced writes */
+	uint64_t	tun_gro_segments;	/* packets in them */
+	uint64_t	udp_gso_sends;	/* messages sent with UDP_SEGMENT */
+	uint64_t	udp_gso_segments;	/* datagrams in them */
+	uint64_t	udp_gro_rx;	/* coalesced datagrams received */
+	uint64_t	udp_gro_segments;	/* datagrams in them */
+	uint64_t	tun_uring_submits;	/* io_uring submissions */
+	uint64_t	tun_uring_writes;	/* packets written by them */
 };
 
 /* l2tpns.c */
@@ -427,6 +440,14 @@ int		 tun_open(char *ifname, size_t ifnamelen);
 int		 tun_configure(const char *ifname, in_addr_t addr, int mtu);
 int		 tun_set_mtu(const char *ifname, int mtu);
 int		 tun_write(const uint8_t *, size_t);
+/* With a virtio-net header (struct virtio_net_hdr; NULL: a plain one). */
+int		 tun_write_vnet(const void *vh, const uint8_t *, size_t);
+/* The virtio-net header's size in front of every packet, or 0. */
+int		 tun_vnet(void);
+/* tun_uring: queue a packet (kept valid until the flush), then flush. */
+int		 tun_uring_init(void);
+int		 tun_write_queued(const uint8_t *, size_t);
+void		 tun_uring_flush(void);
 /* A packet to pool address `dst` that no session has: ICMP host
  * unreachable, rate-limited by icmp_rate. */
 void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);

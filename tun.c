@@ -4,7 +4,12 @@
  * State owned: none beyond the fd returned to l2tpns.c.  The device is
  * opened without the packet-information header (IFF_NO_PI): the kernel
  * takes the protocol from the IP version nibble, so no 4-byte prefix has
- * to be built per packet.
+ * to be built per packet.  With tun_offload (the default) every packet
+ * has a virtio-net header in front (IFF_VNET_HDR) and the device takes
+ * checksum, TCP segmentation and, where the kernel has it, UDP
+ * segmentation offloads (TUNSETOFFLOAD): the kernel hands us TCP
+ * super-segments with unfinished checksums, which dataplane.c segments
+ * per session (offload.c), and takes coalesced ones from us.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,19 +24,80 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <liburing.h>
 
 #include "l2tpns.h"
 #include "event.h"
 #include "log.h"
+#include "offload.h"
 #include "routecheck.h"
 
+/* Since Linux 6.2 (UDP segmentation offload); older headers lack them. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
+#endif
+
 static int tun_fd = -1;
+static int tun_vnet_len;	/* 0, or the virtio-net header's size */
+static unsigned tun_offl;	/* TUN_F_* granted */
+
+/*
+ * tun_uring: upstream packets of one batch of L2TP datagrams written
+ * with one io_uring submission instead of a write() each (the device is
+ * the ring's one registered file).  The packets stay where they are
+ * (the receive buffers) until tun_uring_flush(); a write of any other
+ * kind flushes first, so that nothing overtakes what is queued.
+ */
+#define URING_DEPTH	256
+static struct io_uring uring;
+static int uring_on;
+static struct uring_slot {
+	struct virtio_net_hdr	vh;
+	struct iovec		iov[2];
+} uslot[URING_DEPTH];
+static unsigned uring_n;
 static int tun_ifindex;
 static int link_fd = -1;	/* rtnetlink, RTMGRP_LINK: the device's state */
 static int link_up = 1;
 /* Prefixes routed to the device at startup (the pool's CIDR lines). */
 static struct { uint32_t net, mask; int plen; } pool_routes[256];
 static int npool_routes;
+
+/*
+ * The virtio-net header's size, then the offloads: checksum and TCP
+ * segmentation always (Linux 2.6.27), UDP segmentation where the kernel
+ * has it (6.2; EINVAL before).
+ */
+static void
+tun_set_offload(int fd)
+{
+	unsigned want = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	int hl = (int)OFF_VNET_LEN;
+
+	/* The kernel's default is this size already: say so all the same. */
+	tun_vnet_len = hl;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0)
+		log_error("tun: TUNSETVNETHDRSZ: %s", strerror(errno));
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(want | TUN_F_USO4 |
+	    TUN_F_USO6)) == 0)
+		tun_offl = want | TUN_F_USO4 | TUN_F_USO6;
+	else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)want) == 0)
+		tun_offl = want;
+	else
+		log_error("tun: TUNSETOFFLOAD: %s; packets come segmented",
+		    strerror(errno));
+	log_info("tun offloads:%s%s%s", tun_offl & TUN_F_CSUM ? " checksum" :
+	    " none", tun_offl & TUN_F_TSO4 ? " tso4 tso6" : "",
+	    tun_offl & TUN_F_USO4 ? " uso4 uso6" : "");
+}
+
+int
+tun_vnet(void)
+{
+	return tun_vnet_len;
+}
 
 int
 tun_open(char *ifname, size_t ifnamelen)
@@ -46,6 +112,8 @@ tun_open(char *ifname, size_t ifnamelen)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (config->tun_offload)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_crit("cannot create tun device %s: %s", ifname,
@@ -55,6 +123,10 @@ tun_open(char *ifname, size_t ifnamelen)
 	}
 	snprintf(ifname, ifnamelen, "%s", ifr.ifr_name);
 	tun_fd = fd;
+	tun_vnet_len = 0;
+	tun_offl = 0;
+	if (config->tun_offload)
+		tun_set_offload(fd);
 	tun_ifindex = (int)if_nametoindex(ifname);
 	return fd;
 }
@@ -417,17 +489,137 @@ tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst)
 	tun_icmp_error(pkt, len, 1, 0);
 }
 
-/* One IP packet to the kernel; counted, never logged per packet. */
 int
-tun_write(const uint8_t *p, size_t len)
+tun_uring_init(void)
 {
-	if (write(tun_fd, p, len) < 0) {
+	int rc;
+
+	if (tun_fd < 0)
+		return -1;
+	if ((rc = io_uring_queue_init(URING_DEPTH, &uring, 0)) < 0) {
+		log_error("tun_uring: io_uring_queue_init: %s; writing each "
+		    "packet", strerror(-rc));
+		return -1;
+	}
+	if ((rc = io_uring_register_files(&uring, &tun_fd, 1)) < 0) {
+		log_error("tun_uring: registering the device: %s; writing "
+		    "each packet", strerror(-rc));
+		io_uring_queue_exit(&uring);
+		return -1;
+	}
+	uring_on = 1;
+	log_info("tun_uring: upstream writes batched through io_uring");
+	return 0;
+}
+
+void
+tun_uring_flush(void)
+{
+	struct io_uring_cqe *cqe;
+	unsigned done = 0, want = uring_n;
+
+	if (want == 0)
+		return;
+	uring_n = 0;
+	stats->dp_syscalls++;
+	stats->tun_uring_submits++;
+	if (io_uring_submit_and_wait(&uring, want) < 0)
+		stats->tun_tx_errors++;
+	while (done < want) {
+		if (io_uring_peek_cqe(&uring, &cqe) != 0) {
+			stats->dp_syscalls++;
+			if (io_uring_wait_cqe(&uring, &cqe) != 0)
+				break;
+		}
+		if (cqe->res < 0)
+			stats->tun_tx_errors++;
+		else {
+			stats->tun_uring_writes++;
+			stats->tun_tx_packets++;
+			stats->tun_tx_bytes += cqe->user_data;
+		}
+		io_uring_cqe_seen(&uring, cqe);
+		done++;
+	}
+}
+
+int
+tun_write_queued(const uint8_t *p, size_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct uring_slot *u;
+
+	if (!uring_on)
+		return tun_write(p, len);
+	if (uring_n == URING_DEPTH)
+		tun_uring_flush();
+	if ((sqe = io_uring_get_sqe(&uring)) == NULL) {
+		tun_uring_flush();
+		if ((sqe = io_uring_get_sqe(&uring)) == NULL)
+			return tun_write(p, len);
+	}
+	u = &uslot[uring_n++];
+	memset(&u->vh, 0, sizeof(u->vh));
+	u->iov[0].iov_base = &u->vh;
+	u->iov[0].iov_len = (size_t)tun_vnet_len;
+	u->iov[1].iov_base = (void *)(uintptr_t)p;
+	u->iov[1].iov_len = len;
+	if (tun_vnet_len)
+		io_uring_prep_writev(sqe, 0, u->iov, 2, 0);
+	else
+		io_uring_prep_writev(sqe, 0, u->iov + 1, 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = len;
+	return 0;
+}
+
+/*
+ * One IP packet to the kernel; counted, never logged per packet.  `vh`
+ * is its virtio-net header (NULL: none, a plain packet), used only when
+ * the device has them; a super-segment counts as the packets it holds.
+ */
+int
+tun_write_vnet(const void *vh, const uint8_t *p, size_t len)
+{
+	static const struct virtio_net_hdr plain;
+	const struct virtio_net_hdr *h = vh ? vh : &plain;
+	struct iovec iov[2];
+	ssize_t n;
+
+	if (uring_n)
+		tun_uring_flush();	/* what is queued goes first */
+	stats->dp_syscalls++;
+	if (tun_vnet_len) {
+		iov[0].iov_base = (void *)(uintptr_t)h;
+		iov[0].iov_len = (size_t)tun_vnet_len;
+		iov[1].iov_base = (void *)(uintptr_t)p;
+		iov[1].iov_len = len;
+		n = writev(tun_fd, iov, 2);
+	} else
+		n = write(tun_fd, p, len);
+	if (n < 0) {
 		stats->tun_tx_errors++;
 		return -1;
 	}
-	stats->tun_tx_packets++;
-	stats->tun_tx_bytes += len;
+	if (tun_vnet_len && h->gso_size && len > h->hdr_len) {
+		uint64_t segs = (len - h->hdr_len + h->gso_size - 1) /
+		    h->gso_size;
+
+		stats->tun_tx_packets += segs;
+		stats->tun_tx_bytes += len + (segs - 1) * h->hdr_len;
+		stats->tun_gro_writes++;
+		stats->tun_gro_segments += segs;
+	} else {
+		stats->tun_tx_packets++;
+		stats->tun_tx_bytes += len;
+	}
 	return 0;
+}
+
+int
+tun_write(const uint8_t *p, size_t len)
+{
+	return tun_write_vnet(NULL, p, len);
 }
 
 int

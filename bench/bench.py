@@ -188,6 +188,13 @@ class Net:
                     dev])
                 sh(["ip", "-n", ns, "link", "set", dev, "up"])
             sh(self.ns(s.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))
+            # A UDP_SEGMENT send (udp_gso) would cross veth as one
+            # packet and be counted as one at the LAC's ingress: the
+            # LNS's link cuts it into datagrams itself, in software, on
+            # the LNS's CPU (as a NIC without UDP segmentation offload
+            # would have the kernel do; one with it does so for free).
+            sh(self.ns(s.ns, "ethtool", "-K", "to-lac",
+                       "tx-udp-segmentation", "off"))
             # The pool, and the LNS's L2TP address (RADIUS comes from it).
             for dst in (ROUTES[k], s.lns_addr.rsplit(".", 1)[0] + ".0/24"):
                 sh(["ip", "-n", self.srv, "route", "add", dst, "via",
@@ -540,6 +547,11 @@ class Ours(Lns):
             # Offered in this order, to RADIUS and local subscribers alike.
             'set radius_authtypes "pap,chap"',
         ]
+        # L2TPNS_BENCH_SET="tun_uring yes; udp_gso no": directives for
+        # ours in every run (to measure one optimisation at a time).
+        for kv in os.environ.get("L2TPNS_BENCH_SET", "").split(";"):
+            if kv.strip():
+                lines.append(f"set {kv.strip()}")
         if radius:
             lines += [f"set primary_radius {s.srv_addr}",
                       "set primary_radius_port 1812",

@@ -18,10 +18,12 @@
 set -eu
 
 # "install-deps.sh bench" also installs what "make bench" needs
-# (bench/bench.py): gnuplot for the plots, perf for the profiles.
+# (bench/bench.py): gnuplot for the plots, perf for the profiles, ethtool
+# for the links' offloads.
 BENCH_PACKAGES="
 	gnuplot-nox
 	linux-perf
+	ethtool
 "
 
 PACKAGES="
@@ -59,6 +61,7 @@ PACKAGES="
 	chromium
 	chromium-driver
 	python3-selenium
+	liburing-dev
 "
 
 case "${1:-}" in

@@ -22,6 +22,7 @@ import pytest
 from test_cli import Cli
 from test_radius import FreeRadius, radius_cfg, link, up, radclient
 from pppwire import IP
+from test_dataplane import OFFLOADS
 
 HOST = "lns-cli"                # test_cli's prompt
 SUB_IP = "198.51.100.40"
@@ -155,18 +156,21 @@ class Sub:
         return json.loads(self.login().cmd("show counters json"))
 
 
-@pytest.fixture
-def sub(daemon, netns, tmp_path):
+@pytest.fixture(params=list(OFFLOADS))
+def sub(daemon, netns, tmp_path, request):
     """sub(lists, filters) -> Sub: a daemon whose startup-config holds the
     ``lists`` lines, and a subscriber whose Access-Accept carries the
-    Filter-Ids ``filters`` (None: no session yet, see ``Sub.connect``)."""
+    Filter-Ids ``filters`` (None: no session yet, see ``Sub.connect``).
+    With the data-plane offloads and without (test_dataplane.OFFLOADS)."""
     made = []
 
     def make(lists, filters):
         ns = netns()
         rad = FreeRadius(ns, tmp_path / "radius",
                          users=radius_user(filters)).start()
-        d = daemon(radius_cfg(hostname=HOST, debug=3), ns=ns,
+        cfg = radius_cfg(hostname=HOST, debug=3)
+        cfg.update(OFFLOADS[request.param])
+        d = daemon(cfg, ns=ns,
                    extra_lines=lists, users="admin:admin\nenable:en\n")
         lac, p = link(d)
         assert up(p, "sub", "pw")[0] == SUB_IP

@@ -25,6 +25,7 @@ from pppwire import Ppp, IP, ipv4_udp
 from test_cli import Cli, HOST, rows
 from test_ppp import udp6, ipv6cp_up
 from test_radius import FreeRadius, radius_cfg, radclient
+from test_dataplane import OFFLOADS
 
 CAPTURE = REPO / "scripts" / "l2tpns-capture"
 SUBSCRIBERS = "alice secret\nbob pw2\ncarol pw3 198.51.100.40\n"
@@ -113,14 +114,17 @@ class Capture:
         return self.packets()
 
 
-@pytest.fixture
-def lns(daemon, tmp_path):
+@pytest.fixture(params=list(OFFLOADS))
+def lns(daemon, tmp_path, request):
+    """With the data-plane offloads and without: the LNS's own sockets
+    hand the TUN device UDP with the checksum left to us."""
     subs = tmp_path / "subscribers"
     subs.write_text(SUBSCRIBERS)
     return daemon({"hostname": HOST, "local_auth_file": str(subs),
                    "debug": 4, "ppp_restart_time": 1,
                    "ipv6_prefix": PREFIX6,
-                   "plugin_dir": str(plugin_dir(tmp_path))},
+                   "plugin_dir": str(plugin_dir(tmp_path)),
+                   **OFFLOADS[request.param]},
                   users=USERS)
 
 
