@@ -168,8 +168,8 @@ const char *bgp_state_name(int state);
 uint32_t bgp_route_count(void);
 
 /*
- * The session routes (tables.c calls this through session_route_hook,
- * "until session.h lands"): a route of a session came (add 1) or went.
+ * The session routes (tables.c calls this through session_route_hook):
+ * a route of a session came (add 1) or went.
  */
 void	 bgp_session_route(int add, uint32_t sid, int af, const void *addr,
 	    int plen);

@@ -29,15 +29,12 @@ int	 iam_master(void);
 int	 cluster_active(void);
 
 /*
- * ---- until session.h lands (shim) ----
  * The replication hooks: the master queues the entry for its next
- * heartbeat.  The merge connects cluster_session_changed() to the
- * session notifier (UP, CHANGED, DOWN: the entry is read as it is when
- * the heartbeat is built, so DOWN must be followed by the slot being
- * freed through session_release(), which also calls it) and
- * cluster_tunnel_changed() to the tunnel setters of l2tp.c; today
- * tables.c calls both from the alloc/release/bind functions (see the
- * report).  Cheap: one bit test on a slave or a stand-alone server.
+ * heartbeat.  cluster.c subscribes cluster_session_changed() to the
+ * session notifier (UP, CHANGED, UNGARDENED; a freed slot comes through
+ * tables.c's hook), l2tp.c's state setters call both for tunnels and
+ * calls, and tables.c calls them from the alloc/release/bind functions.
+ * Cheap: one bit test on a slave or a stand-alone server.
  */
 void	 cluster_session_changed(sid_t);
 void	 cluster_tunnel_changed(tid_t);

@@ -841,6 +841,15 @@ dp_udp_readable(int fd, uint32_t events, void *arg)
 					if (gs > 0 && (size_t)gs < len)
 						seg = (size_t)gs;
 				}
+			/*
+			 * A lone datagram is held to the plain buffer's size
+			 * whether or not udp_gro made the buffer larger, so
+			 * that what is accepted does not depend on the
+			 * offload: a longer one arrives cut, and l2tp_input
+			 * drops it on its Length field, as without UDP_GRO.
+			 */
+			if (seg == len && len > RX_BUF_PLAIN)
+				seg = len = RX_BUF_PLAIN;
 			if (seg < len) {
 				stats->udp_gro_rx++;
 				stats->udp_gro_segments +=

@@ -7,13 +7,12 @@
  * bytes a slot, EVRING_SIZE events of EVRING_TEXT characters), and, private, the teardown each session's end will
  * report (actor, cause, reason).
  *
- * Until session.h lands: the session core's notifier (session_subscribe,
- * SESSION_EV_UP/CHANGED/DOWN) is not in this tree yet, so the events are
- * recorded by direct calls at the few places that make them (l2tp.c
- * ICRQ and session end, ppp.c authentication and IPCP, tbf.c rates,
- * cli.c, plugin.c, dae.c).  When the notifier lands, SESSION_EV_UP
- * replaces the SEV_SESSION_UP call and SESSION_EV_DOWN the evring_down
- * call; the actor and reason still come from evring_teardown().
+ * The events are recorded by direct calls where they happen, since
+ * each knows its actor: l2tp.c (ICRQ, CDN, the session's end), ppp.c
+ * (authentication, IPCP up, timeouts), session.c (rate changes), and
+ * the front ends cli.c, plugin.c and dae.c (interception, CoA,
+ * Disconnect); the actor and reason of a teardown come from
+ * evring_teardown().
  */
 #include <errno.h>
 #include <stdarg.h>

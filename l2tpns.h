@@ -315,7 +315,7 @@ void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
 int		 session_route_add(sid_t, in_addr_t net, int plen);
 int		 session_route_del(sid_t, in_addr_t net, int plen);
 /*
- * Until session.h lands: called after a session route (IPv4 or IPv6,
+ * Called after a session route (IPv4 or IPv6,
  * af 4 or 6, address in network order) enters (add 1) or leaves the
  * index; the BGP speaker sets it.
  */

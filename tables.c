@@ -583,7 +583,7 @@ plen_rebuild(void)
 }
 
 /*
- * Until session.h lands: the BGP speaker hears of every session route
+ * The BGP speaker hears of every session route
  * here, where they are added and removed (the session notifier of the
  * core helper replaces this shim).
  */
