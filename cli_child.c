@@ -867,6 +867,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(radius_overflow, "no free identifier"),
 	CTR(radius_bad_source, "replies from an unknown address"),
 	CTR(radius_bad_auth, "replies failing authentication"),
+	CTR(radius_no_msgauth, "Access replies without Message-Authenticator"),
 	CTR(radius_malformed, "malformed replies"),
 	CTR(radius_unexpected, "replies no request waits for"),
 	GROUP("RADIUS Disconnect and CoA (DAE)"),

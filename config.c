@@ -159,6 +159,10 @@ static const struct cfg_directive directives[] = {
 	    "seconds before a RADIUS request is sent again (3 tries per server)" },
 	{ "radius_authtypes", CT_STRING, F(radius_authtypes), 0, 0, 0, "pap",
 	    "authentication methods in order of preference: pap, chap" },
+	{ "radius_require_message_authenticator", CT_STRING,
+	    F(radius_require_message_authenticator), 0, 0, 0, "auto",
+	    "drop Access replies without Message-Authenticator: yes, no, or auto "
+	    "(once the server has sent one)" },
 	{ "radius_bind_min", CT_SHORT, F(radius_bind_min), 0, 65535, CF_RESTART, "0",
 	    "lowest local port of RADIUS sockets (0 = any)" },
 	{ "radius_bind_max", CT_SHORT, F(radius_bind_max), 0, 65535, CF_RESTART, "0",
@@ -1296,6 +1300,20 @@ report(cfg_errfn fn, void *arg, const char *fmt, ...)
 	fn(arg, msg);
 }
 
+int
+radius_msgauth_mode(const struct config *c)
+{
+	const char *v = c->radius_require_message_authenticator;
+
+	if (*v == '\0' || strcasecmp(v, "auto") == 0)
+		return MSGAUTH_AUTO;
+	if (strcasecmp(v, "yes") == 0)
+		return MSGAUTH_YES;
+	if (strcasecmp(v, "no") == 0)
+		return MSGAUTH_NO;
+	return -1;
+}
+
 /* Checks that involve several directives; run after the whole file. */
 static int
 cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
@@ -1337,6 +1355,12 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 			    "\"%s\" (expected pap or chap)", path, tok);
 			errors++;
 		}
+	}
+	if (radius_msgauth_mode(c) < 0) {
+		report(fn, arg, "%s: radius_require_message_authenticator: "
+		    "\"%s\" (expected auto, yes or no)", path,
+		    c->radius_require_message_authenticator);
+		errors++;
 	}
 	for (int i = 0; i < c->bgp.npeers; i++) {
 		if (c->bgp.peer[i].remote_as == 0) {

@@ -157,6 +157,7 @@ struct config {
 	int		radius_timeout;
 	char		radius_secret[CFG_SECRETLEN];
 	char		radius_authtypes[CFG_STRLEN];
+	char		radius_require_message_authenticator[CFG_STRLEN];
 	int		radius_bind_min;
 	int		radius_bind_max;
 	int		radius_dae_port;
@@ -343,6 +344,13 @@ int	 password_matches(const struct cli_user *, const char *pass);
  */
 int	 bgp_parse_communities(const char *, uint32_t *out, int max,
 	    char *err, size_t errlen);
+
+/*
+ * radius_require_message_authenticator (CVE-2024-3596): MSGAUTH_AUTO,
+ * MSGAUTH_YES or MSGAUTH_NO, or -1 for an unknown value.
+ */
+enum { MSGAUTH_AUTO, MSGAUTH_YES, MSGAUTH_NO };
+int	 radius_msgauth_mode(const struct config *);
 
 /* ip_pool file */
 struct pool_range {

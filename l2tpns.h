@@ -208,6 +208,7 @@ struct counters {
 	uint64_t	radius_bad_auth;	/* Response/Message-Authenticator */
 	uint64_t	radius_malformed;	/* length or attribute errors */
 	uint64_t	radius_unexpected;	/* no request waits for it */
+	uint64_t	radius_no_msgauth;	/* Access reply unsigned: dropped */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
 };

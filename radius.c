@@ -91,6 +91,20 @@ static uint16_t sock_port[RAD_NSOCK];
 static int nsock;
 static uint64_t dead_until[2][2];	/* [server][accounting] */
 
+/*
+ * Blast-RADIUS (CVE-2024-3596): per server, whether it has ever signed
+ * an Access reply with a Message-Authenticator (then, under `auto`, it
+ * must always), and whether we said once that it does not.  Keyed by
+ * the server's address and port, so a server changed on HUP starts
+ * afresh.
+ */
+static struct {
+	in_addr_t	addr;
+	in_port_t	port;
+	uint8_t		seen;
+	uint8_t		warned;
+} msgauth[2];
+
 /* ---- per-session state ---- */
 
 struct rsess {
@@ -898,6 +912,52 @@ acct_answer(uint32_t slot)
 
 /* ---- replies from the servers ---- */
 
+/*
+ * An Access-Accept, -Reject or -Challenge whose authenticators checked:
+ * 0 to take it, -1 to drop it for want of a Message-Authenticator.
+ * Every Access-Request of ours carries one, so a server that knows the
+ * attribute signs its reply; a forged reply (CVE-2024-3596, the MD5
+ * collision on the Response Authenticator) cannot.
+ */
+static int
+msgauth_check(int srv, const struct sockaddr_in *from, const uint8_t *pkt,
+    size_t len)
+{
+	int mode = radius_msgauth_mode(config), has = 0;
+	struct rd r, v;
+	uint8_t type;
+
+	if (msgauth[srv].addr != from->sin_addr.s_addr ||
+	    msgauth[srv].port != from->sin_port) {
+		memset(&msgauth[srv], 0, sizeof(msgauth[srv]));
+		msgauth[srv].addr = from->sin_addr.s_addr;
+		msgauth[srv].port = from->sin_port;
+	}
+	rd_init(&r, pkt, len);
+	rd_skip(&r, RAD_HDRLEN);
+	while (radius_attr_next(&r, &type, &v) == 1)
+		if (type == RA_MESSAGE_AUTHENTICATOR)
+			has = 1;
+	if (has) {
+		msgauth[srv].seen = 1;
+		return 0;
+	}
+	if (mode == MSGAUTH_YES ||
+	    (mode == MSGAUTH_AUTO && msgauth[srv].seen))
+		return -1;
+	if (mode == MSGAUTH_AUTO && !msgauth[srv].warned) {
+		msgauth[srv].warned = 1;
+		LOG(LOG_WARN_L, 0, 0, "RADIUS: server %s:%u sends Access "
+		    "replies without Message-Authenticator: a forged reply "
+		    "cannot be told apart (Blast-RADIUS, CVE-2024-3596); make "
+		    "it sign them (FreeRADIUS: \"Message-Authenticator := "
+		    "0x00\" in its replies, or version 3.2.5 or later), then set "
+		    "radius_require_message_authenticator yes",
+		    inet_ntoa(from->sin_addr), ntohs(from->sin_port));
+	}
+	return 0;
+}
+
 int
 radius_reply_input(int sock, const uint8_t *pkt, size_t n,
     const struct sockaddr_in *from)
@@ -945,6 +1005,13 @@ radius_reply_input(int sock, const uint8_t *pkt, size_t n,
 		stats->radius_unexpected++;
 		why = "wrong code for the request";
 		e = RAD_E_CODE;
+		goto drop;
+	}
+	if (q->kind == RQ_AUTH && msgauth_check(srv, from, pkt, len) < 0) {
+		stats->radius_no_msgauth++;
+		why = "no Message-Authenticator (radius_require_message_"
+		    "authenticator)";
+		e = RAD_E_MSGAUTH;
 		goto drop;
 	}
 	dead_until[srv][q->kind != RQ_AUTH] = 0;
