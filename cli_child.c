@@ -879,6 +879,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(dae_coas, "CoA-Requests done"),
 	CTR(dae_naks, "requests refused (NAK)"),
 	CTR(dae_duplicates, "duplicate requests"),
+	CTR(dae_stale, "requests with a missing or old Event-Timestamp"),
 };
 
 static uint64_t

@@ -211,6 +211,7 @@ struct counters {
 	uint64_t	radius_no_msgauth;	/* Access reply unsigned: dropped */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
+	uint64_t	dae_stale;	/* Event-Timestamp missing or old */
 };
 
 /* l2tpns.c */

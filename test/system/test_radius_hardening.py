@@ -8,12 +8,15 @@ when its reply list holds ``Message-Authenticator := 0x00``).
 import hashlib
 import hmac
 import json
+import socket
 import struct
+import time
 
 from test_cli import Cli, HOST
 from test_radius import (FreeRadius, radius_cfg, link, up, USERS, SECRET,
-                         AUTH_PORT)
-from pppwire import PAP
+                         AUTH_PORT, DAE_PORT, dae_packet, setup)  # noqa
+from l2tpwire import CDN
+from pppwire import PAP, LCP, TERMREQ
 
 ADMIN = "admin:admin\nenable:en\n"
 
@@ -157,3 +160,57 @@ def test_radius_msgauth_with_unsigning_freeradius(daemon, netns, tmp_path):
     code, msg = p.pap("bob", "two words", timeout=12)
     assert code == 3 and "not responding" in msg
     assert counters(d)["radius_no_msgauth"] >= 3
+
+
+# ---------------------------------------------------------------------------
+# DAE: dae_clients, Event-Timestamp (RFC 5176 3, 3.5)
+
+
+def dae_ask(d, pkt, src):
+    def ask():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((src, 0))
+        s.settimeout(1)
+        s.sendto(pkt, ("127.0.0.1", DAE_PORT))
+        try:
+            return s.recv(4096)
+        except socket.timeout:
+            return None
+        finally:
+            s.close()
+    return d.ns.run_in(ask)
+
+
+def test_dae_clients_and_required_event_timestamp(setup):
+    d, rad = setup({"dae_clients": "127.0.0.8/30=dac-secret",
+                    "dae_require_event_timestamp": True,
+                    "hostname": HOST}, users=USERS)
+    lac, p = link(d)
+    up(p, "alice", "secret")
+    now = int(time.time())
+    name = b"\x01\x07alice"
+    ts = b"\x37\x06" + struct.pack("!I", now)
+    old = b"\x37\x06" + struct.pack("!I", now - 3600)
+    # the RADIUS server is no longer a client once dae_clients is set
+    assert dae_ask(d, dae_packet(40, name + ts, SECRET.encode()),
+                   "127.0.0.1") is None
+    d.wait_for_log(r"from 127\.0\.0\.1:\d+ dropped: not in dae_clients")
+    # a listed client with the server's secret: wrong secret
+    assert dae_ask(d, dae_packet(40, name + ts, SECRET.encode()),
+                   "127.0.0.9") is None
+    # with its own secret but no Event-Timestamp, or an old one: replay
+    assert dae_ask(d, dae_packet(40, name, b"dac-secret"),
+                   "127.0.0.9") is None
+    d.wait_for_log(r"dropped: no Event-Timestamp")
+    assert dae_ask(d, dae_packet(40, name + old, b"dac-secret", ident=8),
+                   "127.0.0.9") is None
+    d.wait_for_log(r"dropped: Event-Timestamp outside dae_event_window")
+    assert counters(d)["dae_stale"] == 2
+    assert not [m for m in p.ctrl if m["type"] == CDN]
+    # a current one is acted on, the answer signed with its secret
+    req = dae_packet(40, name + ts, b"dac-secret", ident=9)
+    reply = dae_ask(d, req, "127.0.0.10")
+    assert reply is not None and reply[0] == 41
+    assert reply[4:20] == hashlib.md5(reply[:4] + req[4:20] + reply[20:] +
+                                      b"dac-secret").digest()
+    p.expect(LCP, TERMREQ)
