@@ -868,6 +868,8 @@ static const struct counter_row counter_rows[] = {
 	CTR(radius_bad_source, "replies from an unknown address"),
 	CTR(radius_bad_auth, "replies failing authentication"),
 	CTR(radius_no_msgauth, "Access replies without Message-Authenticator"),
+	CTR(radius_stop_queued, "Acct-Stops queued for an identifier"),
+	CTR(radius_stop_lost, "Acct-Stops lost: that queue was full"),
 	CTR(radius_malformed, "malformed replies"),
 	CTR(radius_unexpected, "replies no request waits for"),
 	GROUP("RADIUS Disconnect and CoA (DAE)"),

@@ -209,6 +209,8 @@ struct counters {
 	uint64_t	radius_malformed;	/* length or attribute errors */
 	uint64_t	radius_unexpected;	/* no request waits for it */
 	uint64_t	radius_no_msgauth;	/* Access reply unsigned: dropped */
+	uint64_t	radius_stop_queued;	/* Stop waited for an identifier */
+	uint64_t	radius_stop_lost;	/* ... and that queue was full */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
 	uint64_t	dae_stale;	/* Event-Timestamp missing or old */

@@ -92,6 +92,25 @@ static int nsock;
 static uint64_t dead_until[2][2];	/* [server][accounting] */
 
 /*
+ * Acct-Stops waiting for a free identifier (issue 20, finding 4): a Stop
+ * is the one record that can never be sent again later, since its
+ * session is gone, so when every slot is in flight it is built at once
+ * (the session's fields are still readable) and queued here, then sent
+ * as slots free, before any new request.  Bounded: past STOPQ_MAX the
+ * Stop is lost, logged and counted.
+ */
+#define STOPQ_MAX	65536
+struct stopq {
+	uint8_t		*pkt;
+	uint16_t	 len, delay_off;
+	sid_t		 sid;
+	uint64_t	 born_ms;
+};
+static struct stopq *stopq;	/* ring of STOPQ_MAX, allocated on use */
+static uint32_t stopq_head, stopq_len;
+static int stopq_draining;
+
+/*
  * Blast-RADIUS (CVE-2024-3596): per server, whether it has ever signed
  * an Access reply with a Message-Authenticator (then, under `auto`, it
  * must always), and whether we said once that it does not.  Keyed by
@@ -258,6 +277,8 @@ radius_is_server(in_addr_t a)
 
 /* ---- request slots ---- */
 
+static void stopq_drain(void);
+
 static uint32_t
 slot_alloc(void)
 {
@@ -296,6 +317,7 @@ slot_free(uint32_t slot)
 	q->pkt = NULL;
 	q->kind = RQ_FREE;
 	slot_push(slot);
+	stopq_drain();
 }
 
 static void
@@ -707,6 +729,84 @@ acct_on(void)
 	    config->radius_secret[0] != '\0' && reqs != NULL;
 }
 
+/* A Stop with no identifier free: build it now, send it later. */
+static void
+stopq_put(sid_t s, int cause)
+{
+	const struct session *sp = session_get(s);
+	uint8_t buf[RAD_MAXPKT];
+	struct stopq *e;
+	uint16_t doff;
+	size_t n;
+
+	if (stopq == NULL &&
+	    (stopq = calloc(STOPQ_MAX, sizeof(*stopq))) == NULL)
+		goto lost;
+	if (stopq_len == STOPQ_MAX)
+		goto lost;
+	if ((n = acct_build(s, ACCT_STOP, cause, 0, buf, sizeof(buf),
+	    &doff)) == 0)
+		goto lost;
+	e = &stopq[(stopq_head + stopq_len) % STOPQ_MAX];
+	if ((e->pkt = malloc(n)) == NULL)
+		goto lost;
+	memcpy(e->pkt, buf, n);
+	e->len = (uint16_t)n;
+	e->delay_off = doff;
+	e->sid = s;
+	e->born_ms = now_ms;
+	stopq_len++;
+	stats->radius_stop_queued++;
+	LOG(LOG_CALLS_L, s, sp->tunnel, "RADIUS: no identifier free: "
+	    "accounting STOP for \"%s\" queued (%u waiting)", sp->user,
+	    stopq_len);
+	return;
+lost:
+	stats->radius_stop_lost++;
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: accounting STOP for "
+		    "\"%s\" lost: %u Stops already wait for an identifier",
+		    sp->user, stopq_len);
+}
+
+/* Send queued Stops while identifiers are free (from slot_free). */
+static void
+stopq_drain(void)
+{
+	struct stopq *e;
+	struct rad_req *q;
+	uint32_t v, slot, d;
+
+	if (stopq_draining)
+		return;
+	stopq_draining = 1;
+	while (stopq_len > 0 && (v = slot_alloc()) != 0) {
+		slot = v - 1;
+		q = &reqs[slot];
+		e = &stopq[stopq_head];
+		stopq_head = (stopq_head + 1) % STOPQ_MAX;
+		stopq_len--;
+		q->pkt = e->pkt;
+		q->len = e->len;
+		q->delay_off = e->delay_off;
+		q->kind = RQ_STOP;
+		q->sid = e->sid;
+		e->pkt = NULL;
+		/* Our identifier, and RFC 2866 5.2: how long it waited. */
+		q->pkt[1] = (uint8_t)(slot / RAD_NSOCK);
+		d = (uint32_t)((now_ms - e->born_ms) / 1000);
+		q->pkt[q->delay_off] = (uint8_t)(d >> 24);
+		q->pkt[q->delay_off + 1] = (uint8_t)(d >> 16);
+		q->pkt[q->delay_off + 2] = (uint8_t)(d >> 8);
+		q->pkt[q->delay_off + 3] = (uint8_t)d;
+		radius_sign_request(q->pkt, q->len, config->radius_secret);
+		acct_inflight++;
+		req_start(slot);
+		q->born_ms = e->born_ms;
+	}
+	stopq_draining = 0;
+}
+
 /* Queue one accounting request; the slot + 1, or 0. */
 static uint32_t
 acct_send(sid_t s, int status, int cause)
@@ -722,6 +822,10 @@ acct_send(sid_t s, int status, int cause)
 
 	if ((v = slot_alloc()) == 0) {
 		stats->radius_overflow++;
+		if (status == ACCT_STOP) {
+			stopq_put(s, cause);
+			return 0;
+		}
 		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no identifier free: "
 		    "accounting %s for \"%s\" not sent", kind_names[kinds[status]],
 		    sp->user);
@@ -1212,7 +1316,25 @@ radius_reload(void)
 int
 radius_busy(void)
 {
-	return (int)acct_inflight;
+	return (int)(acct_inflight + stopq_len);
+}
+
+int
+radius_stop_all(int cause)
+{
+	int n = 0;
+	uint32_t i;
+
+	if (!acct_on())
+		return 0;
+	for (i = 1; i <= rsess_max; i++)
+		if (rsess[i].acct && session_get(i) != NULL) {
+			timer_cancel(&rsess[i].interim_timer);
+			acct_send(i, ACCT_STOP, cause);
+			rsess[i].acct = 0;
+			n++;
+		}
+	return n;
 }
 
 /* ---- "show radius" ---- */

@@ -10,6 +10,7 @@ import hmac
 import json
 import socket
 import struct
+import signal
 import time
 
 from test_cli import Cli, HOST
@@ -214,3 +215,22 @@ def test_dae_clients_and_required_event_timestamp(setup):
     assert reply[4:20] == hashlib.md5(reply[:4] + req[4:20] + reply[20:] +
                                       b"dac-secret").digest()
     p.expect(LCP, TERMREQ)
+
+
+# ---------------------------------------------------------------------------
+# SIGTERM with no cluster: every session's Acct-Stop (finding 4)
+
+
+def test_radius_sigterm_standalone_sends_acct_stop(setup):
+    d, rad = setup({"hostname": HOST})
+    lac, p = link(d)
+    up(p, "alice", "secret")
+    start = rad.wait_record("Start", User_Name="alice")
+    d.signal(signal.SIGTERM)
+    assert d.wait_exit(15) == 0
+    stop = rad.wait_record("Stop", User_Name="alice")
+    assert stop["Acct-Session-Id"] == start["Acct-Session-Id"]
+    assert stop["Acct-Terminate-Cause"] == "Admin-Reboot"
+    d.wait_for_log(r"no cluster to take 1 accounted sessions over: "
+                   r"Acct-Stop sent for each")
+    d.wait_for_log(r"RADIUS: accounting STOP acknowledged")
