@@ -818,6 +818,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(ppp_auth_ok, "authentications accepted"),
 	CTR(ppp_auth_failed, "authentications refused"),
 	CTR(ppp_echo_timeouts, "LCP echo timeouts"),
+	CTR(auth_bad_username, "usernames refused: control characters"),
 	CTR(ppp_lcp_up, "LCP opened"),
 	CTR(ppp_ipcp_up, "IPCP opened"),
 	CTR(ppp_ipv6cp_up, "IPV6CP opened"),

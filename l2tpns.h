@@ -177,6 +177,7 @@ struct counters {
 	uint64_t	ppp_proto_rejects_tx, ppp_proto_rejects_rx;
 	uint64_t	ppp_discarded;	/* NCP/data before its phase */
 	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
+	uint64_t	auth_bad_username;	/* control characters: refused */
 	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
 	uint64_t	ipv6_ra_sent, ipv6_rs_received;	/* RFC 4861 */
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;

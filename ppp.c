@@ -505,6 +505,50 @@ auth_answer(sid_t s, uint8_t id)
 		    (const uint8_t *)pp->auth_msg, n);
 }
 
+/* What peers can make us log (STYLE 11). */
+static struct log_rl user_rl = LOG_RL(10, "refused usernames");
+
+/* Authentication failed: Nak or Failure, and the link goes down. */
+static void
+auth_fail(sid_t s, const char *msg)
+{
+	struct ppp *pp = P(s);
+
+	stats->ppp_auth_failed++;
+	pp->auth_state = AUTH_FAILED;
+	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	auth_answer(s, pp->chap_id);
+	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
+	pp->cdn_result = CDN_ERROR;
+	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	    "authentication failed: %.70s", msg);
+	session_shutdown(s, pp->cdn_reason);
+}
+
+/*
+ * A username with a control character (a newline forges a line in the
+ * log and the usage files) is refused before anything sees it: no
+ * backend, no plugin, and only its escaped form is logged and kept.
+ * 1 when refused.
+ */
+static int
+refuse_bad_username(sid_t s, const char *user, const char *how)
+{
+	struct session *sp = session_get(s);
+	char esc[MAXUSER * 4];
+
+	if (username_ok(user))
+		return 0;
+	stats->auth_bad_username++;
+	username_escape(user, esc, sizeof(esc));
+	username_escape(user, sp->user, sizeof(sp->user));
+	if (log_rl_ok(&user_rl, time_now))
+		LOG(LOG_WARN_L, s, sp->tunnel, "%s: username \"%s\" has "
+		    "control characters: refused", how, esc);
+	auth_fail(s, "Invalid username (control characters)");
+	return 1;
+}
+
 /* The backend's answer (auth.h). */
 void
 ppp_auth_done(sid_t s, const struct auth_reply *rp)
@@ -586,15 +630,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		return;
 	}
 fail:
-	stats->ppp_auth_failed++;
-	pp->auth_state = AUTH_FAILED;
-	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
-	auth_answer(s, pp->chap_id);
-	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
-	pp->cdn_result = CDN_ERROR;
-	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
-	    "authentication failed: %.70s", msg);
-	session_shutdown(s, pp->cdn_reason);
+	auth_fail(s, msg);
 }
 
 static void
@@ -685,6 +721,8 @@ pap_input(sid_t s, const uint8_t *pkt, size_t len)
 	rq.password_len = plen;
 	rq.proto = PPP_PAP;
 	pp->chap_id = id;	/* the Ack/Nak echoes the request's id */
+	if (refuse_bad_username(s, rq.user, "PAP"))
+		return;
 	LOG(LOG_INFO_L, s, sp->tunnel, "PAP: Authenticate-Request for \"%s\"",
 	    rq.user);
 	auth_submit_for(s, &rq);
@@ -742,6 +780,8 @@ chap_input(sid_t s, const uint8_t *pkt, size_t len)
 	rq.chap_id = id;
 	memcpy(rq.challenge, pp->challenge, CHAP_CHAL_LEN);
 	rq.challenge_len = CHAP_CHAL_LEN;
+	if (refuse_bad_username(s, rq.user, "CHAP"))
+		return;
 	LOG(LOG_INFO_L, s, sp->tunnel, "CHAP: Response for \"%s\"", rq.user);
 	auth_submit_for(s, &rq);
 	return;
@@ -1727,6 +1767,8 @@ proxy_start(sid_t s)
 		rq.challenge_len = px->chal_len;
 		memcpy(rq.response, px->response, 16);
 	}
+	if (refuse_bad_username(s, rq.user, "proxy authentication"))
+		return 1;
 	LOG(LOG_INFO_L, s, sp->tunnel, "proxy LCP and %s authentication "
 	    "from the LAC for \"%s\"", want == PPP_PAP ? "PAP" : "CHAP",
 	    rq.user);

@@ -85,3 +85,38 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+int
+username_ok(const char *u)
+{
+	for (; *u; u++)
+		if ((uint8_t)*u < 0x20 || (uint8_t)*u == 0x7f)
+			return 0;
+	return 1;
+}
+
+const char *
+username_escape(const char *u, char *out, size_t cap)
+{
+	size_t n = 0;
+	uint8_t c;
+
+	if (cap == 0)
+		return out;
+	for (; (c = (uint8_t)*u) != '\0'; u++) {
+		if (c <= 0x20 || c == 0x7f || c == '\\') {
+			if (n + 4 >= cap)
+				break;
+			out[n++] = '\\';
+			out[n++] = (char)('0' + (c >> 6));
+			out[n++] = (char)('0' + ((c >> 3) & 7));
+			out[n++] = (char)('0' + (c & 7));
+		} else {
+			if (n + 1 >= cap)
+				break;
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
