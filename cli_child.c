@@ -830,6 +830,7 @@ static const struct counter_row counter_rows[] = {
 	CTR(icmp_sent, "ICMP errors sent"),
 	CTR(icmp_rate_limited, "ICMP unreachables held back (icmp_rate)"),
 	CTR(packet_limit_drops, "packets dropped by packet_limit"),
+	CTR(ipv6_garden_drops, "IPv6 packets of gardened sessions dropped"),
 	CTR(ip_fragmented, "packets fragmented for a session"),
 	CTR(acl_denied_in, "packets from subscribers denied by a filter"),
 	CTR(acl_denied_out, "packets to subscribers denied by a filter"),

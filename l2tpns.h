@@ -182,6 +182,7 @@ struct counters {
 	uint64_t	ipv6_ra_sent, ipv6_rs_received;	/* RFC 4861 */
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
 	uint64_t	icmp_sent, icmp_rate_limited, packet_limit_drops;
+	uint64_t	ipv6_garden_drops;	/* IPv6 of a gardened session */
 	uint64_t	ip_fragmented, ip_too_big;
 	uint64_t	acl_denied_in, acl_denied_out;
 	uint64_t	tbf_delayed, tbf_dropped, tbf_no_bucket;

@@ -457,6 +457,8 @@ auth_begin(sid_t s)
 	}
 }
 
+static void ipv6cp_start(sid_t);
+
 static void
 network_begin(sid_t s)
 {
@@ -470,15 +472,59 @@ network_begin(sid_t s)
 	pp->ipcp.shown = &sp->ipcp_state;
 	fsm_open(&pp->ipcp);
 	fsm_up(&pp->ipcp);
-	if (config->ipv6_prefix.plen > 0) {
-		fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
-		    (unsigned)config->ppp_restart_time,
-		    (unsigned)config->ppp_max_configure,
-		    (unsigned)config->ppp_max_failure);
-		pp->ipv6cp.shown = &sp->ipv6cp_state;
-		fsm_open(&pp->ipv6cp);
-		fsm_up(&pp->ipv6cp);
+	if (config->ipv6_prefix.plen == 0)
+		return;
+	/* A failed login let into the walled garden gets no IPv6: the
+	 * garden is IPv4 only (IPV6CP gets a Protocol-Reject). */
+	if (sp->walled_garden) {
+		LOG(LOG_CALLS_L, s, sp->tunnel, "IPV6CP not started: session "
+		    "in the walled garden");
+		return;
 	}
+	ipv6cp_start(s);
+}
+
+static void
+ipv6cp_start(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	if (pp->ipv6cp.p != NULL) {
+		fsm_open(&pp->ipv6cp);	/* closed on gardening: again */
+		return;
+	}
+	fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
+	    (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipv6cp.shown = &sp->ipv6cp_state;
+	fsm_open(&pp->ipv6cp);
+	fsm_up(&pp->ipv6cp);
+}
+
+/*
+ * The walled garden and IPv6 (session.h notifier): a session put into
+ * the garden loses IPV6CP (Terminate-Request); one let out of it gets
+ * IPV6CP started (the peer may take it up, or not if it gave IPv6 up
+ * at the Protocol-Reject).
+ */
+static void
+follow(sid_t s, enum session_event ev, void *arg)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	(void)arg;
+	if (pp == NULL || !pp->in_use || sp == NULL ||
+	    sp->phase != PHASE_NETWORK || config->ipv6_prefix.plen == 0)
+		return;
+	if (ev == SESSION_EV_UNGARDENED && !sp->walled_garden)
+		ipv6cp_start(s);
+	else if (ev == SESSION_EV_CHANGED && sp->walled_garden &&
+	    pp->ipv6cp.p != NULL && pp->ipv6cp.state != ST_CLOSED &&
+	    pp->ipv6cp.state != ST_INITIAL)
+		fsm_close(&pp->ipv6cp, "walled garden");
 }
 
 /*
@@ -1687,7 +1733,7 @@ ppp_init(uint32_t max_sessions)
 	ppp_max = max_sessions;
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
-	    ra_init(max_sessions) < 0)
+	    ra_init(max_sessions) < 0 || session_subscribe(follow, NULL) < 0)
 		return -1;
 	return ppp ? 0 : -1;
 }
