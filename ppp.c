@@ -553,6 +553,7 @@ auth_answer(sid_t s, uint8_t id)
 
 /* What peers can make us log (STYLE 11). */
 static struct log_rl user_rl = LOG_RL(10, "refused usernames");
+static struct log_rl err_rl = LOG_RL(10, "PPP errors");
 
 /* Authentication failed: Nak or Failure, and the link goes down. */
 static void
@@ -656,8 +657,9 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			ip = rp->ip;
 		} else if ((ip = ippool_alloc(s, sp->user)) == 0) {
 			stats->ip_no_pool_address++;
-			LOG(LOG_ERROR_L, s, sp->tunnel, "no free address in "
-			    "the pool for \"%s\"", sp->user);
+			if (log_rl_ok(&err_rl, time_now))
+				LOG(LOG_ERROR_L, s, sp->tunnel, "no free address in "
+				    "the pool for \"%s\"", sp->user);
 			msg = "No address available";
 			goto fail;
 		}
@@ -1546,24 +1548,30 @@ ipv6cp_tld(struct fsm *f)
 
 /* ---- input ---- */
 
-/* Protocol-Reject, RFC 1661 5.7: only while LCP is Opened. */
+/*
+ * Protocol-Reject, RFC 1661 5.7: only while LCP is Opened.  The
+ * Rejected-Protocol field is always two octets, whether the frame's
+ * protocol field was compressed to one (6.5) or not, then as much of the
+ * frame's Information as fits the peer's MRU.
+ */
 static void
-proto_reject(sid_t s, const uint8_t *frame, size_t len)
+proto_reject(sid_t s, uint16_t proto, const uint8_t *info, size_t len)
 {
 	struct ppp *pp = P(s);
-	size_t n = len;
+	uint8_t rp[2] = { (uint8_t)(proto >> 8), (uint8_t)proto };
+	size_t mru = session_get(s)->mru, n = len;
 
 	if (pp->lcp.state != ST_OPENED) {
 		stats->ppp_discarded++;
 		return;
 	}
-	/* Truncated to fit the peer's MRU. */
-	if (n > (size_t)session_get(s)->mru - 4)
-		n = (size_t)session_get(s)->mru - 4;
+	/* Code, Identifier, Length and the protocol: 6 octets. */
+	if (mru < 6)
+		n = 0;
+	else if (n > mru - 6)
+		n = mru - 6;
 	stats->ppp_proto_rejects_tx++;
-	/* The rejected protocol, then its data. */
-	code_send(s, PPP_LCP, CP_PROTO_REJ, ++pp->lcp.term_id, frame, n,
-	    NULL, 0);
+	code_send(s, PPP_LCP, CP_PROTO_REJ, ++pp->lcp.term_id, rp, 2, info, n);
 }
 
 uint16_t
@@ -1717,7 +1725,7 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	}
 	/* CCP, ECP, multilink, anything else (5.7). */
 	LOG(LOG_INFO_L, s, sp->tunnel, "PPP: Protocol-Reject of %#06x", proto);
-	proto_reject(s, frame + (len - r.left) - 2, r.left + 2);
+	proto_reject(s, proto, r.p, r.left);
 	return;
 bad:
 	stats->ppp_bad_frames++;
@@ -1747,6 +1755,24 @@ ppp_init(uint32_t max_sessions)
  * other case LCP is negotiated again from the start (the RFC's
  * alternative), which every client handles.
  */
+/*
+ * An MRU from the LAC's proxy LCP, which we cannot negotiate again: one
+ * below MIN_MRU (0 would blackhole the session, and the Protocol-Reject
+ * truncation would underflow) is raised to MIN_MRU, the value our own
+ * LCP Naks such an MRU with, and logged.
+ */
+static uint16_t
+proxy_mru(sid_t s, uint16_t mru, const char *whose)
+{
+	if (mru >= MIN_MRU)
+		return mru;
+	if (log_rl_ok(&err_rl, time_now))
+		LOG(LOG_WARN_L, s, session_get(s)->tunnel, "proxy LCP: the %s "
+		    "MRU %u is below %u: using %u", whose, mru, MIN_MRU,
+		    MIN_MRU);
+	return MIN_MRU;
+}
+
 static int
 proxy_start(sid_t s)
 {
@@ -1780,7 +1806,7 @@ proxy_start(sid_t s)
 	rd_init(&r, px->last_rcvd_lcp, px->last_rcvd_len);
 	while (r.left && opt_next(&r, &t, &val) == 0)
 		if (t == LCP_MRU && val.left == 2)
-			sp->mru = opt_u16(&val);
+			sp->mru = proxy_mru(s, opt_u16(&val), "subscriber's");
 	/* The LAC's request, now ours: our MRU and magic number. */
 	pp->send_mru = 0;
 	pp->send_magic = 0;
@@ -1788,7 +1814,7 @@ proxy_start(sid_t s)
 	while (r.left && opt_next(&r, &t, &val) == 0) {
 		if (t == LCP_MRU && val.left == 2) {
 			pp->send_mru = 1;
-			pp->want_mru = opt_u16(&val);
+			pp->want_mru = proxy_mru(s, opt_u16(&val), "LAC's");
 		} else if (t == LCP_MAGIC && val.left == 4) {
 			pp->send_magic = 1;
 			sp->magic = opt_u32(&val);

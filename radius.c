@@ -410,8 +410,9 @@ req_timeout(struct timer *t, void *arg)
 		auth_failed(slot, "no RADIUS server answered");
 		return;
 	}
-	LOG(LOG_ERROR_L, q->sid, 0, "RADIUS: accounting %s lost: no server "
-	    "answered", kind_names[q->kind]);
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, q->sid, 0, "RADIUS: accounting %s lost: no server "
+		    "answered", kind_names[q->kind]);
 	if (q->kind == RQ_INTERIM) {
 		struct rsess *rs = RS(q->sid);
 
@@ -505,8 +506,9 @@ radius_auth_submit(const struct auth_req *rq)
 	radius_auth_cancel(rq->sid);
 	if ((v = slot_alloc()) == 0) {
 		stats->radius_overflow++;
-		LOG(LOG_ERROR_L, rq->sid, 0, "RADIUS: %u requests in flight, "
-		    "no identifier free: refusing \"%s\"", RAD_NSLOT, rq->user);
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, rq->sid, 0, "RADIUS: %u requests in flight, "
+			    "no identifier free: refusing \"%s\"", RAD_NSLOT, rq->user);
 		auth_reply_now(rq->sid, "Authentication server busy");
 		return;
 	}
@@ -554,8 +556,9 @@ auth_failed(uint32_t slot, const char *why)
 	if (rs && rs->auth_slot == slot + 1)
 		rs->auth_slot = 0;
 	slot_free(slot);
-	LOG(LOG_ERROR_L, s, sp ? sp->tunnel : 0, "RADIUS: %s for \"%s\"", why,
-	    sp ? sp->user : "?");
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, s, sp ? sp->tunnel : 0, "RADIUS: %s for \"%s\"", why,
+		    sp ? sp->user : "?");
 	auth_reply_now(s, "Authentication server not responding");
 }
 
@@ -826,9 +829,10 @@ acct_send(sid_t s, int status, int cause)
 			stopq_put(s, cause);
 			return 0;
 		}
-		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no identifier free: "
-		    "accounting %s for \"%s\" not sent", kind_names[kinds[status]],
-		    sp->user);
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no identifier free: "
+			    "accounting %s for \"%s\" not sent", kind_names[kinds[status]],
+			    sp->user);
 		return 0;
 	}
 	slot = v - 1;
