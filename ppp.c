@@ -90,6 +90,7 @@ struct ppp {
 	in_addr_t	 our_ip;
 	uint8_t		 send_ipaddr;
 	uint8_t		 our_ifid[8];
+	uint8_t		 sugg_ifid[8];		/* what we Nak with, own /64 */
 };
 
 static struct ppp *ppp;
@@ -1456,6 +1457,38 @@ peer_ifid(const struct session *sp, uint8_t id[8])
 	memcpy(id, &sp->ip, 4);
 }
 
+/*
+ * The session has a routed /64 of its own, which the RA advertises
+ * instead of ipv6_prefix (ra.c): its addresses need no identifier
+ * derived from the IPv4 address.
+ */
+static int
+own_slaac_prefix(const struct session *sp)
+{
+	return sp->ipv6_prefix_len == 64;
+}
+
+/*
+ * An identifier to suggest (RFC 5072 4.1): random, not zero, not ours,
+ * with the universal/local bit clear since it is not a global token
+ * (RFC 4291 2.5.1); the same one on each Nak of a negotiation.
+ */
+static void
+suggest_ifid(sid_t s, uint8_t out[8])
+{
+	struct ppp *pp = P(s);
+	int i;
+
+	for (i = 0; i < 4 && (memcmp(pp->sugg_ifid, "\0\0\0\0\0\0\0\0",
+	    8) == 0 || memcmp(pp->sugg_ifid, pp->our_ifid, 8) == 0); i++) {
+		random_bytes(pp->sugg_ifid, 8);
+		pp->sugg_ifid[0] &= (uint8_t)~0x02;
+	}
+	if (memcmp(pp->sugg_ifid, "\0\0\0\0\0\0\0\0", 8) == 0)
+		pp->sugg_ifid[7] = 2;	/* random(3) never gave one */
+	memcpy(out, pp->sugg_ifid, 8);
+}
+
 static size_t
 ipv6cp_build(struct fsm *f, uint8_t *out, size_t cap)
 {
@@ -1481,7 +1514,20 @@ ipv6cp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 	v_init(&v, may_nak);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0) {
-		if (t == IPV6CP_IFID && val.left == 8) {
+		if (t == IPV6CP_IFID && val.left == 8 && own_slaac_prefix(sp)) {
+			/*
+			 * RFC 5072 4.1: the session's own /64 is what the RA
+			 * gives it for SLAAC, reached through the prefix
+			 * index, so any identifier of the peer's will do
+			 * unless it is zero or ours; then we suggest one.
+			 */
+			if (memcmp(val.p, "\0\0\0\0\0\0\0\0", 8) == 0 ||
+			    memcmp(val.p, P(f->sid)->our_ifid, 8) == 0) {
+				suggest_ifid(f->sid, want);
+				v_nak(&v, t, &val, want, 8);
+			} else
+				memcpy(sp->ipv6_ifid, val.p, 8);
+		} else if (t == IPV6CP_IFID && val.left == 8) {
 			peer_ifid(sp, want);
 			if (memcmp(val.p, want, 8) != 0)
 				v_nak(&v, t, &val, want, 8);
@@ -1503,7 +1549,10 @@ ipv6cp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 
 	if (!opts_wellformed(opt, len))
 		return -1;
-	peer_ifid(sp, theirs);
+	if (own_slaac_prefix(sp))
+		memcpy(theirs, sp->ipv6_ifid, 8);
+	else
+		peer_ifid(sp, theirs);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0)
 		/* 5072 4.1: take a suggestion unless it is the peer's own. */
