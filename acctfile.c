@@ -43,6 +43,7 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "util.h"
 #include "session.h"
 
 #define MAX_ENDED	8192		/* a file early when this many */
@@ -189,10 +190,12 @@ static void
 line(FILE *f, const char *user, in_addr_t ip, int qos, uint64_t up,
     uint64_t down)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], esc[MAXUSER * 4];
 
 	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	fprintf(f, "%s %s %d %llu %llu%s\n", user, a, qos,
+	/* Space-separated: a space or backslash in the name is escaped. */
+	fprintf(f, "%s %s %d %llu %llu%s\n",
+	    username_escape(user, esc, sizeof(esc)), a, qos,
 	    (unsigned long long)up, (unsigned long long)down,
 	    config->account_all_origin ? " L" : "");
 }

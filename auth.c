@@ -27,6 +27,7 @@
 #include <md5.h>
 
 #include "auth.h"
+#include "event.h"
 #include "log.h"
 #include "util.h"
 #include "radius.h"
@@ -38,6 +39,9 @@ struct local_user {
 	in_addr_t	ip;
 	uint32_t	next;		/* hash chain, index + 1 */
 };
+
+/* What peers can make us log at level 1 (STYLE 11). */
+static struct log_rl auth_rl = LOG_RL(10, "authentication errors");
 
 static struct local_user *users;
 static uint32_t nusers;
@@ -262,9 +266,10 @@ auth_submit(const struct auth_req *rq)
 	}
 	local_auth_check(rq, &rp);
 	if (!have_file)
-		LOG(LOG_ERROR_L, rq->sid, 0, "cannot authenticate \"%s\": no "
-		    "RADIUS server and no local_auth_file (%s)", rq->user,
-		    config->local_auth_file);
+		if (log_rl_ok(&auth_rl, time_now))
+			LOG(LOG_ERROR_L, rq->sid, 0, "cannot authenticate \"%s\": no "
+			    "RADIUS server and no local_auth_file (%s)", rq->user,
+			    config->local_auth_file);
 	LOG(rp.ok ? LOG_INFO_L : LOG_WARN_L, rq->sid, 0, "%s %s for \"%s\" "
 	    "(local)", rq->proto == PPP_PAP ? "PAP" : "CHAP",
 	    rp.ok ? "accepted" : "rejected", rq->user);

@@ -239,6 +239,23 @@ peer_alive(const struct peer *p)
 	return p->addr && !p->gone && now_ms - p->last_ms <= timeout_ms();
 }
 
+int
+cluster_successor(void)
+{
+	int i;
+
+	if (cl.fd < 0 || cl.state == CS_STANDALONE)
+		return 0;
+	/* A slave's tables are the master's sessions: they stay with it. */
+	if (cl.state != CS_MASTER)
+		return 1;
+	for (i = 0; i < CL_MAX_PEERS; i++)
+		if (peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
+		    cl.peers[i].info.role != 1)
+			return 1;
+	return 0;
+}
+
 /* ---- sending ---- */
 
 static int

@@ -27,6 +27,9 @@ void	 cluster_close(void);
 int	 iam_master(void);
 /* 1 when clustering runs (the socket is open). */
 int	 cluster_active(void);
+/* Someone takes the sessions over when we exit: we are a slave, or a
+ * master with an up-to-date slave alive.  0 when stand-alone. */
+int	 cluster_successor(void);
 
 /*
  * The replication hooks: the master queues the entry for its next

@@ -159,12 +159,24 @@ static const struct cfg_directive directives[] = {
 	    "seconds before a RADIUS request is sent again (3 tries per server)" },
 	{ "radius_authtypes", CT_STRING, F(radius_authtypes), 0, 0, 0, "pap",
 	    "authentication methods in order of preference: pap, chap" },
+	{ "radius_require_message_authenticator", CT_STRING,
+	    F(radius_require_message_authenticator), 0, 0, 0, "auto",
+	    "drop Access replies without Message-Authenticator: yes, no, or auto "
+	    "(once the server has sent one)" },
 	{ "radius_bind_min", CT_SHORT, F(radius_bind_min), 0, 65535, CF_RESTART, "0",
 	    "lowest local port of RADIUS sockets (0 = any)" },
 	{ "radius_bind_max", CT_SHORT, F(radius_bind_max), 0, 65535, CF_RESTART, "0",
 	    "highest local port of RADIUS sockets (0 = any)" },
 	{ "radius_dae_port", CT_SHORT, F(radius_dae_port), 1, 65535, CF_RESTART,
 	    "3799", "Disconnect/CoA listener port (RFC 3576)" },
+	{ "dae_clients", CT_STRING, F(dae_clients), 0, 0, CF_SECRET, "",
+	    "Disconnect/CoA clients: ADDRESS[/LEN][=SECRET], comma separated "
+	    "(empty = the RADIUS servers, with radius_secret)" },
+	{ "dae_require_event_timestamp", CT_BOOL,
+	    F(dae_require_event_timestamp), 0, 0, 0, "no",
+	    "drop Disconnect/CoA requests without Event-Timestamp (RFC 5176 3.5)" },
+	{ "dae_event_window", CT_INT, F(dae_event_window), 1, 86400, 0, "300",
+	    "seconds an Event-Timestamp may be off our clock (RFC 5176 3.5)" },
 	{ "allow_duplicate_users", CT_BOOL, F(allow_duplicate_users), 0, 0, 0, "no",
 	    "allow several sessions with one username" },
 	{ "kill_timedout_sessions", CT_BOOL, F(kill_timedout_sessions), 0, 0, 0,
@@ -1319,6 +1331,80 @@ report(cfg_errfn fn, void *arg, const char *fmt, ...)
 	fn(arg, msg);
 }
 
+int
+dae_clients_parse(const char *list, struct dae_client *out, int max,
+    char *err, size_t errlen)
+{
+	char buf[CFG_STRLEN], *p, *tok, *sec, *slash, *end;
+	struct in_addr a;
+	long len;
+	int n = 0;
+
+	if (strlen(list) >= sizeof(buf)) {
+		seterr(err, errlen, "list too long");
+		return -1;
+	}
+	strcpy(buf, list);
+	for (p = buf; (tok = strsep(&p, ",")) != NULL;) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*tok == '\0')
+			continue;
+		if (n == max) {
+			seterr(err, errlen, "more than %d clients", max);
+			return -1;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		if ((sec = strchr(tok, '=')) != NULL) {
+			*sec++ = '\0';
+			if (*sec == '\0' || strlen(sec) >= CFG_SECRETLEN) {
+				seterr(err, errlen, "\"%s\": a secret of 1 to "
+				    "%d characters after =", tok,
+				    CFG_SECRETLEN - 1);
+				return -1;
+			}
+			strcpy(out[n].secret, sec);
+		}
+		len = 32;
+		if ((slash = strchr(tok, '/')) != NULL) {
+			*slash++ = '\0';
+			len = strtol(slash, &end, 10);
+			if (*slash == '\0' || *end != '\0' || len < 0 ||
+			    len > 32) {
+				seterr(err, errlen, "\"%s/%s\": bad prefix "
+				    "length", tok, slash);
+				return -1;
+			}
+		}
+		if (inet_pton(AF_INET, tok, &a) != 1) {
+			seterr(err, errlen, "\"%s\" is not an IPv4 address",
+			    tok);
+			return -1;
+		}
+		out[n].mask = len == 0 ? 0 : htonl(0xffffffffu << (32 - len));
+		out[n].net = a.s_addr & out[n].mask;
+		n++;
+	}
+	return n;
+}
+
+int
+radius_msgauth_mode(const struct config *c)
+{
+	const char *v = c->radius_require_message_authenticator;
+
+	if (*v == '\0' || strcasecmp(v, "auto") == 0)
+		return MSGAUTH_AUTO;
+	if (strcasecmp(v, "yes") == 0)
+		return MSGAUTH_YES;
+	if (strcasecmp(v, "no") == 0)
+		return MSGAUTH_NO;
+	return -1;
+}
+
 /* Checks that involve several directives; run after the whole file. */
 static int
 cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
@@ -1360,6 +1446,21 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 			    "\"%s\" (expected pap or chap)", path, tok);
 			errors++;
 		}
+	}
+	{
+		struct dae_client dc[DAE_CLIENTS_MAX];
+
+		if (dae_clients_parse(c->dae_clients, dc, DAE_CLIENTS_MAX, e2,
+		    sizeof(e2)) < 0) {
+			report(fn, arg, "%s: dae_clients: %s", path, e2);
+			errors++;
+		}
+	}
+	if (radius_msgauth_mode(c) < 0) {
+		report(fn, arg, "%s: radius_require_message_authenticator: "
+		    "\"%s\" (expected auto, yes or no)", path,
+		    c->radius_require_message_authenticator);
+		errors++;
 	}
 	for (int i = 0; i < c->bgp.npeers; i++) {
 		if (c->bgp.peer[i].remote_as == 0) {

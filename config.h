@@ -159,9 +159,13 @@ struct config {
 	int		radius_timeout;
 	char		radius_secret[CFG_SECRETLEN];
 	char		radius_authtypes[CFG_STRLEN];
+	char		radius_require_message_authenticator[CFG_STRLEN];
 	int		radius_bind_min;
 	int		radius_bind_max;
 	int		radius_dae_port;
+	char		dae_clients[CFG_STRLEN];
+	int		dae_require_event_timestamp;
+	int		dae_event_window;
 	int		allow_duplicate_users;
 	int		kill_timedout_sessions;
 	char		guest_account[CFG_STRLEN];
@@ -351,6 +355,27 @@ int	 password_matches(const struct cli_user *, const char *pass);
  * -1 with the reason in err.
  */
 int	 bgp_parse_communities(const char *, uint32_t *out, int max,
+	    char *err, size_t errlen);
+
+/*
+ * radius_require_message_authenticator (CVE-2024-3596): MSGAUTH_AUTO,
+ * MSGAUTH_YES or MSGAUTH_NO, or -1 for an unknown value.
+ */
+enum { MSGAUTH_AUTO, MSGAUTH_YES, MSGAUTH_NO };
+int	 radius_msgauth_mode(const struct config *);
+
+/*
+ * dae_clients: a comma list of ADDRESS[/LEN][=SECRET] (RFC 5176 DACs).
+ * Fills at most `max` entries; returns how many, or -1 with the reason
+ * in err.  An entry with no secret uses radius_secret.
+ */
+#define DAE_CLIENTS_MAX	16
+struct dae_client {
+	in_addr_t	net;		/* network byte order, host bits clear */
+	in_addr_t	mask;
+	char		secret[CFG_SECRETLEN];
+};
+int	 dae_clients_parse(const char *, struct dae_client *out, int max,
 	    char *err, size_t errlen);
 
 /* ip_pool file */

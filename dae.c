@@ -40,7 +40,6 @@
 
 #define DAE_CACHE	16	/* answers kept for retransmissions */
 #define DAE_CACHE_MS	30000
-#define DAE_WINDOW	300	/* Event-Timestamp window, RFC 3576 5.4 */
 
 static int dae_fd = -1;
 /* What peers can make us log (STYLE 11). */
@@ -86,6 +85,36 @@ text_into(struct rd *v, char *out, size_t cap, uint8_t *flag)
 		return EC_INVALID_REQUEST;
 	*flag = 1;
 	return 0;
+}
+
+/*
+ * Who may send us requests (RFC 5176 3: the Dynamic Authorization
+ * Clients) and with which secret: the dae_clients list when set (the
+ * first entry whose network holds the source), else our RADIUS servers
+ * with radius_secret.  NULL when the source may not.
+ */
+static const char *
+dae_secret_for(in_addr_t src)
+{
+	static char built[CFG_STRLEN];
+	static struct dae_client dc[DAE_CLIENTS_MAX];
+	static int ndc;
+	char e[160];
+	int i;
+
+	if (config->dae_clients[0] == '\0')
+		return radius_is_server(src) ? config->radius_secret : NULL;
+	if (strcmp(built, config->dae_clients) != 0) {
+		/* config.c checked it; a bad list allows nobody */
+		ndc = dae_clients_parse(config->dae_clients, dc,
+		    DAE_CLIENTS_MAX, e, sizeof(e));
+		snprintf(built, sizeof(built), "%s", config->dae_clients);
+	}
+	for (i = 0; i < ndc; i++)
+		if ((src & dc[i].mask) == dc[i].net)
+			return dc[i].secret[0] ? dc[i].secret :
+			    config->radius_secret;
+	return NULL;
 }
 
 /* The attributes of a Disconnect- or CoA-Request: 0, or the Error-Cause
@@ -353,10 +382,10 @@ dae_coa(sid_t s, struct dae_req *d)
 
 /* ACK or NAK, RFC 3576 2.3 and 3.1. */
 static size_t
-dae_answer(const struct dae_req *d, uint32_t ec, uint8_t *out, size_t cap)
+dae_answer(const struct dae_req *d, uint32_t ec, uint8_t *out, size_t cap,
+    const char *secret)
 {
 	static const uint8_t zero[16];
-	const char *secret = config->radius_secret;
 	uint8_t mac[16];
 	struct wr w;
 	size_t ma = 0;
@@ -399,7 +428,7 @@ radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
 {
 	struct dae_req *d;
 	struct dae_cached *c;
-	const char *why;
+	const char *why, *secret;
 	struct rd r;
 	uint32_t ec;
 	size_t len, out;
@@ -408,10 +437,12 @@ radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
 	int e;
 
 	stats->dae_rx++;
-	/* Only our RADIUS servers may ask (manual, "RADIUS"). */
-	if (!radius_is_server(from->sin_addr.s_addr)) {
+	/* Only our RADIUS servers, or dae_clients, may ask (manual,
+	 * "RADIUS"). */
+	if ((secret = dae_secret_for(from->sin_addr.s_addr)) == NULL) {
 		stats->dae_bad_source++;
-		why = "not from a configured RADIUS server";
+		why = config->dae_clients[0] ? "not in dae_clients" :
+		    "not from a configured RADIUS server";
 		goto drop;
 	}
 	if ((e = radius_check_layout(pkt, n, &len)) != RAD_OK) {
@@ -435,8 +466,8 @@ radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
 		why = "not a Disconnect- or CoA-Request";
 		goto drop;
 	}
-	if (config->radius_secret[0] == '\0' ||
-	    radius_verify_request(pkt, len, config->radius_secret) != RAD_OK) {
+	if (secret[0] == '\0' ||
+	    radius_verify_request(pkt, len, secret) != RAD_OK) {
 		free(d);
 		stats->dae_bad_auth++;
 		why = "bad Request Authenticator or Message-Authenticator";
@@ -457,12 +488,19 @@ radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
 	}
 	radius_log_packet(0, "recv", pkt, len);
 	ec = dae_parse(pkt, len, d);
-	/* 5.4: an Event-Timestamp outside the window is discarded */
-	if (d->has_ts && (d->ts + (int64_t)DAE_WINDOW < (int64_t)time_now ||
-	    d->ts > (int64_t)time_now + DAE_WINDOW)) {
+	/*
+	 * RFC 5176 3.5 (RFC 3576 5.4): an Event-Timestamp not current is
+	 * silently discarded, and so, when configured, is a request
+	 * without one: a request recorded and replayed later could hit
+	 * another session that reuses the NAS-Port or address.
+	 */
+	if (d->has_ts ? (int64_t)d->ts + config->dae_event_window <
+	    (int64_t)time_now || (int64_t)d->ts > (int64_t)time_now +
+	    config->dae_event_window : config->dae_require_event_timestamp) {
+		why = d->has_ts ? "Event-Timestamp outside dae_event_window" :
+		    "no Event-Timestamp (dae_require_event_timestamp)";
 		free(d);
-		stats->dae_bad_auth++;
-		why = "Event-Timestamp out of the 300 s window";
+		stats->dae_stale++;
 		goto drop;
 	}
 	/* Note 6: Authorize Only needs a reauthorisation we do not do. */
@@ -478,7 +516,7 @@ radius_dae_input(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
 		LOG(LOG_WARN_L, s, 0, "RADIUS %s from %s refused: Error-Cause "
 		    "%u", radius_code_name(d->code), inet_ntoa(from->sin_addr), ec);
 	}
-	out = dae_answer(d, ec, reply, cap);
+	out = dae_answer(d, ec, reply, cap, secret);
 	if (out > 0 && out <= sizeof(c->reply)) {
 		c = &dae_cache[dae_cache_next++ % DAE_CACHE];
 		c->ip = from->sin_addr.s_addr;

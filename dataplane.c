@@ -494,11 +494,57 @@ send_fragments(sid_t s, const uint8_t *pkt, size_t len, uint16_t mtu)
 	}
 }
 
+/* packet_limit: downstream packets per tenth of a second, IPv4 and
+ * IPv6 together (manual). */
+static int
+packet_limit_ok(sid_t s)
+{
+	struct dp_sess *d = &dps[s];
+	uint64_t tenth;
+
+	if (config->packet_limit <= 0)
+		return 1;
+	tenth = now_ms / 100;
+	if (tenth != d->pl_tenth) {
+		d->pl_tenth = tenth;
+		d->pl_count = 0;
+	}
+	if (++d->pl_count > (uint32_t)config->packet_limit) {
+		stats->packet_limit_drops++;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * What IPv6 may pass where IPv4 has the walled garden and the access
+ * lists (issue 20, finding 7): a gardened session gets none (the garden
+ * is IPv4 only); and since the Filter-Id lists are IPv4 only, a session
+ * with a list in a direction gets no IPv6 in that direction rather than
+ * unfiltered IPv6 (fail closed, manual "Filtering").
+ */
+static int
+ip6_policy_ok(const struct session *sp, int up)
+{
+	if (sp->walled_garden) {
+		stats->ipv6_garden_drops++;
+		return 0;
+	}
+	if (up && sp->filter_in[0]) {
+		stats->acl_denied_in++;
+		return 0;
+	}
+	if (!up && sp->filter_out[0]) {
+		stats->acl_denied_out++;
+		return 0;
+	}
+	return 1;
+}
+
 void
 dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 {
 	struct session *sp = session_get(s);
-	struct dp_sess *d = &dps[s];
 	uint8_t *proto = pkt - 2;
 	uint16_t mtu;
 
@@ -506,19 +552,8 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 		stats->ppp_discarded++;
 		return;
 	}
-	/* packet_limit: downstream packets per tenth of a second (manual). */
-	if (config->packet_limit > 0) {
-		uint64_t tenth = now_ms / 100;
-
-		if (tenth != d->pl_tenth) {
-			d->pl_tenth = tenth;
-			d->pl_count = 0;
-		}
-		if (++d->pl_count > (uint32_t)config->packet_limit) {
-			stats->packet_limit_drops++;
-			return;
-		}
-	}
+	if (!packet_limit_ok(s))
+		return;
 	/* Filter-Id "NAME.out" (manual, "Filtering"). */
 	if (sp->filter_out[0] && !acl_check_out(s, pkt, len)) {
 		stats->acl_denied_out++;
@@ -569,6 +604,10 @@ dp_ip6_input(sid_t s, const uint8_t *p, size_t len)
 		stats->ppp_discarded++;
 		return;
 	}
+	if (sp->walled_garden) {
+		stats->ipv6_garden_drops++;
+		return;
+	}
 	if ((src[0] == 0xfe && (src[1] & 0xc0) == 0x80) ||
 	    memcmp(src, unspecified, 16) == 0) {
 		if (nh == IPPROTO_ICMPV6 && rd_u8(&r, &icmp_type) == 0 &&
@@ -582,6 +621,8 @@ dp_ip6_input(sid_t s, const uint8_t *p, size_t len)
 		stats->ip_spoofed++;
 		return;
 	}
+	if (!ip6_policy_ok(sp, 1))
+		return;
 	sp->last_packet = time_now;
 	if (sp->intercept)
 		intercept_copy(s, p, len);
@@ -598,6 +639,8 @@ dp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
 		stats->ppp_discarded++;
 		return;
 	}
+	if (!packet_limit_ok(s) || !ip6_policy_ok(sp, 0))
+		return;
 	if (sp->intercept)
 		intercept_copy(s, pkt, len);
 	proto[0] = 0x00;

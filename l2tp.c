@@ -73,6 +73,9 @@ struct tev {
 	const char	*text;
 };
 
+/* What peers can make us log at level 1 (STYLE 11). */
+static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
+
 static int udp_fd = -1;
 struct tctl **tctl;
 static struct sctl *sctl;
@@ -151,7 +154,8 @@ l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t 
 	if (sendto(udp_fd, p, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
-		LOG(LOG_ERROR_L, 0, t, "sendto LAC: %s", strerror(errno));
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "sendto LAC: %s", strerror(errno));
 		return;
 	}
 	stats->l2tp_ctrl_tx++;
@@ -648,10 +652,11 @@ hello_fire(struct timer *tm, void *arg)
 	if (config->dead_peer_hellos > 0 &&
 	    silent >= ivl * (uint64_t)config->dead_peer_hellos) {
 		stats->l2tp_dead_peers++;
-		LOG(LOG_ERROR_L, 0, t, "peer %s silent for %llu s (%d hello "
-		    "intervals): dead peer, clearing tunnel",
-		    tunnel_get(t)->hostname, (unsigned long long)silent / 1000,
-		    config->dead_peer_hellos);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "peer %s silent for %llu s (%d hello "
+			    "intervals): dead peer, clearing tunnel",
+			    tunnel_get(t)->hostname, (unsigned long long)silent / 1000,
+			    config->dead_peer_hellos);
 		tunnel_fsm(t, TEV_DEAD_PEER, &(struct tev){ .text =
 		    "dead peer" });
 		return;
@@ -674,8 +679,9 @@ tunnel_new(const struct sockaddr_in *from, const struct msg *m)
 
 	if ((id = new_id(tunnel_id_taken, 0)) == 0) {
 		stats->l2tp_id_exhausted++;
-		LOG(LOG_ERROR_L, 0, 0, "no free tunnel id (%u tunnels, %u ids "
-		    "held back after use)", tables->tunnels_used, RECENT_IDS);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, 0, "no free tunnel id (%u tunnels, %u ids "
+			    "held back after use)", tables->tunnels_used, RECENT_IDS);
 		return 0;
 	}
 	if ((t = tunnel_alloc()) == 0)
@@ -1043,8 +1049,9 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 
 	if ((t = tunnel_new(from, m)) == 0) {
 		l2tp_drop(D_NO_RESOURCES, from, 0);
-		LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
-		    "(%u in use): refused", m->host, tables->tunnels_used);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, 0, "no free tunnel for SCCRQ from %s "
+			    "(%u in use): refused", m->host, tables->tunnels_used);
 		refuse_sccrq(from, m, STOP_ERROR, ERR_NO_RESOURCES,
 		    "no free tunnel");
 		return;
@@ -1162,8 +1169,9 @@ recv_icrq(tid_t t, struct msg *m)
 	}
 	if ((s = session_alloc()) == 0) {
 		l2tp_drop(D_NO_RESOURCES, NULL, t);
-		LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
-		    tables->max_sessions);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "session table full (%u): refusing call",
+			    tables->max_sessions);
 		refuse_call(t, m->session_id, CDN_NO_FACILITIES_TEMP,
 		    ERR_NO_RESOURCES, "no free session");
 		return;
@@ -1318,8 +1326,9 @@ ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 			l2tp_drop(D_DYING, from, t);
 			return;
 		}
-		LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
-		    l2tp_msg_name(m.type), tp->hostname, m.why);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "malformed %s from %s: %s",
+			    l2tp_msg_name(m.type), tp->hostname, m.why);
 		/* A malformed tunnel message is fatal to the tunnel (4.1). */
 		m.present = 0;
 		reject_msg(t, from, &m, session, ERR_BAD_LENGTH, m.why);
@@ -1345,7 +1354,8 @@ ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 
 		snprintf(why, sizeof(why), "%s without %s", l2tp_msg_name(m.type),
 		    l2tp_avp_name(__builtin_ctzll(missing)));
-		LOG(LOG_ERROR_L, 0, t, "%s", why);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "%s", why);
 		reject_msg(t, from, &m, session, ERR_BAD_VALUE, why);
 		return;
 	}
@@ -1353,7 +1363,8 @@ ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 		snprintf(why, sizeof(why), "unknown mandatory AVP %s%d in %s",
 		    m.unknown_m & 0x10000 ? "vendor " : "", m.unknown_m & 0xffff,
 		    l2tp_msg_name(m.type));
-		LOG(LOG_ERROR_L, 0, t, "%s", why);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, t, "%s", why);
 		reject_msg(t, from, &m, session, ERR_UNKNOWN_M_AVP, why);
 		return;
 	}
@@ -1404,8 +1415,9 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	stats->l2tp_ctrl_rx_type[M_SCCRQ]++;
 	if ((m.present & required[M_SCCRQ]) != required[M_SCCRQ] ||
 	    m.tunnel_id == 0) {
-		LOG(LOG_ERROR_L, 0, 0, "SCCRQ from %s without mandatory AVPs",
-		    m.host);
+		if (log_rl_ok(&err_rl, time_now))
+			LOG(LOG_ERROR_L, 0, 0, "SCCRQ from %s without mandatory AVPs",
+			    m.host);
 		if (m.tunnel_id != 0 && (t = tunnel_new(from, &m)) != 0)
 			tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
 			    "SCCRQ missing a mandatory AVP");

@@ -63,6 +63,7 @@ static int tun_fd = -1;
 static char tun_name[IFNAMSIZ];
 static int sig_fd = -1;
 static int reload_pending;
+static int term_again;		/* a second TERM/INT: stop waiting */
 static struct users users;
 static struct pool_file pool;
 static time_t start_time;
@@ -381,6 +382,9 @@ signal_readable(int fd, uint32_t events, void *arg)
 			break;
 		case SIGTERM:
 		case SIGINT:
+			/* A second one ends the wait for accounting. */
+			if (main_quit == 1)
+				term_again = 1;
 			log_warnx("%s from pid %u: exiting, tunnels and sessions "
 			    "left alone", si.ssi_signo == SIGTERM ? "SIGTERM" :
 			    "SIGINT", si.ssi_pid);
@@ -463,6 +467,8 @@ second_tick(struct timer *t, void *arg)
 	timer_set_at(t, t->when + 1000);
 }
 
+#define TERM_ACCT_WAIT	20	/* seconds TERM waits for the Acct-Stops */
+
 /*
  * QUIT: every tunnel gets a StopCCN (result 6) and the loop runs until
  * the LACs have acknowledged them or the retransmissions give up.
@@ -470,8 +476,32 @@ second_tick(struct timer *t, void *arg)
 static int
 still_busy(void)
 {
-	static int shutdown_sent;
+	static int shutdown_sent, stops_sent;
+	static time_t stop_deadline;
 
+	/*
+	 * TERM: the sessions are left to the cluster; with nobody to take
+	 * them over (stand-alone, or no up-to-date slave) their RADIUS
+	 * records would stay open forever, so each gets its Acct-Stop
+	 * (Admin-Reboot) and we wait, bounded, for the answers.
+	 */
+	if (main_quit == 1) {
+		if (!stops_sent) {
+			int n;
+
+			stops_sent = 1;
+			if (cluster_successor())
+				return 0;
+			if ((n = radius_stop_all(TERM_ADMIN_REBOOT)) == 0)
+				return 0;
+			stop_deadline = time_now + TERM_ACCT_WAIT;
+			log_warnx("no cluster to take %d accounted sessions over: "
+			    "Acct-Stop sent for each, waiting up to %d s for "
+			    "the answers", n, TERM_ACCT_WAIT);
+		}
+		return !term_again && radius_busy() > 0 &&
+		    time_now < stop_deadline;
+	}
 	if (main_quit != 2)
 		return 0;
 	if (!shutdown_sent) {

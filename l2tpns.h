@@ -205,10 +205,12 @@ struct counters {
 	uint64_t	ppp_proto_rejects_tx, ppp_proto_rejects_rx;
 	uint64_t	ppp_discarded;	/* NCP/data before its phase */
 	uint64_t	ppp_auth_ok, ppp_auth_failed, ppp_echo_timeouts;
+	uint64_t	auth_bad_username;	/* control characters: refused */
 	uint64_t	ppp_lcp_up, ppp_ipcp_up, ppp_ipv6cp_up;
 	uint64_t	ipv6_ra_sent, ipv6_rs_received;	/* RFC 4861 */
 	uint64_t	ip_spoofed, ip_no_pool_address, tcp_mss_clamped;
 	uint64_t	icmp_sent, icmp_rate_limited, packet_limit_drops;
+	uint64_t	ipv6_garden_drops;	/* IPv6 of a gardened session */
 	uint64_t	ip_fragmented, ip_too_big;
 	uint64_t	acl_denied_in, acl_denied_out;
 	uint64_t	tbf_delayed, tbf_dropped, tbf_no_bucket;
@@ -236,6 +238,9 @@ struct counters {
 	uint64_t	radius_bad_auth;	/* Response/Message-Authenticator */
 	uint64_t	radius_malformed;	/* length or attribute errors */
 	uint64_t	radius_unexpected;	/* no request waits for it */
+	uint64_t	radius_no_msgauth;	/* Access reply unsigned: dropped */
+	uint64_t	radius_stop_queued;	/* Stop waited for an identifier */
+	uint64_t	radius_stop_lost;	/* ... and that queue was full */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
 	/* metrics.c: by type, by server, histograms */
@@ -262,6 +267,8 @@ struct counters {
 	uint64_t	udp_gro_segments;	/* datagrams in them */
 	uint64_t	tun_uring_submits;	/* io_uring submissions */
 	uint64_t	tun_uring_writes;	/* packets written by them */
+
+	uint64_t	dae_stale;	/* Event-Timestamp missing or old */
 };
 
 /* l2tpns.c */

@@ -92,6 +92,7 @@ struct ppp {
 	in_addr_t	 our_ip;
 	uint8_t		 send_ipaddr;
 	uint8_t		 our_ifid[8];
+	uint8_t		 sugg_ifid[8];		/* what we Nak with, own /64 */
 };
 
 static struct ppp *ppp;
@@ -465,6 +466,8 @@ auth_begin(sid_t s)
 	}
 }
 
+static void ipv6cp_start(sid_t);
+
 static void
 network_begin(sid_t s)
 {
@@ -478,15 +481,59 @@ network_begin(sid_t s)
 	pp->ipcp.shown = &sp->ipcp_state;
 	fsm_open(&pp->ipcp);
 	fsm_up(&pp->ipcp);
-	if (config->ipv6_prefix.plen > 0) {
-		fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
-		    (unsigned)config->ppp_restart_time,
-		    (unsigned)config->ppp_max_configure,
-		    (unsigned)config->ppp_max_failure);
-		pp->ipv6cp.shown = &sp->ipv6cp_state;
-		fsm_open(&pp->ipv6cp);
-		fsm_up(&pp->ipv6cp);
+	if (config->ipv6_prefix.plen == 0)
+		return;
+	/* A failed login let into the walled garden gets no IPv6: the
+	 * garden is IPv4 only (IPV6CP gets a Protocol-Reject). */
+	if (sp->walled_garden) {
+		LOG(LOG_CALLS_L, s, sp->tunnel, "IPV6CP not started: session "
+		    "in the walled garden");
+		return;
 	}
+	ipv6cp_start(s);
+}
+
+static void
+ipv6cp_start(sid_t s)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	if (pp->ipv6cp.p != NULL) {
+		fsm_open(&pp->ipv6cp);	/* closed on gardening: again */
+		return;
+	}
+	fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
+	    (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipv6cp.shown = &sp->ipv6cp_state;
+	fsm_open(&pp->ipv6cp);
+	fsm_up(&pp->ipv6cp);
+}
+
+/*
+ * The walled garden and IPv6 (session.h notifier): a session put into
+ * the garden loses IPV6CP (Terminate-Request); one let out of it gets
+ * IPV6CP started (the peer may take it up, or not if it gave IPv6 up
+ * at the Protocol-Reject).
+ */
+static void
+follow(sid_t s, enum session_event ev, void *arg)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	(void)arg;
+	if (pp == NULL || !pp->in_use || sp == NULL ||
+	    sp->phase != PHASE_NETWORK || config->ipv6_prefix.plen == 0)
+		return;
+	if (ev == SESSION_EV_UNGARDENED && !sp->walled_garden)
+		ipv6cp_start(s);
+	else if (ev == SESSION_EV_CHANGED && sp->walled_garden &&
+	    pp->ipv6cp.p != NULL && pp->ipv6cp.state != ST_CLOSED &&
+	    pp->ipv6cp.state != ST_INITIAL)
+		fsm_close(&pp->ipv6cp, "walled garden");
 }
 
 /*
@@ -511,6 +558,56 @@ auth_answer(sid_t s, uint8_t id)
 	} else
 		auth_send(s, PPP_CHAP, ok ? 3 : 4, id,
 		    (const uint8_t *)pp->auth_msg, n);
+}
+
+/* What peers can make us log (STYLE 11). */
+static struct log_rl user_rl = LOG_RL(10, "refused usernames");
+static struct log_rl err_rl = LOG_RL(10, "PPP errors");
+
+/* Authentication failed: Nak or Failure, and the link goes down. */
+static void
+auth_fail(sid_t s, const char *msg)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	stats->ppp_auth_failed++;
+	evring_add(s, SEV_AUTH_FAIL, config->radius_secret[0] ? SEA_RADIUS :
+	    SEA_LNS, 0, "\"%s\": %s", sp->user, msg);
+	evring_teardown(s, config->radius_secret[0] ? SEA_RADIUS : SEA_LNS,
+	    0, "authentication failed");
+	pp->auth_state = AUTH_FAILED;
+	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	auth_answer(s, pp->chap_id);
+	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
+	pp->cdn_result = CDN_ERROR;
+	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	    "authentication failed: %.70s", msg);
+	session_shutdown(s, pp->cdn_reason);
+}
+
+/*
+ * A username with a control character (a newline forges a line in the
+ * log and the usage files) is refused before anything sees it: no
+ * backend, no plugin, and only its escaped form is logged and kept.
+ * 1 when refused.
+ */
+static int
+refuse_bad_username(sid_t s, const char *user, const char *how)
+{
+	struct session *sp = session_get(s);
+	char esc[MAXUSER * 4];
+
+	if (username_ok(user))
+		return 0;
+	stats->auth_bad_username++;
+	username_escape(user, esc, sizeof(esc));
+	username_escape(user, sp->user, sizeof(sp->user));
+	if (log_rl_ok(&user_rl, time_now))
+		LOG(LOG_WARN_L, s, sp->tunnel, "%s: username \"%s\" has "
+		    "control characters: refused", how, esc);
+	auth_fail(s, "Invalid username (control characters)");
+	return 1;
 }
 
 /* The backend's answer (auth.h). */
@@ -574,8 +671,9 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			ip = rp->ip;
 		} else if ((ip = ippool_alloc(s, sp->user)) == 0) {
 			stats->ip_no_pool_address++;
-			LOG(LOG_ERROR_L, s, sp->tunnel, "no free address in "
-			    "the pool for \"%s\"", sp->user);
+			if (log_rl_ok(&err_rl, time_now))
+				LOG(LOG_ERROR_L, s, sp->tunnel, "no free address in "
+				    "the pool for \"%s\"", sp->user);
 			msg = "No address available";
 			goto fail;
 		}
@@ -597,19 +695,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		return;
 	}
 fail:
-	stats->ppp_auth_failed++;
-	evring_add(s, SEV_AUTH_FAIL, config->radius_secret[0] ? SEA_RADIUS :
-	    SEA_LNS, 0, "\"%s\": %s", sp->user, msg);
-	evring_teardown(s, config->radius_secret[0] ? SEA_RADIUS : SEA_LNS,
-	    0, "authentication failed");
-	pp->auth_state = AUTH_FAILED;
-	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
-	auth_answer(s, pp->chap_id);
-	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
-	pp->cdn_result = CDN_ERROR;
-	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
-	    "authentication failed: %.70s", msg);
-	session_shutdown(s, pp->cdn_reason);
+	auth_fail(s, msg);
 }
 
 static void
@@ -707,6 +793,8 @@ pap_input(sid_t s, const uint8_t *pkt, size_t len)
 	rq.password_len = plen;
 	rq.proto = PPP_PAP;
 	pp->chap_id = id;	/* the Ack/Nak echoes the request's id */
+	if (refuse_bad_username(s, rq.user, "PAP"))
+		return;
 	LOG(LOG_INFO_L, s, sp->tunnel, "PAP: Authenticate-Request for \"%s\"",
 	    rq.user);
 	auth_submit_for(s, &rq);
@@ -764,6 +852,8 @@ chap_input(sid_t s, const uint8_t *pkt, size_t len)
 	rq.chap_id = id;
 	memcpy(rq.challenge, pp->challenge, CHAP_CHAL_LEN);
 	rq.challenge_len = CHAP_CHAL_LEN;
+	if (refuse_bad_username(s, rq.user, "CHAP"))
+		return;
 	LOG(LOG_INFO_L, s, sp->tunnel, "CHAP: Response for \"%s\"", rq.user);
 	auth_submit_for(s, &rq);
 	return;
@@ -1403,6 +1493,38 @@ peer_ifid(const struct session *sp, uint8_t id[8])
 	memcpy(id, &sp->ip, 4);
 }
 
+/*
+ * The session has a routed /64 of its own, which the RA advertises
+ * instead of ipv6_prefix (ra.c): its addresses need no identifier
+ * derived from the IPv4 address.
+ */
+static int
+own_slaac_prefix(const struct session *sp)
+{
+	return sp->ipv6_prefix_len == 64;
+}
+
+/*
+ * An identifier to suggest (RFC 5072 4.1): random, not zero, not ours,
+ * with the universal/local bit clear since it is not a global token
+ * (RFC 4291 2.5.1); the same one on each Nak of a negotiation.
+ */
+static void
+suggest_ifid(sid_t s, uint8_t out[8])
+{
+	struct ppp *pp = P(s);
+	int i;
+
+	for (i = 0; i < 4 && (memcmp(pp->sugg_ifid, "\0\0\0\0\0\0\0\0",
+	    8) == 0 || memcmp(pp->sugg_ifid, pp->our_ifid, 8) == 0); i++) {
+		random_bytes(pp->sugg_ifid, 8);
+		pp->sugg_ifid[0] &= (uint8_t)~0x02;
+	}
+	if (memcmp(pp->sugg_ifid, "\0\0\0\0\0\0\0\0", 8) == 0)
+		pp->sugg_ifid[7] = 2;	/* random(3) never gave one */
+	memcpy(out, pp->sugg_ifid, 8);
+}
+
 static size_t
 ipv6cp_build(struct fsm *f, uint8_t *out, size_t cap)
 {
@@ -1428,7 +1550,20 @@ ipv6cp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 	v_init(&v, may_nak);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0) {
-		if (t == IPV6CP_IFID && val.left == 8) {
+		if (t == IPV6CP_IFID && val.left == 8 && own_slaac_prefix(sp)) {
+			/*
+			 * RFC 5072 4.1: the session's own /64 is what the RA
+			 * gives it for SLAAC, reached through the prefix
+			 * index, so any identifier of the peer's will do
+			 * unless it is zero or ours; then we suggest one.
+			 */
+			if (memcmp(val.p, "\0\0\0\0\0\0\0\0", 8) == 0 ||
+			    memcmp(val.p, P(f->sid)->our_ifid, 8) == 0) {
+				suggest_ifid(f->sid, want);
+				v_nak(&v, t, &val, want, 8);
+			} else
+				memcpy(sp->ipv6_ifid, val.p, 8);
+		} else if (t == IPV6CP_IFID && val.left == 8) {
 			peer_ifid(sp, want);
 			if (memcmp(val.p, want, 8) != 0)
 				v_nak(&v, t, &val, want, 8);
@@ -1450,7 +1585,10 @@ ipv6cp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 
 	if (!opts_wellformed(opt, len))
 		return -1;
-	peer_ifid(sp, theirs);
+	if (own_slaac_prefix(sp))
+		memcpy(theirs, sp->ipv6_ifid, 8);
+	else
+		peer_ifid(sp, theirs);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0)
 		/* 5072 4.1: take a suggestion unless it is the peer's own. */
@@ -1495,24 +1633,30 @@ ipv6cp_tld(struct fsm *f)
 
 /* ---- input ---- */
 
-/* Protocol-Reject, RFC 1661 5.7: only while LCP is Opened. */
+/*
+ * Protocol-Reject, RFC 1661 5.7: only while LCP is Opened.  The
+ * Rejected-Protocol field is always two octets, whether the frame's
+ * protocol field was compressed to one (6.5) or not, then as much of the
+ * frame's Information as fits the peer's MRU.
+ */
 static void
-proto_reject(sid_t s, const uint8_t *frame, size_t len)
+proto_reject(sid_t s, uint16_t proto, const uint8_t *info, size_t len)
 {
 	struct ppp *pp = P(s);
-	size_t n = len;
+	uint8_t rp[2] = { (uint8_t)(proto >> 8), (uint8_t)proto };
+	size_t mru = session_get(s)->mru, n = len;
 
 	if (pp->lcp.state != ST_OPENED) {
 		stats->ppp_discarded++;
 		return;
 	}
-	/* Truncated to fit the peer's MRU. */
-	if (n > (size_t)session_get(s)->mru - 4)
-		n = (size_t)session_get(s)->mru - 4;
+	/* Code, Identifier, Length and the protocol: 6 octets. */
+	if (mru < 6)
+		n = 0;
+	else if (n > mru - 6)
+		n = mru - 6;
 	stats->ppp_proto_rejects_tx++;
-	/* The rejected protocol, then its data. */
-	code_send(s, PPP_LCP, CP_PROTO_REJ, ++pp->lcp.term_id, frame, n,
-	    NULL, 0);
+	code_send(s, PPP_LCP, CP_PROTO_REJ, ++pp->lcp.term_id, rp, 2, info, n);
 }
 
 uint16_t
@@ -1670,7 +1814,7 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	}
 	/* CCP, ECP, multilink, anything else (5.7). */
 	LOG(LOG_INFO_L, s, sp->tunnel, "PPP: Protocol-Reject of %#06x", proto);
-	proto_reject(s, frame + (len - r.left) - 2, r.left + 2);
+	proto_reject(s, proto, r.p, r.left);
 	return;
 bad:
 	stats->ppp_bad_frames++;
@@ -1686,7 +1830,7 @@ ppp_init(uint32_t max_sessions)
 	ppp_max = max_sessions;
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
-	    ra_init(max_sessions) < 0)
+	    ra_init(max_sessions) < 0 || session_subscribe(follow, NULL) < 0)
 		return -1;
 	return ppp ? 0 : -1;
 }
@@ -1700,6 +1844,24 @@ ppp_init(uint32_t max_sessions)
  * other case LCP is negotiated again from the start (the RFC's
  * alternative), which every client handles.
  */
+/*
+ * An MRU from the LAC's proxy LCP, which we cannot negotiate again: one
+ * below MIN_MRU (0 would blackhole the session, and the Protocol-Reject
+ * truncation would underflow) is raised to MIN_MRU, the value our own
+ * LCP Naks such an MRU with, and logged.
+ */
+static uint16_t
+proxy_mru(sid_t s, uint16_t mru, const char *whose)
+{
+	if (mru >= MIN_MRU)
+		return mru;
+	if (log_rl_ok(&err_rl, time_now))
+		LOG(LOG_WARN_L, s, session_get(s)->tunnel, "proxy LCP: the %s "
+		    "MRU %u is below %u: using %u", whose, mru, MIN_MRU,
+		    MIN_MRU);
+	return MIN_MRU;
+}
+
 static int
 proxy_start(sid_t s)
 {
@@ -1733,7 +1895,7 @@ proxy_start(sid_t s)
 	rd_init(&r, px->last_rcvd_lcp, px->last_rcvd_len);
 	while (r.left && opt_next(&r, &t, &val) == 0)
 		if (t == LCP_MRU && val.left == 2)
-			sp->mru = opt_u16(&val);
+			sp->mru = proxy_mru(s, opt_u16(&val), "subscriber's");
 	/* The LAC's request, now ours: our MRU and magic number. */
 	pp->send_mru = 0;
 	pp->send_magic = 0;
@@ -1741,7 +1903,7 @@ proxy_start(sid_t s)
 	while (r.left && opt_next(&r, &t, &val) == 0) {
 		if (t == LCP_MRU && val.left == 2) {
 			pp->send_mru = 1;
-			pp->want_mru = opt_u16(&val);
+			pp->want_mru = proxy_mru(s, opt_u16(&val), "LAC's");
 		} else if (t == LCP_MAGIC && val.left == 4) {
 			pp->send_magic = 1;
 			sp->magic = opt_u32(&val);
@@ -1766,6 +1928,8 @@ proxy_start(sid_t s)
 		rq.challenge_len = px->chal_len;
 		memcpy(rq.response, px->response, 16);
 	}
+	if (refuse_bad_username(s, rq.user, "proxy authentication"))
+		return 1;
 	LOG(LOG_INFO_L, s, sp->tunnel, "proxy LCP and %s authentication "
 	    "from the LAC for \"%s\"", want == PPP_PAP ? "PAP" : "CHAP",
 	    rq.user);

@@ -92,6 +92,39 @@ static uint16_t sock_port[RAD_NSOCK];
 static int nsock;
 static uint64_t dead_until[2][2];	/* [server][accounting] */
 
+/*
+ * Acct-Stops waiting for a free identifier (issue 20, finding 4): a Stop
+ * is the one record that can never be sent again later, since its
+ * session is gone, so when every slot is in flight it is built at once
+ * (the session's fields are still readable) and queued here, then sent
+ * as slots free, before any new request.  Bounded: past STOPQ_MAX the
+ * Stop is lost, logged and counted.
+ */
+#define STOPQ_MAX	65536
+struct stopq {
+	uint8_t		*pkt;
+	uint16_t	 len, delay_off;
+	sid_t		 sid;
+	uint64_t	 born_ms;
+};
+static struct stopq *stopq;	/* ring of STOPQ_MAX, allocated on use */
+static uint32_t stopq_head, stopq_len;
+static int stopq_draining;
+
+/*
+ * Blast-RADIUS (CVE-2024-3596): per server, whether it has ever signed
+ * an Access reply with a Message-Authenticator (then, under `auto`, it
+ * must always), and whether we said once that it does not.  Keyed by
+ * the server's address and port, so a server changed on HUP starts
+ * afresh.
+ */
+static struct {
+	in_addr_t	addr;
+	in_port_t	port;
+	uint8_t		seen;
+	uint8_t		warned;
+} msgauth[2];
+
 /* ---- per-session state ---- */
 
 struct rsess {
@@ -245,6 +278,8 @@ radius_is_server(in_addr_t a)
 
 /* ---- request slots ---- */
 
+static void stopq_drain(void);
+
 static uint32_t
 slot_alloc(void)
 {
@@ -283,6 +318,7 @@ slot_free(uint32_t slot)
 	q->pkt = NULL;
 	q->kind = RQ_FREE;
 	slot_push(slot);
+	stopq_drain();
 }
 
 static void
@@ -380,8 +416,9 @@ req_timeout(struct timer *t, void *arg)
 		auth_failed(slot, "no RADIUS server answered");
 		return;
 	}
-	LOG(LOG_ERROR_L, q->sid, 0, "RADIUS: accounting %s lost: no server "
-	    "answered", kind_names[q->kind]);
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, q->sid, 0, "RADIUS: accounting %s lost: no server "
+		    "answered", kind_names[q->kind]);
 	if (q->kind == RQ_INTERIM) {
 		struct rsess *rs = RS(q->sid);
 
@@ -475,8 +512,9 @@ radius_auth_submit(const struct auth_req *rq)
 	radius_auth_cancel(rq->sid);
 	if ((v = slot_alloc()) == 0) {
 		stats->radius_overflow++;
-		LOG(LOG_ERROR_L, rq->sid, 0, "RADIUS: %u requests in flight, "
-		    "no identifier free: refusing \"%s\"", RAD_NSLOT, rq->user);
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, rq->sid, 0, "RADIUS: %u requests in flight, "
+			    "no identifier free: refusing \"%s\"", RAD_NSLOT, rq->user);
 		auth_reply_now(rq->sid, "Authentication server busy");
 		return;
 	}
@@ -524,8 +562,9 @@ auth_failed(uint32_t slot, const char *why)
 	if (rs && rs->auth_slot == slot + 1)
 		rs->auth_slot = 0;
 	slot_free(slot);
-	LOG(LOG_ERROR_L, s, sp ? sp->tunnel : 0, "RADIUS: %s for \"%s\"", why,
-	    sp ? sp->user : "?");
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, s, sp ? sp->tunnel : 0, "RADIUS: %s for \"%s\"", why,
+		    sp ? sp->user : "?");
 	auth_reply_now(s, "Authentication server not responding");
 }
 
@@ -699,6 +738,84 @@ acct_on(void)
 	    config->radius_secret[0] != '\0' && reqs != NULL;
 }
 
+/* A Stop with no identifier free: build it now, send it later. */
+static void
+stopq_put(sid_t s, int cause)
+{
+	const struct session *sp = session_get(s);
+	uint8_t buf[RAD_MAXPKT];
+	struct stopq *e;
+	uint16_t doff;
+	size_t n;
+
+	if (stopq == NULL &&
+	    (stopq = calloc(STOPQ_MAX, sizeof(*stopq))) == NULL)
+		goto lost;
+	if (stopq_len == STOPQ_MAX)
+		goto lost;
+	if ((n = acct_build(s, ACCT_STOP, cause, 0, buf, sizeof(buf),
+	    &doff)) == 0)
+		goto lost;
+	e = &stopq[(stopq_head + stopq_len) % STOPQ_MAX];
+	if ((e->pkt = malloc(n)) == NULL)
+		goto lost;
+	memcpy(e->pkt, buf, n);
+	e->len = (uint16_t)n;
+	e->delay_off = doff;
+	e->sid = s;
+	e->born_ms = now_ms;
+	stopq_len++;
+	stats->radius_stop_queued++;
+	LOG(LOG_CALLS_L, s, sp->tunnel, "RADIUS: no identifier free: "
+	    "accounting STOP for \"%s\" queued (%u waiting)", sp->user,
+	    stopq_len);
+	return;
+lost:
+	stats->radius_stop_lost++;
+	if (log_rl_ok(&rl, time_now))
+		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: accounting STOP for "
+		    "\"%s\" lost: %u Stops already wait for an identifier",
+		    sp->user, stopq_len);
+}
+
+/* Send queued Stops while identifiers are free (from slot_free). */
+static void
+stopq_drain(void)
+{
+	struct stopq *e;
+	struct rad_req *q;
+	uint32_t v, slot, d;
+
+	if (stopq_draining)
+		return;
+	stopq_draining = 1;
+	while (stopq_len > 0 && (v = slot_alloc()) != 0) {
+		slot = v - 1;
+		q = &reqs[slot];
+		e = &stopq[stopq_head];
+		stopq_head = (stopq_head + 1) % STOPQ_MAX;
+		stopq_len--;
+		q->pkt = e->pkt;
+		q->len = e->len;
+		q->delay_off = e->delay_off;
+		q->kind = RQ_STOP;
+		q->sid = e->sid;
+		e->pkt = NULL;
+		/* Our identifier, and RFC 2866 5.2: how long it waited. */
+		q->pkt[1] = (uint8_t)(slot / RAD_NSOCK);
+		d = (uint32_t)((now_ms - e->born_ms) / 1000);
+		q->pkt[q->delay_off] = (uint8_t)(d >> 24);
+		q->pkt[q->delay_off + 1] = (uint8_t)(d >> 16);
+		q->pkt[q->delay_off + 2] = (uint8_t)(d >> 8);
+		q->pkt[q->delay_off + 3] = (uint8_t)d;
+		radius_sign_request(q->pkt, q->len, config->radius_secret);
+		acct_inflight++;
+		req_start(slot);
+		q->born_ms = e->born_ms;
+	}
+	stopq_draining = 0;
+}
+
 /* Queue one accounting request; the slot + 1, or 0. */
 static uint32_t
 acct_send(sid_t s, int status, int cause)
@@ -714,9 +831,14 @@ acct_send(sid_t s, int status, int cause)
 
 	if ((v = slot_alloc()) == 0) {
 		stats->radius_overflow++;
-		LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no identifier free: "
-		    "accounting %s for \"%s\" not sent", kind_names[kinds[status]],
-		    sp->user);
+		if (status == ACCT_STOP) {
+			stopq_put(s, cause);
+			return 0;
+		}
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: no identifier free: "
+			    "accounting %s for \"%s\" not sent", kind_names[kinds[status]],
+			    sp->user);
 		return 0;
 	}
 	slot = v - 1;
@@ -904,6 +1026,52 @@ acct_answer(uint32_t slot)
 
 /* ---- replies from the servers ---- */
 
+/*
+ * An Access-Accept, -Reject or -Challenge whose authenticators checked:
+ * 0 to take it, -1 to drop it for want of a Message-Authenticator.
+ * Every Access-Request of ours carries one, so a server that knows the
+ * attribute signs its reply; a forged reply (CVE-2024-3596, the MD5
+ * collision on the Response Authenticator) cannot.
+ */
+static int
+msgauth_check(int srv, const struct sockaddr_in *from, const uint8_t *pkt,
+    size_t len)
+{
+	int mode = radius_msgauth_mode(config), has = 0;
+	struct rd r, v;
+	uint8_t type;
+
+	if (msgauth[srv].addr != from->sin_addr.s_addr ||
+	    msgauth[srv].port != from->sin_port) {
+		memset(&msgauth[srv], 0, sizeof(msgauth[srv]));
+		msgauth[srv].addr = from->sin_addr.s_addr;
+		msgauth[srv].port = from->sin_port;
+	}
+	rd_init(&r, pkt, len);
+	rd_skip(&r, RAD_HDRLEN);
+	while (radius_attr_next(&r, &type, &v) == 1)
+		if (type == RA_MESSAGE_AUTHENTICATOR)
+			has = 1;
+	if (has) {
+		msgauth[srv].seen = 1;
+		return 0;
+	}
+	if (mode == MSGAUTH_YES ||
+	    (mode == MSGAUTH_AUTO && msgauth[srv].seen))
+		return -1;
+	if (mode == MSGAUTH_AUTO && !msgauth[srv].warned) {
+		msgauth[srv].warned = 1;
+		LOG(LOG_WARN_L, 0, 0, "RADIUS: server %s:%u sends Access "
+		    "replies without Message-Authenticator: a forged reply "
+		    "cannot be told apart (Blast-RADIUS, CVE-2024-3596); make "
+		    "it sign them (FreeRADIUS: \"Message-Authenticator := "
+		    "0x00\" in its replies, or version 3.2.5 or later), then set "
+		    "radius_require_message_authenticator yes",
+		    inet_ntoa(from->sin_addr), ntohs(from->sin_port));
+	}
+	return 0;
+}
+
 int
 radius_reply_input(int sock, const uint8_t *pkt, size_t n,
     const struct sockaddr_in *from)
@@ -951,6 +1119,13 @@ radius_reply_input(int sock, const uint8_t *pkt, size_t n,
 		stats->radius_unexpected++;
 		why = "wrong code for the request";
 		e = RAD_E_CODE;
+		goto drop;
+	}
+	if (q->kind == RQ_AUTH && msgauth_check(srv, from, pkt, len) < 0) {
+		stats->radius_no_msgauth++;
+		why = "no Message-Authenticator (radius_require_message_"
+		    "authenticator)";
+		e = RAD_E_MSGAUTH;
 		goto drop;
 	}
 	dead_until[srv][q->kind != RQ_AUTH] = 0;
@@ -1153,7 +1328,25 @@ radius_reload(void)
 int
 radius_busy(void)
 {
-	return (int)acct_inflight;
+	return (int)(acct_inflight + stopq_len);
+}
+
+int
+radius_stop_all(int cause)
+{
+	int n = 0;
+	uint32_t i;
+
+	if (!acct_on())
+		return 0;
+	for (i = 1; i <= rsess_max; i++)
+		if (rsess[i].acct && session_get(i) != NULL) {
+			timer_cancel(&rsess[i].interim_timer);
+			acct_send(i, ACCT_STOP, cause);
+			rsess[i].acct = 0;
+			n++;
+		}
+	return n;
 }
 
 /* ---- "show radius" ---- */

@@ -110,8 +110,13 @@ int	 radius_init(void);
 void	 radius_close(void);
 /* HUP: servers and secret are read live; forget which server is dead. */
 void	 radius_reload(void);
-/* Accounting requests still waiting for an answer (clean shutdown). */
+/* Accounting requests still waiting for an answer or for an identifier
+ * (clean shutdown). */
 int	 radius_busy(void);
+/* SIGTERM with nobody to take the sessions over: an Acct-Stop with
+ * `cause` for every accounted session, which stays in the table; how
+ * many were sent or queued. */
+int	 radius_stop_all(int cause);
 
 /* ---- the backend behind auth.c ---- */
 

@@ -94,3 +94,38 @@ mono_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
+
+int
+username_ok(const char *u)
+{
+	for (; *u; u++)
+		if ((uint8_t)*u < 0x20 || (uint8_t)*u == 0x7f)
+			return 0;
+	return 1;
+}
+
+const char *
+username_escape(const char *u, char *out, size_t cap)
+{
+	size_t n = 0;
+	uint8_t c;
+
+	if (cap == 0)
+		return out;
+	for (; (c = (uint8_t)*u) != '\0'; u++) {
+		if (c <= 0x20 || c == 0x7f || c == '\\') {
+			if (n + 4 >= cap)
+				break;
+			out[n++] = '\\';
+			out[n++] = (char)('0' + (c >> 6));
+			out[n++] = (char)('0' + ((c >> 3) & 7));
+			out[n++] = (char)('0' + (c & 7));
+		} else {
+			if (n + 1 >= cap)
+				break;
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}

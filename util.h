@@ -24,6 +24,17 @@ void	 seterr(char *err, size_t errlen, const char *fmt, ...)
 /* CLOCK_MONOTONIC now, microseconds, uncached (latency measurements). */
 uint64_t mono_us(void);
 
+/*
+ * Usernames (issue 20, finding 9).  username_ok: 0 when the name holds
+ * a control character (below 0x20, or 0x7f), which could forge lines in
+ * the log or the usage files; such a name is refused at authentication.
+ * username_escape: the name for a space-separated file, with a space,
+ * a backslash and any control character written \ooo (octal, as in
+ * /etc/fstab); always terminated, truncated to fit `cap`.
+ */
+int	 username_ok(const char *);
+const char *username_escape(const char *, char *out, size_t cap);
+
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t
 hash_str(const char *s)

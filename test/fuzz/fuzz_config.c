@@ -111,6 +111,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	cfg_defaults(&c);
 	(void)parse_text(&c, text, size);
+	/* The string directives cfg_check() parses further. */
+	{
+		struct dae_client dc[DAE_CLIENTS_MAX];
+		char e[160];
+		int n = dae_clients_parse(c.dae_clients, dc, DAE_CLIENTS_MAX,
+		    e, sizeof(e));
+
+		if (n < -1 || n > DAE_CLIENTS_MAX)
+			abort();
+		(void)radius_msgauth_mode(&c);
+	}
 	if (cfg_print(&c, 0, 1, append, &t1) != 0)
 		abort();
 	/* The other printer modes must not fail either. */

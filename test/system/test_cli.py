@@ -451,11 +451,16 @@ def test_write_memory_round_trip(daemon, clis):
     assert "set hello_interval 30" in running
 
 
-def test_running_config_hides_secrets_unprivileged(daemon, clis):
+def test_running_config_needs_enable(daemon, clis):
+    # As on the original and on Cisco-style CLIs (issue 20): the
+    # configuration is not shown at the unprivileged prompt at all.
     d = daemon({"hostname": HOST, "l2tp_secret": "s3cret"},
                users="admin:admin\nenable:en\n")
     c = clis(d).login()
-    assert "set l2tp_secret <hidden>" in c.cmd("show running-config")
+    for cmd in ("show running-config", "write terminal"):
+        out = c.cmd(cmd)
+        assert "l2tp_secret" not in out and "hostname" not in out, out
+        assert "Invalid command" in out, out
     c.enable("en")
     assert "set l2tp_secret s3cret" in c.cmd("show running-config")
 
@@ -817,6 +822,8 @@ def test_plugins_loaded_by_nsctl_show_in_the_cli(daemon, clis, tmp_path):
         "packet_tx", "timer", "new_session", "kill_session", "control",
         "radius_response", "radius_reset", "radius_account", "become_master",
         "new_session_master"], lines
+    c.enable()
+    assert "load plugin sessionctl" in c.cmd("show running-config")
     assert "load plugin testplugin" not in c.cmd("show running-config")
     # A plugin nsctl could not load is not listed.
     nsctl(d.ns, "load_plugin", "badversion", check=1)

@@ -21,7 +21,7 @@ def test_show_tunnels_is_show_tunnel(lns, clis):
 
 
 def test_write_terminal_is_show_running_config(lns, clis):
-    c = clis(lns).login()
+    c = clis(lns).login().enable()
     out = c.cmd("write terminal")
     assert out == c.cmd("show running-config")
     assert re.search(r"^set hostname lns-cli$", out, re.M), out

@@ -484,7 +484,7 @@ def test_fixed_address_outside_pool_gets_its_own_route(lns):
 
 
 def proxied_link(d, auth_type, name, response, challenge=None, auth_id=7,
-                 our_sid=90):
+                 our_sid=90, rcvd_mru=b"\x05\x50"):
     """A call whose ICCN carries proxy LCP and authentication (RFC 2661
     4.4.5): the LAC already talked LCP and PAP/CHAP with the client."""
     from l2tpwire import (avp, u32, get, ICRQ, ICRP, ICCN, A_MSGTYPE,
@@ -497,7 +497,7 @@ def proxied_link(d, auth_type, name, response, challenge=None, auth_id=7,
     rp = lac.recv()
     sid, = struct.unpack("!H", get(rp, A_SESSION_ID))
     sent = opt(1, b"\x05\x78") + opt(3, b"\xc0\x23") + opt(5, b"\xaa\xbb\xcc\xdd")
-    rcvd = opt(1, b"\x05\x50") + opt(5, b"\x11\x22\x33\x44")
+    rcvd = opt(1, rcvd_mru) + opt(5, b"\x11\x22\x33\x44")
     extra = (avp(26, rcvd, mandatory=False) + avp(27, sent, mandatory=False) +
              avp(28, rcvd, mandatory=False) +
              avp(29, auth_type, mandatory=False) +

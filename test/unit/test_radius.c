@@ -666,7 +666,8 @@ test_dae_coa_and_naks(void **state)
 	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 13, a, n, "dae");
 	assert_int_equal(radius_dae_input(pkt, len, &server, rep,
 	    sizeof(rep)), 0);
-	assert_int_equal(stats->dae_bad_auth, 2);
+	assert_int_equal(stats->dae_stale, 1);
+	assert_int_equal(stats->dae_bad_auth, 1);
 
 	/* Disconnect by Acct-Session-Id, with a Message-Authenticator */
 	n = put(a, RA_ACCT_SESSION_ID, sp->acct_session_id,
@@ -689,6 +690,107 @@ test_dae_coa_and_naks(void **state)
 		radius_hmac_md5((const uint8_t *)"dae", 3, copy, out, mac);
 		assert_memory_equal(rep + 22, mac, 16);
 	}
+}
+
+/* The answer code to a Disconnect-Request for "bob" (no such session)
+ * signed with `secret`, from `src`, with an Event-Timestamp `ts` off our
+ * clock (none when ts is INT32_MIN); 0 when dropped. */
+static uint8_t
+dae_try(const char *src, const char *secret, int32_t ts, uint8_t id)
+{
+	uint8_t a[64], pkt[128], rep[600], want[16];
+	struct sockaddr_in from = server;
+	size_t n, out;
+	MD5_CTX ctx;
+
+	from.sin_addr.s_addr = inet_addr(src);
+	n = put(a, RA_USER_NAME, "bob", 3);
+	if (ts != INT32_MIN)
+		n += put32(a + n, RA_EVENT_TIMESTAMP,
+		    (uint32_t)(time_now + ts));
+	n = dae_req(pkt, RAD_DISCONNECT_REQUEST, id, a, n, secret);
+	if ((out = radius_dae_input(pkt, n, &from, rep, sizeof(rep))) == 0)
+		return 0;
+	/* signed with the client's own secret */
+	MD5Init(&ctx);
+	MD5Update(&ctx, rep, 4);
+	MD5Update(&ctx, pkt + 4, 16);
+	MD5Update(&ctx, rep + 20, out - 20);
+	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
+	MD5Final(want, &ctx);
+	assert_memory_equal(rep + 4, want, 16);
+	return rep[0];
+}
+
+/* dae_clients (RFC 5176 3) and the Event-Timestamp rules (3.5). */
+static void
+test_dae_clients_and_event_timestamp(void **state)
+{
+	struct counters before;
+
+	(void)state;
+	dae_setup();
+	before = *stats;
+	snprintf(config->dae_clients, sizeof(config->dae_clients),
+	    "192.0.2.64/26=other, 203.0.113.5");
+	/* the list replaces the RADIUS servers */
+	assert_int_equal(dae_try("192.0.2.1", "dae", INT32_MIN, 100), 0);
+	assert_int_equal(stats->dae_bad_source, before.dae_bad_source + 1);
+	assert_int_equal(dae_try("192.0.2.70", "other", INT32_MIN, 101),
+	    RAD_DISCONNECT_NAK);
+	assert_int_equal(dae_try("192.0.2.70", "dae", INT32_MIN, 102), 0);
+	assert_int_equal(stats->dae_bad_auth, before.dae_bad_auth + 1);
+	assert_int_equal(dae_try("203.0.113.5", "dae", INT32_MIN, 103),
+	    RAD_DISCONNECT_NAK);
+	assert_int_equal(dae_try("203.0.113.6", "dae", INT32_MIN, 104), 0);
+	assert_int_equal(stats->dae_bad_source, before.dae_bad_source + 2);
+	config->dae_clients[0] = '\0';
+	assert_int_equal(dae_try("192.0.2.1", "dae", INT32_MIN, 105),
+	    RAD_DISCONNECT_NAK);
+
+	/* Event-Timestamp: required, within the window */
+	config->dae_require_event_timestamp = 1;
+	assert_int_equal(dae_try("192.0.2.1", "dae", INT32_MIN, 106), 0);
+	assert_int_equal(stats->dae_stale, before.dae_stale + 1);
+	assert_int_equal(dae_try("192.0.2.1", "dae", -10, 107),
+	    RAD_DISCONNECT_NAK);
+	assert_int_equal(dae_try("192.0.2.1", "dae", -400, 108), 0);
+	assert_int_equal(dae_try("192.0.2.1", "dae", 400, 109), 0);
+	assert_int_equal(stats->dae_stale, before.dae_stale + 3);
+	config->dae_event_window = 600;
+	assert_int_equal(dae_try("192.0.2.1", "dae", -400, 110),
+	    RAD_DISCONNECT_NAK);
+	config->dae_event_window = 300;
+	config->dae_require_event_timestamp = 0;
+	assert_int_equal(dae_try("192.0.2.1", "dae", INT32_MIN, 111),
+	    RAD_DISCONNECT_NAK);
+}
+
+static void
+test_dae_clients_parse(void **state)
+{
+	struct dae_client dc[DAE_CLIENTS_MAX];
+	char e[160];
+
+	(void)state;
+	assert_int_equal(dae_clients_parse("", dc, DAE_CLIENTS_MAX, e,
+	    sizeof(e)), 0);
+	assert_int_equal(dae_clients_parse(" 10.1.2.3/8=a b ,192.0.2.9", dc,
+	    DAE_CLIENTS_MAX, e, sizeof(e)), 2);
+	assert_int_equal(dc[0].net, inet_addr("10.0.0.0"));
+	assert_int_equal(dc[0].mask, inet_addr("255.0.0.0"));
+	assert_string_equal(dc[0].secret, "a b");
+	assert_int_equal(dc[1].mask, 0xffffffffu);
+	assert_string_equal(dc[1].secret, "");
+	assert_int_equal(dae_clients_parse("10.0.0.0/33", dc, DAE_CLIENTS_MAX,
+	    e, sizeof(e)), -1);
+	assert_int_equal(dae_clients_parse("host", dc, DAE_CLIENTS_MAX, e,
+	    sizeof(e)), -1);
+	assert_int_equal(dae_clients_parse("10.0.0.1=", dc, DAE_CLIENTS_MAX,
+	    e, sizeof(e)), -1);
+	assert_int_equal(dae_clients_parse("0.0.0.0/0", dc, 1, e,
+	    sizeof(e)), 1);
+	assert_int_equal(dc[0].mask, 0);
 }
 
 /* A reply nobody waits for, or from a stranger, is counted and dropped. */
@@ -773,6 +875,8 @@ main(void)
 		cmocka_unit_test(test_parse_accept),
 		cmocka_unit_test(test_parse_accept_bad_values),
 		cmocka_unit_test(test_dae_coa_and_naks),
+		cmocka_unit_test(test_dae_clients_and_event_timestamp),
+		cmocka_unit_test(test_dae_clients_parse),
 		cmocka_unit_test(test_reply_input_unexpected),
 		cmocka_unit_test(test_show_radius),
 	};

@@ -1,0 +1,166 @@
+/*
+ * test_radius_acct.c - accounting under load (issue 20, finding 4): an
+ * Acct-Stop that finds every RADIUS identifier in flight is queued and
+ * sent as identifiers free, never dropped; radius_stop_all() accounts
+ * for every session (SIGTERM with no cluster).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <md5.h>
+#include <cmocka.h>
+
+#include "l2tpns.h"
+#include "auth.h"
+#include "event.h"
+#include "log.h"
+#include "radius.h"
+#include "session.h"
+
+#define NSLOT	(RAD_NSOCK * 256)
+#define NSESS	(NSLOT + 60)
+
+static sid_t sids[NSESS];
+
+static void
+setup(void)
+{
+	int i;
+
+	stats = calloc(1, sizeof(*stats));
+	config = calloc(1, sizeof(*config));
+	cfg_defaults(config);
+	log_level = -1;
+	config->primary_radius = inet_addr("192.0.2.1");
+	config->radius_accounting = 1;
+	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");
+	snprintf(config->hostname, sizeof(config->hostname), "lns1");
+	ev_update_time();
+	assert_int_equal(ev_init(), 0);
+	assert_int_equal(tables_init(NSESS, 2), 0);
+	assert_int_equal(ppp_init(NSESS), 0);
+	assert_int_equal(radius_init_state(NSESS), 0);
+	for (i = 0; i < NSESS; i++) {
+		struct session *sp;
+
+		sids[i] = session_alloc();
+		assert_true(sids[i] != 0);
+		sp = session_get(sids[i]);
+		sp->state = SESSION_OPEN;
+		snprintf(sp->user, sizeof(sp->user), "u%d", i);
+		radius_session_begin(sids[i], 1);
+	}
+}
+
+/* How many requests in flight are in `state`. */
+static int
+in_flight(const char *state)
+{
+	struct radius_req_info ri;
+	uint32_t cur = 0;
+	int n = 0;
+
+	while (radius_request_info(&cur, &ri) == 0)
+		if (strcmp(ri.state, state) == 0)
+			n++;
+	return n;
+}
+
+/* Answer `n` requests in `state` with an Accounting-Response. */
+static void
+answer(const char *state, int n)
+{
+	struct radius_req_info ri;
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	uint8_t pkt[20], ra[16];
+	uint32_t cur = 0;
+	MD5_CTX ctx;
+
+	from.sin_addr.s_addr = config->primary_radius;
+	from.sin_port = htons((uint16_t)config->primary_radius_port + 1);
+	while (n > 0 && radius_request_info(&cur, &ri) == 0) {
+		if (strcmp(ri.state, state) != 0)
+			continue;
+		assert_int_equal(radius_request_authenticator(ri.slot, ra), 0);
+		pkt[0] = RAD_ACCT_RESPONSE;
+		pkt[1] = ri.id;
+		pkt[2] = 0;
+		pkt[3] = 20;
+		MD5Init(&ctx);
+		MD5Update(&ctx, pkt, 4);
+		MD5Update(&ctx, ra, 16);
+		MD5Update(&ctx, (const uint8_t *)"acct", 4);
+		MD5Final(pkt + 4, &ctx);
+		assert_int_equal(radius_reply_input(ri.sock, pkt, 20, &from),
+		    RAD_OK);
+		n--;
+	}
+	assert_int_equal(n, 0);
+}
+
+static void
+test_stop_queued_when_identifiers_run_out(void **state)
+{
+	uint64_t lost_before;
+	int i;
+
+	(void)state;
+	setup();
+	/* Every session comes up: NSLOT Starts fill every identifier. */
+	for (i = 0; i < NSESS; i++)
+		session_notify(sids[i], SESSION_EV_UP);
+	assert_int_equal(in_flight("START"), NSLOT);
+	assert_int_equal(radius_busy(), NSLOT);
+	lost_before = stats->radius_overflow;
+	assert_int_equal(lost_before, NSESS - NSLOT);	/* Starts: lost */
+
+	/* 40 sessions end: their Stops wait for identifiers. */
+	for (i = 0; i < 40; i++)
+		session_ended(sids[i], TERM_LOST_CARRIER, "test");
+	assert_int_equal(stats->radius_stop_queued, 40);
+	assert_int_equal(stats->radius_stop_lost, 0);
+	assert_int_equal(in_flight("STOP"), 0);
+	assert_int_equal(radius_busy(), NSLOT + 40);
+
+	/* Each answer frees an identifier, which goes to a queued Stop. */
+	answer("START", 25);
+	assert_int_equal(in_flight("STOP"), 25);
+	assert_int_equal(radius_busy(), NSLOT + 15);
+	answer("START", 30);
+	assert_int_equal(in_flight("STOP"), 40);
+	assert_int_equal(radius_busy(), NSLOT - 15);
+	/* and the Stops themselves are answered normally */
+	answer("STOP", 40);
+	assert_int_equal(in_flight("STOP"), 0);
+}
+
+static void
+test_stop_all(void **state)
+{
+	int n;
+
+	(void)state;
+	/* The rest of the sessions (accounted: their Start went out). */
+	n = radius_stop_all(TERM_ADMIN_REBOOT);
+	assert_true(n > 0);
+	assert_int_equal(in_flight("STOP") + (int)stats->radius_stop_queued -
+	    40, n);
+	/* once only */
+	assert_int_equal(radius_stop_all(TERM_ADMIN_REBOOT), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stop_queued_when_identifiers_run_out),
+		cmocka_unit_test(test_stop_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
