@@ -483,9 +483,11 @@ def test_kernel_subscriber_autoconfigures_from_our_ra(daemon, netns, tmp_path,
             a = lac_ns.addr("v6") or {}
             return [i for i in a.get("addr_info", [])
                     if i["family"] == "inet6" and i["scope"] == "global"]
-        # 20 s: an RS sent before IPV6CP opened is lost, and the kernel may
-        # then wait for our unsolicited RA (at most 16 s, RFC 4861 6.2.4).
-        got = wait_until(slaac, 20, "an address autoconfigured on v6")
+        # An RS sent before IPV6CP opened is lost, and so is an RA that
+        # reaches lacsim before its device is ready; the kernel then waits
+        # for our unsolicited RAs, 16 s apart at first (RFC 4861 6.2.4):
+        # 40 s covers two of them.
+        got = wait_until(slaac, 40, "an address autoconfigured on v6")
         assert len(got) == 1, got
         net = ipaddress.ip_network(f"{got[0]['local']}/64", strict=False)
         assert (str(net), got[0]["prefixlen"]) == ("2001:db8:100::/64", 64)
@@ -495,9 +497,12 @@ def test_kernel_subscriber_autoconfigures_from_our_ra(daemon, netns, tmp_path,
                    if r["dst"] == "default"]
         assert [(r["gateway"], r["dev"], r["protocol"]) for r in default] \
             == [("fe80::1", "v6", "ra")], default
-        # its solicitation was taken and answered
+        # Our RAs reached it.  (Its solicitations may all have gone before
+        # IPV6CP opened, and then none is counted: whether a solicitation
+        # arrives depends on the kernel's timing.  RS answers are checked
+        # on the wire by test_rs_answered_and_malformed_ones_ignored.)
         ctr = counters(clis(d))
-        assert ctr["ipv6_rs_received"] >= 1 and ctr["ipv6_ra_sent"] >= 2
+        assert ctr["ipv6_ra_sent"] >= 1, ctr
     finally:
         lac.stop()
 
