@@ -366,12 +366,29 @@ def test_tunnel_secret_both_sides(lns, guests):
     assert not lines(g, r"xl2tpd: .*(Invalid|No secret)")
 
 
-def test_tunnel_wrong_secret_refused(lns, guests):
-    """The LAC answers our tunnel Challenge with another secret: the
-    daemon refuses the tunnel (StopCCN result 4, RFC 2661 5.1.1) and no
-    session is attempted.  The LAC does not challenge us itself, so the
-    refusal is ours, not xl2tpd's."""
+def test_secret_set_lac_without_one_still_served(lns, guests):
+    """The manual's rule (issue 20): with ``l2tp_secret`` set, a LAC that
+    has no secret and does not challenge us is not challenged either, so
+    an operator's existing xl2tpd keeps working; before, we challenged it
+    and xl2tpd answered StopCCN "No secret key on our end"."""
     d = lns(l2tp_secret=SECRET)
+    g = guests({"auth": "chap", "user": USER, "pass": PASSWORD})
+    try:
+        check_link(g, d)
+        g.wait_exit(60)
+    finally:
+        summary("l2tp_secret set, LAC without one", g, d)
+    d.wait_for_log(r"tunnel up with lac-interop")
+    assert not lines(g, r"xl2tpd: .*(Invalid|No secret)")
+
+
+def test_tunnel_wrong_secret_refused(lns, guests):
+    """With ``l2tp_challenge_lac yes`` every LAC is challenged; this one
+    answers our Challenge with another secret: the daemon refuses the
+    tunnel (StopCCN result 4, RFC 2661 5.1.1) and no session is
+    attempted.  The LAC does not challenge us itself, so the refusal is
+    ours, not xl2tpd's."""
+    d = lns(l2tp_secret=SECRET, l2tp_challenge_lac="yes")
     g = guests({"auth": "chap", "user": USER, "pass": PASSWORD,
                 "secret": "another-secret", "challenge": "no"})
     try:
