@@ -424,6 +424,24 @@ tunnel_sane(struct tunnel *n)
 	return 0;
 }
 
+/*
+ * A replicated table entry: empty (the slot is free) or exactly the
+ * struct this build uses; another size is another build's layout,
+ * dropped and counted.  0, or -1.
+ */
+static int
+record_take(void *out, size_t size, const uint8_t *data, uint16_t len)
+{
+	if (len == 0)
+		memset(out, 0, size);
+	else if (len != size) {
+		cl.drop_layout++;
+		return -1;
+	} else
+		memcpy(out, data, size);
+	return 0;
+}
+
 static void
 apply_session(sid_t s, const uint8_t *data, uint16_t len)
 {
@@ -434,13 +452,8 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 		cl.drops[CL_E_BODY]++;
 		return;
 	}
-	if (len == 0)
-		memset(&n, 0, sizeof(n));
-	else if (len != sizeof(n)) {
-		cl.drop_layout++;
+	if (record_take(&n, sizeof(n), data, len) < 0)
 		return;
-	} else
-		memcpy(&n, data, sizeof(n));
 	if (session_sane(&n) < 0) {
 		cl.drops[CL_E_BODY]++;
 		return;
@@ -469,13 +482,8 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 		cl.drops[CL_E_BODY]++;
 		return;
 	}
-	if (len == 0)
-		memset(&n, 0, sizeof(n));
-	else if (len != sizeof(n)) {
-		cl.drop_layout++;
+	if (record_take(&n, sizeof(n), data, len) < 0)
 		return;
-	} else
-		memcpy(&n, data, sizeof(n));
 	if (tunnel_sane(&n) < 0) {
 		cl.drops[CL_E_BODY]++;
 		return;
