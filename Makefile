@@ -211,39 +211,29 @@ test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
 FUZZERS	+= test/fuzz/fuzz_offload
 
-# The L2TP input path, with everything it touches built in.
+# The daemon-level targets: each links every daemon object but main()
+# and the shared harness (test/fuzz/harness.h).
+#   fuzz_l2tp     the L2TP input path, with everything it touches
+#   fuzz_ppp      PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session
+#   fuzz_radius   RADIUS replies (layout, authenticators, Access-Accept
+#                 attributes) and the DAE listener (Disconnect/CoA)
+#   fuzz_control  the control protocol: decode, nsctl_allow, dispatch
+#   fuzz_cluster  the cluster input path: codec, replay window, bodies,
+#                 records applied
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
-test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
+DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
+	test/fuzz/fuzz_control test/fuzz/fuzz_cluster
+$(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_l2tp
+FUZZERS	+= $(DAEMON_FUZZERS)
 
-# PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
-test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_ppp
-
-# RADIUS replies (layout, authenticators, Access-Accept attributes) and
-# the DAE listener (Disconnect/CoA).
-test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_radius
-
-# The control protocol's input path: decode, nsctl_allow, dispatch.  It
-# loads the test plugins, built here without sanitizers (whatever SAN
-# says) so that they load into the fuzzer's runtime.
-CONTROL_FUZZ_SRCS = $(L2TP_FUZZ_SRCS)
+# fuzz_control loads the test plugins, built here without sanitizers
+# (whatever SAN says) so that they load into the fuzzer's runtime.
 FUZZ_PLUGINS = $(TEST_PLUGINS:test/plugins/%=test/fuzz/plugins/%)
 test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 	@mkdir -p test/fuzz/plugins
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fPIC -shared -o $@ $<
-test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_control
-
-# The cluster input path: codec, replay window, bodies, records applied.
-test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_cluster
+test/fuzz/fuzz_control: $(FUZZ_PLUGINS)
 
 # BGP messages (header, OPEN, UPDATE, NOTIFICATION) through the codec (bgp_msg.c).
 BGP_FUZZ_SRCS = bgp.c bgp_msg.c config.c event.c log.c $(BGP_SPLIT_SRCS)

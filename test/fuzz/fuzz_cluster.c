@@ -10,16 +10,10 @@
  * bodies (the HMAC path has its own unit tests).  No socket: what the
  * node sends fails quietly.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <arpa/inet.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "cluster.h"
-#include "event.h"
-#include "l2tp.h"
-#include "log.h"
 
 static void
 setup(void)
@@ -29,13 +23,9 @@ setup(void)
 	if (done)
 		return;
 	done = 1;
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
+	fuzz_globals();
 	config->bind_address = htonl(0xc0000201);	/* 192.0.2.1 */
-	log_level = -1;
-	if (ev_init() < 0 || tables_init(256, 64) < 0 || l2tp_init_state() < 0 ||
-	    ippool_init(NULL, 256) < 0 || ppp_init(256) < 0)
-		abort();
+	fuzz_tables(256, 64, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,24 +34,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf;
+	size_t len;
 
 	setup();
 	cluster_fuzz_reset(htonl(0x0a000002), htonl(0x0a000001));
-	while (size >= 2) {
-		size_t len = (size_t)data[0] << 8 | data[1];
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		/* an exact-size copy so ASan sees any over-read */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		cluster_input(buf, len);
 		free(buf);
-		data += len;
-		size -= len;
 		now_ms += 100;
 	}
 	return 0;

@@ -18,11 +18,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "control.h"
-#include "event.h"
-#include "l2tp.h"
-#include "log.h"
 
 
 static void
@@ -34,14 +31,10 @@ setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
+	fuzz_globals();
 	snprintf(config->plugin_dir, sizeof(config->plugin_dir), "%s",
 	    dir ? dir : "test/fuzz/plugins");
-	log_level = -1;
-	if (ev_init() < 0 || tables_init(64, 16) < 0 || l2tp_init_state() < 0)
-		abort();
+	fuzz_tables(64, 16, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,33 +43,23 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sockaddr_in from;
-	uint8_t *buf;
+	uint8_t *buf, sel;
+	size_t len;
 
 	setup();
 	/* Each input starts with the reply cache expired. */
 	now_ms += 60000;
 	memset(&from, 0, sizeof(from));
 	from.sin_family = AF_INET;
-	while (size >= 3) {
-		size_t len = (size_t)data[1] << 8 | data[2];
-
-		from.sin_addr.s_addr = htonl(data[0] & 1 ? 0xc0000201 :
+	while ((buf = fuzz_next(&data, &size, 1, &sel, &len)) != NULL) {
+		from.sin_addr.s_addr = htonl(sel & 1 ? 0xc0000201 :
 		    0x7f000001);
-		from.sin_port = htons((uint16_t)(40000 + (data[0] >> 1 & 3)));
-		data += 3;
-		size -= 3;
-		if (len > size)
-			len = size;
+		from.sin_port = htons((uint16_t)(40000 + (sel >> 1 & 3)));
+		/* what the socket's buffer lets through at most */
 		if (len > CTL_MAXMSG + 1)
 			len = CTL_MAXMSG + 1;
-		/* An allocation of exactly len: ASan sees any over-read. */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
 		control_input(buf, len, &from, htonl(0x7f000001));
 		free(buf);
-		data += len;
-		size -= len;
 	}
 	/* Leave no plugin loaded for the next input. */
 	plugin_unload_all();

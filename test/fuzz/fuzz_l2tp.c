@@ -7,15 +7,9 @@
  * HELLO and teardown timers fire.  The daemon has no socket here: what
  * it sends fails quietly.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <arpa/inet.h>
 
-#include "l2tpns.h"
-#include "event.h"
-#include "l2tp.h"
-#include "log.h"
+#include "harness.h"
 
 
 static void
@@ -26,16 +20,11 @@ setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
+	fuzz_globals();
 	strcpy(config->l2tp_secret, "fuzz");
 	strcpy(config->hostname, "fuzz-lns");
 	config->hello_interval = 1;
-	log_level = -1;
-	if (ev_init() < 0 || tables_init(256, 64) < 0 || l2tp_init_state() < 0 ||
-	    ippool_init(NULL, 256) < 0 || ppp_init(256) < 0)
-		abort();
+	fuzz_tables(256, 64, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,28 +33,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sockaddr_in from;
-	uint8_t *buf;
+	uint8_t *buf, port;
+	size_t len;
 
 	setup();
 	memset(&from, 0, sizeof(from));
 	from.sin_family = AF_INET;
 	from.sin_addr.s_addr = htonl(0x7f000001);
-	while (size >= 3) {
-		size_t len = (size_t)data[1] << 8 | data[2];
-
-		from.sin_port = htons((uint16_t)(1701 + (data[0] & 3)));
-		data += 3;
-		size -= 3;
-		if (len > size)
-			len = size;
-		/* An allocation of exactly len: ASan sees any over-read. */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
+	while ((buf = fuzz_next(&data, &size, 1, &port, &len)) != NULL) {
+		from.sin_port = htons((uint16_t)(1701 + (port & 3)));
 		l2tp_input(buf, len, &from);
 		free(buf);
-		data += len;
-		size -= len;
 		now_ms += 700;
 		timers_run();
 	}

@@ -16,11 +16,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "auth.h"
-#include "event.h"
-#include "l2tp.h"
-#include "log.h"
 
 
 static void
@@ -35,17 +32,12 @@ setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
+	fuzz_globals();
 	strcpy(config->hostname, "fuzz-lns");
 	strcpy(config->radius_authtypes, "pap,chap");
 	config->ipv6_prefix.plen = 64;
 	config->primary_dns = htonl(0xc0000235);
-	log_level = -1;
-	if (ev_init() < 0 || tables_init(16, 4) < 0 || l2tp_init_state() < 0 ||
-	    ippool_init(&pf, 16) < 0 || ppp_init(16) < 0)
-		abort();
+	fuzz_tables(16, 4, &pf);
 	if ((fd = mkstemp(path)) < 0 || write(fd, "* x\n", 4) != 4)
 		abort();
 	close(fd);
@@ -60,6 +52,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf;
+	size_t len;
 	sid_t s;
 
 	setup();
@@ -67,21 +60,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	session_get(s)->tunnel = 1;
 	ppp_session_start(s);
-	while (size >= 2) {
-		size_t len = (size_t)data[0] << 8 | data[1];
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		/* An allocation of exactly len: ASan sees any over-read. */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		ppp_input(s, buf, len);
 		free(buf);
-		data += len;
-		size -= len;
 	}
 	ppp_session_end(s);
 	session_release(s);

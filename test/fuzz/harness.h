@@ -1,0 +1,79 @@
+/*
+ * harness.h - what the daemon-level fuzz targets share: a quiet daemon
+ * with its tables, and the "datagram stream" input format.
+ *
+ * Most targets read their input as a sequence of records, each "pre
+ * octets of selectors, a 2-octet big-endian length, that many octets"
+ * (a short last record keeps what is left).  fuzz_next() cuts one off
+ * and gives back an allocation of exactly its length, so that
+ * AddressSanitizer sees any read past the end of what the parser was
+ * given.
+ */
+#ifndef FUZZ_HARNESS_H
+#define FUZZ_HARNESS_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l2tpns.h"
+#include "event.h"
+#include "l2tp.h"
+#include "log.h"
+
+/* config and stats with the defaults, nothing logged. */
+static inline void
+fuzz_globals(void)
+{
+	stats = calloc(1, sizeof(*stats));
+	config = calloc(1, sizeof(*config));
+	if (stats == NULL || config == NULL)
+		abort();
+	cfg_defaults(config);
+	log_level = -1;
+}
+
+/*
+ * The timer heap, the session and tunnel tables, the L2TP state, the
+ * pool (pf may be NULL: no addresses) and PPP, for `sessions` sessions.
+ */
+static inline void
+fuzz_tables(int sessions, int tunnels, const struct pool_file *pf)
+{
+	if (ev_init() < 0 || tables_init(sessions, tunnels) < 0 ||
+	    l2tp_init_state() < 0 || ippool_init(pf, sessions) < 0 ||
+	    ppp_init(sessions) < 0)
+		abort();
+}
+
+/*
+ * The next record of the input: its `pre` selector octets are copied to
+ * sel (when pre > 0), and *lenp is set to its length.  NULL when fewer
+ * than pre + 2 octets remain.  The caller frees what it gets.
+ */
+static inline uint8_t *
+fuzz_next(const uint8_t **data, size_t *size, size_t pre, uint8_t *sel,
+    size_t *lenp)
+{
+	size_t len;
+	uint8_t *buf;
+
+	if (*size < pre + 2)
+		return NULL;
+	if (pre > 0)
+		memcpy(sel, *data, pre);
+	len = (size_t)(*data)[pre] << 8 | (*data)[pre + 1];
+	*data += pre + 2;
+	*size -= pre + 2;
+	if (len > *size)
+		len = *size;
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		abort();
+	memcpy(buf, *data, len);
+	*data += len;
+	*size -= len;
+	*lenp = len;
+	return buf;
+}
+
+#endif
