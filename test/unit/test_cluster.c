@@ -16,39 +16,18 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "clustermsg.h"
 
-#define TEST_TIMEOUT	10
 
 static uint8_t pkt[CL_MAX_PKT + 64];
 
-static int
-setup(void **state)
-{
-	(void)state;
-	alarm(TEST_TIMEOUT);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	return 0;
-}
-
+/* Exactly n octets from hex string h. */
 static void
 unhex(const char *h, uint8_t *out, size_t n)
 {
-	size_t i;
-	unsigned v;
-
-	assert_int_equal(strlen(h), n * 2);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	assert_int_equal(unit_unhex(h, out, n), n);
 }
 
 /* RFC 4231 4.2 - 4.8 (4.6 is truncated to 128 bits). */
@@ -341,17 +320,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hmac_rfc4231, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_hmac_rfc4231,
+		    unit_alarm_setup, unit_alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_layout_and_round_trip,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_replay_window, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rank, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_node_and_records, setup,
-		    teardown),
+		    unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed,
+		    unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_replay_window,
+		    unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_rank, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_node_and_records,
+		    unit_alarm_setup, unit_alarm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

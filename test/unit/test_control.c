@@ -12,28 +12,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "control.h"
 
-#define TEST_TIMEOUT	10
 
 static struct ctl_msg m, d;
 static uint8_t buf[CTL_MAXMSG + 64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	alarm(TEST_TIMEOUT);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	return 0;
-}
 
 /* A request with the given words, encoded into buf; returns its length. */
 static size_t
@@ -392,20 +377,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_reply, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_short, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_magic_version_type, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_lengths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_string_too_long, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_builder_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_layout, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_reply_round_trip, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_reply, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_short, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_magic_version_type, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_counts, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_lengths, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_string_too_long, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_format, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_builder_limits, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_mutations, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_names, unit_alarm_setup, unit_alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_v2, unit_alarm_setup, unit_alarm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "ppp_client.h"
 #include "ppp_wire.h"
 #include "traffic.h"
@@ -146,28 +148,6 @@ teardown(void **state)
 
 /* ---- helpers ---- */
 
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1, v;
-
-	for (; *s != '\0'; s++) {
-		if (*s == ' ')
-			continue;
-		v = *s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		assert_true(n < cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	assert_int_equal(hi, -1);
-	return n;
-}
-
 /* A frame from the LNS: FF 03, the protocol, the hex bytes. */
 static void
 feed(uint16_t proto, const char *hex)
@@ -179,7 +159,7 @@ feed(uint16_t proto, const char *hex)
 	buf[1] = 0x03;
 	buf[2] = (uint8_t)(proto >> 8);
 	buf[3] = (uint8_t)proto;
-	n = unhex(hex, buf + 4, sizeof(buf) - 4);
+	n = unit_unhex(hex, buf + 4, sizeof(buf) - 4);
 	ppp_input(&pp, buf, n + 4, T0);
 }
 
@@ -187,7 +167,7 @@ static void
 expect_sent(int i, uint16_t proto, const char *hex)
 {
 	uint8_t want[1600];
-	size_t n = unhex(hex, want, sizeof(want));
+	size_t n = unit_unhex(hex, want, sizeof(want));
 
 	assert_true(i < nsent);
 	assert_int_equal(sent[i].proto, proto);
@@ -1043,7 +1023,7 @@ test_udp_known_answer(void **state)
 
 	(void)state;
 	/* Built by an independent Python script (struct, RFC 1071). */
-	n = unhex("45000021000700004011aeba0a000002c000020904010009000debec"
+	n = unit_unhex("45000021000700004011aeba0a000002c000020904010009000debec"
 	    "68656c6c6f", want, sizeof(want));
 	assert_int_equal(ip4_udp_build(buf, 33, 0x0a000002, 0xc0000209, 1025,
 	    9, 7, (const uint8_t *)"hello", 5), 33);
@@ -1074,7 +1054,7 @@ test_icmp_and_udp_answers(void **state)
 
 	(void)state;
 	/* Echo request 192.0.2.9 -> 10.0.0.2, id 0x1234 seq 1, "ping". */
-	n = unhex("4500002000010000400100000000000000000000"
+	n = unit_unhex("4500002000010000400100000000000000000000"
 	    "08000000123400017069 6e67", req, sizeof(req));
 	req[12] = 192; req[13] = 0; req[14] = 2; req[15] = 9;
 	req[16] = 10; req[17] = 0; req[18] = 0; req[19] = 2;

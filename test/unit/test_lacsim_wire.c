@@ -19,28 +19,13 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "l2tp_wire.h"
 
-#define TEST_TIMEOUT	10	/* seconds per test */
 
 static const uint8_t secret[] = "s3cret";
 #define SECRET_LEN	(sizeof(secret) - 1)
-
-static int
-setup(void **state)
-{
-	(void)state;
-	alarm(TEST_TIMEOUT);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	return 0;
-}
 
 /* Deterministic "random" padding for the builder. */
 static void
@@ -831,7 +816,7 @@ test_builder_overflow(void **state)
 	assert_int_equal(b.w.err, 1);
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, unit_alarm_setup, unit_alarm_teardown)
 
 int
 main(void)
