@@ -37,12 +37,12 @@ import selectors
 import signal
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import faultkit
 from conftest import wait_until
 from test_cli import Cli
 
@@ -56,54 +56,11 @@ PORT_DOWN = 5002                # each subscriber's listener
 SIZE = 48 * 1024                # each way on each connection
 
 
-def events_of(evs, name):
-    return [e for e in evs if e["event"] == name]
-
-
-class Lacsim:
-    """lacsim running in a namespace; its JSON events collected by a
-    thread so the pipe never fills."""
+class Lacsim(faultkit.Lacsim):
+    """lacsim with PPP (--ppp) towards the LNS's LAC-side address."""
 
     def __init__(self, ns, *args):
-        self.evs = []
-        self.lock = threading.Lock()
-        self.p = ns.popen([str(LACSIM), "--lns", LNS_LAC_ADDR, "--json",
-                           "--ppp", *map(str, args)],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            if line.strip():
-                with self.lock:
-                    self.evs.append(json.loads(line))
-
-    def events(self, name=None):
-        with self.lock:
-            evs = list(self.evs)
-        return evs if name is None else events_of(evs, name)
-
-    def wait(self, name, n, timeout):
-        def enough():
-            got = self.events(name)
-            if len(got) >= n:
-                return got
-            assert self.p.poll() is None, \
-                f"lacsim exited (rc {self.p.returncode}): " \
-                f"{self.events()[-5:]} {self.p.stderr.read()}"
-            return None
-        return wait_until(enough, timeout, f"{n} {name} events")
-
-    def stop(self, timeout=30):
-        """SIGTERM (lacsim tears down), then its exit status and done."""
-        self.p.send_signal(signal.SIGTERM)
-        rc = self.p.wait(timeout)
-        self.reader.join(5)
-        done = self.events("done")
-        assert done, self.events()[-5:]
-        return rc, done[-1]
+        super().__init__(ns, "--ppp", *args, lns=LNS_LAC_ADDR)
 
 
 @pytest.fixture
