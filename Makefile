@@ -144,6 +144,10 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_cqm
+test/unit/test_cqm: test/unit/test_cqm.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_offload
 test/unit/test_offload: test/unit/test_offload.c offload.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -271,7 +275,13 @@ bench-tools: $(BENCH_TOOLS)
 bench: all $(BENCH_TOOLS)
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
-.PHONY: bench bench-tools
+# What a Prometheus scrape costs the loop at 100,000 sessions; writes
+# Docs/performance.md's "Metrics scrape cost" section (SCRAPE_ARGS=--quick
+# for a short check that writes nothing).
+bench-scrape: all
+	$(PYTHON) bench/scrape.py $(SCRAPE_ARGS)
+
+.PHONY: bench bench-tools bench-scrape
 
 # ---- soak (bench/soak.py): root, SOAK_MINUTES under ASan; not in check ----
 # Build with sanitizers first: make clean && make SAN=1 soak SOAK_MINUTES=30

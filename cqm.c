@@ -50,6 +50,22 @@ static uint32_t nlogins;
 static struct cqm_sess *cs;
 static uint32_t cs_max;
 
+/*
+ * The daemon's index of the logins (private memory; the CLI children
+ * read the shared map with a copy as of their fork, see cqm_find):
+ * hash chains by username, and the idle logins (no session now) in
+ * least-recently-used order, the next to be reused first.  Links are
+ * slot + 1, 0 = none.  Slots never used yet are taken first, in order.
+ */
+struct login_link {
+	uint32_t	hnext;		/* next in its hash chain */
+	uint32_t	prev, next;	/* idle list */
+	uint8_t		idle;
+};
+static struct login_link *ll;
+static uint32_t *hheads, hmask;
+static uint32_t idle_head, idle_tail, fresh;
+
 static const char *const state_names[] = {
 	[CQM_UP] = "established", [CQM_NEGOTIATING] = "negotiating",
 	[CQM_DOWN] = "down",
@@ -66,6 +82,16 @@ cqm_init(uint32_t max_sessions)
 {
 	size_t len;
 
+	/* Again (the unit tests): start from nothing. */
+	if (logins != NULL)
+		munmap(logins, (size_t)nlogins * sizeof(struct cqm_login));
+	free(cs);
+	free(ll);
+	free(hheads);
+	logins = NULL;
+	ll = NULL;
+	hheads = NULL;
+	nlogins = fresh = idle_head = idle_tail = 0;
 	if ((cs = calloc((size_t)max_sessions + 1, sizeof(*cs))) == NULL)
 		return -1;
 	cs_max = max_sessions;
@@ -82,16 +108,102 @@ cqm_init(uint32_t max_sessions)
 		    strerror(errno));
 		return -1;
 	}
+	for (hmask = 1; hmask < nlogins; hmask <<= 1)
+		;
+	ll = calloc(nlogins, sizeof(*ll));
+	hheads = calloc(hmask, sizeof(*hheads));
+	if (ll == NULL || hheads == NULL) {
+		log_error("call quality: cannot index %u logins", nlogins);
+		return -1;
+	}
+	hmask--;
 	return 0;
+}
+
+/* ---- the login index ---- */
+
+static uint32_t *
+chain_of(const char *user)
+{
+	return &hheads[hash_str(user) & hmask];
+}
+
+static void
+hash_unlink(uint32_t slot)
+{
+	uint32_t *p = chain_of(logins[slot].user);
+
+	while (*p != 0 && *p != slot + 1)
+		p = &ll[*p - 1].hnext;
+	if (*p != 0)
+		*p = ll[slot].hnext;
+	ll[slot].hnext = 0;
+}
+
+static void
+idle_remove(uint32_t slot)
+{
+	struct login_link *k = &ll[slot];
+
+	if (!k->idle)
+		return;
+	if (k->prev)
+		ll[k->prev - 1].next = k->next;
+	else
+		idle_head = k->next;
+	if (k->next)
+		ll[k->next - 1].prev = k->prev;
+	else
+		idle_tail = k->prev;
+	k->prev = k->next = 0;
+	k->idle = 0;
+}
+
+static void
+idle_append(uint32_t slot)
+{
+	struct login_link *k = &ll[slot];
+
+	if (k->idle)
+		return;
+	k->idle = 1;
+	k->next = 0;
+	k->prev = idle_tail;
+	if (idle_tail)
+		ll[idle_tail - 1].next = slot + 1;
+	else
+		idle_head = slot + 1;
+	idle_tail = slot + 1;
+}
+
+/* The slot of user in the index, or -1. */
+static int64_t
+index_find(const char *user)
+{
+	uint32_t i;
+
+	for (i = *chain_of(user); i != 0; i = ll[i - 1].hnext)
+		if (strcmp(logins[i - 1].user, user) == 0)
+			return (int64_t)i - 1;
+	return -1;
 }
 
 const struct cqm_login *
 cqm_find(const char *user)
 {
+	int64_t slot;
 	uint32_t i;
 
-	if (user == NULL || user[0] == '\0')
+	if (user == NULL || user[0] == '\0' || nlogins == 0)
 		return NULL;
+	/*
+	 * In the daemon the index is current.  A CLI child's copy dates
+	 * from its fork: a hit is checked against the shared map (the
+	 * slot may have been reused since), a miss falls back to a scan.
+	 */
+	if ((slot = index_find(user)) >= 0 &&
+	    strcmp(logins[slot].user, user) == 0)
+		return &logins[slot];
 	for (i = 0; i < nlogins; i++)
 		if (logins[i].user[0] == user[0] &&
 		    strcmp(logins[i].user, user) == 0)
@@ -99,42 +211,45 @@ cqm_find(const char *user)
 	return NULL;
 }
 
-/* The login slot of session s, found or taken once per session. */
+/*
+ * The login slot of session s, found or taken once per session: O(1),
+ * whatever the number of logins (a slot never used yet, else the login
+ * idle the longest; none when every login has a session now).
+ */
 static struct cqm_login *
 login_of(sid_t s)
 {
 	struct cqm_sess *c = &cs[s];
 	const struct session *sp = session_get(s);
-	struct cqm_login *l, *victim = NULL;
-	uint32_t i;
+	struct cqm_login *l;
+	int64_t slot;
 
 	if (c->login)
 		return &logins[c->login - 1];
 	if (c->no_login || nlogins == 0 || sp == NULL || sp->user[0] == '\0')
 		return NULL;
-	if ((l = (struct cqm_login *)cqm_find(sp->user)) == NULL) {
-		for (i = 0; i < nlogins; i++) {
-			struct cqm_login *x = &logins[i];
-
-			if (x->user[0] == '\0') {
-				victim = x;
-				break;
-			}
-			if (x->sessions == 0 && (victim == NULL ||
-			    x->last_used < victim->last_used))
-				victim = x;
-		}
-		if (victim == NULL) {
+	if ((slot = index_find(sp->user)) < 0) {
+		if (fresh < nlogins)
+			slot = fresh++;
+		else if (idle_head != 0)
+			slot = idle_head - 1;
+		else {
 			c->no_login = 1;
 			return NULL;
 		}
-		l = victim;
+		l = &logins[slot];
+		if (l->user[0] != '\0')
+			hash_unlink((uint32_t)slot);
 		memset(l, 0, sizeof(*l));
 		snprintf(l->user, sizeof(l->user), "%s", sp->user);
+		ll[slot].hnext = *chain_of(l->user);
+		*chain_of(l->user) = (uint32_t)slot + 1;
 	}
+	idle_remove((uint32_t)slot);
+	l = &logins[slot];
 	l->sessions++;
 	l->last_used = time_now;
-	c->login = (uint32_t)(l - logins) + 1;
+	c->login = (uint32_t)slot + 1;
 	return l;
 }
 
@@ -256,6 +371,8 @@ cqm_session_end(sid_t s)
 		if (l->sessions)
 			l->sessions--;
 		l->last_used = time_now;
+		if (l->sessions == 0)
+			idle_append(c->login - 1);
 	}
 	memset(c, 0, sizeof(*c));
 }

@@ -693,13 +693,18 @@ def write(res, out, work):
            for r in res["mem"] if r["lns"] != "ceiling"}
     if mem:
         plot_mem(mem, res["largest"], out, work)
-    # The soak's section (bench/soak.py, `make soak`) is not measured
-    # here: carry it over from the current file.
-    soak = ""
+    # Sections measured elsewhere (the soak: bench/soak.py; the scrape
+    # cost: bench/scrape.py) and sections added by hand are carried
+    # over from the current file: every "## " section whose heading is
+    # not one this report writes.
+    text = render(res, out)
+    mine = set(re.findall(r"^## .*$", text, re.M))
+    kept = ""
     old = out / "performance.md"
     if old.exists():
-        m = re.search(r"^## Soak\b.*?(?=^## |\Z)", old.read_text(),
-                      re.M | re.S)
-        soak = "\n" + m.group(0).rstrip() if m else ""
-    (out / "performance.md").write_text(render(res, out) + "\n" + soak +
-                                        ("\n" if soak else ""))
+        for m in re.finditer(r"^(## [^\n]*)\n.*?(?=^## |\Z)",
+                             old.read_text(), re.M | re.S):
+            if m.group(1) not in mine:
+                kept += "\n" + m.group(0).rstrip() + "\n"
+    (out / "performance.md").write_text(text + kept)
+
