@@ -262,30 +262,81 @@ render_sessions(struct mbuf *b)
 	hist(b, "session_setup_seconds", "", &stats->setup_latency);
 }
 
+/*
+ * The opt-in per-session series (metrics_sessions), rendered a slice at
+ * a time as the scraper reads them: at 100,000 sessions they are ~12
+ * MB and ~100 ms of CPU, which must not hold the packet loop in one
+ * piece.  MHD asks for more (ps_read) each time the socket drains; each
+ * call renders at most PS_SLICE slots of the session table.
+ */
+#define PS_SLICE	2048
+
+struct ps_stream {
+	struct mbuf	buf;		/* rendered, not yet handed to MHD */
+	size_t		off;		/* of buf, handed out */
+	uint32_t	next;		/* next session slot to render */
+	int		dir;		/* 0: rx series, 1: tx; 2: done */
+};
+
 static void
-render_per_session(struct mbuf *b)
+ps_slice(struct ps_stream *ps)
 {
-	uint32_t i, seen;
-	int dir;
+	uint32_t i, end;
 
-	for (dir = 0; dir < 2; dir++) {
-		head(b, dir ? "session_tx_bytes_total" : "session_rx_bytes_total",
-		    "counter", dir ? "Octets sent to the subscriber" :
+	ps->buf.len = 0;
+	ps->off = 0;
+	if (ps->next == 1)
+		head(&ps->buf, ps->dir ? "session_tx_bytes_total" :
+		    "session_rx_bytes_total", "counter", ps->dir ?
+		    "Octets sent to the subscriber" :
 		    "Octets received from the subscriber");
-		for (i = 1, seen = 0; i <= tables->max_sessions &&
-		    seen < tables->sessions_used; i++) {
-			const struct session *sp = &tables->session[i];
+	end = ps->next + PS_SLICE;
+	for (i = ps->next; i < end && i <= tables->max_sessions; i++) {
+		const struct session *sp = &tables->session[i];
 
-			if (sp->state == SESSION_FREE)
-				continue;
-			seen++;
-			mbuf_printf(b, "l2tpns_session_%s_bytes_total{sid=\"%u\","
-			    "user=\"", dir ? "tx" : "rx", i);
-			label_value(b, sp->user);
-			mbuf_printf(b, "\"} %llu\n", (unsigned long long)
-			    (dir ? sp->cout : sp->cin));
-		}
+		if (sp->state == SESSION_FREE)
+			continue;
+		mbuf_printf(&ps->buf, "l2tpns_session_%s_bytes_total{sid=\"%u\","
+		    "user=\"", ps->dir ? "tx" : "rx", i);
+		label_value(&ps->buf, sp->user);
+		mbuf_printf(&ps->buf, "\"} %llu\n", (unsigned long long)
+		    (ps->dir ? sp->cout : sp->cin));
 	}
+	ps->next = i;
+	if (i > tables->max_sessions) {
+		ps->dir++;
+		ps->next = 1;
+	}
+}
+
+static ssize_t
+ps_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct ps_stream *ps = cls;
+	size_t n;
+
+	(void)pos;
+	while (ps->off == ps->buf.len) {
+		if (ps->dir >= 2 || ps->buf.err)
+			return ps->buf.err ? MHD_CONTENT_READER_END_WITH_ERROR :
+			    MHD_CONTENT_READER_END_OF_STREAM;
+		ps_slice(ps);
+	}
+	n = ps->buf.len - ps->off;
+	if (n > max)
+		n = max;
+	memcpy(out, ps->buf.p + ps->off, n);
+	ps->off += n;
+	return (ssize_t)n;
+}
+
+static void
+ps_free(void *cls)
+{
+	struct ps_stream *ps = cls;
+
+	mbuf_free(&ps->buf);
+	free(ps);
 }
 
 static void
@@ -454,8 +505,6 @@ metrics_render(struct mbuf *b)
 	render_l2tp(b);
 	render_traffic(b);
 	render_radius(b);
-	if (config->metrics_sessions)
-		render_per_session(b);
 }
 
 /* ---- the HTTP server ---- */
@@ -475,6 +524,34 @@ reply(struct MHD_Connection *c, unsigned status, const char *type,
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+#define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+/* The aggregate series (b, taken over), then the per-session ones. */
+static enum MHD_Result
+reply_streamed(struct MHD_Connection *c, struct mbuf *b)
+{
+	struct MHD_Response *r;
+	struct ps_stream *ps;
+	enum MHD_Result ret;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		mbuf_free(b);
+		return MHD_NO;
+	}
+	ps->buf = *b;
+	ps->next = 1;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 262144,
+	    ps_read, ps, ps_free);
+	if (r == NULL) {
+		ps_free(ps);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_TYPE);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -541,8 +618,10 @@ http_request(void *cls, struct MHD_Connection *c, const char *url,
 		mbuf_free(&b);
 		return MHD_NO;
 	}
-	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; "
-	    "charset=utf-8", b.p, b.len, MHD_RESPMEM_MUST_FREE);
+	if (config->metrics_sessions)
+		return reply_streamed(c, &b);
+	return reply(c, MHD_HTTP_OK, METRICS_TYPE, b.p, b.len,
+	    MHD_RESPMEM_MUST_FREE);
 }
 
 static void
@@ -558,7 +637,12 @@ http_log(void *cls, const char *fmt, va_list ap)
 		log_warnx("HTTP: %s", msg);
 }
 
-/* Run MHD, then arm the timer for its next connection timeout. */
+/*
+ * Run MHD, then arm the timer for its next connection timeout.  A zero
+ * timeout means MHD has more to do now (a streamed reply whose socket
+ * can take more: MHD watches connections edge-triggered, so no new
+ * event would come): again after 1 ms, the packets in between.
+ */
 static void
 http_run(void)
 {
@@ -566,7 +650,7 @@ http_run(void)
 
 	MHD_run(httpd);
 	if (MHD_get_timeout(httpd, &t) == MHD_YES)
-		timer_set(&httpd_timer, t < 10 ? 10 : t);
+		timer_set(&httpd_timer, t == 0 ? 1 : t < 10 ? 10 : t);
 	else
 		timer_cancel(&httpd_timer);
 }

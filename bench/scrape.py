@@ -178,8 +178,11 @@ def render(results, meta):
            "second of the loop.  *Window*: the CPU time of the scraped "
            "window above the mean of two idle windows (before, after), "
            "per scrape, as a cross-check.  *Longest*: curl's whole round "
-           "trip, rendering included, which bounds how long one scrape "
-           "holds the loop (the HTTP server runs inside it).", "",
+           "trip, rendering included; for the aggregate series, rendered "
+           "in one piece, it bounds how long a scrape holds the loop (the "
+           "HTTP server runs inside it); the per-session series are "
+           "streamed, 2,048 session slots per turn of the loop, so no "
+           "turn is held longer than one slice.", "",
            "| series | sessions up | body | per scrape | share of the "
            "loop | window | longest scrape |",
            "|---|---:|---:|---:|---:|---:|---:|"]

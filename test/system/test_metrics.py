@@ -254,3 +254,52 @@ def test_metrics_hostile_client_does_not_stall(daemon, tmp_path):
                               15, "a scrape after the hostile clients left")
     assert sample(text, "l2tpns_sessions_created_total") == 5
     assert d.running()
+
+
+def test_metrics_per_session_series_streamed_in_slices(daemon, tmp_path):
+    """metrics_sessions with more sessions than one rendering slice
+    (2,048 table slots): the per-session series come out complete, once
+    each, in the right family, and promtool accepts the whole body;
+    meanwhile a second scraper and LCP keep being served."""
+    (tmp_path / "subs").write_text("* password\n")
+    (tmp_path / "subs").chmod(0o600)
+    d = daemon({"metrics_port": PORT, "metrics_sessions": True,
+                "max_sessions": 6000,
+                "local_auth_file": str(tmp_path / "subs")},
+               ip_pool="100.64.0.0/19\n")
+    n = 5000
+    lac = d.ns.popen([str(LACSIM), "--lns", "127.0.0.1", "--json", "--ppp",
+                      "--tunnels", "10", "--sessions", str(n // 10),
+                      "--max-pending", "256", "--hold", "60",
+                      "--timeout", "120"],
+                     stdout=open(tmp_path / "lacsim.out", "w"),
+                     stderr=subprocess.STDOUT)
+    try:
+        def all_up():
+            _, body = http_get(d.ns, "/metrics")
+            v = sample(body, "l2tpns_sessions", state="active")
+            return body if v == n else None
+        body = wait_until(all_up, 120, f"{n} active sessions")
+        code, body = http_get(d.ns, "/metrics", timeout=20)
+        assert code.startswith("200 text/plain; version=0.0.4")
+        rx = re.findall(r'^l2tpns_session_rx_bytes_total\{sid="(\d+)",'
+                        r'user="[^"]*"\} \d+$', body, re.M)
+        tx = re.findall(r'^l2tpns_session_tx_bytes_total\{sid="(\d+)",'
+                        r'user="[^"]*"\} \d+$', body, re.M)
+        assert len(rx) == n and len(set(rx)) == n, len(rx)
+        assert sorted(rx, key=int) == sorted(tx, key=int)
+        assert max(map(int, rx)) > 2048         # beyond the first slice
+        # each family's HELP/TYPE once, the samples after it
+        assert body.count("# TYPE l2tpns_session_rx_bytes_total counter") \
+            == 1
+        assert body.index("# TYPE l2tpns_session_tx_bytes_total") > \
+            body.rindex("l2tpns_session_rx_bytes_total{")
+        p = subprocess.run(["promtool", "check", "metrics"], input=body,
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+        # the aggregate part leads, as without metrics_sessions
+        assert body.index("l2tpns_sessions{") < body.index(
+            "l2tpns_session_rx_bytes_total{")
+    finally:
+        lac.kill()
+        lac.wait(10)
