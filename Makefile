@@ -28,6 +28,8 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
 LIBS	= -lcrypt -lmd -lcli -ldl -lmicrohttpd -luring
+# DES for MS-CHAPv2 (mschap.c), from nettle.
+LIBS	+= -lnettle
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -41,6 +43,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
+# MS-CHAPv2 hashes (RFC 2759).
+DAEMON_OBJS += mschap.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
@@ -132,6 +136,10 @@ UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_mschap
+test/unit/test_mschap: test/unit/test_mschap.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_radius_acct
 test/unit/test_radius_acct: test/unit/test_radius_acct.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
@@ -214,18 +222,18 @@ FUZZERS	+= test/fuzz/fuzz_offload
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 test/fuzz/fuzz_l2tp: test/fuzz/fuzz_l2tp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_l2tp
 
 # PPP input (LCP, PAP, CHAP, IPCP, IPV6CP) on one session.
 test/fuzz/fuzz_ppp: test/fuzz/fuzz_ppp.c $(L2TP_FUZZ_SRCS) l2tp.h l2tpns.h rd.h fsm.h auth.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_ppp
 
 # RADIUS replies (layout, authenticators, Access-Accept attributes) and
 # the DAE listener (Disconnect/CoA).
 test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_radius
 
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
@@ -237,12 +245,12 @@ test/fuzz/plugins/%.so: test/plugins/%.c plugin.h
 	@mkdir -p test/fuzz/plugins
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fPIC -shared -o $@ $<
 test/fuzz/fuzz_control: test/fuzz/fuzz_control.c $(CONTROL_FUZZ_SRCS) control.h plugin.h l2tpns.h rd.h $(FUZZ_PLUGINS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONTROL_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_control
 
 # The cluster input path: codec, replay window, bodies, records applied.
 test/fuzz/fuzz_cluster: test/fuzz/fuzz_cluster.c $(L2TP_FUZZ_SRCS) cluster.h clustermsg.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_cluster
 
 # BGP messages (header, OPEN, UPDATE, NOTIFICATION) through the codec (bgp_msg.c).
