@@ -98,7 +98,7 @@ LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h \
 	      test/lacsim/tundev.h
 
 test/lacsim/lacsim: $(LACSIM_SRCS) $(LACSIM_HDRS)
-	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd
+	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd -lnettle
 
 UNIT_TESTS += test/unit/test_lacsim_wire
 
@@ -110,7 +110,7 @@ LACSIM_PPP_TEST_SRCS = test/lacsim/ppp_client.c test/lacsim/ppp_wire.c \
 	test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c test/lacsim/traffic.c
 
 test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LACSIM_HDRS)
-	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LDFLAGS) -lcmocka -lmd
+	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LDFLAGS) -lcmocka -lmd -lnettle
 
 # ---- tests ----
 
