@@ -236,6 +236,12 @@ test/fuzz/fuzz_radius: test/fuzz/fuzz_radius.c $(L2TP_FUZZ_SRCS) radius.h auth.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 FUZZERS	+= test/fuzz/fuzz_radius
 
+# MS-CHAPv2: the Response Value (mschap.c) and the Microsoft attributes
+# of a RADIUS reply (radius_parse_vsa).
+test/fuzz/fuzz_mschap: test/fuzz/fuzz_mschap.c $(L2TP_FUZZ_SRCS) mschap.h radius.h auth.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
+FUZZERS	+= test/fuzz/fuzz_mschap
+
 # The control protocol's input path: decode, nsctl_allow, dispatch.  It
 # loads the test plugins, built here without sanitizers (whatever SAN
 # says) so that they load into the fuzzer's runtime.
