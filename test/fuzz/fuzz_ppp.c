@@ -39,7 +39,7 @@ setup(void)
 	config = calloc(1, sizeof(*config));
 	cfg_defaults(config);
 	strcpy(config->hostname, "fuzz-lns");
-	strcpy(config->radius_authtypes, "pap,chap");
+	strcpy(config->radius_authtypes, "pap,chap,mschapv2");
 	config->ipv6_prefix.plen = 64;
 	config->primary_dns = htonl(0xc0000235);
 	log_level = -1;
