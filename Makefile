@@ -28,6 +28,8 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -DETCDIR='"$(ETCDIR)"' -DLIBDIR='"$(LIBDIR)"'
 LDFLAGS	?=
 LIBS	= -lcrypt -lmd -lcli -ldl -lmicrohttpd -luring
+# DES for MS-CHAPv2 (mschap.c), from nettle.
+LIBS	+= -lnettle
 # Debian's interpreter (python3-pytest), not a user's pyenv one.
 PYTHON	?= /usr/bin/python3
 
@@ -41,6 +43,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
+# MS-CHAPv2 hashes (RFC 2759).
+DAEMON_OBJS += mschap.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
@@ -94,7 +98,7 @@ LACSIM_HDRS = test/lacsim/l2tp_wire.h test/lacsim/lac_timer.h \
 	      test/lacsim/tundev.h
 
 test/lacsim/lacsim: $(LACSIM_SRCS) $(LACSIM_HDRS)
-	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd
+	$(CC) $(CFLAGS) -o $@ $(LACSIM_SRCS) $(LDFLAGS) -lmd -lnettle
 
 UNIT_TESTS += test/unit/test_lacsim_wire
 
@@ -106,7 +110,7 @@ LACSIM_PPP_TEST_SRCS = test/lacsim/ppp_client.c test/lacsim/ppp_wire.c \
 	test/lacsim/l2tp_wire.c test/lacsim/lac_timer.c test/lacsim/traffic.c
 
 test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LACSIM_HDRS)
-	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LDFLAGS) -lcmocka -lmd
+	$(CC) $(CFLAGS) -Itest/lacsim -o $@ test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $(LDFLAGS) -lcmocka -lmd -lnettle
 
 # ---- tests ----
 
@@ -130,6 +134,10 @@ UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
 test/unit/test_radius: test/unit/test_radius.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+UNIT_TESTS += test/unit/test_mschap
+test/unit/test_mschap: test/unit/test_mschap.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_radius_acct
@@ -224,11 +232,14 @@ FUZZERS	+= test/fuzz/fuzz_offload
 #   fuzz_control  the control protocol: decode, nsctl_allow, dispatch
 #   fuzz_cluster  the cluster input path: codec, replay window, bodies,
 #                 records applied
+#   fuzz_mschap   MS-CHAPv2: the Response Value (mschap.c) and the
+#                 Microsoft attributes of a RADIUS reply (radius_parse_vsa)
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
+DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
 DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
-	test/fuzz/fuzz_control test/fuzz/fuzz_cluster
+	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap
 $(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) $(DAEMON_FUZZ_LIBS)
 FUZZERS	+= $(DAEMON_FUZZERS)
 
 # fuzz_control loads the test plugins, built here without sanitizers

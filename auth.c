@@ -15,8 +15,8 @@
  * to hold blanks ("\"" and "\\" inside).  ADDRESS, an IPv4 address,
  * is given to that subscriber instead of one from the pool.  NAME "*"
  * matches any name not listed (labs, load tests).  The password is kept
- * in clear text because CHAP needs it (RFC 1994 4.1): keep the file
- * mode 0600.
+ * in clear text because CHAP needs it (RFC 1994 4.1; MS-CHAPv2, RFC 2759
+ * 8.3, needs its MD4 hash of the UTF-16 form): keep the file mode 0600.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -240,7 +240,23 @@ local_auth_check(const struct auth_req *rq, struct auth_reply *rp)
 	if (rq->proto == PPP_PAP)
 		rp->ok = same_bytes(rq->password, rq->password_len,
 		    (const uint8_t *)u->password, u->password_len);
-	else if (rq->proto == PPP_CHAP) {
+	else if (rq->proto == PPP_CHAP &&
+	    rq->chap_alg == CHAP_ALG_MSCHAPV2) {
+		/* RFC 2759 8.1, and the answer of 8.7 for the peer to check */
+		const char *un = mschap2_user(rq->user);
+		uint8_t ph[16], nt[MSCHAP2_NT_LEN];
+
+		mschap2_nt_hash((const uint8_t *)u->password, u->password_len,
+		    ph);
+		mschap2_nt_response(rq->challenge, rq->ms_peer_chal, un, ph,
+		    nt);
+		rp->ok = same_bytes(nt, sizeof(nt), rq->ms_nt_resp,
+		    sizeof(rq->ms_nt_resp));
+		if (rp->ok)
+			mschap2_auth_response(ph, nt, rq->ms_peer_chal,
+			    rq->challenge, un, rp->ms_success);
+		memset(ph, 0, sizeof(ph));
+	} else if (rq->proto == PPP_CHAP) {
 		chap_md5(rq->chap_id, (const uint8_t *)u->password,
 		    u->password_len, rq->challenge, rq->challenge_len, want);
 		rp->ok = same_bytes(want, 16, rq->response, 16);
@@ -271,7 +287,8 @@ auth_submit(const struct auth_req *rq)
 			    "RADIUS server and no local_auth_file (%s)", rq->user,
 			    config->local_auth_file);
 	LOG(rp.ok ? LOG_INFO_L : LOG_WARN_L, rq->sid, 0, "%s %s for \"%s\" "
-	    "(local)", rq->proto == PPP_PAP ? "PAP" : "CHAP",
+	    "(local)", rq->proto == PPP_PAP ? "PAP" :
+	    rq->chap_alg == CHAP_ALG_MSCHAPV2 ? "MS-CHAPv2" : "CHAP",
 	    rp.ok ? "accepted" : "rejected", rq->user);
 	ppp_auth_done(rq->sid, &rp);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "l2tpns.h"
+#include "mschap.h"
 
 #define PPP_PAP		0xc023
 #define PPP_CHAP	0xc223
@@ -29,6 +30,12 @@ struct auth_req {
 	uint8_t		challenge[32];
 	size_t		challenge_len;
 	uint8_t		response[16];
+	/* MS-CHAPv2 (RFC 2759) when chap_alg is CHAP_ALG_MSCHAPV2: the
+	 * challenge above is the authenticator's 16 octets. */
+	uint8_t		chap_alg;	/* CHAP_ALG_MD5 (0 too) or _MSCHAPV2 */
+	uint8_t		ms_peer_chal[16];
+	uint8_t		ms_nt_resp[24];
+	uint8_t		ms_flags;
 };
 
 #define AUTH_MAX_ROUTES		8	/* Framed-Route attributes kept */
@@ -72,6 +79,11 @@ struct auth_reply {
 	uint16_t	class_len;
 	uint8_t		navpairs;
 	struct auth_avpair avpair[AUTH_MAX_AVPAIRS];
+	/* MS-CHAPv2: the authenticator response "S=..." (RFC 2759 5; from
+	 * MS-CHAP2-Success, RFC 2548 2.3.3, or computed for local users),
+	 * and the server's Failure text (MS-CHAP-Error, RFC 2548 2.1.5). */
+	char		ms_success[64];
+	char		ms_error[128];
 };
 
 /* Start checking; the reply arrives through ppp_auth_done(). */

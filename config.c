@@ -158,7 +158,7 @@ static const struct cfg_directive directives[] = {
 	{ "radius_timeout", CT_INT, F(radius_timeout), 1, 60, 0, "3",
 	    "seconds before a RADIUS request is sent again (3 tries per server)" },
 	{ "radius_authtypes", CT_STRING, F(radius_authtypes), 0, 0, 0, "pap",
-	    "authentication methods in order of preference: pap, chap" },
+	    "authentication methods in order of preference: pap, chap, mschapv2" },
 	{ "radius_require_message_authenticator", CT_STRING,
 	    F(radius_require_message_authenticator), 0, 0, 0, "auto",
 	    "drop Access replies without Message-Authenticator: yes, no, or auto "
@@ -1441,9 +1441,10 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 	for (p = buf; (tok = strsep(&p, ", ")) != NULL;) {
 		if (*tok == '\0')
 			continue;
-		if (strcasecmp(tok, "pap") != 0 && strcasecmp(tok, "chap") != 0) {
+		if (strcasecmp(tok, "pap") != 0 && strcasecmp(tok, "chap") != 0 &&
+		    strcasecmp(tok, "mschapv2") != 0) {
 			report(fn, arg, "%s: radius_authtypes: unknown method "
-			    "\"%s\" (expected pap or chap)", path, tok);
+			    "\"%s\" (expected pap, chap or mschapv2)", path, tok);
 			errors++;
 		}
 	}

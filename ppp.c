@@ -9,7 +9,7 @@
  * session_shutdown (l2tpns.h, auth.h).
  *
  * Implements RFC 1661 (phases 3, LCP 5-6), RFC 1334 (PAP), RFC 1994
- * (CHAP-MD5), RFC 1332 (IPCP), RFC 1877 (DNS addresses), RFC 5072
+ * (CHAP-MD5), RFC 2759 (MS-CHAPv2, the hashes in mschap.c), RFC 1332 (IPCP), RFC 1877 (DNS addresses), RFC 5072
  * (IPV6CP), on top of the automaton of RFC 1661 4 in fsm.c.  IP and
  * IPv6 frames go to dataplane.c; Router Advertisements and the
  * session's own IPv6 prefix, while IPV6CP is Opened, are ra.c's.
@@ -59,6 +59,8 @@
 #define FRAME_MAX		1600
 #define CHAP_CHAL_LEN		16
 #define PAP_WAIT_FACTOR		2	/* restart periods x max_configure */
+/* In auth_order only (not a PPP protocol): CHAP with algorithm 0x81. */
+#define AUTH_MSCHAPV2		0xc281
 
 enum auth_state { AUTH_NONE = 0, AUTH_WAIT_PEER, AUTH_PENDING, AUTH_DONE,
 	AUTH_FAILED };
@@ -68,16 +70,17 @@ struct ppp {
 	/* LCP: what goes in our Configure-Request */
 	uint16_t	 want_mru;
 	uint8_t		 send_mru, send_magic;
-	uint16_t	 auth_order[2];		/* from radius_authtypes */
+	uint16_t	 auth_order[3];		/* from radius_authtypes */
 	uint8_t		 nauth, auth_idx;
 	uint8_t		 loops;			/* magic-number collisions */
 	uint8_t		 in_use;
 	/* authentication */
 	uint8_t		 auth_state;
 	uint8_t		 chap_id;
+	uint8_t		 chap_alg;		/* CHAP_ALG_MD5 or _MSCHAPV2 */
 	uint8_t		 auth_tries;
 	uint8_t		 challenge[CHAP_CHAL_LEN];
-	char		 auth_msg[128];
+	char		 auth_msg[200];
 	struct timer	 auth_timer;
 	/* keepalive and teardown */
 	struct timer	 echo_timer;
@@ -384,12 +387,16 @@ auth_parse_order(struct ppp *pp)
 
 	pp->nauth = 0;
 	snprintf(buf, sizeof(buf), "%s", config->radius_authtypes);
-	for (tok = strtok_r(buf, ", \t", &save); tok && pp->nauth < 2;
+	for (tok = strtok_r(buf, ", \t", &save); tok && pp->nauth < 3;
 	    tok = strtok_r(NULL, ", \t", &save)) {
 		uint16_t p = strcasecmp(tok, "chap") == 0 ? PPP_CHAP :
-		    strcasecmp(tok, "pap") == 0 ? PPP_PAP : 0;
+		    strcasecmp(tok, "pap") == 0 ? PPP_PAP :
+		    strcasecmp(tok, "mschapv2") == 0 ? AUTH_MSCHAPV2 : 0;
+		uint8_t i;
 
-		if (p && (pp->nauth == 0 || pp->auth_order[0] != p))
+		for (i = 0; i < pp->nauth && pp->auth_order[i] != p; i++)
+			;
+		if (p && i == pp->nauth)
 			pp->auth_order[pp->nauth++] = p;
 	}
 	if (pp->nauth == 0)
@@ -401,6 +408,24 @@ static uint16_t
 auth_proto(const struct ppp *pp)
 {
 	return pp->auth_idx < pp->nauth ? pp->auth_order[pp->auth_idx] : 0;
+}
+
+static const char *
+auth_name(uint16_t ap)
+{
+	return ap == AUTH_MSCHAPV2 ? "MS-CHAPv2" : ap == PPP_CHAP ? "CHAP" :
+	    "PAP";
+}
+
+/* The session's method for logs: sp->auth_proto is the PPP protocol. */
+static const char *
+sess_auth_name(sid_t s)
+{
+	const struct ppp *pp = P(s);
+
+	if (session_get(s)->auth_proto != PPP_CHAP)
+		return "PAP";
+	return pp->chap_alg == CHAP_ALG_MSCHAPV2 ? "MS-CHAPv2" : "CHAP";
 }
 
 static void
@@ -435,7 +460,7 @@ auth_fire(struct timer *t, void *arg)
 		return;
 	}
 	LOG(LOG_WARN_L, s, sp->tunnel, "%s: the peer did not authenticate "
-	    "in time", sp->auth_proto == PPP_CHAP ? "CHAP" : "PAP");
+	    "in time", sess_auth_name(s));
 	stats->ppp_auth_failed++;
 	pp->auth_state = AUTH_FAILED;
 	pp->cdn_result = CDN_ERROR;
@@ -452,6 +477,12 @@ auth_begin(sid_t s)
 
 	set_phase(s, PHASE_AUTHENTICATE);
 	sp->auth_proto = auth_proto(pp);
+	pp->chap_alg = CHAP_ALG_MD5;
+	if (sp->auth_proto == AUTH_MSCHAPV2) {
+		/* RFC 2759 2: CHAP with another algorithm */
+		sp->auth_proto = PPP_CHAP;
+		pp->chap_alg = CHAP_ALG_MSCHAPV2;
+	}
 	pp->auth_state = AUTH_WAIT_PEER;
 	pp->auth_tries = 0;
 	if (sp->auth_proto == PPP_CHAP) {
@@ -577,7 +608,13 @@ auth_fail(sid_t s, const char *msg)
 	evring_teardown(s, config->radius_secret[0] ? SEA_RADIUS : SEA_LNS,
 	    0, "authentication failed");
 	pp->auth_state = AUTH_FAILED;
-	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	if (sp->auth_proto == PPP_CHAP && pp->chap_alg == CHAP_ALG_MSCHAPV2 &&
+	    strncmp(msg, "E=", 2) != 0)
+		/* RFC 2759 6: the peer reads the error code from the text */
+		mschap2_failure(MSCHAP2_ERR_AUTH, pp->challenge, msg,
+		    pp->auth_msg, sizeof(pp->auth_msg));
+	else
+		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 	auth_answer(s, pp->chap_id);
 	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
 	pp->cdn_result = CDN_ERROR;
@@ -640,6 +677,21 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		if (ok && !rp->ok)
 			msg = "Welcome";
 	}
+	if (sp->auth_proto == PPP_CHAP && pp->chap_alg == CHAP_ALG_MSCHAPV2) {
+		/* RFC 2759 5: a Success without the authenticator response
+		 * makes the peer end the session, so it is a failure here;
+		 * 6: a server's Failure text is passed on as it is. */
+		if (ok && !mschap2_auth_string_ok(rp->ms_success,
+		    strlen(rp->ms_success))) {
+			LOG(LOG_WARN_L, s, sp->tunnel, "MS-CHAPv2: accepted "
+			    "\"%s\" without an authenticator response "
+			    "(MS-CHAP2-Success): refusing", sp->user);
+			ok = 0;
+			msg = "Authentication failed";
+		}
+		if (!ok && rp->ms_error[0] && strncmp(rp->ms_error, "E=", 2) == 0)
+			msg = rp->ms_error;
+	}
 	if (ok) {
 		sid_t other;
 
@@ -685,11 +737,17 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		pp->auth_state = AUTH_DONE;
 		session_authenticated(s);
 		ppp_limits_changed(s);
-		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+		if (sp->auth_proto == PPP_CHAP &&
+		    pp->chap_alg == CHAP_ALG_MSCHAPV2)
+			/* RFC 2759 5: "S=<auth_string> M=<message>" */
+			snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%.42s "
+			    "M=%s", rp->ms_success, msg);
+		else
+			snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
 		stats->ppp_auth_ok++;
 		evring_add(s, SEV_AUTH_OK, config->radius_secret[0] ?
 		    SEA_RADIUS : SEA_LNS, 0, "\"%s\" %s: %s", sp->user,
-		    sp->auth_proto == 0xc223 ? "CHAP" : "PAP", msg);
+		    sess_auth_name(s), msg);
 		auth_answer(s, pp->chap_id);
 		network_begin(s);
 		return;
@@ -841,7 +899,18 @@ chap_input(sid_t s, const uint8_t *pkt, size_t len)
 	if (pp->auth_state != AUTH_WAIT_PEER)
 		return;
 	memset(&rq, 0, sizeof(rq));
-	if (rd_u8(&d, &vlen) < 0 || vlen != 16 ||
+	if (pp->chap_alg == CHAP_ALG_MSCHAPV2) {
+		/* RFC 2759 4: Peer-Challenge, Reserved, NT-Response, Flags */
+		struct mschap2_resp mr;
+
+		if (rd_u8(&d, &vlen) < 0 || vlen != MSCHAP2_RESP_LEN ||
+		    d.left < vlen || mschap2_parse_response(d.p, vlen, &mr) < 0 ||
+		    rd_skip(&d, vlen) < 0 || d.left >= sizeof(rq.user))
+			goto bad;
+		memcpy(rq.ms_peer_chal, mr.peer_chal, sizeof(mr.peer_chal));
+		memcpy(rq.ms_nt_resp, mr.nt_resp, sizeof(mr.nt_resp));
+		rq.ms_flags = mr.flags;
+	} else if (rd_u8(&d, &vlen) < 0 || vlen != 16 ||
 	    rd_bytes(&d, rq.response, 16) < 0 || d.left >= sizeof(rq.user))
 		goto bad;
 	memcpy(rq.user, d.p, d.left);
@@ -849,17 +918,20 @@ chap_input(sid_t s, const uint8_t *pkt, size_t len)
 	if (memchr(d.p, '\0', d.left) != NULL)
 		goto bad;
 	rq.proto = PPP_CHAP;
+	rq.chap_alg = pp->chap_alg;
 	rq.chap_id = id;
 	memcpy(rq.challenge, pp->challenge, CHAP_CHAL_LEN);
 	rq.challenge_len = CHAP_CHAL_LEN;
-	if (refuse_bad_username(s, rq.user, "CHAP"))
+	if (refuse_bad_username(s, rq.user, sess_auth_name(s)))
 		return;
-	LOG(LOG_INFO_L, s, sp->tunnel, "CHAP: Response for \"%s\"", rq.user);
+	LOG(LOG_INFO_L, s, sp->tunnel, "%s: Response for \"%s\"",
+	    sess_auth_name(s), rq.user);
 	auth_submit_for(s, &rq);
 	return;
 bad:
 	stats->ppp_bad_frames++;
-	LOG(LOG_WARN_L, s, sp->tunnel, "CHAP: malformed packet (discarded)");
+	LOG(LOG_WARN_L, s, sp->tunnel, "%s: malformed packet (discarded)",
+	    sess_auth_name(s));
 }
 
 /* ---- option helpers ---- */
@@ -1012,8 +1084,10 @@ lcp_build(struct fsm *f, uint8_t *out, size_t cap)
 		v[1] = (uint8_t)pp->want_mru;
 		opt_put(&w, LCP_MRU, v, 2);
 	}
-	if (ap == PPP_CHAP) {
-		v[0] = 0xc2; v[1] = 0x23; v[2] = 5;	/* MD5, RFC 1994 3 */
+	if (ap == PPP_CHAP || ap == AUTH_MSCHAPV2) {
+		/* MD5, RFC 1994 3; MS-CHAPv2, RFC 2759 2 */
+		v[0] = 0xc2; v[1] = 0x23;
+		v[2] = ap == PPP_CHAP ? CHAP_ALG_MD5 : CHAP_ALG_MSCHAPV2;
 		opt_put(&w, LCP_AUTH, v, 3);
 	} else if (ap == PPP_PAP) {
 		v[0] = 0xc0; v[1] = 0x23;
@@ -1157,6 +1231,16 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 
 			if (val.left >= 2)
 				sug = opt_u16(&val);
+			if (sug == PPP_CHAP && val.left == 3) {
+				/* the algorithm octet tells MD5 from 0x81 */
+				struct rd c = val;
+				uint8_t alg = 0;
+
+				(void)rd_skip(&c, 2);
+				(void)rd_u8(&c, &alg);
+				sug = alg == CHAP_ALG_MSCHAPV2 ? AUTH_MSCHAPV2 :
+				    alg == CHAP_ALG_MD5 ? PPP_CHAP : 0;
+			}
 			/* The peer suggests one: use it if we allow it. */
 			for (i = 0; i < pp->nauth; i++)
 				if (pp->auth_order[i] == sug)
@@ -1178,7 +1262,7 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 			}
 			LOG(LOG_INFO_L, f->sid, sp->tunnel, "LCP: peer naked "
 			    "our authentication protocol; trying %s",
-			    auth_proto(pp) == PPP_CHAP ? "CHAP" : "PAP");
+			    auth_name(auth_proto(pp)));
 			break;
 		}
 		case LCP_MAGIC:
@@ -1913,6 +1997,7 @@ proxy_start(sid_t s)
 	stats->ppp_lcp_up++;
 	pp->auth_idx = i;
 	sp->auth_proto = want;
+	pp->chap_alg = CHAP_ALG_MD5;	/* RFC 2661 4.4.5: type 2 is MD5 */
 	set_phase(s, PHASE_AUTHENTICATE);
 	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
 	memset(&rq, 0, sizeof(rq));

@@ -454,6 +454,20 @@ auth_build(const struct auth_req *rq, uint8_t id, uint8_t *buf, size_t cap)
 		    secret, ra, hidden)) == 0)
 			return 0;
 		radius_put_attr(&w, RA_USER_PASSWORD, hidden, n);
+	} else if (rq->chap_alg == CHAP_ALG_MSCHAPV2) {
+		/* RFC 2548 2.1.2 and 2.3.2: the challenge; Ident, Flags,
+		 * Peer-Challenge, Reserved (zero), Response */
+		uint8_t mr[2 + 16 + 8 + 24];
+
+		memset(mr, 0, sizeof(mr));
+		mr[0] = rq->chap_id;
+		mr[1] = rq->ms_flags;
+		memcpy(mr + 2, rq->ms_peer_chal, 16);
+		memcpy(mr + 26, rq->ms_nt_resp, 24);
+		radius_put_vsa(&w, VENDOR_MICROSOFT, MS_CHAP_CHALLENGE,
+		    rq->challenge, rq->challenge_len);
+		radius_put_vsa(&w, VENDOR_MICROSOFT, MS_CHAP2_RESPONSE, mr,
+		    sizeof(mr));
 	} else {
 		/* 5.3: CHAP Ident and Response; 5.40: the challenge */
 		uint8_t cp[17];
@@ -537,7 +551,8 @@ radius_auth_submit(const struct auth_req *rq)
 	rs->auth_slot = v;
 	LOG(LOG_INFO_L, rq->sid, session_get(rq->sid)->tunnel, "RADIUS: "
 	    "Access-Request for \"%s\" (%s)", rq->user,
-	    rq->proto == PPP_PAP ? "PAP" : "CHAP");
+	    rq->proto == PPP_PAP ? "PAP" : rq->chap_alg == CHAP_ALG_MSCHAPV2 ?
+	    "MS-CHAPv2" : "CHAP");
 	req_start(slot);
 }
 

@@ -83,6 +83,10 @@
 #define CISCO_AVPAIR		1	/* "key=value" */
 #define MS_PRIMARY_DNS_SERVER	28	/* RFC 2548 2.7.6 */
 #define MS_SECONDARY_DNS_SERVER	29	/* RFC 2548 2.7.7 */
+#define MS_CHAP_ERROR		2	/* RFC 2548 2.1.5 */
+#define MS_CHAP_CHALLENGE	11	/* RFC 2548 2.1.2 */
+#define MS_CHAP2_RESPONSE	25	/* RFC 2548 2.3.2 */
+#define MS_CHAP2_SUCCESS	26	/* RFC 2548 2.3.3 */
 
 /* Error-Cause values, RFC 3576 3.1 */
 #define EC_UNSUPPORTED_ATTRIBUTE	401
@@ -234,6 +238,9 @@ void	 radius_put_u32(struct wr *w, uint8_t type, uint32_t v);
 void	 radius_put_addr(struct wr *w, uint8_t type, in_addr_t a);
 /* A text attribute, cut at 253 octets; nothing when empty. */
 void	 radius_put_str(struct wr *w, uint8_t type, const char *s);
+/* A Vendor-Specific attribute holding one sub-attribute (RFC 2865 5.26). */
+void	 radius_put_vsa(struct wr *w, uint32_t vendor, uint8_t vtype,
+	    const void *v, size_t n);
 /* At log level 5: a packet's attributes by name (passwords hidden). */
 void	 radius_log_packet(uint32_t sid, const char *dir,
 	    const uint8_t *pkt, size_t len);

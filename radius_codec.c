@@ -14,8 +14,8 @@
  * Implements RFC 2865 3 (authenticators), 5 (attribute layout), 5.2
  * (User-Password hiding), 5.22 (Framed-Route), 5.26 (Vendor-Specific);
  * RFC 2866 3; RFC 2869 5.14 (Message-Authenticator, HMAC-MD5 of
- * RFC 2104); RFC 2548 2.7.6-7; RFC 3162 2.3 and RFC 4818 (IPv6
- * prefixes).
+ * RFC 2104); RFC 2548 2.1.2, 2.1.5, 2.3.2-3 (MS-CHAPv2), 2.7.6-7;
+ * RFC 3162 2.3 and RFC 4818 (IPv6 prefixes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #include "l2tpns.h"
 #include "auth.h"
 #include "log.h"
+#include "mschap.h"
 #include "radius.h"
 #include "rd.h"
 
@@ -385,6 +386,27 @@ radius_put_str(struct wr *w, uint8_t type, const char *s)
 	radius_put_attr(w, type, s, n > 253 ? 253 : n);
 }
 
+void
+radius_put_vsa(struct wr *w, uint32_t vendor, uint8_t vtype, const void *v,
+    size_t n)
+{
+	uint8_t b[253];
+
+	/* RFC 2865 5.26: Vendor-Id, then Vendor-Type, Vendor-Length, value */
+	if (n > sizeof(b) - 6) {
+		w->err = 1;
+		return;
+	}
+	b[0] = (uint8_t)(vendor >> 24);
+	b[1] = (uint8_t)(vendor >> 16);
+	b[2] = (uint8_t)(vendor >> 8);
+	b[3] = (uint8_t)vendor;
+	b[4] = vtype;
+	b[5] = (uint8_t)(n + 2);
+	memcpy(b + 6, v, n);
+	radius_put_attr(w, RA_VENDOR_SPECIFIC, b, n + 6);
+}
+
 /* A text value as a C string; -1 if too long or holding a NUL. */
 int
 radius_rd_text(struct rd *v, char *out, size_t cap)
@@ -515,6 +537,27 @@ add_avpair(struct auth_reply *rp, struct rd *v)
 }
 
 /*
+ * MS-CHAP2-Success and MS-CHAP-Error (RFC 2548 2.3.3, 2.1.5): Ident,
+ * then the text of the CHAP Success or Failure message.  The Ident is
+ * not checked: one request is in flight per session.  The Success text
+ * must be an authenticator response (RFC 2759 5); -1 if malformed.
+ */
+static int
+ms_text(struct rd *v, char *out, size_t cap, int success)
+{
+	uint8_t ident;
+
+	if (rd_u8(v, &ident) < 0 || v->left == 0 || v->left >= cap ||
+	    memchr(v->p, '\0', v->left) != NULL)
+		return -1;
+	if (success && !mschap2_auth_string_ok((const char *)v->p, v->left))
+		return -1;
+	memcpy(out, v->p, v->left);
+	out[v->left] = '\0';
+	return 0;
+}
+
+/*
  * Vendor-Specific (RFC 2865 5.26): Vendor-Id, then the vendor's
  * sub-attributes in the recommended type-length-value format.  Sets
  * *unknown for a vendor or type we do not use.  -1 if a sub-attribute
@@ -549,6 +592,14 @@ radius_parse_vsa(struct rd *v, struct auth_reply *rp, int *unknown)
 				rp->dns1 = a;
 			else
 				rp->dns2 = a;
+		} else if (vendor == VENDOR_MICROSOFT &&
+		    (vt == MS_CHAP2_SUCCESS || vt == MS_CHAP_ERROR)) {
+			int ok = vt == MS_CHAP2_SUCCESS;
+
+			if (ms_text(&sub, ok ? rp->ms_success : rp->ms_error,
+			    ok ? sizeof(rp->ms_success) : sizeof(rp->ms_error),
+			    ok) < 0)
+				return -1;
 		} else
 			*unknown = 1;
 	}

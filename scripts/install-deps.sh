@@ -33,6 +33,7 @@ PACKAGES="
 	libcli-dev
 	libpcap-dev
 	libmd-dev
+	nettle-dev
 	libcmocka-dev
 	libcrypt-dev
 	python3

@@ -34,7 +34,7 @@ setup(void)
 	done = 1;
 	fuzz_globals();
 	strcpy(config->hostname, "fuzz-lns");
-	strcpy(config->radius_authtypes, "pap,chap");
+	strcpy(config->radius_authtypes, "pap,chap,mschapv2");
 	config->ipv6_prefix.plen = 64;
 	config->primary_dns = htonl(0xc0000235);
 	fuzz_tables(16, 4, &pf);

@@ -11,7 +11,7 @@
 #   lac.lns=10.98.0.1       the LNS
 #   lac.host=lac-interop    L2TP host name of the LAC
 #   lac.user=NAME lac.pass=PASSWORD   PPP credentials
-#   lac.auth=chap|pap       the only PPP authentication pppd will do
+#   lac.auth=chap|pap|mschapv2  the only PPP authentication pppd will do
 #   lac.secret=SECRET       L2TP tunnel secret (l2tp-secrets); empty: none
 #   lac.challenge=yes|no    xl2tpd challenges the LNS too (needs a secret)
 #   lac.hidden=yes|no       xl2tpd's "hidden bit"
@@ -101,7 +101,15 @@ mkdir -p /etc/ppp /etc/xl2tpd /run/xl2tpd
 printf '"%s" * "%s" *\n' "$USER" "$PASS" > /etc/ppp/chap-secrets
 cp /etc/ppp/chap-secrets /etc/ppp/pap-secrets
 chmod 600 /etc/ppp/chap-secrets /etc/ppp/pap-secrets
-if [ "$AUTH" = pap ]; then refuse=refuse-chap; else refuse=refuse-pap; fi
+# pppd authenticates itself with the one protocol lac.auth names.
+case "$AUTH" in
+pap)	refuse="refuse-chap
+refuse-mschap-v2" ;;
+mschapv2) refuse="refuse-pap
+refuse-chap" ;;
+*)	refuse="refuse-pap
+refuse-mschap-v2" ;;
+esac
 if [ "$ECHO" -gt 0 ]; then
 	echo="lcp-echo-interval $ECHO
 lcp-echo-failure 3"
@@ -115,7 +123,6 @@ noauth
 $refuse
 refuse-eap
 refuse-mschap
-refuse-mschap-v2
 noipdefault
 ipcp-accept-local
 ipcp-accept-remote

@@ -128,6 +128,7 @@ static struct {
 	int			 no_ppp;	/* given explicitly */
 	int			 ppp_implied;	/* a PPP option was given */
 	uint16_t		 auth;
+	int			 mschapv2;
 	const char		*user;
 	const char		*password;
 	int			 wrong_password;
@@ -1847,7 +1848,8 @@ ev_lcp_up(struct session *s, const struct ppp *p)
 	sim.lcp_up++;
 	ev_begin("ppp_lcp_up");
 	ev_session(s);
-	ev_str("auth", ppp_auth_name(p->auth_proto));
+	ev_str("auth", p->auth_proto == PPP_PROTO_CHAP && p->conf->mschapv2 ?
+	    "mschapv2" : ppp_auth_name(p->auth_proto));
 	ev_int("mru", (p->lcp_want & LW_MRU) ? p->mru : PPP_MRU_DEFAULT);
 	ev_int("peer_mru", p->peer_mru);
 	ev_magic("magic", p->magic_acked ? p->magic : 0);
@@ -1866,7 +1868,8 @@ ev_auth(struct session *s, struct ppp *p, const char *name,
 	ppp_user_hook(p, user, sizeof(user));
 	ev_begin(name);
 	ev_session(s);
-	ev_str("auth", ppp_auth_name(p->auth_proto));
+	ev_str("auth", p->auth_proto == PPP_PROTO_CHAP && p->conf->mschapv2 ?
+	    "mschapv2" : ppp_auth_name(p->auth_proto));
 	ev_str("user", user);
 	ev_str("message", msg != NULL ? msg : "");
 	ev_end();
@@ -2994,7 +2997,8 @@ usage(FILE *f)
 "PPP over each session (off by default; the options below imply --ppp):\n"
 "  --ppp               run a PPP client once the ICCN is sent\n"
 "  --no-ppp            stop at the ICCN (the default)\n"
-"  --auth pap|chap     authenticate with PAP or CHAP-MD5 (pap)\n"
+"  --auth pap|chap|mschapv2\n"
+"                      authenticate with PAP, CHAP-MD5 or MS-CHAPv2 (pap)\n"
 "  --user FMT          user name, %%d = session number from 1 (user%%d)\n"
 "  --password PW       password or CHAP secret (password)\n"
 "  --ipv6              also negotiate IPV6CP\n"
@@ -3175,8 +3179,12 @@ parse_ppp_arg(int c, int li)
 			opt.auth = PPP_PROTO_PAP;
 		else if (strcmp(optarg, "chap") == 0)
 			opt.auth = PPP_PROTO_CHAP;
-		else {
-			fprintf(stderr, "lacsim: --auth: pap or chap\n");
+		else if (strcmp(optarg, "mschapv2") == 0) {
+			opt.auth = PPP_PROTO_CHAP;
+			opt.mschapv2 = 1;
+		} else {
+			fprintf(stderr, "lacsim: --auth: pap, chap or "
+			    "mschapv2\n");
 			return -1;
 		}
 		break;
@@ -3573,6 +3581,7 @@ ppp_conf_init(void)
 	snprintf(sim.password, sizeof(sim.password), "%s%s",
 	    opt.wrong_password ? "wrong-" : "", opt.password);
 	c->auth = opt.auth;
+	c->mschapv2 = opt.mschapv2;
 	c->password = sim.password;
 	c->password_len = strlen(sim.password);
 	c->mru = opt.mru;

@@ -13,7 +13,8 @@
  *   - LCP (RFC 1661 5, 6): MRU and Magic-Number in our request, the LNS's
  *     request answered option by option from a table, Echo-Reply with our
  *     magic, Code- and Protocol-Reject both ways, phases (3.2 - 3.7);
- *   - PAP (RFC 1334 2) and CHAP with MD5 (RFC 1994 4);
+ *   - PAP (RFC 1334 2) and CHAP with MD5 (RFC 1994 4) or MS-CHAPv2
+ *     (RFC 2759), checking the LNS's authenticator response (5, 8.8);
  *   - IPCP (RFC 1332 3.3) with the DNS options of RFC 1877 1.1 and 1.3;
  *   - IPV6CP Interface-Identifier negotiation (RFC 5072 4.1).
  *
@@ -1201,13 +1202,34 @@ chap_input(struct ppp *p, struct rd *info, uint64_t now)
 			perr(p, "CHAP %s", why);
 			return;
 		}
-		chap_md5(pk.id, p->conf->password, p->conf->password_len,
-		    c.value, c.value_len, value);
 		ulen = p->conf->user(p, user, sizeof(user));
 		wr_init(&w, buf, sizeof(buf));
-		if (chap_build_response(&w, pk.id, value, user, ulen) == -1) {
-			perr(p, "CHAP Response does not fit");
-			return;
+		if (p->conf->mschapv2) {
+			uint8_t pc[16], mv[MSCHAPV2_VALUE_LEN];
+
+			/* RFC 2759 3: a 16-octet challenge */
+			if (c.value_len != 16) {
+				perr(p, "MS-CHAPv2 Challenge of %zu octets, "
+				    "not 16", c.value_len);
+				return;
+			}
+			p->conf->random(pc, sizeof(pc));
+			mschapv2_respond(c.value, pc, user, ulen,
+			    p->conf->password, p->conf->password_len, mv,
+			    p->ms_expect);
+			if (chap_build_response_value(&w, pk.id, mv, sizeof(mv),
+			    user, ulen) == -1) {
+				perr(p, "CHAP Response does not fit");
+				return;
+			}
+		} else {
+			chap_md5(pk.id, p->conf->password,
+			    p->conf->password_len, c.value, c.value_len, value);
+			if (chap_build_response(&w, pk.id, value, user,
+			    ulen) == -1) {
+				perr(p, "CHAP Response does not fit");
+				return;
+			}
 		}
 		p->auth_id = pk.id;
 		p->chap_answered = 1;
@@ -1224,7 +1246,16 @@ chap_input(struct ppp *p, struct rd *info, uint64_t now)
 			return;
 		}
 		chap_parse_message(&pk, msg, sizeof(msg));
-		if (pk.code == CHAP_SUCCESS) {
+		if (pk.code == CHAP_SUCCESS && p->conf->mschapv2 &&
+		    (strncmp(msg, p->ms_expect, 42) != 0 ||
+		    (msg[42] != '\0' && msg[42] != ' '))) {
+			/* RFC 2759 5: a missing or wrong authenticator
+			 * response ends the session. */
+			perr(p, "MS-CHAPv2 Success without our authenticator "
+			    "response: \"%.60s\"", msg);
+			if (p->auth_state != AUTH_FAILED)
+				auth_failed(p, msg, "bad_authenticator");
+		} else if (pk.code == CHAP_SUCCESS) {
 			if (p->auth_state == AUTH_WAIT)
 				auth_ok(p, msg, now);
 		} else if (p->auth_state != AUTH_FAILED) {
@@ -1308,8 +1339,8 @@ lcp_rej_mru(struct ppp *p, const struct cp_opt *o)
 static void
 lcp_fix_auth(struct ppp *p, struct wr *nak)
 {
-	static const uint8_t chap[3] = { PPP_PROTO_CHAP >> 8,
-	    PPP_PROTO_CHAP & 0xff, CHAP_ALG_MD5 };
+	uint8_t chap[3] = { PPP_PROTO_CHAP >> 8, PPP_PROTO_CHAP & 0xff,
+	    p->conf->mschapv2 ? CHAP_ALG_MSCHAPV2 : CHAP_ALG_MD5 };
 
 	if (p->conf->auth == PPP_PROTO_CHAP)
 		cp_opt_put(nak, LCP_OPT_AUTH, chap, sizeof(chap));
@@ -1331,7 +1362,8 @@ lcp_req_auth(struct ppp *p, struct peer_req *pr, const struct cp_opt *o,
 		rd_u8(&v, &alg);
 	if ((p->conf->auth == PPP_PROTO_PAP && proto == PPP_PROTO_PAP &&
 	    o->len == 4) || (p->conf->auth == PPP_PROTO_CHAP &&
-	    proto == PPP_PROTO_CHAP && alg == CHAP_ALG_MD5 && o->len == 5)) {
+	    proto == PPP_PROTO_CHAP && o->len == 5 && alg ==
+	    (p->conf->mschapv2 ? CHAP_ALG_MSCHAPV2 : CHAP_ALG_MD5))) {
 		pr->auth = proto;
 		pr->has |= PR_AUTH;
 		return OPT_ACK;

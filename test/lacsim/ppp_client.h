@@ -101,6 +101,7 @@ struct ppp_event {
 
 struct ppp_conf {
 	uint16_t	 auth;		/* PPP_PROTO_PAP or PPP_PROTO_CHAP */
+	int		 mschapv2;	/* CHAP is MS-CHAPv2 (RFC 2759), not MD5 */
 	const char	*password;
 	size_t		 password_len;
 	uint16_t	 mru;		/* what we ask for; 0: no MRU option */
@@ -161,6 +162,7 @@ struct ppp {
 	uint8_t		 auth_id;	/* last PAP request, CHAP response */
 	uint8_t		 auth_tries;
 	uint8_t		 chap_answered;
+	char		 ms_expect[43];	/* MS-CHAPv2: the Success's "S=..." */
 
 	/* IPCP, RFC 1332 3.3, RFC 1877 */
 	uint8_t		 ipcp_want;	/* IW_* */

@@ -11,7 +11,10 @@
  */
 #include <string.h>
 
+#include <md4.h>
 #include <md5.h>
+#include <sha1.h>
+#include <nettle/des.h>
 
 #include "ppp_wire.h"
 
@@ -334,4 +337,101 @@ chap_parse_message(const struct cp_pkt *p, char *msg, size_t cap)
 {
 	/* 4.2: the Message is the rest of the packet. */
 	copy_text(msg, cap, p->data.p, p->data.left);
+}
+
+/* ---- MS-CHAPv2, RFC 2759 ---- */
+
+int
+chap_build_response_value(struct wr *w, uint8_t id, const uint8_t *value,
+    size_t value_len, const void *name, size_t name_len)
+{
+	size_t off;
+
+	if (value_len > 255)
+		return -1;
+	off = cp_begin(w, CHAP_RESPONSE, id);
+	wr_u8(w, (uint8_t)value_len);
+	wr_bytes(w, value, value_len);
+	wr_bytes(w, name, name_len);
+	return cp_end(w, off);
+}
+
+/* 8.6: 56 key bits, seven to an octet, the eighth bit left for parity. */
+static void
+ms_des(const uint8_t key7[7], const uint8_t clear[8], uint8_t out[8])
+{
+	uint8_t key[8] = { 0 };
+	struct des_ctx ctx;
+	int bit;
+
+	for (bit = 0; bit < 56; bit++)
+		if (key7[bit / 8] & (0x80 >> (bit % 8)))
+			key[bit / 7] |= (uint8_t)(0x80 >> (bit % 7));
+	des_set_key(&ctx, key);	/* parity is ignored; weak keys still set */
+	des_encrypt(&ctx, 8, out, clear);
+}
+
+void
+mschapv2_respond(const uint8_t auth_chal[16], const uint8_t peer_chal[16],
+    const char *name, size_t name_len, const void *pw, size_t pw_len,
+    uint8_t value[MSCHAPV2_VALUE_LEN], char expect[43])
+{
+	static const char m1[] = "Magic server to client signing constant";
+	static const char m2[] = "Pad to make it do more than one iteration";
+	static const char digits[] = "0123456789ABCDEF";
+	const uint8_t *pwb = pw;
+	const char *bs;
+	uint8_t uni[512], hash[21], hh[16], chal[8], dig[20], *nt;
+	MD4_CTX m;
+	SHA1_CTX sh;
+	size_t i, n = pw_len > 256 ? 256 : pw_len;
+
+	/* 4: without any domain in front of the name */
+	for (bs = name + name_len; bs > name && bs[-1] != '\\'; bs--)
+		;
+	name_len -= (size_t)(bs - name);
+	name = bs;
+	/* 8.2 ChallengeHash */
+	SHA1Init(&sh);
+	SHA1Update(&sh, peer_chal, 16);
+	SHA1Update(&sh, auth_chal, 16);
+	SHA1Update(&sh, (const uint8_t *)name, name_len);
+	SHA1Final(dig, &sh);
+	memcpy(chal, dig, 8);
+	/* 8.3 NtPasswordHash: MD4 of the UTF-16LE password */
+	for (i = 0; i < n; i++) {
+		uni[2 * i] = pwb[i];
+		uni[2 * i + 1] = 0;
+	}
+	memset(hash, 0, sizeof(hash));
+	MD4Init(&m);
+	MD4Update(&m, uni, 2 * n);
+	MD4Final(hash, &m);
+	/* 4: Peer-Challenge, 8 zero octets, NT-Response (8.5), Flags 0 */
+	memset(value, 0, MSCHAPV2_VALUE_LEN);
+	memcpy(value, peer_chal, 16);
+	nt = value + 24;
+	for (i = 0; i < 3; i++)
+		ms_des(hash + 7 * i, chal, nt + 8 * i);
+	/* 8.7 GenerateAuthenticatorResponse */
+	MD4Init(&m);
+	MD4Update(&m, hash, 16);
+	MD4Final(hh, &m);
+	SHA1Init(&sh);
+	SHA1Update(&sh, hh, 16);
+	SHA1Update(&sh, nt, 24);
+	SHA1Update(&sh, (const uint8_t *)m1, 39);
+	SHA1Final(dig, &sh);
+	SHA1Init(&sh);
+	SHA1Update(&sh, dig, 20);
+	SHA1Update(&sh, chal, 8);
+	SHA1Update(&sh, (const uint8_t *)m2, 41);
+	SHA1Final(dig, &sh);
+	expect[0] = 'S';
+	expect[1] = '=';
+	for (i = 0; i < 20; i++) {
+		expect[2 + 2 * i] = digits[dig[i] >> 4];
+		expect[3 + 2 * i] = digits[dig[i] & 15];
+	}
+	expect[42] = '\0';
 }

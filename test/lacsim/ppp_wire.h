@@ -181,4 +181,25 @@ int	 chap_build_response(struct wr *, uint8_t id,
 /* The Message of a Success or Failure as a C string. */
 void	 chap_parse_message(const struct cp_pkt *, char *msg, size_t cap);
 
+/* ---- MS-CHAPv2, RFC 2759 ---- */
+
+#define CHAP_ALG_MSCHAPV2	0x81	/* RFC 2759 2 */
+#define MSCHAPV2_VALUE_LEN	49	/* RFC 2759 4 */
+
+/*
+ * The peer's side of RFC 2759: from the LNS's 16-octet challenge, our
+ * Peer-Challenge, the name (a "DOMAIN\" prefix is left out of the
+ * hash, 4) and the password (octets taken as Latin-1 characters), the
+ * 49-octet Response Value and the "S=..." string the LNS's Success must
+ * carry (8.7), NUL-terminated.
+ */
+void	 mschapv2_respond(const uint8_t auth_chal[16],
+	    const uint8_t peer_chal[16], const char *name, size_t name_len,
+	    const void *pw, size_t pw_len, uint8_t value[MSCHAPV2_VALUE_LEN],
+	    char expect[43]);
+/* A Response packet with any Value (MS-CHAPv2's is 49 octets). */
+int	 chap_build_response_value(struct wr *, uint8_t id,
+	    const uint8_t *value, size_t value_len, const void *name,
+	    size_t name_len);
+
 #endif /* LACSIM_PPP_WIRE_H */

@@ -1,15 +1,17 @@
 """PPP through the LAC simulator (test/lacsim/lacsim --ppp) against the daemon.
 
 lacsim's PPP client (test/lacsim/ppp_client.c) is an independent reading of
-RFC 1661, 1334, 1994, 1332, 1877 and 5072, so these runs check that the
-daemon's PPP meets another reading on the wire: LCP, PAP and CHAP-MD5 with
-the daemon's local authentication (local_auth_file), IPCP with an address
+RFC 1661, 1334, 1994, 2759, 1332, 1877 and 5072, so these runs check that the
+daemon's PPP meets another reading on the wire: LCP, PAP, CHAP-MD5 and
+MS-CHAPv2 (RFC 2759; lacsim checks the authenticator response) with the
+daemon's local authentication (local_auth_file), IPCP with an address
 from the pool and the configured DNS servers, echo during a hold, the
 failure switches (wrong password, unanswered echoes, an unknown LCP
 option, a rejected MRU, CCP), and IP traffic through the tunnel both ways.
 """
 import ipaddress
 import json
+import re
 import socket
 import subprocess
 import threading
@@ -77,7 +79,7 @@ def check_up(evs, n):
     return ups
 
 
-@pytest.mark.parametrize("auth", ["pap", "chap"])
+@pytest.mark.parametrize("auth", ["pap", "chap", "mschapv2"])
 def test_ppp_up_and_down(lns, lacsim_bin, auth):
     d = lns({"radius_authtypes": auth})
     rc, evs = run_lacsim(d, lacsim_bin, "--tunnels", 2, "--sessions", 3,
@@ -130,7 +132,7 @@ def test_ipv6cp_rejected_without_prefix(lns, lacsim_bin):
     assert rc == 1 and evs[-1]["ppp_up"] == 0
 
 
-@pytest.mark.parametrize("auth", ["pap", "chap"])
+@pytest.mark.parametrize("auth", ["pap", "chap", "mschapv2"])
 def test_wrong_password(lns, lacsim_bin, auth):
     d = lns({"radius_authtypes": auth})
     rc, evs = run_lacsim(d, lacsim_bin, "--sessions", 2, "--auth", auth,
@@ -144,6 +146,44 @@ def test_wrong_password(lns, lacsim_bin, auth):
     assert rc == 0 and done["ok"] is True, done
     assert done["auth_failures"] == 2 and done["ppp_up"] == 0
     assert all(e["reason"] == "auth_failed" for e in of(evs, "ppp_down"))
+
+
+def test_mschapv2_messages(lns, lacsim_bin):
+    """RFC 2759 5 and 6: Success carries "S=<40 hex> M=", Failure
+    "E=691 R=0 C=<32 hex> V=3"; the domain is not hashed (4)."""
+    d = lns({"radius_authtypes": "mschapv2"},
+            subscribers='CORP\\alice secret\nuser1 password\n')
+    rc, evs = run_lacsim(d, lacsim_bin, "--auth", "mschapv2",
+                         "--user", "CORP\\alice", "--password", "secret",
+                         "--timeout", 20)
+    assert not of(evs, "error"), of(evs, "error")
+    assert rc == 0 and evs[-1]["ok"] is True, evs[-1]
+    ok = of(evs, "ppp_auth_ok")
+    assert len(ok) == 1 and ok[0]["auth"] == "mschapv2", ok
+    assert re.fullmatch(r"S=[0-9A-F]{40} M=.*", ok[0]["message"]), ok
+    d.wait_for_log(r'MS-CHAPv2 accepted for "CORP\\alice" \(local\)')
+    rc, evs = run_lacsim(d, lacsim_bin, "--auth", "mschapv2",
+                         "--wrong-password", "--timeout", 20)
+    assert not of(evs, "error"), of(evs, "error")
+    fail = of(evs, "ppp_auth_fail")
+    assert len(fail) == 1, fail
+    assert re.fullmatch(r"E=691 R=0 C=[0-9A-F]{32} V=3 M=.*",
+                        fail[0]["message"]), fail
+
+
+def test_mschapv2_nak_falls_back_to_chap(lns, lacsim_bin):
+    """A client that Naks MS-CHAPv2 with CHAP-MD5 gets CHAP-MD5 when
+    radius_authtypes allows it, and is refused when it does not."""
+    d = lns({"radius_authtypes": "mschapv2,chap"})
+    rc, evs = run_lacsim(d, lacsim_bin, "--auth", "chap", "--timeout", 20)
+    assert not of(evs, "error"), of(evs, "error")
+    assert rc == 0 and evs[-1]["ok"] is True, evs[-1]
+    assert [e["auth"] for e in of(evs, "ppp_lcp_up")] == ["chap"]
+    d.wait_for_log(r"peer naked our authentication protocol; trying CHAP")
+    d.reload({"radius_authtypes": "mschapv2"})
+    rc, evs = run_lacsim(d, lacsim_bin, "--auth", "chap", "--timeout", 20)
+    assert not of(evs, "ppp_up"), evs
+    d.wait_for_log(r"peer refuses every authentication protocol we allow")
 
 
 def test_unknown_user_refused(lns, lacsim_bin):

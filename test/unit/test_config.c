@@ -1537,7 +1537,7 @@ test_load_cross_checks(void **state)
 	    "absolute path or syslog:FACILITY", path);
 	assert_string_equal(ms.m[2], want);
 	snprintf(want, sizeof(want), "%s: radius_authtypes: unknown method "
-	    "\"mschap\" (expected pap or chap)", path);
+	    "\"mschap\" (expected pap, chap or mschapv2)", path);
 	assert_string_equal(ms.m[3], want);
 	unlink(path);
 
@@ -1549,7 +1549,7 @@ test_load_cross_checks(void **state)
 	    "set radius_bind_max 1063\n"
 	    "set pid_file /run/l2tpns.pid\n"
 	    "set log_file syslog:local5\n"
-	    "set radius_authtypes \"CHAP, pap\"\n");
+	    "set radius_authtypes \"MSCHAPv2, CHAP, pap\"\n");
 	assert_int_equal(cfg_load(&fx->c, path, NULL, collect, &ms), 0);
 	assert_int_equal(ms.n, 0);
 	unlink(path);

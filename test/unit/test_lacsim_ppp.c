@@ -1098,10 +1098,39 @@ test_icmp_and_udp_answers(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* RFC 2759 9.2: "User", "clientPass", the two challenges. */
+static void
+test_mschapv2_rfc_example(void **state)
+{
+	static const uint8_t ac[16] = { 0x5B, 0x5D, 0x7C, 0x7D, 0x7B, 0x3F,
+	    0x2F, 0x3E, 0x3C, 0x2C, 0x60, 0x21, 0x32, 0x26, 0x26, 0x28 };
+	static const uint8_t pc[16] = { 0x21, 0x40, 0x23, 0x24, 0x25, 0x5E,
+	    0x26, 0x2A, 0x28, 0x29, 0x5F, 0x2B, 0x3A, 0x33, 0x7C, 0x7E };
+	static const uint8_t nt[24] = { 0x82, 0x30, 0x9E, 0xCD, 0x8D, 0x70,
+	    0x8B, 0x5E, 0xA0, 0x8F, 0xAA, 0x39, 0x81, 0xCD, 0x83, 0x54,
+	    0x42, 0x33, 0x11, 0x4A, 0x3D, 0x85, 0xD6, 0xDF };
+	static const uint8_t zero[8];
+	uint8_t v[MSCHAPV2_VALUE_LEN];
+	char expect[43];
+
+	(void)state;
+	mschapv2_respond(ac, pc, "User", 4, "clientPass", 10, v, expect);
+	assert_memory_equal(v, pc, 16);
+	assert_memory_equal(v + 16, zero, 8);
+	assert_memory_equal(v + 24, nt, 24);
+	assert_int_equal(v[48], 0);
+	assert_string_equal(expect, "S=407A5589115FD0D6209F510FE9C04566932CDA56");
+	/* a domain before the name is not hashed (4) */
+	mschapv2_respond(ac, pc, "DOM\\User", 8, "clientPass", 10, v, expect);
+	assert_memory_equal(v + 24, nt, 24);
+}
+
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_mschapv2_rfc_example),
 		T(test_frame_parse),
 		T(test_cp_parse_lengths),
 		T(test_options_iter),
