@@ -451,6 +451,8 @@ int		 tun_write(const uint8_t *, size_t);
 int		 tun_write_vnet(const void *vh, const uint8_t *, size_t);
 /* The virtio-net header's size in front of every packet, or 0. */
 int		 tun_vnet(void);
+/* Tests and fuzzers: fd as the device, with a vnet header or not. */
+void		 tun_attach(int fd, int vnet);
 /* tun_uring: queue a packet (kept valid until the flush), then flush. */
 int		 tun_uring_init(void);
 int		 tun_write_queued(const uint8_t *, size_t);
