@@ -253,12 +253,12 @@ FUZZERS	+= test/fuzz/fuzz_bgp
 
 # The downstream path from the TUN device (dataplane.c): lookup, vnet
 # header, interception, fragments and ICMP errors, MSS clamping, throttle.
-test/fuzz/fuzz_tun: test/fuzz/fuzz_tun.c test/fuzz/fuzz_session.h $(L2TP_FUZZ_SRCS) dataplane.h l2tpns.h rd.h
+test/fuzz/fuzz_tun: test/fuzz/fuzz_tun.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) dataplane.h l2tpns.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_tun
 
 # Router Solicitations and Echo Requests to the LNS (ra.c).
-test/fuzz/fuzz_ra: test/fuzz/fuzz_ra.c test/fuzz/fuzz_session.h $(L2TP_FUZZ_SRCS) ra.h l2tpns.h rd.h
+test/fuzz/fuzz_ra: test/fuzz/fuzz_ra.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) ra.h l2tpns.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_ra
 

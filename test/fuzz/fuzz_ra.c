@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_session.h"
+#include "dp_fixture.h"
 #include "ra.h"
 
 #define F_SUM		0x01	/* mend the ICMPv6 checksum */

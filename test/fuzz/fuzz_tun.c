@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "fuzz_session.h"
+#include "dp_fixture.h"
 #include "dataplane.h"
 #include "intercept.h"
 
