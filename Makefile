@@ -262,6 +262,18 @@ test/fuzz/fuzz_ra: test/fuzz/fuzz_ra.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) 
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
 FUZZERS	+= test/fuzz/fuzz_ra
 
+# The usage-file writer (acctfile.c) with hostile usernames; each file
+# is read back and checked.
+test/fuzz/fuzz_acctfile: test/fuzz/fuzz_acctfile.c $(L2TP_FUZZ_SRCS) acctfile.h l2tpns.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+FUZZERS	+= test/fuzz/fuzz_acctfile
+
+# The CLI's command table and argument parsing, with the daemon's side
+# of every request (cli_child.c, cli_show.c, cli.c).
+test/fuzz/fuzz_cli: test/fuzz/fuzz_cli.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) cli.h l2tpns.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lpthread
+FUZZERS	+= test/fuzz/fuzz_cli
+
 fuzz: $(FUZZERS)
 
 # New inputs go to a scratch directory; the seeds in test/fuzz/corpus stay.
