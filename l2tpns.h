@@ -294,6 +294,9 @@ void		 tables_free(void);
 sid_t		 session_alloc(void);
 void		 session_release(sid_t);
 tid_t		 tunnel_alloc(void);
+/* The highest session index ever handed out: entries above it are
+ * untouched (loops over every session may stop there). */
+sid_t		 tables_session_hwm(void);
 void		 tunnel_release(tid_t);
 struct session	*session_get(sid_t);
 struct tunnel	*tunnel_get(tid_t);
