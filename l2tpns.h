@@ -318,6 +318,9 @@ tid_t		 tunnel_by_peer(in_addr_t, uint16_t port, uint16_t far_id);
 void		 session_unbind_wire(sid_t);
 void		 tunnel_unbind_wire(tid_t);
 void		 tables_mark_stale(void);
+/* cluster.c wrote entry idx (a tunnel's if `tunnel`) in place: stale,
+ * and the high-water mark covers it. */
+void		 tables_written(int tunnel, uint32_t idx);
 void		 tables_rebuild_free(void);
 void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
 		    int created));

@@ -474,6 +474,16 @@ tables_mark_stale(void)
 	ix->free_stale = 1;
 }
 
+void
+tables_written(int tunnel, uint32_t idx)
+{
+	if (tunnel && idx <= tables->max_tunnels && idx > ix->tunnel_hwm)
+		ix->tunnel_hwm = idx;
+	if (!tunnel && idx <= tables->max_sessions && idx > ix->session_hwm)
+		ix->session_hwm = idx;
+	ix->free_stale = 1;
+}
+
 /*
  * The free lists and counts from the entries' states, in index order
  * (O(n), once per role change: a new master, or the first allocation
@@ -486,15 +496,11 @@ tables_rebuild_free(void)
 	sid_t last_s = 0;
 	tid_t last_t = 0;
 
-	/* The high-water marks: past the last entry in use. */
-	ix->session_hwm = 0;
-	for (i = 1; i <= tables->max_sessions; i++)
-		if (tables->session[i].state != SESSION_FREE)
-			ix->session_hwm = i;
-	ix->tunnel_hwm = 0;
-	for (i = 1; i <= tables->max_tunnels; i++)
-		if (tables->tunnel[i].state != TUNNEL_FREE)
-			ix->tunnel_hwm = i;
+	/*
+	 * Entries above the high-water marks were never written (entries
+	 * written in place say so, tables_written): only those below are
+	 * read, so that the pages of unused entries stay untouched.
+	 */
 	tables->session_free = 0;
 	tables->sessions_used = 0;
 	for (i = 1; i <= ix->session_hwm; i++) {
