@@ -346,6 +346,8 @@ static char ansbuf[4096];
 static size_t nans;
 static uint32_t job_seq;
 static unsigned worker_restarts;
+static unsigned worker_gen;	/* workers started: a job outlives none */
+static int collecting;		/* in collect(): its hooks must not recurse */
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size);
 
@@ -537,6 +539,7 @@ worker_start(void)
 	fcntl(jp[1], F_SETFL, O_NONBLOCK);
 	fcntl(ap[0], F_SETFL, O_NONBLOCK);
 	worker_pid = pid;
+	worker_gen++;
 	job_fd = jp[1];
 	ans_fd = ap[0];
 	nans = 0;
@@ -579,18 +582,23 @@ pump(void)
 static uint32_t
 submit(char op, uint32_t sid, uint32_t ip)
 {
+	unsigned gen = worker_gen;
+	uint32_t seq;
+
 	if (job_fd < 0 || grow((void **)&queue, &capqueue, nqueue,
 	    sizeof(*queue)) < 0)
 		return 0;
 	if (++job_seq == 0)
 		job_seq = 1;
-	queue[nqueue].seq = job_seq;
+	seq = job_seq;
+	queue[nqueue].seq = seq;
 	queue[nqueue].op = op;
 	queue[nqueue].sid = sid;
 	queue[nqueue].ip = ip;
 	nqueue++;
 	pump();
-	return job_fd >= 0 ? job_seq : 0;
+	/* The worker was lost meanwhile: the job went with it. */
+	return job_fd >= 0 && worker_gen == gen ? seq : 0;
 }
 
 static void answered(const struct job *j, int rc, const char *why);
@@ -599,9 +607,14 @@ static void answered(const struct job *j, int rc, const char *why);
 static void
 collect(void)
 {
+	unsigned gen = worker_gen;
 	size_t i, start;
 	ssize_t n;
 
+	/* An answer may drop a session, whose kill_session calls here. */
+	if (collecting)
+		return;
+	collecting = 1;
 	while (ans_fd >= 0) {
 		if ((n = read(ans_fd, ansbuf + nans, sizeof(ansbuf) - 1 -
 		    nans)) < 0) {
@@ -609,16 +622,16 @@ collect(void)
 				continue;
 			if (errno != EAGAIN)
 				worker_lost(strerror(errno));
-			return;
+			goto out;
 		}
 		if (n == 0 && job_fd < 0) {
 			close(ans_fd);	/* worker_stop: it finished */
 			ans_fd = -1;
-			return;
+			goto out;
 		}
 		if (n == 0) {
 			worker_lost("it exited");
-			return;
+			goto out;
 		}
 		nans += (size_t)n;
 		for (i = start = 0; i < nans; i++) {
@@ -632,6 +645,10 @@ collect(void)
 			    sscanf(ansbuf + start, "%*u %*c %*u %*u %d %n",
 			    &rc, &off) == 1 && off > 0)
 				answered(&j, rc, ansbuf + start + off);
+			/* It dropped a session and the worker went meanwhile:
+			 * the rest of this buffer went with it. */
+			if (worker_gen != gen || ans_fd < 0)
+				goto out;
 			start = i + 1;
 		}
 		memmove(ansbuf, ansbuf + start, nans - start);
@@ -639,6 +656,8 @@ collect(void)
 		if (nans == sizeof(ansbuf) - 1)
 			nans = 0;
 	}
+out:
+	collecting = 0;
 }
 
 /* Close our ends; wait up to `ms` for the worker to finish its jobs. */

@@ -425,3 +425,26 @@ def test_slow_iptables_does_not_stall_the_loop(garden, tmp_path, monkeypatch):
     d.wait_for_log(rf"{ip3} out of the walled garden", timeout=15)
     assert user_rules(d) == [f"-A garden_users -s {ip}/32 -j garden"]
     mark.unlink()
+
+
+def test_worker_lost_rules_rebuilt(garden):
+    """The worker that runs iptables dies: a new one empties garden_users
+    and adds the gardened sessions' rules again; later logins still get
+    theirs."""
+    d, srv = garden()
+    lac1, p1, ip1 = login(d, "alice", "wrong", our_sid=71)
+    rules_become(d, ip1)
+    with open(f"/proc/{d.pid}/task/{d.pid}/children") as f:
+        kids = [int(k) for k in f.read().split()]
+    workers = []
+    for k in kids:
+        with open(f"/proc/{k}/comm") as f:
+            if f.read().strip() == "l2tpns-garden":
+                workers.append(k)
+    assert len(workers) == 1, kids
+    mark = d.log_mark()
+    os.kill(workers[0], signal.SIGKILL)
+    d.wait_for_log(r"the iptables worker was lost \(it exited\); a new one "
+                   r"rebuilds garden_users", since=mark)
+    lac2, p2, ip2 = login(d, "bob", "wrong", our_sid=72)
+    rules_become(d, ip1, ip2)
