@@ -348,6 +348,7 @@ static uint32_t job_seq;
 static unsigned worker_restarts;
 static unsigned worker_gen;	/* workers started: a job outlives none */
 static int collecting;		/* in collect(): its hooks must not recurse */
+static int stopping;		/* in worker_stop(): no new worker */
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size);
 
@@ -667,6 +668,7 @@ worker_stop(int ms)
 	int64_t deadline = now_ms() + ms;
 	int status;
 
+	stopping = 1;
 	if (job_fd >= 0) {
 		/* What is still queued goes first, if it can. */
 		fcntl(job_fd, F_SETFL, 0);
@@ -685,13 +687,15 @@ worker_stop(int ms)
 	if (ans_fd >= 0)
 		close(ans_fd);
 	ans_fd = -1;
-	if (worker_pid > 0) {
-		kill(worker_pid, SIGKILL);	/* gone already, normally */
-		waitpid(worker_pid, &status, 0);	/* ECHILD: reaped */
+	/* Gone already, normally; ECHILD if the loop reaped it. */
+	if (worker_pid > 0 && waitpid(worker_pid, &status, WNOHANG) == 0) {
+		kill(worker_pid, SIGKILL);
+		waitpid(worker_pid, &status, 0);
 	}
 	worker_pid = 0;
 	nqueue = 0;
 	nans = 0;
+	stopping = 0;
 }
 
 /* ---- the per-session rules ---- */
@@ -883,6 +887,8 @@ worker_lost(const char *why)
 	worker_pid = 0;
 	nqueue = 0;
 	nans = 0;
+	if (stopping)
+		return;		/* unloading: the chain goes anyway */
 	if (worker_restarts < WORKER_RESTARTS && worker_start() == 0) {
 		worker_restarts++;
 		f->log(PLUGIN_LOG_ERROR, 0, 0, "walled garden: the iptables "
