@@ -256,6 +256,29 @@ test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h bgp_msg.h config
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
 FUZZERS	+= test/fuzz/fuzz_bgp
 
+# The downstream path from the TUN device (dataplane.c): lookup, vnet
+# header, interception, fragments and ICMP errors, MSS clamping, throttle.
+test/fuzz/fuzz_tun: test/fuzz/fuzz_tun.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) dataplane.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+FUZZERS	+= test/fuzz/fuzz_tun
+
+# Router Solicitations and Echo Requests to the LNS (ra.c).
+test/fuzz/fuzz_ra: test/fuzz/fuzz_ra.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) ra.h l2tpns.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+FUZZERS	+= test/fuzz/fuzz_ra
+
+# The usage-file writer (acctfile.c) with hostile usernames; each file
+# is read back and checked.
+test/fuzz/fuzz_acctfile: test/fuzz/fuzz_acctfile.c $(L2TP_FUZZ_SRCS) acctfile.h l2tpns.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+FUZZERS	+= test/fuzz/fuzz_acctfile
+
+# The CLI's command table and argument parsing, with the daemon's side
+# of every request (cli_child.c, cli_show.c, cli.c).
+test/fuzz/fuzz_cli: test/fuzz/fuzz_cli.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) cli.h l2tpns.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lpthread
+FUZZERS	+= test/fuzz/fuzz_cli
+
 fuzz: $(FUZZERS)
 
 # New inputs go to a scratch directory; the seeds in test/fuzz/corpus stay.

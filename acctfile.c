@@ -263,7 +263,7 @@ acctfile_dump(void)
 	for (i = 0; i < nended; i++, lines++)
 		line(f, ended[i].user, ended[i].ip, ended[i].qos, ended[i].up,
 		    ended[i].down);
-	for (i = 1; i <= nsess; i++) {
+	for (i = 1; i <= nsess && i <= tables_session_hwm(); i++) {
 		struct session *sp = session_get(i);
 		uint64_t up, down;
 
@@ -295,7 +295,7 @@ acctfile_dump(void)
 	/* Written: these octets are accounted, the next file starts here. */
 	failed_at = 0;
 	nended = 0;
-	for (i = 1; i <= nsess; i++) {
+	for (i = 1; i <= nsess && i <= tables_session_hwm(); i++) {
 		struct session *sp = session_get(i);
 
 		if (sp != NULL && counted(sp)) {

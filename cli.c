@@ -852,6 +852,16 @@ link_readable(int fd, uint32_t events, void *arg)
 		    strerror(errno));
 }
 
+void
+cli_serve_link(int fd)
+{
+	/* No such process (above pid_max), should it be "ended". */
+	static struct cli_child ch = { .pid = 0x7ffffff0, .peer = "fuzz" };
+
+	ch.fd = fd;
+	link_readable(fd, EPOLLIN, &ch);
+}
+
 /* Children of `addr` still at their login prompt. */
 static int
 pending_from(in_addr_t addr)

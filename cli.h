@@ -107,5 +107,10 @@ const char *cli_ip_str(in_addr_t, char *buf);	/* INET_ADDRSTRLEN */
 /* cli_child.c: the forked child's whole life; never returns. */
 void	 cli_child_run(int sock, int link, const struct sockaddr_in *from)
 	    __attribute__((noreturn));
+/* The child's libcli session with the command table, its requests going
+ * over `link` (cli_child_run; the CLI fuzzer).  0 or -1. */
+int	 cli_child_commands(int link);
+/* The daemon's side of one request on `fd`, as for a child (fuzzer). */
+void	 cli_serve_link(int fd);
 
 #endif /* L2TPNS_CLI_H */

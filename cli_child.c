@@ -1193,6 +1193,16 @@ local_root(int sock, const struct sockaddr_in *from)
 	return 0;
 }
 
+int
+cli_child_commands(int link)
+{
+	link_fd = link;
+	if ((cli = cli_init()) == NULL)
+		return -1;
+	cli_unregister_command(cli, "enable");
+	return register_commands();
+}
+
 void
 cli_child_run(int sock, int link, const struct sockaddr_in *from)
 {
@@ -1220,8 +1230,7 @@ cli_child_run(int sock, int link, const struct sockaddr_in *from)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	link_fd = link;
-	setsockopt(link_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(link, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* libcli waits with select(): the socket must be below FD_SETSIZE. */
 	if (sock >= FD_SETSIZE) {
 		if ((fd = fcntl(sock, F_DUPFD, STDERR_FILENO + 1)) < 0 ||
@@ -1244,10 +1253,7 @@ cli_child_run(int sock, int link, const struct sockaddr_in *from)
 	/* CLI_LOGIN_TIMEOUT to log in (SIGALRM ends the child). */
 	signal(SIGALRM, SIG_DFL);
 	alarm(CLI_LOGIN_TIMEOUT);
-	if ((cli = cli_init()) == NULL)
-		_exit(1);
-	cli_unregister_command(cli, "enable");
-	if (register_commands() < 0) {
+	if (cli_child_commands(link) < 0) {
 		LOG(LOG_ERROR_L, 0, 0, "CLI: cannot register the commands");
 		_exit(1);
 	}

@@ -468,7 +468,7 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 		tables->sessions_used--;
 	else if (!was_used && n.state != SESSION_FREE)
 		tables->sessions_used++;
-	tables_mark_stale();
+	tables_written(0, s);
 	cl.records_applied++;
 }
 
@@ -511,7 +511,7 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 		tables->tunnels_used--;
 	else if (!was_used && n.state != TUNNEL_FREE)
 		tables->tunnels_used++;
-	tables_mark_stale();
+	tables_written(1, t);
 	cl.records_applied++;
 }
 

@@ -27,10 +27,10 @@
  * /etc/l2tpns/build-garden), run with /bin/sh when the plugin loads.
  *
  * iptables runs as a child process (fork and exec, never a shell line
- * with user data in it) and the plugin waits for it, on the daemon's
- * only thread: a few milliseconds per gardened session, when it logs in
- * or on an nsctl command, never per packet, as the original plugin
- * did.  Every wait has a deadline after which the child is killed.
+ * with user data in it).  At load and unload the plugin waits for it;
+ * the per-session rules are the worker's (below), so that the daemon's
+ * loop never waits for iptables while subscribers log in.  Every wait
+ * has a deadline after which the child is killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +38,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,8 @@
 #define IPT_TIMEOUT_MS	5000	/* one iptables command */
 #define SCRIPT_TIMEOUT_MS 30000	/* the whole build-garden script */
 #define OUT_MAX		512	/* of a child's output, kept for the log */
+#define WORKER_RESTARTS	5	/* new workers after one is lost */
+#define STOP_WAIT_MS	10000	/* for the worker's last jobs, at unload */
 
 int plugin_api_version = PLUGIN_API_VERSION;
 
@@ -71,6 +74,8 @@ int plugin_control(struct param_control *p);
 struct fence {
 	uint32_t	 sid;
 	uint32_t	 ip;		/* network order, as in the rule */
+	uint32_t	 seq;		/* the worker's job that adds it */
+	uint8_t		 tries;		/* 1, or 2 once the timer retried */
 };
 
 static struct pluginfuncs *f;
@@ -79,6 +84,9 @@ static struct fence *fenced;
 static size_t nfenced, capfenced;
 static uint32_t *waiting;
 static size_t nwaiting, capwaiting;
+
+static int64_t now_ms(void);
+static int gardened(uint32_t sid);
 
 /* ---- child processes ---- */
 
@@ -228,34 +236,61 @@ run(const char *const argv[], const char *input, int timeout_ms, char *out,
 
 /*
  * iptables -w -t nat ARGS... (NULL-terminated).  Returns 0 on success;
- * a failure is logged (against `sid`, 0 = none) unless `quiet`.
+ * a failure is logged (against `sid`, 0 = none) unless `quiet`, or,
+ * with `why` given, described there instead.
  */
 static int
-iptables(uint32_t sid, int quiet, ...)
+iptables_v(uint32_t sid, int quiet, char *why, size_t whylen, va_list ap)
 {
 	const char *argv[16] = { "iptables", "-w", "-t", "nat" };
 	char out[OUT_MAX];
 	size_t n = 4;
-	va_list ap;
 	int rc;
 
-	va_start(ap, quiet);
 	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
 	if ((rc = run(argv, NULL, IPT_TIMEOUT_MS, out, sizeof(out))) == 0)
 		return 0;
-	if (!quiet)
+	if (why)
+		snprintf(why, whylen, "iptables -t nat %s %s failed (%d): %.400s",
+		    argv[4], argv[5] ? argv[5] : "", rc, out[0] ? out :
+		    "no message");
+	else if (!quiet)
 		f->log(PLUGIN_LOG_ERROR, sid, 0, "iptables -t nat %s %s "
 		    "failed (%d): %s", argv[4], argv[5] ? argv[5] : "", rc,
 		    out[0] ? out : "no message");
 	return -1;
 }
 
+static int
+iptables(uint32_t sid, int quiet, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, quiet);
+	rc = iptables_v(sid, quiet, NULL, 0, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same, its failure described in why[] (the worker has no log). */
+static int
+iptables_why(char *why, size_t whylen, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, whylen);
+	rc = iptables_v(0, 1, why, whylen, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* iptables-restore --noflush with `text` (the nat table only). */
 static int
-iptables_batch(const char *what, const char *text)
+iptables_batch(const char *what, const char *text, char *why, size_t whylen)
 {
 	const char *argv[] = { "iptables-restore", "-w", "--noflush", NULL };
 	char out[OUT_MAX];
@@ -263,9 +298,404 @@ iptables_batch(const char *what, const char *text)
 
 	if ((rc = run(argv, text, IPT_TIMEOUT_MS, out, sizeof(out))) == 0)
 		return 0;
-	f->log(PLUGIN_LOG_ERROR, 0, 0, "iptables-restore (%s) failed (%d): %s",
-	    what, rc, out[0] ? out : "no message");
+	if (why)
+		snprintf(why, whylen, "iptables-restore (%s) failed (%d): "
+		    "%.400s",
+		    what, rc, out[0] ? out : "no message");
+	else
+		f->log(PLUGIN_LOG_ERROR, 0, 0, "iptables-restore (%s) failed "
+		    "(%d): %s", what, rc, out[0] ? out : "no message");
 	return -1;
+}
+
+/*
+ * ---- the worker ----
+ *
+ * iptables takes milliseconds when all is well and seconds when the
+ * machine is loaded or the xtables lock is held (a login storm while
+ * RADIUS is down gardens every subscriber): the daemon's one thread must
+ * not wait for it.  The per-session rules are therefore changed by a
+ * worker process forked when the plugin loads.  The daemon writes one
+ * line per job down a pipe and goes on; the worker runs them in the
+ * order written, so a session's add and delete (and a slot reused by
+ * the next session) never overtake each other, and answers each with a
+ * line the plugin reads, without blocking, on its next hook call or on
+ * the once-a-second timer.  Jobs that arrive together go in one
+ * iptables-restore (one lock, one commit); if that fails they are run
+ * one at a time so that each gets its own answer.
+ *
+ *	job:	SEQ OP SID IP\n		OP: A (add), D (delete), F (flush)
+ *	answer:	SEQ OP SID IP RC TEXT\n	RC 0 done, else TEXT says why
+ */
+#define JOB_LINE	64
+#define WORKER_BATCH	256
+
+struct job {
+	uint32_t	 seq;
+	char		 op;
+	uint32_t	 sid;
+	uint32_t	 ip;		/* network order */
+};
+
+static pid_t worker_pid;
+static int job_fd = -1;		/* ours: jobs to the worker (non-blocking) */
+static int ans_fd = -1;		/* ours: its answers (non-blocking) */
+static struct job *queue;	/* not yet written to job_fd */
+static size_t nqueue, capqueue;
+static char ansbuf[4096];
+static size_t nans;
+static uint32_t job_seq;
+static unsigned worker_restarts;
+static unsigned worker_gen;	/* workers started: a job outlives none */
+static int collecting;		/* in collect(): its hooks must not recurse */
+static int stopping;		/* in worker_stop(): no new worker */
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size);
+
+/* The worker: one job the slow way, its answer's rc and text. */
+static int
+work_one(const struct job *j, char *why, size_t whylen)
+{
+	char a[INET_ADDRSTRLEN];
+
+	why[0] = '\0';
+	inet_ntop(AF_INET, &j->ip, a, sizeof(a));
+	switch (j->op) {
+	case 'A':
+		return iptables_why(why, whylen, "-A", CHAIN_USERS, "-s", a,
+		    "-j", CHAIN_GARDEN, NULL);
+	case 'D':
+		if (iptables_why(why, whylen, "-D", CHAIN_USERS, "-s", a,
+		    "-j", CHAIN_GARDEN, NULL) == 0)
+			return 0;
+		/* Already gone (the chain was emptied by hand)?  Done. */
+		if (iptables_why(NULL, 0, "-C", CHAIN_USERS, "-s", a, "-j",
+		    CHAIN_GARDEN, NULL) < 0) {
+			why[0] = '\0';
+			return 0;
+		}
+		return -1;
+	case 'F':
+		return iptables_why(why, whylen, "-F", CHAIN_USERS, NULL);
+	}
+	snprintf(why, whylen, "unknown job %c", j->op);
+	return -1;
+}
+
+static void
+worker_answer(int out, const struct job *j, int rc, const char *why)
+{
+	char line[JOB_LINE + OUT_MAX + 32];
+	size_t len, off = 0;
+	ssize_t n;
+	char *p;
+
+	snprintf(line, sizeof(line), "%u %c %u %u %d %s", j->seq, j->op,
+	    j->sid, j->ip, rc, why);
+	for (p = line; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	len = strlen(line);
+	line[len++] = '\n';
+	while (off < len) {
+		if ((n = write(out, line + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(0);	/* the daemon is gone */
+		}
+		off += (size_t)n;
+	}
+}
+
+/* The jobs that came together: one iptables-restore, else one by one. */
+static void
+work_batch(int out, const struct job *jobs, size_t n)
+{
+	static char text[WORKER_BATCH * 64 + 32];
+	char why[OUT_MAX], a[INET_ADDRSTRLEN];
+	size_t i, off;
+	int rc;
+
+	if (n > 1) {
+		off = (size_t)snprintf(text, sizeof(text), "*nat\n");
+		for (i = 0; i < n; i++) {
+			inet_ntop(AF_INET, &jobs[i].ip, a, sizeof(a));
+			if (jobs[i].op == 'F')
+				off += (size_t)snprintf(text + off,
+				    sizeof(text) - off, "-F %s\n", CHAIN_USERS);
+			else
+				off += (size_t)snprintf(text + off,
+				    sizeof(text) - off, "-%c %s -s %s -j %s\n",
+				    jobs[i].op, CHAIN_USERS, a, CHAIN_GARDEN);
+		}
+		snprintf(text + off, sizeof(text) - off, "COMMIT\n");
+		if (iptables_batch("rules", text, why, sizeof(why)) == 0) {
+			for (i = 0; i < n; i++)
+				worker_answer(out, &jobs[i], 0, "");
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		rc = work_one(&jobs[i], why, sizeof(why));
+		worker_answer(out, &jobs[i], rc, why);
+	}
+}
+
+static int
+parse_job(const char *line, struct job *j)
+{
+	char op;
+
+	if (sscanf(line, "%u %c %u %u", &j->seq, &op, &j->sid, &j->ip) != 4 ||
+	    (op != 'A' && op != 'D' && op != 'F'))
+		return -1;
+	j->op = op;
+	return 0;
+}
+
+/* The worker's life: jobs from `in` until the daemon closes it. */
+static void __attribute__((noreturn))
+worker_main(int in, int out)
+{
+	static struct job jobs[WORKER_BATCH];
+	static char buf[WORKER_BATCH * JOB_LINE];
+	size_t got = 0, n, start, i;
+	ssize_t r;
+
+	for (;;) {
+		if ((r = read(in, buf + got, sizeof(buf) - got)) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (r == 0)
+			_exit(0);	/* unloaded: everything is answered */
+		got += (size_t)r;
+		n = 0;
+		start = 0;
+		for (i = 0; i < got; i++) {
+			if (buf[i] != '\n')
+				continue;
+			buf[i] = '\0';
+			if (parse_job(buf + start, &jobs[n]) == 0)
+				n++;
+			start = i + 1;
+			if (n == WORKER_BATCH) {
+				work_batch(out, jobs, n);
+				n = 0;
+			}
+		}
+		if (n)
+			work_batch(out, jobs, n);
+		memmove(buf, buf + start, got - start);
+		got -= start;
+		if (got == sizeof(buf))
+			got = 0;	/* no line is that long: not ours */
+	}
+}
+
+/* Fork the worker; 0 or -1. */
+static int
+worker_start(void)
+{
+	int jp[2], ap[2];
+	pid_t pid;
+
+	if (pipe2(jp, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(ap, O_CLOEXEC) < 0) {
+		close(jp[0]);
+		close(jp[1]);
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		close(jp[0]);
+		close(jp[1]);
+		close(ap[0]);
+		close(ap[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "l2tpns-garden", 0, 0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* Its pipes on 0 and 1; none of the daemon's sockets. */
+		if (dup2(jp[0], 0) < 0 || dup2(ap[1], 1) < 0)
+			_exit(1);
+		if (close_range(3, ~0U, 0) < 0) {
+			int fd;
+
+			for (fd = 3; fd < 1024; fd++)
+				close(fd);
+		}
+		worker_main(0, 1);
+	}
+	close(jp[0]);
+	close(ap[1]);
+	fcntl(jp[1], F_SETFL, O_NONBLOCK);
+	fcntl(ap[0], F_SETFL, O_NONBLOCK);
+	worker_pid = pid;
+	worker_gen++;
+	job_fd = jp[1];
+	ans_fd = ap[0];
+	nans = 0;
+	return 0;
+}
+
+static void worker_lost(const char *why);
+
+/* Write what is queued, in order, as far as the pipe takes it. */
+static void
+pump(void)
+{
+	char line[JOB_LINE];
+	size_t i = 0;
+	int len;
+	ssize_t n;
+
+	while (i < nqueue && job_fd >= 0) {
+		const struct job *j = &queue[i];
+
+		len = snprintf(line, sizeof(line), "%u %c %u %u\n", j->seq,
+		    j->op, j->sid, j->ip);
+		/* Under PIPE_BUF: written whole or not at all. */
+		if ((n = write(job_fd, line, (size_t)len)) == len) {
+			i++;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		worker_lost(strerror(errno));
+		return;
+	}
+	memmove(queue, queue + i, (nqueue - i) * sizeof(*queue));
+	nqueue -= i;
+}
+
+/* Queue a job; its sequence number, 0 if it cannot be queued. */
+static uint32_t
+submit(char op, uint32_t sid, uint32_t ip)
+{
+	unsigned gen = worker_gen;
+	uint32_t seq;
+
+	if (job_fd < 0 || grow((void **)&queue, &capqueue, nqueue,
+	    sizeof(*queue)) < 0)
+		return 0;
+	if (++job_seq == 0)
+		job_seq = 1;
+	seq = job_seq;
+	queue[nqueue].seq = seq;
+	queue[nqueue].op = op;
+	queue[nqueue].sid = sid;
+	queue[nqueue].ip = ip;
+	nqueue++;
+	pump();
+	/* The worker was lost meanwhile: the job went with it. */
+	return job_fd >= 0 && worker_gen == gen ? seq : 0;
+}
+
+static void answered(const struct job *j, int rc, const char *why);
+
+/* Read the worker's answers that have come (never waits). */
+static void
+collect(void)
+{
+	unsigned gen = worker_gen;
+	size_t i, start;
+	ssize_t n;
+
+	/* An answer may drop a session, whose kill_session calls here. */
+	if (collecting)
+		return;
+	collecting = 1;
+	while (ans_fd >= 0) {
+		if ((n = read(ans_fd, ansbuf + nans, sizeof(ansbuf) - 1 -
+		    nans)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				worker_lost(strerror(errno));
+			goto out;
+		}
+		if (n == 0 && job_fd < 0) {
+			close(ans_fd);	/* worker_stop: it finished */
+			ans_fd = -1;
+			goto out;
+		}
+		if (n == 0) {
+			worker_lost("it exited");
+			goto out;
+		}
+		nans += (size_t)n;
+		for (i = start = 0; i < nans; i++) {
+			struct job j;
+			int rc, off = 0;
+
+			if (ansbuf[i] != '\n')
+				continue;
+			ansbuf[i] = '\0';
+			if (parse_job(ansbuf + start, &j) == 0 &&
+			    sscanf(ansbuf + start, "%*u %*c %*u %*u %d %n",
+			    &rc, &off) == 1 && off > 0)
+				answered(&j, rc, ansbuf + start + off);
+			/* It dropped a session and the worker went meanwhile:
+			 * the rest of this buffer went with it. */
+			if (worker_gen != gen || ans_fd < 0)
+				goto out;
+			start = i + 1;
+		}
+		memmove(ansbuf, ansbuf + start, nans - start);
+		nans -= start;
+		if (nans == sizeof(ansbuf) - 1)
+			nans = 0;
+	}
+out:
+	collecting = 0;
+}
+
+/* Close our ends; wait up to `ms` for the worker to finish its jobs. */
+static void
+worker_stop(int ms)
+{
+	int64_t deadline = now_ms() + ms;
+	int status;
+
+	stopping = 1;
+	if (job_fd >= 0) {
+		/* What is still queued goes first, if it can. */
+		fcntl(job_fd, F_SETFL, 0);
+		pump();
+		if (job_fd >= 0)
+			close(job_fd);
+		job_fd = -1;
+	}
+	while (ans_fd >= 0 && now_ms() < deadline) {
+		struct pollfd pfd = { .fd = ans_fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+			break;
+		collect();
+	}
+	if (ans_fd >= 0)
+		close(ans_fd);
+	ans_fd = -1;
+	/* Gone already, normally; ECHILD if the loop reaped it. */
+	if (worker_pid > 0 && waitpid(worker_pid, &status, WNOHANG) == 0) {
+		kill(worker_pid, SIGKILL);
+		waitpid(worker_pid, &status, 0);
+	}
+	worker_pid = 0;
+	nqueue = 0;
+	nans = 0;
+	stopping = 0;
 }
 
 /* ---- the per-session rules ---- */
@@ -277,6 +707,17 @@ fence_find(uint32_t sid)
 
 	for (i = 0; i < nfenced; i++)
 		if (fenced[i].sid == sid)
+			return (int)i;
+	return -1;
+}
+
+static int
+fence_by_seq(uint32_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < nfenced; i++)
+		if (fenced[i].seq == seq)
 			return (int)i;
 	return -1;
 }
@@ -318,48 +759,32 @@ grow(void **arr, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* "-s IP -j garden" in garden_users: add (1) or delete (0). */
+/*
+ * Send the session's packets through the garden: the rule is queued for
+ * the worker (try 1, or 2 for the timer's retry); 0, or -1 if it cannot
+ * be queued.
+ */
 static int
-rule(int add, uint32_t sid, uint32_t ip)
+fence_add(uint32_t sid, uint32_t ip, int tries)
 {
-	char a[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	if (add)
-		return iptables(sid, 0, "-A", CHAIN_USERS, "-s", a, "-j",
-		    CHAIN_GARDEN, NULL);
-	if (iptables(sid, 0, "-D", CHAIN_USERS, "-s", a, "-j", CHAIN_GARDEN,
-	    NULL) == 0)
-		return 0;
-	/* Already gone (the chain was emptied by hand)?  Then it is done. */
-	if (iptables(sid, 1, "-C", CHAIN_USERS, "-s", a, "-j", CHAIN_GARDEN,
-	    NULL) < 0)
-		return 0;
-	return -1;
-}
-
-/* Send the session's packets through the garden; 0 or -1. */
-static int
-fence_add(uint32_t sid, uint32_t ip)
-{
-	char a[INET_ADDRSTRLEN];
+	uint32_t seq;
 
 	if (fence_find(sid) >= 0)
 		return 0;
 	if (grow((void **)&fenced, &capfenced, nfenced, sizeof(*fenced)) < 0)
 		return -1;
-	if (rule(1, sid, ip) < 0)
+	if ((seq = submit('A', sid, ip)) == 0)
 		return -1;
 	fenced[nfenced].sid = sid;
 	fenced[nfenced].ip = ip;
+	fenced[nfenced].seq = seq;
+	fenced[nfenced].tries = (uint8_t)tries;
 	nfenced++;
 	waiting_del(sid);
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	f->log(PLUGIN_LOG_INFO, sid, 0, "%s in the walled garden", a);
 	return 0;
 }
 
-/* Remove the session's rule, if it has one; 0 or -1. */
+/* Queue the removal of the session's rule, if it has one; 0 or -1. */
 static int
 fence_del(uint32_t sid)
 {
@@ -368,16 +793,29 @@ fence_del(uint32_t sid)
 	waiting_del(sid);
 	if (i < 0)
 		return 0;
-	if (rule(0, sid, fenced[i].ip) < 0)
+	if (submit('D', sid, fenced[i].ip) == 0)
 		return -1;
 	fenced[i] = fenced[--nfenced];
-	f->log(PLUGIN_LOG_INFO, sid, 0, "out of the walled garden");
 	return 0;
 }
 
+/* A gardened session waits for the timer to try its rule again. */
+static void
+wait_or_drop(uint32_t sid)
+{
+	if (waiting_find(sid) >= 0)
+		return;
+	if (grow((void **)&waiting, &capwaiting, nwaiting,
+	    sizeof(*waiting)) == 0)
+		waiting[nwaiting++] = sid;
+	else
+		f->session_drop(sid, "walled garden: out of memory");
+}
+
 /*
- * A gardened session that is up gets its rule now; if iptables fails it
- * waits for the timer to try again (and drop it if that fails too).
+ * A gardened session that is up gets its rule now; if it cannot be
+ * queued it waits for the timer to try again (and is dropped if that
+ * fails too).
  */
 static void
 fence_or_wait(uint32_t sid)
@@ -386,13 +824,91 @@ fence_or_wait(uint32_t sid)
 
 	if (f->session_get_int(sid, PSF_IP, &ip) < 0 || ip == 0)
 		return;		/* no address yet: new_session will do it */
-	if (fence_add(sid, (uint32_t)ip) == 0 || waiting_find(sid) >= 0)
+	if (fence_add(sid, (uint32_t)ip, 1) < 0)
+		wait_or_drop(sid);
+}
+
+/* The worker's answer to job j. */
+static void
+answered(const struct job *j, int rc, const char *why)
+{
+	char a[INET_ADDRSTRLEN];
+	int i, tries;
+
+	inet_ntop(AF_INET, &j->ip, a, sizeof(a));
+	if (rc != 0)
+		f->log(PLUGIN_LOG_ERROR, j->sid, 0, "%s", why[0] ? why :
+		    "iptables failed");
+	switch (j->op) {
+	case 'A':
+		/* Still the rule of a session in the garden? */
+		if ((i = fence_by_seq(j->seq)) < 0)
+			return;
+		if (rc == 0) {
+			f->log(PLUGIN_LOG_INFO, j->sid, 0, "%s in the walled "
+			    "garden", a);
+			return;
+		}
+		tries = fenced[i].tries;
+		fenced[i] = fenced[--nfenced];
+		/* A rejected subscriber is never left unconfined. */
+		if (tries < 2)
+			wait_or_drop(j->sid);
+		else
+			f->session_drop(j->sid, "walled garden: cannot add "
+			    "the iptables rule");
 		return;
-	if (grow((void **)&waiting, &capwaiting, nwaiting,
-	    sizeof(*waiting)) == 0)
-		waiting[nwaiting++] = sid;
-	else
-		f->session_drop(sid, "walled garden: out of memory");
+	case 'D':
+		if (rc == 0)
+			f->log(PLUGIN_LOG_INFO, j->sid, 0, "%s out of the walled "
+			    "garden", a);
+		return;
+	}
+}
+
+/*
+ * The worker died or its pipe broke: what it had not done yet is
+ * unknown, so a new one empties garden_users and adds every rule again.
+ * Without a worker nobody can be confined: the gardened sessions go.
+ */
+static void
+worker_lost(const char *why)
+{
+	int status;
+	size_t i;
+
+	if (job_fd >= 0)
+		close(job_fd);
+	if (ans_fd >= 0)
+		close(ans_fd);
+	job_fd = ans_fd = -1;
+	if (worker_pid > 0 && waitpid(worker_pid, &status, WNOHANG) == 0)
+		kill(worker_pid, SIGKILL);	/* alive, but no pipe: end it */
+	worker_pid = 0;
+	nqueue = 0;
+	nans = 0;
+	if (stopping)
+		return;		/* unloading: the chain goes anyway */
+	if (worker_restarts < WORKER_RESTARTS && worker_start() == 0) {
+		worker_restarts++;
+		f->log(PLUGIN_LOG_ERROR, 0, 0, "walled garden: the iptables "
+		    "worker was lost (%s); a new one rebuilds %s", why,
+		    CHAIN_USERS);
+		submit('F', 0, 0);
+		for (i = 0; i < nfenced && job_fd >= 0; i++)
+			fenced[i].seq = submit('A', fenced[i].sid,
+			    fenced[i].ip);
+		if (job_fd >= 0)
+			return;
+	}
+	f->log(PLUGIN_LOG_ERROR, 0, 0, "walled garden: no iptables worker "
+	    "(%s): the gardened sessions are dropped", why);
+	while (nfenced > 0)
+		f->session_drop(fenced[--nfenced].sid, "walled garden: no "
+		    "iptables worker");
+	while (nwaiting > 0)
+		f->session_drop(waiting[--nwaiting], "walled garden: no "
+		    "iptables worker");
 }
 
 static int
@@ -447,6 +963,24 @@ build_garden(void)
 	f->log(PLUGIN_LOG_INFO, 0, 0, "build-garden script %s done%s%s", path,
 	    out[0] ? ": " : "", out);
 	return 0;
+}
+
+/* Remove our PREROUTING rule and garden_users (at once, or one by one). */
+static void
+unhook(void)
+{
+	char batch[256];
+
+	snprintf(batch, sizeof(batch), "*nat\n-D PREROUTING -i %s -j %s\n"
+	    "-F %s\n-X %s\nCOMMIT\n", tun, CHAIN_USERS, CHAIN_USERS,
+	    CHAIN_USERS);
+	if (iptables_batch("removing " CHAIN_USERS, batch, NULL, 0) < 0) {
+		/* One at a time, as far as they go (the hook may be gone). */
+		iptables(0, 1, "-D", "PREROUTING", "-i", tun, "-j",
+		    CHAIN_USERS, NULL);
+		iptables(0, 0, "-F", CHAIN_USERS, NULL);
+		iptables(0, 0, "-X", CHAIN_USERS, NULL);
+	}
 }
 
 /* Rules in the garden chain, or -1 when it does not exist. */
@@ -514,8 +1048,15 @@ plugin_init(struct pluginfuncs *funcs)
 	/* Declaring garden_users creates it, or empties it. */
 	snprintf(batch, sizeof(batch), "*nat\n:%s - [0:0]\n-I PREROUTING 1 "
 	    "-i %s -j %s\nCOMMIT\n", CHAIN_USERS, tun, CHAIN_USERS);
-	if (iptables_batch("setting up " CHAIN_USERS, batch) < 0)
+	if (iptables_batch("setting up " CHAIN_USERS, batch, NULL, 0) < 0)
 		return -1;
+	worker_restarts = 0;
+	if (worker_start() < 0) {
+		f->log(PLUGIN_LOG_ERROR, 0, 0, "cannot start the iptables "
+		    "worker: %s", strerror(errno));
+		unhook();
+		return -1;
+	}
 	f->log(PLUGIN_LOG_INFO, 0, 0, "walled garden ready: packets from "
 	    "%s go through nat chain %s", tun, CHAIN_USERS);
 	return 0;
@@ -524,31 +1065,32 @@ plugin_init(struct pluginfuncs *funcs)
 void
 plugin_done(void)
 {
-	char batch[256];
-	size_t i;
+	uint32_t *drop;
+	size_t i, n = 0;
 
-	/* They were let in on the garden's terms only. */
-	for (i = 0; i < nfenced; i++)
-		if (gardened(fenced[i].sid))
-			f->session_drop(fenced[i].sid, "walled garden closed");
-	for (i = 0; i < nwaiting; i++)
-		if (gardened(waiting[i]))
-			f->session_drop(waiting[i], "walled garden closed");
-	snprintf(batch, sizeof(batch), "*nat\n-D PREROUTING -i %s -j %s\n"
-	    "-F %s\n-X %s\nCOMMIT\n", tun, CHAIN_USERS, CHAIN_USERS,
-	    CHAIN_USERS);
-	if (iptables_batch("removing " CHAIN_USERS, batch) < 0) {
-		/* One at a time, as far as they go (the hook may be gone). */
-		iptables(0, 1, "-D", "PREROUTING", "-i", tun, "-j",
-		    CHAIN_USERS, NULL);
-		iptables(0, 0, "-F", CHAIN_USERS, NULL);
-		iptables(0, 0, "-X", CHAIN_USERS, NULL);
+	collect();
+	/* They were let in on the garden's terms only (a copy: dropping
+	 * one calls kill_session, which changes the lists). */
+	if ((drop = calloc(nfenced + nwaiting + 1, sizeof(*drop))) != NULL) {
+		for (i = 0; i < nfenced; i++)
+			drop[n++] = fenced[i].sid;
+		for (i = 0; i < nwaiting; i++)
+			drop[n++] = waiting[i];
+		for (i = 0; i < n; i++)
+			if (gardened(drop[i]))
+				f->session_drop(drop[i], "walled garden "
+				    "closed");
+		free(drop);
 	}
+	worker_stop(STOP_WAIT_MS);
+	unhook();
 	free(fenced);
 	free(waiting);
+	free(queue);
 	fenced = NULL;
 	waiting = NULL;
-	nfenced = capfenced = nwaiting = capwaiting = 0;
+	queue = NULL;
+	nfenced = capfenced = nwaiting = capwaiting = nqueue = capqueue = 0;
 }
 
 /* ---- events ---- */
@@ -573,6 +1115,7 @@ plugin_post_auth(struct param_post_auth *p)
 int
 plugin_new_session(struct param_new_session *p)
 {
+	collect();
 	if (gardened(p->sid))
 		fence_or_wait(p->sid);
 	return PLUGIN_RET_OK;
@@ -581,14 +1124,16 @@ plugin_new_session(struct param_new_session *p)
 int
 plugin_kill_session(struct param_kill_session *p)
 {
+	collect();
 	fence_del(p->sid);
 	return PLUGIN_RET_OK;
 }
 
 /*
- * Once a second: retry the rules iptables refused (drop the session if
- * it refuses again), and remove those whose session went without a
- * kill_session or left the garden some other way.
+ * Once a second: the worker's answers, then retry the rules iptables
+ * refused (the session is dropped if it refuses again), and remove
+ * those whose session went without a kill_session or left the garden
+ * some other way.
  */
 int
 plugin_timer(struct param_timer *p)
@@ -596,6 +1141,8 @@ plugin_timer(struct param_timer *p)
 	size_t i;
 
 	(void)p;
+	collect();
+	pump();
 	for (i = nwaiting; i-- > 0; ) {
 		uint32_t sid = waiting[i];
 		uint64_t ip = 0;
@@ -605,7 +1152,7 @@ plugin_timer(struct param_timer *p)
 			waiting_del(sid);
 			continue;
 		}
-		if (fence_add(sid, (uint32_t)ip) < 0) {
+		if (fence_add(sid, (uint32_t)ip, 2) < 0) {
 			waiting_del(sid);
 			f->session_drop(sid, "walled garden: cannot add the "
 			    "iptables rule");
@@ -636,6 +1183,7 @@ plugin_control(struct param_control *p)
 		return PLUGIN_RET_OK;
 	if (!p->iam_master)
 		return PLUGIN_RET_NOTMASTER;
+	collect();
 	if (p->argc != 2)
 		return pu_reply(p, NSCTL_RES_ERR, "usage: %s SID|USER",
 		    p->argv[0]);
@@ -647,12 +1195,14 @@ plugin_control(struct param_control *p)
 		if (gardened(sid))
 			return pu_reply(p, NSCTL_RES_ERR, "session %u is "
 			    "already in the walled garden", sid);
-		/* The rule first: the flag never claims a garden that is
-		 * not there.  Without an address, new_session adds it. */
+		/* The rule is queued first (the worker adds it within
+		 * milliseconds; if iptables refuses, the timer tries once
+		 * more, then drops the session).  Without an address,
+		 * new_session queues it. */
 		if (f->session_get_int(sid, PSF_IP, &ip) == 0 && ip != 0 &&
-		    fence_add(sid, (uint32_t)ip) < 0)
+		    fence_add(sid, (uint32_t)ip, 1) < 0)
 			return pu_reply(p, NSCTL_RES_ERR, "session %u: "
-			    "iptables failed (see the log)", sid);
+			    "no iptables worker (see the log)", sid);
 		if (f->session_set_int(sid, PSF_WALLED_GARDEN, 1) < 0) {
 			fence_del(sid);
 			return pu_reply(p, NSCTL_RES_ERR, "session %u: "
@@ -665,8 +1215,8 @@ plugin_control(struct param_control *p)
 		    "walled garden", sid);
 	/* Still confined if the rule stays: so is the flag, then. */
 	if (fence_del(sid) < 0)
-		return pu_reply(p, NSCTL_RES_ERR, "session %u: iptables "
-		    "failed (see the log)", sid);
+		return pu_reply(p, NSCTL_RES_ERR, "session %u: no iptables "
+		    "worker (see the log)", sid);
 	f->session_set_int(sid, PSF_WALLED_GARDEN, 0);
 	return pu_reply(p, NSCTL_RES_OK, "session %u ungardened", sid);
 }

@@ -294,6 +294,9 @@ void		 tables_free(void);
 sid_t		 session_alloc(void);
 void		 session_release(sid_t);
 tid_t		 tunnel_alloc(void);
+/* The highest session index ever handed out: entries above it are
+ * untouched (loops over every session may stop there). */
+sid_t		 tables_session_hwm(void);
 void		 tunnel_release(tid_t);
 struct session	*session_get(sid_t);
 struct tunnel	*tunnel_get(tid_t);
@@ -315,6 +318,9 @@ tid_t		 tunnel_by_peer(in_addr_t, uint16_t port, uint16_t far_id);
 void		 session_unbind_wire(sid_t);
 void		 tunnel_unbind_wire(tid_t);
 void		 tables_mark_stale(void);
+/* cluster.c wrote entry idx (a tunnel's if `tunnel`) in place: stale,
+ * and the high-water mark covers it. */
+void		 tables_written(int tunnel, uint32_t idx);
 void		 tables_rebuild_free(void);
 void		 tables_set_hook(void (*fn)(int tunnel, uint32_t idx,
 		    int created));
@@ -451,6 +457,8 @@ int		 tun_write(const uint8_t *, size_t);
 int		 tun_write_vnet(const void *vh, const uint8_t *, size_t);
 /* The virtio-net header's size in front of every packet, or 0. */
 int		 tun_vnet(void);
+/* Tests and fuzzers: fd as the device, with a vnet header or not. */
+void		 tun_attach(int fd, int vnet);
 /* tun_uring: queue a packet (kept valid until the flush), then flush. */
 int		 tun_uring_init(void);
 int		 tun_write_queued(const uint8_t *, size_t);

@@ -357,6 +357,8 @@ ra_rs_input(sid_t s, const uint8_t *p, size_t len)
 	if (pp->last_ms != 0 && pp->last_ms + MIN_DELAY_BETWEEN_RAS >
 	    now_ms)
 		at += pp->last_ms + MIN_DELAY_BETWEEN_RAS - now_ms;
+	if (pp->timer.fn == NULL)
+		timer_init(&pp->timer, ra_fire, (void *)(uintptr_t)s);
 	if (!timer_pending(&pp->timer) || at < pp->timer.when)
 		timer_set_at(&pp->timer, at);
 	return;
@@ -426,6 +428,8 @@ ra_up(sid_t s, const uint8_t our_ifid[8])
 {
 	struct ra *pp = &ras[s];
 
+	if (pp->timer.fn == NULL)
+		timer_init(&pp->timer, ra_fire, (void *)(uintptr_t)s);
 	memcpy(pp->our_ifid, our_ifid, 8);
 	pp->active = 1;
 	v6_prefix_up(s);
@@ -453,12 +457,9 @@ ra_down(sid_t s, int session_ends)
 int
 ra_init(uint32_t max_sessions)
 {
-	uint32_t i;
-
+	/* Each timer is initialised at ra_up: unused slots stay untouched. */
 	ras_max = max_sessions;
 	if ((ras = calloc((size_t)max_sessions + 1, sizeof(*ras))) == NULL)
 		return -1;
-	for (i = 1; i <= max_sessions; i++)
-		timer_init(&ras[i].timer, ra_fire, (void *)(uintptr_t)i);
 	return 0;
 }

@@ -909,6 +909,9 @@ interim_arm(sid_t s)
 	uint32_t ivl = interim_secs(rs);
 
 	timer_cancel(&rs->interim_timer);
+	if (rs->interim_timer.fn == NULL)
+		timer_init(&rs->interim_timer, interim_fire,
+		    (void *)(uintptr_t)s);
 	if (rs->acct && ivl > 0)
 		timer_set(&rs->interim_timer, (uint64_t)ivl * 1000);
 }
@@ -1220,9 +1223,8 @@ radius_init_state(uint32_t max_sessions)
 	if ((rsess = calloc((size_t)max_sessions + 1, sizeof(*rsess))) == NULL ||
 	    (reqs = calloc(RAD_NSLOT, sizeof(*reqs))) == NULL)
 		return -1;
-	for (i = 1; i <= max_sessions; i++)
-		timer_init(&rsess[i].interim_timer, interim_fire,
-		    (void *)(uintptr_t)i);
+	/* Each timer is initialised when its session starts (rs_reset,
+	 * interim_arm): the pages of unused slots stay untouched. */
 	free_head = free_tail = 0;
 	for (i = 0; i < RAD_NSLOT; i++) {
 		timer_init(&reqs[i].timer, req_timeout, (void *)(uintptr_t)i);
@@ -1354,7 +1356,7 @@ radius_stop_all(int cause)
 
 	if (!acct_on())
 		return 0;
-	for (i = 1; i <= rsess_max; i++)
+	for (i = 1; i <= rsess_max && i <= tables_session_hwm(); i++)
 		if (rsess[i].acct && session_get(i) != NULL) {
 			timer_cancel(&rsess[i].interim_timer);
 			acct_send(i, ACCT_STOP, cause);

@@ -52,6 +52,11 @@ struct index_state {
 	int		plen6_list[64], nplens6;	/* the same for IPv6 */
 	sid_t		session_tail;
 	tid_t		tunnel_tail;
+	/* Entries above these were never used: handed out before the free
+	 * lists (which then hold only freed ones), so that an entry's pages
+	 * are touched when a session or tunnel first needs it. */
+	sid_t		session_hwm;
+	tid_t		tunnel_hwm;
 	int		free_stale;	/* cluster.c wrote entries in place */
 };
 static struct index_state *ix;
@@ -210,8 +215,6 @@ hash_del(struct hash *h, uint64_t key)
 int
 tables_init(uint32_t max_sessions, uint32_t max_tunnels)
 {
-	uint32_t i;
-
 	if (tables != NULL)
 		tables_free();
 	if ((tables = shm_alloc(sizeof(*tables))) == NULL)
@@ -240,15 +243,14 @@ tables_init(uint32_t max_sessions, uint32_t max_tunnels)
 		tables_free();
 		return -1;
 	}
-	/* Free lists in index order: 1, 2, ... */
-	for (i = 1; i < max_sessions; i++)
-		tables->session[i].next_free = i + 1;
-	tables->session_free = 1;
-	session_tail = max_sessions;
-	for (i = 1; i < max_tunnels; i++)
-		tables->tunnel[i].next_free = i + 1;
-	tables->tunnel_free = 1;
-	tunnel_tail = max_tunnels;
+	/* Index order, 1, 2, ... from the high-water marks; the free
+	 * lists start empty (nothing is written to unused entries). */
+	tables->session_free = 0;
+	session_tail = 0;
+	ix->session_hwm = 0;
+	tables->tunnel_free = 0;
+	tunnel_tail = 0;
+	ix->tunnel_hwm = 0;
 	return 0;
 }
 
@@ -303,13 +305,16 @@ session_alloc(void)
 
 	if (ix->free_stale)
 		tables_rebuild_free();
-	s = tables->session_free;
-	if (s == 0)
+	if (ix->session_hwm < tables->max_sessions) {
+		s = ++ix->session_hwm;	/* never used yet */
+		sp = &tables->session[s];
+	} else if ((s = tables->session_free) != 0) {
+		sp = &tables->session[s];
+		tables->session_free = sp->next_free;
+		if (tables->session_free == 0)
+			session_tail = 0;
+	} else
 		return 0;
-	sp = &tables->session[s];
-	tables->session_free = sp->next_free;
-	if (tables->session_free == 0)
-		session_tail = 0;
 	memset(sp, 0, sizeof(*sp));
 	sp->state = SESSION_OPENING;
 	tables->sessions_used++;
@@ -351,13 +356,16 @@ tunnel_alloc(void)
 
 	if (ix->free_stale)
 		tables_rebuild_free();
-	t = tables->tunnel_free;
-	if (t == 0)
+	if (ix->tunnel_hwm < tables->max_tunnels) {
+		t = ++ix->tunnel_hwm;
+		tp = &tables->tunnel[t];
+	} else if ((t = tables->tunnel_free) != 0) {
+		tp = &tables->tunnel[t];
+		tables->tunnel_free = tp->next_free;
+		if (tables->tunnel_free == 0)
+			tunnel_tail = 0;
+	} else
 		return 0;
-	tp = &tables->tunnel[t];
-	tables->tunnel_free = tp->next_free;
-	if (tables->tunnel_free == 0)
-		tunnel_tail = 0;
 	memset(tp, 0, sizeof(*tp));
 	tp->state = TUNNEL_OPENING;
 	tables->tunnels_used++;
@@ -454,9 +462,25 @@ tunnel_unbind_wire(tid_t t)
 		hash_del(&wire_tunnels, tp->local_id);
 }
 
+sid_t
+tables_session_hwm(void)
+{
+	return ix != NULL ? ix->session_hwm : 0;
+}
+
 void
 tables_mark_stale(void)
 {
+	ix->free_stale = 1;
+}
+
+void
+tables_written(int tunnel, uint32_t idx)
+{
+	if (tunnel && idx <= tables->max_tunnels && idx > ix->tunnel_hwm)
+		ix->tunnel_hwm = idx;
+	if (!tunnel && idx <= tables->max_sessions && idx > ix->session_hwm)
+		ix->session_hwm = idx;
 	ix->free_stale = 1;
 }
 
@@ -472,9 +496,14 @@ tables_rebuild_free(void)
 	sid_t last_s = 0;
 	tid_t last_t = 0;
 
+	/*
+	 * Entries above the high-water marks were never written (entries
+	 * written in place say so, tables_written): only those below are
+	 * read, so that the pages of unused entries stay untouched.
+	 */
 	tables->session_free = 0;
 	tables->sessions_used = 0;
-	for (i = 1; i <= tables->max_sessions; i++) {
+	for (i = 1; i <= ix->session_hwm; i++) {
 		struct session *sp = &tables->session[i];
 
 		if (sp->state != SESSION_FREE) {
@@ -491,7 +520,7 @@ tables_rebuild_free(void)
 	session_tail = last_s;
 	tables->tunnel_free = 0;
 	tables->tunnels_used = 0;
-	for (i = 1; i <= tables->max_tunnels; i++) {
+	for (i = 1; i <= ix->tunnel_hwm; i++) {
 		struct tunnel *tp = &tables->tunnel[i];
 
 		if (tp->state != TUNNEL_FREE) {

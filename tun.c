@@ -99,6 +99,14 @@ tun_vnet(void)
 	return tun_vnet_len;
 }
 
+void
+tun_attach(int fd, int vnet)
+{
+	tun_fd = fd;
+	tun_vnet_len = vnet ? (int)OFF_VNET_LEN : 0;
+	tun_offl = vnet ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
+}
+
 int
 tun_open(char *ifname, size_t ifnamelen)
 {

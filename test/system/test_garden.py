@@ -10,7 +10,9 @@ sends TCP port 80 to the portal (DNAT).  Scripted subscribers
 (pppwire.Ppp) send hand-built TCP SYNs and complete the handshake, so
 the listener that accepts the connection says where it went.
 """
+import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -75,9 +77,13 @@ def login(d, user, password, our_sid=77):
     return lac, p, p.up(user, password)[0]
 
 
+# The real one, found before a test puts a slow stub first in PATH.
+IPTABLES = shutil.which("iptables") or "iptables"
+
+
 def ipt(ns, *args):
     """``iptables -t nat ARGS`` in ``ns``: the CompletedProcess."""
-    return ns.run(["iptables", "-t", "nat", *args], check=False)
+    return ns.run([IPTABLES, "-t", "nat", *args], check=False)
 
 
 def user_rules(d):
@@ -185,7 +191,7 @@ def test_rejected_subscriber_gardened_then_ungardened(garden):
     r = nsctl(d.ns, "ungarden", "alice", check=0)
     assert r.stdout == f"session {sid} ungardened\n"
     assert session_row(d, "alice")[6] == "N"
-    assert user_rules(d) == []
+    rules_become(d)         # the worker removes it within milliseconds
     assert connect(p, ip, SITE, 40002) == SITE
     accepted(site, ip, 40002)
     assert idle(portal)
@@ -196,7 +202,7 @@ def test_rejected_subscriber_gardened_then_ungardened(garden):
     assert nsctl(d.ns, "garden", sid, check=0).stdout == \
         f"session {sid} gardened\n"
     assert session_row(d, "alice")[6] == "Y"
-    assert user_rules(d) == [f"-A garden_users -s {ip}/32 -j garden"]
+    rules_become(d, ip)
     connect(p, ip, SITE, 40003)
     accepted(portal, ip, 40003)
     assert "already in the walled garden" in nsctl(d.ns, "garden", "alice",
@@ -372,3 +378,73 @@ def test_accounting_starts_when_ungardened(garden, netns, tmp_path):
     assert (stop["Acct-Input-Octets"], stop["Acct-Input-Packets"]) == \
         (str(len(pkt)), "1")
     rad.stop()
+
+
+SLOW_IPTABLES = """#!/bin/sh
+# iptables as slow as on a loaded box, once the test says so
+[ -e {mark} ] && sleep {delay}
+exec {real} "$@"
+"""
+
+
+def test_slow_iptables_does_not_stall_the_loop(garden, tmp_path, monkeypatch):
+    """The per-session rules are the worker's (garden.c): while iptables
+    takes seconds for a gardened login, the daemon still answers another
+    subscriber's LCP echoes at once; the rule arrives later, and a session
+    that ends while its rule is being added leaves no rule behind (the
+    worker keeps the order of a session's add and delete)."""
+    import time
+    from pppwire import ECHOREQ, ECHOREP
+    stubs, mark = tmp_path / "bin", tmp_path / "slow"
+    stubs.mkdir()
+    for tool in ("iptables", "iptables-restore"):
+        s = stubs / tool
+        s.write_text(SLOW_IPTABLES.format(mark=mark, delay=3,
+                                          real=shutil.which(tool)))
+        s.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stubs}:{os.environ['PATH']}")
+    d, srv = garden()
+    lac1, bob, ipb = login(d, "bob", "pw", our_sid=51)
+    mark.write_text("")
+    lac2, p, ip = login(d, "alice", "wrong", our_sid=52)
+    # the rule is being added (3 s): bob's echo is answered meanwhile
+    t0 = time.monotonic()
+    bob.send_cp(LCP, ECHOREQ, 7, struct.pack("!I", bob.magic) + b"ping")
+    f = bob.expect(LCP, ECHOREP, timeout=2)
+    assert f.id == 7 and time.monotonic() - t0 < 1.0
+    assert user_rules(d) == []          # not yet: iptables is still busy
+    wait_until(lambda: user_rules(d) == [
+        f"-A garden_users -s {ip}/32 -j garden"], 10, "alice's rule")
+    d.wait_for_log(rf"{ip} in the walled garden")
+
+    # a gardened session that hangs up while its rule is being added
+    lac3, p3, ip3 = login(d, "mallory", "wrong", our_sid=53)
+    p3.send_cp(LCP, TERMREQ, 0x43, b"bye")
+    p3.expect(LCP, TERMACK, timeout=2)
+    p3.cdn(timeout=6)
+    d.wait_for_log(rf"{ip3} out of the walled garden", timeout=15)
+    assert user_rules(d) == [f"-A garden_users -s {ip}/32 -j garden"]
+    mark.unlink()
+
+
+def test_worker_lost_rules_rebuilt(garden):
+    """The worker that runs iptables dies: a new one empties garden_users
+    and adds the gardened sessions' rules again; later logins still get
+    theirs."""
+    d, srv = garden()
+    lac1, p1, ip1 = login(d, "alice", "wrong", our_sid=71)
+    rules_become(d, ip1)
+    with open(f"/proc/{d.pid}/task/{d.pid}/children") as f:
+        kids = [int(k) for k in f.read().split()]
+    workers = []
+    for k in kids:
+        with open(f"/proc/{k}/comm") as f:
+            if f.read().strip() == "l2tpns-garden":
+                workers.append(k)
+    assert len(workers) == 1, kids
+    mark = d.log_mark()
+    os.kill(workers[0], signal.SIGKILL)
+    d.wait_for_log(r"the iptables worker was lost \(it exited\); a new one "
+                   r"rebuilds garden_users", since=mark)
+    lac2, p2, ip2 = login(d, "bob", "wrong", our_sid=72)
+    rules_become(d, ip1, ip2)

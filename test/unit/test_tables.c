@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -418,11 +419,63 @@ test_v6_shared_with_child(void **state)
 	close(p[1]);
 }
 
+/* Resident pages of [p, p + len), by mincore(2). */
+static size_t
+resident_pages(const void *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n, i, res = 0;
+	uintptr_t start = (uintptr_t)p & ~(pg - 1);
+	unsigned char *vec;
+
+	n = ((uintptr_t)p + len - start + pg - 1) / pg;
+	assert_non_null(vec = malloc(n));
+	assert_int_equal(mincore((void *)start, n * pg, vec), 0);
+	for (i = 0; i < n; i++)
+		res += vec[i] & 1;
+	free(vec);
+	return res;
+}
+
+/*
+ * Issue 22: a table of a million entries costs nothing until used.
+ * Never-used entries are handed out first, in index order, then freed
+ * ones (oldest first); after a cluster rewrite (stale free lists) the
+ * lists are rebuilt from the entries' states.
+ */
+static void
+test_untouched_until_used(void **state)
+{
+	size_t len = (1000000 + 1) * sizeof(struct session);
+
+	(void)state;
+	assert_int_equal(tables_init(1000000, 16), 0);
+	assert_int_equal(resident_pages(tables->session, len), 0);
+	assert_int_equal(session_alloc(), 1);
+	assert_int_equal(session_alloc(), 2);
+	assert_int_equal(session_alloc(), 3);
+	session_release(2);
+	assert_int_equal(session_alloc(), 4);	/* never used, before 2 */
+	assert_int_equal(tables_session_hwm(), 4);
+	/* two sessions of 536 octets a page or two each: a handful */
+	assert_true(resident_pages(tables->session, len) <= 2);
+	/* an entry written in place (a cluster slave), then rebuilt: only
+	 * the entries below the mark are read */
+	tables->session[10].state = SESSION_OPEN;
+	tables_written(0, 10);
+	assert_int_equal(session_alloc(), 11);
+	assert_int_equal(tables_session_hwm(), 11);
+	assert_int_equal(tables->sessions_used, 5);
+	assert_true(resident_pages(tables->session, len) <= 3);
+	/* the marks exhausted, the rebuilt free list: 2, 5, ... 9 */
+	assert_int_equal(tables->session_free, 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_alloc_release, teardown),
+		cmocka_unit_test_teardown(test_untouched_until_used, teardown),
 		cmocka_unit_test_teardown(test_wire_ids, teardown),
 		cmocka_unit_test_teardown(test_lpm, teardown),
 		cmocka_unit_test_teardown(test_churn, teardown),
