@@ -234,11 +234,24 @@ FUZZERS	+= test/fuzz/fuzz_offload
 #                 records applied
 #   fuzz_mschap   MS-CHAPv2: the Response Value (mschap.c) and the
 #                 Microsoft attributes of a RADIUS reply (radius_parse_vsa)
+#   fuzz_tun      the downstream path from the TUN device (dataplane.c):
+#                 lookup, vnet header, interception, fragments and ICMP
+#                 errors, MSS clamping, throttle (test/fuzz/dp_fixture.h)
+#   fuzz_ra       Router Solicitations and Echo Requests to the LNS (ra.c)
+#   fuzz_acctfile the usage-file writer (acctfile.c) with hostile
+#                 usernames; each file is read back and checked
+#   fuzz_cli      the CLI's command table and argument parsing, with the
+#                 daemon's side of every request (cli_child.c, cli_show.c,
+#                 cli.c)
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
-DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle
+DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle \
+	-lpthread
 DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
-	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap
-$(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
+	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap \
+	test/fuzz/fuzz_tun test/fuzz/fuzz_ra test/fuzz/fuzz_acctfile \
+	test/fuzz/fuzz_cli
+$(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h \
+    test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) $(DAEMON_FUZZ_LIBS)
 FUZZERS	+= $(DAEMON_FUZZERS)
 
@@ -255,29 +268,6 @@ BGP_FUZZ_SRCS = bgp.c bgp_msg.c config.c event.c log.c $(BGP_SPLIT_SRCS)
 test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h bgp_msg.h config.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
 FUZZERS	+= test/fuzz/fuzz_bgp
-
-# The downstream path from the TUN device (dataplane.c): lookup, vnet
-# header, interception, fragments and ICMP errors, MSS clamping, throttle.
-test/fuzz/fuzz_tun: test/fuzz/fuzz_tun.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) dataplane.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_tun
-
-# Router Solicitations and Echo Requests to the LNS (ra.c).
-test/fuzz/fuzz_ra: test/fuzz/fuzz_ra.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) ra.h l2tpns.h rd.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_ra
-
-# The usage-file writer (acctfile.c) with hostile usernames; each file
-# is read back and checked.
-test/fuzz/fuzz_acctfile: test/fuzz/fuzz_acctfile.c $(L2TP_FUZZ_SRCS) acctfile.h l2tpns.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
-FUZZERS	+= test/fuzz/fuzz_acctfile
-
-# The CLI's command table and argument parsing, with the daemon's side
-# of every request (cli_child.c, cli_show.c, cli.c).
-test/fuzz/fuzz_cli: test/fuzz/fuzz_cli.c test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) cli.h l2tpns.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lpthread
-FUZZERS	+= test/fuzz/fuzz_cli
 
 fuzz: $(FUZZERS)
 

@@ -15,11 +15,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "l2tpns.h"
-#include "event.h"
+#include "harness.h"
 #include "fsm.h"
-#include "l2tp.h"
-#include "log.h"
 #include "session.h"
 
 #define FUZZ_IP		0x0a000001	/* 10.0.0.1, host order */
@@ -38,9 +35,7 @@ fuzz_session_setup(void)
 	sid_t s;
 	tid_t t;
 
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
+	fuzz_globals();
 	strcpy(config->hostname, "fuzz-lns");
 	config->ipv6_prefix.plen = 64;
 	inet_pton(AF_INET6, "2001:db8:1::", &config->ipv6_prefix.addr);
@@ -48,10 +43,7 @@ fuzz_session_setup(void)
 	/* The LAC never answers; the tunnel has no control state: a
 	 * session dropped for silence would need one. */
 	config->idle_echo_timeout = 0;
-	log_level = -1;
-	if (ev_init() < 0 || tables_init(16, 4) < 0 || l2tp_init_state() < 0 ||
-	    ippool_init(NULL, 16) < 0 || ppp_init(16) < 0)
-		abort();
+	fuzz_tables(16, 4, NULL);
 	/* The L2TP socket and the LAC, both on loopback. */
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;

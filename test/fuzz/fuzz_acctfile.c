@@ -24,10 +24,8 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "acctfile.h"
-#include "event.h"
-#include "log.h"
 
 #define NSESS	8
 
@@ -45,10 +43,7 @@ setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	fuzz_globals();
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_acctfile.%d", (int)getpid());
 	snprintf(missing, sizeof(missing), "%s/none", dir);
 	if (mkdir(dir, 0700) < 0 || ev_init() < 0 ||
