@@ -222,7 +222,8 @@ op_clear_counters(const struct cli_req *rq, struct out *o)
 static int
 op_show_config(const struct cli_req *rq, struct out *o)
 {
-	cfg_print(config, 0, (rq->id & SHOWCFG_SECRETS) != 0, out_line, o);
+	cfg_print_running(config, (rq->id & SHOWCFG_SECRETS) != 0, out_line,
+	    o);
 	return 0;
 }
 
@@ -488,6 +489,32 @@ op_set(const struct cli_req *rq, struct out *o)
 	}
 	if (d->type != CT_LEGACY)
 		cfg_format(config, d, before, sizeof(before));
+	if (cfg_reload_class(d) == CFG_RESTART) {
+		/*
+		 * The running value stays (the tables, sockets and device
+		 * were made with it); the new one waits for the restart and
+		 * show running-config / write memory give it, marked.
+		 */
+		static struct config want;
+
+		want = *config;
+		cfg_pending_get(d, &want);
+		if (cfg_set(&want, rq->name, rq->text, err, sizeof(err)) < 0) {
+			cli_out_printf(o, "%% %s", err);
+			return -1;
+		}
+		cfg_pending_note(config, &want, d);
+		cfg_format(&want, d, after, sizeof(after));
+		LOG(LOG_WARN_L, 0, 0, "config: %s set to \"%s\" from the CLI "
+		    "by %s: %s; keeping \"%s\"", d->name, (d->flags &
+		    CF_SECRET) ? "<hidden>" : after, rq->who,
+		    cfg_reload_text(CFG_RESTART), (d->flags & CF_SECRET) ?
+		    "<hidden>" : before);
+		cli_out_printf(o, "%% %s is read at startup: the new value takes "
+		    "effect after a restart (\"write memory\" keeps it)\n",
+		    d->name);
+		return 0;
+	}
 	if (cfg_set(config, rq->name, rq->text, err, sizeof(err)) < 0) {
 		cli_out_printf(o, "%% %s", err);
 		return -1;
@@ -517,10 +544,9 @@ op_set(const struct cli_req *rq, struct out *o)
 	if (d->flags & CF_OBSOLETE)
 		cli_out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
-	else if (d->flags & CF_RESTART)
-		cli_out_printf(o, "%% %s is read at startup: the new value takes "
-		    "effect after a restart (\"write memory\" keeps it)\n",
-		    d->name);
+	else if (cfg_reload_class(d) == CFG_NEW)
+		cli_out_printf(o, "%% %s applies to new sessions only: running "
+		    "sessions and tunnels keep their value\n", d->name);
 	return 0;
 }
 

@@ -646,7 +646,8 @@ cmd_set(struct cli_def *c, const char *command, char **argv, int argc)
 			    d[i].type != CT_LEGACY)
 				cli_error(cli, "  %-28s %s%s", d[i].name,
 				    d[i].help, d[i].flags & CF_RESTART ?
-				    " (needs a restart)" : "");
+				    " (needs a restart)" : d[i].flags &
+				    CF_NEWSESS ? " (new sessions only)" : "");
 		return CLI_OK;
 	}
 	if (wants_help(argv, argc)) {
