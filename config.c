@@ -221,7 +221,7 @@ static const struct cfg_directive directives[] = {
 	{ "disable_no_spoof", CT_BOOL, F(disable_no_spoof), 0, 0, 0, "no",
 	    "do not check upstream source addresses" },
 	{ "no_throttle_local_IP", CT_BOOL, F(no_throttle_local_IP), 0, 0, 0, "no",
-	    "do not throttle traffic between two local sessions" },
+	    "do not throttle traffic between two sessions of this server" },
 
 	/* accounting */
 	{ "accounting_dir", CT_STRING, F(accounting_dir), 0, 0, 0, "",
