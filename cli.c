@@ -544,6 +544,9 @@ op_set(const struct cli_req *rq, struct out *o)
 	if (d->flags & CF_OBSOLETE)
 		cli_out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
+	else if (d->flags & CF_UNSUPPORTED)
+		cli_out_printf(o, "%% %s is not supported by this server: "
+		    "accepted, it has no effect\n", d->name);
 	else if (cfg_reload_class(d) == CFG_NEW)
 		cli_out_printf(o, "%% %s applies to new sessions only: running "
 		    "sessions and tunnels keep their value\n", d->name);

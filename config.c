@@ -97,10 +97,13 @@ static const struct cfg_directive directives[] = {
 	    "clear a tunnel silent for this many hello intervals (0 = never)" },
 	{ "disable_sending_hello", CT_BOOL, F(disable_sending_hello), 0, 0, 0, "no",
 	    "never send HELLO" },
-	{ "bind_multi_address", CT_STRING, F(bind_multi_address), 0, 0, CF_RESTART, "",
-	    "comma list of L2TP listen addresses" },
-	{ "multi_hostname", CT_STRING, F(multi_hostname), 0, 0, 0, "",
-	    "comma list of hostnames, one per bind_multi_address" },
+	{ "bind_multi_address", CT_STRING, F(bind_multi_address), 0, 0,
+	    CF_UNSUPPORTED, "",
+	    "2.x: comma list of L2TP listen addresses; not supported: L2TP "
+	    "listens on bind_address only" },
+	{ "multi_hostname", CT_STRING, F(multi_hostname), 0, 0, CF_UNSUPPORTED,
+	    "", "2.x: comma list of hostnames, one per bind_multi_address; not "
+	    "supported: hostname is used" },
 	{ "auth_tunnel_change_addr_src", CT_BOOL, F(auth_tunnel_change_addr_src),
 	    0, 0, 0, "no", "accept a tunnel whose LAC source address changes" },
 	{ "l2tp_setup_timeout", CT_INT, F(l2tp_setup_timeout),
@@ -574,7 +577,7 @@ cfg_copy_value(struct config *dst, const struct config *src,
 enum cfg_reload
 cfg_reload_class(const struct cfg_directive *d)
 {
-	if (d->flags & CF_OBSOLETE)
+	if (d->flags & (CF_OBSOLETE | CF_UNSUPPORTED))
 		return CFG_IGNORED;
 	if (d->flags & CF_RESTART)
 		return CFG_RESTART;
@@ -590,7 +593,7 @@ cfg_reload_text(enum cfg_reload r)
 		[CFG_NOW] = "applied",
 		[CFG_NEW] = "applies to new sessions only",
 		[CFG_RESTART] = "needs a restart",
-		[CFG_IGNORED] = "obsolete, no effect",
+		[CFG_IGNORED] = "ignored, no effect",
 	};
 
 	return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "?";

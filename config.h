@@ -41,6 +41,8 @@ enum cfg_type {
 #define CF_NOSET	0x10	/* startup-config only: the CLI cannot set it */
 #define CF_NEWSESS	0x20	/* a change reaches only the sessions, tunnels
 				   and CLI connections set up after it */
+#define CF_UNSUPPORTED	0x40	/* a 2.x key this server cannot honour:
+				   accepted, ignored, warned about */
 
 /*
  * What a reload (SIGHUP, or `set` in the CLI) does with a changed
@@ -51,7 +53,7 @@ enum cfg_type {
  *			sessions and tunnels keep what they negotiated
  *	CFG_RESTART	read at startup only: the running value is kept
  *			and the configured one waits for the next start
- *	CFG_IGNORED	an obsolete key: no effect at all
+ *	CFG_IGNORED	an obsolete or unsupported key: no effect at all
  */
 enum cfg_reload { CFG_NOW, CFG_NEW, CFG_RESTART, CFG_IGNORED };
 

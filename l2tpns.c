@@ -177,6 +177,11 @@ report_obsolete(const struct config *c)
 		    (c->was_set[i / 8] & (1 << (i % 8))))
 			log_warnx("%s: obsolete key %s accepted and ignored (%s)",
 			    config_path, d[i].name, d[i].help);
+		else if ((d[i].flags & CF_UNSUPPORTED) &&
+		    (c->was_set[i / 8] & (1 << (i % 8))))
+			log_warnx("%s: %s is not supported by this server: "
+			    "accepted and ignored (%s)", config_path,
+			    d[i].name, d[i].help);
 }
 
 /* ---- pid file ---- */

@@ -52,9 +52,11 @@ CF_OBSOLETE = 0x04
 CF_HIDDEN = 0x08
 CF_NOSET = 0x10
 CF_NEWSESS = 0x20
+CF_UNSUPPORTED = 0x40
 FLAG_NAMES = {"CF_RESTART": CF_RESTART, "CF_SECRET": CF_SECRET,
               "CF_OBSOLETE": CF_OBSOLETE, "CF_HIDDEN": CF_HIDDEN,
-              "CF_NOSET": CF_NOSET, "CF_NEWSESS": CF_NEWSESS}
+              "CF_NOSET": CF_NOSET, "CF_NEWSESS": CF_NEWSESS,
+              "CF_UNSUPPORTED": CF_UNSUPPORTED}
 
 # The reload classes, as cfg_reload_class() in config.c decides them
 # from the flags (the order of the tests is the same).
@@ -94,13 +96,17 @@ class Directive:
 
     @property
     def reload_class(self):
-        if self.flags & CF_OBSOLETE:
+        if self.flags & (CF_OBSOLETE | CF_UNSUPPORTED):
             return "ignored"
         if self.flags & CF_RESTART:
             return "restart"
         if self.flags & CF_NEWSESS:
             return "new"
         return "now"
+
+    @property
+    def unsupported(self):
+        return bool(self.flags & CF_UNSUPPORTED)
 
     @property
     def secret(self):
@@ -337,6 +343,9 @@ def gen_manual(directives):
                 notes.append("secret: hidden by `show running-config`")
             if d.obsolete:
                 notes.append("accepted and ignored")
+            if d.unsupported:
+                notes.append("accepted and ignored, with a warning at "
+                             "startup")
             if notes:
                 meaning += " (%s)" % "; ".join(notes)
             dflt = "`%s`" % d.default if d.default else "*(empty)*"
@@ -384,7 +393,7 @@ def gen_config(directives):
                 parts.append("new sessions only")
             if d.secret:
                 parts.append("hidden by show running-config")
-            if d.obsolete:
+            if d.obsolete or d.unsupported:
                 parts.append("accepted, has no effect")
             lines.append("# %s: %s" % (d.name, "; ".join(parts)))
             lines.append("#set %s %s" % (d.name, file_value(d.default or "")))
@@ -431,7 +440,7 @@ def gen_man(directives):
                 lines.append("Cannot be changed from the CLI.")
             if d.secret:
                 lines.append("Hidden by \\fBshow running\\-config\\fR.")
-            if d.obsolete:
+            if d.obsolete or d.unsupported:
                 lines.append("Accepted and ignored.")
     legacy = [d for d in directives if d.legacy]
     if legacy:
@@ -453,7 +462,7 @@ def gen_reload(directives):
     titles = (("now", "Applied at once"),
               ("new", "Applied to new sessions only"),
               ("restart", "Need a restart"),
-              ("ignored", "Ignored (obsolete)"))
+              ("ignored", "Ignored (obsolete or not supported)"))
     for cls, title in titles:
         names = ["`%s`" % d.name for d in directives
                  if not d.legacy and d.reload_class == cls]

@@ -212,3 +212,27 @@ def test_cli_set_restart_waits_and_write_memory_keeps_it(lns, clis):
     c.cmd("end")
     running = c.cmd("show running-config")
     assert "cli_port" not in running, running
+
+
+# ---------------------------------------------------------------------------
+# 2.x keys this server cannot honour: accepted, ignored, said so
+
+
+def test_unsupported_multi_address_keys_are_warned_about(lns, clis):
+    d = lns({"bind_multi_address": "192.0.2.21,192.0.2.22",
+             "multi_hostname": "lns-a,lns-b"})
+    for key in ("bind_multi_address", "multi_hostname"):
+        d.wait_for_log(rf"WARN .*startup-config: {key} is not supported by "
+                       r"this server: accepted and ignored")
+    # Still one listener, on bind_address, and the tun has no extra address.
+    lac_for(d).open_tunnel()
+    assert d.tun_addrs() == ["1.1.1.1/32"], d.tun_addrs()
+    out = d.reload()
+    assert "bind_multi_address is not supported" in out, out
+    out = d.reload({"multi_hostname": "lns-c"})
+    assert 'config: multi_hostname changed from "lns-a,lns-b" to "lns-c": ' \
+        'ignored, no effect' in out, out
+    c = clis(d).login().enable("en")
+    c.cmd("configure terminal")
+    assert "% multi_hostname is not supported by this server: accepted, " \
+        "it has no effect" in c.cmd("set multi_hostname x")

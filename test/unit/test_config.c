@@ -1990,6 +1990,8 @@ test_reload_classes(void **state)
 	assert_int_equal(cfg_reload_class(cfg_find("pid_file")), CFG_RESTART);
 	assert_int_equal(cfg_reload_class(cfg_find("save_state")),
 	    CFG_IGNORED);
+	assert_int_equal(cfg_reload_class(cfg_find("bind_multi_address")),
+	    CFG_IGNORED);
 	assert_string_equal(cfg_reload_text(CFG_NEW),
 	    "applies to new sessions only");
 	/* Every directive has exactly one class; no flag pair conflicts. */
