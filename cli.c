@@ -973,6 +973,7 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 		return;
 	}
 	if (pid == 0) {
+		log_ring_reader();	/* the daemon alone writes the ring */
 		cli_child_run(fd, sv[1], from);
 		_exit(0);
 	}

@@ -718,6 +718,8 @@ main(int argc, char **argv)
 
 	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
 		fatal("cannot allocate counters: %s", strerror(errno));
+	if (log_ring_init() < 0)	/* before the CLI forks (debug) */
+		fatal("cannot allocate the live log: %s", strerror(errno));
 	if (ev_init() < 0)
 		fatal("epoll: %s", strerror(errno));
 	start_time = time_now;

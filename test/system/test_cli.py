@@ -487,6 +487,32 @@ def test_set_checks_values_and_applies(lns, clis):
     assert "set hostname lns-new" in out
 
 
+def test_debug_shows_the_daemons_log_live(lns, clis):
+    # The 2.x "debug" command: the chosen levels, live, in this session.
+    assert "Invalid command" in clis(lns).login().cmd("debug warning")
+    c = clis(lns).login().enable()
+    assert c.cmd("debug") == "Live log: off"
+    assert c.cmd("debug warning") == "Live log: warning"
+    lac_for(lns).open_tunnel(host="lac-live")
+    c.expect(r"WARN tid=\d+ tunnel up with lac-live, local id \d+, peer id "
+             r"4242\r?\n", 5)
+    c.expect(PROMPT)                 # given back after the lines
+    assert c.cmd("debug all") == "Live log: critical error warning info " \
+        "calls"
+    assert c.cmd("no debug") == "Live log: off"
+    assert c.cmd("debug critical error warning") == \
+        "Live log: critical error warning"
+    assert c.cmd("no debug warning") == "Live log: critical error"
+    lac = lac_for(lns)
+    lac.our_tid = 4243
+    lac.open_tunnel(host="lac-quiet")
+    lns.wait_for_log(r"tunnel up with lac-quiet")
+    time.sleep(1.5)                 # a turn of the live log
+    assert "lac-quiet" not in c.cmd("debug")
+    assert '% Unknown level "lots"' in c.cmd("debug lots")
+    assert c.cmd("no debug") == "Live log: off"
+
+
 def test_load_and_remove_plugin(daemon, clis, tmp_path):
     d = daemon({"hostname": HOST, "plugin_dir": str(plugin_dir(tmp_path))},
                users="admin:admin\nenable:en\n")
