@@ -1033,6 +1033,8 @@ static const struct cli_cmd {
 	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
 	{ "show tunnels", cmd_show_tunnel, UNPRIV, MODE_EXEC,
 	    "Same as show tunnel (the 2.x spelling)" },
+	{ "show ipcache", cmd_show_ipcache, UNPRIV, MODE_EXEC,
+	    "Destination addresses and routes, and their sessions (2.x)" },
 	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
 	    "Throttled sessions and their rates" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,

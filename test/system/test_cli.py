@@ -352,6 +352,31 @@ def test_drop_session_sends_cdn_and_frees_the_address(lns, clis):
     assert f"% No session {sid}" in c.cmd(f"drop session {sid}")
 
 
+def test_show_ipcache_lists_the_destination_index(lns, clis):
+    # 2.x "show ipcache": which session each address goes to.
+    c = clis(lns).login()
+    assert c.cmd("show ipcache").splitlines()[-1] == "0 entries"
+    lac1, p1, ip1 = ppp_session(lns, host="lac-a", user="alice",
+                                password="secret")
+    lac2, p2, ip2 = ppp_session(lns, host="lac-b", user="bob",
+                                password="pw2", our_tid=4243)
+    sids = {r[2]: r[0] for r in rows(c.cmd("show session"))}
+    out = c.cmd("show ipcache")
+    lines = out.splitlines()
+    assert lines[0].split() == ["Sess#", "IP", "Address", "User"], out
+    got = sorted(tuple(l.split()) for l in lines[1:-1])
+    assert got == sorted([(sids["alice"], ip1, "alice"),
+                          (sids["bob"], ip2, "bob")]), out
+    assert lines[-1] == "2 entries"
+    c.enable()
+    c.cmd(f"drop session {sids['alice']}")
+    t = p1.expect(LCP, TERMREQ)
+    p1.send_cp(LCP, TERMACK, t.id)
+    wait_until(lambda: ip1 not in c.cmd("show ipcache"),
+               what="alice's address to leave the index")
+    assert c.cmd("show ipcache").splitlines()[-1] == "1 entry"
+
+
 def test_drop_tunnel_sends_stopccn(lns, clis):
     lac, p, ip = ppp_session(lns, host="lac-drop")
     c = clis(lns).login().enable()
