@@ -602,7 +602,8 @@ cmd_show_ipcache(struct cli_def *c, const char *command, char **argv,
 		return CLI_ERROR;
 	}
 	session_ip_walk(ipc_add, &l);
-	qsort(l.e, l.n, sizeof(*l.e), ipc_cmp);
+	if (l.n > 1)
+		qsort(l.e, l.n, sizeof(*l.e), ipc_cmp);
 	cli_print(cli, "%5s %-18s %s", "Sess#", "IP Address", "User");
 	for (i = 0; i < l.n; i++) {
 		in_addr_t a = htonl(l.e[i].net);
