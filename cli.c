@@ -604,6 +604,73 @@ op_no_throttle(const struct cli_req *rq, struct out *o)
 }
 
 /*
+ * filter USER in NAME [out NAME], no filter USER (2.x): the session's
+ * access lists, as Filter-Id "NAME.in" / "NAME.out" set them (manual,
+ * "Filtering").  A direction already filtered is refused, as in 2.x.
+ */
+static int
+op_filter(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+	const char *want[2] = { rq->text, rq->text + CFG_STRLEN };
+	static const char *dir[2] = { "in", "out" };
+	char cur[2][MAXACLNAME];
+	int k;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	snprintf(cur[0], sizeof(cur[0]), "%s", sp->filter_in);
+	snprintf(cur[1], sizeof(cur[1]), "%s", sp->filter_out);
+	for (k = 0; k < 2; k++) {
+		if (want[k][0] == '\0')
+			continue;
+		if (strlen(want[k]) >= MAXACLNAME ||
+		    acl_find(config, want[k]) == NULL) {
+			cli_out_printf(o, "%% No access list %s", want[k]);
+			return -1;
+		}
+		if (cur[k][0] != '\0') {
+			cli_out_printf(o, "%% User %s is already filtered %s "
+			    "(%s): \"no filter %s\" first", rq->name, dir[k],
+			    cur[k], rq->name);
+			return -1;
+		}
+		snprintf(cur[k], sizeof(cur[k]), "%s", want[k]);
+	}
+	session_set_filters(s, cur[0], cur[1]);
+	LOG(LOG_WARN_L, s, sp->tunnel, "filters set from the CLI by %s: in "
+	    "%s, out %s", rq->who, cur[0][0] ? cur[0] : "-",
+	    cur[1][0] ? cur[1] : "-");
+	cli_out_printf(o, "Filtering user %s (in %s, out %s)", rq->name,
+	    cur[0][0] ? cur[0] : "-", cur[1][0] ? cur[1] : "-");
+	return 0;
+}
+
+static int
+op_no_filter(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	if (!sp->filter_in[0] && !sp->filter_out[0]) {
+		cli_out_printf(o, "%% User %s is not filtered", rq->name);
+		return -1;
+	}
+	session_set_filters(s, "", "");
+	LOG(LOG_WARN_L, s, sp->tunnel, "filters removed from the CLI by %s",
+	    rq->who);
+	cli_out_printf(o, "Removing filters from user %s", rq->name);
+	return 0;
+}
+
+/*
  * snoop USER IP PORT: copy the user's packets, both ways, to IP:PORT
  * (manual, "Interception"); intercept.c sends the copies.
  */
@@ -775,6 +842,8 @@ static const struct {
 	[OP_NO_SNOOP] =		{ "no snoop", op_no_snoop },
 	[OP_THROTTLE] =		{ "throttle", op_throttle },
 	[OP_NO_THROTTLE] =	{ "no throttle", op_no_throttle },
+	[OP_FILTER] =		{ "filter", op_filter },
+	[OP_NO_FILTER] =	{ "no filter", op_no_filter },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },

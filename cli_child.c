@@ -529,6 +529,60 @@ cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
 	return simple_op(OP_NO_THROTTLE, 0, argv[0]);
 }
 
+/* filter USER in NAME [out NAME] (or out first), no filter USER (2.x). */
+static int
+cmd_filter(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"USER in LIST", "filter what the user sends",
+		"USER out LIST", "filter what the user receives",
+		"USER in LIST out LIST", "both", NULL };
+	struct cli_req rq;
+	int i, k;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 3 && argc != 5) {
+		cli_error(cli, "%% Usage: filter USER in LIST [out LIST]");
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_FILTER;
+	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
+	for (i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "in") == 0)
+			k = 0;
+		else if (strcmp(argv[i], "out") == 0)
+			k = 1;
+		else {
+			cli_error(cli, "%% Expected \"in\" or \"out\" before "
+			    "\"%s\"", argv[i + 1]);
+			return CLI_ERROR;
+		}
+		if (rq.text[k * CFG_STRLEN] != '\0') {
+			cli_error(cli, "%% \"%s\" given twice", argv[i]);
+			return CLI_ERROR;
+		}
+		snprintf(rq.text + k * CFG_STRLEN, CFG_STRLEN, "%s",
+		    argv[i + 1]);
+	}
+	return run_op(&rq);
+}
+
+static int
+cmd_no_filter(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: no filter USER");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_NO_FILTER, 0, argv[0]);
+}
+
 /*
  * write memory: the daemon hands over the running configuration (with
  * secrets); the child writes it, so that the disk is never waited on in
@@ -1078,6 +1132,10 @@ static const struct cli_cmd {
 	    "Stop intercepting a user" },
 	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
 	    "Stop throttling a user" },
+	{ "filter", cmd_filter, PRIV, MODE_EXEC,
+	    "Apply access lists to a user: filter USER in LIST [out LIST]" },
+	{ "no filter", cmd_no_filter, PRIV, MODE_EXEC,
+	    "Remove a user's access lists" },
 	{ "no suspend", NULL, PRIV, MODE_EXEC, "Resume" },
 	{ "no suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
 	    "Announce the BGP routes again" },

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO, wait_until
 from l2tpwire import Lac, STOPCCN, CDN, result_code
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, opt
+from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, IP, opt, ipv4_udp
 from test_radius import AUTH_PORT, DEAD_PORT, FreeRadius, radius_cfg
 from test_radius import link as radius_link, up as radius_up
 
@@ -375,6 +375,42 @@ def test_show_ipcache_lists_the_destination_index(lns, clis):
     wait_until(lambda: ip1 not in c.cmd("show ipcache"),
                what="alice's address to leave the index")
     assert c.cmd("show ipcache").splitlines()[-1] == "1 entry"
+
+
+def test_filter_and_no_filter(lns, clis):
+    # 2.x "filter USER in LIST [out LIST]": the session's access lists.
+    lac, p, ip = ppp_session(lns)
+    c = clis(lns).login().enable()
+    c.cmd("configure terminal")
+    c.cmd("ip access-list standard deny-all")
+    c.cmd("deny any")
+    c.cmd("end")
+    sid = rows(c.cmd("show session"))[0][0]
+
+    def denied():
+        return json.loads(c.cmd("show counters json"))["acl_denied_in"]
+    dst = lns.tun_addrs()[0].split("/")[0]
+    pkt = ipv4_udp(ip, dst, 5000, 9, b"x" * 32)
+    assert "% No access list nosuch" in c.cmd("filter alice in nosuch")
+    assert "% User nobody is not connected" in \
+        c.cmd("filter nobody in deny-all")
+    before = denied()
+    assert c.cmd("filter alice in deny-all") == \
+        "Filtering user alice (in deny-all, out -)"
+    assert re.search(r"Filter: +in deny-all, out -",
+                     c.cmd(f"show session {sid}"))
+    p.send(IP, pkt)
+    wait_until(lambda: denied() == before + 1, what="the packet denied")
+    assert "% User alice is already filtered in (deny-all)" in \
+        c.cmd("filter alice in deny-all")
+    assert c.cmd("filter alice out deny-all") == \
+        "Filtering user alice (in deny-all, out deny-all)"
+    assert c.cmd("no filter alice") == "Removing filters from user alice"
+    assert re.search(r"Filter: +in -, out -", c.cmd(f"show session {sid}"))
+    p.send(IP, pkt)
+    time.sleep(0.3)
+    assert denied() == before + 1
+    assert "% User alice is not filtered" in c.cmd("no filter alice")
 
 
 def test_drop_tunnel_sends_stopccn(lns, clis):
