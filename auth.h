@@ -117,6 +117,8 @@ void	 chap_md5(uint8_t id, const uint8_t *secret, size_t secret_len,
 /* ppp.c */
 /* Like session_shutdown(), with the Acct-Terminate-Cause to report. */
 void	 session_shutdown_cause(sid_t, int terminate_cause, const char *reason);
+/* The same without the LCP Terminate-Request: the call is cleared now. */
+void	 session_kill_cause(sid_t, int terminate_cause, const char *reason);
 void	 ppp_auth_done(sid_t, const struct auth_reply *);
 
 #endif /* L2TPNS_AUTH_H */

@@ -1,8 +1,9 @@
 /*
  * cfgprint.c - the configuration printer: the running configuration
  * written back as startup-config lines ("show running-config", "write
- * memory", the config round-trip tests), and the list of changed
- * directives that take effect only at a restart.
+ * memory", the config round-trip tests), values waiting for a restart
+ * marked, and the list of changed directives that take effect only at
+ * a restart.
  *
  * State owned: none.  Reads the directive table through
  * cfg_directives() (config.c), so that what is parsed and what is
@@ -156,12 +157,63 @@ acl_format_rule(const struct acl *a, const struct acl_rule *r, char *buf,
 	    src, sp, dst, dp, tcp, r->fragments ? " fragments" : "");
 }
 
+static int print_config(const struct config *, int all, int secrets,
+    int mark, int (*out)(void *, const char *), void *arg);
+
 int
 cfg_print(const struct config *c, int all, int secrets,
     int (*out)(void *, const char *), void *arg)
 {
+	return print_config(c, all, secrets, 0, out, arg);
+}
+
+int
+cfg_print_running(const struct config *c, int secrets,
+    int (*out)(void *, const char *), void *arg)
+{
+	return print_config(c, 0, secrets, 1, out, arg);
+}
+
+/*
+ * A directive whose configured value waits for a restart: a comment
+ * line, then the configured value (written even when it is the
+ * default, since the running value is not).  Returns 1 if it printed.
+ */
+static int
+print_pending(const struct config *c, const struct cfg_directive *d,
+    int secrets, int (*out)(void *, const char *), void *arg, int *err)
+{
+	static struct config want;
+	char now[CFG_STRLEN * 2 + 8], v[CFG_STRLEN * 2 + 8];
+	char q[CFG_STRLEN * 2 + 8], line[CFG_STRLEN * 3];
+
+	if (!cfg_pending_get(d, &want))
+		return 0;
+	cfg_format(c, d, now, sizeof(now));
+	cfg_format(&want, d, v, sizeof(v));
+	if ((d->flags & CF_SECRET) && !secrets) {
+		snprintf(now, sizeof(now), "%s", "<hidden>");
+		snprintf(v, sizeof(v), "%s", "<hidden>");
+	}
+	quote(now, q, sizeof(q));
+	snprintf(line, sizeof(line), "! %s waits for a restart: running "
+	    "value %s", d->name, q);
+	if (out(arg, line) < 0)
+		*err = -1;
+	quote(v, q, sizeof(q));
+	snprintf(line, sizeof(line), "set %s %s", d->name, q);
+	if (out(arg, line) < 0)
+		*err = -1;
+	return 1;
+}
+
+static int
+print_config(const struct config *c, int all, int secrets, int mark,
+    int (*out)(void *, const char *), void *arg)
+{
 	static struct config dflt;
 	static int have_dflt;
+	int err = 0;
 	char v[CFG_STRLEN * 2 + 8], dv[CFG_STRLEN], q[CFG_STRLEN * 2 + 8];
 	char line[CFG_STRLEN * 3];
 	size_t i, ndirectives;
@@ -177,6 +229,11 @@ cfg_print(const struct config *c, int all, int secrets,
 
 		if (d->flags & (CF_HIDDEN | CF_OBSOLETE) || d->type == CT_LEGACY)
 			continue;
+		if (mark && print_pending(c, d, secrets, out, arg, &err)) {
+			if (err < 0)
+				return -1;
+			continue;
+		}
 		cfg_format(c, d, v, sizeof(v));
 		cfg_format(&dflt, d, dv, sizeof(dv));
 		/* secondary_radius_port follows the primary when unset */

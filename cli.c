@@ -222,7 +222,8 @@ op_clear_counters(const struct cli_req *rq, struct out *o)
 static int
 op_show_config(const struct cli_req *rq, struct out *o)
 {
-	cfg_print(config, 0, (rq->id & SHOWCFG_SECRETS) != 0, out_line, o);
+	cfg_print_running(config, (rq->id & SHOWCFG_SECRETS) != 0, out_line,
+	    o);
 	return 0;
 }
 
@@ -488,6 +489,32 @@ op_set(const struct cli_req *rq, struct out *o)
 	}
 	if (d->type != CT_LEGACY)
 		cfg_format(config, d, before, sizeof(before));
+	if (cfg_reload_class(d) == CFG_RESTART) {
+		/*
+		 * The running value stays (the tables, sockets and device
+		 * were made with it); the new one waits for the restart and
+		 * show running-config / write memory give it, marked.
+		 */
+		static struct config want;
+
+		want = *config;
+		cfg_pending_get(d, &want);
+		if (cfg_set(&want, rq->name, rq->text, err, sizeof(err)) < 0) {
+			cli_out_printf(o, "%% %s", err);
+			return -1;
+		}
+		cfg_pending_note(config, &want, d);
+		cfg_format(&want, d, after, sizeof(after));
+		LOG(LOG_WARN_L, 0, 0, "config: %s set to \"%s\" from the CLI "
+		    "by %s: %s; keeping \"%s\"", d->name, (d->flags &
+		    CF_SECRET) ? "<hidden>" : after, rq->who,
+		    cfg_reload_text(CFG_RESTART), (d->flags & CF_SECRET) ?
+		    "<hidden>" : before);
+		cli_out_printf(o, "%% %s is read at startup: the new value takes "
+		    "effect after a restart (\"write memory\" keeps it)\n",
+		    d->name);
+		return 0;
+	}
 	if (cfg_set(config, rq->name, rq->text, err, sizeof(err)) < 0) {
 		cli_out_printf(o, "%% %s", err);
 		return -1;
@@ -517,10 +544,12 @@ op_set(const struct cli_req *rq, struct out *o)
 	if (d->flags & CF_OBSOLETE)
 		cli_out_printf(o, "%% %s is obsolete: accepted, it has no effect\n",
 		    d->name);
-	else if (d->flags & CF_RESTART)
-		cli_out_printf(o, "%% %s is read at startup: the new value takes "
-		    "effect after a restart (\"write memory\" keeps it)\n",
-		    d->name);
+	else if (d->flags & CF_UNSUPPORTED)
+		cli_out_printf(o, "%% %s is not supported by this server: "
+		    "accepted, it has no effect\n", d->name);
+	else if (cfg_reload_class(d) == CFG_NEW)
+		cli_out_printf(o, "%% %s applies to new sessions only: running "
+		    "sessions and tunnels keep their value\n", d->name);
 	return 0;
 }
 
@@ -571,6 +600,73 @@ op_no_throttle(const struct cli_req *rq, struct out *o)
 	LOG(LOG_WARN_L, s, sp->tunnel, "unthrottled from the CLI by %s",
 	    rq->who);
 	cli_out_printf(o, "Unthrottling user %s", rq->name);
+	return 0;
+}
+
+/*
+ * filter USER in NAME [out NAME], no filter USER (2.x): the session's
+ * access lists, as Filter-Id "NAME.in" / "NAME.out" set them (manual,
+ * "Filtering").  A direction already filtered is refused, as in 2.x.
+ */
+static int
+op_filter(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+	const char *want[2] = { rq->text, rq->text + CFG_STRLEN };
+	static const char *dir[2] = { "in", "out" };
+	char cur[2][MAXACLNAME];
+	int k;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	snprintf(cur[0], sizeof(cur[0]), "%s", sp->filter_in);
+	snprintf(cur[1], sizeof(cur[1]), "%s", sp->filter_out);
+	for (k = 0; k < 2; k++) {
+		if (want[k][0] == '\0')
+			continue;
+		if (strlen(want[k]) >= MAXACLNAME ||
+		    acl_find(config, want[k]) == NULL) {
+			cli_out_printf(o, "%% No access list %s", want[k]);
+			return -1;
+		}
+		if (cur[k][0] != '\0') {
+			cli_out_printf(o, "%% User %s is already filtered %s "
+			    "(%s): \"no filter %s\" first", rq->name, dir[k],
+			    cur[k], rq->name);
+			return -1;
+		}
+		snprintf(cur[k], sizeof(cur[k]), "%s", want[k]);
+	}
+	session_set_filters(s, cur[0], cur[1]);
+	LOG(LOG_WARN_L, s, sp->tunnel, "filters set from the CLI by %s: in "
+	    "%s, out %s", rq->who, cur[0][0] ? cur[0] : "-",
+	    cur[1][0] ? cur[1] : "-");
+	cli_out_printf(o, "Filtering user %s (in %s, out %s)", rq->name,
+	    cur[0][0] ? cur[0] : "-", cur[1][0] ? cur[1] : "-");
+	return 0;
+}
+
+static int
+op_no_filter(const struct cli_req *rq, struct out *o)
+{
+	sid_t s = session_by_user(rq->name);
+	struct session *sp = s ? session_get(s) : NULL;
+
+	if (sp == NULL || sp->state != SESSION_OPEN) {
+		cli_out_printf(o, "%% User %s is not connected", rq->name);
+		return -1;
+	}
+	if (!sp->filter_in[0] && !sp->filter_out[0]) {
+		cli_out_printf(o, "%% User %s is not filtered", rq->name);
+		return -1;
+	}
+	session_set_filters(s, "", "");
+	LOG(LOG_WARN_L, s, sp->tunnel, "filters removed from the CLI by %s",
+	    rq->who);
+	cli_out_printf(o, "Removing filters from user %s", rq->name);
 	return 0;
 }
 
@@ -746,6 +842,8 @@ static const struct {
 	[OP_NO_SNOOP] =		{ "no snoop", op_no_snoop },
 	[OP_THROTTLE] =		{ "throttle", op_throttle },
 	[OP_NO_THROTTLE] =	{ "no throttle", op_no_throttle },
+	[OP_FILTER] =		{ "filter", op_filter },
+	[OP_NO_FILTER] =	{ "no filter", op_no_filter },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },
@@ -954,6 +1052,7 @@ spawn(int fd, const struct sockaddr_in *from, const char *peer)
 		return;
 	}
 	if (pid == 0) {
+		log_ring_reader();	/* the daemon alone writes the ring */
 		cli_child_run(fd, sv[1], from);
 		_exit(0);
 	}

@@ -48,6 +48,9 @@ enum cli_op {
 	OP_BGP,			/* name = AS, id = 1: delete, text = line */
 	OP_BGP_CTL,		/* id = BGPCTL_*, name = peer ("" = all) */
 	OP_LOGGED_IN,		/* the child's user got past the login */
+	OP_FILTER,		/* name = user, text = in list, text +
+				   CFG_STRLEN = out list ("" = unchanged) */
+	OP_NO_FILTER,		/* name = user */
 	OP_MAX
 };
 

@@ -529,6 +529,60 @@ cmd_no_throttle(struct cli_def *c, const char *command, char **argv, int argc)
 	return simple_op(OP_NO_THROTTLE, 0, argv[0]);
 }
 
+/* filter USER in NAME [out NAME] (or out first), no filter USER (2.x). */
+static int
+cmd_filter(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	static const char *const help[] = {
+		"USER in LIST", "filter what the user sends",
+		"USER out LIST", "filter what the user receives",
+		"USER in LIST out LIST", "both", NULL };
+	struct cli_req rq;
+	int i, k;
+
+	(void)c;
+	(void)command;
+	if (wants_help(argv, argc))
+		return help_lines(help);
+	if (argc != 3 && argc != 5) {
+		cli_error(cli, "%% Usage: filter USER in LIST [out LIST]");
+		return CLI_ERROR;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = OP_FILTER;
+	snprintf(rq.name, sizeof(rq.name), "%s", argv[0]);
+	for (i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "in") == 0)
+			k = 0;
+		else if (strcmp(argv[i], "out") == 0)
+			k = 1;
+		else {
+			cli_error(cli, "%% Expected \"in\" or \"out\" before "
+			    "\"%s\"", argv[i + 1]);
+			return CLI_ERROR;
+		}
+		if (rq.text[k * CFG_STRLEN] != '\0') {
+			cli_error(cli, "%% \"%s\" given twice", argv[i]);
+			return CLI_ERROR;
+		}
+		snprintf(rq.text + k * CFG_STRLEN, CFG_STRLEN, "%s",
+		    argv[i + 1]);
+	}
+	return run_op(&rq);
+}
+
+static int
+cmd_no_filter(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc != 1 || wants_help(argv, argc)) {
+		cli_error(cli, "%% Usage: no filter USER");
+		return wants_help(argv, argc) ? CLI_OK : CLI_ERROR;
+	}
+	return simple_op(OP_NO_FILTER, 0, argv[0]);
+}
+
 /*
  * write memory: the daemon hands over the running configuration (with
  * secrets); the child writes it, so that the disk is never waited on in
@@ -549,6 +603,110 @@ signal_daemon(int sig, const char *what, int argc)
 	}
 	cli_print(cli, "%s", sig == SIGHUP ? "Reloading the configuration" :
 	    "Shutting down: tunnels are being closed");
+	return CLI_OK;
+}
+
+/*
+ * debug LEVEL..., no debug [LEVEL...]: the daemon's log lines of the
+ * chosen levels, printed live in this session (the 2.x command).  The
+ * lines come from the daemon's ring (log.c); only what the daemon logs
+ * at its `set debug` level is there to show.
+ */
+static const char *debug_words[] = {
+	"critical", "error", "warning", "info", "calls", "data"
+};
+#define DEBUG_LEVELS	(sizeof(debug_words) / sizeof(debug_words[0]))
+#define DEBUG_ALL	0x1fu		/* "all": every level but data */
+static unsigned debug_mask;
+static uint64_t debug_from;
+
+static void
+debug_line(int level, const char *text, void *arg)
+{
+	int *shown = arg;
+
+	if (level >= 0 && level < (int)DEBUG_LEVELS &&
+	    (debug_mask & (1u << level))) {
+		if (*shown == 0)
+			cli_print(cli, "%s", "");	/* off the prompt's line */
+		cli_print(cli, "%s", text);
+		(*shown)++;
+	}
+}
+
+static int
+debug_regular(struct cli_def *c)
+{
+	uint64_t lost;
+	int shown = 0;
+
+	(void)c;
+	if (debug_mask == 0)
+		return CLI_OK;
+	debug_from = log_ring_read(debug_from, debug_line, &shown, &lost);
+	if (lost > 0)
+		cli_print(cli, "%% %llu log lines went by too fast to show",
+		    (unsigned long long)lost);
+	if (shown > 0 || lost > 0)
+		cli_reprompt(cli);
+	return CLI_OK;
+}
+
+static void
+debug_show(void)
+{
+	char buf[80];
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < DEBUG_LEVELS; i++)
+		if (debug_mask & (1u << i))
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %s",
+			    debug_words[i]);
+	cli_print(cli, "Live log:%s", debug_mask ? buf : " off");
+}
+
+static int
+cmd_debug(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	int on = strncmp(command, "no ", 3) != 0, i;
+	unsigned mask = 0;
+	size_t k;
+
+	(void)c;
+	if (wants_help(argv, argc)) {
+		cli_error(cli, "  all critical error warning info calls data");
+		return CLI_OK;
+	}
+	if (argc == 0) {
+		if (on) {
+			debug_show();
+			return CLI_OK;
+		}
+		mask = (1u << DEBUG_LEVELS) - 1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "all") == 0) {
+			mask |= DEBUG_ALL;
+			continue;
+		}
+		for (k = 0; k < DEBUG_LEVELS; k++)
+			if (strcmp(argv[i], debug_words[k]) == 0)
+				break;
+		if (k == DEBUG_LEVELS) {
+			cli_error(cli, "%% Unknown level \"%s\": all, critical, "
+			    "error, warning, info, calls or data", argv[i]);
+			return CLI_ERROR;
+		}
+		mask |= 1u << k;
+	}
+	if (on) {
+		if (debug_mask == 0)
+			debug_from = log_ring_next();	/* from now on */
+		debug_mask |= mask;
+	} else
+		debug_mask &= ~mask;
+	debug_show();
 	return CLI_OK;
 }
 
@@ -646,7 +804,8 @@ cmd_set(struct cli_def *c, const char *command, char **argv, int argc)
 			    d[i].type != CT_LEGACY)
 				cli_error(cli, "  %-28s %s%s", d[i].name,
 				    d[i].help, d[i].flags & CF_RESTART ?
-				    " (needs a restart)" : "");
+				    " (needs a restart)" : d[i].flags &
+				    CF_NEWSESS ? " (new sessions only)" : "");
 		return CLI_OK;
 	}
 	if (wants_help(argv, argc)) {
@@ -928,6 +1087,8 @@ static const struct cli_cmd {
 	    "Tunnels: all, or one in detail (show tunnel [ID] [json])" },
 	{ "show tunnels", cmd_show_tunnel, UNPRIV, MODE_EXEC,
 	    "Same as show tunnel (the 2.x spelling)" },
+	{ "show ipcache", cmd_show_ipcache, UNPRIV, MODE_EXEC,
+	    "Destination addresses and routes, and their sessions (2.x)" },
 	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
 	    "Throttled sessions and their rates" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
@@ -971,6 +1132,10 @@ static const struct cli_cmd {
 	    "Stop intercepting a user" },
 	{ "no throttle", cmd_no_throttle, PRIV, MODE_EXEC,
 	    "Stop throttling a user" },
+	{ "filter", cmd_filter, PRIV, MODE_EXEC,
+	    "Apply access lists to a user: filter USER in LIST [out LIST]" },
+	{ "no filter", cmd_no_filter, PRIV, MODE_EXEC,
+	    "Remove a user's access lists" },
 	{ "no suspend", NULL, PRIV, MODE_EXEC, "Resume" },
 	{ "no suspend bgp", cmd_suspend_bgp, PRIV, MODE_EXEC,
 	    "Announce the BGP routes again" },
@@ -983,6 +1148,11 @@ static const struct cli_cmd {
 	{ "write", NULL, PRIV, MODE_EXEC, "Save" },
 	{ "write terminal", cmd_show_running_config, PRIV, MODE_EXEC,
 	    "Same as show running-config" },
+	{ "debug", cmd_debug, PRIV, MODE_EXEC,
+	    "Show the daemon's log live: debug [all|critical|error|warning|"
+	    "info|calls|data ...]; alone, what is shown" },
+	{ "no debug", cmd_debug, PRIV, MODE_EXEC,
+	    "Stop showing log levels live: no debug [LEVEL ...] (all if none)" },
 	{ "reload", cmd_reload, PRIV, MODE_EXEC,
 	    "Re-read the configuration (as SIGHUP)" },
 	{ "shutdown", cmd_shutdown, PRIV, MODE_EXEC,
@@ -1273,6 +1443,8 @@ cli_child_run(int sock, int link, const struct sockaddr_in *from)
 	if (config->cli_idle_timeout > 0)
 		cli_set_idle_timeout_callback(cli,
 		    (unsigned)config->cli_idle_timeout, idle_cb);
+	cli_regular(cli, debug_regular);	/* the live log, each second */
+	cli_regular_interval(cli, 1);
 	cli_loop(cli, sock);
 	cli_done(cli);
 	_exit(0);

@@ -539,6 +539,89 @@ cmd_show_throttle(struct cli_def *c, const char *command, char **argv,
 	return CLI_OK;
 }
 
+/*
+ * show ipcache (2.x): the destination index, IPv4 address or route to
+ * session, the table the downstream path looks packets up in; sorted
+ * by address.
+ */
+struct ipc_ent {
+	uint32_t	net;		/* host order, for sorting */
+	int		plen;
+	sid_t		sid;
+};
+
+struct ipc_list {
+	struct ipc_ent	*e;
+	size_t		 n, cap;
+};
+
+static void
+ipc_add(in_addr_t net, int plen, sid_t s, void *arg)
+{
+	struct ipc_list *l = arg;
+	struct ipc_ent *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+
+		if ((e = realloc(l->e, cap * sizeof(*e))) == NULL)
+			return;
+		l->e = e;
+		l->cap = cap;
+	}
+	l->e[l->n].net = ntohl(net);
+	l->e[l->n].plen = plen;
+	l->e[l->n].sid = s;
+	l->n++;
+}
+
+static int
+ipc_cmp(const void *a, const void *b)
+{
+	const struct ipc_ent *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	return x->plen - y->plen;
+}
+
+int
+cmd_show_ipcache(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	struct ipc_list l = { NULL, 0, 0 };
+	struct session s;
+	char ip[INET_ADDRSTRLEN], pfx[INET_ADDRSTRLEN + 4];
+	size_t i;
+
+	(void)c;
+	(void)command;
+	(void)argv;
+	if (argc > 0) {
+		cli_error(cli, "%% \"show ipcache\" takes no argument");
+		return CLI_ERROR;
+	}
+	session_ip_walk(ipc_add, &l);
+	if (l.n > 1)
+		qsort(l.e, l.n, sizeof(*l.e), ipc_cmp);
+	cli_print(cli, "%5s %-18s %s", "Sess#", "IP Address", "User");
+	for (i = 0; i < l.n; i++) {
+		in_addr_t a = htonl(l.e[i].net);
+
+		cli_ip_str(a, ip);
+		if (l.e[i].plen == 32)
+			snprintf(pfx, sizeof(pfx), "%s", ip);
+		else
+			snprintf(pfx, sizeof(pfx), "%s/%d", ip, l.e[i].plen);
+		cli_print(cli, "%5u %-18s %s", l.e[i].sid, pfx,
+		    session_copy(l.e[i].sid, &s) == 0 && s.user[0] ? s.user :
+		    "*");
+	}
+	cli_print(cli, "%zu entr%s", l.n, l.n == 1 ? "y" : "ies");
+	free(l.e);
+	return CLI_OK;
+}
+
 /* ---- show tunnel ---- */
 
 static void

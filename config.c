@@ -49,7 +49,7 @@ static const struct cfg_directive directives[] = {
 	    "log level: 0 critical .. 5 packets" },
 	{ "log_file", CT_STRING, F(log_file), 0, 0, 0, "",
 	    "log file path, or syslog:FACILITY; empty = stdout" },
-	{ "pid_file", CT_STRING, F(pid_file), 0, 0, 0, "",
+	{ "pid_file", CT_STRING, F(pid_file), 0, 0, CF_RESTART, "",
 	    "write the process id here (absolute path)" },
 	{ "random_device", CT_STRING, F(random_device), 0, 0, 0, "/dev/urandom",
 	    "random source; empty = random(3)" },
@@ -83,7 +83,7 @@ static const struct cfg_directive directives[] = {
 	/* L2TP */
 	{ "l2tp_secret", CT_STRING, F(l2tp_secret), 0, 0, CF_SECRET, "",
 	    "tunnel authentication secret (RFC 2661 5.1.1)" },
-	{ "l2tp_mtu", CT_INT, F(l2tp_mtu), 576, 9000, 0, "1500",
+	{ "l2tp_mtu", CT_INT, F(l2tp_mtu), 576, 9000, CF_NEWSESS, "1500",
 	    "MTU of the path to the LAC; sets MRU and TCP MSS" },
 	{ "bind_address", CT_IPV4, F(bind_address), 0, 0, CF_RESTART, "0.0.0.0",
 	    "address of the tun device and of the L2TP socket (0.0.0.0: tun gets 1.1.1.1)" },
@@ -97,13 +97,17 @@ static const struct cfg_directive directives[] = {
 	    "clear a tunnel silent for this many hello intervals (0 = never)" },
 	{ "disable_sending_hello", CT_BOOL, F(disable_sending_hello), 0, 0, 0, "no",
 	    "never send HELLO" },
-	{ "bind_multi_address", CT_STRING, F(bind_multi_address), 0, 0, CF_RESTART, "",
-	    "comma list of L2TP listen addresses" },
-	{ "multi_hostname", CT_STRING, F(multi_hostname), 0, 0, 0, "",
-	    "comma list of hostnames, one per bind_multi_address" },
+	{ "bind_multi_address", CT_STRING, F(bind_multi_address), 0, 0,
+	    CF_UNSUPPORTED, "",
+	    "2.x: comma list of L2TP listen addresses; not supported: L2TP "
+	    "listens on bind_address only" },
+	{ "multi_hostname", CT_STRING, F(multi_hostname), 0, 0, CF_UNSUPPORTED,
+	    "", "2.x: comma list of hostnames, one per bind_multi_address; not "
+	    "supported: hostname is used" },
 	{ "auth_tunnel_change_addr_src", CT_BOOL, F(auth_tunnel_change_addr_src),
 	    0, 0, 0, "no", "accept a tunnel whose LAC source address changes" },
-	{ "l2tp_setup_timeout", CT_INT, F(l2tp_setup_timeout), 1, 3600, 0, "30",
+	{ "l2tp_setup_timeout", CT_INT, F(l2tp_setup_timeout),
+	    1, 3600, CF_NEWSESS, "30",
 	    "seconds a tunnel may wait for SCCCN and a call for ICCN" },
 	{ "l2tp_max_opening_tunnels", CT_INT, F(l2tp_max_opening_tunnels), 0,
 	    65535, 0, "1024",
@@ -111,15 +115,19 @@ static const struct cfg_directive directives[] = {
 	{ "l2tp_max_opening_per_source", CT_INT,
 	    F(l2tp_max_opening_per_source), 0, 65535, 0, "64",
 	    "tunnels being set up at once from one address (0 = no limit)" },
-	{ "l2tp_challenge_lac", CT_BOOL, F(l2tp_challenge_lac), 0, 0, 0, "no",
+	{ "l2tp_challenge_lac", CT_BOOL, F(l2tp_challenge_lac),
+	    0, 0, CF_NEWSESS, "no",
 	    "with l2tp_secret, challenge every LAC, not only those that challenge us" },
 
 	/* PPP */
-	{ "ppp_restart_time", CT_INT, F(ppp_restart_time), 1, 60, 0, "3",
+	{ "ppp_restart_time", CT_INT, F(ppp_restart_time),
+	    1, 60, CF_NEWSESS, "3",
 	    "RFC 1661 4.6 Restart timer, seconds" },
-	{ "ppp_max_configure", CT_INT, F(ppp_max_configure), 1, 255, 0, "10",
+	{ "ppp_max_configure", CT_INT, F(ppp_max_configure),
+	    1, 255, CF_NEWSESS, "10",
 	    "RFC 1661 4.6 Max-Configure" },
-	{ "ppp_max_failure", CT_INT, F(ppp_max_failure), 1, 255, 0, "5",
+	{ "ppp_max_failure", CT_INT, F(ppp_max_failure),
+	    1, 255, CF_NEWSESS, "5",
 	    "RFC 1661 4.6 Max-Failure" },
 	{ "ppp_keepalive", CT_BOOL, F(ppp_keepalive), 0, 0, 0, "yes",
 	    "send LCP Echo-Request only when the link is idle" },
@@ -127,11 +135,12 @@ static const struct cfg_directive directives[] = {
 	    "seconds between LCP Echo-Requests" },
 	{ "idle_echo_timeout", CT_INT, F(idle_echo_timeout), 0, 86400, 0, "240",
 	    "drop a session that answered nothing for this long (0 = never)" },
-	{ "primary_dns", CT_IPV4, F(primary_dns), 0, 0, 0, "0.0.0.0",
+	{ "primary_dns", CT_IPV4, F(primary_dns), 0, 0, CF_NEWSESS, "0.0.0.0",
 	    "DNS server offered in IPCP (RFC 1877)" },
-	{ "secondary_dns", CT_IPV4, F(secondary_dns), 0, 0, 0, "0.0.0.0",
+	{ "secondary_dns", CT_IPV4, F(secondary_dns),
+	    0, 0, CF_NEWSESS, "0.0.0.0",
 	    "second DNS server offered in IPCP" },
-	{ "peer_address", CT_IPV4, F(peer_address), 0, 0, 0, "0.0.0.0",
+	{ "peer_address", CT_IPV4, F(peer_address), 0, 0, CF_NEWSESS, "0.0.0.0",
 	    "our address as given to clients in IPCP" },
 	{ "ipv6_prefix", CT_IPV6PFX, F(ipv6_prefix), 0, 0, CF_RESTART, "",
 	    "enable IPv6; prefix of subscriber addresses" },
@@ -157,7 +166,8 @@ static const struct cfg_directive directives[] = {
 	    "RADIUS shared secret" },
 	{ "radius_timeout", CT_INT, F(radius_timeout), 1, 60, 0, "3",
 	    "seconds before a RADIUS request is sent again (3 tries per server)" },
-	{ "radius_authtypes", CT_STRING, F(radius_authtypes), 0, 0, 0, "pap",
+	{ "radius_authtypes", CT_STRING, F(radius_authtypes),
+	    0, 0, CF_NEWSESS, "pap",
 	    "authentication methods in order of preference: pap, chap, mschapv2" },
 	{ "radius_require_message_authenticator", CT_STRING,
 	    F(radius_require_message_authenticator), 0, 0, 0, "auto",
@@ -177,11 +187,13 @@ static const struct cfg_directive directives[] = {
 	    "drop Disconnect/CoA requests without Event-Timestamp (RFC 5176 3.5)" },
 	{ "dae_event_window", CT_INT, F(dae_event_window), 1, 86400, 0, "300",
 	    "seconds an Event-Timestamp may be off our clock (RFC 5176 3.5)" },
-	{ "allow_duplicate_users", CT_BOOL, F(allow_duplicate_users), 0, 0, 0, "no",
+	{ "allow_duplicate_users", CT_BOOL, F(allow_duplicate_users),
+	    0, 0, CF_NEWSESS, "no",
 	    "allow several sessions with one username" },
-	{ "kill_timedout_sessions", CT_BOOL, F(kill_timedout_sessions), 0, 0, 0,
+	{ "kill_timedout_sessions", CT_BOOL, F(kill_timedout_sessions),
+	    0, 0, CF_NEWSESS,
 	    "yes", "drop a session whose Access-Accept has Session-Timeout 0" },
-	{ "guest_account", CT_STRING, F(guest_account), 0, 0, 0, "",
+	{ "guest_account", CT_STRING, F(guest_account), 0, 0, CF_NEWSESS, "",
 	    "comma list of usernames allowed several sessions" },
 
 	/* data plane */
@@ -212,7 +224,7 @@ static const struct cfg_directive directives[] = {
 	{ "disable_no_spoof", CT_BOOL, F(disable_no_spoof), 0, 0, 0, "no",
 	    "do not check upstream source addresses" },
 	{ "no_throttle_local_IP", CT_BOOL, F(no_throttle_local_IP), 0, 0, 0, "no",
-	    "do not throttle traffic between two local sessions" },
+	    "do not throttle traffic between two sessions of this server" },
 
 	/* accounting */
 	{ "accounting_dir", CT_STRING, F(accounting_dir), 0, 0, 0, "",
@@ -263,7 +275,8 @@ static const struct cfg_directive directives[] = {
 	    "0.0.0.0", "CLI listen address (without a users file: 127.0.0.1)" },
 	{ "cli_port", CT_SHORT, F(cli_port), 0, 65535, CF_RESTART, "23",
 	    "CLI TCP port (0 = no CLI)" },
-	{ "cli_idle_timeout", CT_INT, F(cli_idle_timeout), 0, 86400, 0, "600",
+	{ "cli_idle_timeout", CT_INT, F(cli_idle_timeout),
+	    0, 86400, CF_NEWSESS, "600",
 	    "seconds before an idle CLI connection is closed (0 = never)" },
 	{ "nsctl_port", CT_SHORT, F(nsctl_port), 0, 65535, CF_RESTART, "1702",
 	    "control protocol UDP port (0 = off)" },
@@ -557,6 +570,70 @@ cfg_copy_value(struct config *dst, const struct config *src,
 	}
 	memcpy((char *)dst + d->offset, (const char *)src + d->offset, d->size);
 	return 0;
+}
+
+/* ---- reload classes and values waiting for a restart ---- */
+
+enum cfg_reload
+cfg_reload_class(const struct cfg_directive *d)
+{
+	if (d->flags & (CF_OBSOLETE | CF_UNSUPPORTED))
+		return CFG_IGNORED;
+	if (d->flags & CF_RESTART)
+		return CFG_RESTART;
+	if (d->flags & CF_NEWSESS)
+		return CFG_NEW;
+	return CFG_NOW;
+}
+
+const char *
+cfg_reload_text(enum cfg_reload r)
+{
+	static const char *text[] = {
+		[CFG_NOW] = "applied",
+		[CFG_NEW] = "applies to new sessions only",
+		[CFG_RESTART] = "needs a restart",
+		[CFG_IGNORED] = "ignored, no effect",
+	};
+
+	return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "?";
+}
+
+/*
+ * The configured values of restart-only directives that differ from the
+ * running ones.  Static state of the daemon only (the CLI children ask
+ * the daemon); a restart starts with none.
+ */
+static struct config pending;
+static uint8_t pending_bits[MAXDIRECTIVES / 8];
+
+void
+cfg_pending_note(const struct config *running, const struct config *configured,
+    const struct cfg_directive *d)
+{
+	size_t i = (size_t)(d - directives);
+
+	if (i >= NDIRECTIVES || d->type == CT_LEGACY)
+		return;
+	if (memcmp((const char *)running + d->offset,
+	    (const char *)configured + d->offset, d->size) == 0) {
+		pending_bits[i / 8] &= (uint8_t)~(1 << (i % 8));
+		return;
+	}
+	cfg_copy_value(&pending, configured, d);
+	pending_bits[i / 8] |= (uint8_t)(1 << (i % 8));
+}
+
+int
+cfg_pending_get(const struct cfg_directive *d, struct config *into)
+{
+	size_t i = (size_t)(d - directives);
+
+	if (i >= NDIRECTIVES || !(pending_bits[i / 8] & (1 << (i % 8))))
+		return 0;
+	if (into != NULL)
+		cfg_copy_value(into, &pending, d);
+	return 1;
 }
 
 /* ---- legacy keys: BGP of the 1.x/2.0 manual ---- */

@@ -39,6 +39,23 @@ enum cfg_type {
 #define CF_OBSOLETE	0x04	/* accepted for old configs, has no effect */
 #define CF_HIDDEN	0x08	/* not written by the config printer */
 #define CF_NOSET	0x10	/* startup-config only: the CLI cannot set it */
+#define CF_NEWSESS	0x20	/* a change reaches only the sessions, tunnels
+				   and CLI connections set up after it */
+#define CF_UNSUPPORTED	0x40	/* a 2.x key this server cannot honour:
+				   accepted, ignored, warned about */
+
+/*
+ * What a reload (SIGHUP, or `set` in the CLI) does with a changed
+ * directive, decided by its flags in the directive table alone
+ * (manual, "Reloading"; the Ze LNS reload table is the model):
+ *	CFG_NOW		applied at once, to everything running
+ *	CFG_NEW		applied to what is set up from now on; running
+ *			sessions and tunnels keep what they negotiated
+ *	CFG_RESTART	read at startup only: the running value is kept
+ *			and the configured one waits for the next start
+ *	CFG_IGNORED	an obsolete or unsupported key: no effect at all
+ */
+enum cfg_reload { CFG_NOW, CFG_NEW, CFG_RESTART, CFG_IGNORED };
 
 struct cfg_ip6pfx {
 	struct in6_addr	addr;
@@ -315,6 +332,28 @@ int	 cfg_restart_changes(const struct config *old, const struct config *new,
 	    const struct cfg_directive **list, int max);
 int	 cfg_copy_value(struct config *dst, const struct config *src,
 	    const struct cfg_directive *);
+
+/* The reload class of a directive, and its words for the log. */
+enum cfg_reload cfg_reload_class(const struct cfg_directive *);
+const char *cfg_reload_text(enum cfg_reload);
+/*
+ * Values that wait for a restart: a CFG_RESTART directive whose
+ * configured value (from a reload or the CLI) differs from the running
+ * one.  cfg_pending_note() records `configured`'s value of `d`, or
+ * forgets it when it equals `running`'s.  cfg_pending_get() copies the
+ * waiting value into `into` and returns 1, or returns 0 if none waits.
+ */
+void	 cfg_pending_note(const struct config *running,
+	    const struct config *configured, const struct cfg_directive *d);
+int	 cfg_pending_get(const struct cfg_directive *d, struct config *into);
+/*
+ * The running configuration as show running-config and write memory
+ * give it: cfg_print()'s lines, but a value that waits for a restart is
+ * written as configured (so that write memory keeps it), after a
+ * comment line that names the value still in use.
+ */
+int	 cfg_print_running(const struct config *, int secrets,
+	    int (*out)(void *, const char *), void *arg);
 
 /* Tokenizer shared with the CLI: splits on blanks, honours "..." and '...'. */
 int	 cfg_tokenize(char *line, char **argv, int max, char *err, size_t errlen);

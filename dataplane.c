@@ -381,6 +381,36 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 	}
 }
 
+static sid_t session_of_ip6(const uint8_t dst[16]);
+
+/*
+ * no_throttle_local_IP: whether the other end of a packet is another
+ * session of this server: its destination going up, its source coming
+ * down (RFC 791 3.1: source at 12, destination at 16; RFC 8200 3: at 8
+ * and 24).  Up, `frame` is the IP packet; down, the PPP protocol field
+ * comes first.
+ */
+static int
+other_end_local(int dir, const uint8_t *frame, size_t len)
+{
+	uint8_t vers, a6[16];
+	in_addr_t a4;
+	struct rd r;
+
+	rd_init(&r, frame, len);
+	if (dir == TBF_DOWN && rd_skip(&r, 2) < 0)
+		return 0;
+	if (rd_u8(&r, &vers) < 0)
+		return 0;
+	if ((vers >> 4) == 4)
+		return rd_skip(&r, dir == TBF_UP ? 15 : 11) == 0 &&
+		    rd_bytes(&r, &a4, 4) == 0 && session_by_ip(a4) != 0;
+	if ((vers >> 4) == 6 && config->ipv6_prefix.plen)
+		return rd_skip(&r, dir == TBF_UP ? 23 : 7) == 0 &&
+		    rd_bytes(&r, a6, 16) == 0 && session_of_ip6(a6) != 0;
+	return 0;
+}
+
 /* Throttling, if the session is throttled that way, then delivery. */
 static void
 forward(sid_t s, int dir, uint8_t *frame, size_t len)
@@ -388,6 +418,8 @@ forward(sid_t s, int dir, uint8_t *frame, size_t len)
 	struct session *sp = session_get(s);
 
 	if ((dir == TBF_UP ? sp->rate_in : sp->rate_out) != 0 &&
+	    !(config->no_throttle_local_IP &&
+	    other_end_local(dir, frame, len)) &&
 	    !tbf_admit(s, dir, frame, len))
 		return;
 	deliver(s, dir, frame, len);

@@ -177,6 +177,11 @@ report_obsolete(const struct config *c)
 		    (c->was_set[i / 8] & (1 << (i % 8))))
 			log_warnx("%s: obsolete key %s accepted and ignored (%s)",
 			    config_path, d[i].name, d[i].help);
+		else if ((d[i].flags & CF_UNSUPPORTED) &&
+		    (c->was_set[i / 8] & (1 << (i % 8))))
+			log_warnx("%s: %s is not supported by this server: "
+			    "accepted and ignored (%s)", config_path,
+			    d[i].name, d[i].help);
 }
 
 /* ---- pid file ---- */
@@ -269,18 +274,20 @@ tune_process(const struct config *c)
 
 /*
  * HUP: parse the file into a fresh config.  A bad line keeps the
- * running value of its key; a startup-only key keeps its running value
- * and is reported; everything else takes effect now.
+ * running value of its key.  Every changed directive is then handled by
+ * its reload class (config.h, the directive table's flags) and logged
+ * with what happened: applied at once, applied to new sessions only, or
+ * kept at its running value until a restart (the configured value is
+ * remembered, and show running-config marks it).
  */
 static void
 reload_config(void)
 {
-	const struct cfg_directive *restart[64];
 	const struct cfg_directive *dirs;
 	struct config *nc, *old = config;
 	char a[CFG_STRLEN * 2], b[CFG_STRLEN * 2], err[256];
 	size_t nd, i;
-	int errors, nr, changes = 0;
+	int errors, changes = 0;
 
 	stats->config_reloads++;
 	if ((nc = malloc(sizeof(*nc))) == NULL) {
@@ -303,16 +310,30 @@ reload_config(void)
 	if (verbose_opt > nc->debug)
 		nc->debug = verbose_opt > 5 ? 5 : verbose_opt;
 
-	nr = cfg_restart_changes(old, nc, restart, 64);
-	for (i = 0; i < (size_t)nr && i < 64; i++) {
-		cfg_format(nc, restart[i], a, sizeof(a));
-		cfg_format(old, restart[i], b, sizeof(b));
-		log_warnx("%s: %s changed to \"%s\" but needs a restart; "
-		    "keeping \"%s\"", config_path, restart[i]->name, a, b);
-		cfg_copy_value(nc, old, restart[i]);
+	dirs = cfg_directives(&nd);
+	for (i = 0; i < nd; i++) {
+		const struct cfg_directive *d = &dirs[i];
+
+		if (d->type == CT_LEGACY || cfg_reload_class(d) != CFG_RESTART)
+			continue;
+		/* Remembered (or forgotten, if the file is back to it). */
+		cfg_pending_note(old, nc, d);
+		if (memcmp((char *)nc + d->offset, (char *)old + d->offset,
+		    d->size) == 0)
+			continue;
+		cfg_format(nc, d, a, sizeof(a));
+		cfg_format(old, d, b, sizeof(b));
+		if (d->flags & CF_SECRET)
+			log_warnx("%s: %s changed but %s; keeping the running "
+			    "value", config_path, d->name,
+			    cfg_reload_text(CFG_RESTART));
+		else
+			log_warnx("%s: %s changed to \"%s\" but %s; keeping "
+			    "\"%s\"", config_path, d->name, a,
+			    cfg_reload_text(CFG_RESTART), b);
+		cfg_copy_value(nc, old, d);
 	}
 
-	dirs = cfg_directives(&nd);
 	for (i = 0; i < nd; i++) {
 		if (dirs[i].type == CT_LEGACY)
 			continue;
@@ -332,6 +353,8 @@ reload_config(void)
 		    err);
 
 	for (i = 0; i < nd; i++) {
+		const char *what = cfg_reload_text(cfg_reload_class(&dirs[i]));
+
 		if (dirs[i].type == CT_LEGACY)
 			continue;
 		cfg_format(nc, &dirs[i], a, sizeof(a));
@@ -339,10 +362,11 @@ reload_config(void)
 		if (strcmp(a, b) == 0)
 			continue;
 		if (dirs[i].flags & CF_SECRET)
-			LOG(LOG_INFO_L, 0, 0, "config: %s changed", dirs[i].name);
+			LOG(LOG_INFO_L, 0, 0, "config: %s changed: %s",
+			    dirs[i].name, what);
 		else
 			LOG(LOG_INFO_L, 0, 0, "config: %s changed from \"%s\" "
-			    "to \"%s\"", dirs[i].name, b, a);
+			    "to \"%s\": %s", dirs[i].name, b, a, what);
 	}
 	load_users(nc, log_err);
 	load_local_auth(nc, log_err);
@@ -694,6 +718,8 @@ main(int argc, char **argv)
 
 	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
 		fatal("cannot allocate counters: %s", strerror(errno));
+	if (log_ring_init() < 0)	/* before the CLI forks (debug) */
+		fatal("cannot allocate the live log: %s", strerror(errno));
 	if (ev_init() < 0)
 		fatal("epoll: %s", strerror(errno));
 	start_time = time_now;

@@ -337,6 +337,14 @@ typedef void (*session_route_fn)(int add, uint32_t sid, int af,
 extern session_route_fn session_route_hook;
 sid_t		 session_by_ip(in_addr_t addr);
 /*
+ * Every IPv4 destination in the index ("show ipcache"): fn(net, plen,
+ * sid, arg), net in network order, in the hash's order.  A forked
+ * reader walks the shared entries as they are: an entry moved while it
+ * reads may be missed or seen twice.  Returns how many were handed.
+ */
+uint32_t	 session_ip_walk(void (*fn)(in_addr_t net, int plen, sid_t,
+		    void *), void *arg);
+/*
  * IPv6 prefixes of sessions, lengths 1..64 (only the first 64 bits count):
  * longest-prefix match; -1 with EEXIST when another session has it.
  */

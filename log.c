@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,98 @@ static const struct {
 static const char *level_names[] = {
 	"CRIT", "ERROR", "WARN", "INFO", "CALLS", "PACKET"
 };
+
+/* ---- the live log ring (CLI "debug") ---- */
+
+struct ring_line {
+	uint64_t	seq;		/* 1 + its sequence number; 0 = being written */
+	int		level;
+	char		text[LOG_RING_TEXT];
+};
+
+static struct log_ring {
+	uint64_t	next;
+	struct ring_line line[LOG_RING_LINES];
+} *ring;
+static int ring_writer;
+
+int
+log_ring_init(void)
+{
+	void *p = mmap(NULL, sizeof(*ring), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	ring = p;
+	ring_writer = 1;
+	return 0;
+}
+
+void
+log_ring_reader(void)
+{
+	ring_writer = 0;
+}
+
+uint64_t
+log_ring_next(void)
+{
+	return ring ? __atomic_load_n(&ring->next, __ATOMIC_ACQUIRE) : 0;
+}
+
+static void
+ring_put(int level, const char *text, size_t len)
+{
+	uint64_t n = ring->next;
+	struct ring_line *l = &ring->line[n % LOG_RING_LINES];
+
+	__atomic_store_n(&l->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (len >= sizeof(l->text))
+		len = sizeof(l->text) - 1;
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	l->level = level;
+	__atomic_store_n(&l->seq, n + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->next, n + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+log_ring_read(uint64_t from, void (*fn)(int, const char *, void *), void *arg,
+    uint64_t *lost)
+{
+	char text[LOG_RING_TEXT];
+	uint64_t next = log_ring_next(), n, s1;
+	int level;
+
+	*lost = 0;
+	if (ring == NULL)
+		return from;
+	if (next - from > LOG_RING_LINES) {
+		*lost = next - LOG_RING_LINES - from;
+		from = next - LOG_RING_LINES;
+	}
+	for (n = from; n < next; n++) {
+		struct ring_line *l = &ring->line[n % LOG_RING_LINES];
+
+		s1 = __atomic_load_n(&l->seq, __ATOMIC_ACQUIRE);
+		if (s1 != n + 1) {
+			(*lost)++;
+			continue;
+		}
+		memcpy(text, l->text, sizeof(text));
+		level = l->level;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&l->seq, __ATOMIC_RELAXED) != s1) {
+			(*lost)++;		/* overwritten while copied */
+			continue;
+		}
+		text[sizeof(text) - 1] = '\0';
+		fn(level, text, arg);
+	}
+	return next;
+}
 
 int
 log_open(const char *dest, const char *ident, char *err, size_t errlen)
@@ -116,7 +209,7 @@ static void
 vlog(int level, uint32_t sid, uint32_t tid, const char *fmt, va_list ap)
 {
 	char line[2048];
-	size_t o = 0;
+	size_t o = 0, start;
 	struct timeval tv;
 	struct tm tm;
 
@@ -131,6 +224,7 @@ vlog(int level, uint32_t sid, uint32_t tid, const char *fmt, va_list ap)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, ".%03ld ",
 		    (long)tv.tv_usec / 1000);
 	}
+	start = o;
 	o += (size_t)snprintf(line + o, sizeof(line) - o, "%s ",
 	    level_names[level]);
 	if (tid)
@@ -143,6 +237,8 @@ vlog(int level, uint32_t sid, uint32_t tid, const char *fmt, va_list ap)
 		o = sizeof(line) - 2;
 	if (o > 0 && line[o - 1] == '\n')
 		o--;
+	if (ring != NULL && ring_writer)
+		ring_put(level, line + start, o - start);
 	line[o++] = '\n';
 	line[o] = '\0';
 	emit(level, line, o);

@@ -55,6 +55,28 @@ struct log_rl {
 #define LOG_RL(n, what)	{ (n), (what), 0, 0, 0 }
 int	 log_rl_ok(struct log_rl *, int64_t now);
 
+/*
+ * The live log of the CLI's "debug" command: the daemon keeps its last
+ * LOG_RING_LINES lines in shared memory (log_ring_init, before the CLI
+ * forks), one writer, read by the CLI children without a lock (each line
+ * carries a sequence number written last; a line overwritten while it is
+ * read is skipped).  A child calls log_ring_reader() so that its own
+ * log lines stay out of the ring.
+ */
+#define LOG_RING_LINES	1024
+#define LOG_RING_TEXT	256
+int	 log_ring_init(void);
+void	 log_ring_reader(void);
+/* The sequence number the next line will get. */
+uint64_t log_ring_next(void);
+/*
+ * Hand the lines from sequence `from` on to fn(level, text, arg), text
+ * without the time stamp ("INFO tid=3 sid=17 message"), oldest first;
+ * *lost counts those already overwritten.  Returns where to go on from.
+ */
+uint64_t log_ring_read(uint64_t from, void (*fn)(int level, const char *text,
+	    void *arg), void *arg, uint64_t *lost);
+
 void	 fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 

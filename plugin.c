@@ -265,6 +265,19 @@ cb_session_drop(uint32_t sid, const char *reason)
 }
 
 static int
+cb_session_kill(uint32_t sid, const char *reason)
+{
+	if (session_live(sid) == NULL)
+		return -1;
+	if (reason == NULL || *reason == '\0')
+		reason = "killed by plugin";
+	LOG(LOG_INFO_L, sid, 0, "plugin %s kills the session: %s",
+	    current ? current->name : "?", reason);
+	session_kill(sid, TERM_ADMIN_RESET, reason);
+	return 0;
+}
+
+static int
 cb_config_get(const char *name, char *buf, size_t len)
 {
 	const struct cfg_directive *d;
@@ -296,6 +309,7 @@ static struct pluginfuncs funcs = {
 	.session_drop		= cb_session_drop,
 	.config_get		= cb_config_get,
 	.iam_master		= cb_iam_master,
+	.session_kill		= cb_session_kill,
 };
 
 /* ---- hook tables ---- */

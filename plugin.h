@@ -303,6 +303,11 @@ struct pluginfuncs {
 	/* This node's cluster role: 1 if it is the master.  A standalone
 	 * server is its own master. */
 	int		(*iam_master)(void);
+
+	/* Added later (check `size`): end a session at once, the call
+	 * cleared with a CDN (result 3) and no LCP Terminate-Request;
+	 * reason goes to the log. */
+	int		(*session_kill)(uint32_t sid, const char *reason);
 };
 
 #ifdef __cplusplus

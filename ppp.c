@@ -306,8 +306,27 @@ session_shutdown(sid_t s, const char *reason)
 	session_shutdown_cause(s, TERM_ADMIN_RESET, reason);
 }
 
+static void shutdown_session(sid_t, int cause, const char *reason, int now);
+
 void
 session_shutdown_cause(sid_t s, int cause, const char *reason)
+{
+	shutdown_session(s, cause, reason, 0);
+}
+
+void
+session_kill_cause(sid_t s, int cause, const char *reason)
+{
+	shutdown_session(s, cause, reason, 1);
+}
+
+/*
+ * End a session: with `now` 0, an LCP Terminate-Request first (its Ack
+ * or timeout clears the call, RFC 1661 3.7); with `now` 1 the call is
+ * cleared at once (CDN, no Terminate: the 2.x sessionctl "kill").
+ */
+static void
+shutdown_session(sid_t s, int cause, const char *reason, int now)
 {
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
@@ -325,7 +344,9 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 		pp->cdn_result = CDN_ADMIN;
 		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
 	}
-	if (pp->lcp.state == ST_OPENED || pp->lcp.state == ST_REQ_SENT ||
+	if (now)
+		link_finished(s, CDN_ADMIN, reason);
+	else if (pp->lcp.state == ST_OPENED || pp->lcp.state == ST_REQ_SENT ||
 	    pp->lcp.state == ST_ACK_RCVD || pp->lcp.state == ST_ACK_SENT) {
 		/* Terminate-Request; tlf (Ack or timeout) clears the call. */
 		set_phase(s, PHASE_TERMINATE);

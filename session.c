@@ -299,6 +299,15 @@ session_drop(sid_t s, int cause, const char *reason)
 	session_shutdown_cause(s, cause, reason);
 }
 
+void
+session_kill(sid_t s, int cause, const char *reason)
+{
+	if (session_live(s) == NULL)
+		return;
+	user_index_del(s);
+	session_kill_cause(s, cause, reason);
+}
+
 /* ---- mutators ---- */
 
 void

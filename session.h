@@ -62,6 +62,8 @@ const char *session_end_reason(sid_t);
 
 /* End a session: PPP terminates, then the call is cleared. */
 void	 session_drop(sid_t, int cause, const char *reason);
+/* End a session at once: the call is cleared without a PPP goodbye. */
+void	 session_kill(sid_t, int cause, const char *reason);
 
 /* ---- lookups ---- */
 

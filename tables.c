@@ -690,6 +690,26 @@ session_by_ip(in_addr_t addr)
 	return 0;
 }
 
+uint32_t
+session_ip_walk(void (*fn)(in_addr_t, int, sid_t, void *), void *arg)
+{
+	uint64_t i, key;
+	uint32_t n = 0;
+	sid_t s;
+
+	if (ix == NULL || ip_index.e == NULL)
+		return 0;
+	for (i = 0; i <= ip_index.mask; i++) {
+		key = ip_index.e[i].key;
+		s = ip_index.e[i].val;
+		if (key == 0 || s == 0)
+			continue;
+		fn(htonl((uint32_t)key), (int)((key >> 32) & 0xff), s, arg);
+		n++;
+	}
+	return n;
+}
+
 /* ---- IPv6 prefixes ---- */
 
 /* The first 64 bits of an address, masked to `plen` (1..64). */

@@ -6,7 +6,8 @@ every `set` key: its type, bounds, flags, default and help text.  This
 script reads that table and writes it out in two places, each between
 marker lines:
 
-  Docs/manual.md               the "Directive reference" tables
+  Docs/manual.md               the "Directive reference" tables, and
+                               the lists of "Reloading" by reload class
   etc/startup-config.default   every directive, commented out, with its
                                default and a one-line comment
   Docs/startup-config.5        the DIRECTIVES section of the manual page
@@ -14,7 +15,7 @@ marker lines:
 Usage:
   scripts/gen-directives.py            update both files in place
   scripts/gen-directives.py --check    exit 1 if either file is stale
-  scripts/gen-directives.py --print manual|config|man
+  scripts/gen-directives.py --print manual|reload|config|man
                                        write one generated block to stdout
 
 The test suite (test/system/test_shipped_files.py) runs --check, so a
@@ -34,6 +35,9 @@ MANPAGE = os.path.join(ROOT, "Docs", "startup-config.5")
 
 MANUAL_BEGIN = "<!-- BEGIN GENERATED DIRECTIVES: scripts/gen-directives.py -->"
 MANUAL_END = "<!-- END GENERATED DIRECTIVES -->"
+RELOAD_BEGIN = ("<!-- BEGIN GENERATED RELOAD CLASSES: "
+                "scripts/gen-directives.py -->")
+RELOAD_END = "<!-- END GENERATED RELOAD CLASSES -->"
 CONFIG_BEGIN = ("# ---- BEGIN GENERATED DIRECTIVES "
                 "(scripts/gen-directives.py, from config.c) ----")
 CONFIG_END = "# ---- END GENERATED DIRECTIVES ----"
@@ -47,9 +51,17 @@ CF_SECRET = 0x02
 CF_OBSOLETE = 0x04
 CF_HIDDEN = 0x08
 CF_NOSET = 0x10
+CF_NEWSESS = 0x20
+CF_UNSUPPORTED = 0x40
 FLAG_NAMES = {"CF_RESTART": CF_RESTART, "CF_SECRET": CF_SECRET,
               "CF_OBSOLETE": CF_OBSOLETE, "CF_HIDDEN": CF_HIDDEN,
-              "CF_NOSET": CF_NOSET}
+              "CF_NOSET": CF_NOSET, "CF_NEWSESS": CF_NEWSESS,
+              "CF_UNSUPPORTED": CF_UNSUPPORTED}
+
+# The reload classes, as cfg_reload_class() in config.c decides them
+# from the flags (the order of the tests is the same).
+RELOAD_WORDS = {"now": "at once", "new": "new sessions",
+                "restart": "restart", "ignored": "ignored"}
 
 TYPE_WORDS = {
     "CT_INT": "integer",
@@ -81,6 +93,20 @@ class Directive:
     @property
     def restart(self):
         return bool(self.flags & CF_RESTART)
+
+    @property
+    def reload_class(self):
+        if self.flags & (CF_OBSOLETE | CF_UNSUPPORTED):
+            return "ignored"
+        if self.flags & CF_RESTART:
+            return "restart"
+        if self.flags & CF_NEWSESS:
+            return "new"
+        return "now"
+
+    @property
+    def unsupported(self):
+        return bool(self.flags & CF_UNSUPPORTED)
 
     @property
     def secret(self):
@@ -295,9 +321,12 @@ def gen_manual(directives):
     lines = [MANUAL_BEGIN, ""]
     lines.append("This section is generated from the directive table in "
                  "`config.c` by `scripts/gen-directives.py`; do not edit it "
-                 "by hand.  *Restart* means the value is read at startup "
-                 "only: a SIGHUP reload that changes it logs a warning and "
-                 "keeps the running value.")
+                 "by hand.  *Reload* is what a SIGHUP reload or a CLI "
+                 "`set` does with a new value (see [Reloading](#reloading)):"
+                 " *at once* applies it to everything running, *new "
+                 "sessions* to the sessions and tunnels set up from then "
+                 "on, *restart* keeps the running value until the next "
+                 "start.")
     lines.append("")
     for g, ds in groups(directives):
         regular = [d for d in ds if not d.legacy]
@@ -305,7 +334,7 @@ def gen_manual(directives):
             continue
         lines.append("#### %s" % heading(g))
         lines.append("")
-        lines.append("| Directive | Type | Default | Restart | Meaning |")
+        lines.append("| Directive | Type | Default | Reload | Meaning |")
         lines.append("|---|---|---|---|---|")
         for d in regular:
             meaning = d.help
@@ -314,12 +343,15 @@ def gen_manual(directives):
                 notes.append("secret: hidden by `show running-config`")
             if d.obsolete:
                 notes.append("accepted and ignored")
+            if d.unsupported:
+                notes.append("accepted and ignored, with a warning at "
+                             "startup")
             if notes:
                 meaning += " (%s)" % "; ".join(notes)
             dflt = "`%s`" % d.default if d.default else "*(empty)*"
             lines.append("| `%s` | %s | %s | %s | %s |" % (
                 d.name, d.type_text(), md(dflt),
-                "yes" if d.restart else "no", md(meaning)))
+                RELOAD_WORDS[d.reload_class], md(meaning)))
         lines.append("")
     legacy = [d for d in directives if d.legacy]
     if legacy:
@@ -344,7 +376,9 @@ def gen_config(directives):
              "# Every directive with its default value.  Uncomment a "
              "\"#set\" line to change it.",
              "# \"needs restart\": read at startup only; SIGHUP keeps the "
-             "running value."]
+             "running value.",
+             "# \"new sessions only\": a change reaches sessions and tunnels "
+             "set up after it."]
     for g, ds in groups(directives):
         regular = [d for d in ds if not d.legacy]
         if not regular:
@@ -355,9 +389,11 @@ def gen_config(directives):
             parts = [d.type_text(), d.help]
             if d.restart:
                 parts.append("needs restart")
+            if d.reload_class == "new":
+                parts.append("new sessions only")
             if d.secret:
                 parts.append("hidden by show running-config")
-            if d.obsolete:
+            if d.obsolete or d.unsupported:
                 parts.append("accepted, has no effect")
             lines.append("# %s: %s" % (d.name, "; ".join(parts)))
             lines.append("#set %s %s" % (d.name, file_value(d.default or "")))
@@ -398,11 +434,13 @@ def gen_man(directives):
                          "\\fB%s\\fR" % roff(file_value(d.default))))
             if d.restart:
                 lines.append("Read at startup only.")
+            elif d.reload_class == "new":
+                lines.append("A change applies to new sessions only.")
             if d.flags & CF_NOSET:
                 lines.append("Cannot be changed from the CLI.")
             if d.secret:
                 lines.append("Hidden by \\fBshow running\\-config\\fR.")
-            if d.obsolete:
+            if d.obsolete or d.unsupported:
                 lines.append("Accepted and ignored.")
     legacy = [d for d in directives if d.legacy]
     if legacy:
@@ -414,6 +452,26 @@ def gen_man(directives):
             lines.append(".B %s" % roff(d.name))
             lines.append(roff(d.help) + ".")
     lines.append(MAN_END)
+    return "\n".join(lines) + "\n"
+
+
+def gen_reload(directives):
+    """The directives of each reload class, for the manual's
+    "Reloading" section."""
+    lines = [RELOAD_BEGIN, ""]
+    titles = (("now", "Applied at once"),
+              ("new", "Applied to new sessions only"),
+              ("restart", "Need a restart"),
+              ("ignored", "Ignored (obsolete or not supported)"))
+    for cls, title in titles:
+        names = ["`%s`" % d.name for d in directives
+                 if not d.legacy and d.reload_class == cls]
+        if not names:
+            continue
+        lines.append("*%s* (%d): %s." % (title, len(names),
+                                         ", ".join(names)))
+        lines.append("")
+    lines.append(RELOAD_END)
     return "\n".join(lines) + "\n"
 
 
@@ -434,7 +492,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if a generated block is out of date")
-    ap.add_argument("--print", choices=("manual", "config", "man"),
+    ap.add_argument("--print", choices=("manual", "reload", "config",
+                                        "man"),
                     help="print one generated block and exit")
     ap.add_argument("--config-c", default=CONFIG_C)
     ap.add_argument("--manual", default=MANUAL)
@@ -444,6 +503,7 @@ def main():
 
     directives = parse_config_c(args.config_c)
     blocks = {"manual": gen_manual(directives),
+              "reload": gen_reload(directives),
               "config": gen_config(directives),
               "man": gen_man(directives)}
     if args.print:
@@ -453,6 +513,7 @@ def main():
     stale = 0
     for path, begin, end, block in (
             (args.manual, MANUAL_BEGIN, MANUAL_END, blocks["manual"]),
+            (args.manual, RELOAD_BEGIN, RELOAD_END, blocks["reload"]),
             (args.startup_config, CONFIG_BEGIN, CONFIG_END,
              blocks["config"]),
             (args.man_page, MAN_BEGIN, MAN_END, blocks["man"])):

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO, wait_until
 from l2tpwire import Lac, STOPCCN, CDN, result_code
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, opt
+from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, IP, opt, ipv4_udp
 from test_radius import AUTH_PORT, DEAD_PORT, FreeRadius, radius_cfg
 from test_radius import link as radius_link, up as radius_up
 
@@ -352,6 +352,67 @@ def test_drop_session_sends_cdn_and_frees_the_address(lns, clis):
     assert f"% No session {sid}" in c.cmd(f"drop session {sid}")
 
 
+def test_show_ipcache_lists_the_destination_index(lns, clis):
+    # 2.x "show ipcache": which session each address goes to.
+    c = clis(lns).login()
+    assert c.cmd("show ipcache").splitlines()[-1] == "0 entries"
+    lac1, p1, ip1 = ppp_session(lns, host="lac-a", user="alice",
+                                password="secret")
+    lac2, p2, ip2 = ppp_session(lns, host="lac-b", user="bob",
+                                password="pw2", our_tid=4243)
+    sids = {r[2]: r[0] for r in rows(c.cmd("show session"))}
+    out = c.cmd("show ipcache")
+    lines = out.splitlines()
+    assert lines[0].split() == ["Sess#", "IP", "Address", "User"], out
+    got = sorted(tuple(l.split()) for l in lines[1:-1])
+    assert got == sorted([(sids["alice"], ip1, "alice"),
+                          (sids["bob"], ip2, "bob")]), out
+    assert lines[-1] == "2 entries"
+    c.enable()
+    c.cmd(f"drop session {sids['alice']}")
+    t = p1.expect(LCP, TERMREQ)
+    p1.send_cp(LCP, TERMACK, t.id)
+    wait_until(lambda: ip1 not in c.cmd("show ipcache"),
+               what="alice's address to leave the index")
+    assert c.cmd("show ipcache").splitlines()[-1] == "1 entry"
+
+
+def test_filter_and_no_filter(lns, clis):
+    # 2.x "filter USER in LIST [out LIST]": the session's access lists.
+    lac, p, ip = ppp_session(lns)
+    c = clis(lns).login().enable()
+    c.cmd("configure terminal")
+    c.cmd("ip access-list standard deny-all")
+    c.cmd("deny any")
+    c.cmd("end")
+    sid = rows(c.cmd("show session"))[0][0]
+
+    def denied():
+        return json.loads(c.cmd("show counters json"))["acl_denied_in"]
+    dst = lns.tun_addrs()[0].split("/")[0]
+    pkt = ipv4_udp(ip, dst, 5000, 9, b"x" * 32)
+    assert "% No access list nosuch" in c.cmd("filter alice in nosuch")
+    assert "% User nobody is not connected" in \
+        c.cmd("filter nobody in deny-all")
+    before = denied()
+    assert c.cmd("filter alice in deny-all") == \
+        "Filtering user alice (in deny-all, out -)"
+    assert re.search(r"Filter: +in deny-all, out -",
+                     c.cmd(f"show session {sid}"))
+    p.send(IP, pkt)
+    wait_until(lambda: denied() == before + 1, what="the packet denied")
+    assert "% User alice is already filtered in (deny-all)" in \
+        c.cmd("filter alice in deny-all")
+    assert c.cmd("filter alice out deny-all") == \
+        "Filtering user alice (in deny-all, out deny-all)"
+    assert c.cmd("no filter alice") == "Removing filters from user alice"
+    assert re.search(r"Filter: +in -, out -", c.cmd(f"show session {sid}"))
+    p.send(IP, pkt)
+    time.sleep(0.3)
+    assert denied() == before + 1
+    assert "% User alice is not filtered" in c.cmd("no filter alice")
+
+
 def test_drop_tunnel_sends_stopccn(lns, clis):
     lac, p, ip = ppp_session(lns, host="lac-drop")
     c = clis(lns).login().enable()
@@ -485,6 +546,32 @@ def test_set_checks_values_and_applies(lns, clis):
     out = c.p.before
     assert "set debug 2" in out and "set cli_port 2323" in out
     assert "set hostname lns-new" in out
+
+
+def test_debug_shows_the_daemons_log_live(lns, clis):
+    # The 2.x "debug" command: the chosen levels, live, in this session.
+    assert "Invalid command" in clis(lns).login().cmd("debug warning")
+    c = clis(lns).login().enable()
+    assert c.cmd("debug") == "Live log: off"
+    assert c.cmd("debug warning") == "Live log: warning"
+    lac_for(lns).open_tunnel(host="lac-live")
+    c.expect(r"WARN tid=\d+ tunnel up with lac-live, local id \d+, peer id "
+             r"4242\r?\n", 5)
+    c.expect(PROMPT)                 # given back after the lines
+    assert c.cmd("debug all") == "Live log: critical error warning info " \
+        "calls"
+    assert c.cmd("no debug") == "Live log: off"
+    assert c.cmd("debug critical error warning") == \
+        "Live log: critical error warning"
+    assert c.cmd("no debug warning") == "Live log: critical error"
+    lac = lac_for(lns)
+    lac.our_tid = 4243
+    lac.open_tunnel(host="lac-quiet")
+    lns.wait_for_log(r"tunnel up with lac-quiet")
+    time.sleep(1.5)                 # a turn of the live log
+    assert "lac-quiet" not in c.cmd("debug")
+    assert '% Unknown level "lots"' in c.cmd("debug lots")
+    assert c.cmd("no debug") == "Live log: off"
 
 
 def test_load_and_remove_plugin(daemon, clis, tmp_path):

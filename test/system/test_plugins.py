@@ -217,6 +217,29 @@ def test_sessionctl_drops_session_by_user_and_id(lns_factory):
     d.wait_for_log(r"requested by administrator")
 
 
+def test_sessionctl_kill_clears_the_call_without_lcp_terminate(
+        lns_factory):
+    # 2.x sessionctl "kill": no grace period, the CDN at once.
+    d = lns_factory(["testplugin", "sessionctl"])
+    lac, p, ip = session_up(d)
+    n = len(p.frames)
+    out = nsctl(d.ns, "kill_session", "alice", "line", "fault",
+                check=0).stdout
+    assert re.match(r"session \d+ killed", out), out
+    m = p.cdn(timeout=2)
+    assert result_code(m)[0] == 3           # administrative
+    assert not [f for f in p.frames[n:] if f.proto == LCP and
+                f.code == TERMREQ], p.frames[n:]
+    d.wait_for_log(r"plugin sessionctl kills the session: line fault")
+    nsctl(d.ns, "kill_session", "alice", check=1)
+    # By id, with the 2.x word.
+    lac2, p2, _ = session_up(d)
+    sid = sid_of(d, "alice")
+    assert nsctl(d.ns, "kill", sid, check=0).stdout.strip() == \
+        f"session {sid} killed"
+    p2.cdn(timeout=2)
+
+
 def test_snoopctl_and_throttlectl_set_session_fields(lns_factory):
     d = lns_factory(["testplugin", "snoopctl", "throttlectl"])
     session_up(d)

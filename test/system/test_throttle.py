@@ -212,6 +212,48 @@ def test_queue_full_drops_counted_and_session_end_frees_buckets(lns):
     assert free > 0.9 * PPS * (20 + 8 + PAYLOAD) * 8 / 1000, free
 
 
+def local_burst(src, src_ip, dst, dst_ip, n=60, wait=1.5):
+    """`src` sends n 1000-byte datagrams to `dst_ip` (another session of
+    the server) at PPS; returns how many `dst` receives within `wait`
+    seconds after the last one."""
+    pkt = ipv4_udp(src_ip, dst_ip, 5000, 6002, b"l" * PAYLOAD)
+    for i in range(n):
+        src.send(IP, pkt)
+        time.sleep(1 / PPS)
+    got = 0
+    end = time.time() + wait
+    while time.time() < end:
+        try:
+            f = dst.recv(max(0.01, end - time.time()))
+        except TimeoutError:
+            break
+        if f.proto == IP and f.payload[12:16] == socket.inet_aton(src_ip):
+            got += 1
+    return got
+
+
+@pytest.mark.parametrize("local_free", [True, False])
+def test_no_throttle_local_ip(lns, local_free):
+    # 60 datagrams of 1028 octets in 0.15 s: at 100 kbit/s a throttled
+    # session passes a fraction of them in the 1.5 s that follow.
+    d = lns({"no_throttle_local_IP": "yes" if local_free else "no"})
+    d.ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    d.ns.run(["sysctl", "-qw", "net.ipv4.conf.all.send_redirects=0"])
+    d.ns.run(["sysctl", "-qw", f"net.ipv4.conf.{d.tun}.send_redirects=0"])
+    _, pa, ipa = session(d, "alice", "secret", 77)
+    _, pb, ipb = session(d, "bob", "pw2", 78)
+    c = cli(d)
+    assert "(in 100, out 100 kbit/s)" in c.cmd("throttle alice 100")
+    up = local_burst(pa, ipa, pb, ipb)          # alice's upstream
+    down = local_burst(pb, ipb, pa, ipa)        # alice's downstream
+    if local_free:
+        assert up >= 57 and down >= 57, (up, down)
+        # Traffic to the rest of the world is still throttled.
+        assert near(upstream_rate(d, pa, ipa), 100), "upstream"
+    else:
+        assert up <= 40 and down <= 40, (up, down)
+
+
 # ---------------------------------------------------------------------------
 # TCP through throttled sessions: kernel TCP at both ends (lacsim --tun,
 # see test_dataplane.py), one bulk connection per direction.

@@ -1972,6 +1972,74 @@ test_restart_changes_strings(void **state)
 	cfg_free(&nc);
 }
 
+/* ---- reload classes, values waiting for a restart ---- */
+
+static void
+test_reload_classes(void **state)
+{
+	const struct cfg_directive *d;
+	size_t n, i;
+	int seen[4] = { 0, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(cfg_reload_class(cfg_find("debug")), CFG_NOW);
+	assert_int_equal(cfg_reload_class(cfg_find("primary_dns")), CFG_NEW);
+	assert_int_equal(cfg_reload_class(cfg_find("l2tp_mtu")), CFG_NEW);
+	assert_int_equal(cfg_reload_class(cfg_find("max_sessions")),
+	    CFG_RESTART);
+	assert_int_equal(cfg_reload_class(cfg_find("pid_file")), CFG_RESTART);
+	assert_int_equal(cfg_reload_class(cfg_find("save_state")),
+	    CFG_IGNORED);
+	assert_int_equal(cfg_reload_class(cfg_find("bind_multi_address")),
+	    CFG_IGNORED);
+	assert_string_equal(cfg_reload_text(CFG_NEW),
+	    "applies to new sessions only");
+	/* Every directive has exactly one class; no flag pair conflicts. */
+	d = cfg_directives(&n);
+	for (i = 0; i < n; i++) {
+		assert_false((d[i].flags & CF_RESTART) &&
+		    (d[i].flags & CF_NEWSESS));
+		seen[cfg_reload_class(&d[i])]++;
+	}
+	for (i = 0; i < 4; i++)
+		assert_true(seen[i] > 0);
+}
+
+static void
+test_pending_and_print_running(void **state)
+{
+	struct fx *fx = *state;
+	struct config want, got;
+	const struct cfg_directive *ms = cfg_find("max_sessions");
+	struct outbuf *o = calloc(1, sizeof(*o));
+
+	assert_non_null(o);
+	want = fx->c;
+	assert_int_equal(cfg_set(&want, "max_sessions", "2000", NULL, 0), 0);
+	assert_int_equal(cfg_pending_get(ms, NULL), 0);
+	cfg_pending_note(&fx->c, &want, ms);
+	got = fx->c;
+	assert_int_equal(cfg_pending_get(ms, &got), 1);
+	assert_int_equal(got.max_sessions, 2000);
+	assert_int_equal(fx->c.max_sessions, 65535);
+
+	assert_int_equal(cfg_print_running(&fx->c, 1, out_append, o), 0);
+	assert_non_null(strstr(o->buf, "! max_sessions waits for a restart: "
+	    "running value 65535\nset max_sessions 2000\n"));
+	/* cfg_print itself prints the running values only. */
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(cfg_print(&fx->c, 0, 1, out_append, o), 0);
+	assert_null(strstr(o->buf, "max_sessions"));
+
+	/* Back to the running value: forgotten. */
+	cfg_pending_note(&fx->c, &fx->c, ms);
+	assert_int_equal(cfg_pending_get(ms, NULL), 0);
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(cfg_print_running(&fx->c, 1, out_append, o), 0);
+	assert_null(strstr(o->buf, "max_sessions"));
+	free(o);
+}
+
 static void
 test_copy_value(void **state)
 {
@@ -2534,6 +2602,8 @@ main(void)
 		T(test_restart_changes),
 		T(test_restart_changes_strings),
 		T(test_copy_value),
+		T(test_reload_classes),
+		T(test_pending_and_print_running),
 		T(test_users_parse),
 		T(test_users_passwords),
 		T(test_users_load),
