@@ -996,6 +996,43 @@ radius_session_ungardened(sid_t s)
 	interim_arm(s);
 }
 
+void
+radius_save(sid_t s, struct radius_saved *out)
+{
+	struct rsess *rs = RS(s);
+
+	memset(out, 0, sizeof(*out));
+	if (rs == NULL)
+		return;
+	out->acct = rs->acct;
+	out->authentic = rs->authentic;
+	out->interim = rs->interim;
+	out->acct_start = (int64_t)rs->acct_start;
+	out->class_len = rs->class_len > AUTH_CLASS_MAX ? AUTH_CLASS_MAX :
+	    rs->class_len;
+	if (out->class_len)
+		memcpy(out->class, rs->class, out->class_len);
+}
+
+void
+radius_adopt(sid_t s, const struct radius_saved *in)
+{
+	struct rsess *rs = RS(s);
+
+	if (rs == NULL)
+		return;
+	rs_reset(s);
+	rs->up = 1;
+	rs->acct = in->acct;
+	rs->authentic = in->authentic;
+	rs->interim = in->interim;
+	rs->acct_start = (time_t)in->acct_start;
+	if (in->class_len <= AUTH_CLASS_MAX)
+		set_class(rs, in->class, in->class_len);
+	if (rs->acct)
+		interim_arm(s);
+}
+
 static void
 radius_session_down(sid_t s, int cause)
 {
