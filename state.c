@@ -870,7 +870,7 @@ state_close(int keep)
 		    tables->tunnels_used);
 	} else {
 		unlink(st.path);
-		log_info("state file %s removed (clean shutdown)", st.path);
+		log_warnx("state file %s removed (clean shutdown)", st.path);
 	}
 	munmap(st.map, st.len);
 	st.map = NULL;
