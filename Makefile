@@ -144,6 +144,10 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_state
+test/unit/test_state: test/unit/test_state.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_offload
 test/unit/test_offload: test/unit/test_offload.c offload.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -250,6 +254,11 @@ BGP_FUZZ_SRCS = bgp.c bgp_msg.c config.c event.c log.c $(BGP_SPLIT_SRCS)
 test/fuzz/fuzz_bgp: test/fuzz/fuzz_bgp.c $(BGP_FUZZ_SRCS) bgp.h bgp_msg.h config.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(BGP_FUZZ_SRCS) -lcrypt
 FUZZERS	+= test/fuzz/fuzz_bgp
+
+# The state-file loader (state.c): header, sizes, record checksums.
+test/fuzz/fuzz_state: test/fuzz/fuzz_state.c $(L2TP_FUZZ_SRCS) state.h l2tpns.h radius.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring
+FUZZERS	+= test/fuzz/fuzz_state
 
 fuzz: $(FUZZERS)
 
