@@ -295,3 +295,73 @@ def test_check_without_state(daemon, tmp_path):
                     "state_dir": str(tmp_path / "none")})
     r = d.run("-S")
     assert r.returncode == 2 and "no state file" in r.stdout, r.stdout
+
+
+# ---------------------------------------------------------------------------
+# what ended is not adopted
+
+
+def test_ended_sessions_and_tunnels_not_adopted(radius_lns, lacsim_bin,
+                                                tmp_path):
+    """Expected: sessions and tunnels closed by the LAC (CDN, StopCCN)
+    are freed in the state file at once: after a SIGKILL, l2tpns -S and
+    the next process find nothing to adopt, and RADIUS has one Stop per
+    session, none added by the restart."""
+    d, rad = start_lns(radius_lns, tmp_path)
+    lac = Lacsim(d.ns, "--ppp", "--tunnels", 2, "--sessions", 3,
+                 "--hold", 2, "--timeout", 60)
+    rc, done = lac.finish(60)
+    assert rc == 0 and done["ppp_up"] == 6, done
+    cli = DaemonCli(d)
+    # (a tunnel closed by the LAC's StopCCN is held a while, RFC 2661
+    # 5.7: it may still be there, dying)
+    wait_until(lambda: cli.counters()["sessions"] == 0, 20,
+               "every session closed")
+    cli.close()
+    wait_until(lambda: len(rad.stops()) >= 6, 20, "a Stop per session")
+    d.signal(signal.SIGKILL)
+    d.wait_exit(10)
+    r = d.run("-S")
+    assert r.returncode == 0 and \
+        "would be adopted: 0 sessions and " in r.stdout, r.stdout
+    mark = d.log_mark()
+    d.start(wait_ready=False)
+    d.wait_for_log(r"state: adopted 0 sessions and \d+ tunnels", 30,
+                   since=mark)
+    time.sleep(1)
+    assert len(rad.stops()) == 6 and len(rad.starts()) == 6
+
+
+def test_lac_gone_while_down_sessions_cleared_and_accounted(radius_lns,
+                                                            lacsim_bin,
+                                                            tmp_path):
+    """Expected: the LAC vanishes (SIGKILL, no StopCCN) while the daemon
+    is down; the new process adopts its tunnels and sessions, finds the
+    LAC dead through its HELLOs (hello_interval 1 s, 2 silent intervals)
+    and ends every session with its one Stop."""
+    d, rad = start_lns(radius_lns, tmp_path, hello_interval=1,
+                       dead_peer_hellos=2)
+    lac = Lacsim(d.ns, "--ppp", "--tunnels", 2, "--sessions", 5,
+                 "--hold", 900, "--timeout", 60)
+    try:
+        lac.wait("ppp_up", 10, 60)
+        cli = DaemonCli(d)
+        ids = {s["acct_session_id"] for s in cli.sessions()}
+        cli.close()
+        wait_until(lambda: {r["Acct-Session-Id"] for r in rad.starts()} >=
+                   ids, 20, "the Starts")
+        d.signal(signal.SIGKILL)
+        d.wait_exit(10)
+    finally:
+        lac.kill()
+    mark = d.log_mark()
+    d.start(wait_ready=False)
+    d.wait_for_log(r"state: adopted 10 sessions and 2 tunnels", 30,
+                   since=mark)
+    d.wait_for_log(r"dead peer, clearing tunnel", 15, since=mark)
+    wait_until(lambda: len(rad.stops()) >= 10, 20, "a Stop per session")
+    stops = Counter(r["Acct-Session-Id"] for r in rad.stops())
+    assert stops == Counter({i: 1 for i in ids})
+    cli = DaemonCli(d)
+    wait_until(lambda: cli.counters()["sessions"] == 0, 10, "no session")
+    cli.close()
