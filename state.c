@@ -46,6 +46,7 @@
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
+#include "plugin.h"
 #include "session.h"
 #include "tbf.h"
 
@@ -755,6 +756,16 @@ end_session(sid_t s, const struct state_sess *r, const char *why)
 	state_session(s);
 }
 
+static uint32_t
+sessions_to_adopt(void)
+{
+	uint32_t i, n = 0;
+
+	for (i = 1; i <= st.old_n_s; i++)
+		n += st.old_s[i] != NULL;
+	return n;
+}
+
 void
 state_adopt(void)
 {
@@ -822,9 +833,17 @@ state_adopt(void)
 	for (i = 1; i <= st.old_n_t; i++)
 		if (st.old_t[i] != NULL && st.old_t[i]->have_seq)
 			l2tp_seq_set(i, st.old_t[i]->ns, st.old_t[i]->nr);
+	/* Plugins see what a cluster takeover shows them: this process
+	 * has the sessions now. */
+	if (sessions_to_adopt() > 0) {
+		struct param_become_master bm = { .time_now = time_now };
+
+		plugin_run(PLUGIN_BECOME_MASTER, &bm);
+	}
 	for (i = 1; i <= st.old_n_s; i++) {
 		struct state_sess *r = st.old_s[i];
 		struct session *sp = session_get(i);
+		struct param_new_session_master nm;
 
 		if (r == NULL)
 			continue;
@@ -834,6 +853,9 @@ state_adopt(void)
 		acctfile_session_start(i);
 		if (sp->rate_in || sp->rate_out)
 			tbf_rates_changed(i, sp->rate_in, sp->rate_out);
+		nm.sid = i;
+		nm.tid = sp->tunnel;
+		plugin_run(PLUGIN_NEW_SESSION_MASTER, &nm);
 		ns++;
 	}
 	/* The file as this process sees it now. */

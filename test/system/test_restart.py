@@ -365,3 +365,36 @@ def test_lac_gone_while_down_sessions_cleared_and_accounted(radius_lns,
     cli = DaemonCli(d)
     wait_until(lambda: cli.counters()["sessions"] == 0, 10, "no session")
     cli.close()
+
+
+def test_plugins_see_the_adopted_sessions(radius_lns, lacsim_bin, tmp_path):
+    """Expected: plugins loaded by the new process hear become_master and
+    one new_session_master per adopted session (as after a cluster
+    takeover), and no new_session or kill_session."""
+    from nsctlhelp import nsctl, plugin_dir
+    d, rad = start_lns(radius_lns, tmp_path)
+    lac = Lacsim(d.ns, "--ppp", "--sessions", 3, "--hold", 900,
+                 "--timeout", 60)
+    try:
+        lac.wait("ppp_up", 3, 60)
+        cli = DaemonCli(d)
+        sids = sorted(int(s["sid"]) for s in cli.sessions())
+        cli.close()
+        d.signal(signal.SIGKILL)
+        d.wait_exit(10)
+        d.write_config({"plugin_dir": str(plugin_dir(tmp_path))},
+                       extra_lines=["load plugin testplugin"])
+        mark = d.log_mark()
+        d.start(wait_ready=False)
+        d.wait_for_log(r"state: adopted 3 sessions", 30, since=mark)
+        ev = nsctl(d.ns, "test_events", "testplugin",
+                   check=0).stdout.splitlines()
+        assert "become_master" in ev, ev
+        got = sorted(int(e.split("sid=")[1]) for e in ev
+                     if e.startswith("new_session_master "))
+        assert got == sids, ev
+        assert not [e for e in ev if e.startswith(("new_session ",
+                                                   "kill_session"))], ev
+        assert not lac.events("cdn_rx") and not lac.events("ppp_down")
+    finally:
+        lac.kill()
