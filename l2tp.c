@@ -1784,5 +1784,5 @@ l2tp_adopt(void)
 	}
 	if (nt || ns)
 		LOG(LOG_WARN_L, 0, 0, "L2TP: took over %u tunnels and %u "
-		    "sessions from the cluster", nt, ns);
+		    "sessions (cluster takeover or state file)", nt, ns);
 }
