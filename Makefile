@@ -144,10 +144,6 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
-UNIT_TESTS += test/unit/test_state
-test/unit/test_state: test/unit/test_state.c $(CORE_OBJS)
-	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
-
 UNIT_TESTS += test/unit/test_offload
 test/unit/test_offload: test/unit/test_offload.c offload.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -173,6 +169,11 @@ test/unit/test_control: test/unit/test_control.c ctlmsg.o control.h rd.h
 BGP_SPLIT_SRCS = globals.c cfgprint.c util.c
 UNIT_TESTS += test/unit/test_bgp
 test/unit/test_bgp: test/unit/test_bgp.c bgp.o bgp_msg.o event.o log.o config.o $(BGP_SPLIT_SRCS:.c=.o)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+# The state file's format (state.c).
+UNIT_TESTS += test/unit/test_state
+test/unit/test_state: test/unit/test_state.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 unit: $(UNIT_TESTS)
