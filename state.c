@@ -593,8 +593,13 @@ state_open(void)
 	}
 	rc = read_old(st.path, 1, why, sizeof(why));
 	if (rc == -1) {
+		char keep[sizeof(st.path)];
+
 		log_error("state file %s refused: %s; starting clean", st.path,
 		    why);
+		/* Kept aside for a look, not overwritten. */
+		state_path(keep, sizeof(keep), ".refused");
+		rename(st.path, keep);
 		drop_old();
 	} else if (rc == -2)
 		drop_old();

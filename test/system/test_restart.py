@@ -261,6 +261,7 @@ def test_damaged_state_file_refused_start_clean(radius_lns, lacsim_bin,
         r = d.run("-S")
         assert r.returncode == 0 and "5 sessions" in r.stdout, r.stdout
         why = damage(p)
+        damaged = p.read_bytes()
         r = d.run("-S")
         assert r.returncode == 1, r.stdout
         assert "would be refused" in r.stdout
@@ -272,6 +273,8 @@ def test_damaged_state_file_refused_start_clean(radius_lns, lacsim_bin,
         d.wait_for_log(r"state file \S+ refused: " + why +
                        r"; starting clean", 5, since=mark)
         assert "state: adopted" not in d.log_text(mark)
+        # the refused file kept aside, as it was
+        assert p.with_name("state.refused").read_bytes() == damaged
         cli = DaemonCli(d)
         assert cli.counters()["sessions"] == 0
         cli.close()
