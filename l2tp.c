@@ -1723,6 +1723,17 @@ l2tp_seq_set(tid_t t, uint16_t ns, uint16_t nr)
 	c->verified = 1;
 }
 
+void
+l2tp_clear_call(tid_t t, uint16_t our_sid, uint16_t far_sid, const char *text)
+{
+	if (tctl == NULL || t == 0 || t > tables->max_tunnels ||
+	    tctl[t] == NULL)
+		return;
+	LOG(LOG_WARN_L, 0, t, "clearing call (peer session %u): CDN result "
+	    "%d: %s", far_sid, CDN_ADMIN, text);
+	send_cdn(t, our_sid, far_sid, CDN_ADMIN, 0, text);
+}
+
 /*
  * A new cluster master takes over the tunnels and sessions it inherited
  * (cluster.c wrote them into the tables): control state for each tunnel

@@ -153,6 +153,10 @@ void	 l2tp_adopt(void);
  */
 int	 l2tp_seq_get(tid_t, uint16_t *ns, uint16_t *nr);
 void	 l2tp_seq_set(tid_t, uint16_t ns, uint16_t nr);
+/* state.c: a call of an adopted tunnel that was not up at the restart
+ * (no session any more): CDN result 3 (RFC 2661 4.4.2). */
+void	 l2tp_clear_call(tid_t, uint16_t our_sid, uint16_t far_sid,
+	    const char *text);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
 /* Bytes before a PPP Protocol field that l2tp_data_header() fills in. */
 #define L2TP_DATA_HEADROOM	8

@@ -774,10 +774,18 @@ sessions_to_adopt(void)
 void
 state_adopt(void)
 {
-	uint32_t i, nt = 0, ns = 0, nend = 0;
+	uint32_t i, nt = 0, ns = 0, nend = 0, nclear = 0, max_clear;
+	struct clear {
+		tid_t		t;
+		uint16_t	our, far;
+	} *clear;
 
 	if (st.old_s == NULL || st.old_t == NULL)
 		return;
+	max_clear = sessions_to_adopt();
+	clear = calloc((size_t)max_clear + 1, sizeof(*clear));
+	if (clear == NULL)
+		max_clear = 0;
 	for (i = 1; i <= st.old_n_t; i++) {
 		struct state_tun *r = st.old_t[i];
 
@@ -823,6 +831,11 @@ state_adopt(void)
 			}
 		}
 		if (why != NULL) {
+			/* Its tunnel stays: the LAC gets a CDN for it below. */
+			if (*why && st.old_t[r->s.tunnel] != NULL &&
+			    r->s.local_id && r->s.far_id && nclear < max_clear)
+				clear[nclear++] = (struct clear){ r->s.tunnel,
+				    r->s.local_id, r->s.far_id };
 			if (*why)
 				end_session(i, r, why);
 			else
@@ -838,6 +851,10 @@ state_adopt(void)
 	for (i = 1; i <= st.old_n_t; i++)
 		if (st.old_t[i] != NULL && st.old_t[i]->have_seq)
 			l2tp_seq_set(i, st.old_t[i]->ns, st.old_t[i]->nr);
+	for (i = 0; i < nclear; i++)
+		l2tp_clear_call(clear[i].t, clear[i].our, clear[i].far,
+		    "not up when the LNS restarted");
+	free(clear);
 	/* Plugins see what a cluster takeover shows them: this process
 	 * has the sessions now. */
 	if (sessions_to_adopt() > 0) {

@@ -10,6 +10,7 @@ counts every datagram per session address, which gives the octets the
 accounting must report.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -265,7 +266,6 @@ def test_damaged_state_file_refused_start_clean(radius_lns, lacsim_bin,
         r = d.run("-S")
         assert r.returncode == 1, r.stdout
         assert "would be refused" in r.stdout
-        import re
         assert re.search(why, r.stdout), r.stdout
         mark = d.log_mark()
         d.start(wait_ready=False)
@@ -401,3 +401,33 @@ def test_plugins_see_the_adopted_sessions(radius_lns, lacsim_bin, tmp_path):
         assert not lac.events("cdn_rx") and not lac.events("ppp_down")
     finally:
         lac.kill()
+
+
+def test_call_not_up_at_the_restart_cleared_with_cdn(radius_lns, lacsim_bin,
+                                                     tmp_path):
+    """Expected: calls whose PPP was still authenticating (RADIUS down)
+    when the daemon was killed are not adopted: the new process sends
+    the LAC a CDN (result 3) for each, on the adopted tunnel, which stays
+    up; no accounting record is written for them."""
+    d, rad = start_lns(radius_lns, tmp_path)
+    rad.kill()
+    lac = Lacsim(d.ns, "--ppp", "--sessions", 2, "--hold", 900,
+                 "--timeout", 100)
+    try:
+        lac.wait("ppp_lcp_up", 2, 30)
+        d.signal(signal.SIGKILL)
+        d.wait_exit(10)
+        mark = d.log_mark()
+        d.start(wait_ready=False)
+        d.wait_for_log(r"state: adopted 0 sessions and 1 tunnels", 30,
+                       since=mark)
+        cdns = lac.wait("cdn_rx", 2, 10)
+        assert all(e["result"] == 3 and
+                   "not up when the LNS restarted" in e["message"]
+                   for e in cdns), cdns
+        assert not lac.events("stopccn_rx") and not lac.events("error")
+        assert len(re.findall(r"not adopted: it was not up",
+                              d.log_text(mark))) == 2
+    finally:
+        lac.kill()
+    assert not rad.records()
