@@ -27,7 +27,8 @@
  * L2TP control state with the saved Ns/Nr (l2tp_seq_set), PPP up as it
  * was (ppp_adopt: no renegotiation), accounting carried on (radius_adopt:
  * no second Start; the Interim-Update timer re-armed).  A session that
- * was not up, or whose tunnel is gone, is ended and accounted (Stop).
+ * was not up, or whose tunnel is gone, is ended and accounted (Stop); a
+ * call that was not up gets a CDN on its adopted tunnel.
  */
 #include <errno.h>
 #include <fcntl.h>
