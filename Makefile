@@ -40,7 +40,7 @@ endif
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
-	      acctfile.o garp.o metrics.o web.o state.o
+	      acctfile.o garp.o metrics.o web.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
@@ -49,6 +49,8 @@ PROGS	= l2tpns
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
 # The BGP speaker (bgp.h).
 DAEMON_OBJS += bgp.o bgp_msg.o
+# The state file: sessions kept over a restart (state.c).
+DAEMON_OBJS += state.o
 PROGS	+= nsctl
 # Everything but main(): what the unit tests and the fuzzers link (so a
 # new module needs adding in one place only).
