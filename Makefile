@@ -53,6 +53,8 @@ PROGS	= l2tpns
 DAEMON_OBJS += plugin.o control.o ctlmsg.o
 # The BGP speaker (bgp.h).
 DAEMON_OBJS += bgp.o bgp_msg.o
+# The state file: sessions kept over a restart (state.c).
+DAEMON_OBJS += state.o
 PROGS	+= nsctl
 # Everything but main(): what the unit tests and the fuzzers link (so a
 # new module needs adding in one place only).
@@ -183,6 +185,11 @@ UNIT_TESTS += test/unit/test_bgp
 test/unit/test_bgp: test/unit/test_bgp.c bgp.o bgp_msg.o event.o log.o config.o $(BGP_SPLIT_SRCS:.c=.o)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+# The state file's format (state.c).
+UNIT_TESTS += test/unit/test_state
+test/unit/test_state: test/unit/test_state.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 
@@ -243,13 +250,15 @@ FUZZERS	+= test/fuzz/fuzz_offload
 #   fuzz_cli      the CLI's command table and argument parsing, with the
 #                 daemon's side of every request (cli_child.c, cli_show.c,
 #                 cli.c)
+#   fuzz_state    the state-file loader (state.c): header, sizes, record
+#                 checksums
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle \
 	-lpthread
 DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
 	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap \
 	test/fuzz/fuzz_tun test/fuzz/fuzz_ra test/fuzz/fuzz_acctfile \
-	test/fuzz/fuzz_cli
+	test/fuzz/fuzz_cli test/fuzz/fuzz_state
 $(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h \
     test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) $(DAEMON_FUZZ_LIBS)

@@ -13,8 +13,8 @@
  *	router bgp AS, then neighbour lines
  *	ip access-list {standard|extended} NAME, then permit/deny lines
  *	setforward MASK IP PORT SECRET
- * Comments start with '#' or '!'.  Older editions' keys (save_state,
- * cleanup_interval, as_number, bgp_peerN, snoop_host...) are accepted.
+ * Comments start with '#' or '!'.  Older editions' keys (cleanup_interval,
+ * as_number, bgp_peerN, snoop_host...) are accepted.
  */
 #include <arpa/inet.h>
 #include <crypt.h>
@@ -196,6 +196,12 @@ static const struct cfg_directive directives[] = {
 	{ "guest_account", CT_STRING, F(guest_account), 0, 0, CF_NEWSESS, "",
 	    "comma list of usernames allowed several sessions" },
 
+	/* restart without dropping subscribers (state.c) */
+	{ "save_state", CT_BOOL, F(save_state), 0, 0, CF_RESTART, "no",
+	    "keep sessions and tunnels in a state file: a restart, upgrade or crash adopts them" },
+	{ "state_dir", CT_STRING, F(state_dir), 0, 0, CF_RESTART, "/run/l2tpns",
+	    "directory of the state file (save_state)" },
+
 	/* data plane */
 	{ "tundevicename", CT_STRING, F(tundevicename), 0, 0, CF_RESTART, "tun0",
 	    "name of the tun interface" },
@@ -308,8 +314,6 @@ static const struct cfg_directive directives[] = {
 	    CF_RESTART, "65432", "local port of tunnels to remote LNSs" },
 
 	/* keys of older editions of the manual */
-	{ "save_state", CT_BOOL, F(save_state), 0, 0, CF_OBSOLETE, "no",
-	    "obsolete: sessions survive restarts through clustering" },
 	{ "cleanup_interval", CT_INT, F(cleanup_interval), 0, INT_MAX, CF_OBSOLETE,
 	    "0", "obsolete: cleanups are driven by timers" },
 	{ "snoop_host", CT_IPV4, F(snoop_host), 0, 0, CF_OBSOLETE, "0.0.0.0",

@@ -244,7 +244,8 @@ struct config {
 	int		bind_portremotelns;
 
 	/* obsolete keys of the older manuals: accepted, reported, unused */
-	int		save_state;
+	int		save_state;	/* state.c: keep sessions over a restart */
+	char		state_dir[CFG_STRLEN];
 	int		cleanup_interval;
 	in_addr_t	snoop_host;
 	int		snoop_port;

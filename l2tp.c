@@ -42,6 +42,7 @@
 #include "cluster.h"
 #include "dataplane.h"
 #include "evring.h"
+#include "state.h"
 #include "event.h"
 #include "log.h"
 #include "rd.h"
@@ -443,6 +444,7 @@ tunnel_set_state(tid_t t, enum tunnel_state new, const char *why)
 	tunnel_enter(t, old, new, why);
 	if (new != TUNNEL_FREE)		/* freed: tables.c tells the cluster */
 		cluster_tunnel_changed(t);	/* replicated (cluster.c) */
+	state_tunnel(t);		/* the state file (state.c) */
 }
 
 static void
@@ -874,6 +876,7 @@ call_set_state(sid_t s, enum session_state new, const char *why)
 	call_enter(s, sp->state, new, why);
 	if (new != SESSION_FREE)	/* freed: tables.c tells the cluster */
 		cluster_session_changed(s);	/* the call's state */
+	state_session(s);		/* the state file (state.c) */
 }
 
 static void
@@ -1598,6 +1601,8 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	/* Acknowledge unless a reply already carried our Nr. */
 	if (tctl[t] != NULL && !tctl[t]->sent_since_rx)
 		send_zlb(t);
+	if (tctl[t] != NULL)
+		state_tunnel(t);	/* Nr committed (state.c) */
 }
 
 int
@@ -1685,6 +1690,50 @@ l2tp_set_socket(int fd)
 	udp_fd = fd;
 }
 
+int
+l2tp_seq_get(tid_t t, uint16_t *ns, uint16_t *nr)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+	const struct qmsg *q;
+
+	if (c == NULL)
+		return -1;
+	*ns = c->ns;
+	for (q = c->q_head; q != NULL; q = q->next)
+		if (!q->sent) {
+			*ns = q->ns;
+			break;
+		}
+	*nr = c->nr;
+	return 0;
+}
+
+void
+l2tp_seq_set(tid_t t, uint16_t ns, uint16_t nr)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+
+	if (c == NULL || !c->adopted)
+		return;
+	c->adopted = 0;
+	c->ns = ns;
+	c->nr = nr;
+	c->verified = 1;
+}
+
+void
+l2tp_clear_call(tid_t t, uint16_t our_sid, uint16_t far_sid, const char *text)
+{
+	if (tctl == NULL || t == 0 || t > tables->max_tunnels ||
+	    tctl[t] == NULL)
+		return;
+	LOG(LOG_WARN_L, 0, t, "clearing call (peer session %u): CDN result "
+	    "%d: %s", far_sid, CDN_ADMIN, text);
+	send_cdn(t, our_sid, far_sid, CDN_ADMIN, 0, text);
+}
+
 /*
  * A new cluster master takes over the tunnels and sessions it inherited
  * (cluster.c wrote them into the tables): control state for each tunnel
@@ -1746,5 +1795,5 @@ l2tp_adopt(void)
 	}
 	if (nt || ns)
 		LOG(LOG_WARN_L, 0, 0, "L2TP: took over %u tunnels and %u "
-		    "sessions from the cluster", nt, ns);
+		    "sessions (cluster takeover or state file)", nt, ns);
 }

@@ -145,6 +145,18 @@ int	 l2tp_session_close(sid_t, int result, int error, const char *msg);
 void	 l2tp_shutdown_all(void);
 /* A new cluster master: control state for inherited tunnels/sessions. */
 void	 l2tp_adopt(void);
+/*
+ * state.c: a tunnel's sequence numbers.  Get: the Ns of our next new
+ * message (the first one queued but never sent, if any) and our Nr; -1
+ * if the tunnel has no control state.  Set: an adopted tunnel carries on
+ * from them at once instead of waiting for the LAC's next message.
+ */
+int	 l2tp_seq_get(tid_t, uint16_t *ns, uint16_t *nr);
+void	 l2tp_seq_set(tid_t, uint16_t ns, uint16_t nr);
+/* state.c: a call of an adopted tunnel that was not up at the restart
+ * (no session any more): CDN result 3 (RFC 2661 4.4.2). */
+void	 l2tp_clear_call(tid_t, uint16_t our_sid, uint16_t far_sid,
+	    const char *text);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
 /* Bytes before a PPP Protocol field that l2tp_data_header() fills in. */
 #define L2TP_DATA_HEADROOM	8

@@ -16,6 +16,7 @@
 #include "l2tp_avp.h"
 #include "log.h"
 #include "rd.h"
+#include "state.h"
 #include "util.h"
 
 static size_t sendq_bytes, ooo_bytes;
@@ -86,6 +87,7 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 	sendq_bytes += q->len;
 	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
 	send_window(t);
+	state_tunnel(t);	/* Ns committed (state.c) */
 	return 0;
 }
 

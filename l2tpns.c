@@ -12,7 +12,8 @@
  *
  * Signals arrive through a signalfd in the loop, never in a handler:
  *	HUP	reload startup-config and users, reopen the log
- *	TERM/INT  exit, leaving tunnels and sessions to the cluster
+ *	TERM/INT  exit, leaving tunnels and sessions to the cluster or, with
+ *		  save_state, to the next process (state.c)
  *	QUIT	shut tunnels and sessions down cleanly, then exit
  */
 #include <errno.h>
@@ -54,6 +55,7 @@
 #include "metrics.h"
 #include "web.h"
 #include "radius.h"
+#include "state.h"
 #include "util.h"
 
 static const char *config_path = CONFIGFILE;
@@ -74,11 +76,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: %s [-d] [-n] [-v...] [-c FILE] [-h HOSTNAME]\n"
+	    "usage: %s [-d] [-n] [-S] [-v...] [-c FILE] [-h HOSTNAME]\n"
 	    "  -c FILE      startup-config (default %s)\n"
 	    "  -d           detach and run in the background\n"
 	    "  -h HOSTNAME  hostname used towards LACs and in the CLI prompt\n"
 	    "  -n           check the configuration files and exit\n"
+	    "  -S           say whether the state file would be adopted; exit\n"
+	    "               0 yes, 1 refused, 2 none (save_state)\n"
 	    "  -v           raise the debug level by one (repeatable)\n"
 	    "  -V           print the version and exit\n"
 	    "  --help       this text\n", progname, CONFIGFILE);
@@ -514,7 +518,8 @@ still_busy(void)
 			int n;
 
 			stops_sent = 1;
-			if (cluster_successor())
+			/* With save_state the next process carries them on. */
+			if (cluster_successor() || state_kept())
 				return 0;
 			if ((n = radius_stop_all(TERM_ADMIN_REBOOT)) == 0)
 				return 0;
@@ -578,7 +583,7 @@ parse_args(int argc, char **argv, int *detach, int *check_only)
 		usage(stdout);
 		return 0;
 	}
-	while ((ch = getopt_long(argc, argv, "c:dh:nvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dh:nSvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -591,6 +596,9 @@ parse_args(int argc, char **argv, int *detach, int *check_only)
 			break;
 		case 'n':
 			*check_only = 1;
+			break;
+		case 'S':
+			*check_only = 2;
 			break;
 		case 'v':
 			verbose_opt++;
@@ -705,6 +713,8 @@ main(int argc, char **argv)
 		config->debug = verbose_opt > 5 ? 5 : verbose_opt;
 	log_level = config->debug;
 
+	if (check_only == 2)
+		return state_check();
 	if (check_only)
 		return check_files();
 
@@ -759,6 +769,7 @@ main(int argc, char **argv)
 		fatal("cannot open the cluster socket: %s", strerror(errno));
 	if (radius_init() < 0)
 		fatal("cannot start the RADIUS client; exiting");
+	state_open();		/* save_state; before privileges go */
 	if (intercept_init() < 0)
 		fatal("cannot open the interception socket; exiting");
 	if (evring_init((uint32_t)config->max_sessions) < 0)
@@ -802,6 +813,7 @@ main(int argc, char **argv)
 		fatal("cannot allocate accounting state: %s", strerror(errno));
 	timer_init(&second_timer, second_tick, NULL);
 	timer_set(&second_timer, 1000);
+	state_adopt();		/* the previous process's sessions */
 
 	/* The manual: ignored when BGP announces the routes instead. */
 	/* A cluster slave does not: the master sends it when elected. */
@@ -830,7 +842,9 @@ main(int argc, char **argv)
 
 	acctfile_dump();	/* the usage since the last file */
 	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
-	    main_quit == 2 ? "clean shutdown" : "sessions left to the cluster");
+	    main_quit == 2 ? "clean shutdown" : state_kept() ?
+	    "sessions kept in the state file" : "sessions left to the cluster");
+	state_close(main_quit != 2);
 	cluster_close();	/* goodbye: the others elect at once */
 	plugin_unload_all();
 	/* TERM leaves the sessions to come back: a graceful restart. */

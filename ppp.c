@@ -41,6 +41,7 @@
 #include "ra.h"
 #include "rd.h"
 #include "session.h"
+#include "state.h"
 #include "tbf.h"
 #include "util.h"
 
@@ -178,6 +179,7 @@ set_phase(sid_t s, int phase)
 		    phase_names[sp->phase], phase_names[phase]);
 	sp->phase = (uint8_t)phase;
 	cluster_session_changed(s);	/* PPP's own field, not session.c's */
+	state_session(s);		/* the state file (state.c) */
 }
 
 /* ---- output ---- */

@@ -108,6 +108,14 @@ struct stopq {
 	uint64_t	 born_ms;
 };
 static struct stopq *stopq;	/* ring of STOPQ_MAX, allocated on use */
+/*
+ * Acct-Stops in flight at once, at most: a mass disconnect (QUIT, a LAC
+ * gone, thousands of sessions) otherwise sends every Stop in one burst,
+ * which overflows a RADIUS server's socket buffer and loses records
+ * after the retries; the rest wait in the queue above, in order.
+ */
+#define STOP_MAX_INFLIGHT	256
+static uint32_t stops_inflight;
 static uint32_t stopq_head, stopq_len;
 static int stopq_draining;
 
@@ -315,6 +323,8 @@ slot_free(uint32_t slot)
 	free(q->pkt);
 	if (q->kind != RQ_AUTH && q->kind != RQ_FREE && acct_inflight > 0)
 		acct_inflight--;
+	if (q->kind == RQ_STOP && stops_inflight > 0)
+		stops_inflight--;
 	q->pkt = NULL;
 	q->kind = RQ_FREE;
 	slot_push(slot);
@@ -781,9 +791,9 @@ stopq_put(sid_t s, int cause)
 	e->born_ms = now_ms;
 	stopq_len++;
 	stats->radius_stop_queued++;
-	LOG(LOG_CALLS_L, s, sp->tunnel, "RADIUS: no identifier free: "
-	    "accounting STOP for \"%s\" queued (%u waiting)", sp->user,
-	    stopq_len);
+	LOG(LOG_CALLS_L, s, sp->tunnel, "RADIUS: accounting STOP for \"%s\" "
+	    "queued (%u waiting, %u in flight)", sp->user, stopq_len,
+	    stops_inflight);
 	return;
 lost:
 	stats->radius_stop_lost++;
@@ -804,7 +814,8 @@ stopq_drain(void)
 	if (stopq_draining)
 		return;
 	stopq_draining = 1;
-	while (stopq_len > 0 && (v = slot_alloc()) != 0) {
+	while (stopq_len > 0 && stops_inflight < STOP_MAX_INFLIGHT &&
+	    (v = slot_alloc()) != 0) {
 		slot = v - 1;
 		q = &reqs[slot];
 		e = &stopq[stopq_head];
@@ -825,6 +836,7 @@ stopq_drain(void)
 		q->pkt[q->delay_off + 3] = (uint8_t)d;
 		radius_sign_request(q->pkt, q->len, config->radius_secret);
 		acct_inflight++;
+		stops_inflight++;
 		req_start(slot);
 		q->born_ms = e->born_ms;
 	}
@@ -844,6 +856,11 @@ acct_send(sid_t s, int status, int cause)
 	uint16_t doff;
 	size_t n;
 
+	if (status == ACCT_STOP && (stops_inflight >= STOP_MAX_INFLIGHT ||
+	    stopq_len > 0)) {
+		stopq_put(s, cause);	/* paced, in order */
+		return 0;
+	}
 	if ((v = slot_alloc()) == 0) {
 		stats->radius_overflow++;
 		if (status == ACCT_STOP) {
@@ -872,6 +889,8 @@ acct_send(sid_t s, int status, int cause)
 	q->kind = kinds[status];
 	q->sid = s;
 	acct_inflight++;
+	if (q->kind == RQ_STOP)
+		stops_inflight++;
 	LOG(LOG_INFO_L, s, sp->tunnel, "RADIUS: accounting %s for \"%s\" "
 	    "(%s)", kind_names[q->kind], sp->user, sp->acct_session_id);
 	req_start(slot);
@@ -1012,6 +1031,43 @@ radius_session_ungardened(sid_t s)
 	rs->acct_start = time_now;
 	acct_send(s, ACCT_START, 0);
 	interim_arm(s);
+}
+
+void
+radius_save(sid_t s, struct radius_saved *out)
+{
+	struct rsess *rs = RS(s);
+
+	memset(out, 0, sizeof(*out));
+	if (rs == NULL)
+		return;
+	out->acct = rs->acct;
+	out->authentic = rs->authentic;
+	out->interim = rs->interim;
+	out->acct_start = (int64_t)rs->acct_start;
+	out->class_len = rs->class_len > AUTH_CLASS_MAX ? AUTH_CLASS_MAX :
+	    rs->class_len;
+	if (out->class_len)
+		memcpy(out->class, rs->class, out->class_len);
+}
+
+void
+radius_adopt(sid_t s, const struct radius_saved *in)
+{
+	struct rsess *rs = RS(s);
+
+	if (rs == NULL)
+		return;
+	rs_reset(s);
+	rs->up = 1;
+	rs->acct = in->acct;
+	rs->authentic = in->authentic;
+	rs->interim = in->interim;
+	rs->acct_start = (time_t)in->acct_start;
+	if (in->class_len <= AUTH_CLASS_MAX)
+		set_class(rs, in->class, in->class_len);
+	if (rs->acct)
+		interim_arm(s);
 }
 
 static void

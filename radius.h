@@ -122,6 +122,24 @@ int	 radius_busy(void);
  * many were sent or queued. */
 int	 radius_stop_all(int cause);
 
+/*
+ * state.c: what a restarted daemon needs to carry a session's accounting
+ * on (no second Start): whether a Start was sent, Acct-Authentic, the
+ * interim interval, when accounting started and the Class attributes.
+ */
+struct radius_saved {
+	uint8_t		acct;		/* Start sent: Stop owed */
+	uint8_t		authentic;
+	uint16_t	class_len;
+	uint32_t	interim;
+	int64_t		acct_start;
+	uint8_t		class[AUTH_CLASS_MAX];
+};
+void	 radius_save(sid_t, struct radius_saved *);
+/* The session is up again in this process: accounting resumes, the
+ * Interim-Update timer re-armed; nothing is sent. */
+void	 radius_adopt(sid_t, const struct radius_saved *);
+
 /* ---- the backend behind auth.c ---- */
 
 /* A new authentication of s starts: reset its state, give it an

@@ -248,6 +248,41 @@ session_up(sid_t s)
 	session_notify(s, SESSION_EV_UP);
 }
 
+/*
+ * state.c: a session carried over from the previous process, up as it
+ * was: in the username index, its Framed-Routes back in; no UP (nothing
+ * is started again: no accounting Start, no plugin event).
+ */
+void
+session_adopt(sid_t s, const struct auth_route *r, int n)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL || e->up)
+		return;
+	session_authenticated(s);
+	if (n < 0 || r == NULL)
+		n = 0;
+	if (n > AUTH_MAX_ROUTES)
+		n = AUTH_MAX_ROUTES;
+	e->nroutes = (uint8_t)n;
+	if (n > 0)
+		memcpy(e->route, r, (size_t)n * sizeof(*r));
+	e->up = 1;
+	routes_add(s, e);
+}
+
+int
+session_routes(sid_t s, struct auth_route *out)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL || e->nroutes == 0)
+		return 0;
+	memcpy(out, e->route, (size_t)e->nroutes * sizeof(*out));
+	return e->nroutes;
+}
+
 int
 session_is_up(sid_t s)
 {

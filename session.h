@@ -52,6 +52,11 @@ void	 session_authenticated(sid_t);
 /* The network phase is up the first time: UP. */
 void	 session_up(sid_t);
 int	 session_is_up(sid_t);
+struct auth_route;
+/* state.c: a session carried over a restart, up without UP; its
+ * Framed-Routes (up to AUTH_MAX_ROUTES) for the state file. */
+void	 session_adopt(sid_t, const struct auth_route *, int n);
+int	 session_routes(sid_t, struct auth_route *out);
 /* The slot is about to be freed, for RFC 2866 5.10 `cause` and a
  * reason for the logs (NULL = none): DOWN, to the subscribers in the
  * reverse order of their subscription (last up, first down). */

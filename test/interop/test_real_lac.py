@@ -424,3 +424,49 @@ def test_ipv6cp_interface_identifiers(lns, guests):
     assert lines(g, r"^remote LL address fe80::0000:0000:0000:0001$")
     assert not lines(g, r"Protocol-Reject for 'IPv6 Control Protocol'")
     d.wait_for_log(rf"IPV6CP up: identifier {ifid}")
+
+
+def test_session_survives_sigkill_and_restart(lns, guests, tmp_path):
+    """save_state (issue 21): the daemon is SIGKILLed while the guest's
+    session is up, and started again; the new process adopts the
+    session.  pppd keeps its link: no second LCP negotiation, no
+    Terminate, no LINKDOWN, its LCP echoes answered; the LNS pings the
+    guest's address through the adopted session, and the guest's pppd
+    hangs up normally at the end of its hold."""
+    import signal
+    d = lns(save_state=True, state_dir=str(tmp_path / "state"),
+            echo_timeout=2)
+    g = guests({"auth": "pap", "user": USER, "pass": PASSWORD, "echo": 2,
+                "hold": 40})
+    extra = []
+    try:
+        ip = check_link(g, d)
+        check_guest_pings(g)
+        g.wait_for("HOLD", 20)
+        ok, res = ping_from_lns(d.ns, ip)
+        assert ok, res
+        confreqs = count(g, r"^rcvd \[LCP ConfReq")
+        mark = d.log_mark()
+        d.signal(signal.SIGKILL)
+        d.wait_exit(10)
+        d.start(wait_ready=False)
+        d.wait_for_log(r" ready: ", 30, since=mark)
+        d.wait_for_log(r"state: adopted 1 sessions and 1 tunnels", 5,
+                       since=mark)
+        if not d.ns.routes(POOL):
+            d.ns.ip("route", "add", POOL, "dev", d.tun)
+        ok, res = ping_from_lns(d.ns, ip)
+        extra.append(f"host ping {ip} through the adopted session: "
+                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
+        assert ok, res
+        ev, rest = g.wait_for(["PPPD_EXIT", "LINKDOWN"], 60)
+        g.wait_exit(30)
+    finally:
+        summary("session through SIGKILL and restart", g, d, extra)
+    assert ev == "PPPD_EXIT" and "gone=yes" in rest, (ev, rest)
+    # pppd saw one negotiation only, and no echo timeout
+    assert count(g, r"^rcvd \[LCP ConfReq") == confreqs
+    assert not lines(g, r"No response to \d+ echo-requests")
+    assert not lines(g, r"^rcvd \[LCP TermReq")
+    assert count(g, r"^rcvd \[LCP EchoRep") >= 2
+    d.wait_for_log(rf"session {USER} closed: ", since=mark)

@@ -430,10 +430,13 @@ def test_legacy_bgp_peer_without_as_is_refused(daemon):
     assert "127.0.0.2 has no remote-as" in err, err
 
 
-def test_legacy_obsolete_keys_are_reported(daemon):
-    d = daemon({"save_state": "yes", "cleanup_interval": 10})
-    d.wait_for_log(r"obsolete key save_state accepted and ignored")
+def test_legacy_obsolete_keys_are_reported(daemon, tmp_path):
+    # save_state is no longer obsolete: it keeps the state file (issue 21)
+    d = daemon({"save_state": "yes", "state_dir": str(tmp_path / "st"),
+                "cleanup_interval": 10})
     d.wait_for_log(r"obsolete key cleanup_interval accepted and ignored")
+    assert "obsolete key save_state" not in d.log_text()
+    assert (tmp_path / "st" / "state").exists()
 
 
 def test_hup_l2tp_mtu_applies_to_tun(daemon):

@@ -740,15 +740,20 @@ test_legacy_obsolete(void **state)
 	assert_int_equal(fx->c.snoop_port, 5000);
 	OK(fx, "set cluster_master 192.0.2.8");
 	assert_int_equal(fx->c.cluster_master, ip("192.0.2.8"));
-	assert_true(cfg_find("save_state")->flags & CF_OBSOLETE);
+	/* save_state keeps the state file now (issue 21): a real directive */
+	assert_false(cfg_find("save_state")->flags & CF_OBSOLETE);
+	assert_true(cfg_find("save_state")->flags & CF_RESTART);
+	assert_true(cfg_find("cleanup_interval")->flags & CF_OBSOLETE);
+	OK(fx, "set state_dir /var/run/l2tpns-test");
+	assert_string_equal(fx->c.state_dir, "/var/run/l2tpns-test");
 	BAD(fx, "set snoop_port 70000", "bad value \"70000\" for snoop_port: "
 	    "expected an integer from 0 to 65535");
 	BAD(fx, "set save_state perhaps", "bad value \"perhaps\" for "
 	    "save_state: expected yes or no");
 
-	/* Accepted, but never written back. */
+	/* Accepted, but never written back (save_state is, when set). */
 	assert_int_equal(cfg_print(&fx->c, 1, 1, out_append, &o), 0);
-	assert_null(strstr(o.buf, "save_state"));
+	assert_non_null(strstr(o.buf, "set save_state yes"));
 	assert_null(strstr(o.buf, "cleanup_interval"));
 	assert_null(strstr(o.buf, "snoop_"));
 	assert_null(strstr(o.buf, "cluster_master "));
@@ -1989,7 +1994,7 @@ test_reload_classes(void **state)
 	    CFG_RESTART);
 	assert_int_equal(cfg_reload_class(cfg_find("pid_file")), CFG_RESTART);
 	assert_int_equal(cfg_reload_class(cfg_find("save_state")),
-	    CFG_IGNORED);
+	    CFG_RESTART);
 	assert_int_equal(cfg_reload_class(cfg_find("bind_multi_address")),
 	    CFG_IGNORED);
 	assert_string_equal(cfg_reload_text(CFG_NEW),
