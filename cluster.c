@@ -48,6 +48,8 @@
 #include <sys/socket.h>
 
 #include "cluster.h"
+#include "auth.h"
+#include "radius.h"
 #include "session.h"
 #include "clustermsg.h"
 #include "event.h"
@@ -64,6 +66,15 @@
 #define ASK_GAP_MS	200	/* LASTSEEN / RESYNC at most this often */
 #define FWD_HDR		8	/* forward body: addr, port, reserved */
 #define WALK_SCAN	16384	/* table indexes a heartbeat's walk looks at */
+/* A session's extras at most: fixed part, routes, Class (a RADIUS
+ * packet's worth). */
+#define EXTRA_MAX	(20 + 5 * AUTH_MAX_ROUTES + RAD_MAXPKT)
+/* The most one table entry takes: a session record and its extras. */
+#define ENTRY_MAX	(2 * CL_REC_HDR + sizeof(struct session) + EXTRA_MAX)
+/* An entry is started only below HB_TARGET, so it always fits. */
+_Static_assert(HB_TARGET + ENTRY_MAX + 64 <= CL_MAX_BODY,
+    "a heartbeat's last entry must fit its datagram");
+_Static_assert(sizeof(struct tunnel) < ENTRY_MAX, "tunnel record size");
 
 enum cl_state { CS_STANDALONE, CS_WAITING, CS_SLAVE, CS_MASTER, CS_MAX };
 static const char *const state_names[CS_MAX] = {
@@ -384,7 +395,9 @@ session_index(sid_t s, struct session *sp)
 		if (!in_pool(sp->ip))
 			kroute(1, sp->ip);
 	}
-	if (sp->ipv6_prefix_len && sp->ipv6_prefix_len <= 64)
+	/* The master indexes its own prefix while IPV6CP is Opened (ra.c). */
+	if (sp->ipv6_prefix_len && sp->ipv6_prefix_len <= 64 &&
+	    sp->ipv6cp_state == ST_OPENED)
 		session_route6_add(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 }
 
@@ -461,6 +474,11 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 	was_used = sp->state != SESSION_FREE;
 	if (was_used)
 		session_unindex(s, sp);
+	if (n.state == SESSION_FREE || !was_used) {
+		/* Another session, or none: the extras follow (or not). */
+		session_routes_restore(s, NULL, 0);
+		radius_acct_set(s, NULL);
+	}
 	*sp = n;
 	if (n.state != SESSION_FREE)
 		session_index(s, sp);
@@ -515,6 +533,85 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 	cl.records_applied++;
 }
 
+/*
+ * A session's extras (CL_REC_EXTRA), what session.c and radius.c keep
+ * of it outside struct session, so that a new master carries on:
+ *	u8 flags (1 up, 2 accounted), u8 Acct-Authentic, u8 routes,
+ *	u8 reserved, u32 Acct-Interim-Interval, u64 accounting start
+ *	(time_t), routes x (u32 network, u8 length), u16 Class length,
+ *	the Class attributes.
+ */
+static void
+put_extra(struct wr *w, sid_t s)
+{
+	struct auth_route rt[AUTH_MAX_ROUTES];
+	struct radius_acct_state st;
+	size_t at;
+	int n, i;
+
+	memset(&st, 0, sizeof(st));
+	radius_acct_get(s, &st);
+	n = session_routes_get(s, rt);
+	wr_u8(w, CL_REC_EXTRA);
+	wr_u8(w, 0);
+	at = w->len;
+	wr_u16(w, 0);
+	wr_u32(w, s);
+	wr_u8(w, (uint8_t)((st.up ? 1 : 0) | (st.acct ? 2 : 0)));
+	wr_u8(w, st.authentic);
+	wr_u8(w, (uint8_t)n);
+	wr_u8(w, 0);
+	wr_u32(w, st.interim);
+	wr_u32(w, (uint32_t)((uint64_t)st.acct_start >> 32));
+	wr_u32(w, (uint32_t)st.acct_start);
+	for (i = 0; i < n; i++) {
+		wr_bytes(w, &rt[i].net, 4);
+		wr_u8(w, rt[i].plen);
+	}
+	wr_u16(w, st.class_len);
+	if (st.class_len)
+		wr_bytes(w, st.class, st.class_len);
+	wr_put16_at(w, at, (uint16_t)(w->len - at - 6));
+}
+
+static void
+apply_extra(sid_t s, const uint8_t *data, uint16_t len)
+{
+	struct auth_route rt[AUTH_MAX_ROUTES];
+	struct radius_acct_state st;
+	uint8_t flags, nr, rsvd;
+	uint32_t hi, lo;
+	uint16_t i;
+	struct rd r;
+
+	if (session_live(s) == NULL) {
+		cl.drops[CL_E_BODY]++;
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	rd_init(&r, data, len);
+	if (rd_u8(&r, &flags) < 0 || rd_u8(&r, &st.authentic) < 0 ||
+	    rd_u8(&r, &nr) < 0 || rd_u8(&r, &rsvd) < 0 ||
+	    rd_u32(&r, &st.interim) < 0 || rd_u32(&r, &hi) < 0 ||
+	    rd_u32(&r, &lo) < 0 || nr > AUTH_MAX_ROUTES)
+		goto bad;
+	for (i = 0; i < nr; i++)
+		if (rd_bytes(&r, &rt[i].net, 4) < 0 ||
+		    rd_u8(&r, &rt[i].plen) < 0 || rt[i].plen > 32)
+			goto bad;
+	if (rd_u16(&r, &st.class_len) < 0 || r.left != st.class_len)
+		goto bad;
+	st.class = r.p;
+	st.up = flags & 1;
+	st.acct = (flags & 2) != 0;
+	st.acct_start = (int64_t)(((uint64_t)hi << 32) | lo);
+	session_routes_restore(s, rt, nr);
+	radius_acct_set(s, &st);
+	return;
+bad:
+	cl.drops[CL_E_BODY]++;
+}
+
 /* Free every entry in use in [from, to) of a kind (a sync span). */
 static void
 free_span(uint8_t kind, uint32_t from, uint32_t to)
@@ -541,6 +638,8 @@ apply_records(struct rd *r, uint16_t nrec)
 			return -1;
 		if (rec.type == CL_REC_SESSION)
 			apply_session(rec.index, rec.data, rec.len);
+		else if (rec.type == CL_REC_EXTRA)
+			apply_extra(rec.index, rec.data, rec.len);
 		else
 			apply_tunnel(rec.index, rec.data, rec.len);
 	}
@@ -708,7 +807,13 @@ recv_sync(struct peer *p, struct rd *r)
 		}
 		/* Every index of the span without a record is free. */
 		for (k = 0; k < nrec && k < CL_MAX_RECORDS; k++) {
-			if (cl_get_rec(r, &rec) < 0 || rec.type != kind ||
+			int got = cl_get_rec(r, &rec);
+
+			if (got == 0 && rec.type == CL_REC_EXTRA &&
+			    kind == CL_REC_SESSION && prev > first &&
+			    rec.index == prev - 1)
+				continue;	/* the extras of the last one */
+			if (got < 0 || rec.type != kind ||
 			    rec.index < prev || rec.index >= end) {
 				cl.drops[CL_E_BODY]++;
 				cl.syncing = 0;
@@ -785,7 +890,8 @@ table_changed(int tunnel, uint32_t idx, int created)
 		cluster_session_changed(idx);
 }
 
-static void
+/* An entry's records (a session in use has its extras): how many. */
+static uint16_t
 put_entry(struct wr *w, int tunnel, uint32_t idx)
 {
 	if (tunnel) {
@@ -798,7 +904,12 @@ put_entry(struct wr *w, int tunnel, uint32_t idx)
 
 		cl_put_rec(w, CL_REC_SESSION, idx, sp, sp->state ==
 		    SESSION_FREE ? 0 : sizeof(*sp));
+		if (sp->state != SESSION_FREE) {
+			put_extra(w, idx);
+			return 2;
+		}
 	}
+	return 1;
 }
 
 static void
@@ -825,25 +936,23 @@ walk(struct wr *w, uint16_t room)
 	uint16_t n = 0;
 	uint32_t scanned;
 
-	for (scanned = 0; scanned < WALK_SCAN && n < room &&
-	    w->len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET;
+	for (scanned = 0; scanned < WALK_SCAN && n + 2 <= room &&
+	    w->len <= HB_TARGET;
 	    scanned++) {
 		if (++cl.walk_s > tables->max_sessions)
 			cl.walk_s = 1;
 		if (tables->session[cl.walk_s].state == SESSION_FREE)
 			continue;
-		put_entry(w, 0, cl.walk_s);
-		n++;
+		n += put_entry(w, 0, cl.walk_s);
 	}
 	for (scanned = 0; scanned < WALK_SCAN && n < room &&
-	    w->len + CL_REC_HDR + sizeof(struct tunnel) <= HB_TARGET;
+	    w->len <= HB_TARGET;
 	    scanned++) {
 		if (++cl.walk_t > tables->max_tunnels)
 			cl.walk_t = 1;
 		if (tables->tunnel[cl.walk_t].state == TUNNEL_FREE)
 			continue;
-		put_entry(w, 1, cl.walk_t);
-		n++;
+		n += put_entry(w, 1, cl.walk_t);
 	}
 	return n;
 }
@@ -875,16 +984,15 @@ send_heartbeats(void)
 		at = w.len;
 		wr_u16(&w, 0);
 		wr_u16(&w, 0);
-		while (done < cl.qlen && nrec < CL_MAX_RECORDS &&
-		    w.len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET) {
+		while (done < cl.qlen && nrec + 2 <= CL_MAX_RECORDS &&
+		    w.len <= HB_TARGET) {
 			uint32_t e = cl.queue[done++];
 			int tunnel = e >> 31;
 			uint32_t idx = e & 0x7fffffff;
 			uint8_t *bits = tunnel ? cl.dirty_t : cl.dirty_s;
 
 			bits[idx >> 3] &= (uint8_t)~(1 << (idx & 7));
-			put_entry(&w, tunnel, idx);
-			nrec++;
+			nrec += put_entry(&w, tunnel, idx);
 		}
 		if (done == cl.qlen)
 			nrec += walk(&w, CL_MAX_RECORDS - nrec);
@@ -992,14 +1100,12 @@ send_sync_chunk(struct peer *p)
 	at = w.len;
 	wr_u16(&w, 0);
 	for (; i <= max && i < p->sync_next + SYNC_SPAN &&
-	    nrec < CL_MAX_RECORDS &&
-	    w.len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET; i++) {
+	    nrec + 2 <= CL_MAX_RECORDS && w.len <= HB_TARGET; i++) {
 		if (p->sync_kind == CL_REC_TUNNEL ?
 		    tables->tunnel[i].state == TUNNEL_FREE :
 		    tables->session[i].state == SESSION_FREE)
 			continue;
-		put_entry(&w, p->sync_kind == CL_REC_TUNNEL, i);
-		nrec++;
+		nrec += put_entry(&w, p->sync_kind == CL_REC_TUNNEL, i);
 	}
 	end = i;
 	last = p->sync_kind == CL_REC_SESSION && end > max;
@@ -1063,6 +1169,40 @@ sync_turn(struct timer *t, void *arg)
 
 /* ---- roles ---- */
 
+/*
+ * A session inherited while PPP was still negotiating (the call is
+ * connected, LCP, authentication or IPCP not finished): its PPP state
+ * died with the old master, so PPP starts again here (a fresh LCP
+ * Configure-Request, which the peer answers by negotiating again, RFC
+ * 1661 4.2 Opened/RCR).  Nothing was accounted yet (the Start comes
+ * with the network phase); an address it held goes back to the pool.
+ * A call not yet connected waits for its ICCN (l2tp_adopt).
+ */
+static void
+renegotiate(sid_t s)
+{
+	struct session *sp = session_get(s);
+
+	if (sp->state != SESSION_OPEN)
+		return;
+	LOG(LOG_INFO_L, s, sp->tunnel, "cluster: session of \"%s\" "
+	    "inherited while negotiating (%s): PPP starts again",
+	    sp->user[0] ? sp->user : "(no user)", ppp_phase_name(sp->phase));
+	session_unindex(s, sp);
+	if (sp->local_id) {
+		uint16_t wire = sp->local_id;
+
+		sp->local_id = 0;
+		session_bind_wire(s, wire);	/* only the wire id back */
+		sp->local_id = wire;
+	}
+	sp->ip = 0;
+	sp->ipv6_prefix_len = 0;
+	session_routes_restore(s, NULL, 0);
+	radius_acct_set(s, NULL);
+	ppp_session_start(s);
+}
+
 static void
 become_master(void)
 {
@@ -1090,7 +1230,13 @@ become_master(void)
 
 		if (sp->state == SESSION_FREE)
 			continue;
-		ppp_adopt(i);	/* keepalives and limits run here now */
+		if (ppp_adopt(i)) {
+			/* Keepalives and limits run here now; its routes,
+			 * its accounting (no second Start) too. */
+			session_adopt(i);
+			radius_acct_adopt(i);
+		} else
+			renegotiate(i);
 		nm.sid = i;
 		nm.tid = sp->tunnel;
 		plugin_run(PLUGIN_NEW_SESSION_MASTER, &nm);

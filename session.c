@@ -234,6 +234,48 @@ session_set_routes(sid_t s, const struct auth_route *r, int n)
 		routes_add(s, e);
 }
 
+/* ---- the cluster ---- */
+
+int
+session_routes_get(sid_t s, struct auth_route *out)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL)
+		return 0;
+	memcpy(out, e->route, (size_t)e->nroutes * sizeof(*out));
+	return e->nroutes;
+}
+
+void
+session_routes_restore(sid_t s, const struct auth_route *r, int n)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL)
+		return;
+	routes_del(s, e);	/* only if this node routed them (was master) */
+	e->up = 0;
+	if (n < 0 || r == NULL)
+		n = 0;
+	if (n > AUTH_MAX_ROUTES)
+		n = AUTH_MAX_ROUTES;
+	e->nroutes = (uint8_t)n;
+	if (n > 0)
+		memcpy(e->route, r, (size_t)n * sizeof(*r));
+}
+
+void
+session_adopt(sid_t s)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL || e->up)
+		return;
+	e->up = 1;
+	routes_add(s, e);
+}
+
 /* ---- life ---- */
 
 void

@@ -96,4 +96,15 @@ void	 session_set_acct_id(sid_t, const char *id);
 /* Traffic counters from zero (accounting starts again). */
 void	 session_reset_counters(sid_t);
 
+/* ---- the cluster (cluster.c) ---- */
+
+/* s's Framed-Routes into out[AUTH_MAX_ROUTES]: how many. */
+int	 session_routes_get(sid_t, struct auth_route *out);
+/* A slave stores the master's Framed-Routes of s (not routed here;
+ * n = 0 forgets them). */
+void	 session_routes_restore(sid_t, const struct auth_route *, int n);
+/* A new master takes over a session that is up: marked up without UP
+ * (nobody is told twice), its Framed-Routes routed here. */
+void	 session_adopt(sid_t);
+
 #endif /* L2TPNS_SESSION_H */

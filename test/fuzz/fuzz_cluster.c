@@ -2,7 +2,8 @@
  * fuzz_cluster.c - libFuzzer harness for the cluster input path
  * (cluster_input: clustermsg.c's header, length and HMAC checks, the
  * replay window, then the ping, heartbeat, sync and forward bodies and
- * the replicated records applied to the tables and their indexes).
+ * the replicated records applied to the tables and their indexes, and
+ * a session's extras: its Framed-Routes and accounting state).
  *
  * The input is a sequence of datagrams, each "length (2 bytes), bytes".
  * This node (10.0.0.2) is a slave in step with master 10.0.0.1 (epoch
@@ -20,6 +21,8 @@
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
+#include "radius.h"
+#include "session.h"
 
 static void
 setup(void)
@@ -34,7 +37,8 @@ setup(void)
 	config->bind_address = htonl(0xc0000201);	/* 192.0.2.1 */
 	log_level = -1;
 	if (ev_init() < 0 || tables_init(256, 64) < 0 || l2tp_init_state() < 0 ||
-	    ippool_init(NULL, 256) < 0 || ppp_init(256) < 0)
+	    ippool_init(NULL, 256) < 0 || ppp_init(256) < 0 ||
+	    session_init(256) < 0 || radius_init_state(256) < 0)
 		abort();
 }
 

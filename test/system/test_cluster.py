@@ -247,7 +247,7 @@ def hb_body(hb_seq):
         struct.pack("!HHHH", 0, 0, 0, 0)
 
 
-def datagram(typ, sender, body, seq, epoch, key=None, version=1):
+def datagram(typ, sender, body, seq, epoch, key=None, version=2):
     total = 32 + len(body) + (32 if key else 0)
     h = struct.pack("!IBBBBHH4s4sQI", MAGIC, version, typ,
                     1 if key else 0, 0, total, 0, socket.inet_aton(sender),
