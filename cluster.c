@@ -49,6 +49,8 @@
 
 #include "cluster.h"
 #include "auth.h"
+#include "bgp.h"
+#include "dataplane.h"
 #include "radius.h"
 #include "session.h"
 #include "clustermsg.h"
@@ -142,16 +144,20 @@ static struct {
 	uint32_t	 next_sync_id;
 	uint32_t	 walk_s, walk_t;	/* round-robin refresh cursors */
 	/* counters */
-	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received;
+	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received, fwd_failed;
+	int		 announcing;	/* what BGP was told, -1 nothing yet */
+	uint32_t	 uptodate_slaves;	/* master: alive, up to date */
 	uint64_t	 records_applied, resyncs, elections;
 	uint64_t	 drops[CL_E_MAX];
 	uint64_t	 drop_self, drop_layout;
 	int		 warned_nokey;
 	char		 why_standalone[96];
-} cl = { .fd = -1 };
+} cl = { .fd = -1, .announcing = -1 };
 
 static void cluster_fsm(enum cl_event, struct peer *);
 static void send_heartbeats(void);
+static void routes_update(void);
+static int my_uptodate(void);
 
 /* ---- small helpers ---- */
 
@@ -476,7 +482,7 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 		session_unindex(s, sp);
 	if (n.state == SESSION_FREE || !was_used) {
 		/* Another session, or none: the extras follow (or not). */
-		session_routes_restore(s, NULL, 0);
+		session_routes_restore(s, NULL, 0, 0);
 		radius_acct_set(s, NULL);
 	}
 	*sp = n;
@@ -605,7 +611,7 @@ apply_extra(sid_t s, const uint8_t *data, uint16_t len)
 	st.up = flags & 1;
 	st.acct = (flags & 2) != 0;
 	st.acct_start = (int64_t)(((uint64_t)hi << 32) | lo);
-	session_routes_restore(s, rt, nr);
+	session_routes_restore(s, rt, nr, st.up);
 	radius_acct_set(s, &st);
 	return;
 bad:
@@ -1198,7 +1204,7 @@ renegotiate(sid_t s)
 	}
 	sp->ip = 0;
 	sp->ipv6_prefix_len = 0;
-	session_routes_restore(s, NULL, 0);
+	session_routes_restore(s, NULL, 0, 0);
 	radius_acct_set(s, NULL);
 	ppp_session_start(s);
 }
@@ -1313,6 +1319,52 @@ cluster_fsm(enum cl_event ev, struct peer *p)
 		set_state(CS_WAITING);
 		break;
 	}
+	routes_update();
+}
+
+/*
+ * Who raises routes (manual, "Clustering"; with BGP they are the
+ * announcements of bgp.c): a slave once it is up to date; the master
+ * until it has cluster_master_min_adv up-to-date slaves alive (0: the
+ * master always keeps its own), and again as soon as it has fewer; a
+ * stand-alone server always.  A node that joins or rejoins announces
+ * nothing until its resync is complete.  Whichever node the traffic
+ * reaches, the master handles it: a slave forwards L2TP datagrams,
+ * downstream packets and DAE requests to it.
+ */
+static void
+routes_update(void)
+{
+	int i, want, min = config->cluster_master_min_adv;
+	uint32_t n = 0;
+
+	for (i = 0; i < CL_MAX_PEERS; i++)
+		if (peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
+		    cl.peers[i].info.role == 0)
+			n++;
+	cl.uptodate_slaves = n;
+	switch (cl.state) {
+	case CS_STANDALONE:
+		want = 1;
+		break;
+	case CS_MASTER:
+		want = min == 0 || n < (uint32_t)min;
+		break;
+	case CS_SLAVE:
+		want = my_uptodate() && cl.master != NULL &&
+		    peer_alive(cl.master);
+		break;
+	default:
+		want = 0;
+		break;
+	}
+	if (want == cl.announcing)
+		return;
+	cl.announcing = want;
+	LOG(LOG_WARN_L, 0, 0, "cluster: %s routes (%s, %u up-to-date "
+	    "slave%s, cluster_master_min_adv %d)", want ? "raising" :
+	    "dropping", state_names[cl.state], n, n == 1 ? "" : "s", min);
+	bgp_set_announce(want);
 }
 
 /* The best candidate among this node and the live peers. */
@@ -1336,6 +1388,7 @@ tick(struct timer *t, void *arg)
 {
 	(void)arg;
 	timer_set_at(t, t->when + interval_ms());
+	routes_update();
 	switch (cl.state) {
 	case CS_MASTER:
 		send_heartbeats();
@@ -1369,7 +1422,7 @@ tick(struct timer *t, void *arg)
 /* ---- input ---- */
 
 static void
-recv_forward(struct peer *p, struct rd *r)
+recv_forward(struct peer *p, uint8_t type, struct rd *r)
 {
 	struct sockaddr_in from;
 	uint16_t port, rsvd;
@@ -1386,7 +1439,12 @@ recv_forward(struct peer *p, struct rd *r)
 	}
 	from.sin_port = htons(port);
 	cl.fwd_received++;
-	l2tp_input(r->p, r->left, &from);
+	if (type == CL_FORWARD_IP)
+		dp_forwarded(r->p, r->left);
+	else if (type == CL_FORWARD_DAE)
+		dae_forwarded(r->p, r->left, &from);
+	else
+		l2tp_input(r->p, r->left, &from);
 }
 
 void
@@ -1466,7 +1524,9 @@ cluster_input(const uint8_t *buf, size_t len)
 		recv_sync(p, &body);
 		break;
 	case CL_FORWARD:
-		recv_forward(p, &body);
+	case CL_FORWARD_IP:
+	case CL_FORWARD_DAE:
+		recv_forward(p, h.type, &body);
 		break;
 	case CL_GOODBYE:
 		p->gone = 1;
@@ -1509,27 +1569,59 @@ readable(int fd, uint32_t events, void *arg)
 				cluster_fsm(EV_ELECTED, NULL);
 		}
 	}
+	routes_update();
 }
 
-int
-cluster_forward_l2tp(const uint8_t *buf, size_t len,
+/* FORWARD, FORWARD_IP, FORWARD_DAE: address and port (0 for IP), then
+ * the datagram or packet as received. */
+static int
+forward(uint8_t type, const uint8_t *buf, size_t len,
     const struct sockaddr_in *from)
 {
 	static uint8_t body[CL_MAX_BODY];
 	struct wr w;
 
 	if (cl.state != CS_SLAVE || cl.master == NULL ||
-	    len > CL_MAX_BODY - FWD_HDR)
+	    len > CL_MAX_BODY - FWD_HDR) {
+		cl.fwd_failed++;
 		return -1;
+	}
 	wr_init(&w, body, sizeof(body));
-	wr_bytes(&w, &from->sin_addr.s_addr, 4);
-	wr_u16(&w, ntohs(from->sin_port));
+	if (from != NULL) {
+		wr_bytes(&w, &from->sin_addr.s_addr, 4);
+		wr_u16(&w, ntohs(from->sin_port));
+	} else {
+		wr_u32(&w, 0);
+		wr_u16(&w, 0);
+	}
 	wr_u16(&w, 0);
 	wr_bytes(&w, buf, len);
-	if (w.err || send_unicast(cl.master->addr, CL_FORWARD, body, w.len) < 0)
+	if (w.err || send_unicast(cl.master->addr, type, body, w.len) < 0) {
+		cl.fwd_failed++;
 		return -1;
+	}
 	cl.forwarded++;
 	return 0;
+}
+
+int
+cluster_forward_l2tp(const uint8_t *buf, size_t len,
+    const struct sockaddr_in *from)
+{
+	return forward(CL_FORWARD, buf, len, from);
+}
+
+int
+cluster_forward_ip(const uint8_t *buf, size_t len)
+{
+	return forward(CL_FORWARD_IP, buf, len, NULL);
+}
+
+int
+cluster_forward_dae(const uint8_t *buf, size_t len,
+    const struct sockaddr_in *from)
+{
+	return forward(CL_FORWARD_DAE, buf, len, from);
 }
 
 /*
@@ -1684,6 +1776,7 @@ cluster_init(time_t started)
 	    ipstr(cl.my_addr, a), config->cluster_interface,
 	    ipstr(config->cluster_address, g), config->cluster_port);
 	set_state(CS_WAITING);
+	routes_update();	/* none until up to date or master */
 	cl.master_last_ms = now_ms;
 	timer_init(&cl.tick, tick, NULL);
 	timer_init(&cl.sync_timer, sync_turn, NULL);

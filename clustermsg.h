@@ -47,6 +47,10 @@ enum cl_type {
 	CL_SYNC,	/* master -> slave: one chunk of the full tables */
 	CL_FORWARD,	/* slave -> master: an L2TP datagram it received */
 	CL_GOODBYE,	/* any -> all: I am leaving (SIGTERM) */
+	CL_FORWARD_IP,	/* slave -> master: an IP packet for a session,
+			 * read from its TUN device */
+	CL_FORWARD_DAE,	/* slave -> master: a Disconnect/CoA request and
+			 * the client's address and port */
 	CL_TYPE_MAX
 };
 

@@ -171,6 +171,10 @@ void	 radius_acct_adopt(sid_t);
 int	 dae_open(void);
 void	 dae_close(void);
 int	 dae_listening(void);
+/* One request from `from` (read here, or forwarded by a cluster slave):
+ * checked, acted on, answered from the DAE socket. */
+void	 dae_forwarded(const uint8_t *pkt, size_t n,
+	    const struct sockaddr_in *from);
 
 /* ---- "show radius" ---- */
 

@@ -248,21 +248,28 @@ session_routes_get(sid_t s, struct auth_route *out)
 }
 
 void
-session_routes_restore(sid_t s, const struct auth_route *r, int n)
+session_routes_restore(sid_t s, const struct auth_route *r, int n, int up)
 {
 	struct sess *e = S(s);
 
 	if (e == NULL)
 		return;
-	routes_del(s, e);	/* only if this node routed them (was master) */
-	e->up = 0;
 	if (n < 0 || r == NULL)
 		n = 0;
 	if (n > AUTH_MAX_ROUTES)
 		n = AUTH_MAX_ROUTES;
+	/* Unchanged and routed as wanted: nothing to do (every heartbeat
+	 * that carries the session carries them again). */
+	if (e->nroutes == n && e->routes_added == (up && n > 0) &&
+	    (n == 0 || memcmp(e->route, r, (size_t)n * sizeof(*r)) == 0))
+		return;
+	routes_del(s, e);
+	e->up = 0;		/* UP fires on no slave */
 	e->nroutes = (uint8_t)n;
 	if (n > 0)
 		memcpy(e->route, r, (size_t)n * sizeof(*r));
+	if (up && n > 0)
+		routes_add(s, e);
 }
 
 void
@@ -273,7 +280,8 @@ session_adopt(sid_t s)
 	if (e == NULL || e->up)
 		return;
 	e->up = 1;
-	routes_add(s, e);
+	if (!e->routes_added)
+		routes_add(s, e);
 }
 
 /* ---- life ---- */

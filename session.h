@@ -100,9 +100,12 @@ void	 session_reset_counters(sid_t);
 
 /* s's Framed-Routes into out[AUTH_MAX_ROUTES]: how many. */
 int	 session_routes_get(sid_t, struct auth_route *out);
-/* A slave stores the master's Framed-Routes of s (not routed here;
- * n = 0 forgets them). */
-void	 session_routes_restore(sid_t, const struct auth_route *, int n);
+/* A slave stores the master's Framed-Routes of s and, while the
+ * session is up there, routes them here too (the index, the kernel,
+ * BGP), since an up-to-date slave carries traffic (it forwards it to
+ * the master); n = 0 forgets them. */
+void	 session_routes_restore(sid_t, const struct auth_route *, int n,
+	    int up);
 /* A new master takes over a session that is up: marked up without UP
  * (nobody is told twice), its Framed-Routes routed here. */
 void	 session_adopt(sid_t);

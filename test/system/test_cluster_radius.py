@@ -25,7 +25,7 @@ from pppwire import (CONFACK, CONFREQ, IP, LCP, TERMACK, TERMREQ, Ppp,
                      ipv4_udp, opt)
 from test_cluster import (HB_TIMEOUT, NET, cluster,  # noqa: F401
                           wait_follows, wait_master)
-from test_radius import RADIUSD_CONF, SECRET, FreeRadius
+from test_radius import RADIUSD_CONF, SECRET, FreeRadius, dae_packet
 
 RADIUS_ADDR = f"{NET}.60"
 ROUTE = "203.0.113.0/28"
@@ -137,10 +137,20 @@ def test_accounting_routes_throttle_across_master_kill(cluster, netns,
         sent += len(pkt)
     wait_until(lambda: sessions(cl, n2)["alice"]["packets_in"] == 4, 5,
                "alice's counters on the slave")
-    # The slave does not route the Framed-Route: the master does.
+    # Both route the Framed-Route: an up-to-date slave carries traffic
+    # too, forwarding it to the master.
     def kroute(d):
         return [r for r in d.ns.routes() if r.get("dst") == ROUTE]
-    assert kroute(n1) and not kroute(n2)
+    assert kroute(n1)
+    wait_until(lambda: kroute(n2), 3, "the Framed-Route on the slave")
+    fwd = cl.state(n2)["forwarded"]
+    so = n2.ns.socket()
+    so.sendto(b"via the slave", ("203.0.113.5", 9))
+    so.close()
+    f = pa.expect(IP, timeout=3)
+    assert f.payload.endswith(b"via the slave"), f
+    assert socket.inet_ntoa(f.payload[16:20]) == "203.0.113.5"
+    assert cl.state(n2)["forwarded"] > fwd
 
     # SIGKILL the master.
     mark = n2.log_mark()
@@ -236,3 +246,47 @@ def test_accounting_routes_throttle_across_master_kill(cluster, netns,
     assert [r["Acct-Status-Type"] for r in rad.records()
             if r.get("User-Name") == "dave"].count("Start") == 1
     assert re.search(r"inherited while negotiating", n2.log_text(mark))
+
+
+def test_dae_request_to_a_slave_handled_by_the_master(cluster, netns,
+                                                      tmp_path):
+    """A Disconnect-Request that reaches a slave is forwarded to the
+    master, which ends the session, answers ACK from its DAE socket and
+    sends the one Stop."""
+    cl = cluster
+    rad = radius_on_segment(cl, netns, tmp_path)
+    plugins = str(plugin_dir(tmp_path))
+    n1 = cl.node(1, **node_cfg(plugins))
+    n2 = cl.node(2, **node_cfg(plugins))
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-bob")
+    sid = lac.open_session(our_sid=71)
+    p = Ppp(lac, sid, 71)
+    assert p.up("bob", "pw2")[0] == "198.51.100.41"
+    start = rad.wait_record("Start", User_Name="bob")
+    wait_until(lambda: "bob" in sessions(cl, n2), 3, "bob on the slave")
+
+    def ask():
+        so = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        so.bind((RADIUS_ADDR, 0))
+        so.settimeout(3)
+        attrs = b"\x01\x05bob" + struct.pack("!BBI", 55, 6, int(time.time()))
+        so.sendto(dae_packet(40, attrs, SECRET.encode()), (n2.addr, 3799))
+        try:
+            return so.recvfrom(4096)
+        finally:
+            so.close()
+    fwd = cl.state(n2)["forwarded"]
+    reply, src = rad.ns.run_in(ask)
+    assert reply[0] == 41, reply.hex()        # Disconnect-ACK
+    assert src[0] == n1.addr                  # from the master
+    assert cl.state(n2)["forwarded"] > fwd
+    stop = rad.wait_record("Stop", Acct_Session_Id=start["Acct-Session-Id"])
+    assert stop["Acct-Terminate-Cause"] == "Admin-Reset"
+    assert stop["Packet-Src-IP-Address"] == n1.addr
+    wait_until(lambda: "bob" not in sessions(cl, n1), 5, "bob gone")
+    n2.assert_not_logged(r"RADIUS Disconnect-Request from .* refused")
