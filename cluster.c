@@ -146,6 +146,7 @@ static struct {
 	/* counters */
 	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received, fwd_failed;
 	int		 announcing;	/* what BGP was told, -1 nothing yet */
+	int		 ever_uptodate;	/* a resync completed in this run */
 	uint32_t	 uptodate_slaves;	/* master: alive, up to date */
 	uint64_t	 records_applied, resyncs, elections;
 	uint64_t	 drops[CL_E_MAX];
@@ -407,6 +408,17 @@ session_index(sid_t s, struct session *sp)
 		session_route6_add(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 }
 
+/* The fields session_index() indexes by are the same in a and b. */
+static int
+same_keys(const struct session *a, const struct session *b)
+{
+	return a->tunnel == b->tunnel && a->local_id == b->local_id &&
+	    a->ip == b->ip && a->ipv6_prefix_len == b->ipv6_prefix_len &&
+	    memcmp(&a->ipv6_prefix, &b->ipv6_prefix,
+	    sizeof(a->ipv6_prefix)) == 0 &&
+	    (a->ipv6cp_state == ST_OPENED) == (b->ipv6cp_state == ST_OPENED);
+}
+
 #define TERMINATE(f)	((f)[sizeof(f) - 1] = '\0')
 
 /* Peer data, even from the master: every field that indexes or sizes. */
@@ -478,6 +490,14 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 		return;
 	}
 	was_used = sp->state != SESSION_FREE;
+	if (was_used && n.state != SESSION_FREE && same_keys(sp, &n)) {
+		/* What the indexes hold is unchanged (the usual refresh):
+		 * leave them, and the routes BGP follows, alone. */
+		*sp = n;
+		tables_mark_stale();
+		cl.records_applied++;
+		return;
+	}
 	if (was_used)
 		session_unindex(s, sp);
 	if (n.state == SESSION_FREE || !was_used) {
@@ -849,6 +869,7 @@ recv_sync(struct peer *p, struct rd *r)
 	if (last) {
 		cl.syncing = 0;
 		cl.have_base = 1;
+		cl.ever_uptodate = 1;
 		LOG(LOG_WARN_L, 0, 0, "cluster: resync from the master done: "
 		    "%u sessions, %u tunnels; up to date", tables->sessions_used,
 		    tables->tunnels_used);
@@ -1328,7 +1349,7 @@ cluster_fsm(enum cl_event ev, struct peer *p)
  * until it has cluster_master_min_adv up-to-date slaves alive (0: the
  * master always keeps its own), and again as soon as it has fewer; a
  * stand-alone server always.  A node that joins or rejoins announces
- * nothing until its resync is complete.  Whichever node the traffic
+ * nothing until its first resync is complete.  Whichever node the traffic
  * reaches, the master handles it: a slave forwards L2TP datagrams,
  * downstream packets and DAE requests to it.
  */
@@ -1350,12 +1371,14 @@ routes_update(void)
 	case CS_MASTER:
 		want = min == 0 || n < (uint32_t)min;
 		break;
-	case CS_SLAVE:
-		want = my_uptodate() && cl.master != NULL &&
-		    peer_alive(cl.master);
-		break;
 	default:
-		want = 0;
+		/*
+		 * A slave, or one electing: once up to date in this run it
+		 * keeps its routes while it follows another master or
+		 * elects (whoever wins handles what it forwards), so that
+		 * a failover costs the routers nothing.
+		 */
+		want = cl.ever_uptodate;
 		break;
 	}
 	if (want == cl.announcing)
