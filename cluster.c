@@ -58,6 +58,7 @@
 #include "l2tp.h"
 #include "log.h"
 #include "plugin.h"
+#include "util.h"
 
 #define HB_TARGET	8000	/* heartbeat body bytes we aim at */
 #define HB_HISTORY	128	/* heartbeats kept for LASTSEEN */
@@ -145,6 +146,9 @@ static struct {
 	uint32_t	 walk_s, walk_t;	/* round-robin refresh cursors */
 	/* counters */
 	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received, fwd_failed;
+	uint64_t	 tx_bytes, hb_bytes;	/* datagrams' sizes, MAC included */
+	uint64_t	 changes_sent, refresh_sent;	/* heartbeat records */
+	uint64_t	 takeover_us;	/* the last become_master() */
 	int		 announcing;	/* what BGP was told, -1 nothing yet */
 	int		 ever_uptodate;	/* a resync completed in this run */
 	uint32_t	 uptodate_slaves;	/* master: alive, up to date */
@@ -305,6 +309,9 @@ send_to(const struct sockaddr_in *to, uint8_t type, const uint8_t *body,
 		return -1;
 	}
 	cl.tx++;
+	cl.tx_bytes += (uint64_t)n;
+	if (type == CL_HEARTBEAT)
+		cl.hb_bytes += (uint64_t)n;
 	return 0;
 }
 
@@ -1020,9 +1027,14 @@ send_heartbeats(void)
 
 			bits[idx >> 3] &= (uint8_t)~(1 << (idx & 7));
 			nrec += put_entry(&w, tunnel, idx);
+			cl.changes_sent++;
 		}
-		if (done == cl.qlen)
-			nrec += walk(&w, CL_MAX_RECORDS - nrec);
+		if (done == cl.qlen) {
+			uint16_t k = walk(&w, CL_MAX_RECORDS - nrec);
+
+			nrec += k;
+			cl.refresh_sent += k;
+		}
 		wr_put16_at(&w, at, nrec);
 		if (w.err)
 			break;
@@ -1234,6 +1246,7 @@ static void
 become_master(void)
 {
 	struct param_become_master bm = { .time_now = time_now };
+	uint64_t t0 = mono_us();
 	uint32_t i;
 
 	set_state(CS_MASTER);
@@ -1276,6 +1289,10 @@ become_master(void)
 	 */
 	if (config->send_garp && config->bind_address && config->bgp.as == 0)
 		send_garp(config->bind_address);
+	cl.takeover_us = mono_us() - t0;
+	LOG(LOG_WARN_L, 0, 0, "cluster: takeover of %u sessions and %u "
+	    "tunnels done in %llu ms", tables->sessions_used,
+	    tables->tunnels_used, (unsigned long long)(cl.takeover_us / 1000));
 }
 
 static void
@@ -1740,6 +1757,7 @@ cluster_init(time_t started)
 		    config->cluster_interface);
 		LOG(LOG_WARN_L, 0, 0, "cluster: %s: running stand-alone (this "
 		    "server is its own master)", cl.why_standalone);
+		cl.announcing = 1;
 		return 0;
 	}
 	qcap = (size_t)tables->max_sessions + tables->max_tunnels;
@@ -1896,7 +1914,11 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 		    "\"uptodate\":%s,\"authenticated\":%s,\"hb_seq\":%u,"
 		    "\"applied\":%u,\"lag\":%u,\"rx\":%llu,\"tx\":%llu,"
 		    "\"tx_errors\":%llu,\"forwarded\":%llu,"
-		    "\"forwards_received\":%llu,\"records_applied\":%llu,"
+		    "\"forwards_received\":%llu,\"forward_failures\":%llu,"
+		    "\"tx_bytes\":%llu,\"heartbeat_bytes\":%llu,"
+		    "\"changes_sent\":%llu,\"refreshes_sent\":%llu,"
+		    "\"takeover_ms\":%.1f,\"announcing\":%s,"
+		    "\"uptodate_slaves\":%u,\"records_applied\":%llu,"
 		    "\"resyncs\":%llu,\"elections\":%llu,\"drops\":{%s},"
 		    "\"peers\":[", status, state_names[cl.state],
 		    cl.state == CS_STANDALONE ? "true" : "false",
@@ -1909,6 +1931,13 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 		    (unsigned long long)cl.tx_errors,
 		    (unsigned long long)cl.forwarded,
 		    (unsigned long long)cl.fwd_received,
+		    (unsigned long long)cl.fwd_failed,
+		    (unsigned long long)cl.tx_bytes,
+		    (unsigned long long)cl.hb_bytes,
+		    (unsigned long long)cl.changes_sent,
+		    (unsigned long long)cl.refresh_sent,
+		    (double)cl.takeover_us / 1000.0,
+		    cl.announcing == 1 ? "true" : "false", cl.uptodate_slaves,
 		    (unsigned long long)cl.records_applied,
 		    (unsigned long long)cl.resyncs,
 		    (unsigned long long)cl.elections, drops);
@@ -1964,6 +1993,10 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 	    (unsigned long long)cl.rx, (unsigned long long)cl.tx,
 	    (unsigned long long)cl.forwarded,
 	    (unsigned long long)cl.fwd_received);
+	linef(fn, arg, "Routes         : %s (%u up-to-date slave%s, "
+	    "cluster_master_min_adv %d)", cl.announcing == 1 ? "raised" :
+	    "dropped", cl.uptodate_slaves, cl.uptodate_slaves == 1 ? "" : "s",
+	    config->cluster_master_min_adv);
 	linef(fn, arg, "Dropped        : %s", drops);
 	linef(fn, arg, "%-15s %-6s %10s %12s %-8s %6s", "Peer", "Role",
 	    "Uptime", "Last seen", "Uptodate", "Lag");

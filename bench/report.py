@@ -693,13 +693,16 @@ def write(res, out, work):
            for r in res["mem"] if r["lns"] != "ceiling"}
     if mem:
         plot_mem(mem, res["largest"], out, work)
-    # The soak's section (bench/soak.py, `make soak`) is not measured
-    # here: carry it over from the current file.
+    # The soak's and the cluster's sections (bench/soak.py, `make soak`;
+    # test/system/bench_cluster.py, `make bench-cluster`) are not
+    # measured here: carry them over from the current file.
     soak = ""
     old = out / "performance.md"
     if old.exists():
-        m = re.search(r"^## Soak\b.*?(?=^## |\Z)", old.read_text(),
-                      re.M | re.S)
-        soak = "\n" + m.group(0).rstrip() if m else ""
+        for name in ("Soak", "Clustering"):
+            m = re.search(r"^## %s\b.*?(?=^## |\Z)" % name,
+                          old.read_text(), re.M | re.S)
+            soak += "\n" + m.group(0).rstrip() + "\n" if m else ""
+        soak = soak.rstrip("\n")
     (out / "performance.md").write_text(render(res, out) + "\n" + soak +
                                         ("\n" if soak else ""))
