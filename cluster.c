@@ -366,6 +366,29 @@ kroute(int add, in_addr_t ip)
 		tun_route(add, ip, 32);
 }
 
+/*
+ * A session's own IPv6 prefix (indexed while IPV6CP is Opened, as the
+ * master does) and its kernel route, so that what reaches a slave is
+ * forwarded too: in (add 1) or out.  ra.c owns it again on a new master.
+ */
+static void
+prefix6(int add, sid_t s, const struct session *sp)
+{
+	struct in6_addr net = sp->ipv6_prefix;
+	int plen = sp->ipv6_prefix_len, i;
+
+	if (plen == 0 || plen > 64)
+		return;
+	for (i = plen; i < 128; i++)
+		net.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	if (add) {
+		if (sp->ipv6cp_state == ST_OPENED &&
+		    session_route6_add(s, &net, plen) == 0 && cl.fd >= 0)
+			tun_route6(1, &net, plen);
+	} else if (session_route6_del(s, &net, plen) == 0 && cl.fd >= 0)
+		tun_route6(0, &net, plen);
+}
+
 /* Take the entry out of every index before it changes. */
 static void
 session_unindex(sid_t s, struct session *sp)
@@ -382,8 +405,7 @@ session_unindex(sid_t s, struct session *sp)
 		} else
 			kroute(0, sp->ip);
 	}
-	if (sp->ipv6_prefix_len)
-		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
+	prefix6(0, s, sp);
 }
 
 static void
@@ -409,10 +431,7 @@ session_index(sid_t s, struct session *sp)
 		if (!in_pool(sp->ip))
 			kroute(1, sp->ip);
 	}
-	/* The master indexes its own prefix while IPV6CP is Opened (ra.c). */
-	if (sp->ipv6_prefix_len && sp->ipv6_prefix_len <= 64 &&
-	    sp->ipv6cp_state == ST_OPENED)
-		session_route6_add(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
+	prefix6(1, s, sp);
 }
 
 /* The fields session_index() indexes by are the same in a and b. */
@@ -1270,6 +1289,7 @@ become_master(void)
 
 		if (sp->state == SESSION_FREE)
 			continue;
+		prefix6(0, i, sp);	/* ra.c routes it again if it is up */
 		if (ppp_adopt(i)) {
 			/* Keepalives and limits run here now; its routes,
 			 * its accounting (no second Start) too. */
