@@ -8,8 +8,8 @@
  * say), the master's change queue and its history of heartbeats, a
  * slave's replication position, and the drop counters of "show cluster".
  * Exports (cluster.h): cluster_init/close, iam_master, the replication
- * hooks cluster_session_changed/cluster_tunnel_changed (a shim until the
- * session notifier exists), cluster_forward_l2tp and cluster_show.
+ * hooks cluster_session_changed/cluster_tunnel_changed, the slave's
+ * forwarding (cluster_forward_l2tp, _ip, _dae) and cluster_show.
  *
  * Roles, one FSM (cluster_fsm):
  *	STANDALONE	no cluster interface: master for good, nothing sent.
@@ -31,8 +31,17 @@
  * heartbeat carries the two sizes and a mismatch is refused), checked
  * field by field on receipt, and applied together with the wire-id,
  * peer, address and pool indexes so that a new master knows every
- * inherited address.  The process-local L2TP and PPP state (Ns/Nr,
- * queues, LCP timers) is not replicated yet: see the manual.
+ * inherited address.  Each session entry in use is followed by its
+ * extras (CL_REC_EXTRA): the Framed-Routes session.c keeps and the
+ * accounting state radius.c keeps, so that a new master routes them
+ * and carries the accounting on (RFC 2866: no second Start).  The
+ * process-local L2TP and PPP state (Ns/Nr, queues, LCP timers) is not
+ * replicated: a new master rebuilds it (become_master).
+ *
+ * Routes (routes_update): up-to-date slaves raise them, the master
+ * until it has cluster_master_min_adv up-to-date slaves; bgp.c is told
+ * through bgp_set_announce().  A slave forwards every L2TP datagram,
+ * downstream packet and DAE request it receives to the master.
  */
 #include <errno.h>
 #include <stdarg.h>
