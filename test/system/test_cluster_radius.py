@@ -21,13 +21,21 @@ import time
 from conftest import wait_until
 from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
 from nsctlhelp import plugin_dir
-from pppwire import (CONFACK, CONFREQ, IP, LCP, TERMACK, TERMREQ, Ppp,
-                     ipv4_udp, opt)
+from pppwire import (CONFACK, CONFREQ, IP, IPV6, LCP, TERMACK, TERMREQ,
+                     Ppp, ipv4_udp, opt)
 from test_cluster import (HB_TIMEOUT, NET, cluster,  # noqa: F401
                           wait_follows, wait_master)
+from test_ipv6 import (FAR, a6, ipv6cp_up, next_data6, next_ra, six_routes,
+                       udp6)
 from test_radius import RADIUSD_CONF, SECRET, FreeRadius, dae_packet
 
 RADIUS_ADDR = f"{NET}.60"
+V6_PREFIX = "2001:db8:1:7::/64"
+PD = "2001:db8:aa00::/56"
+V6_USERS = """
+gwen	Cleartext-Password := "pw7"
+	Delegated-IPv6-Prefix = 2001:db8:aa00::/56
+"""
 ROUTE = "203.0.113.0/28"
 
 USERS = """\
@@ -49,12 +57,12 @@ dave	Cleartext-Password := "pw4"
 """
 
 
-def radius_on_segment(cl, netns, tmp_path):
+def radius_on_segment(cl, netns, tmp_path, users=USERS):
     """FreeRADIUS in its own namespace on the cluster's bridge, taking
     requests from every node."""
     ns = netns()
     cl.attach(ns, RADIUS_ADDR)
-    rad = FreeRadius(ns, tmp_path / "radius", users=USERS)
+    rad = FreeRadius(ns, tmp_path / "radius", users=users)
     conf = RADIUSD_CONF.replace("ipaddr = 127.0.0.1", f"ipaddr = "
                                 f"{RADIUS_ADDR}").replace(
         "ipaddr = 127.0.0.0/8", f"ipaddr = {NET}.0/24").replace(
@@ -290,3 +298,58 @@ def test_dae_request_to_a_slave_handled_by_the_master(cluster, netns,
     assert stop["Packet-Src-IP-Address"] == n1.addr
     wait_until(lambda: "bob" not in sessions(cl, n1), 5, "bob gone")
     n2.assert_not_logged(r"RADIUS Disconnect-Request from .* refused")
+
+
+def test_ipv6_prefix_carried_by_slave_and_new_master(cluster, netns,
+                                                     tmp_path):
+    """A session's delegated IPv6 prefix: routed on the slave too (what
+    reaches it is forwarded), and after a master SIGKILL the new master
+    has IPV6CP Opened for it, sends it Router Advertisements and routes
+    the prefix both ways; the route goes when the session ends."""
+    cl = cluster
+    radius_on_segment(cl, netns, tmp_path, users=USERS + V6_USERS)
+    v6 = {"ipv6_prefix": V6_PREFIX}
+    plugins = str(plugin_dir(tmp_path))
+    n1 = cl.node(1, **node_cfg(plugins), **v6)
+    n2 = cl.node(2, **node_cfg(plugins), **v6)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-gwen")
+    sid = lac.open_session(our_sid=73)
+    p = Ppp(lac, sid, 73)
+    ip = p.up("gwen", "pw7")[0]
+    ipv6cp_up(p, ip)
+    next_ra(p)
+    for d in (n1, n2):
+        wait_until(lambda: six_routes(d).get(PD) == d.tun, 5,
+                   f"the delegated prefix routed on {d.name}")
+    n2.ns.ip("-6", "addr", "add", f"{FAR}/128", "dev", "lo")
+    rx = n2.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    rx.bind((FAR, 7777))
+    rx.settimeout(3)
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    n2.wait_for_log(r"IPv6 prefix 2001:db8:aa00::/56 routed to the "
+                    r"session", since=mark)
+    # An RA from the new master, sent when it takes IPV6CP over.
+    ra = next_ra(p, timeout=5)
+    assert ra.prefix()[0] == V6_PREFIX
+    assert six_routes(n2).get(PD) == n2.tun
+    inside = "2001:db8:aa00:12::5"
+    tx = n2.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    tx.sendto(b"pd-down", (inside, 6000))
+    pkt = next_data6(p)
+    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
+    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
+    data, src = rx.recvfrom(100)
+    assert data == b"pd-up" and src[0] == inside
+    # The session ends: the route goes.
+    lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
+             avp(A_SESSION_ID, 73), sid=sid)
+    wait_until(lambda: PD not in six_routes(n2), 5,
+               "the delegated prefix's route removed")
