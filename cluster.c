@@ -145,6 +145,7 @@ static struct {
 	int		 master_lost;	/* goodbye or restart: elect now */
 	uint64_t	 last_sync_ms;	/* last sync chunk applied */
 	uint32_t	 created;	/* entries allocated while master */
+	uint32_t	 adopted;	/* entries taken over on becoming master */
 	/* master */
 	uint32_t	 hb_seq;	/* last heartbeat sent */
 	uint8_t		*dirty_s, *dirty_t;	/* bit per index */
@@ -1281,6 +1282,7 @@ become_master(void)
 	cl.master = NULL;
 	cl.elections++;
 	cl.created = 0;
+	cl.adopted = tables->sessions_used + tables->tunnels_used;
 	tables_rebuild_free();
 	l2tp_adopt();		/* control state for inherited tunnels */
 	/* Heartbeats carry our own numbering from here. */
@@ -1331,17 +1333,17 @@ step_down(struct peer *better)
 
 	LOG(LOG_WARN_L, 0, 0, "cluster: %s is a better master; stepping "
 	    "down", ipstr(better->addr, a));
-	if (cl.created) {
+	if (cl.created || cl.adopted) {
 		/*
-		 * Tunnels or sessions set up while we were master have L2TP
-		 * and PPP state here that cannot be handed over in place:
-		 * leave like TERM and let the service manager restart us as
-		 * a slave, as the original does.  (Inherited entries have
-		 * none: those we simply resync.)
+		 * Tunnels or sessions set up or taken over while we were
+		 * master have L2TP and PPP state here (timers, keepalives,
+		 * accounting) that cannot be handed over in place: leave
+		 * like TERM and let the service manager restart us as a
+		 * slave, as the original does.  With none, we simply resync.
 		 */
 		LOG(LOG_CRIT_L, 0, 0, "cluster: stepping down after setting up "
-		    "%u tunnels/sessions as master: exiting to rejoin as a "
-		    "slave", cl.created);
+		    "%u and taking over %u tunnels/sessions as master: exiting "
+		    "to rejoin as a slave", cl.created, cl.adopted);
 		main_quit = 1;
 	}
 	cl.qlen = 0;
