@@ -307,6 +307,8 @@ bench-tools: $(BENCH_TOOLS)
 # a short check of the harness (its report stays in the work directory).
 bench: all $(BENCH_TOOLS)
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+	$(MAKE) bench-cluster
+	$(MAKE) bench-scrape
 
 # What a Prometheus scrape costs the loop at 100,000 sessions; writes
 # Docs/performance.md's "Metrics scrape cost" section (SCRAPE_ARGS=--quick
@@ -314,7 +316,13 @@ bench: all $(BENCH_TOOLS)
 bench-scrape: all
 	$(PYTHON) bench/scrape.py $(SCRAPE_ARGS)
 
-.PHONY: bench bench-tools bench-scrape
+# The cluster's row: replication bytes and failover time with 10,000
+# sessions (test/system/bench_cluster.py); writes its section of
+# Docs/performance.md.
+bench-cluster: all
+	cd test/system && $(PYTHON) -m pytest -q -s bench_cluster.py
+
+.PHONY: bench bench-tools bench-scrape bench-cluster
 
 # ---- soak (bench/soak.py): root, SOAK_MINUTES under ASan; not in check ----
 # Build with sanitizers first: make clean && make SAN=1 soak SOAK_MINUTES=30

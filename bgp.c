@@ -1535,7 +1535,9 @@ advertise_changed(int was)
 
 	if (was == now)
 		return;
-	log_warnx("BGP: %s every route", now ? "announcing" : "withdrawing");
+	if (local_as)
+		log_warnx("BGP: %s every route", now ? "announcing" :
+		    "withdrawing");
 	for (i = 0; i < MAXBGPPEER; i++)
 		if (peers[i].used && peers[i].state == BGP_ST_ESTABLISHED &&
 		    peers[i].announced != now)

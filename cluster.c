@@ -8,8 +8,8 @@
  * say), the master's change queue and its history of heartbeats, a
  * slave's replication position, and the drop counters of "show cluster".
  * Exports (cluster.h): cluster_init/close, iam_master, the replication
- * hooks cluster_session_changed/cluster_tunnel_changed (a shim until the
- * session notifier exists), cluster_forward_l2tp and cluster_show.
+ * hooks cluster_session_changed/cluster_tunnel_changed, the slave's
+ * forwarding (cluster_forward_l2tp, _ip, _dae) and cluster_show.
  *
  * Roles, one FSM (cluster_fsm):
  *	STANDALONE	no cluster interface: master for good, nothing sent.
@@ -31,8 +31,17 @@
  * heartbeat carries the two sizes and a mismatch is refused), checked
  * field by field on receipt, and applied together with the wire-id,
  * peer, address and pool indexes so that a new master knows every
- * inherited address.  The process-local L2TP and PPP state (Ns/Nr,
- * queues, LCP timers) is not replicated yet: see the manual.
+ * inherited address.  Each session entry in use is followed by its
+ * extras (CL_REC_EXTRA): the Framed-Routes session.c keeps and the
+ * accounting state radius.c keeps, so that a new master routes them
+ * and carries the accounting on (RFC 2866: no second Start).  The
+ * process-local L2TP and PPP state (Ns/Nr, queues, LCP timers) is not
+ * replicated: a new master rebuilds it (become_master).
+ *
+ * Routes (routes_update): up-to-date slaves raise them, the master
+ * until it has cluster_master_min_adv up-to-date slaves; bgp.c is told
+ * through bgp_set_announce().  A slave forwards every L2TP datagram,
+ * downstream packet and DAE request it receives to the master.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -48,12 +57,17 @@
 #include <sys/socket.h>
 
 #include "cluster.h"
+#include "auth.h"
+#include "bgp.h"
+#include "dataplane.h"
+#include "radius.h"
 #include "session.h"
 #include "clustermsg.h"
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
 #include "plugin.h"
+#include "util.h"
 
 #define HB_TARGET	8000	/* heartbeat body bytes we aim at */
 #define HB_HISTORY	128	/* heartbeats kept for LASTSEEN */
@@ -64,6 +78,15 @@
 #define ASK_GAP_MS	200	/* LASTSEEN / RESYNC at most this often */
 #define FWD_HDR		8	/* forward body: addr, port, reserved */
 #define WALK_SCAN	16384	/* table indexes a heartbeat's walk looks at */
+/* A session's extras at most: fixed part, routes, Class (a RADIUS
+ * packet's worth). */
+#define EXTRA_MAX	(20 + 5 * AUTH_MAX_ROUTES + RAD_MAXPKT)
+/* The most one table entry takes: a session record and its extras. */
+#define ENTRY_MAX	(2 * CL_REC_HDR + sizeof(struct session) + EXTRA_MAX)
+/* An entry is started only below HB_TARGET, so it always fits. */
+_Static_assert(HB_TARGET + ENTRY_MAX + 64 <= CL_MAX_BODY,
+    "a heartbeat's last entry must fit its datagram");
+_Static_assert(sizeof(struct tunnel) < ENTRY_MAX, "tunnel record size");
 
 enum cl_state { CS_STANDALONE, CS_WAITING, CS_SLAVE, CS_MASTER, CS_MAX };
 static const char *const state_names[CS_MAX] = {
@@ -122,6 +145,7 @@ static struct {
 	int		 master_lost;	/* goodbye or restart: elect now */
 	uint64_t	 last_sync_ms;	/* last sync chunk applied */
 	uint32_t	 created;	/* entries allocated while master */
+	uint32_t	 adopted;	/* entries taken over on becoming master */
 	/* master */
 	uint32_t	 hb_seq;	/* last heartbeat sent */
 	uint8_t		*dirty_s, *dirty_t;	/* bit per index */
@@ -131,16 +155,24 @@ static struct {
 	uint32_t	 next_sync_id;
 	uint32_t	 walk_s, walk_t;	/* round-robin refresh cursors */
 	/* counters */
-	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received;
+	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received, fwd_failed;
+	uint64_t	 tx_bytes, hb_bytes;	/* datagrams' sizes, MAC included */
+	uint64_t	 changes_sent, refresh_sent;	/* heartbeat records */
+	uint64_t	 takeover_us;	/* the last become_master() */
+	int		 announcing;	/* what BGP was told, -1 nothing yet */
+	int		 ever_uptodate;	/* a resync completed in this run */
+	uint32_t	 uptodate_slaves;	/* master: alive, up to date */
 	uint64_t	 records_applied, resyncs, elections;
 	uint64_t	 drops[CL_E_MAX];
 	uint64_t	 drop_self, drop_layout;
 	int		 warned_nokey;
 	char		 why_standalone[96];
-} cl = { .fd = -1 };
+} cl = { .fd = -1, .announcing = -1 };
 
 static void cluster_fsm(enum cl_event, struct peer *);
 static void send_heartbeats(void);
+static void routes_update(void);
+static int my_uptodate(void);
 
 /* ---- small helpers ---- */
 
@@ -287,6 +319,9 @@ send_to(const struct sockaddr_in *to, uint8_t type, const uint8_t *body,
 		return -1;
 	}
 	cl.tx++;
+	cl.tx_bytes += (uint64_t)n;
+	if (type == CL_HEARTBEAT)
+		cl.hb_bytes += (uint64_t)n;
 	return 0;
 }
 
@@ -341,6 +376,29 @@ kroute(int add, in_addr_t ip)
 		tun_route(add, ip, 32);
 }
 
+/*
+ * A session's own IPv6 prefix (indexed while IPV6CP is Opened, as the
+ * master does) and its kernel route, so that what reaches a slave is
+ * forwarded too: in (add 1) or out.  ra.c owns it again on a new master.
+ */
+static void
+prefix6(int add, sid_t s, const struct session *sp)
+{
+	struct in6_addr net = sp->ipv6_prefix;
+	int plen = sp->ipv6_prefix_len, i;
+
+	if (plen == 0 || plen > 64)
+		return;
+	for (i = plen; i < 128; i++)
+		net.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	if (add) {
+		if (sp->ipv6cp_state == ST_OPENED &&
+		    session_route6_add(s, &net, plen) == 0 && cl.fd >= 0)
+			tun_route6(1, &net, plen);
+	} else if (session_route6_del(s, &net, plen) == 0 && cl.fd >= 0)
+		tun_route6(0, &net, plen);
+}
+
 /* Take the entry out of every index before it changes. */
 static void
 session_unindex(sid_t s, struct session *sp)
@@ -357,8 +415,7 @@ session_unindex(sid_t s, struct session *sp)
 		} else
 			kroute(0, sp->ip);
 	}
-	if (sp->ipv6_prefix_len)
-		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
+	prefix6(0, s, sp);
 }
 
 static void
@@ -384,8 +441,18 @@ session_index(sid_t s, struct session *sp)
 		if (!in_pool(sp->ip))
 			kroute(1, sp->ip);
 	}
-	if (sp->ipv6_prefix_len && sp->ipv6_prefix_len <= 64)
-		session_route6_add(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
+	prefix6(1, s, sp);
+}
+
+/* The fields session_index() indexes by are the same in a and b. */
+static int
+same_keys(const struct session *a, const struct session *b)
+{
+	return a->tunnel == b->tunnel && a->local_id == b->local_id &&
+	    a->ip == b->ip && a->ipv6_prefix_len == b->ipv6_prefix_len &&
+	    memcmp(&a->ipv6_prefix, &b->ipv6_prefix,
+	    sizeof(a->ipv6_prefix)) == 0 &&
+	    (a->ipv6cp_state == ST_OPENED) == (b->ipv6cp_state == ST_OPENED);
 }
 
 #define TERMINATE(f)	((f)[sizeof(f) - 1] = '\0')
@@ -459,8 +526,21 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 		return;
 	}
 	was_used = sp->state != SESSION_FREE;
+	if (was_used && n.state != SESSION_FREE && same_keys(sp, &n)) {
+		/* What the indexes hold is unchanged (the usual refresh):
+		 * leave them, and the routes BGP follows, alone. */
+		*sp = n;
+		tables_mark_stale();
+		cl.records_applied++;
+		return;
+	}
 	if (was_used)
 		session_unindex(s, sp);
+	if (n.state == SESSION_FREE || !was_used) {
+		/* Another session, or none: the extras follow (or not). */
+		session_routes_restore(s, NULL, 0, 0);
+		radius_acct_set(s, NULL);
+	}
 	*sp = n;
 	if (n.state != SESSION_FREE)
 		session_index(s, sp);
@@ -515,6 +595,85 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 	cl.records_applied++;
 }
 
+/*
+ * A session's extras (CL_REC_EXTRA), what session.c and radius.c keep
+ * of it outside struct session, so that a new master carries on:
+ *	u8 flags (1 up, 2 accounted), u8 Acct-Authentic, u8 routes,
+ *	u8 reserved, u32 Acct-Interim-Interval, u64 accounting start
+ *	(time_t), routes x (u32 network, u8 length), u16 Class length,
+ *	the Class attributes.
+ */
+static void
+put_extra(struct wr *w, sid_t s)
+{
+	struct auth_route rt[AUTH_MAX_ROUTES];
+	struct radius_acct_state st;
+	size_t at;
+	int n, i;
+
+	memset(&st, 0, sizeof(st));
+	radius_acct_get(s, &st);
+	n = session_routes_get(s, rt);
+	wr_u8(w, CL_REC_EXTRA);
+	wr_u8(w, 0);
+	at = w->len;
+	wr_u16(w, 0);
+	wr_u32(w, s);
+	wr_u8(w, (uint8_t)((st.up ? 1 : 0) | (st.acct ? 2 : 0)));
+	wr_u8(w, st.authentic);
+	wr_u8(w, (uint8_t)n);
+	wr_u8(w, 0);
+	wr_u32(w, st.interim);
+	wr_u32(w, (uint32_t)((uint64_t)st.acct_start >> 32));
+	wr_u32(w, (uint32_t)st.acct_start);
+	for (i = 0; i < n; i++) {
+		wr_bytes(w, &rt[i].net, 4);
+		wr_u8(w, rt[i].plen);
+	}
+	wr_u16(w, st.class_len);
+	if (st.class_len)
+		wr_bytes(w, st.class, st.class_len);
+	wr_put16_at(w, at, (uint16_t)(w->len - at - 6));
+}
+
+static void
+apply_extra(sid_t s, const uint8_t *data, uint16_t len)
+{
+	struct auth_route rt[AUTH_MAX_ROUTES];
+	struct radius_acct_state st;
+	uint8_t flags, nr, rsvd;
+	uint32_t hi, lo;
+	uint16_t i;
+	struct rd r;
+
+	if (session_live(s) == NULL) {
+		cl.drops[CL_E_BODY]++;
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	rd_init(&r, data, len);
+	if (rd_u8(&r, &flags) < 0 || rd_u8(&r, &st.authentic) < 0 ||
+	    rd_u8(&r, &nr) < 0 || rd_u8(&r, &rsvd) < 0 ||
+	    rd_u32(&r, &st.interim) < 0 || rd_u32(&r, &hi) < 0 ||
+	    rd_u32(&r, &lo) < 0 || nr > AUTH_MAX_ROUTES)
+		goto bad;
+	for (i = 0; i < nr; i++)
+		if (rd_bytes(&r, &rt[i].net, 4) < 0 ||
+		    rd_u8(&r, &rt[i].plen) < 0 || rt[i].plen > 32)
+			goto bad;
+	if (rd_u16(&r, &st.class_len) < 0 || r.left != st.class_len)
+		goto bad;
+	st.class = r.p;
+	st.up = flags & 1;
+	st.acct = (flags & 2) != 0;
+	st.acct_start = (int64_t)(((uint64_t)hi << 32) | lo);
+	session_routes_restore(s, rt, nr, st.up);
+	radius_acct_set(s, &st);
+	return;
+bad:
+	cl.drops[CL_E_BODY]++;
+}
+
 /* Free every entry in use in [from, to) of a kind (a sync span). */
 static void
 free_span(uint8_t kind, uint32_t from, uint32_t to)
@@ -541,6 +700,8 @@ apply_records(struct rd *r, uint16_t nrec)
 			return -1;
 		if (rec.type == CL_REC_SESSION)
 			apply_session(rec.index, rec.data, rec.len);
+		else if (rec.type == CL_REC_EXTRA)
+			apply_extra(rec.index, rec.data, rec.len);
 		else
 			apply_tunnel(rec.index, rec.data, rec.len);
 	}
@@ -708,7 +869,13 @@ recv_sync(struct peer *p, struct rd *r)
 		}
 		/* Every index of the span without a record is free. */
 		for (k = 0; k < nrec && k < CL_MAX_RECORDS; k++) {
-			if (cl_get_rec(r, &rec) < 0 || rec.type != kind ||
+			int got = cl_get_rec(r, &rec);
+
+			if (got == 0 && rec.type == CL_REC_EXTRA &&
+			    kind == CL_REC_SESSION && prev > first &&
+			    rec.index == prev - 1)
+				continue;	/* the extras of the last one */
+			if (got < 0 || rec.type != kind ||
 			    rec.index < prev || rec.index >= end) {
 				cl.drops[CL_E_BODY]++;
 				cl.syncing = 0;
@@ -738,6 +905,7 @@ recv_sync(struct peer *p, struct rd *r)
 	if (last) {
 		cl.syncing = 0;
 		cl.have_base = 1;
+		cl.ever_uptodate = 1;
 		LOG(LOG_WARN_L, 0, 0, "cluster: resync from the master done: "
 		    "%u sessions, %u tunnels; up to date", tables->sessions_used,
 		    tables->tunnels_used);
@@ -785,7 +953,8 @@ table_changed(int tunnel, uint32_t idx, int created)
 		cluster_session_changed(idx);
 }
 
-static void
+/* An entry's records (a session in use has its extras): how many. */
+static uint16_t
 put_entry(struct wr *w, int tunnel, uint32_t idx)
 {
 	if (tunnel) {
@@ -798,7 +967,12 @@ put_entry(struct wr *w, int tunnel, uint32_t idx)
 
 		cl_put_rec(w, CL_REC_SESSION, idx, sp, sp->state ==
 		    SESSION_FREE ? 0 : sizeof(*sp));
+		if (sp->state != SESSION_FREE) {
+			put_extra(w, idx);
+			return 2;
+		}
 	}
+	return 1;
 }
 
 static void
@@ -825,25 +999,23 @@ walk(struct wr *w, uint16_t room)
 	uint16_t n = 0;
 	uint32_t scanned;
 
-	for (scanned = 0; scanned < WALK_SCAN && n < room &&
-	    w->len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET;
+	for (scanned = 0; scanned < WALK_SCAN && n + 2 <= room &&
+	    w->len <= HB_TARGET;
 	    scanned++) {
 		if (++cl.walk_s > tables->max_sessions)
 			cl.walk_s = 1;
 		if (tables->session[cl.walk_s].state == SESSION_FREE)
 			continue;
-		put_entry(w, 0, cl.walk_s);
-		n++;
+		n += put_entry(w, 0, cl.walk_s);
 	}
 	for (scanned = 0; scanned < WALK_SCAN && n < room &&
-	    w->len + CL_REC_HDR + sizeof(struct tunnel) <= HB_TARGET;
+	    w->len <= HB_TARGET;
 	    scanned++) {
 		if (++cl.walk_t > tables->max_tunnels)
 			cl.walk_t = 1;
 		if (tables->tunnel[cl.walk_t].state == TUNNEL_FREE)
 			continue;
-		put_entry(w, 1, cl.walk_t);
-		n++;
+		n += put_entry(w, 1, cl.walk_t);
 	}
 	return n;
 }
@@ -875,19 +1047,23 @@ send_heartbeats(void)
 		at = w.len;
 		wr_u16(&w, 0);
 		wr_u16(&w, 0);
-		while (done < cl.qlen && nrec < CL_MAX_RECORDS &&
-		    w.len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET) {
+		while (done < cl.qlen && nrec + 2 <= CL_MAX_RECORDS &&
+		    w.len <= HB_TARGET) {
 			uint32_t e = cl.queue[done++];
 			int tunnel = e >> 31;
 			uint32_t idx = e & 0x7fffffff;
 			uint8_t *bits = tunnel ? cl.dirty_t : cl.dirty_s;
 
 			bits[idx >> 3] &= (uint8_t)~(1 << (idx & 7));
-			put_entry(&w, tunnel, idx);
-			nrec++;
+			nrec += put_entry(&w, tunnel, idx);
+			cl.changes_sent++;
 		}
-		if (done == cl.qlen)
-			nrec += walk(&w, CL_MAX_RECORDS - nrec);
+		if (done == cl.qlen) {
+			uint16_t k = walk(&w, CL_MAX_RECORDS - nrec);
+
+			nrec += k;
+			cl.refresh_sent += k;
+		}
 		wr_put16_at(&w, at, nrec);
 		if (w.err)
 			break;
@@ -992,14 +1168,12 @@ send_sync_chunk(struct peer *p)
 	at = w.len;
 	wr_u16(&w, 0);
 	for (; i <= max && i < p->sync_next + SYNC_SPAN &&
-	    nrec < CL_MAX_RECORDS &&
-	    w.len + CL_REC_HDR + sizeof(struct session) <= HB_TARGET; i++) {
+	    nrec + 2 <= CL_MAX_RECORDS && w.len <= HB_TARGET; i++) {
 		if (p->sync_kind == CL_REC_TUNNEL ?
 		    tables->tunnel[i].state == TUNNEL_FREE :
 		    tables->session[i].state == SESSION_FREE)
 			continue;
-		put_entry(&w, p->sync_kind == CL_REC_TUNNEL, i);
-		nrec++;
+		nrec += put_entry(&w, p->sync_kind == CL_REC_TUNNEL, i);
 	}
 	end = i;
 	last = p->sync_kind == CL_REC_SESSION && end > max;
@@ -1063,16 +1237,52 @@ sync_turn(struct timer *t, void *arg)
 
 /* ---- roles ---- */
 
+/*
+ * A session inherited while PPP was still negotiating (the call is
+ * connected, LCP, authentication or IPCP not finished): its PPP state
+ * died with the old master, so PPP starts again here (a fresh LCP
+ * Configure-Request, which the peer answers by negotiating again, RFC
+ * 1661 4.2 Opened/RCR).  Nothing was accounted yet (the Start comes
+ * with the network phase); an address it held goes back to the pool.
+ * A call not yet connected waits for its ICCN (l2tp_adopt).
+ */
+static void
+renegotiate(sid_t s)
+{
+	struct session *sp = session_get(s);
+
+	if (sp->state != SESSION_OPEN)
+		return;
+	LOG(LOG_INFO_L, s, sp->tunnel, "cluster: session of \"%s\" "
+	    "inherited while negotiating (%s): PPP starts again",
+	    sp->user[0] ? sp->user : "(no user)", ppp_phase_name(sp->phase));
+	session_unindex(s, sp);
+	if (sp->local_id) {
+		uint16_t wire = sp->local_id;
+
+		sp->local_id = 0;
+		session_bind_wire(s, wire);	/* only the wire id back */
+		sp->local_id = wire;
+	}
+	sp->ip = 0;
+	sp->ipv6_prefix_len = 0;
+	session_routes_restore(s, NULL, 0, 0);
+	radius_acct_set(s, NULL);
+	ppp_session_start(s);
+}
+
 static void
 become_master(void)
 {
 	struct param_become_master bm = { .time_now = time_now };
+	uint64_t t0 = mono_us();
 	uint32_t i;
 
 	set_state(CS_MASTER);
 	cl.master = NULL;
 	cl.elections++;
 	cl.created = 0;
+	cl.adopted = tables->sessions_used + tables->tunnels_used;
 	tables_rebuild_free();
 	l2tp_adopt();		/* control state for inherited tunnels */
 	/* Heartbeats carry our own numbering from here. */
@@ -1090,7 +1300,14 @@ become_master(void)
 
 		if (sp->state == SESSION_FREE)
 			continue;
-		ppp_adopt(i);	/* keepalives and limits run here now */
+		prefix6(0, i, sp);	/* ra.c routes it again if it is up */
+		if (ppp_adopt(i)) {
+			/* Keepalives and limits run here now; its routes,
+			 * its accounting (no second Start) too. */
+			session_take_over(i);
+			radius_acct_adopt(i);
+		} else
+			renegotiate(i);
 		nm.sid = i;
 		nm.tid = sp->tunnel;
 		plugin_run(PLUGIN_NEW_SESSION_MASTER, &nm);
@@ -1103,6 +1320,10 @@ become_master(void)
 	 */
 	if (config->send_garp && config->bind_address && config->bgp.as == 0)
 		send_garp(config->bind_address);
+	cl.takeover_us = mono_us() - t0;
+	LOG(LOG_WARN_L, 0, 0, "cluster: takeover of %u sessions and %u "
+	    "tunnels done in %llu ms", tables->sessions_used,
+	    tables->tunnels_used, (unsigned long long)(cl.takeover_us / 1000));
 }
 
 static void
@@ -1112,17 +1333,17 @@ step_down(struct peer *better)
 
 	LOG(LOG_WARN_L, 0, 0, "cluster: %s is a better master; stepping "
 	    "down", ipstr(better->addr, a));
-	if (cl.created) {
+	if (cl.created || cl.adopted) {
 		/*
-		 * Tunnels or sessions set up while we were master have L2TP
-		 * and PPP state here that cannot be handed over in place:
-		 * leave like TERM and let the service manager restart us as
-		 * a slave, as the original does.  (Inherited entries have
-		 * none: those we simply resync.)
+		 * Tunnels or sessions set up or taken over while we were
+		 * master have L2TP and PPP state here (timers, keepalives,
+		 * accounting) that cannot be handed over in place: leave
+		 * like TERM and let the service manager restart us as a
+		 * slave, as the original does.  With none, we simply resync.
 		 */
 		LOG(LOG_CRIT_L, 0, 0, "cluster: stepping down after setting up "
-		    "%u tunnels/sessions as master: exiting to rejoin as a "
-		    "slave", cl.created);
+		    "%u and taking over %u tunnels/sessions as master: exiting "
+		    "to rejoin as a slave", cl.created, cl.adopted);
 		main_quit = 1;
 	}
 	cl.qlen = 0;
@@ -1167,6 +1388,54 @@ cluster_fsm(enum cl_event ev, struct peer *p)
 		set_state(CS_WAITING);
 		break;
 	}
+	routes_update();
+}
+
+/*
+ * Who raises routes (manual, "Clustering"; with BGP they are the
+ * announcements of bgp.c): a slave once it is up to date; the master
+ * until it has cluster_master_min_adv up-to-date slaves alive (0: the
+ * master always keeps its own), and again as soon as it has fewer; a
+ * stand-alone server always.  A node that joins or rejoins announces
+ * nothing until its first resync is complete.  Whichever node the traffic
+ * reaches, the master handles it: a slave forwards L2TP datagrams,
+ * downstream packets and DAE requests to it.
+ */
+static void
+routes_update(void)
+{
+	int i, want, min = config->cluster_master_min_adv;
+	uint32_t n = 0;
+
+	for (i = 0; i < CL_MAX_PEERS; i++)
+		if (peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
+		    cl.peers[i].info.role == 0)
+			n++;
+	cl.uptodate_slaves = n;
+	switch (cl.state) {
+	case CS_STANDALONE:
+		want = 1;
+		break;
+	case CS_MASTER:
+		want = min == 0 || n < (uint32_t)min;
+		break;
+	default:
+		/*
+		 * A slave, or one electing: once up to date in this run it
+		 * keeps its routes while it follows another master or
+		 * elects (whoever wins handles what it forwards), so that
+		 * a failover costs the routers nothing.
+		 */
+		want = cl.ever_uptodate;
+		break;
+	}
+	if (want == cl.announcing)
+		return;
+	cl.announcing = want;
+	LOG(LOG_WARN_L, 0, 0, "cluster: %s routes (%s, %u up-to-date "
+	    "slave%s, cluster_master_min_adv %d)", want ? "raising" :
+	    "dropping", state_names[cl.state], n, n == 1 ? "" : "s", min);
+	bgp_set_announce(want);
 }
 
 /* The best candidate among this node and the live peers. */
@@ -1190,6 +1459,7 @@ tick(struct timer *t, void *arg)
 {
 	(void)arg;
 	timer_set_at(t, t->when + interval_ms());
+	routes_update();
 	switch (cl.state) {
 	case CS_MASTER:
 		send_heartbeats();
@@ -1223,7 +1493,7 @@ tick(struct timer *t, void *arg)
 /* ---- input ---- */
 
 static void
-recv_forward(struct peer *p, struct rd *r)
+recv_forward(struct peer *p, uint8_t type, struct rd *r)
 {
 	struct sockaddr_in from;
 	uint16_t port, rsvd;
@@ -1240,7 +1510,12 @@ recv_forward(struct peer *p, struct rd *r)
 	}
 	from.sin_port = htons(port);
 	cl.fwd_received++;
-	l2tp_input(r->p, r->left, &from);
+	if (type == CL_FORWARD_IP)
+		dp_forwarded(r->p, r->left);
+	else if (type == CL_FORWARD_DAE)
+		dae_forwarded(r->p, r->left, &from);
+	else
+		l2tp_input(r->p, r->left, &from);
 }
 
 void
@@ -1320,7 +1595,9 @@ cluster_input(const uint8_t *buf, size_t len)
 		recv_sync(p, &body);
 		break;
 	case CL_FORWARD:
-		recv_forward(p, &body);
+	case CL_FORWARD_IP:
+	case CL_FORWARD_DAE:
+		recv_forward(p, h.type, &body);
 		break;
 	case CL_GOODBYE:
 		p->gone = 1;
@@ -1363,27 +1640,59 @@ readable(int fd, uint32_t events, void *arg)
 				cluster_fsm(EV_ELECTED, NULL);
 		}
 	}
+	routes_update();
 }
 
-int
-cluster_forward_l2tp(const uint8_t *buf, size_t len,
+/* FORWARD, FORWARD_IP, FORWARD_DAE: address and port (0 for IP), then
+ * the datagram or packet as received. */
+static int
+forward(uint8_t type, const uint8_t *buf, size_t len,
     const struct sockaddr_in *from)
 {
 	static uint8_t body[CL_MAX_BODY];
 	struct wr w;
 
 	if (cl.state != CS_SLAVE || cl.master == NULL ||
-	    len > CL_MAX_BODY - FWD_HDR)
+	    len > CL_MAX_BODY - FWD_HDR) {
+		cl.fwd_failed++;
 		return -1;
+	}
 	wr_init(&w, body, sizeof(body));
-	wr_bytes(&w, &from->sin_addr.s_addr, 4);
-	wr_u16(&w, ntohs(from->sin_port));
+	if (from != NULL) {
+		wr_bytes(&w, &from->sin_addr.s_addr, 4);
+		wr_u16(&w, ntohs(from->sin_port));
+	} else {
+		wr_u32(&w, 0);
+		wr_u16(&w, 0);
+	}
 	wr_u16(&w, 0);
 	wr_bytes(&w, buf, len);
-	if (w.err || send_unicast(cl.master->addr, CL_FORWARD, body, w.len) < 0)
+	if (w.err || send_unicast(cl.master->addr, type, body, w.len) < 0) {
+		cl.fwd_failed++;
 		return -1;
+	}
 	cl.forwarded++;
 	return 0;
+}
+
+int
+cluster_forward_l2tp(const uint8_t *buf, size_t len,
+    const struct sockaddr_in *from)
+{
+	return forward(CL_FORWARD, buf, len, from);
+}
+
+int
+cluster_forward_ip(const uint8_t *buf, size_t len)
+{
+	return forward(CL_FORWARD_IP, buf, len, NULL);
+}
+
+int
+cluster_forward_dae(const uint8_t *buf, size_t len,
+    const struct sockaddr_in *from)
+{
+	return forward(CL_FORWARD_DAE, buf, len, from);
 }
 
 /*
@@ -1479,6 +1788,7 @@ cluster_init(time_t started)
 		    config->cluster_interface);
 		LOG(LOG_WARN_L, 0, 0, "cluster: %s: running stand-alone (this "
 		    "server is its own master)", cl.why_standalone);
+		cl.announcing = 1;
 		return 0;
 	}
 	qcap = (size_t)tables->max_sessions + tables->max_tunnels;
@@ -1538,6 +1848,7 @@ cluster_init(time_t started)
 	    ipstr(cl.my_addr, a), config->cluster_interface,
 	    ipstr(config->cluster_address, g), config->cluster_port);
 	set_state(CS_WAITING);
+	routes_update();	/* none until up to date or master */
 	cl.master_last_ms = now_ms;
 	timer_init(&cl.tick, tick, NULL);
 	timer_init(&cl.sync_timer, sync_turn, NULL);
@@ -1634,7 +1945,11 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 		    "\"uptodate\":%s,\"authenticated\":%s,\"hb_seq\":%u,"
 		    "\"applied\":%u,\"lag\":%u,\"rx\":%llu,\"tx\":%llu,"
 		    "\"tx_errors\":%llu,\"forwarded\":%llu,"
-		    "\"forwards_received\":%llu,\"records_applied\":%llu,"
+		    "\"forwards_received\":%llu,\"forward_failures\":%llu,"
+		    "\"tx_bytes\":%llu,\"heartbeat_bytes\":%llu,"
+		    "\"changes_sent\":%llu,\"refreshes_sent\":%llu,"
+		    "\"takeover_ms\":%.1f,\"announcing\":%s,"
+		    "\"uptodate_slaves\":%u,\"records_applied\":%llu,"
 		    "\"resyncs\":%llu,\"elections\":%llu,\"drops\":{%s},"
 		    "\"peers\":[", status, state_names[cl.state],
 		    cl.state == CS_STANDALONE ? "true" : "false",
@@ -1647,6 +1962,13 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 		    (unsigned long long)cl.tx_errors,
 		    (unsigned long long)cl.forwarded,
 		    (unsigned long long)cl.fwd_received,
+		    (unsigned long long)cl.fwd_failed,
+		    (unsigned long long)cl.tx_bytes,
+		    (unsigned long long)cl.hb_bytes,
+		    (unsigned long long)cl.changes_sent,
+		    (unsigned long long)cl.refresh_sent,
+		    (double)cl.takeover_us / 1000.0,
+		    cl.announcing == 1 ? "true" : "false", cl.uptodate_slaves,
 		    (unsigned long long)cl.records_applied,
 		    (unsigned long long)cl.resyncs,
 		    (unsigned long long)cl.elections, drops);
@@ -1702,6 +2024,10 @@ cluster_show(int json, void (*fn)(void *, const char *), void *arg)
 	    (unsigned long long)cl.rx, (unsigned long long)cl.tx,
 	    (unsigned long long)cl.forwarded,
 	    (unsigned long long)cl.fwd_received);
+	linef(fn, arg, "Routes         : %s (%u up-to-date slave%s, "
+	    "cluster_master_min_adv %d)", cl.announcing == 1 ? "raised" :
+	    "dropped", cl.uptodate_slaves, cl.uptodate_slaves == 1 ? "" : "s",
+	    config->cluster_master_min_adv);
 	linef(fn, arg, "Dropped        : %s", drops);
 	linef(fn, arg, "%-15s %-6s %10s %12s %-8s %6s", "Peer", "Role",
 	    "Uptime", "Last seen", "Uptodate", "Lag");

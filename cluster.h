@@ -50,6 +50,17 @@ void	 cluster_tunnel_changed(tid_t);
 int	 cluster_forward_l2tp(const uint8_t *, size_t,
 	    const struct sockaddr_in *from);
 
+/*
+ * A slave hands the master a downstream IP packet read from its TUN
+ * device for a session (every node may raise routes: manual,
+ * "Clustering"), or a Disconnect/CoA request that reached its DAE port
+ * from `from` (the master answers from its own DAE socket).  0 if
+ * forwarded, -1 if there is no master to forward to.
+ */
+int	 cluster_forward_ip(const uint8_t *, size_t);
+int	 cluster_forward_dae(const uint8_t *, size_t,
+	    const struct sockaddr_in *from);
+
 /* One datagram from the cluster socket (exposed for the fuzz harness). */
 void	 cluster_input(const uint8_t *, size_t);
 /* The fuzz harness: a slave `me` following `master`, without a socket. */

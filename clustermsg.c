@@ -89,6 +89,8 @@ static const char *const type_names[CL_TYPE_MAX] = {
 	[CL_SYNC] = "SYNC",
 	[CL_FORWARD] = "FORWARD",
 	[CL_GOODBYE] = "GOODBYE",
+	[CL_FORWARD_IP] = "FORWARD_IP",
+	[CL_FORWARD_DAE] = "FORWARD_DAE",
 };
 
 const char *

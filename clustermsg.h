@@ -31,7 +31,7 @@
 #include "rd.h"
 
 #define CL_MAGIC	0x4c32434cu	/* "L2CL" */
-#define CL_VERSION	1
+#define CL_VERSION	2		/* 2: session extras (CL_REC_EXTRA) */
 #define CL_HDR_LEN	32
 #define CL_MAC_LEN	32		/* HMAC-SHA-256 */
 #define CL_MAX_PKT	16384		/* largest datagram accepted */
@@ -47,6 +47,10 @@ enum cl_type {
 	CL_SYNC,	/* master -> slave: one chunk of the full tables */
 	CL_FORWARD,	/* slave -> master: an L2TP datagram it received */
 	CL_GOODBYE,	/* any -> all: I am leaving (SIGTERM) */
+	CL_FORWARD_IP,	/* slave -> master: an IP packet for a session,
+			 * read from its TUN device */
+	CL_FORWARD_DAE,	/* slave -> master: a Disconnect/CoA request and
+			 * the client's address and port */
 	CL_TYPE_MAX
 };
 
@@ -97,6 +101,8 @@ struct cl_node {
 enum cl_rec_type {
 	CL_REC_SESSION = 1,	/* data: struct session, or empty = free */
 	CL_REC_TUNNEL = 2,	/* data: struct tunnel, or empty = free */
+	CL_REC_EXTRA = 3,	/* right after its session's record: what
+				 * other modules keep of it (cluster.c) */
 	CL_REC_MAX
 };
 #define CL_REC_HDR	8	/* u8 type, u8 reserved, u16 len, u32 index */

@@ -254,7 +254,8 @@ static const struct cfg_directive directives[] = {
 	{ "cluster_hb_timeout", CT_INT, F(cluster_hb_timeout), 1, 60000, 0, "150",
 	    "heartbeat timeout, tenths of a second" },
 	{ "cluster_master_min_adv", CT_INT, F(cluster_master_min_adv), 0, 1000, 0,
-	    "1", "up-to-date slaves needed before the master drops routes" },
+	    "1", "up-to-date slaves needed before the master drops routes "
+	    "(0: it never does)" },
 	{ "cluster_port", CT_SHORT, F(cluster_port), 1, 65535, CF_RESTART, "32792",
 	    "cluster UDP port" },
 	{ "cluster_key", CT_STRING, F(cluster_key), 0, 0, CF_SECRET, "",

@@ -29,6 +29,7 @@
 #include "evring.h"
 #include "l2tpns.h"
 #include "acl.h"
+#include "cluster.h"
 #include "auth.h"
 #include "event.h"
 #include "log.h"
@@ -540,11 +541,10 @@ drop:
 static void
 dae_readable(int fd, uint32_t events, void *arg)
 {
-	uint8_t buf[RAD_MAXPKT + 1], reply[RAD_MAXPKT];
+	uint8_t buf[RAD_MAXPKT + 1];
 	struct sockaddr_in from;
 	socklen_t fl;
 	ssize_t n;
-	size_t out;
 	int budget = config->multi_read_count;
 
 	(void)events;
@@ -561,14 +561,30 @@ dae_readable(int fd, uint32_t events, void *arg)
 		}
 		if (fl < sizeof(from) || from.sin_family != AF_INET)
 			continue;
-		out = radius_dae_input(buf, (size_t)n, &from, reply,
-		    sizeof(reply));
-		if (out > 0 && sendto(fd, reply, out, 0,
-		    (struct sockaddr *)&from, sizeof(from)) < 0 &&
-		    log_rl_ok(&rl, time_now))
-			LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: sendto: %s",
-			    strerror(errno));
+		/* A slave's sessions are the master's replicas: the master
+		 * acts and answers (manual, "Clustering"). */
+		if (!iam_master()) {
+			cluster_forward_dae(buf, (size_t)n, &from);
+			continue;
+		}
+		dae_forwarded(buf, (size_t)n, &from);
 	}
+}
+
+void
+dae_forwarded(const uint8_t *pkt, size_t n, const struct sockaddr_in *from)
+{
+	uint8_t reply[RAD_MAXPKT];
+	size_t out;
+
+	if (dae_fd < 0)
+		return;
+	out = radius_dae_input(pkt, n, from, reply, sizeof(reply));
+	if (out > 0 && sendto(dae_fd, reply, out, 0,
+	    (const struct sockaddr *)from, sizeof(*from)) < 0 &&
+	    log_rl_ok(&rl, time_now))
+		LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: sendto: %s",
+		    strerror(errno));
 }
 
 int

@@ -43,6 +43,7 @@
 
 #include "l2tpns.h"
 #include "acl.h"
+#include "cluster.h"
 #include "dataplane.h"
 #include "event.h"
 #include "intercept.h"
@@ -580,6 +581,11 @@ dp_send_ip(sid_t s, uint8_t *pkt, size_t len)
 	uint8_t *proto = pkt - 2;
 	uint16_t mtu;
 
+	/* A slave's sessions are the master's: it carries them. */
+	if (!iam_master()) {
+		cluster_forward_ip(pkt, len);
+		return;
+	}
 	if (!ppp_ncp_opened(s, PPP_IP)) {
 		stats->ppp_discarded++;
 		return;
@@ -667,6 +673,10 @@ dp_send_ip6(sid_t s, uint8_t *pkt, size_t len)
 	struct session *sp = session_get(s);
 	uint8_t *proto = pkt - 2;
 
+	if (!iam_master()) {
+		cluster_forward_ip(pkt, len);
+		return;
+	}
 	if (!ppp_ncp_opened(s, PPP_IPV6)) {
 		stats->ppp_discarded++;
 		return;
@@ -848,6 +858,25 @@ dp_tun_readable(int fd, int budget)
 	}
 	dp_flush();
 	return i;
+}
+
+void
+dp_forwarded(const uint8_t *pkt, size_t len)
+{
+	static uint8_t buf[TUN_HEADROOM + TUN_BUF];
+	int v6;
+	sid_t s;
+
+	if (len == 0 || len > TUN_BUF)
+		return;
+	memcpy(buf + TUN_HEADROOM, pkt, len);
+	if ((s = tun_dest(buf + TUN_HEADROOM, len, &v6)) == 0)
+		return;
+	if (v6)
+		dp_send_ip6(s, buf + TUN_HEADROOM, len);
+	else
+		dp_send_ip(s, buf + TUN_HEADROOM, len);
+	dp_flush();
 }
 
 /* A coalesced upstream packet (or a plain one) to the device. */

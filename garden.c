@@ -68,6 +68,7 @@ void plugin_done(void);
 int plugin_post_auth(struct param_post_auth *p);
 int plugin_new_session(struct param_new_session *p);
 int plugin_kill_session(struct param_kill_session *p);
+int plugin_new_session_master(struct param_new_session_master *p);
 int plugin_timer(struct param_timer *p);
 int plugin_control(struct param_control *p);
 
@@ -1116,6 +1117,19 @@ int
 plugin_new_session(struct param_new_session *p)
 {
 	collect();
+	if (gardened(p->sid))
+		fence_or_wait(p->sid);
+	return PLUGIN_RET_OK;
+}
+
+/*
+ * A new cluster master: a gardened session it inherited has its rule
+ * here from now on (the old master's went with it; manual,
+ * "Clustering").
+ */
+int
+plugin_new_session_master(struct param_new_session_master *p)
+{
 	if (gardened(p->sid))
 		fence_or_wait(p->sid);
 	return PLUGIN_RET_OK;

@@ -386,8 +386,9 @@ int64_t		 ippool_find(in_addr_t);
 void		 ppp_session_start(sid_t);
 /* One PPP frame from an L2TP data message (address/control optional). */
 void		 ppp_input(sid_t, const uint8_t *frame, size_t len);
-/* cluster.c, a new master: PPP state for an inherited session that is up. */
-void		 ppp_adopt(sid_t);
+/* cluster.c, a new master: PPP state for an inherited session that is
+ * up; 1 if taken over, 0 if it is not up (still negotiating). */
+int		 ppp_adopt(sid_t);
 /* The L2TP session is going away: stop timers, release the address. */
 void		 ppp_session_end(sid_t);
 /*

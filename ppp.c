@@ -2054,7 +2054,7 @@ proxy_start(sid_t s)
  * the call.  Not taken over: IPV6CP, and RADIUS accounting (no second
  * Start; no Stop either).
  */
-void
+int
 ppp_adopt(sid_t s)
 {
 	struct ppp *pp = P(s);
@@ -2064,14 +2064,13 @@ ppp_adopt(sid_t s)
 	if (pp == NULL || sp == NULL || pp->in_use ||
 	    sp->state != SESSION_OPEN || sp->phase != PHASE_NETWORK ||
 	    sp->lcp_state != ST_OPENED || sp->ipcp_state != ST_OPENED)
-		return;
+		return 0;
 	memset(pp, 0, sizeof(*pp));
 	pp->in_use = 1;
 	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->echo_timer, echo_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->kill_timer, kill_fire, (void *)(uintptr_t)s);
 	timer_init(&pp->limit_timer, limit_fire, (void *)(uintptr_t)s);
-	/* No RA timer: IPV6CP is not taken over (zeroed: never armed). */
 	fsm_init(&pp->lcp, &lcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -2084,7 +2083,24 @@ ppp_adopt(sid_t s)
 	pp->ipcp.shown = &sp->ipcp_state;
 	pp->ipcp.state = ST_OPENED;
 	pp->ipcp.heard = 1;
-	sp->ipv6cp_state = ST_INITIAL;
+	/*
+	 * IPV6CP Opened on the old master: Opened here too, with our
+	 * identifier ::1 (the one we offer unless the peer suggested
+	 * another), and RAs and the session's own prefix (ra.c) from here.
+	 */
+	fsm_init(&pp->ipv6cp, &ipv6cp_proto, s,
+	    (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pp->ipv6cp.shown = &sp->ipv6cp_state;
+	if (sp->ipv6cp_state == ST_OPENED && sp->ipv6 &&
+	    config->ipv6_prefix.plen != 0 && !sp->walled_garden) {
+		pp->ipv6cp.state = ST_OPENED;
+		pp->ipv6cp.heard = 1;
+	} else {
+		sp->ipv6cp_state = ST_INITIAL;
+		sp->ipv6 = 0;
+	}
 	pp->want_mru = (uint16_t)(mtu - L2TP_PPP_OVERHEAD > MIN_MRU ?
 	    mtu - L2TP_PPP_OVERHEAD : MIN_MRU);
 	pp->send_mru = 1;
@@ -2097,6 +2113,8 @@ ppp_adopt(sid_t s)
 	pp->our_ifid[7] = 1;
 	pp->auth_state = AUTH_DONE;
 	pp->last_rx_ms = now_ms;
+	if (pp->ipv6cp.state == ST_OPENED)
+		ra_up(s, pp->our_ifid);
 	session_authenticated(s);	/* in the username index */
 	ppp_limits_changed(s);
 	timer_set(&pp->echo_timer, (uint64_t)config->echo_timeout * 1000);
@@ -2106,7 +2124,7 @@ ppp_adopt(sid_t s)
 		inet_ntop(AF_INET, &sp->ip, a, sizeof(a));
 		LOG(LOG_INFO_L, s, sp->tunnel, "session of \"%s\" (%s) taken "
 		    "over from the cluster", sp->user, a);
-	}
+	}	return 1;
 }
 
 void
@@ -2171,6 +2189,8 @@ ppp_session_end(sid_t s)
 			ippool_release(sp->ip);
 		sp->ip = 0;
 	}
+	if (pp != NULL && !pp->in_use && sp != NULL && sp->ipv6_prefix_len)
+		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	if (pp == NULL || !pp->in_use)
 		return;
 	fsm_stop(&pp->lcp);

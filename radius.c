@@ -47,6 +47,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "radius.h"
+#include "cluster.h"
 #include "rd.h"
 #include "session.h"
 #include "tbf.h"
@@ -940,6 +941,7 @@ radius_set_class(sid_t s, const uint8_t *c, size_t n)
 {
 	struct rsess *rs = RS(s);
 
+	cluster_session_changed(s);	/* the slaves need the new Class */
 	return rs ? set_class(rs, c, n) : 0;
 }
 
@@ -952,6 +954,73 @@ radius_set_interim(sid_t s, uint32_t secs)
 		return;
 	rs->interim = secs;
 	interim_arm(s);
+	cluster_session_changed(s);
+}
+
+/* ---- replication (cluster.c) ---- */
+
+static void rs_reset(sid_t);
+
+int
+radius_acct_get(sid_t s, struct radius_acct_state *st)
+{
+	const struct rsess *rs = RS(s);
+
+	if (rs == NULL)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->acct = rs->acct;
+	st->authentic = rs->authentic;
+	st->up = rs->up;
+	st->interim = rs->interim;
+	st->acct_start = (int64_t)rs->acct_start;
+	st->class = rs->class;
+	st->class_len = rs->class_len;
+	return 0;
+}
+
+void
+radius_acct_set(sid_t s, const struct radius_acct_state *st)
+{
+	struct rsess *rs = RS(s);
+
+	if (rs == NULL)
+		return;
+	rs_reset(s);
+	if (st == NULL)
+		return;
+	if (set_class(rs, st->class, st->class_len) < 0)
+		LOG(LOG_ERROR_L, s, 0, "RADIUS: no memory for a replicated "
+		    "Class");
+	rs->acct = st->acct != 0;
+	rs->authentic = st->authentic;
+	rs->up = st->up != 0;
+	rs->interim = st->interim;
+	rs->acct_start = (time_t)st->acct_start;
+}
+
+void
+radius_acct_adopt(sid_t s)
+{
+	struct rsess *rs = RS(s);
+	uint32_t ivl;
+	time_t next;
+
+	if (rs == NULL || !rs->acct)
+		return;
+	ivl = interim_secs(rs);
+	timer_cancel(&rs->interim_timer);
+	if (ivl == 0 || !acct_on())
+		return;
+	/* RFC 2869 2.1: the old master sent one every ivl seconds from the
+	 * Start; the next is the first of that schedule still to come. */
+	next = rs->acct_start + ivl;
+	if (next <= time_now)
+		next += ((time_now - next) / ivl + 1) * ivl;
+	timer_set(&rs->interim_timer, (uint64_t)(next - time_now) * 1000);
+	LOG(LOG_INFO_L, s, 0, "RADIUS: accounting of \"%s\" (%s) carried "
+	    "on: next interim in %lld s", session_get(s)->user,
+	    session_get(s)->acct_session_id, (long long)(next - time_now));
 }
 
 /* ---- per-session life ---- */

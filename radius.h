@@ -163,12 +163,40 @@ void	 radius_set_interim(sid_t, uint32_t secs);
 /* Each Cisco-AVPair of rp to the radius_response plugins. */
 void	 radius_apply_pairs(sid_t, const struct auth_reply *);
 
+/*
+ * cluster.c: a session's accounting state, replicated so that a new
+ * master carries on where the old one stopped: no second Start, the
+ * interims on the same schedule, the Stop with the same Class and
+ * session time (manual, "Clustering").
+ */
+struct radius_acct_state {
+	uint8_t		 acct;		/* Start sent: Stop owed */
+	uint8_t		 authentic;	/* Acct-Authentic */
+	uint8_t		 up;		/* the session came up */
+	uint32_t	 interim;	/* Acct-Interim-Interval, 0 = config */
+	int64_t		 acct_start;	/* the Start's time, time_t */
+	const uint8_t	*class;		/* Class attributes, whole */
+	uint16_t	 class_len;
+};
+/* Read it (class points into radius.c's copy); -1 without state. */
+int	 radius_acct_get(sid_t, struct radius_acct_state *);
+/* A slave stores what the master sent (no timer, nothing sent);
+ * NULL forgets it (the slot is free). */
+void	 radius_acct_set(sid_t, const struct radius_acct_state *);
+/* A new master: the interim timer of an inherited, accounted session,
+ * on the old master's schedule (acct_start + k * interval). */
+void	 radius_acct_adopt(sid_t);
+
 /* ---- the DAE listener (dae.c) ---- */
 
 /* The socket on radius_dae_port; -1 (logged, not fatal) if not bound. */
 int	 dae_open(void);
 void	 dae_close(void);
 int	 dae_listening(void);
+/* One request from `from` (read here, or forwarded by a cluster slave):
+ * checked, acted on, answered from the DAE socket. */
+void	 dae_forwarded(const uint8_t *pkt, size_t n,
+	    const struct sockaddr_in *from);
 
 /* ---- "show radius" ---- */
 

@@ -234,6 +234,56 @@ session_set_routes(sid_t s, const struct auth_route *r, int n)
 		routes_add(s, e);
 }
 
+/* ---- the cluster ---- */
+
+int
+session_routes_get(sid_t s, struct auth_route *out)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL)
+		return 0;
+	memcpy(out, e->route, (size_t)e->nroutes * sizeof(*out));
+	return e->nroutes;
+}
+
+void
+session_routes_restore(sid_t s, const struct auth_route *r, int n, int up)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL)
+		return;
+	if (n < 0 || r == NULL)
+		n = 0;
+	if (n > AUTH_MAX_ROUTES)
+		n = AUTH_MAX_ROUTES;
+	/* Unchanged and routed as wanted: nothing to do (every heartbeat
+	 * that carries the session carries them again). */
+	if (e->nroutes == n && e->routes_added == (up && n > 0) &&
+	    (n == 0 || memcmp(e->route, r, (size_t)n * sizeof(*r)) == 0))
+		return;
+	routes_del(s, e);
+	e->up = 0;		/* UP fires on no slave */
+	e->nroutes = (uint8_t)n;
+	if (n > 0)
+		memcpy(e->route, r, (size_t)n * sizeof(*r));
+	if (up && n > 0)
+		routes_add(s, e);
+}
+
+void
+session_take_over(sid_t s)
+{
+	struct sess *e = S(s);
+
+	if (e == NULL || e->up)
+		return;
+	e->up = 1;
+	if (!e->routes_added)
+		routes_add(s, e);
+}
+
 /* ---- life ---- */
 
 void
@@ -270,17 +320,6 @@ session_adopt(sid_t s, const struct auth_route *r, int n)
 		memcpy(e->route, r, (size_t)n * sizeof(*r));
 	e->up = 1;
 	routes_add(s, e);
-}
-
-int
-session_routes(sid_t s, struct auth_route *out)
-{
-	struct sess *e = S(s);
-
-	if (e == NULL || e->nroutes == 0)
-		return 0;
-	memcpy(out, e->route, (size_t)e->nroutes * sizeof(*out));
-	return e->nroutes;
 }
 
 int

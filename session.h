@@ -56,7 +56,6 @@ struct auth_route;
 /* state.c: a session carried over a restart, up without UP; its
  * Framed-Routes (up to AUTH_MAX_ROUTES) for the state file. */
 void	 session_adopt(sid_t, const struct auth_route *, int n);
-int	 session_routes(sid_t, struct auth_route *out);
 /* The slot is about to be freed, for RFC 2866 5.10 `cause` and a
  * reason for the logs (NULL = none): DOWN, to the subscribers in the
  * reverse order of their subscription (last up, first down). */
@@ -102,5 +101,20 @@ void	 session_set_routes(sid_t, const struct auth_route *, int n);
 void	 session_set_acct_id(sid_t, const char *id);
 /* Traffic counters from zero (accounting starts again). */
 void	 session_reset_counters(sid_t);
+
+/* ---- the cluster (cluster.c) ---- */
+
+/* s's Framed-Routes into out[AUTH_MAX_ROUTES]: how many. */
+int	 session_routes_get(sid_t, struct auth_route *out);
+/* A slave stores the master's Framed-Routes of s and, while the
+ * session is up there, routes them here too (the index, the kernel,
+ * BGP), since an up-to-date slave carries traffic (it forwards it to
+ * the master); n = 0 forgets them. */
+void	 session_routes_restore(sid_t, const struct auth_route *, int n,
+	    int up);
+/* A new master takes over a session that is up: marked up without UP
+ * (nobody is told twice), its Framed-Routes routed here.  (state.c's
+ * session_adopt does the same for a session of the previous process.) */
+void	 session_take_over(sid_t);
 
 #endif /* L2TPNS_SESSION_H */

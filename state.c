@@ -406,7 +406,7 @@ state_session(sid_t s)
 	memset(&r, 0, sizeof(r));
 	r.s = *sp;
 	radius_save(s, &r.acct);
-	r.nroutes = (uint8_t)session_routes(s, r.route);
+	r.nroutes = (uint8_t)session_routes_get(s, r.route);
 	put(STATE_REC_SESSION, s, &r, sizeof(r));
 }
 

@@ -247,7 +247,7 @@ def hb_body(hb_seq):
         struct.pack("!HHHH", 0, 0, 0, 0)
 
 
-def datagram(typ, sender, body, seq, epoch, key=None, version=1):
+def datagram(typ, sender, body, seq, epoch, key=None, version=2):
     total = 32 + len(body) + (32 if key else 0)
     h = struct.pack("!IBBBBHH4s4sQI", MAGIC, version, typ,
                     1 if key else 0, 0, total, 0, socket.inet_aton(sender),
@@ -631,3 +631,37 @@ def test_1000_sessions_through_a_slave_on_every_node(cluster, netns):
     finally:
         p.send_signal(9)
         p.communicate(timeout=30)
+
+
+def test_partitioned_master_that_took_sessions_over_exits_on_heal(cluster,
+                                                                  netns):
+    """A slave cut off from the master elects itself and takes the
+    sessions over; when the partition heals it is the lower ranked
+    master: its PPP and L2TP state for them cannot be handed back, so
+    it exits (like TERM) to rejoin as a slave, and the first master
+    keeps the session."""
+    cl = cluster
+    n1 = cl.node(1)
+    n2 = cl.node(2)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n1.addr)
+    lac.open_tunnel(host="lac-heal")
+    sid = lac.open_session(our_sid=77)
+    Ppp(lac, sid, 77).up("alice", "secret")
+    wait_until(lambda: "alice" in cl.cli(n2).cmd("show session"), 3,
+               "alice on the slave")
+    mark = n2.log_mark()
+    cl.partition(n2.addr, cut=True)
+    n2.wait_for_log(r"cluster: I am the master now \(1 sessions, 1 "
+                    r"tunnels inherited\)", timeout=5, since=mark)
+    cl.partition(n2.addr, cut=False)
+    n2.wait_for_log(r"stepping down after setting up 0 and taking over 2 "
+                    r"tunnels/sessions as master: exiting", timeout=5,
+                    since=mark)
+    wait_until(lambda: not n2.running(), 25, "the stepped-down node to exit")
+    st = cl.state(n1)
+    assert st["status"] == "Master"
+    assert "alice" in cl.cli(n1).cmd("show session")

@@ -108,7 +108,7 @@ test_layout_and_round_trip(void **state)
 {
 	static const uint8_t want[] = {
 		0x4c, 0x32, 0x43, 0x4c,		/* magic */
-		0x01, 0x01, 0x00, 0x00,		/* version, PING, flags */
+		0x02, 0x01, 0x00, 0x00,		/* version, PING, flags */
 		0x00, 0x24, 0x00, 0x00,		/* length 36 */
 		10, 0, 0, 1,			/* sender */
 		192, 0, 2, 1,			/* cluster id */
@@ -178,7 +178,10 @@ test_malformed(void **state)
 	pkt[0] ^= 1;
 	assert_int_equal(cl_decode(pkt, (size_t)n, K, KL, &d, &r), CL_E_MAGIC);
 	pkt[0] ^= 1;
-	pkt[4] = 2;
+	pkt[4] = CL_VERSION + 1;	/* and the previous one below */
+	assert_int_equal(cl_decode(pkt, (size_t)n, K, KL, &d, &r),
+	    CL_E_VERSION);
+	pkt[4] = CL_VERSION - 1;
 	assert_int_equal(cl_decode(pkt, (size_t)n, K, KL, &d, &r),
 	    CL_E_VERSION);
 	pkt[4] = CL_VERSION;
