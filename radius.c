@@ -608,12 +608,16 @@ auth_answer(uint32_t slot, uint8_t code, const uint8_t *pkt, size_t len)
 	struct rsess *rs = RS(s);
 	struct session *sp = session_get(s);
 	struct auth_reply rp;
+	uint8_t ra[16];
 	int e;
 
 	rs->auth_slot = 0;
+	memcpy(ra, reqs[slot].pkt + 4, 16);	/* for Tunnel-Password */
 	slot_free(slot);
 	memset(&rp, 0, sizeof(rp));
 	e = radius_parse_reply(pkt, len, &rp);
+	if (e == RAD_OK)
+		radius_tunnel_passwords(&rp, config->radius_secret, ra);
 	if (code == RAD_ACCESS_ACCEPT) {
 		stats->radius_accepts++;
 		rp.ok = 1;
