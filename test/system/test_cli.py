@@ -285,7 +285,7 @@ def test_show_tunnel_session_users_pool_with_live_ppp(lns, clis):
     assert re.search(r"Sessions: +1 \(ids 1\)", detail)
 
     out = c.cmd("show session")
-    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +opened +downloaded "
+    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +R +opened +downloaded "
                      r"+uploaded +idle +LAC +CLI", out)
     sess = rows(out)
     assert len(sess) == 1, out
