@@ -898,9 +898,9 @@ relay_end(sid_t s, const char *why)
 	if (o == 0)
 		return;
 	sp->relay = 0;
+	/* The other half ends already (it cleared its link first)? */
 	if (session_get(o)->relay != s || session_get(o)->state == SESSION_FREE)
 		return;
-	session_get(o)->relay = 0;
 	snprintf(text, sizeof(text), "relay: %s", why);
 	LOG(LOG_INFO_L, o, session_get(o)->tunnel, "other half of the relayed "
 	    "call (session %u) ended: %s", s, why);
@@ -918,9 +918,9 @@ call_free(sid_t s, const char *why)
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
 	timer_cancel(&sctl[s].setup);
-	relay_end(s, why);
 	evring_down(s, why, 0);
-	ppp_session_end(s);
+	ppp_session_end(s);	/* the Stop still sees the relay's far end */
+	relay_end(s, why);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
 	else if (c)

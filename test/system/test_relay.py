@@ -14,6 +14,9 @@ without touching PPP.  The far LNS answers the authentication and runs
 IPCP directly with the subscriber; a ping crosses the far LNS's TUN.
 Teardown from either side clears both halves at once.
 """
+import ipaddress
+import json
+import re
 import socket
 import struct
 import time
@@ -21,8 +24,11 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac, CDN, result_code
-from pppwire import Ppp, LCP, PAP, IP, CONFREQ
+from l2tpwire import Lac, CDN, result_code, avp, A_MSGTYPE, A_RESULT, \
+    A_SESSION_ID
+from pppwire import Ppp, LCP, IP, CONFREQ, TERMREQ, TERMACK
+import test_cli
+from test_cli import Cli
 from test_radius import FreeRadius, radius_cfg
 
 TUNNEL_PW = "tunnel-pw-7"
@@ -81,17 +87,19 @@ def chain(daemon, netns, tmp_path):
         cfg = radius_cfg(hostname="relay", ppp_restart_time=3,
                          l2tp_setup_timeout=3)
         cfg.update(relay_cfg or {})
-        relay = daemon(cfg, ns=relay_ns)
+        relay = daemon(cfg, ns=relay_ns, users="admin:admin\nenable:en\n")
         if far == "ours":
             auth = tmp_path / "far-subscribers"
             auth.write_text("alice secret\n")
             auth.chmod(0o600)
             fard = daemon({"debug": 4, "hostname": "far-lns",
+                           "cli_bind_address": "127.0.0.1",
                            "l2tp_secret": TUNNEL_PW,
                            "local_auth_file": str(auth),
                            "peer_address": "192.0.2.77",
                            "primary_dns": "192.0.2.53"},
-                          ns=far_ns, ip_pool=FAR_POOL + "\n")
+                          ns=far_ns, ip_pool=FAR_POOL + "\n",
+                          users="admin:admin\nenable:en\n")
         else:
             fard = debian_far(far_ns, tmp_path, started)
         return lac_ns, relay, fard, rad
@@ -99,69 +107,182 @@ def chain(daemon, netns, tmp_path):
     yield make
     for r in started:
         r.stop()
+    for c in clis:
+        c.close()
+
+
+clis = []
+
+
+class HostCli(Cli):
+    """test_cli's telnet client with the prompt of `hostname`."""
+
+    def __init__(self, d, hostname):
+        super().__init__(d)
+        self.prompt = re.compile(re.escape(hostname) +
+                                 r"(\([a-z-]+\))?[>#] ")
+
+    def expect(self, pattern, timeout=None):
+        if pattern is test_cli.PROMPT:
+            pattern = self.prompt
+        return super().expect(pattern, timeout)
+
+
+def cli(d):
+    c = HostCli(d, d.config["hostname"])
+    clis.append(c)
+    return c.login().enable("en")
 
 
 def debian_far(ns, tmp_path, started):
-    pytest.skip("Debian far LNS: see test_relay_to_debian_l2tpns")
+    pytest.skip("Debian far LNS: not yet")
 
 
-def subscriber(lac_ns):
+def subscriber(lac_ns, our_sid=91):
     lac = lac_ns.run_in(Lac, RELAY_LAC_ADDR)
     lac.open_tunnel(host="lac-sim")
-    sid = lac.open_session(our_sid=91, calling="01234")
-    return lac, Ppp(lac, sid, 91)
+    sid = lac.open_session(our_sid=our_sid, calling="01234")
+    return lac, Ppp(lac, sid, our_sid)
 
 
-def relay_up(lac_ns, timeout=15):
-    """LCP with the relay, PAP; the PAP Ack comes from the far LNS (the
-    relay does not answer a relayed subscriber); then IPCP with the far
-    LNS.  Returns (lac, ppp, our address, frames seen after PAP)."""
-    lac, p = subscriber(lac_ns)
+def relay_up(lac_ns, pap_timeout=5, our_sid=91):
+    """LCP with the relay, then PAP: the Ack comes from the far LNS (the
+    relay does not answer a relayed subscriber); IPCP with the far LNS.
+    Returns (lac, ppp, our address, the far's address, frames before
+    PAP)."""
+    lac, p = subscriber(lac_ns, our_sid)
     p.lcp_up()
-    code, msg = p.pap("alice", "secret", timeout=timeout)
-    assert code == 2, msg
     mark = len(p.frames)
-    ours, dns1, _, theirs = p.ipcp_up(dns=False)
+    code, msg = p.pap("alice", "secret", timeout=pap_timeout)
+    assert code == 2, msg
+    ours, _, _, theirs = p.ipcp_up(dns=False)
     return lac, p, ours, theirs, mark
 
 
+def lcp_requests_after(p, mark):
+    return [f for f in p.frames[mark:] if f.proto == LCP and
+            f.code == CONFREQ]
+
+
 def ping(p, ours, dst, seq=1):
+    """An ICMP echo through the relay; the echo reply, parsed."""
     p.send(IP, icmp_echo(ours, dst, 0x4242, seq))
-    f = p.expect(IP, timeout=5)
-    pkt = f.payload if hasattr(f, "payload") else None
-    return f
+    end = time.time() + 5
+    while True:
+        f = p.expect(IP, timeout=max(0.1, end - time.time()))
+        pkt = f.payload
+        if pkt[9] == 1 and pkt[20] == 0:        # ICMP echo reply
+            return (socket.inet_ntoa(pkt[12:16]),
+                    socket.inet_ntoa(pkt[16:20]),
+                    struct.unpack_from("!HH", pkt, 24))
 
 
-def far_session_count(d):
-    out = d.ns.run([str(d.binary), "-c", str(d.config_path)], check=False)
-    return out
+def send_cdn(lac, p, result=3):
+    lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!H", result)) +
+             avp(A_SESSION_ID, p.our_sid), sid=p.sid)
+
+
+def sessions(d):
+    return json.loads(cli(d).cmd("show session json"))["sessions"]
+
+
+def tunnels(d):
+    return json.loads(cli(d).cmd("show tunnel json"))["tunnels"]
 
 
 def test_relay_to_our_far_lns(chain):
     lac_ns, relay, far, rad = chain("ours")
     lac, p, ours, theirs, mark = relay_up(lac_ns)
-    assert ours.startswith("198.51.100.1"), ours       # the far pool
-    # No LCP renegotiation from the far side after proxy LCP.
-    assert not [f for f in p.frames[mark - 1:] if f.proto == LCP and
-                f.code == CONFREQ], p.frames
-    relay.wait_for_log(r"relay: \"alice\" switched to LNS far-lns")
-    far.wait_for_log(r"proxy LCP and PAP authentication from the LAC for "
-                     r"\"alice\"")
-    # IP through the far LNS: an echo to its address on the veth.
-    p.send(IP, icmp_echo(ours, FAR_ADDR, 0x4242, 1))
-    f = p.expect(IP, timeout=5)
-    assert f.data[9] if hasattr(f, "data") else True
-    # Accounting Start with the far end (RFC 2867).
+    assert ipaddress.ip_address(ours) in ipaddress.ip_network(FAR_POOL)
+    assert theirs == "192.0.2.77"       # the far LNS's peer_address
+    # Proxy LCP taken over: no LCP Configure-Request from the far side.
+    assert lcp_requests_after(p, mark) == [], p.frames
+    relay.wait_for_log(r'relay: "alice" switched to LNS far-lns')
+    far.wait_for_log(r'proxy LCP and PAP authentication from the LAC for '
+                     r'"alice"')
+    # Tunnel authentication with the Tunnel-Password, both ways.
+    far.wait_for_log(r"tunnel up with relay-lac, .*authenticated")
+    # IP crosses the far LNS's TUN: the echo comes back from its kernel.
+    assert ping(p, ours, FAR_ADDR) == (FAR_ADDR, ours, (0x4242, 1))
+    # The relay shows the relayed session and its outgoing tunnel.
+    rs = sessions(relay)
+    mine = [s for s in rs if not s["relay_out"]]
+    out = [s for s in rs if s["relay_out"]]
+    assert len(mine) == 1 and len(out) == 1, rs
+    assert mine[0]["relay"] == out[0]["sid"] and \
+        out[0]["relay"] == mine[0]["sid"]
+    assert mine[0]["ip"] == "0.0.0.0"           # no address of ours
+    assert mine[0]["uploaded"] > 0 and mine[0]["downloaded"] > 0
+    row = [r for r in cli(relay).cmd("show session").splitlines()
+           if " alice " in r]
+    assert any(" R " in r for r in row), row
+    ts = tunnels(relay)
+    assert [t["ip"] for t in ts if t["outgoing"]] == [FAR_ADDR], ts
+    assert [t["outgoing"] for t in tunnels(far)] == [False]
+    fs = sessions(far)
+    assert [(s["user"], s["ip"]) for s in fs] == [("alice", ours)]
+    # Accounting: the relayed session with its far end (RFC 2867).
     rec = rad.wait_record("Start", User_Name="alice")
-    assert rec.get("Tunnel-Server-Endpoint:0", rec.get(
-        "Tunnel-Server-Endpoint")) in (FAR_ADDR, None) or True
-    # Teardown from the subscriber's side: CDN to the relay clears the
-    # far LNS's session at once.
-    lac.send(b"", sid=p.sid) if False else None
-    from l2tpwire import avp, A_MSGTYPE, A_RESULT, A_SESSION_ID
-    lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!H", 3)) +
-             avp(A_SESSION_ID, 91), sid=p.sid)
-    far.wait_for_log(r"CDN: result 3", timeout=3)
-    relay.wait_for_log(r"session alice closed", timeout=3)
-    print("RELAYLOG", relay.log_text())
-    print("FARLOG", far.log_text())
+    assert FAR_ADDR in rec.get("Tunnel-Server-Endpoint:0",
+                               rec.get("Tunnel-Server-Endpoint", "")), rec
+    # Teardown from the subscriber's side: the far LNS's session goes at
+    # once, with the same result code.
+    t0 = time.time()
+    send_cdn(lac, p, result=3)
+    far.wait_for_log(r"CDN: result 3 ", timeout=2)
+    wait_until(lambda: sessions(far) == [], 2, "far session cleared")
+    assert time.time() - t0 < 2
+    wait_until(lambda: sessions(relay) == [], 2, "relay sessions cleared")
+    rad.wait_record("Stop", User_Name="alice")
+
+
+def test_relay_teardown_from_the_far_side(chain):
+    lac_ns, relay, far, rad = chain("ours")
+    lac, p, ours, theirs, mark = relay_up(lac_ns)
+    sid = sessions(far)[0]["sid"]
+    c = cli(far)
+    c.cmd(f"drop session {sid}")
+    # The far LNS ends PPP itself (LCP Terminate-Request through the
+    # relay, acknowledged by the subscriber), then its CDN is passed on
+    # at once with its result code.
+    f = p.expect(LCP, TERMREQ, timeout=3)
+    p.send_cp(LCP, TERMACK, f.id)
+    # Within a second (pppwire's cdn() looks at what came in once its
+    # wait is over).
+    cdn = p.cdn(timeout=1.0)
+    assert result_code(cdn)[0] == 3, cdn        # administrative, as theirs
+    wait_until(lambda: sessions(relay) == [], 2, "relay sessions cleared")
+
+
+def test_relay_falls_back_to_the_next_endpoint(chain):
+    # Preference 1: an address nobody answers at; 2: the far LNS.
+    lac_ns, relay, far, rad = chain("ours", endpoints=[
+        (1, FAR_ADDR, 2, "far"), (2, "10.77.0.9", 1, "dead")])
+    lac, p, ours, theirs, mark = relay_up(lac_ns, pap_timeout=15)
+    relay.wait_for_log(r"relay: opening a tunnel to 10\.77\.0\.9:1701")
+    relay.wait_for_log(r"no SCCRP from 10\.77\.0\.9 within 3 s")
+    assert ping(p, ours, FAR_ADDR)[0] == FAR_ADDR
+
+
+def test_relay_reuses_the_tunnel_to_the_same_lns(chain):
+    lac_ns, relay, far, rad = chain("ours")
+    a = relay_up(lac_ns, our_sid=91)
+    b = relay_up(lac_ns, our_sid=92)
+    assert a[2] != b[2]
+    out = [t for t in tunnels(relay) if t["outgoing"]]
+    assert len(out) == 1 and out[0]["sessions"] == 2, out
+    assert ping(b[1], b[2], FAR_ADDR)[0] == FAR_ADDR
+
+
+def test_disable_lac_func_terminates_here(chain):
+    lac_ns, relay, far, rad = chain("ours",
+                                    relay_cfg={"disable_lac_func": True})
+    lac, p = subscriber(lac_ns)
+    p.lcp_up()
+    code, msg = p.pap("alice", "secret")
+    assert code == 2, msg
+    ours, _, _, _ = p.ipcp_up(dns=False)
+    assert ipaddress.ip_address(ours) in \
+        ipaddress.ip_network("198.51.100.0/26")     # the relay's own pool
+    assert [t for t in tunnels(relay) if t["outgoing"]] == []
+    relay.assert_not_logged(r"relay: ")
