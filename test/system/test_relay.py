@@ -17,17 +17,23 @@ Teardown from either side clears both halves at once.
 import ipaddress
 import json
 import re
+import shutil
 import socket
+import subprocess
 import struct
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import wait_until
 from l2tpwire import Lac, CDN, result_code, avp, A_MSGTYPE, A_RESULT, \
     A_SESSION_ID
-from pppwire import Ppp, LCP, IP, CONFREQ, TERMREQ, TERMACK
+import pppwire
+from pppwire import Ppp, LCP, PAP, IP, CONFREQ, CONFACK, CONFREJ, TERMREQ, \
+    TERMACK
 import test_cli
+import test_radius
 from test_cli import Cli
 from test_radius import FreeRadius, radius_cfg
 
@@ -79,7 +85,8 @@ def chain(daemon, netns, tmp_path):
     def make(far="ours", endpoints=None, relay_cfg=None):
         lac_ns, relay_ns, far_ns = netns(), netns(), netns()
         netns.veth(lac_ns, relay_ns, LAC_ADDR + "/24", RELAY_LAC_ADDR + "/24")
-        netns.veth(relay_ns, far_ns, RELAY_FAR_ADDR + "/24", FAR_ADDR + "/24")
+        _, far_dev = netns.veth(relay_ns, far_ns, RELAY_FAR_ADDR + "/24",
+                                FAR_ADDR + "/24")
         rad = FreeRadius(relay_ns, tmp_path / "radius",
                          users=users(endpoints or [(1, FAR_ADDR, 1, "far")]))
         rad.start()
@@ -101,7 +108,7 @@ def chain(daemon, netns, tmp_path):
                           ns=far_ns, ip_pool=FAR_POOL + "\n",
                           users="admin:admin\nenable:en\n")
         else:
-            fard = debian_far(far_ns, tmp_path, started)
+            fard = debian_far(far_ns, tmp_path, started, far_dev)
         return lac_ns, relay, fard, rad
 
     yield make
@@ -134,8 +141,80 @@ def cli(d):
     return c.login().enable("en")
 
 
-def debian_far(ns, tmp_path, started):
-    pytest.skip("Debian far LNS: not yet")
+class DebianFar:
+    """Debian's l2tpns package binary (/usr/sbin/l2tpns, the original
+    daemon, which no one here wrote) as the far LNS in namespace `ns`.
+    It reads /etc/l2tpns/ip_pool at a fixed path: `ip netns exec` puts
+    /etc/netns/NS/l2tpns over /etc/l2tpns for it (ip-netns(8)).  It
+    authenticates through RADIUS only: a FreeRADIUS of its own."""
+
+    BIN = "/usr/sbin/l2tpns"
+
+    def __init__(self, ns, directory, dev):
+        self.ns = ns
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.etc = Path("/etc/netns") / ns.name / "l2tpns"
+        self.etc.mkdir(parents=True, exist_ok=True)
+        self.log = self.dir / "l2tpns.log"
+        cfg = {"debug": 4, "log_file": str(self.log),
+               "pid_file": str(self.dir / "l2tpns.pid"),
+               "l2tp_secret": TUNNEL_PW, "primary_radius": "127.0.0.1",
+               "radius_secret": test_radius.SECRET,
+               "radius_accounting": "no", "peer_address": "192.0.2.77",
+               "primary_dns": "192.0.2.53", "cli_bind_address": "127.0.0.1",
+               # it will not start without an interface for clustering
+               "cluster_interface": dev}
+        (self.etc / "startup-config").write_text("".join(
+            f'set {k} "{v}"\n' if isinstance(v, str) and " " in v else
+            f"set {k} {v}\n" for k, v in cfg.items()))
+        (self.etc / "ip_pool").write_text(FAR_POOL + "\n")
+        (self.etc / "users").write_text("admin:admin\n")
+        self.rad = FreeRadius(ns, directory / "radius",
+                              users='alice\tCleartext-Password := "secret"\n')
+        self.proc = None
+
+    def start(self):
+        if not Path(self.BIN).exists():
+            pytest.fail(f"{self.BIN} missing: run scripts/install-deps.sh")
+        self.rad.start()
+        self.out = open(self.dir / "stdout", "ab")
+        self.proc = self.ns.popen([self.BIN, "-c",
+                                   "/etc/l2tpns/startup-config"],
+                                  stdout=self.out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL,
+                                  # it signals its whole process group
+                                  start_new_session=True)
+        wait_until(lambda: ":1701 " in self.ns.run(
+            ["ss", "-uln"], check=False).stdout or self.proc.poll()
+            is not None, 10, "Debian l2tpns to listen")
+        assert self.proc.poll() is None, self.log_text()[-3000:]
+        # Alone, it serves only once it has declared itself the
+        # cluster's master (some heartbeat intervals after its start).
+        wait_until(lambda: "becoming master" in self.log_text(), 30,
+                   "Debian l2tpns to become master")
+        return self
+
+    def log_text(self):
+        return self.log.read_text(errors="replace") if self.log.exists() \
+            else ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.rad.stop()
+        shutil.rmtree(self.etc.parent, ignore_errors=True)
+
+
+def debian_far(ns, tmp_path, started, dev):
+    far = DebianFar(ns, tmp_path / "debian-far", dev)
+    started.append(far)
+    return far.start()
 
 
 def subscriber(lac_ns, our_sid=91):
@@ -286,3 +365,41 @@ def test_disable_lac_func_terminates_here(chain):
         ipaddress.ip_network("198.51.100.0/26")     # the relay's own pool
     assert [t for t in tunnels(relay) if t["outgoing"]] == []
     relay.assert_not_logged(r"relay: ")
+
+
+def reject_multilink(f):
+    """Our answer to an LCP Configure-Request: Reject MRRU (17) and the
+    Endpoint Discriminator (19) (RFC 1990), Ack the rest."""
+    rej = b"".join(pppwire.opt(t, v) for t, v in f.opts() if t in (17, 19))
+    return (CONFREJ, rej) if rej else (CONFACK, f.data)
+
+
+def test_relay_to_debian_l2tpns(chain):
+    """Debian's l2tpns 2.4.1 as the far LNS: it takes the relayed call
+    with our tunnel authentication and reads the proxy AVPs, but does not
+    take the proxy LCP over: it negotiates LCP again and asks for PAP
+    (RFC 2661 18 allows this).  Then IPCP, a ping through its TUN, and a
+    CDN from the subscriber clears both halves."""
+    lac_ns, relay, far, rad = chain("debian")
+    lac, p = subscriber(lac_ns)
+    p.lcp_up()
+    ident = p.next_id()
+    u = b"alice"
+    p.send_cp(PAP, 1, ident, bytes([len(u)]) + u + bytes([6]) + b"secret")
+    relay.wait_for_log(r'relay: "alice" switched to LNS', timeout=10)
+    wait_until(lambda: "Proxy Auth Name (alice)" in far.log_text(), 5,
+               "Debian l2tpns to read the proxy authentication")
+    # Its own LCP, then PAP again, over the relayed call.
+    p.lcp_up(answer=reject_multilink)
+    code, msg = p.pap("alice", "secret", timeout=8)
+    assert code == 2, msg
+    ours, _, _, theirs = p.ipcp_up(dns=False)
+    assert ipaddress.ip_address(ours) in ipaddress.ip_network(FAR_POOL)
+    assert ping(p, ours, FAR_ADDR) == (FAR_ADDR, ours, (0x4242, 1))
+    out = [t for t in tunnels(relay) if t["outgoing"]]
+    assert len(out) == 1 and out[0]["sessions"] == 1, out
+    # Teardown from the subscriber's side reaches Debian's l2tpns at once.
+    send_cdn(lac, p, result=3)
+    wait_until(lambda: sessions(relay) == [], 2, "relay sessions cleared")
+    wait_until(lambda: "Received CDN" in far.log_text(), 2,
+               "Debian l2tpns to receive the CDN")
