@@ -694,6 +694,47 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 	return 0;
 }
 
+/*
+ * setforward MASK IP PORT SECRET: a user whose name is MASK, or whose
+ * realm (after the last '@') is MASK without its '@', or everyone for
+ * "*", is relayed to IP:PORT with SECRET as the tunnel password, without
+ * authenticating here (the far LNS does, from the proxy AVPs).  0 when
+ * relayed.
+ */
+static int
+forward_static(sid_t s, const char *user)
+{
+	const char *at = strrchr(user, '@');
+	struct auth_reply *rp;
+	int i, r;
+
+	for (i = 0; i < config->nforwards; i++) {
+		const struct forward_rule *f = &config->forwards[i];
+		const char *m = f->mask[0] == '@' ? f->mask + 1 : f->mask;
+
+		if (strcmp(f->mask, "*") == 0 || strcmp(f->mask, user) == 0 ||
+		    (at != NULL && strcmp(m, at + 1) == 0))
+			break;
+	}
+	if (i == config->nforwards || (rp = calloc(1, sizeof(*rp))) == NULL)
+		return -1;
+	rp->ok = 1;
+	rp->ntunnels = 1;
+	rp->tunnel[0].type = 3;			/* L2TP over IPv4 */
+	rp->tunnel[0].medium = 1;
+	rp->tunnel[0].endpoint = config->forwards[i].ip;
+	rp->tunnel[0].port = config->forwards[i].port;
+	snprintf(rp->tunnel[0].password, sizeof(rp->tunnel[0].password), "%s",
+	    config->forwards[i].secret);
+	LOG(LOG_INFO_L, s, session_get(s)->tunnel, "\"%s\" matches setforward "
+	    "%s: relayed without local authentication", user,
+	    config->forwards[i].mask);
+	r = relay_begin(s, rp);
+	explicit_bzero(rp, sizeof(*rp));
+	free(rp);
+	return r;
+}
+
 void
 ppp_auth_done(sid_t s, const struct auth_reply *rp)
 {
@@ -837,6 +878,8 @@ auth_submit_for(sid_t s, struct auth_req *rq)
 			pp->rq = malloc(sizeof(*pp->rq));
 		if (pp->rq != NULL)
 			*pp->rq = *rq;
+		if (pp->rq != NULL && forward_static(s, rq->user) == 0)
+			return;
 	}
 	auth_submit(rq);
 }

@@ -82,7 +82,7 @@ def chain(daemon, netns, tmp_path):
     """chain(far="ours"|"debian") -> (lac_ns, relay daemon, far, radius)"""
     started = []
 
-    def make(far="ours", endpoints=None, relay_cfg=None):
+    def make(far="ours", endpoints=None, relay_cfg=None, relay_lines=()):
         lac_ns, relay_ns, far_ns = netns(), netns(), netns()
         netns.veth(lac_ns, relay_ns, LAC_ADDR + "/24", RELAY_LAC_ADDR + "/24")
         _, far_dev = netns.veth(relay_ns, far_ns, RELAY_FAR_ADDR + "/24",
@@ -94,10 +94,11 @@ def chain(daemon, netns, tmp_path):
         cfg = radius_cfg(hostname="relay", ppp_restart_time=3,
                          l2tp_setup_timeout=3)
         cfg.update(relay_cfg or {})
-        relay = daemon(cfg, ns=relay_ns, users="admin:admin\nenable:en\n")
+        relay = daemon(cfg, ns=relay_ns, users="admin:admin\nenable:en\n",
+                       extra_lines=relay_lines)
         if far == "ours":
             auth = tmp_path / "far-subscribers"
-            auth.write_text("alice secret\n")
+            auth.write_text("alice secret\nbob@far.example pw-bob\n")
             auth.chmod(0o600)
             fard = daemon({"debug": 4, "hostname": "far-lns",
                            "cli_bind_address": "127.0.0.1",
@@ -224,7 +225,8 @@ def subscriber(lac_ns, our_sid=91):
     return lac, Ppp(lac, sid, our_sid)
 
 
-def relay_up(lac_ns, pap_timeout=5, our_sid=91):
+def relay_up(lac_ns, pap_timeout=5, our_sid=91, user="alice",
+             password="secret"):
     """LCP with the relay, then PAP: the Ack comes from the far LNS (the
     relay does not answer a relayed subscriber); IPCP with the far LNS.
     Returns (lac, ppp, our address, the far's address, frames before
@@ -232,7 +234,7 @@ def relay_up(lac_ns, pap_timeout=5, our_sid=91):
     lac, p = subscriber(lac_ns, our_sid)
     p.lcp_up()
     mark = len(p.frames)
-    code, msg = p.pap("alice", "secret", timeout=pap_timeout)
+    code, msg = p.pap(user, password, timeout=pap_timeout)
     assert code == 2, msg
     ours, _, _, theirs = p.ipcp_up(dns=False)
     return lac, p, ours, theirs, mark
@@ -365,6 +367,23 @@ def test_disable_lac_func_terminates_here(chain):
         ipaddress.ip_network("198.51.100.0/26")     # the relay's own pool
     assert [t for t in tunnels(relay) if t["outgoing"]] == []
     relay.assert_not_logged(r"relay: ")
+
+
+def test_setforward_relays_a_realm_without_radius(chain):
+    """The static rule: users of a realm go to an LNS without RADIUS
+    (FreeRADIUS does not know bob); the far LNS authenticates them from
+    the proxy authentication."""
+    lac_ns, relay, far, rad = chain("ours", relay_lines=[
+        f"setforward @far.example {FAR_ADDR} 1701 {TUNNEL_PW}"])
+    lac, p, ours, theirs, mark = relay_up(lac_ns, user="bob@far.example",
+                                          password="pw-bob")
+    assert lcp_requests_after(p, mark) == [], p.frames
+    relay.wait_for_log(r'"bob@far.example" matches setforward @far.example')
+    assert ping(p, ours, FAR_ADDR)[0] == FAR_ADDR
+    relay.assert_not_logged(r'Access-Request for "bob')
+    rad.wait_record("Start", User_Name="bob@far.example")   # accounted
+    # alice (no realm) is not forwarded by the rule: RADIUS relays her.
+    relay.assert_not_logged(r'"alice" matches setforward')
 
 
 def reject_multilink(f):
