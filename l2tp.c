@@ -130,6 +130,21 @@ static const uint64_t required[M_MAX + 1] = {
 };
 
 /* Messages about one call rather than the whole tunnel (RFC 2661 4.2). */
+/*
+ * The secret of tunnel t: the Tunnel-Password of one we opened (a
+ * relay), the secret of the `l2tp incoming` rule its LAC matched, or
+ * l2tp_secret.
+ */
+static const char *
+tsecret(tid_t t)
+{
+	const struct tctl *c = tctl[t];
+
+	if (c->lac || c->secret[0])
+		return c->secret;
+	return config->l2tp_secret;
+}
+
 static int
 is_session_msg(int type)
 {
@@ -1162,7 +1177,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	uint8_t buf[MAXCTL], resp[16];
 	struct wr w;
 	tid_t t;
-	int secret = config->l2tp_secret[0] != '\0';
+	int secret, rule = -1, i;
 
 	if ((t = tunnel_new(from, m)) == 0) {
 		l2tp_drop(D_NO_RESOURCES, from, 0);
@@ -1188,6 +1203,26 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 		    "only protocol version 1.0 is supported");
 		return;
 	}
+	/*
+	 * Static incoming tunnels (FireBrick 12.3.2): with `l2tp incoming`
+	 * rules, only a LAC whose Host Name one names, authenticated with
+	 * its secret (we challenge it, 5.1.1).
+	 */
+	for (i = 0; i < config->nl2tp_tunnels; i++)
+		if (strcmp(config->l2tp_tunnels[i].host, m->host) == 0) {
+			rule = i;
+			break;
+		}
+	if (config->nl2tp_tunnels > 0 && rule < 0) {
+		stats->l2tp_auth_failures++;
+		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
+		    "no l2tp incoming rule for this host name");
+		return;
+	}
+	if (rule >= 0)
+		snprintf(tctl[t]->secret, sizeof(tctl[t]->secret), "%s",
+		    config->l2tp_tunnels[rule].secret);
+	secret = tsecret(t)[0] != '\0';
 	/* 5.1.1: a challenge we cannot answer disallows the tunnel. */
 	if ((m->present & BIT(A_CHALLENGE)) && !secret) {
 		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
@@ -1205,7 +1240,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	avp_u16(&w, A_ASSIGNED_TUNNEL, tunnel_get(t)->local_id, 1);
 	avp_u16(&w, A_RECV_WINDOW, OUR_RWS, 1);
 	if (m->present & BIT(A_CHALLENGE)) {
-		l2tp_chap_md5(M_SCCRP, config->l2tp_secret, m->challenge,
+		l2tp_chap_md5(M_SCCRP, tsecret(t), m->challenge,
 		    m->chal_len, resp);
 		avp_bytes(&w, A_CHALLENGE_RESP, resp, 16, 1);
 	}
@@ -1217,7 +1252,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	 * secret is used only when the LAC asks for authentication.
 	 */
 	if (secret && ((m->present & BIT(A_CHALLENGE)) ||
-	    config->l2tp_challenge_lac)) {
+	    config->l2tp_challenge_lac || rule >= 0)) {
 		random_bytes(tctl[t]->challenge, CHALLENGE_LEN);
 		tctl[t]->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, tctl[t]->challenge, CHALLENGE_LEN, 1);
@@ -1234,7 +1269,7 @@ recv_scccn(tid_t t, struct msg *m)
 	uint8_t want[16];
 
 	if (c->challenged) {
-		l2tp_chap_md5(M_SCCCN, config->l2tp_secret, c->challenge,
+		l2tp_chap_md5(M_SCCCN, tsecret(t), c->challenge,
 		    CHALLENGE_LEN, want);
 		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
 		    memcmp(want, m->chal_resp, 16) != 0) {
@@ -1323,7 +1358,7 @@ recv_icrq(tid_t t, struct msg *m)
 	    m->session_id, sp->local_id);
 
 	msg_start(&w, buf, M_ICRP);
-	if (tctl[t]->peer_hides && config->l2tp_secret[0]) {
+	if (tctl[t]->peer_hides && tsecret(t)[0]) {
 		/* Answer in kind: hide our Assigned Session ID (4.3). */
 		uint8_t rv[16], val[2], hid[2 + 2];
 		size_t n;
@@ -1332,7 +1367,7 @@ recv_icrq(tid_t t, struct msg *m)
 		val[0] = (uint8_t)(sp->local_id >> 8);
 		val[1] = (uint8_t)sp->local_id;
 		avp_bytes(&w, A_RANDOM_VECTOR, rv, sizeof(rv), 1);
-		n = l2tp_hide(A_ASSIGNED_SESSION, config->l2tp_secret, rv,
+		n = l2tp_hide(A_ASSIGNED_SESSION, tsecret(t), rv,
 		    sizeof(rv), val, sizeof(val), hid, sizeof(hid));
 		wr_u16(&w, (uint16_t)(AVP_M | AVP_H | (AVP_HDR + n)));
 		wr_u16(&w, 0);
@@ -1812,8 +1847,7 @@ ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	struct rd r;
 
 	rd_init(&r, avp, len);
-	if (parse_avps(&m, &r, tctl[t]->lac ? tctl[t]->secret :
-	    config->l2tp_secret) < 0) {
+	if (parse_avps(&m, &r, tsecret(t)) < 0) {
 		if (tp->state == TUNNEL_DYING) {
 			l2tp_drop(D_DYING, from, t);
 			return;

@@ -19,6 +19,7 @@
  * carry FF 03 and a 2-octet protocol (what the L2TP header prepends).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -695,25 +696,25 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 }
 
 /*
- * setforward MASK IP PORT SECRET: a user whose name is MASK, or whose
- * realm (after the last '@') is MASK without its '@', or everyone for
- * "*", is relayed to IP:PORT with SECRET as the tunnel password, without
- * authenticating here (the far LNS does, from the proxy AVPs).  0 when
- * relayed.
+ * setforward MASK IP PORT SECRET: a user whose name ends with MASK
+ * ("@realm", the original's "/friendISP@company.com"), or matches it as
+ * a shell pattern (fnmatch(3): "*@isp.example", "*"), is relayed to
+ * IP:PORT with SECRET as the tunnel password, without authenticating
+ * here (the far LNS does, from the proxy AVPs).  0 when relayed.
  */
 static int
 forward_static(sid_t s, const char *user)
 {
-	const char *at = strrchr(user, '@');
+	size_t ul = strlen(user);
 	struct auth_reply *rp;
 	int i, r;
 
 	for (i = 0; i < config->nforwards; i++) {
 		const struct forward_rule *f = &config->forwards[i];
-		const char *m = f->mask[0] == '@' ? f->mask + 1 : f->mask;
+		size_t ml = strlen(f->mask);
 
-		if (strcmp(f->mask, "*") == 0 || strcmp(f->mask, user) == 0 ||
-		    (at != NULL && strcmp(m, at + 1) == 0))
+		if ((ml > 0 && ml <= ul && strcmp(user + ul - ml, f->mask) == 0) ||
+		    fnmatch(f->mask, user, 0) == 0)
 			break;
 	}
 	if (i == config->nforwards || (rp = calloc(1, sizeof(*rp))) == NULL)

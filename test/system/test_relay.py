@@ -98,7 +98,8 @@ def chain(daemon, netns, tmp_path):
                        extra_lines=relay_lines)
         if far == "ours":
             auth = tmp_path / "far-subscribers"
-            auth.write_text("alice secret\nbob@far.example pw-bob\n")
+            auth.write_text("alice secret\nbob@far.example pw-bob\n"
+                            "dave pw-dave\n")
             auth.chmod(0o600)
             fard = daemon({"debug": 4, "hostname": "far-lns",
                            "cli_bind_address": "127.0.0.1",
@@ -384,6 +385,21 @@ def test_setforward_relays_a_realm_without_radius(chain):
     rad.wait_record("Start", User_Name="bob@far.example")   # accounted
     # alice (no realm) is not forwarded by the rule: RADIUS relays her.
     relay.assert_not_logged(r'"alice" matches setforward')
+
+
+def test_static_session_rule_relays(chain):
+    """`l2tp session USER * relay IP PORT SECRET` (FireBrick 12.3.2): a
+    static rule relays dave, any password here, the far LNS checks it."""
+    lac_ns, relay, far, rad = chain("ours", relay_lines=[
+        f"l2tp session dave * relay {FAR_ADDR} 1701 {TUNNEL_PW}"])
+    lac, p, ours, theirs, mark = relay_up(lac_ns, user="dave",
+                                          password="pw-dave")
+    assert lcp_requests_after(p, mark) == [], p.frames
+    relay.wait_for_log(r'PAP accepted for "dave" \(static l2tp session '
+                       r'rule: relay\)')
+    far.wait_for_log(r'PAP accepted for "dave" \(local\)')
+    assert ping(p, ours, FAR_ADDR)[0] == FAR_ADDR
+    relay.assert_not_logged(r'Access-Request for "dave')
 
 
 def reject_multilink(f):
