@@ -323,6 +323,11 @@ session_shutdown_cause(sid_t s, int cause, const char *reason)
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
 
+	if (sp != NULL && sp->state != SESSION_FREE && sp->relay_out) {
+		/* Our half towards a far LNS (relay): no PPP of ours. */
+		l2tp_session_close(s, CDN_ADMIN, 0, reason);
+		return;
+	}
 	if (sp == NULL || sp->state == SESSION_FREE || pp == NULL ||
 	    !pp->in_use)
 		return;
