@@ -416,6 +416,7 @@ enter_dying(tid_t t)
 	struct tctl *c = tctl[t];
 
 	timer_cancel(&c->st);
+	c->closing = 1;
 	relay_waiters(t, 0);
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
@@ -432,6 +433,7 @@ enter_free(tid_t t, const char *why)
 	struct tctl *c = tctl[t];
 	char a[INET_ADDRSTRLEN];
 
+	c->closing = 1;
 	relay_waiters(t, 0);
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
@@ -1392,7 +1394,7 @@ lac_tunnel_find(const struct relay_dest *d)
 	for (t = 1; t <= tables->max_tunnels; t++) {
 		struct tunnel *tp = &tables->tunnel[t];
 
-		if (tctl[t] == NULL || !tctl[t]->lac ||
+		if (tctl[t] == NULL || !tctl[t]->lac || tctl[t]->closing ||
 		    (tp->state != TUNNEL_OPEN && tp->state != TUNNEL_OPENING) ||
 		    tp->peer.sin_addr.s_addr != d->addr.sin_addr.s_addr ||
 		    tctl[t]->assignment[0] != d->assignment[0] ||

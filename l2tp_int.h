@@ -75,6 +75,7 @@ struct tctl {
 	char		 secret[64];	/* Tunnel-Password, "" = none */
 	char		 assignment[64];	/* Tunnel-Assignment-Id */
 	sid_t		 waiting;	/* relayed calls waiting for it to open */
+	int		 closing;	/* leaving: not to be reused */
 };
 
 extern struct tctl **tctl;	/* by tunnel index; NULL when free */
