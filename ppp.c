@@ -678,22 +678,32 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 		memcpy(px->last_rcvd_lcp, pp->lcpx_rcvd, pp->lcpx_rcvd_len);
 		px->last_rcvd_len = pp->lcpx_rcvd_len;
 	}
-	if (l2tp_relay_start(s, rp, px) < 0) {
-		memset(px, 0, sizeof(*px));
-		free(px);
-		return -1;
-	}
-	memset(px, 0, sizeof(*px));
-	free(px);
-	explicit_bzero(pp->rq, sizeof(*pp->rq));
-	free(pp->rq);
-	pp->rq = NULL;
+	/*
+	 * Handed over before the relay starts: it may clear the call at
+	 * once (no LNS reachable), which frees this session's PPP.
+	 */
 	pp->relayed = 1;
 	pp->auth_state = AUTH_DONE;
-	sp->auth_time = time_now;
 	timer_cancel(&pp->auth_timer);
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->limit_timer);
+	if (l2tp_relay_start(s, rp, px) < 0) {
+		explicit_bzero(px, sizeof(*px));
+		free(px);
+		pp->relayed = 0;
+		pp->auth_state = AUTH_PENDING;
+		return -1;
+	}
+	explicit_bzero(px, sizeof(*px));
+	free(px);
+	if (!pp->in_use || sp->state == SESSION_FREE)
+		return 0;		/* cleared already */
+	if (pp->rq != NULL) {
+		explicit_bzero(pp->rq, sizeof(*pp->rq));
+		free(pp->rq);
+		pp->rq = NULL;
+	}
+	sp->auth_time = time_now;
 	session_authenticated(s);
 	stats->ppp_auth_ok++;
 	set_phase(s, PHASE_NETWORK);

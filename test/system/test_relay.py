@@ -356,6 +356,22 @@ def test_relay_reuses_the_tunnel_to_the_same_lns(chain):
     assert ping(b[1], b[2], FAR_ADDR)[0] == FAR_ADDR
 
 
+def test_relay_with_no_tunnel_left_clears_the_call(chain):
+    """No tunnel slot for the far LNS (max_tunnels 1: the LAC's takes
+    it): the call is cleared at once with CDN 4 (no facilities,
+    temporary) and the daemon goes on."""
+    lac_ns, relay, far, rad = chain("ours", relay_cfg={"max_tunnels": 1})
+    lac, p = subscriber(lac_ns)
+    p.lcp_up()
+    ident = p.next_id()
+    p.send_cp(pppwire.PAP, 1, ident, b"\x05alice\x06secret")
+    cdn = p.cdn(timeout=2)
+    assert result_code(cdn)[0] == 4, cdn
+    relay.wait_for_log(r'relay: no LNS for "alice" answered')
+    assert relay.running()
+    assert sessions(relay) == []
+
+
 def test_disable_lac_func_terminates_here(chain):
     lac_ns, relay, far, rad = chain("ours",
                                     relay_cfg={"disable_lac_func": True})
