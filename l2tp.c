@@ -384,6 +384,8 @@ static void hello_fire(struct timer *, void *);
 static void hold_fire(struct timer *, void *);
 static void call_free(sid_t, const char *why);
 static void relay_waiters(tid_t, int up);
+static void relay_try(sid_t);
+static void relay_refused(sid_t, struct msg *);
 
 /* wait-ctl-conn: SCCCN due within l2tp_setup_timeout. */
 static void
@@ -1086,6 +1088,10 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 			evring_teardown(s, SEA_LAC, 0, r);
 		}
 		sctl[s].end_result = m->result;
+		if (sp->relay_out && st == SESSION_OPENING && sp->relay) {
+			relay_refused(s, m);	/* the next LNS, if any */
+			break;
+		}
 		call_set_state(s, SESSION_FREE, sp->relay_out ?
 		    "CDN from the far LNS" : "CDN from LAC");
 		break;
@@ -1382,7 +1388,27 @@ recv_icrq(tid_t t, struct msg *m)
 
 /* ---- the LAC side: relay (L2TP switching, issue 23) ---- */
 
-static void relay_try(sid_t);
+/*
+ * The far LNS refused our call o (CDN before its ICRP): the subscriber's
+ * call goes on to the next endpoint instead of ending.
+ */
+static void
+relay_refused(sid_t o, struct msg *m)
+{
+	struct session *op = session_get(o);
+	sid_t s = op->relay;
+
+	LOG(LOG_WARN_L, s, session_get(s)->tunnel, "relay: LNS %s refused the "
+	    "call (CDN result %u): trying the next", tunnel_get(op->tunnel)->
+	    hostname, m->result);
+	op->relay = 0;			/* not the end of s: detached first */
+	session_get(s)->relay = 0;
+	call_set_state(o, SESSION_FREE, "CDN from the far LNS");
+	if (sctl[s].relay == NULL)
+		return;
+	sctl[s].relay->idx++;
+	relay_try(s);
+}
 
 /* An established or opening tunnel of ours to d, to reuse (one per far
  * endpoint and Tunnel-Assignment-Id, RFC 2868 3.7). */

@@ -82,7 +82,8 @@ def chain(daemon, netns, tmp_path):
     """chain(far="ours"|"debian") -> (lac_ns, relay daemon, far, radius)"""
     started = []
 
-    def make(far="ours", endpoints=None, relay_cfg=None, relay_lines=()):
+    def make(far="ours", endpoints=None, relay_cfg=None, relay_lines=(),
+             far_cfg=None):
         lac_ns, relay_ns, far_ns = netns(), netns(), netns()
         netns.veth(lac_ns, relay_ns, LAC_ADDR + "/24", RELAY_LAC_ADDR + "/24")
         _, far_dev = netns.veth(relay_ns, far_ns, RELAY_FAR_ADDR + "/24",
@@ -106,7 +107,7 @@ def chain(daemon, netns, tmp_path):
                            "l2tp_secret": TUNNEL_PW,
                            "local_auth_file": str(auth),
                            "peer_address": "192.0.2.77",
-                           "primary_dns": "192.0.2.53"},
+                           "primary_dns": "192.0.2.53", **(far_cfg or {})},
                           ns=far_ns, ip_pool=FAR_POOL + "\n",
                           users="admin:admin\nenable:en\n")
         else:
@@ -354,6 +355,25 @@ def test_relay_reuses_the_tunnel_to_the_same_lns(chain):
     out = [t for t in tunnels(relay) if t["outgoing"]]
     assert len(out) == 1 and out[0]["sessions"] == 2, out
     assert ping(b[1], b[2], FAR_ADDR)[0] == FAR_ADDR
+
+
+def test_relay_refused_call_goes_to_the_next_endpoint(chain):
+    """The far LNS refuses a call (CDN before ICRP: its tunnel "a"
+    already carries max_sessions_per_tunnel calls): the subscriber goes
+    on to the next candidate (assignment "b", a tunnel of its own) and
+    does not lose the call."""
+    lac_ns, relay, far, rad = chain("ours", endpoints=[
+        (1, FAR_ADDR, 1, "a"), (2, FAR_ADDR, 2, "b")],
+        far_cfg={"max_sessions_per_tunnel": 1,
+                 "allow_duplicate_users": True})
+    a = relay_up(lac_ns, our_sid=91)
+    b = relay_up(lac_ns, our_sid=92)
+    relay.wait_for_log(r"relay: LNS far-lns refused the call \(CDN result "
+                       r"4\): trying the next")
+    out = [t for t in tunnels(relay) if t["outgoing"]]
+    assert sorted(t["sessions"] for t in out) == [1, 1], out
+    assert ping(b[1], b[2], FAR_ADDR)[0] == FAR_ADDR
+    assert ping(a[1], a[2], FAR_ADDR)[0] == FAR_ADDR
 
 
 def test_relay_with_no_tunnel_left_clears_the_call(chain):
