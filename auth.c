@@ -31,6 +31,7 @@
 #include "log.h"
 #include "util.h"
 #include "radius.h"
+#include "session.h"
 
 struct local_user {
 	char		name[MAXUSER];
@@ -268,12 +269,87 @@ local_auth_check(const struct auth_req *rq, struct auth_reply *rp)
 		snprintf(rp->msg, sizeof(rp->msg), "Authentication failed");
 }
 
+/*
+ * Static incoming sessions (`l2tp session` rules, FireBrick 12.3.2):
+ * the first rule for this user (and, if it names one, this LAC) decides
+ * without RADIUS: its password checked (PAP, or CHAP-MD5 RFC 1994 4.1;
+ * "*" takes any), then its address and routes, or a relay to its LNS
+ * (rp's one tunnel, l2tp.c).  0 when no rule is for this user.
+ */
+static int
+static_session(const struct auth_req *rq, struct auth_reply *rp)
+{
+	const struct session *sp = session_get(rq->sid);
+	const char *host = sp ? tunnel_get(sp->tunnel)->hostname : "";
+	const struct l2tp_session_rule *r = NULL;
+	uint8_t want[16];
+	size_t plen;
+	int i;
+
+	/* The rules check PAP and CHAP-MD5 only: an MS-CHAPv2 login goes
+	 * on to RADIUS or the users file. */
+	if (rq->proto == PPP_CHAP && rq->chap_alg == CHAP_ALG_MSCHAPV2)
+		return 0;
+	for (i = 0; i < config->nl2tp_sessions; i++) {
+		r = &config->l2tp_sessions[i];
+		if (strcmp(r->user, rq->user) == 0 &&
+		    (r->tunnel[0] == '\0' || strcmp(r->tunnel, host) == 0))
+			break;
+	}
+	if (i == config->nl2tp_sessions)
+		return 0;
+	memset(rp, 0, sizeof(*rp));
+	plen = strlen(r->password);
+	if (strcmp(r->password, "*") == 0)
+		rp->ok = 1;
+	else if (rq->proto == PPP_PAP)
+		rp->ok = same_bytes(rq->password, rq->password_len,
+		    (const uint8_t *)r->password, plen);
+	else if (rq->proto == PPP_CHAP) {
+		chap_md5(rq->chap_id, (const uint8_t *)r->password, plen,
+		    rq->challenge, rq->challenge_len, want);
+		rp->ok = same_bytes(want, 16, rq->response, 16);
+	}
+	snprintf(rp->msg, sizeof(rp->msg), rp->ok ? "Welcome" :
+	    "Authentication failed");
+	if (!rp->ok)
+		return 1;
+	if (r->relay) {
+		rp->ntunnels = 1;
+		rp->tunnel[0].type = 3;			/* L2TP over IPv4 */
+		rp->tunnel[0].medium = 1;
+		rp->tunnel[0].endpoint = r->relay;
+		rp->tunnel[0].port = r->relay_port;
+		snprintf(rp->tunnel[0].password, sizeof(rp->tunnel[0].password),
+		    "%s", r->relay_secret);
+		return 1;
+	}
+	rp->ip = r->ip;
+	for (i = 0; i < r->nroutes && i < AUTH_MAX_ROUTES; i++) {
+		rp->route[i].net = r->route_net[i];
+		rp->route[i].plen = r->route_len[i];
+	}
+	rp->nroutes = (uint8_t)i;
+	return 1;
+}
+
 void
 auth_submit(const struct auth_req *rq)
 {
 	struct auth_reply rp;
 	int radius = config->primary_radius != 0;
 
+	if (static_session(rq, &rp)) {
+		radius_session_begin(rq->sid, 0);
+		LOG(rp.ok ? LOG_INFO_L : LOG_WARN_L, rq->sid, 0, "%s %s for "
+		    "\"%s\" (static l2tp session rule%s)", rq->proto == PPP_PAP ?
+		    "PAP" : "CHAP", rp.ok ? "accepted" : "rejected", rq->user,
+		    rp.ntunnels ? ": relay" : "");
+		if (rp.ok && rp.nroutes)
+			session_set_routes(rq->sid, rp.route, rp.nroutes);
+		ppp_auth_done(rq->sid, &rp);
+		return;
+	}
 	radius_session_begin(rq->sid, radius);
 	if (radius) {
 		/* radius.c answers when a server does (or none does). */

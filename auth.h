@@ -47,6 +47,29 @@ struct auth_route {
 	uint8_t		plen;
 };
 
+/*
+ * One tunnel of an Access-Accept (RFC 2868): the attributes sharing a
+ * tag.  Relaying (l2tp.c) uses those of type L2TP over IPv4 with a
+ * server endpoint, in order of preference.
+ */
+#define AUTH_MAX_TUNNELS	4
+#define AUTH_TUNNEL_TEXT	64
+struct auth_tunnel {
+	uint8_t		tag;		/* 0..31, RFC 2868 3.1 */
+	uint8_t		type;		/* Tunnel-Type, 3 = L2TP */
+	uint8_t		medium;		/* Tunnel-Medium-Type, 1 = IPv4 */
+	uint8_t		has_password;
+	uint32_t	preference;	/* Tunnel-Preference, 0 = none */
+	in_addr_t	endpoint;	/* Tunnel-Server-Endpoint */
+	uint16_t	port;		/* its ":port", 0 = 1701 */
+	char		password[AUTH_TUNNEL_TEXT];	/* decrypted */
+	char		assignment[AUTH_TUNNEL_TEXT];	/* Tunnel-Assignment-Id */
+	char		client_auth[AUTH_TUNNEL_TEXT];	/* Tunnel-Client-Auth-Id */
+	/* the salt-encrypted Tunnel-Password until radius.c decrypts it */
+	uint8_t		pw_enc[AUTH_TUNNEL_TEXT * 2];
+	uint8_t		pw_enc_len;
+};
+
 struct auth_avpair {
 	char		key[64];	/* Cisco-AVPair "key=value", split */
 	char		value[248];
@@ -84,6 +107,8 @@ struct auth_reply {
 	 * and the server's Failure text (MS-CHAP-Error, RFC 2548 2.1.5). */
 	char		ms_success[64];
 	char		ms_error[128];
+	uint8_t		ntunnels;	/* RFC 2868 tunnels, by tag */
+	struct auth_tunnel tunnel[AUTH_MAX_TUNNELS];
 };
 
 /* Start checking; the reply arrives through ppp_auth_done(). */

@@ -160,6 +160,64 @@ acl_format_rule(const struct acl *a, const struct acl_rule *r, char *buf,
 static int print_config(const struct config *, int all, int secrets,
     int mark, int (*out)(void *, const char *), void *arg);
 
+/* The static incoming L2TP rules (config.h), one line each. */
+static int
+print_l2tp_rules(const struct config *c, int secrets,
+    int (*out)(void *, const char *), void *arg)
+{
+	char line[1024], a[INET_ADDRSTRLEN], h[140], u[140], p[140];
+	size_t o;
+	int j, k;
+
+	for (j = 0; j < c->nl2tp_tunnels; j++) {
+		const struct l2tp_tunnel_rule *t = &c->l2tp_tunnels[j];
+
+		quote(t->host, h, sizeof(h));
+		quote(secrets ? t->secret : "<hidden>", p, sizeof(p));
+		snprintf(line, sizeof(line), "l2tp incoming %s %s", h, p);
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	for (j = 0; j < c->nl2tp_sessions; j++) {
+		const struct l2tp_session_rule *r = &c->l2tp_sessions[j];
+
+		quote(r->user, u, sizeof(u));
+		quote(secrets || strcmp(r->password, "*") == 0 ? r->password :
+		    "<hidden>", p, sizeof(p));
+		o = (size_t)snprintf(line, sizeof(line), "l2tp session %s %s",
+		    u, p);
+		if (r->tunnel[0]) {
+			quote(r->tunnel, h, sizeof(h));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " tunnel %s", h);
+		}
+		if (r->relay) {
+			inet_ntop(AF_INET, &r->relay, a, sizeof(a));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " relay %s %u", a, r->relay_port);
+			if (r->relay_secret[0]) {
+				quote(secrets ? r->relay_secret : "<hidden>",
+				    p, sizeof(p));
+				o += (size_t)snprintf(line + o, sizeof(line) - o,
+				    " %s", p);
+			}
+		} else {
+			inet_ntop(AF_INET, &r->ip, a, sizeof(a));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " address %s", a);
+			for (k = 0; k < r->nroutes && o < sizeof(line); k++) {
+				inet_ntop(AF_INET, &r->route_net[k], a,
+				    sizeof(a));
+				o += (size_t)snprintf(line + o, sizeof(line) - o,
+				    " route %s/%u", a, r->route_len[k]);
+			}
+		}
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cfg_print(const struct config *c, int all, int secrets,
     int (*out)(void *, const char *), void *arg)
@@ -311,6 +369,8 @@ print_config(const struct config *c, int all, int secrets, int mark,
 		if (out(arg, line) < 0)
 			return -1;
 	}
+	if (print_l2tp_rules(c, secrets, out, arg) < 0)
+		return -1;
 	return 0;
 }
 

@@ -166,7 +166,8 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u,\"mru\":%u,"
 	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
 	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
-	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld}",
+	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld,"
+	    "\"relay\":%u,\"relay_out\":%s}",
 	    sid, s->tunnel, session_state_name(s->state),
 	    jstr(s->user, u, sizeof(u)), cli_ip_str(s->ip, ip),
 	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
@@ -180,7 +181,8 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    jstr(s->filter_in, fi, sizeof(fi)),
 	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
 	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
-	    time_left(s->idle_timeout, s->last_packet));
+	    time_left(s->idle_timeout, s->last_packet), s->relay,
+	    s->relay_out ? "true" : "false");
 }
 
 static void
@@ -280,9 +282,9 @@ show_session_list(int json)
 	if (json)
 		cli_print(cli, "{\"sessions\":[");
 	else
-		cli_print(cli, "%5s %4s %-32s %-15s %s %s %s %s %10s %10s %10s "
-		    "%4s %-15s %s", "SID", "TID", "Username", "IP", "I", "T",
-		    "G", "6", "opened", "downloaded", "uploaded", "idle", "LAC",
+		cli_print(cli, "%5s %4s %-32s %-15s %s %s %s %s %s %10s %10s "
+		    "%10s %4s %-15s %s", "SID", "TID", "Username", "IP", "I",
+		    "T", "G", "6", "R", "opened", "downloaded", "uploaded", "idle", "LAC",
 		    "CLI");
 	for (i = 1; i <= tables->max_sessions; i++) {
 		if (session_copy(i, &s) < 0)
@@ -291,11 +293,12 @@ show_session_list(int json)
 			session_json(&s, i, line, sizeof(line));
 			cli_print(cli, "%s%s", n ? "," : "", line);
 		} else
-			cli_print(cli, "%5u %4u %-32s %-15s %s %s %s %s %10ld "
+			cli_print(cli, "%5u %4u %-32s %-15s %s %s %s %s %s %10ld "
 			    "%10llu %10llu %4ld %-15s %s", i, s.tunnel,
 			    s.user[0] ? s.user : "*", cli_ip_str(s.ip, ip),
 			    flag_yn(s.intercept), flag_yn(s.throttle),
 			    flag_yn(s.walled_garden), flag_yn(s.ipv6),
+			    s.relay ? "R" : "-",
 			    ago(s.opened),
 			    (unsigned long long)s.cout,
 			    (unsigned long long)s.cin, ago(s.last_packet),
@@ -632,12 +635,12 @@ tunnel_json(const struct tunnel *t, tid_t tid, char *line, size_t len)
 	snprintf(line, len, "{\"tid\":%u,\"hostname\":%s,\"ip\":\"%s\","
 	    "\"port\":%u,\"state\":\"%s\",\"sessions\":%u,\"local_id\":%u,"
 	    "\"peer_id\":%u,\"vendor\":%s,\"firmware\":%u,\"peer_rws\":%u,"
-	    "\"opened\":%ld,\"idle\":%ld}", tid,
+	    "\"opened\":%ld,\"idle\":%ld,\"outgoing\":%s}", tid,
 	    jstr(t->hostname, h, sizeof(h)),
 	    cli_ip_str(t->peer.sin_addr.s_addr, ip), ntohs(t->peer.sin_port),
 	    tunnel_state_name(t->state), t->sessions, t->local_id, t->far_id,
 	    jstr(t->vendor, v, sizeof(v)), t->firmware, t->peer_rws,
-	    ago(t->opened), ago(t->last_rx));
+	    ago(t->opened), ago(t->last_rx), t->lac ? "true" : "false");
 }
 
 static void
@@ -652,6 +655,8 @@ tunnel_detail(tid_t tid, const struct tunnel *t)
 	cli_print(cli, "Tunnel %u", tid);
 	cli_print(cli, "  %-22s %s", "State:", tunnel_state_name(t->state));
 	cli_print(cli, "  %-22s %s", "Hostname:", t->hostname);
+	cli_print(cli, "  %-22s %s", "Direction:", t->lac ? "outgoing (we are "
+	    "the LAC: relay)" : "incoming (we are the LNS)");
 	cli_print(cli, "  %-22s %s:%u", "LAC address:",
 	    cli_ip_str(t->peer.sin_addr.s_addr, a), ntohs(t->peer.sin_port));
 	cli_print(cli, "  %-22s local %u, peer %u", "L2TP tunnel id:",
@@ -724,8 +729,8 @@ cmd_show_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
 	if (json)
 		cli_print(cli, "{\"tunnels\":[");
 	else
-		cli_print(cli, "%4s %-32s %-15s %-8s %8s", "TID", "Hostname",
-		    "IP", "State", "Sessions");
+		cli_print(cli, "%4s %-32s %-15s %-8s %8s %s", "TID", "Hostname",
+		    "IP", "State", "Sessions", "Dir");
 	for (i = 1; i <= tables->max_tunnels; i++) {
 		if (tunnel_copy(i, &t) < 0)
 			continue;
@@ -733,9 +738,10 @@ cmd_show_tunnel(struct cli_def *c, const char *command, char **argv, int argc)
 			tunnel_json(&t, i, line, sizeof(line));
 			cli_print(cli, "%s%s", n ? "," : "", line);
 		} else
-			cli_print(cli, "%4u %-32s %-15s %-8s %8u", i,
+			cli_print(cli, "%4u %-32s %-15s %-8s %8u %s", i,
 			    t.hostname, cli_ip_str(t.peer.sin_addr.s_addr, ip),
-			    tunnel_state_name(t.state), t.sessions);
+			    tunnel_state_name(t.state), t.sessions,
+			    t.lac ? "out" : "in");
 		n++;
 	}
 	if (json)
@@ -893,6 +899,10 @@ static const struct counter_row counter_rows[] = {
 	CTR(tunnels_cleared, "tunnels cleared"),
 	CTR(sessions_created, "sessions created"),
 	CTR(sessions_cleared, "sessions cleared"),
+	CTR(relay_started, "relays started"),
+	CTR(relay_up, "relays switched to the far LNS"),
+	CTR(relay_failed, "relays with no LNS answering"),
+	CTR(relay_packets, "data messages relayed"),
 	GROUP("nsctl control protocol"),
 	CTR(ctl_rx, "requests received"),
 	CTR(ctl_tx, "replies sent"),

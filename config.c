@@ -538,10 +538,16 @@ cfg_free(struct config *c)
 		free(c->acls[i].rules);
 	free(c->acls);
 	free(c->forwards);
+	free(c->l2tp_tunnels);
+	free(c->l2tp_sessions);
 	c->acls = NULL;
 	c->nacls = 0;
 	c->forwards = NULL;
 	c->nforwards = 0;
+	c->l2tp_tunnels = NULL;
+	c->nl2tp_tunnels = 0;
+	c->l2tp_sessions = NULL;
+	c->nl2tp_sessions = 0;
 }
 
 int
@@ -1264,6 +1270,120 @@ forward_line(struct config *c, int argc, char **argv, char *err,
 	return 0;
 }
 
+/* "NET/LEN" with the host bits clear. */
+static int
+parse_net(const char *s, in_addr_t *net, uint8_t *len)
+{
+	char a[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	long l;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(a) ||
+	    parse_long(slash + 1, &l) < 0 || l < 0 || l > 32)
+		return -1;
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	if (parse_ip4(a, net) < 0)
+		return -1;
+	*len = (uint8_t)l;
+	if (l < 32 && (ntohl(*net) & (0xffffffffu >> l)) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * l2tp incoming HOSTNAME SECRET
+ * l2tp session USER PASSWORD [tunnel HOSTNAME]
+ *     (address IP [route NET/LEN]... | relay IP [PORT [SECRET]])
+ */
+static int
+l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	struct l2tp_session_rule r, *ns;
+	struct l2tp_tunnel_rule t, *nt;
+	int i = 4;
+	long port;
+
+	if (argc == 4 && strcmp(argv[1], "incoming") == 0) {
+		memset(&t, 0, sizeof(t));
+		if (strlen(argv[2]) >= sizeof(t.host) ||
+		    strlen(argv[3]) >= sizeof(t.secret)) {
+			seterr(err, errlen, "l2tp incoming: name or secret too "
+			    "long");
+			return -1;
+		}
+		strcpy(t.host, argv[2]);
+		strcpy(t.secret, argv[3]);
+		if ((nt = realloc(c->l2tp_tunnels, (c->nl2tp_tunnels + 1) *
+		    sizeof(*nt))) == NULL) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+		c->l2tp_tunnels = nt;
+		c->l2tp_tunnels[c->nl2tp_tunnels++] = t;
+		return 0;
+	}
+	if (argc < 6 || strcmp(argv[1], "session") != 0)
+		goto usage;
+	memset(&r, 0, sizeof(r));
+	if (strlen(argv[2]) >= sizeof(r.user) ||
+	    strlen(argv[3]) >= sizeof(r.password))
+		goto usage;
+	strcpy(r.user, argv[2]);
+	strcpy(r.password, argv[3]);
+	if (strcmp(argv[i], "tunnel") == 0) {
+		if (i + 1 >= argc || strlen(argv[i + 1]) >= sizeof(r.tunnel))
+			goto usage;
+		strcpy(r.tunnel, argv[i + 1]);
+		i += 2;
+	}
+	if (i + 1 < argc && strcmp(argv[i], "address") == 0) {
+		if (parse_ip4(argv[i + 1], &r.ip) < 0 || r.ip == 0)
+			goto usage;
+		for (i += 2; i + 1 < argc && strcmp(argv[i], "route") == 0;
+		    i += 2) {
+			if (r.nroutes == STATIC_ROUTES ||
+			    parse_net(argv[i + 1], &r.route_net[r.nroutes],
+			    &r.route_len[r.nroutes]) < 0)
+				goto usage;
+			r.nroutes++;
+		}
+	} else if (i + 1 < argc && strcmp(argv[i], "relay") == 0) {
+		if (parse_ip4(argv[i + 1], &r.relay) < 0 || r.relay == 0)
+			goto usage;
+		r.relay_port = 1701;
+		i += 2;
+		if (i < argc) {
+			if (parse_long(argv[i], &port) < 0 || port < 1 ||
+			    port > 65535)
+				goto usage;
+			r.relay_port = (uint16_t)port;
+			i++;
+		}
+		if (i < argc) {
+			if (strlen(argv[i]) >= sizeof(r.relay_secret))
+				goto usage;
+			strcpy(r.relay_secret, argv[i++]);
+		}
+	} else
+		goto usage;
+	if (i != argc)
+		goto usage;
+	if ((ns = realloc(c->l2tp_sessions, (c->nl2tp_sessions + 1) *
+	    sizeof(*ns))) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	c->l2tp_sessions = ns;
+	c->l2tp_sessions[c->nl2tp_sessions++] = r;
+	return 0;
+usage:
+	seterr(err, errlen, "expected \"l2tp incoming HOSTNAME SECRET\" or "
+	    "\"l2tp session USER PASSWORD [tunnel HOSTNAME] (address IP "
+	    "[route NET/LEN]... | relay IP [PORT [SECRET]])\"");
+	return -1;
+}
+
 /* ---- one line ---- */
 
 #define MAXARGS	64
@@ -1380,6 +1500,8 @@ cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
 	}
 	if (strcmp(argv[0], "setforward") == 0)
 		return forward_line(c, argc, argv, err, errlen);
+	if (strcmp(argv[0], "l2tp") == 0)
+		return l2tp_line(c, argc, argv, err, errlen);
 	if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "end") == 0)
 		return 0;
 	if (strcmp(argv[0], "neighbour") == 0 || strcmp(argv[0], "neighbor") == 0) {

@@ -114,6 +114,35 @@ struct forward_rule {
 	char		secret[CFG_SECRETLEN];
 };
 
+/*
+ * Static incoming L2TP (FireBrick 12.3.2, issue 23):
+ *	l2tp incoming HOSTNAME SECRET
+ * a LAC whose Host Name is HOSTNAME authenticates with SECRET (then
+ * only the LACs named by such lines are accepted);
+ *	l2tp session USER PASSWORD [tunnel HOSTNAME]
+ *	    (address IP [route NET/LEN]... | relay IP [PORT [SECRET]])
+ * a subscriber USER with PASSWORD ("*": any, the far LNS checks it) on
+ * any tunnel, or that LAC's, gets IP and the routes without RADIUS, or
+ * is relayed to the LNS at IP.
+ */
+#define STATIC_ROUTES	4
+struct l2tp_tunnel_rule {
+	char		host[64];
+	char		secret[CFG_SECRETLEN];
+};
+struct l2tp_session_rule {
+	char		user[64];
+	char		password[CFG_SECRETLEN];
+	char		tunnel[64];		/* "" = any */
+	in_addr_t	ip;			/* 0 with relay */
+	uint8_t		nroutes;
+	in_addr_t	route_net[STATIC_ROUTES];
+	uint8_t		route_len[STATIC_ROUTES];
+	in_addr_t	relay;			/* 0 = terminate here */
+	uint16_t	relay_port;
+	char		relay_secret[CFG_SECRETLEN];
+};
+
 struct config {
 	/* logging and process */
 	int		debug;
@@ -259,6 +288,10 @@ struct config {
 	struct acl	*acls;
 	int		nforwards;
 	struct forward_rule *forwards;
+	int		nl2tp_tunnels;
+	struct l2tp_tunnel_rule *l2tp_tunnels;
+	int		nl2tp_sessions;
+	struct l2tp_session_rule *l2tp_sessions;
 
 	/* bookkeeping */
 	uint8_t		was_set[MAXDIRECTIVES / 8];	/* bit per directive: set by a line */

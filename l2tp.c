@@ -39,6 +39,8 @@
 
 #include "l2tp.h"
 #include "l2tp_avp.h"
+#include "auth.h"
+#include "session.h"
 #include "cluster.h"
 #include "dataplane.h"
 #include "evring.h"
@@ -64,6 +66,30 @@ struct sctl {
 	uint32_t	 serial;
 	struct l2tp_proxy *proxy;	/* only when the LAC sent proxy AVPs */
 	struct timer	 setup;		/* wait-connect: ICCN due */
+	struct relay	*relay;		/* subscriber's side of a relay */
+	int		 end_result;	/* CDN result to pass to the other half */
+};
+
+/*
+ * Relay (L2TP switching, issue 23): the subscriber's call s (ours as an
+ * LNS) is carried on as a call of ours as a LAC to a far LNS.  Each
+ * half is a session; session->relay links them, so that a data message
+ * of one goes out as the other's (l2tp_input -> relay_data, O(1)).
+ * While the far tunnel opens, s waits on its tunnel's list.
+ */
+#define RELAY_DESTS	AUTH_MAX_TUNNELS
+struct relay_dest {
+	struct sockaddr_in addr;
+	char		 secret[64];
+	char		 assignment[64];
+	char		 host[64];	/* Tunnel-Client-Auth-Id: our Host Name */
+};
+struct relay {
+	struct relay_dest dest[RELAY_DESTS];	/* by preference */
+	uint8_t		 n, idx;		/* candidates, the one tried */
+	tid_t		 waiting;		/* the tunnel it waits for */
+	sid_t		 wnext;			/* next waiting on that tunnel */
+	struct l2tp_proxy px;
 };
 
 /* What an event carries besides its type. */
@@ -105,6 +131,21 @@ static const uint64_t required[M_MAX + 1] = {
 };
 
 /* Messages about one call rather than the whole tunnel (RFC 2661 4.2). */
+/*
+ * The secret of tunnel t: the Tunnel-Password of one we opened (a
+ * relay), the secret of the `l2tp incoming` rule its LAC matched, or
+ * l2tp_secret.
+ */
+static const char *
+tsecret(tid_t t)
+{
+	const struct tctl *c = tctl[t];
+
+	if (c->lac || c->secret[0])
+		return c->secret;
+	return config->l2tp_secret;
+}
+
 static int
 is_session_msg(int type)
 {
@@ -343,6 +384,9 @@ static void setup_fire(struct timer *, void *);
 static void hello_fire(struct timer *, void *);
 static void hold_fire(struct timer *, void *);
 static void call_free(sid_t, const char *why);
+static void relay_waiters(tid_t, int up);
+static void relay_try(sid_t);
+static void relay_refused(sid_t, struct msg *);
 
 /* wait-ctl-conn: SCCCN due within l2tp_setup_timeout. */
 static void
@@ -375,6 +419,8 @@ enter_dying(tid_t t)
 	struct tctl *c = tctl[t];
 
 	timer_cancel(&c->st);
+	c->closing = 1;
+	relay_waiters(t, 0);
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
 		    "tunnel closing" });
@@ -390,6 +436,8 @@ enter_free(tid_t t, const char *why)
 	struct tctl *c = tctl[t];
 	char a[INET_ADDRSTRLEN];
 
+	c->closing = 1;
+	relay_waiters(t, 0);
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
 		    "tunnel cleared" });
@@ -476,6 +524,7 @@ tunnel_fail(tid_t t, int result, int error, const char *text)
 }
 
 static void recv_scccn(tid_t, struct msg *);
+static void recv_sccrp(tid_t, struct msg *);
 static void recv_icrq(tid_t, struct msg *);
 static void refuse_call(tid_t, uint16_t far_sid, int result, int error,
     const char *text);
@@ -534,7 +583,7 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 		tunnel_fail(t, STOP_FSM_ERROR, 0, "SCCRQ on an existing tunnel");
 		break;
 	case TEV_SCCCN:
-		if (st != TUNNEL_OPENING)
+		if (st != TUNNEL_OPENING || tctl[t]->lac)
 			tunnel_fail(t, STOP_FSM_ERROR, 0,
 			    "SCCCN on an open tunnel");
 		else
@@ -558,6 +607,10 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 		if (st != TUNNEL_OPEN)
 			tunnel_fail(t, STOP_FSM_ERROR, 0, ev == TEV_ICRQ ?
 			    "ICRQ before SCCCN" : "call message before SCCCN");
+		else if (ev == TEV_ICRQ && tctl[t]->lac)
+			/* We are the LAC here: calls go the other way. */
+			refuse_call(t, e->m->session_id, CDN_NO_FACILITIES_PERM,
+			    0, "incoming calls not accepted on this tunnel");
 		else if (ev == TEV_ICRQ)
 			recv_icrq(t, e->m);
 		else if (ev == TEV_OCRQ)
@@ -568,16 +621,30 @@ tunnel_fsm(tid_t t, enum l2tp_tunnel_event ev, struct tev *e)
 			call_message(t, e);
 		break;
 	case TEV_REPLY:
-		/* Replies to requests an LNS never sends (RFC 2661 7.2.1). */
-		tunnel_fail(t, STOP_FSM_ERROR, 0, "unexpected reply message");
+		/*
+		 * Replies to requests an LNS never sends (RFC 2661 7.2.1);
+		 * on a tunnel we opened as a LAC: SCCRP while we wait for
+		 * it, ICRP for one of our calls.
+		 */
+		if (tctl[t]->lac && st == TUNNEL_OPENING &&
+		    e->m->type == M_SCCRP)
+			recv_sccrp(t, e->m);
+		else if (tctl[t]->lac && st == TUNNEL_OPEN &&
+		    e->m->type == M_ICRP)
+			call_message(t, e);
+		else
+			tunnel_fail(t, STOP_FSM_ERROR, 0,
+			    "unexpected reply message");
 		break;
 	case TEV_SETUP_TIMEOUT:
 		if (st != TUNNEL_OPENING)
 			break;
 		stats->l2tp_setup_timeouts++;
-		LOG(LOG_WARN_L, 0, t, "no SCCCN from %s within %d s",
-		    tp->hostname, config->l2tp_setup_timeout);
-		tunnel_fail(t, STOP_ERROR, 0, "no SCCCN in time");
+		LOG(LOG_WARN_L, 0, t, "no %s from %s within %d s",
+		    tctl[t]->lac ? "SCCRP" : "SCCCN", tp->hostname,
+		    config->l2tp_setup_timeout);
+		tunnel_fail(t, STOP_ERROR, 0, tctl[t]->lac ? "no SCCRP in time" :
+		    "no SCCCN in time");
 		break;
 	case TEV_RTX_FAIL:
 		tunnel_set_state(t, TUNNEL_FREE, e->text);
@@ -769,7 +836,8 @@ static const char *call_state_names[] = {
 
 static const char *call_event_names[CEV_MAX] = {
 	[CEV_ICCN] = "ICCN", [CEV_CDN] = "CDN", [CEV_WEN] = "WEN",
-	[CEV_SLI] = "SLI", [CEV_SETUP_TIMEOUT] = "setup timeout",
+	[CEV_SLI] = "SLI", [CEV_ICRP] = "ICRP",
+	[CEV_SETUP_TIMEOUT] = "setup timeout",
 	[CEV_CLOSE] = "close", [CEV_TUNNEL_DOWN] = "tunnel down",
 };
 
@@ -807,6 +875,60 @@ session_link(tid_t t, sid_t s)
 }
 
 /* idle: PPP told, unlinked, the slot released. */
+static void call_fail(sid_t, int result, int error, const char *text);
+
+/* Take s off the list of calls waiting for tunnel r->waiting. */
+static void
+relay_unwait(sid_t s)
+{
+	struct relay *r = sctl[s].relay;
+	sid_t *pp;
+
+	if (r == NULL || r->waiting == 0 || tctl[r->waiting] == NULL) {
+		if (r)
+			r->waiting = 0;
+		return;
+	}
+	for (pp = &tctl[r->waiting]->waiting; *pp; pp = &sctl[*pp].relay->wnext)
+		if (*pp == s) {
+			*pp = r->wnext;
+			break;
+		}
+	r->waiting = 0;
+	r->wnext = 0;
+}
+
+/*
+ * One half of a relayed call ends: the other goes at once, with a CDN
+ * carrying the result code this half ended with (a CDN's, or ours),
+ * lost carrier when its tunnel went (issue 23; RFC 2661 4.4.2).
+ */
+static void
+relay_end(sid_t s, const char *why)
+{
+	struct session *sp = session_get(s);
+	sid_t o = sp->relay;
+	char text[96];
+
+	relay_unwait(s);
+	if (sctl[s].relay) {
+		explicit_bzero(sctl[s].relay, sizeof(*sctl[s].relay));
+		free(sctl[s].relay);
+		sctl[s].relay = NULL;
+	}
+	if (o == 0)
+		return;
+	sp->relay = 0;
+	/* The other half ends already (it cleared its link first)? */
+	if (session_get(o)->relay != s || session_get(o)->state == SESSION_FREE)
+		return;
+	snprintf(text, sizeof(text), "relay: %s", why);
+	LOG(LOG_INFO_L, o, session_get(o)->tunnel, "other half of the relayed "
+	    "call (session %u) ended: %s", s, why);
+	call_fail(o, sctl[s].end_result ? sctl[s].end_result :
+	    CDN_LOST_CARRIER, 0, text);
+}
+
 static void
 call_free(sid_t s, const char *why)
 {
@@ -818,7 +940,8 @@ call_free(sid_t s, const char *why)
 	    sp->user[0] ? sp->user : "(no user)", why);
 	timer_cancel(&sctl[s].setup);
 	evring_down(s, why, 0);
-	ppp_session_end(s);
+	ppp_session_end(s);	/* the Stop still sees the relay's far end */
+	relay_end(s, why);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
 	else if (c)
@@ -911,10 +1034,12 @@ call_fail(sid_t s, int result, int error, const char *text)
 	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
 	    text ? text : "");
 	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
+	sctl[s].end_result = result;
 	call_set_state(s, SESSION_FREE, text ? text : "closed");
 }
 
 static void recv_iccn(sid_t, struct msg *);
+static void recv_icrp(sid_t, struct msg *);
 
 /*
  * Call events.  State x event (the unit test drives every pair):
@@ -941,11 +1066,19 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 	    call_event_names[ev], call_state_names[st]);
 	switch (ev) {
 	case CEV_ICCN:
-		if (st != SESSION_OPENING)
+		if (st != SESSION_OPENING || sp->relay_out)
 			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
 			    "ICCN in the wrong state");
 		else
 			recv_iccn(s, m);
+		break;
+	case CEV_ICRP:
+		/* Our outgoing half (relay) waiting for it, RFC 2661 7.4.2 */
+		if (st != SESSION_OPENING || !sp->relay_out)
+			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
+			    "ICRP in the wrong state");
+		else
+			recv_icrp(s, m);
 		break;
 	case CEV_CDN:
 		LOG(LOG_INFO_L, s, sp->tunnel, "CDN: result %u error %u \"%s\"",
@@ -957,7 +1090,13 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 			    "%u %.40s", m->result, m->error, m->errmsg);
 			evring_teardown(s, SEA_LAC, 0, r);
 		}
-		call_set_state(s, SESSION_FREE, "CDN from LAC");
+		sctl[s].end_result = m->result;
+		if (sp->relay_out && st == SESSION_OPENING && sp->relay) {
+			relay_refused(s, m);	/* the next LNS, if any */
+			break;
+		}
+		call_set_state(s, SESSION_FREE, sp->relay_out ?
+		    "CDN from the far LNS" : "CDN from LAC");
 		break;
 	case CEV_WEN:
 		LOG(LOG_WARN_L, s, sp->tunnel, "WEN: CRC %u framing %u overrun "
@@ -973,7 +1112,8 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 		if (st != SESSION_OPENING)
 			break;
 		stats->l2tp_setup_timeouts++;
-		call_fail(s, CDN_ERROR, ERR_NONE, "no ICCN in time");
+		call_fail(s, CDN_ERROR, ERR_NONE, sp->relay_out ?
+		    "no ICRP in time" : "no ICCN in time");
 		break;
 	case CEV_CLOSE:
 		call_fail(s, e->result, e->error, e->text);
@@ -1048,7 +1188,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	uint8_t buf[MAXCTL], resp[16];
 	struct wr w;
 	tid_t t;
-	int secret = config->l2tp_secret[0] != '\0';
+	int secret, rule = -1, i;
 
 	if ((t = tunnel_new(from, m)) == 0) {
 		l2tp_drop(D_NO_RESOURCES, from, 0);
@@ -1074,6 +1214,26 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 		    "only protocol version 1.0 is supported");
 		return;
 	}
+	/*
+	 * Static incoming tunnels (FireBrick 12.3.2): with `l2tp incoming`
+	 * rules, only a LAC whose Host Name one names, authenticated with
+	 * its secret (we challenge it, 5.1.1).
+	 */
+	for (i = 0; i < config->nl2tp_tunnels; i++)
+		if (strcmp(config->l2tp_tunnels[i].host, m->host) == 0) {
+			rule = i;
+			break;
+		}
+	if (config->nl2tp_tunnels > 0 && rule < 0) {
+		stats->l2tp_auth_failures++;
+		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
+		    "no l2tp incoming rule for this host name");
+		return;
+	}
+	if (rule >= 0)
+		snprintf(tctl[t]->secret, sizeof(tctl[t]->secret), "%s",
+		    config->l2tp_tunnels[rule].secret);
+	secret = tsecret(t)[0] != '\0';
 	/* 5.1.1: a challenge we cannot answer disallows the tunnel. */
 	if ((m->present & BIT(A_CHALLENGE)) && !secret) {
 		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
@@ -1091,7 +1251,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	avp_u16(&w, A_ASSIGNED_TUNNEL, tunnel_get(t)->local_id, 1);
 	avp_u16(&w, A_RECV_WINDOW, OUR_RWS, 1);
 	if (m->present & BIT(A_CHALLENGE)) {
-		l2tp_chap_md5(M_SCCRP, config->l2tp_secret, m->challenge,
+		l2tp_chap_md5(M_SCCRP, tsecret(t), m->challenge,
 		    m->chal_len, resp);
 		avp_bytes(&w, A_CHALLENGE_RESP, resp, 16, 1);
 	}
@@ -1103,7 +1263,7 @@ recv_sccrq(const struct sockaddr_in *from, struct msg *m)
 	 * secret is used only when the LAC asks for authentication.
 	 */
 	if (secret && ((m->present & BIT(A_CHALLENGE)) ||
-	    config->l2tp_challenge_lac)) {
+	    config->l2tp_challenge_lac || rule >= 0)) {
 		random_bytes(tctl[t]->challenge, CHALLENGE_LEN);
 		tctl[t]->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, tctl[t]->challenge, CHALLENGE_LEN, 1);
@@ -1120,7 +1280,7 @@ recv_scccn(tid_t t, struct msg *m)
 	uint8_t want[16];
 
 	if (c->challenged) {
-		l2tp_chap_md5(M_SCCCN, config->l2tp_secret, c->challenge,
+		l2tp_chap_md5(M_SCCCN, tsecret(t), c->challenge,
 		    CHALLENGE_LEN, want);
 		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
 		    memcmp(want, m->chal_resp, 16) != 0) {
@@ -1209,7 +1369,7 @@ recv_icrq(tid_t t, struct msg *m)
 	    m->session_id, sp->local_id);
 
 	msg_start(&w, buf, M_ICRP);
-	if (tctl[t]->peer_hides && config->l2tp_secret[0]) {
+	if (tctl[t]->peer_hides && tsecret(t)[0]) {
 		/* Answer in kind: hide our Assigned Session ID (4.3). */
 		uint8_t rv[16], val[2], hid[2 + 2];
 		size_t n;
@@ -1218,7 +1378,7 @@ recv_icrq(tid_t t, struct msg *m)
 		val[0] = (uint8_t)(sp->local_id >> 8);
 		val[1] = (uint8_t)sp->local_id;
 		avp_bytes(&w, A_RANDOM_VECTOR, rv, sizeof(rv), 1);
-		n = l2tp_hide(A_ASSIGNED_SESSION, config->l2tp_secret, rv,
+		n = l2tp_hide(A_ASSIGNED_SESSION, tsecret(t), rv,
 		    sizeof(rv), val, sizeof(val), hid, sizeof(hid));
 		wr_u16(&w, (uint16_t)(AVP_M | AVP_H | (AVP_HDR + n)));
 		wr_u16(&w, 0);
@@ -1227,6 +1387,399 @@ recv_icrq(tid_t t, struct msg *m)
 	} else
 		avp_u16(&w, A_ASSIGNED_SESSION, sp->local_id, 1);
 	ctl_queue(t, &w, sp->far_id, M_ICRP);
+}
+
+/* ---- the LAC side: relay (L2TP switching, issue 23) ---- */
+
+/*
+ * The far LNS refused our call o (CDN before its ICRP): the subscriber's
+ * call goes on to the next endpoint instead of ending.
+ */
+static void
+relay_refused(sid_t o, struct msg *m)
+{
+	struct session *op = session_get(o);
+	sid_t s = op->relay;
+
+	LOG(LOG_WARN_L, s, session_get(s)->tunnel, "relay: LNS %s refused the "
+	    "call (CDN result %u): trying the next", tunnel_get(op->tunnel)->
+	    hostname, m->result);
+	op->relay = 0;			/* not the end of s: detached first */
+	session_get(s)->relay = 0;
+	call_set_state(o, SESSION_FREE, "CDN from the far LNS");
+	if (sctl[s].relay == NULL)
+		return;
+	sctl[s].relay->idx++;
+	relay_try(s);
+}
+
+/* An established or opening tunnel of ours to d, to reuse (one per far
+ * endpoint and Tunnel-Assignment-Id, RFC 2868 3.7). */
+static tid_t
+lac_tunnel_find(const struct relay_dest *d)
+{
+	tid_t t;
+
+	for (t = 1; t <= tables->max_tunnels; t++) {
+		struct tunnel *tp = &tables->tunnel[t];
+
+		if (tctl[t] == NULL || !tctl[t]->lac || tctl[t]->closing ||
+		    (tp->state != TUNNEL_OPEN && tp->state != TUNNEL_OPENING) ||
+		    tp->peer.sin_addr.s_addr != d->addr.sin_addr.s_addr ||
+		    tctl[t]->assignment[0] != d->assignment[0] ||
+		    strcmp(tctl[t]->assignment, d->assignment) != 0 ||
+		    strcmp(tctl[t]->secret, d->secret) != 0)
+			continue;
+		/* an opening one may have learnt another port: the address
+		 * and the assignment decide */
+		return t;
+	}
+	return 0;
+}
+
+/* Open a tunnel to d as a LAC: SCCRQ (RFC 2661 6.1, 5.1.1). */
+static tid_t
+lac_tunnel_new(const struct relay_dest *d)
+{
+	uint8_t buf[MAXCTL];
+	struct tunnel *tp;
+	struct tctl *c;
+	struct wr w;
+	uint16_t id;
+	tid_t t;
+
+	if ((id = new_id(tunnel_id_taken, 0)) == 0 ||
+	    (t = tunnel_alloc()) == 0)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		tunnel_release(t);
+		return 0;
+	}
+	tp = tunnel_get(t);
+	tp->far_id = 0;		/* until the SCCRP */
+	tp->peer = d->addr;
+	tp->opened = time_now;
+	tp->last_rx = time_now;
+	tp->lac = 1;
+	snprintf(tp->hostname, sizeof(tp->hostname), "%s",
+	    inet_ntoa(d->addr.sin_addr));
+	if (tunnel_bind_wire(t, id) < 0) {
+		free(c);
+		tunnel_release(t);
+		return 0;
+	}
+	c->lac = 1;
+	snprintf(c->secret, sizeof(c->secret), "%s", d->secret);
+	snprintf(c->assignment, sizeof(c->assignment), "%s", d->assignment);
+	c->peer_rws = 4;
+	c->nr = 0;		/* the SCCRP will be Ns 0 */
+	c->verified = 1;	/* we chose this peer: full retransmission */
+	c->last_rx_ms = now_ms;
+	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
+	tctl[t] = c;
+	rel_init(t);
+	stats->tunnels_created++;
+	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "relay: SCCRQ");
+
+	msg_start(&w, buf, M_SCCRQ);
+	avp_u16(&w, A_PROTOCOL_VERSION, 0x0100, 1);
+	avp_bytes(&w, A_HOST_NAME, d->host[0] ? d->host : config->hostname,
+	    strlen(d->host[0] ? d->host : config->hostname), 1);
+	avp_u32(&w, A_FRAMING_CAP, 0x3, 1);
+	avp_u32(&w, A_BEARER_CAP, 0x3, 0);
+	avp_bytes(&w, A_VENDOR_NAME, "l2tpns", 6, 0);
+	avp_u16(&w, A_FIRMWARE, 0x0300, 0);
+	avp_u16(&w, A_ASSIGNED_TUNNEL, id, 1);
+	avp_u16(&w, A_RECV_WINDOW, OUR_RWS, 1);
+	if (c->secret[0]) {
+		/* 5.1.1: we authenticate the LNS with the Tunnel-Password */
+		random_bytes(c->challenge, CHALLENGE_LEN);
+		c->challenged = 1;
+		avp_bytes(&w, A_CHALLENGE, c->challenge, CHALLENGE_LEN, 1);
+	}
+	LOG(LOG_WARN_L, 0, t, "relay: opening a tunnel to %s:%u%s%s",
+	    inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
+	    d->assignment[0] ? " assignment " : "", d->assignment);
+	ctl_queue(t, &w, 0, M_SCCRQ);
+	return t;
+}
+
+/* In wait-ctl-reply (our tunnel): check the LNS, SCCCN, up. */
+static void
+recv_sccrp(tid_t t, struct msg *m)
+{
+	struct tunnel *tp = tunnel_get(t);
+	struct tctl *c = tctl[t];
+	uint8_t want[16], buf[MAXCTL];
+	struct wr w;
+
+	if ((m->present & (BIT(A_PROTOCOL_VERSION) | BIT(A_HOST_NAME) |
+	    BIT(A_FRAMING_CAP) | BIT(A_ASSIGNED_TUNNEL))) !=
+	    (BIT(A_PROTOCOL_VERSION) | BIT(A_HOST_NAME) | BIT(A_FRAMING_CAP) |
+	    BIT(A_ASSIGNED_TUNNEL)) || m->tunnel_id == 0) {
+		tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
+		    "SCCRP missing a mandatory AVP");
+		return;
+	}
+	tp->far_id = m->tunnel_id;
+	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
+	tp->firmware = m->firmware;
+	tp->framing_cap = m->framing_cap;
+	tp->bearer_cap = m->bearer_cap;
+	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
+	tp->peer_rws = c->peer_rws;
+	if (c->challenged) {
+		l2tp_chap_md5(M_SCCRP, c->secret, c->challenge, CHALLENGE_LEN,
+		    want);
+		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
+		    memcmp(want, m->chal_resp, 16) != 0) {
+			stats->l2tp_auth_failures++;
+			tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
+			    "LNS's challenge response does not match the "
+			    "tunnel password");
+			return;
+		}
+	}
+	if ((m->present & BIT(A_CHALLENGE)) && !c->secret[0]) {
+		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
+		    "challenged by the LNS but no tunnel password");
+		return;
+	}
+	msg_start(&w, buf, M_SCCCN);
+	if (m->present & BIT(A_CHALLENGE)) {
+		l2tp_chap_md5(M_SCCCN, c->secret, m->challenge, m->chal_len,
+		    want);
+		avp_bytes(&w, A_CHALLENGE_RESP, want, 16, 1);
+	}
+	ctl_queue(t, &w, 0, M_SCCCN);
+	tunnel_set_state(t, TUNNEL_OPEN, "SCCRP");
+	LOG(LOG_WARN_L, 0, t, "relay: tunnel up with LNS %s, local id %u, "
+	    "peer id %u%s", tp->hostname, tp->local_id, tp->far_id,
+	    c->challenged ? ", authenticated" : "");
+	relay_waiters(t, 1);
+}
+
+/*
+ * The calls waiting for tunnel t: carried on at once when it is up
+ * (the original dropped them), tried at their next endpoint when it
+ * failed.
+ */
+static void
+relay_waiters(tid_t t, int up)
+{
+	struct tctl *c = tctl[t];
+	sid_t s;
+
+	if (c == NULL)
+		return;
+	while ((s = c->waiting) != 0) {
+		struct relay *r = sctl[s].relay;
+
+		c->waiting = r->wnext;
+		r->waiting = 0;
+		r->wnext = 0;
+		if (!up)
+			r->idx++;
+		relay_try(s);
+	}
+}
+
+/* Our half of a relayed call on open tunnel t: ICRQ (6.6, 7.4.2). */
+static int
+relay_call(sid_t s, tid_t t)
+{
+	struct session *sp = session_get(s), *op;
+	uint8_t buf[MAXCTL];
+	struct wr w;
+	uint16_t id;
+	sid_t o;
+
+	if ((id = new_id(session_id_taken, t)) == 0 ||
+	    (o = session_alloc()) == 0)
+		return -1;
+	op = session_get(o);
+	op->tunnel = t;
+	op->far_id = 0;		/* until the ICRP */
+	op->opened = time_now;
+	op->last_packet = time_now;
+	op->relay_out = 1;
+	op->tx_speed = sp->tx_speed;
+	op->rx_speed = sp->rx_speed;
+	op->framing = sp->framing;
+	snprintf(op->user, sizeof(op->user), "%s", sp->user);
+	snprintf(op->calling, sizeof(op->calling), "%s", sp->calling);
+	snprintf(op->called, sizeof(op->called), "%s", sp->called);
+	if (session_bind_wire(o, id) < 0) {
+		session_release(o);
+		return -1;
+	}
+	memset(&sctl[o], 0, sizeof(sctl[o]));
+	sctl[o].serial = sctl[s].serial;
+	session_link(t, o);
+	stats->sessions_created++;
+	op->relay = s;
+	sp->relay = o;
+	call_enter(o, SESSION_FREE, SESSION_OPENING, "relay: ICRQ");
+	msg_start(&w, buf, M_ICRQ);
+	avp_u16(&w, A_ASSIGNED_SESSION, op->local_id, 1);
+	avp_u32(&w, A_CALL_SERIAL, sctl[s].serial, 1);
+	avp_u32(&w, A_BEARER_TYPE, 0x2, 1);	/* analog: what we carry */
+	if (sp->called[0])
+		avp_bytes(&w, A_CALLED_NUMBER, sp->called, strlen(sp->called),
+		    1);
+	if (sp->calling[0])
+		avp_bytes(&w, A_CALLING_NUMBER, sp->calling,
+		    strlen(sp->calling), 1);
+	LOG(LOG_INFO_L, s, sp->tunnel, "relay: call of \"%s\" carried on as "
+	    "session %u on tunnel %u to %s", sp->user, o, t,
+	    tunnel_get(t)->hostname);
+	ctl_queue(t, &w, 0, M_ICRQ);
+	return 0;
+}
+
+/*
+ * Try s's current endpoint: a call on an established tunnel to it, or
+ * wait for one opening (ours or new).  Past the last endpoint the call
+ * is cleared (CDN 4: no facilities, temporarily).
+ */
+static void
+relay_try(sid_t s)
+{
+	struct relay *r = sctl[s].relay;
+	struct session *sp = session_get(s);
+	tid_t t;
+
+	for (; r->idx < r->n; r->idx++) {
+		const struct relay_dest *d = &r->dest[r->idx];
+
+		if ((t = lac_tunnel_find(d)) == 0 &&
+		    (t = lac_tunnel_new(d)) == 0)
+			continue;
+		if (tunnel_get(t)->state == TUNNEL_OPEN) {
+			if (relay_call(s, t) == 0)
+				return;
+			continue;
+		}
+		r->waiting = t;
+		r->wnext = tctl[t]->waiting;
+		tctl[t]->waiting = s;
+		LOG(LOG_INFO_L, s, sp->tunnel, "relay: \"%s\" waits for tunnel "
+		    "%u to %s", sp->user, t, inet_ntoa(d->addr.sin_addr));
+		return;
+	}
+	stats->relay_failed++;
+	LOG(LOG_WARN_L, s, sp->tunnel, "relay: no LNS for \"%s\" answered: "
+	    "clearing the call", sp->user);
+	call_fail(s, CDN_NO_FACILITIES_TEMP, 0, "no LNS to relay to");
+}
+
+int
+l2tp_relay_start(sid_t s, const struct auth_reply *rp,
+    const struct l2tp_proxy *px)
+{
+	struct session *sp = session_get(s);
+	struct relay *r;
+	uint8_t i, j, n = 0;
+	const struct auth_tunnel *by[AUTH_MAX_TUNNELS];
+
+	if (sp == NULL || sp->state != SESSION_OPEN || config->disable_lac_func ||
+	    sctl[s].relay != NULL)
+		return -1;
+	/* RFC 2868: L2TP (3) over IPv4 (1) with a server endpoint */
+	for (i = 0; i < rp->ntunnels; i++) {
+		const struct auth_tunnel *a = &rp->tunnel[i];
+
+		if (a->type != 3 || a->medium != 1 || a->endpoint == 0)
+			continue;
+		/* 3.8: the lowest Tunnel-Preference first (stable) */
+		for (j = n; j > 0 && by[j - 1]->preference > a->preference; j--)
+			by[j] = by[j - 1];
+		by[j] = a;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -1;
+	for (i = 0; i < n && i < RELAY_DESTS; i++) {
+		struct relay_dest *d = &r->dest[i];
+
+		d->addr.sin_family = AF_INET;
+		d->addr.sin_addr.s_addr = by[i]->endpoint;
+		d->addr.sin_port = htons(by[i]->port ? by[i]->port : 1701);
+		snprintf(d->secret, sizeof(d->secret), "%s", by[i]->password);
+		snprintf(d->assignment, sizeof(d->assignment), "%s",
+		    by[i]->assignment);
+		snprintf(d->host, sizeof(d->host), "%s", by[i]->client_auth);
+	}
+	r->n = i;
+	r->px = *px;
+	sctl[s].relay = r;
+	stats->relay_started++;
+	evring_add(s, SEV_AUTH_OK, SEA_RADIUS, 0, "relayed to %s (%u "
+	    "candidates)", inet_ntoa(r->dest[0].addr.sin_addr), r->n);
+	relay_try(s);
+	return 0;
+}
+
+/* Our half of a relayed call gets its ICRP: ICCN with the proxy AVPs
+ * (RFC 2661 6.8, 4.4.5), and data flows both ways. */
+static void
+recv_icrp(sid_t o, struct msg *m)
+{
+	struct session *op = session_get(o);
+	sid_t s = op->relay;
+	struct session *sp = session_get(s);
+	const struct l2tp_proxy *px;
+	uint8_t buf[MAXCTL];
+	struct wr w;
+
+	if (!(m->present & BIT(A_ASSIGNED_SESSION)) || m->session_id == 0) {
+		call_fail(o, CDN_ERROR, ERR_BAD_VALUE,
+		    "ICRP without Assigned Session ID");
+		return;
+	}
+	op->far_id = m->session_id;
+	if (s == 0 || sctl[s].relay == NULL) {
+		call_fail(o, CDN_ADMIN, 0, "subscriber's call gone");
+		return;
+	}
+	px = &sctl[s].relay->px;
+	msg_start(&w, buf, M_ICCN);
+	avp_u32(&w, A_TX_SPEED, sp->tx_speed ? sp->tx_speed : 10000000, 1);
+	avp_u32(&w, A_FRAMING_TYPE, sp->framing ? sp->framing : 1, 1);
+	if (sp->rx_speed)
+		avp_u32(&w, A_RX_SPEED, sp->rx_speed, 0);
+	if (px->last_sent_len && px->last_rcvd_len) {
+		avp_bytes(&w, A_INIT_RCVD_LCP, px->init_rcvd_lcp,
+		    px->init_rcvd_len, 0);
+		avp_bytes(&w, A_LAST_SENT_LCP, px->last_sent_lcp,
+		    px->last_sent_len, 0);
+		avp_bytes(&w, A_LAST_RCVD_LCP, px->last_rcvd_lcp,
+		    px->last_rcvd_len, 0);
+	}
+	if (px->auth_type) {
+		avp_u16(&w, A_PROXY_AUTH_TYPE, px->auth_type, 0);
+		avp_bytes(&w, A_PROXY_AUTH_NAME, px->auth_name,
+		    strlen(px->auth_name), 0);
+		if (px->chal_len)
+			avp_bytes(&w, A_PROXY_AUTH_CHALLENGE, px->challenge,
+			    px->chal_len, 0);
+		avp_u16(&w, A_PROXY_AUTH_ID, px->auth_id, 0);
+		avp_bytes(&w, A_PROXY_AUTH_RESPONSE, px->response,
+		    px->resp_len, 0);
+	}
+	ctl_queue(op->tunnel, &w, op->far_id, M_ICCN);
+	call_set_state(o, SESSION_OPEN, "ICRP");
+	stats->relay_up++;
+	/* The credentials are not needed any more. */
+	explicit_bzero(&sctl[s].relay->px, sizeof(sctl[s].relay->px));
+	LOG(LOG_WARN_L, s, sp->tunnel, "relay: \"%s\" switched to LNS %s "
+	    "(tunnel %u session %u, peer session %u)", sp->user,
+	    tunnel_get(op->tunnel)->hostname, op->tunnel, o, op->far_id);
+	evring_add(s, SEV_AUTH_OK, SEA_LNS, 0, "relay up to %s",
+	    tunnel_get(op->tunnel)->hostname);
+	session_up(s);		/* accounting Start, plugins */
 }
 
 /* In wait-connect: the call is up, PPP starts. */
@@ -1279,7 +1832,8 @@ call_message(tid_t t, struct tev *e)
 		return;
 	}
 	call_fsm(s, m->type == M_ICCN ? CEV_ICCN : m->type == M_CDN ? CEV_CDN :
-	    m->type == M_WEN ? CEV_WEN : CEV_SLI, e);
+	    m->type == M_WEN ? CEV_WEN : m->type == M_ICRP ? CEV_ICRP : CEV_SLI,
+	    e);
 }
 
 /* A message that fails its checks: the tunnel's or the call's error. */
@@ -1324,7 +1878,7 @@ ctl_deliver(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	struct rd r;
 
 	rd_init(&r, avp, len);
-	if (parse_avps(&m, &r, config->l2tp_secret) < 0) {
+	if (parse_avps(&m, &r, tsecret(t)) < 0) {
 		if (tp->state == TUNNEL_DYING) {
 			l2tp_drop(D_DYING, from, t);
 			return;
@@ -1439,6 +1993,48 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	recv_sccrq(from, &m);
 }
 
+/*
+ * A data message of one half of a relayed call goes out as the other's
+ * (issue 23): its PPP frame untouched, a new header with the other
+ * half's tunnel and session ids (RFC 2661 3.1, no Length, no sequence
+ * numbers).  O(1), into one static buffer; nothing allocated.
+ */
+static void
+relay_data(sid_t s, struct session *sp, const uint8_t *ppp, size_t len)
+{
+	static uint8_t buf[65536];
+	struct session *op = session_get(sp->relay);
+	struct tunnel *otp;
+
+	if (op == NULL || op->state != SESSION_OPEN || op->relay != s ||
+	    len + 6 > sizeof(buf)) {
+		l2tp_drop(D_DATA_NO_SESSION, NULL, sp->tunnel);
+		return;
+	}
+	otp = tunnel_get(op->tunnel);
+	buf[0] = 0x00;
+	buf[1] = L2TP_VERSION;
+	buf[2] = (uint8_t)(otp->far_id >> 8);
+	buf[3] = (uint8_t)otp->far_id;
+	buf[4] = (uint8_t)(op->far_id >> 8);
+	buf[5] = (uint8_t)op->far_id;
+	memcpy(buf + 6, ppp, len);
+	/* The traffic counters of both halves (what dataplane.c keeps for
+	 * the sessions it switches itself). */
+	sp->cin += len;
+	sp->pin++;
+	sp->last_packet = time_now;
+	op->cout += len;
+	op->pout++;
+	if (sendto(udp_fd, buf, len + 6, 0, (const struct sockaddr *)&otp->peer,
+	    sizeof(otp->peer)) < 0) {
+		stats->l2tp_tx_errors++;
+		return;
+	}
+	stats->l2tp_data_tx++;
+	stats->relay_packets++;
+}
+
 /* Data message: PPP for a session (RFC 2661 3.1, T=0). */
 static void
 input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
@@ -1462,6 +2058,10 @@ input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	/* RFC 2661 7.4.1: data flows once the call is connected. */
 	if (sp->state != SESSION_OPEN && sp->state != SESSION_CLOSING) {
 		l2tp_drop(D_DATA_NO_SESSION, from, t);
+		return;
+	}
+	if (sp->relay) {
+		relay_data(s, sp, ppp, len);
 		return;
 	}
 	ppp_input(s, ppp, len);
@@ -1565,6 +2165,13 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 		l2tp_drop(D_NO_TUNNEL, from, t);
 		return;
 	}
+	/*
+	 * A far LNS may answer our SCCRQ from another port (RFC 2661
+	 * 8.1): its first message sets the port of our tunnel.
+	 */
+	if (c->lac && tp->state == TUNNEL_OPENING && tp->far_id == 0 &&
+	    tp->peer.sin_addr.s_addr == from->sin_addr.s_addr)
+		tp->peer.sin_port = from->sin_port;
 	/* Only the LAC that opened the tunnel may speak on it. */
 	if (tp->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
 	    (tp->peer.sin_port != from->sin_port &&

@@ -117,7 +117,7 @@ enum l2tp_tunnel_event {
 	TEV_HOLD_DONE, TEV_MAX
 };
 enum l2tp_call_event {
-	CEV_ICCN, CEV_CDN, CEV_WEN, CEV_SLI,
+	CEV_ICCN, CEV_CDN, CEV_WEN, CEV_SLI, CEV_ICRP,
 	CEV_SETUP_TIMEOUT, CEV_CLOSE, CEV_TUNNEL_DOWN, CEV_MAX
 };
 const char *l2tp_tunnel_state_name(int);
@@ -158,6 +158,16 @@ void	 l2tp_seq_set(tid_t, uint16_t ns, uint16_t nr);
 void	 l2tp_clear_call(tid_t, uint16_t our_sid, uint16_t far_sid,
 	    const char *text);
 const struct l2tp_proxy *l2tp_session_proxy(sid_t);
+/*
+ * Relay (L2TP switching, issue 23): carry session s on to the LNS the
+ * reply names (its RFC 2868 tunnels of type L2TP over IPv4, best
+ * preference first), as a LAC, with the proxy AVPs of px (copied).  0
+ * when started (the outcome is the relay's), -1 when rp names no
+ * usable tunnel or relaying is off.
+ */
+struct auth_reply;
+int	 l2tp_relay_start(sid_t, const struct auth_reply *,
+	    const struct l2tp_proxy *px);
 /* Bytes before a PPP Protocol field that l2tp_data_header() fills in. */
 #define L2TP_DATA_HEADROOM	8
 /*

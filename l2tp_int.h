@@ -70,6 +70,12 @@ struct tctl {
 	uint32_t	 opening_idx;	/* position in opening[] plus one */
 	int		 peer_hides;	/* the LAC hides AVPs: so do we */
 	int		 adopted;	/* inherited: Ns/Nr from the next message */
+	/* A tunnel we opened as a LAC (relay, issue 23) */
+	int		 lac;
+	char		 secret[64];	/* Tunnel-Password, "" = none */
+	char		 assignment[64];	/* Tunnel-Assignment-Id */
+	sid_t		 waiting;	/* relayed calls waiting for it to open */
+	int		 closing;	/* leaving: not to be reused */
 };
 
 extern struct tctl **tctl;	/* by tunnel index; NULL when free */

@@ -161,8 +161,10 @@ load_local_auth(const struct config *c, cfg_errfn fn)
 	if (rc < 0) {
 		if (c->primary_radius == 0)
 			LOG(LOG_WARN_L, 0, 0, "no RADIUS server and no "
-			    "local_auth_file %s: every subscriber will be "
-			    "refused", c->local_auth_file);
+			    "local_auth_file %s: every subscriber %swill be "
+			    "refused", c->local_auth_file, c->nl2tp_sessions ||
+			    c->nforwards ? "without an l2tp session or "
+			    "setforward rule " : "");
 	} else
 		LOG(LOG_INFO_L, 0, 0, "local subscribers read from %s%s",
 		    c->local_auth_file, rc ? " (bad lines skipped)" : "");

@@ -77,6 +77,7 @@ struct tunnel {
 	time_t		opened;
 	time_t		last_rx;
 	tid_t		next_free;	/* free list link while FREE */
+	uint8_t		lac;		/* we opened it, as a LAC (relay) */
 };
 
 enum session_state {
@@ -145,6 +146,10 @@ struct session {
 	uint16_t	acl_in, acl_out;
 	uint32_t	acl_gen;
 	sid_t		next_free;	/* free list link while FREE */
+	/* Relay (l2tp.c): the other half of a relayed call, 0 = none.  On
+	 * the subscriber's side `relay_out` is 0, on the far LNS's 1. */
+	sid_t		relay;
+	uint8_t		relay_out;
 };
 
 /*
@@ -222,6 +227,8 @@ struct counters {
 	uint64_t	cli_accept_errors;	/* accept() failed: EMFILE... */
 	uint64_t	tunnels_created, tunnels_cleared;
 	uint64_t	sessions_created, sessions_cleared;
+	/* relay (issue 23) */
+	uint64_t	relay_started, relay_up, relay_failed, relay_packets;
 	/* nsctl control protocol (control.c) */
 	uint64_t	ctl_rx, ctl_tx, ctl_tx_errors;
 	uint64_t	ctl_denied;	/* source not in nsctl_allow: no reply */

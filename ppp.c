@@ -19,6 +19,7 @@
  * carry FF 03 and a 2-octet protocol (what the L2TP header prepends).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@
 enum auth_state { AUTH_NONE = 0, AUTH_WAIT_PEER, AUTH_PENDING, AUTH_DONE,
 	AUTH_FAILED };
 
+#define LCPX_MAX	64	/* LCP options kept for proxy LCP */
+
 struct ppp {
 	struct fsm	 lcp, ipcp, ipv6cp;
 	/* LCP: what goes in our Configure-Request */
@@ -97,6 +100,17 @@ struct ppp {
 	uint8_t		 send_ipaddr;
 	uint8_t		 our_ifid[8];
 	uint8_t		 sugg_ifid[8];		/* what we Nak with, own /64 */
+	/*
+	 * Relaying (l2tp.c, issue 23): the LCP Configure-Requests and the
+	 * credentials the proxy AVPs of RFC 2661 4.4.5 carry to the far
+	 * LNS.  A request longer than LCPX_MAX is not kept (its length
+	 * 0xff): the far LNS then negotiates LCP again.
+	 */
+	uint8_t		 relayed;		/* PPP handed to another LNS */
+	uint8_t		 lcpx_init_len, lcpx_sent_len, lcpx_rcvd_len;
+	uint8_t		 lcpx_init[LCPX_MAX], lcpx_sent[LCPX_MAX];
+	uint8_t		 lcpx_rcvd[LCPX_MAX];
+	struct auth_req	*rq;			/* while AUTH_PENDING */
 };
 
 static struct ppp *ppp;
@@ -333,6 +347,11 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
 
+	if (sp != NULL && sp->state != SESSION_FREE && sp->relay_out) {
+		/* Our half towards a far LNS (relay): no PPP of ours. */
+		l2tp_session_close(s, CDN_ADMIN, 0, reason);
+		return;
+	}
 	if (sp == NULL || sp->state == SESSION_FREE || pp == NULL ||
 	    !pp->in_use)
 		return;
@@ -345,6 +364,11 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 	if (pp->cdn_reason[0] == '\0') {
 		pp->cdn_result = CDN_ADMIN;
 		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
+	}
+	if (pp->relayed) {
+		/* The PPP is the far LNS's: CDN here, the relay the rest. */
+		l2tp_session_close(s, CDN_ADMIN, 0, reason);
+		return;
 	}
 	if (now)
 		link_finished(s, CDN_ADMIN, reason);
@@ -671,6 +695,126 @@ refuse_bad_username(sid_t s, const char *user, const char *how)
 }
 
 /* The backend's answer (auth.h). */
+/*
+ * Relaying (issue 23): an accepted subscriber whose reply names an L2TP
+ * tunnel is carried on to that LNS (l2tp_relay_start) with what we
+ * negotiated as the proxy LCP and authentication AVPs (RFC 2661 4.4.5,
+ * 18), and its PPP stops here: no answer to its authentication (the far
+ * LNS gives it), no keepalive, no address.  0 when relayed, -1 when the
+ * session goes on here.
+ */
+static int
+relay_begin(sid_t s, const struct auth_reply *rp)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	struct l2tp_proxy *px;
+	struct auth_req *rq = pp->rq;
+
+	if (config->disable_lac_func || rp->ntunnels == 0 || rq == NULL)
+		return -1;
+	if ((px = calloc(1, sizeof(*px))) == NULL)
+		return -1;
+	snprintf(px->auth_name, sizeof(px->auth_name), "%s", rq->user);
+	px->auth_id = rq->proto == PPP_CHAP ? rq->chap_id : pp->chap_id;
+	if (rq->proto == PPP_CHAP && rq->chap_alg == CHAP_ALG_MSCHAPV2) {
+		/* RFC 2661 4.4.5 has no proxy type for MS-CHAPv2: none is
+		 * sent, and the far LNS authenticates the subscriber again. */
+		px->auth_type = 0;
+	} else if (rq->proto == PPP_CHAP) {
+		px->auth_type = 2;		/* CHAP, 4.4.5 */
+		memcpy(px->challenge, rq->challenge, rq->challenge_len);
+		px->chal_len = (uint8_t)rq->challenge_len;
+		memcpy(px->response, rq->response, 16);
+		px->resp_len = 16;
+	} else {
+		px->auth_type = 3;		/* PAP */
+		px->resp_len = (uint8_t)(rq->password_len < sizeof(px->response) ?
+		    rq->password_len : sizeof(px->response));
+		memcpy(px->response, rq->password, px->resp_len);
+	}
+	if (pp->lcpx_init_len != 0xff && pp->lcpx_sent_len != 0xff &&
+	    pp->lcpx_rcvd_len != 0xff) {
+		memcpy(px->init_rcvd_lcp, pp->lcpx_init, pp->lcpx_init_len);
+		px->init_rcvd_len = pp->lcpx_init_len;
+		memcpy(px->last_sent_lcp, pp->lcpx_sent, pp->lcpx_sent_len);
+		px->last_sent_len = pp->lcpx_sent_len;
+		memcpy(px->last_rcvd_lcp, pp->lcpx_rcvd, pp->lcpx_rcvd_len);
+		px->last_rcvd_len = pp->lcpx_rcvd_len;
+	}
+	/*
+	 * Handed over before the relay starts: it may clear the call at
+	 * once (no LNS reachable), which frees this session's PPP.
+	 */
+	pp->relayed = 1;
+	pp->auth_state = AUTH_DONE;
+	timer_cancel(&pp->auth_timer);
+	timer_cancel(&pp->echo_timer);
+	timer_cancel(&pp->limit_timer);
+	if (l2tp_relay_start(s, rp, px) < 0) {
+		explicit_bzero(px, sizeof(*px));
+		free(px);
+		pp->relayed = 0;
+		pp->auth_state = AUTH_PENDING;
+		return -1;
+	}
+	explicit_bzero(px, sizeof(*px));
+	free(px);
+	if (!pp->in_use || sp->state == SESSION_FREE)
+		return 0;		/* cleared already */
+	if (pp->rq != NULL) {
+		explicit_bzero(pp->rq, sizeof(*pp->rq));
+		free(pp->rq);
+		pp->rq = NULL;
+	}
+	sp->auth_time = time_now;
+	session_authenticated(s);
+	stats->ppp_auth_ok++;
+	set_phase(s, PHASE_NETWORK);
+	return 0;
+}
+
+/*
+ * setforward MASK IP PORT SECRET: a user whose name ends with MASK
+ * ("@realm", the original's "/friendISP@company.com"), or matches it as
+ * a shell pattern (fnmatch(3): "*@isp.example", "*"), is relayed to
+ * IP:PORT with SECRET as the tunnel password, without authenticating
+ * here (the far LNS does, from the proxy AVPs).  0 when relayed.
+ */
+static int
+forward_static(sid_t s, const char *user)
+{
+	size_t ul = strlen(user);
+	struct auth_reply *rp;
+	int i, r;
+
+	for (i = 0; i < config->nforwards; i++) {
+		const struct forward_rule *f = &config->forwards[i];
+		size_t ml = strlen(f->mask);
+
+		if ((ml > 0 && ml <= ul && strcmp(user + ul - ml, f->mask) == 0) ||
+		    fnmatch(f->mask, user, 0) == 0)
+			break;
+	}
+	if (i == config->nforwards || (rp = calloc(1, sizeof(*rp))) == NULL)
+		return -1;
+	rp->ok = 1;
+	rp->ntunnels = 1;
+	rp->tunnel[0].type = 3;			/* L2TP over IPv4 */
+	rp->tunnel[0].medium = 1;
+	rp->tunnel[0].endpoint = config->forwards[i].ip;
+	rp->tunnel[0].port = config->forwards[i].port;
+	snprintf(rp->tunnel[0].password, sizeof(rp->tunnel[0].password), "%s",
+	    config->forwards[i].secret);
+	LOG(LOG_INFO_L, s, session_get(s)->tunnel, "\"%s\" matches setforward "
+	    "%s: relayed without local authentication", user,
+	    config->forwards[i].mask);
+	r = relay_begin(s, rp);
+	explicit_bzero(rp, sizeof(*rp));
+	free(rp);
+	return r;
+}
+
 void
 ppp_auth_done(sid_t s, const struct auth_reply *rp)
 {
@@ -685,6 +829,13 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 	if (pp == NULL || !pp->in_use || pp->auth_state != AUTH_PENDING)
 		return;
 	timer_cancel(&pp->auth_timer);
+	if (ok && rp->ntunnels && relay_begin(s, rp) == 0)
+		return;
+	if (pp->rq != NULL) {
+		explicit_bzero(pp->rq, sizeof(*pp->rq));
+		free(pp->rq);
+		pp->rq = NULL;
+	}
 	if (plugin_hooked[PLUGIN_POST_AUTH]) {
 		struct param_post_auth pa = {
 			.sid = s, .tid = sp->tunnel, .username = sp->user,
@@ -822,6 +973,15 @@ auth_submit_for(sid_t s, struct auth_req *rq)
 	snprintf(sp->user, sizeof(sp->user), "%s", rq->user);
 	pp->auth_state = AUTH_PENDING;
 	timer_cancel(&pp->auth_timer);
+	/* Kept for the proxy authentication AVPs should we relay. */
+	if (!config->disable_lac_func) {
+		if (pp->rq == NULL)
+			pp->rq = malloc(sizeof(*pp->rq));
+		if (pp->rq != NULL)
+			*pp->rq = *rq;
+		if (pp->rq != NULL && forward_static(s, rq->user) == 0)
+			return;
+	}
 	auth_submit(rq);
 }
 
@@ -1092,6 +1252,18 @@ static const struct { const char *name; uint8_t min, max; } lcp_opts[] = {
 	[LCP_ACFC] = { "ACFC", 0, 0 },
 };
 
+/* A copy of a Configure-Request's options; 0xff when too long. */
+static void
+lcpx_keep(uint8_t *dst, uint8_t *dlen, const uint8_t *opt, size_t len)
+{
+	if (len > LCPX_MAX) {
+		*dlen = 0xff;
+		return;
+	}
+	memcpy(dst, opt, len);
+	*dlen = (uint8_t)len;
+}
+
 static size_t
 lcp_build(struct fsm *f, uint8_t *out, size_t cap)
 {
@@ -1123,7 +1295,10 @@ lcp_build(struct fsm *f, uint8_t *out, size_t cap)
 		v[3] = (uint8_t)sp->magic;
 		opt_put(&w, LCP_MAGIC, v, 4);
 	}
-	return w.err ? 0 : w.len;
+	if (w.err)
+		return 0;
+	lcpx_keep(pp->lcpx_sent, &pp->lcpx_sent_len, out, w.len);
+	return w.len;
 }
 
 static uint32_t
@@ -1149,6 +1324,10 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 
 	if (!opts_wellformed(opt, len))
 		return -1;
+	/* RFC 2661 4.4.5: the first and the last request, for relaying. */
+	if (pp->lcpx_init_len == 0)
+		lcpx_keep(pp->lcpx_init, &pp->lcpx_init_len, opt, len);
+	lcpx_keep(pp->lcpx_rcvd, &pp->lcpx_rcvd_len, opt, len);
 	v_init(&v, may_nak);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0) {
@@ -2205,6 +2384,11 @@ ppp_session_end(sid_t s)
 	cqm_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
+	if (pp->rq != NULL) {
+		explicit_bzero(pp->rq, sizeof(*pp->rq));
+		free(pp->rq);
+		pp->rq = NULL;
+	}
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,

@@ -634,12 +634,16 @@ auth_answer(uint32_t slot, uint8_t code, const uint8_t *pkt, size_t len)
 	struct rsess *rs = RS(s);
 	struct session *sp = session_get(s);
 	struct auth_reply rp;
+	uint8_t ra[16];
 	int e;
 
 	rs->auth_slot = 0;
+	memcpy(ra, reqs[slot].pkt + 4, 16);	/* for Tunnel-Password */
 	slot_free(slot);
 	memset(&rp, 0, sizeof(rp));
 	e = radius_parse_reply(pkt, len, &rp);
+	if (e == RAD_OK)
+		radius_tunnel_passwords(&rp, config->radius_secret, ra);
 	if (code == RAD_ACCESS_ACCEPT) {
 		stats->radius_accepts++;
 		rp.ok = 1;
@@ -681,6 +685,29 @@ auth_answer(uint32_t slot, uint8_t code, const uint8_t *pkt, size_t len)
 
 /* ---- accounting, RFC 2866 ---- */
 
+/*
+ * A relayed session's far end (RFC 2867 4, the RFC 2868 attributes in
+ * accounting): L2TP over IPv4 to the far LNS's address, and
+ * Acct-Tunnel-Connection naming our tunnel and call to it.
+ */
+static void
+put_relay(struct wr *w, const struct session *sp)
+{
+	const struct session *op = session_get(sp->relay);
+	const struct tunnel *tp;
+	char a[INET_ADDRSTRLEN], conn[48];
+
+	if (op == NULL || op->state == SESSION_FREE ||
+	    (tp = tunnel_get(op->tunnel)) == NULL)
+		return;
+	radius_put_u32(w, RA_TUNNEL_TYPE, 3);		/* L2TP, tag 0 */
+	radius_put_u32(w, RA_TUNNEL_MEDIUM_TYPE, 1);	/* IPv4 */
+	inet_ntop(AF_INET, &tp->peer.sin_addr, a, sizeof(a));
+	radius_put_str(w, RA_TUNNEL_SERVER_ENDPOINT, a);
+	snprintf(conn, sizeof(conn), "%u/%u", tp->local_id, op->local_id);
+	radius_put_str(w, RA_ACCT_TUNNEL_CONNECTION, conn);
+}
+
 static size_t
 acct_build(sid_t s, int status, int cause, uint8_t id, uint8_t *buf,
     size_t cap, uint16_t *delay_off)
@@ -708,6 +735,8 @@ acct_build(sid_t s, int status, int cause, uint8_t id, uint8_t *buf,
 	radius_put_u32(&w, RA_EVENT_TIMESTAMP, (uint32_t)time_now);	/* 2869 5.3 */
 	if (rs->class_len)					/* 2865 5.25 */
 		wr_bytes(&w, rs->class, rs->class_len);
+	if (sp->relay && !sp->relay_out)
+		put_relay(&w, sp);
 	if (sp->session_timeout)
 		radius_put_u32(&w, RA_SESSION_TIMEOUT, sp->session_timeout);
 	if (sp->idle_timeout)

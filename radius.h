@@ -72,6 +72,14 @@
 #define RA_CHAP_CHALLENGE	60
 #define RA_NAS_PORT_TYPE	61
 #define RA_MESSAGE_AUTHENTICATOR 80
+#define RA_TUNNEL_TYPE		64	/* RFC 2868 3.1-3.9, tagged */
+#define RA_TUNNEL_MEDIUM_TYPE	65
+#define RA_TUNNEL_SERVER_ENDPOINT 67
+#define RA_TUNNEL_PASSWORD	69
+#define RA_TUNNEL_ASSIGNMENT_ID	82
+#define RA_TUNNEL_PREFERENCE	83
+#define RA_TUNNEL_CLIENT_AUTH_ID 90
+#define RA_ACCT_TUNNEL_CONNECTION 68	/* RFC 2867 4.1 */
 #define RA_ACCT_INTERIM_INTERVAL 85
 #define RA_FRAMED_IPV6_PREFIX	97
 #define RA_ERROR_CAUSE		101
@@ -246,6 +254,19 @@ void	 radius_hmac_md5(const uint8_t *key, size_t keylen,
  * multiple of 16 octets) to out; its length, or 0 if pw is over 128. */
 size_t	 radius_hide_password(const uint8_t *pw, size_t len,
 	    const char *secret, const uint8_t ra[16], uint8_t out[128]);
+/*
+ * Tunnel-Password, RFC 2868 3.5: the salt-encrypted value v (Salt and
+ * String, after the Tag) decrypted with the shared secret and the
+ * Request Authenticator of the Access-Request.  Writes the password,
+ * NUL-terminated, to out; its length, or -1 if v is malformed (short,
+ * not a multiple of 16, a Data-Length past the data, salt without its
+ * high bit) or the password does not fit outcap.
+ */
+int	 radius_tunnel_password(const uint8_t *v, size_t n, const char *secret,
+	    const uint8_t ra[16], char *out, size_t outcap);
+/* Decrypt every tunnel password of rp (after radius_parse_reply). */
+void	 radius_tunnel_passwords(struct auth_reply *, const char *secret,
+	    const uint8_t ra[16]);
 /* Header and attribute layout of pkt: RAD_OK and *plen = the Length
  * field (octets past it are padding), or the error. */
 int	 radius_check_layout(const uint8_t *pkt, size_t n, size_t *plen);

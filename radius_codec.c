@@ -78,6 +78,14 @@ static const struct attr_def {
 	[RA_CHAP_CHALLENGE]	= { "CHAP-Challenge", K_STRING, 5, 253 },
 	[RA_NAS_PORT_TYPE]	= { "NAS-Port-Type", K_INT, 4, 4 },
 	[RA_MESSAGE_AUTHENTICATOR] = { "Message-Authenticator", K_STRING, 16, 16 },
+	[RA_TUNNEL_TYPE]	= { "Tunnel-Type", K_INT, 4, 4 },
+	[RA_TUNNEL_MEDIUM_TYPE]	= { "Tunnel-Medium-Type", K_INT, 4, 4 },
+	[RA_TUNNEL_SERVER_ENDPOINT] = { "Tunnel-Server-Endpoint", K_STRING, 1, 253 },
+	[RA_ACCT_TUNNEL_CONNECTION] = { "Acct-Tunnel-Connection", K_STRING, 1, 253 },
+	[RA_TUNNEL_PASSWORD]	= { "Tunnel-Password", K_STRING, 3, 253 },
+	[RA_TUNNEL_ASSIGNMENT_ID] = { "Tunnel-Assignment-Id", K_STRING, 1, 253 },
+	[RA_TUNNEL_PREFERENCE]	= { "Tunnel-Preference", K_INT, 4, 4 },
+	[RA_TUNNEL_CLIENT_AUTH_ID] = { "Tunnel-Client-Auth-Id", K_STRING, 1, 253 },
 	[RA_ACCT_INTERIM_INTERVAL] = { "Acct-Interim-Interval", K_INT, 4, 4 },
 	[RA_FRAMED_IPV6_PREFIX]	= { "Framed-IPv6-Prefix", K_IPV6PFX, 2, 18 },
 	[RA_ERROR_CAUSE]	= { "Error-Cause", K_INT, 4, 4 },
@@ -608,6 +616,173 @@ radius_parse_vsa(struct rd *v, struct auth_reply *rp, int *unknown)
 	return 0;
 }
 
+/*
+ * The tunnel of rp with tag `tag` (RFC 2868 3.1: attributes with the
+ * same tag describe one tunnel), added if new; NULL when
+ * AUTH_MAX_TUNNELS are already described (the rest ignored).
+ */
+static struct auth_tunnel *
+tunnel_of(struct auth_reply *rp, uint8_t tag)
+{
+	uint8_t i;
+
+	for (i = 0; i < rp->ntunnels; i++)
+		if (rp->tunnel[i].tag == tag)
+			return &rp->tunnel[i];
+	if (rp->ntunnels == AUTH_MAX_TUNNELS)
+		return NULL;
+	memset(&rp->tunnel[i], 0, sizeof(rp->tunnel[i]));
+	rp->tunnel[i].tag = tag;
+	return &rp->tunnel[rp->ntunnels++];
+}
+
+/* A tagged string (RFC 2868 3.3, 3.7, 3.9): a first octet up to 0x1f
+ * is the tag, anything else is the string's first octet (tag 0). */
+static int
+tagged_text(struct rd *v, uint8_t *tag, char *out, size_t cap)
+{
+	*tag = 0;
+	if (v->left > 0 && v->p[0] <= 0x1f)
+		rd_u8(v, tag);
+	if (v->left == 0 || v->left >= cap)
+		return -1;
+	return radius_rd_text(v, out, cap);
+}
+
+/* "a.b.c.d" or "a.b.c.d:port" (IPv4, RFC 2868 3.3). */
+static int
+parse_endpoint(const char *text, struct auth_tunnel *t)
+{
+	char a[INET_ADDRSTRLEN], *end;
+	const char *colon = strchr(text, ':');
+	size_t n = colon ? (size_t)(colon - text) : strlen(text);
+	unsigned long port = 0;
+
+	if (n == 0 || n >= sizeof(a))
+		return -1;
+	memcpy(a, text, n);
+	a[n] = '\0';
+	if (inet_pton(AF_INET, a, &t->endpoint) != 1 || t->endpoint == 0)
+		return -1;
+	if (colon) {
+		port = strtoul(colon + 1, &end, 10);
+		if (*end != '\0' || port == 0 || port > 65535)
+			return -1;
+	}
+	t->port = (uint16_t)port;
+	return 0;
+}
+
+/* One of the RFC 2868 attributes; -1 for a malformed value. */
+static int
+parse_tunnel_attr(uint8_t type, struct rd *v, struct auth_reply *rp)
+{
+	struct auth_tunnel *t;
+	char text[254];
+	uint8_t tag = 0;
+	uint32_t u = 0;
+	size_t n;
+
+	switch (type) {
+	case RA_TUNNEL_TYPE:		/* 3.1, 3.2, 3.8: tag, 24-bit value */
+	case RA_TUNNEL_MEDIUM_TYPE:
+	case RA_TUNNEL_PREFERENCE:
+		rd_u32(v, &u);
+		tag = (uint8_t)(u >> 24);
+		if (tag > 0x1f)
+			return -1;
+		if ((t = tunnel_of(rp, tag)) == NULL)
+			return 0;
+		u &= 0xffffff;
+		if (type == RA_TUNNEL_TYPE)
+			t->type = u > 255 ? 0 : (uint8_t)u;
+		else if (type == RA_TUNNEL_MEDIUM_TYPE)
+			t->medium = u > 255 ? 0 : (uint8_t)u;
+		else
+			t->preference = u;
+		return 0;
+	case RA_TUNNEL_PASSWORD:	/* 3.5: the tag is always there */
+		rd_u8(v, &tag);
+		if (tag > 0x1f || v->left < 2 || v->left > sizeof(t->pw_enc))
+			return -1;
+		if ((t = tunnel_of(rp, tag)) == NULL)
+			return 0;
+		t->pw_enc_len = (uint8_t)v->left;
+		return rd_bytes(v, t->pw_enc, v->left);
+	default:			/* 3.3, 3.7, 3.9: tagged text */
+		if (tagged_text(v, &tag, text, sizeof(text)) < 0)
+			return -1;
+		if ((t = tunnel_of(rp, tag)) == NULL)
+			return 0;
+		if (type == RA_TUNNEL_SERVER_ENDPOINT)
+			return parse_endpoint(text, t);
+		if ((n = strlen(text)) >= AUTH_TUNNEL_TEXT)
+			return -1;
+		memcpy(type == RA_TUNNEL_ASSIGNMENT_ID ? t->assignment :
+		    t->client_auth, text, n + 1);
+		return 0;
+	}
+}
+
+int
+radius_tunnel_password(const uint8_t *v, size_t n, const char *secret,
+    const uint8_t ra[16], char *out, size_t outcap)
+{
+	size_t slen = strlen(secret), i, j, len;
+	uint8_t b[16], p[256];
+	const uint8_t *c = v + 2;
+	MD5_CTX ctx;
+
+	/* Salt (2 octets, high bit set) and a multiple of 16 octets */
+	if (n < 2 + 16 || (n - 2) % 16 != 0 || n - 2 > sizeof(p) ||
+	    !(v[0] & 0x80))
+		return -1;
+	for (i = 0; i < n - 2; i += 16) {
+		/* b(1) = MD5(S + R + A), b(i) = MD5(S + c(i-1)) */
+		MD5Init(&ctx);
+		MD5Update(&ctx, (const uint8_t *)secret, slen);
+		if (i == 0) {
+			MD5Update(&ctx, ra, 16);
+			MD5Update(&ctx, v, 2);
+		} else
+			MD5Update(&ctx, c + i - 16, 16);
+		MD5Final(b, &ctx);
+		for (j = 0; j < 16; j++)
+			p[i + j] = c[i + j] ^ b[j];
+	}
+	/* The first plaintext octet is the Data-Length of the password. */
+	len = p[0];
+	if (len + 1 > n - 2 || len + 1 > outcap)
+		return -1;
+	memcpy(out, p + 1, len);
+	out[len] = '\0';
+	if (memchr(out, '\0', len) != NULL)
+		return -1;
+	return (int)len;
+}
+
+void
+radius_tunnel_passwords(struct auth_reply *rp, const char *secret,
+    const uint8_t ra[16])
+{
+	uint8_t i;
+
+	for (i = 0; i < rp->ntunnels; i++) {
+		struct auth_tunnel *t = &rp->tunnel[i];
+
+		if (t->pw_enc_len == 0)
+			continue;
+		t->has_password = radius_tunnel_password(t->pw_enc,
+		    t->pw_enc_len, secret, ra, t->password,
+		    sizeof(t->password)) >= 0;
+		if (!t->has_password)
+			LOG(LOG_WARN_L, 0, 0, "RADIUS: Tunnel-Password of tag "
+			    "%u cannot be decrypted (ignored)", t->tag);
+		memset(t->pw_enc, 0, sizeof(t->pw_enc));
+		t->pw_enc_len = 0;
+	}
+}
+
 int
 radius_parse_reply(const uint8_t *pkt, size_t len, struct auth_reply *rp)
 {
@@ -687,6 +862,16 @@ radius_parse_reply(const uint8_t *pkt, size_t len, struct auth_reply *rp)
 		case RA_DELEGATED_IPV6_PREFIX:	/* RFC 4818 3 */
 			if (parse_v6pfx(&v, &rp->delegated_prefix,
 			    &rp->delegated_len) < 0)
+				return RAD_E_VALUE;
+			break;
+		case RA_TUNNEL_TYPE:		/* RFC 2868 3 */
+		case RA_TUNNEL_MEDIUM_TYPE:
+		case RA_TUNNEL_SERVER_ENDPOINT:
+		case RA_TUNNEL_PASSWORD:
+		case RA_TUNNEL_ASSIGNMENT_ID:
+		case RA_TUNNEL_PREFERENCE:
+		case RA_TUNNEL_CLIENT_AUTH_ID:
+			if (parse_tunnel_attr(type, &v, rp) < 0)
 				return RAD_E_VALUE;
 			break;
 		default:			/* 5: MAY ignore the rest */

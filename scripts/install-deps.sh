@@ -13,7 +13,9 @@
 # is).  Note that on a machine booted with systemd, freeradius.service stays
 # enabled and would start at the next boot; the test suite runs its own
 # RADIUS server and does not need it.  "systemctl disable --now freeradius"
-# turns it off, if you wish.
+# turns it off, if you wish.  The same goes for the l2tpns package: Debian's
+# build of the original daemon, which test/system/test_relay.py runs as the
+# far LNS (a peer no one here wrote) in a namespace with its own config.
 
 set -eu
 
@@ -63,6 +65,7 @@ PACKAGES="
 	chromium-driver
 	python3-selenium
 	liburing-dev
+	l2tpns
 "
 
 case "${1:-}" in

@@ -5,7 +5,9 @@
  * (Disconnect-Request, CoA-Request).
  *
  * The first input byte picks the mode, the rest is the attributes:
- *	0	an Access-Accept parsed with radius_parse_reply()
+ *	0	an Access-Accept parsed with radius_parse_reply(), its
+ *		RFC 2868 tunnel passwords decrypted; and the bytes as one
+ *		salt-encrypted Tunnel-Password value
  *	1	a Disconnect- (low bit 0) or CoA-Request (1), signed with
  *		the secret here so that it gets past the authenticator
  *	2	the bytes as they are, to the DAE input
@@ -166,7 +168,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, pkt, len);
 		if (radius_check_layout(copy, len, &len) == RAD_OK) {
 			memset(&rp, 0, sizeof(rp));
-			radius_parse_reply(copy, len, &rp);
+			static const uint8_t ra0[16] = { 9 };
+
+			if (radius_parse_reply(copy, len, &rp) == RAD_OK)
+				radius_tunnel_passwords(&rp, SECRET, ra0);
+		}
+		free(copy);
+		if ((copy = malloc(size - 1)) == NULL)
+			return 0;
+		memcpy(copy, data + 1, size - 1);
+		{
+			static const uint8_t ra[16] = { 1, 2, 3 };
+			char pw[AUTH_TUNNEL_TEXT];
+
+			radius_tunnel_password(copy, size - 1, SECRET, ra, pw,
+			    sizeof(pw));
 		}
 		free(copy);
 		break;

@@ -276,7 +276,8 @@ def test_show_tunnel_session_users_pool_with_live_ppp(lns, clis):
 
     tunnels = [r for r in rows(c.cmd("show tunnel")) if r[1] == "lac-cli"]
     assert len(tunnels) == 1, tunnels
-    tid, host, addr, state, nsess = tunnels[0]
+    tid, host, addr, state, nsess, direction = tunnels[0]
+    assert direction == "in"
     assert (addr, state, nsess) == ("127.0.0.1", "Open", "1")
     detail = c.cmd(f"show tunnel {tid}")
     assert re.search(rf"L2TP tunnel id: +local {lac.tid}, peer 4242", detail)
@@ -285,7 +286,7 @@ def test_show_tunnel_session_users_pool_with_live_ppp(lns, clis):
     assert re.search(r"Sessions: +1 \(ids 1\)", detail)
 
     out = c.cmd("show session")
-    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +opened +downloaded "
+    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +R +opened +downloaded "
                      r"+uploaded +idle +LAC +CLI", out)
     sess = rows(out)
     assert len(sess) == 1, out
@@ -432,7 +433,7 @@ def test_drop_tunnel_sends_stopccn(lns, clis):
     # the closing state (31 s of acks) before it is freed.
     assert rows(c.cmd("show session")) == []
     row = [r for r in rows(c.cmd("show tunnel")) if r[0] == tid][0]
-    assert row[3:] == ["Dieing", "0"], row
+    assert row[3:] == ["Dieing", "0", "in"], row
     assert "already closing" in c.cmd(f"drop tunnel {tid}")
     assert "% No tunnel 4000" in c.cmd("drop tunnel 4000")
 

@@ -177,7 +177,7 @@ def session_rows(out):
     m = re.search(r"^\S+> show session\n(.*?)^\S+> ", text, re.M | re.S)
     assert m, text
     table = m.group(1)
-    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +opened", table), \
+    assert re.search(r"SID +TID +Username +IP +I +T +G +6 +R +opened", table), \
         table
     rows = []
     for line in table.splitlines():

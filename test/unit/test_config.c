@@ -1373,6 +1373,58 @@ test_setforward(void **state)
 	assert_int_equal(fx->c.nforwards, 2);
 }
 
+/* ---- static incoming L2TP: l2tp incoming / l2tp session ---- */
+
+static void
+test_l2tp_rules(void **state)
+{
+	struct fx *fx = *state;
+	struct l2tp_session_rule *r;
+	const char *use = "expected \"l2tp incoming HOSTNAME SECRET\" or "
+	    "\"l2tp session USER PASSWORD [tunnel HOSTNAME] (address IP "
+	    "[route NET/LEN]... | relay IP [PORT [SECRET]])\"";
+
+	OK(fx, "l2tp incoming lac-1 'two words'");
+	OK(fx, "l2tp session carol pw3 tunnel lac-1 address 10.99.0.5 route "
+	    "203.0.113.64/28 route 10.0.0.0/8");
+	OK(fx, "l2tp session dave * relay 192.0.2.9");
+	OK(fx, "l2tp session erin x relay 192.0.2.10 1702 s3cret");
+	assert_int_equal(fx->c.nl2tp_tunnels, 1);
+	assert_string_equal(fx->c.l2tp_tunnels[0].host, "lac-1");
+	assert_string_equal(fx->c.l2tp_tunnels[0].secret, "two words");
+	assert_int_equal(fx->c.nl2tp_sessions, 3);
+	r = &fx->c.l2tp_sessions[0];
+	assert_string_equal(r->user, "carol");
+	assert_string_equal(r->password, "pw3");
+	assert_string_equal(r->tunnel, "lac-1");
+	assert_int_equal(r->ip, ip("10.99.0.5"));
+	assert_int_equal(r->nroutes, 2);
+	assert_int_equal(r->route_net[0], ip("203.0.113.64"));
+	assert_int_equal(r->route_len[0], 28);
+	assert_int_equal(r->route_len[1], 8);
+	assert_int_equal(r->relay, 0);
+	r = &fx->c.l2tp_sessions[1];
+	assert_int_equal(r->relay, ip("192.0.2.9"));
+	assert_int_equal(r->relay_port, 1701);
+	assert_string_equal(r->relay_secret, "");
+	r = &fx->c.l2tp_sessions[2];
+	assert_int_equal(r->relay_port, 1702);
+	assert_string_equal(r->relay_secret, "s3cret");
+
+	BAD(fx, "l2tp incoming lac-1", use);
+	BAD(fx, "l2tp session a b", use);
+	BAD(fx, "l2tp session a b address 0.0.0.0", use);
+	BAD(fx, "l2tp session a b address 10.0.0.1 route 10.0.0.1/8", use);
+	BAD(fx, "l2tp session a b address 10.0.0.1 route 10.0.0.0/33", use);
+	BAD(fx, "l2tp session a b address 10.0.0.1 route 1/8 route 2/8 route "
+	    "3/8 route 4/8 route 5/8", use);
+	BAD(fx, "l2tp session a b relay 192.0.2.1 0", use);
+	BAD(fx, "l2tp session a b relay 192.0.2.1 1701 s extra", use);
+	BAD(fx, "l2tp session a b tunnel", use);
+	BAD(fx, "l2tp session a b other 1.2.3.4", use);
+	assert_int_equal(fx->c.nl2tp_sessions, 3);
+}
+
 /* ---- cfg_load ---- */
 
 static void
@@ -1704,6 +1756,10 @@ static const char *roundtrip_conf[] = {
 	" deny ip any any fragments",
 	"setforward user@* 192.0.2.99 1701 \"fw secret\"",
 	"setforward \"two words\" 192.0.2.98 1702 plain",
+	"l2tp incoming lac-1 \"t secret\"",
+	"l2tp session carol pw3 tunnel lac-1 address 10.99.0.5 route "
+	    "203.0.113.64/28",
+	"l2tp session dave * relay 192.0.2.9 1701",
 };
 
 static void
@@ -1752,6 +1808,14 @@ assert_same_config(const struct config *a, const struct config *b)
 		assert_memory_equal(a->acls[j].rules, b->acls[j].rules,
 		    a->acls[j].nrules * sizeof(struct acl_rule));
 	}
+	assert_int_equal(a->nl2tp_tunnels, b->nl2tp_tunnels);
+	if (a->nl2tp_tunnels)
+		assert_memory_equal(a->l2tp_tunnels, b->l2tp_tunnels,
+		    a->nl2tp_tunnels * sizeof(*a->l2tp_tunnels));
+	assert_int_equal(a->nl2tp_sessions, b->nl2tp_sessions);
+	if (a->nl2tp_sessions)
+		assert_memory_equal(a->l2tp_sessions, b->l2tp_sessions,
+		    a->nl2tp_sessions * sizeof(*a->l2tp_sessions));
 	assert_int_equal(a->nforwards, b->nforwards);
 	for (j = 0; j < a->nforwards; j++) {
 		assert_string_equal(a->forwards[j].mask, b->forwards[j].mask);
@@ -1815,6 +1879,11 @@ test_print_roundtrip(void **state)
 	assert_non_null(strstr(o1->buf,
 	    "setforward user@* 192.0.2.99 1701 \"fw secret\"\n"
 	    "setforward \"two words\" 192.0.2.98 1702 plain\n"));
+	assert_non_null(strstr(o1->buf,
+	    "l2tp incoming lac-1 \"t secret\"\n"
+	    "l2tp session carol pw3 tunnel lac-1 address 10.99.0.5 route "
+	    "203.0.113.64/28\n"
+	    "l2tp session dave * relay 192.0.2.9 1701\n"));
 	/* Defaults are not written. */
 	assert_null(strstr(o1->buf, "set multi_read_count"));
 	assert_null(strstr(o1->buf, "set cluster_port"));
@@ -2592,6 +2661,7 @@ main(void)
 		T(test_acl_blocks),
 		T(test_acl_format),
 		T(test_setforward),
+		T(test_l2tp_rules),
 		T(test_load_messages),
 		T(test_load_nul_byte),
 		T(test_load_keep_old),

@@ -489,6 +489,12 @@ send_call_event(struct lac *l, sid_t s, uint16_t sid, int ev)
 		mb_avp(&m, A_ACCM, accm, sizeof(accm), 1);
 		lac_send(l, &m, l->tid, sid);
 		break;
+	case CEV_ICRP:
+		/* A reply to an ICRQ an LNS never sent (RFC 2661 7.2.1). */
+		mb_start(&m, M_ICRP);
+		mb_u16(&m, A_ASSIGNED_SESSION, 9);
+		lac_send(l, &m, l->tid, sid);
+		break;
 	default:
 		l2tp_call_event(s, ev);
 		break;
@@ -537,6 +543,7 @@ test_call_every_state_event_pair(void **state)
 		[CEV_CDN] = { GONE, ACK, -1 },
 		[CEV_WEN] = { SESSION_OPENING, ACK, -1 },
 		[CEV_SLI] = { SESSION_OPENING, ACK, -1 },
+		[CEV_ICRP] = { GONE, M_STOPCCN, STOP_FSM_ERROR },
 		[CEV_SETUP_TIMEOUT] = { GONE, M_CDN, CDN_ERROR },
 		[CEV_CLOSE] = { GONE, M_CDN, CDN_ADMIN },
 		[CEV_TUNNEL_DOWN] = { GONE, NONE, -1 },
@@ -546,6 +553,7 @@ test_call_every_state_event_pair(void **state)
 		[CEV_CDN] = { GONE, ACK, -1 },
 		[CEV_WEN] = { -2, ACK, -1 },	/* -2: unchanged */
 		[CEV_SLI] = { -2, ACK, -1 },
+		[CEV_ICRP] = { GONE, M_STOPCCN, STOP_FSM_ERROR },
 		[CEV_SETUP_TIMEOUT] = { -2, NONE, -1 },
 		[CEV_CLOSE] = { GONE, M_CDN, CDN_ADMIN },
 		[CEV_TUNNEL_DOWN] = { GONE, NONE, -1 },

@@ -472,6 +472,96 @@ test_parse_accept_bad_values(void **state)
 	assert_int_equal(rp.nroutes, 0);
 }
 
+/*
+ * RFC 2868: tagged tunnel attributes grouped by tag, and Tunnel-Password
+ * (3.5) decrypted.  The encrypted values were computed by an
+ * independent implementation of 3.5 (Python hashlib) with secret
+ * "s3cret" and the Request Authenticator 00 01 .. 0f.
+ */
+static void
+test_tunnel_attributes(void **state)
+{
+	static const uint8_t ra[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+	    12, 13, 14, 15 };
+	static const uint8_t pw1[] = "\x01\x81\x23\xce\x3b\x8d\xe9\x89\xdf"
+	    "\x01\xba\xdd\x57\x3c\xea\xf5\x43\x32\xda";
+	static const uint8_t pw2[] = "\x02\xc0\x01\x89\x74\x31\x3c\xfb\xa3"
+	    "\xde\xb9\x1d\x84\x7e\x5c\x3b\xeb\x8b\x3d\xf3\x96\x27\x32\xe8"
+	    "\xba\x31\x25\x54\xc5\x07\xb8\xb6\xc1\xf8\x6d";
+	uint8_t a[300], pkt[400], bad[sizeof(pw1)];
+	struct auth_reply rp;
+	char out[64];
+	size_t n = 0, len;
+
+	(void)state;
+	n += put(a + n, RA_TUNNEL_TYPE, "\x01\x00\x00\x03", 4);
+	n += put(a + n, RA_TUNNEL_MEDIUM_TYPE, "\x01\x00\x00\x01", 4);
+	n += put(a + n, RA_TUNNEL_SERVER_ENDPOINT, "\x01" "192.0.2.9", 10);
+	n += put(a + n, RA_TUNNEL_PASSWORD, pw1, sizeof(pw1) - 1);
+	n += put(a + n, RA_TUNNEL_ASSIGNMENT_ID, "\x01" "lns-a", 6);
+	n += put(a + n, RA_TUNNEL_PREFERENCE, "\x01\x00\x00\x07", 4);
+	/* tag 2; an untagged string ("1..." > 0x1f) is tag 0 */
+	n += put(a + n, RA_TUNNEL_TYPE, "\x02\x00\x00\x03", 4);
+	n += put(a + n, RA_TUNNEL_MEDIUM_TYPE, "\x02\x00\x00\x01", 4);
+	n += put(a + n, RA_TUNNEL_SERVER_ENDPOINT, "\x02" "198.51.100.7:1702",
+	    18);
+	n += put(a + n, RA_TUNNEL_PASSWORD, pw2, sizeof(pw2) - 1);
+	n += put(a + n, RA_TUNNEL_CLIENT_AUTH_ID, "\x02" "relay", 6);
+	n += put(a + n, RA_TUNNEL_PREFERENCE, "\x02\x00\x00\x02", 4);
+	n += put(a + n, RA_TUNNEL_SERVER_ENDPOINT, "10.0.0.1", 8);
+	len = accept_with(pkt, a, n);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(radius_parse_reply(pkt, len, &rp), RAD_OK);
+	radius_tunnel_passwords(&rp, "s3cret", ra);
+	assert_int_equal(rp.ntunnels, 3);
+	assert_int_equal(rp.tunnel[0].tag, 1);
+	assert_int_equal(rp.tunnel[0].type, 3);
+	assert_int_equal(rp.tunnel[0].medium, 1);
+	assert_int_equal(rp.tunnel[0].endpoint, inet_addr("192.0.2.9"));
+	assert_int_equal(rp.tunnel[0].port, 0);
+	assert_true(rp.tunnel[0].has_password);
+	assert_string_equal(rp.tunnel[0].password, "tunnel-pw");
+	assert_string_equal(rp.tunnel[0].assignment, "lns-a");
+	assert_int_equal(rp.tunnel[0].preference, 7);
+	assert_int_equal(rp.tunnel[1].tag, 2);
+	assert_int_equal(rp.tunnel[1].endpoint, inet_addr("198.51.100.7"));
+	assert_int_equal(rp.tunnel[1].port, 1702);
+	assert_string_equal(rp.tunnel[1].password, "a-longer-tunnel-password");
+	assert_string_equal(rp.tunnel[1].client_auth, "relay");
+	assert_int_equal(rp.tunnel[1].preference, 2);
+	assert_int_equal(rp.tunnel[2].tag, 0);
+	assert_int_equal(rp.tunnel[2].endpoint, inet_addr("10.0.0.1"));
+	assert_int_equal(rp.tunnel[0].pw_enc_len, 0);	/* wiped */
+
+	/* The wrong secret or authenticator: a bad Data-Length, refused. */
+	assert_true(radius_tunnel_password(pw1 + 1, sizeof(pw1) - 2, "other",
+	    ra, out, sizeof(out)) < 0 || strcmp(out, "tunnel-pw") != 0);
+	assert_int_equal(radius_tunnel_password(pw1 + 1, sizeof(pw1) - 2,
+	    "s3cret", ra, out, sizeof(out)), 9);
+	assert_string_equal(out, "tunnel-pw");
+	/* salt without its high bit, a length not 2 + 16k, too small out */
+	memcpy(bad, pw1, sizeof(pw1));
+	bad[1] &= 0x7f;
+	assert_int_equal(radius_tunnel_password(bad + 1, sizeof(bad) - 2,
+	    "s3cret", ra, out, sizeof(out)), -1);
+	assert_int_equal(radius_tunnel_password(pw1 + 1, sizeof(pw1) - 3,
+	    "s3cret", ra, out, sizeof(out)), -1);
+	assert_int_equal(radius_tunnel_password(pw1 + 1, sizeof(pw1) - 2,
+	    "s3cret", ra, out, 9), -1);
+	/* malformed values make the Accept a reject (RFC 2865 5) */
+	len = accept_with(pkt, a, put(a, RA_TUNNEL_TYPE, "\x20\x00\x00\x03",
+	    4));
+	assert_int_equal(radius_parse_reply(pkt, len, &rp), RAD_E_VALUE);
+	len = accept_with(pkt, a, put(a, RA_TUNNEL_SERVER_ENDPOINT,
+	    "\x01" "not-an-address", 15));
+	assert_int_equal(radius_parse_reply(pkt, len, &rp), RAD_E_VALUE);
+	len = accept_with(pkt, a, put(a, RA_TUNNEL_SERVER_ENDPOINT,
+	    "\x01" "192.0.2.1:70000", 16));
+	assert_int_equal(radius_parse_reply(pkt, len, &rp), RAD_E_VALUE);
+	len = accept_with(pkt, a, put(a, RA_TUNNEL_PASSWORD, "\x01\x80", 2));
+	assert_int_equal(radius_parse_reply(pkt, len, &rp), RAD_E_VALUE);
+}
+
 /* ---- the DAE input path ---- */
 
 static struct sockaddr_in server = { .sin_family = AF_INET };
@@ -874,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_layout_errors),
 		cmocka_unit_test(test_parse_accept),
 		cmocka_unit_test(test_parse_accept_bad_values),
+		cmocka_unit_test(test_tunnel_attributes),
 		cmocka_unit_test(test_dae_coa_and_naks),
 		cmocka_unit_test(test_dae_clients_and_event_timestamp),
 		cmocka_unit_test(test_dae_clients_parse),
