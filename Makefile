@@ -41,6 +41,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
+# Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
+DAEMON_OBJS += mlppp.o mpreasm.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
@@ -144,6 +146,10 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_mpreasm
+test/unit/test_mpreasm: test/unit/test_mpreasm.c mpreasm.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
+
 UNIT_TESTS += test/unit/test_offload
 test/unit/test_offload: test/unit/test_offload.c offload.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
@@ -210,6 +216,11 @@ FUZZERS	+= test/fuzz/fuzz_acl
 test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
 FUZZERS	+= test/fuzz/fuzz_offload
+
+# Multilink PPP fragments (mpreasm.c): header parser, reassembly, plan.
+test/fuzz/fuzz_mpreasm: test/fuzz/fuzz_mpreasm.c mpreasm.c mpreasm.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< mpreasm.c
+FUZZERS	+= test/fuzz/fuzz_mpreasm
 
 # The L2TP input path, with everything it touches built in.
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)

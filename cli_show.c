@@ -267,6 +267,11 @@ session_detail(sid_t sid, const struct session *s)
 	    s->throttle ? "yes" : "no", s->rate_in, s->rate_out);
 	cli_print(cli, "  %-22s %s", "Walled garden:",
 	    s->walled_garden ? "yes" : "no");
+	if (s->bundle == sid)
+		cli_print(cli, "  %-22s master of a bundle", "Multilink:");
+	else if (s->bundle)
+		cli_print(cli, "  %-22s link of the bundle of session %u",
+		    "Multilink:", s->bundle);
 }
 
 static int
@@ -857,6 +862,20 @@ static const struct counter_row counter_rows[] = {
 	CTR(udp_gro_segments, "data messages in them"),
 	CTR(tun_uring_submits, "io_uring submissions of TUN writes"),
 	CTR(tun_uring_writes, "packets written through them"),
+	GROUP("Multilink PPP"),
+	CTR(mp_bundles, "bundles created"),
+	CTR(mp_joins, "links joined to a bundle"),
+	CTR(mp_tx_fragments, "fragments sent"),
+	CTR(mp_tx_whole, "frames sent whole on one link"),
+	CTR(mp_tx_dropped, "frames not sent: over the MRRU or MRUs"),
+	CTR(mp_rx_fragments, "fragments received"),
+	CTR(mp_rx_frames, "frames rebuilt"),
+	CTR(mp_rx_lost, "sequence numbers lost"),
+	CTR(mp_rx_discarded, "fragments of broken frames discarded"),
+	CTR(mp_rx_overflow, "fragments dropped: reassembly buffer full"),
+	CTR(mp_rx_late, "fragments late or duplicated"),
+	CTR(mp_rx_bad, "malformed fragments"),
+	CTR(mp_rx_too_big, "rebuilt frames over the MRRU"),
 };
 
 static uint64_t
