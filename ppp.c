@@ -1827,7 +1827,8 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	}
 	switch (proto) {
 	case PPP_IP:
-		dp_ip_input(s, r.p, r.left);
+		/* A multilink member's: the bundle's (RFC 1990 3). */
+		dp_ip_input(mlppp_master(s), r.p, r.left);
 		return;
 	case PPP_LCP:
 		peek = r;
@@ -1906,6 +1907,9 @@ net_input(sid_t s, uint16_t proto, struct rd r)
 		return;
 	}
 	switch (proto) {
+	case PPP_IP:
+		dp_ip_input(s, r.p, r.left);
+		return;
 	case PPP_IPCP:
 		fsm_input(&pp->ipcp, r.p, r.left);
 		return;
