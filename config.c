@@ -125,6 +125,9 @@ static const struct cfg_directive directives[] = {
 	    "send LCP Echo-Request only when the link is idle" },
 	{ "echo_timeout", CT_INT, F(echo_timeout), 1, 3600, 0, "10",
 	    "seconds between LCP Echo-Requests" },
+	{ "multilink", CT_BOOL, F(multilink), 0, 0, 0, "no",
+	    "negotiate Multilink PPP (RFC 1990): MRRU, short sequence "
+	    "numbers, endpoint discriminator; bundles" },
 	{ "idle_echo_timeout", CT_INT, F(idle_echo_timeout), 0, 86400, 0, "240",
 	    "drop a session that answered nothing for this long (0 = never)" },
 	{ "primary_dns", CT_IPV4, F(primary_dns), 0, 0, 0, "0.0.0.0",
@@ -179,9 +182,6 @@ static const struct cfg_directive directives[] = {
 	    "seconds an Event-Timestamp may be off our clock (RFC 5176 3.5)" },
 	{ "allow_duplicate_users", CT_BOOL, F(allow_duplicate_users), 0, 0, 0, "no",
 	    "allow several sessions with one username" },
-	{ "multilink", CT_BOOL, F(multilink), 0, 0, 0, "no",
-	    "negotiate Multilink PPP (RFC 1990): MRRU, short sequence "
-	    "numbers, endpoint discriminator; bundles" },
 	{ "kill_timedout_sessions", CT_BOOL, F(kill_timedout_sessions), 0, 0, 0,
 	    "yes", "drop a session whose Access-Accept has Session-Timeout 0" },
 	{ "guest_account", CT_STRING, F(guest_account), 0, 0, 0, "",
