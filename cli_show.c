@@ -166,7 +166,7 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    "\"rx_speed\":%u,\"rate_in\":%u,\"rate_out\":%u,\"mru\":%u,"
 	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
 	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
-	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld}",
+	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld,\"bundle\":%u}",
 	    sid, s->tunnel, session_state_name(s->state),
 	    jstr(s->user, u, sizeof(u)), cli_ip_str(s->ip, ip),
 	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
@@ -180,7 +180,7 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    jstr(s->filter_in, fi, sizeof(fi)),
 	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
 	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
-	    time_left(s->idle_timeout, s->last_packet));
+	    time_left(s->idle_timeout, s->last_packet), s->bundle);
 }
 
 static void

@@ -477,6 +477,8 @@ network_begin(sid_t s)
 	struct session *sp = session_get(s);
 
 	set_phase(s, PHASE_NETWORK);
+	if (mlppp_master(s) != s)
+		return;	/* a multilink member: the NCPs are the bundle's */
 	fsm_init(&pp->ipcp, &ipcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);

@@ -168,6 +168,8 @@ def bundle_up(d, rad, lac1, lac2, speeds=(10000000, 10000000)):
     detail = c.cmd("show session %s" % member[0][0])
     assert "link of the bundle of session %s" % master[0][0] in detail
     assert "master of a bundle" in c.cmd("show session %s" % master[0][0])
+    js = json.loads(c.cmd("show session %s json" % member[0][0]))
+    assert js["bundle"] == int(master[0][0]) and js["ip"] == "0.0.0.0"
     return p1, p2, ip, c
 
 
