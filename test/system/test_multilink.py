@@ -293,3 +293,55 @@ def test_other_discriminator_is_not_the_bundle(ml):
     p3.ipcp_up()
     d.wait_for_log(r'"mluser" logged in again \(session \d+\): dropping')
     d.assert_not_logged(r"joins the bundle")
+
+
+def test_short_sequence_numbers_and_mismatch_refused(ml):
+    """The subscriber asks for short sequence numbers (option 18, RFC
+    1990 5.1.2): what l2tpns sends carries 12-bit numbers.  A later link
+    of the same endpoint without option 18 cannot join that bundle and
+    is refused."""
+    d, rad = ml()
+    lac = d.ns.run_in(Lac, "127.0.0.1")
+    lac.open_tunnel(host="lac-ml")
+    links = []
+    for our_sid in (21, 22):
+        sid = lac.open_session(our_sid=our_sid)
+        p = Ppp(lac, sid, our_sid)
+        p.magic = 0x2000 + our_sid
+        p.lcp_up(our_opts=ml_opts(p.magic, ssn=True))
+        code, msg = p.pap("mluser", "mlpw", timeout=10)
+        assert code == 2, msg
+        links.append(p)
+    ip = links[0].ipcp_up()[0]
+    d.wait_for_log(r"multilink: new bundle for \"mluser\" \(peer MRRU 1600, "
+                   r"short sequence numbers\)")
+    d.wait_for_log(r'"mluser" joins the bundle of session \d+ \(2 links\)')
+    d.ns.ip("route", "replace", POOL, "dev", d.tun)
+    tx = d.ns.socket()
+    tx.sendto(b"q" * 900, (ip, 5555))
+    got = []
+    end = time.time() + 5
+    while len(got) < 2 and time.time() < end:
+        for i, p in enumerate(links):
+            try:
+                f = p.recv(timeout=0.2)
+            except TimeoutError:
+                continue
+            if f.proto == MP:
+                fl, seq, data = mp_parse(f.payload, short=True)
+                # B E 0 0 and 12 bits: the two reserved bits are zero
+                assert f.payload[0] & 0x30 == 0
+                got.append((i, fl, seq, data))
+    assert len(got) == 2, got
+    frame = rebuild(got)
+    assert frame[:2] == b"\x00\x21" and frame.endswith(b"q" * 900)
+    assert sorted(i for i, _, _, _ in got) == [0, 1]
+    # Same user and endpoint, long numbers: refused.
+    sid = lac.open_session(our_sid=23)
+    p3 = Ppp(lac, sid, 23)
+    p3.magic = 0x2023
+    p3.lcp_up(our_opts=ml_opts(p3.magic))
+    code, msg = p3.pap("mluser", "mlpw", timeout=10)
+    assert code == 3 and msg == "Multilink bundle refused", (code, msg)
+    d.wait_for_log(r"cannot join bundle of session \d+ \(other sequence "
+                   r"number format\)")
