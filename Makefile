@@ -45,6 +45,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      acctfile.o garp.o metrics.o web.o
 # MS-CHAPv2 hashes (RFC 2759).
 DAEMON_OBJS += mschap.o
+# Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
+DAEMON_OBJS += mlppp.o mpreasm.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns
@@ -157,6 +159,9 @@ test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 UNIT_TESTS += test/unit/test_cqm
 test/unit/test_cqm: test/unit/test_cqm.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+UNIT_TESTS += test/unit/test_mpreasm
+test/unit/test_mpreasm: test/unit/test_mpreasm.c mpreasm.o
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka
 
 UNIT_TESTS += test/unit/test_offload
 test/unit/test_offload: test/unit/test_offload.c offload.o
@@ -229,6 +234,11 @@ FUZZERS	+= test/fuzz/fuzz_acl
 test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
 FUZZERS	+= test/fuzz/fuzz_offload
+
+# Multilink PPP fragments (mpreasm.c): header parser, reassembly, plan.
+test/fuzz/fuzz_mpreasm: test/fuzz/fuzz_mpreasm.c mpreasm.c mpreasm.h rd.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< mpreasm.c
+FUZZERS	+= test/fuzz/fuzz_mpreasm
 
 # The daemon-level targets: each links every daemon object but main()
 # and the shared harness (test/fuzz/harness.h).

@@ -167,7 +167,7 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
 	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
 	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld,"
-	    "\"relay\":%u,\"relay_out\":%s}",
+	    "\"relay\":%u,\"relay_out\":%s,\"bundle\":%u}",
 	    sid, s->tunnel, session_state_name(s->state),
 	    jstr(s->user, u, sizeof(u)), cli_ip_str(s->ip, ip),
 	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
@@ -182,7 +182,7 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
 	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
 	    time_left(s->idle_timeout, s->last_packet), s->relay,
-	    s->relay_out ? "true" : "false");
+	    s->relay_out ? "true" : "false", s->bundle);
 }
 
 static void
@@ -269,6 +269,11 @@ session_detail(sid_t sid, const struct session *s)
 	    s->throttle ? "yes" : "no", s->rate_in, s->rate_out);
 	cli_print(cli, "  %-22s %s", "Walled garden:",
 	    s->walled_garden ? "yes" : "no");
+	if (s->bundle == sid)
+		cli_print(cli, "  %-22s master of a bundle", "Multilink:");
+	else if (s->bundle)
+		cli_print(cli, "  %-22s link of the bundle of session %u",
+		    "Multilink:", s->bundle);
 }
 
 static int
@@ -950,6 +955,20 @@ static const struct counter_row counter_rows[] = {
 	CTR(udp_gro_segments, "data messages in them"),
 	CTR(tun_uring_submits, "io_uring submissions of TUN writes"),
 	CTR(tun_uring_writes, "packets written through them"),
+	GROUP("Multilink PPP"),
+	CTR(mp_bundles, "bundles created"),
+	CTR(mp_joins, "links joined to a bundle"),
+	CTR(mp_tx_fragments, "fragments sent"),
+	CTR(mp_tx_whole, "frames sent whole on one link"),
+	CTR(mp_tx_dropped, "frames not sent: over the MRRU or MRUs"),
+	CTR(mp_rx_fragments, "fragments received"),
+	CTR(mp_rx_frames, "frames rebuilt"),
+	CTR(mp_rx_lost, "sequence numbers lost"),
+	CTR(mp_rx_discarded, "fragments of broken frames discarded"),
+	CTR(mp_rx_overflow, "fragments dropped: reassembly buffer full"),
+	CTR(mp_rx_late, "fragments late or duplicated"),
+	CTR(mp_rx_bad, "malformed fragments"),
+	CTR(mp_rx_too_big, "rebuilt frames over the MRRU"),
 };
 
 static uint64_t

@@ -133,6 +133,9 @@ static const struct cfg_directive directives[] = {
 	    "send LCP Echo-Request only when the link is idle" },
 	{ "echo_timeout", CT_INT, F(echo_timeout), 1, 3600, 0, "10",
 	    "seconds between LCP Echo-Requests" },
+	{ "multilink", CT_BOOL, F(multilink), 0, 0, CF_NEWSESS, "no",
+	    "negotiate Multilink PPP (RFC 1990): MRRU, short sequence "
+	    "numbers, endpoint discriminator; bundles" },
 	{ "idle_echo_timeout", CT_INT, F(idle_echo_timeout), 0, 86400, 0, "240",
 	    "drop a session that answered nothing for this long (0 = never)" },
 	{ "primary_dns", CT_IPV4, F(primary_dns), 0, 0, CF_NEWSESS, "0.0.0.0",

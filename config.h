@@ -213,6 +213,7 @@ struct config {
 	int		dae_require_event_timestamp;
 	int		dae_event_window;
 	int		allow_duplicate_users;
+	int		multilink;		/* RFC 1990 (mlppp.c) */
 	int		kill_timedout_sessions;
 	char		guest_account[CFG_STRLEN];
 

@@ -49,6 +49,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "mlppp.h"
 #include "offload.h"
 #include "plugin.h"
 #include "ra.h"
@@ -370,6 +371,14 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 			tun_write_queued(frame, len);
 		else
 			tun_write(frame, len);
+		return;
+	}
+	/* A multilink bundle: fragments across its links (mlppp.c). */
+	if (mlppp_send(s, frame, len)) {
+		sp->cout += len - 2;
+		sp->pout++;
+		stats->fwd_down_packets++;
+		stats->fwd_down_bytes += len - 2;
 		return;
 	}
 	/* Straight from a TUN read: batched (dp_tun_readable flushes). */

@@ -150,6 +150,7 @@ struct session {
 	 * the subscriber's side `relay_out` is 0, on the far LNS's 1. */
 	sid_t		relay;
 	uint8_t		relay_out;
+	sid_t		bundle;		/* mlppp.c: master of its bundle, 0 */
 };
 
 /*
@@ -276,6 +277,12 @@ struct counters {
 	uint64_t	tun_uring_writes;	/* packets written by them */
 
 	uint64_t	dae_stale;	/* Event-Timestamp missing or old */
+	/* Multilink PPP (mlppp.c, mpreasm.c) */
+	uint64_t	mp_bundles, mp_joins;
+	uint64_t	mp_tx_fragments, mp_tx_whole, mp_tx_dropped;
+	uint64_t	mp_rx_fragments, mp_rx_frames, mp_rx_lost;
+	uint64_t	mp_rx_discarded, mp_rx_overflow, mp_rx_late;
+	uint64_t	mp_rx_bad, mp_rx_too_big;
 };
 
 /* l2tpns.c */
@@ -418,6 +425,10 @@ void		 ppp_send(sid_t, uint16_t proto, const uint8_t *data,
 uint16_t	 ppp_link_mtu(sid_t);
 /* Whether IPCP (proto 0x0021) or IPV6CP (0x0057) is Opened. */
 int		 ppp_ncp_opened(sid_t, uint16_t proto);
+/* A frame rebuilt from a multilink bundle's fragments (mlppp.c), for
+ * its master session: Protocol field and Information. */
+void		 ppp_bundle_input(sid_t master, const uint8_t *frame,
+		    size_t len);
 const char	*fsm_state_name(int state);
 
 /* plugin.c: the daemon side of plugin.h (include it for the events) */

@@ -38,6 +38,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "mlppp.h"
 #include "plugin.h"
 #include "ra.h"
 #include "rd.h"
@@ -545,6 +546,7 @@ auth_begin(sid_t s)
 }
 
 static void ipv6cp_start(sid_t);
+static void net_input(sid_t, uint16_t, struct rd);
 
 static void
 network_begin(sid_t s)
@@ -553,6 +555,8 @@ network_begin(sid_t s)
 	struct session *sp = session_get(s);
 
 	set_phase(s, PHASE_NETWORK);
+	if (mlppp_master(s) != s)
+		return;	/* a multilink member: the NCPs are the bundle's */
 	fsm_init(&pp->ipcp, &ipcp_proto, s, (unsigned)config->ppp_restart_time,
 	    (unsigned)config->ppp_max_configure,
 	    (unsigned)config->ppp_max_failure);
@@ -692,6 +696,28 @@ refuse_bad_username(sid_t s, const char *user, const char *how)
 		    "control characters: refused", how, esc);
 	auth_fail(s, "Invalid username (control characters)");
 	return 1;
+}
+
+/*
+ * RFC 1990: link s joined the bundle of `master`: authenticated, but
+ * it takes no address and runs no NCP of its own; the bundle's are
+ * the master's.
+ */
+static void
+ppp_link_joined(sid_t s, sid_t master, const char *msg)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+
+	sp->auth_time = time_now;
+	pp->auth_state = AUTH_DONE;
+	session_authenticated(s);
+	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	stats->ppp_auth_ok++;
+	evring_add(s, SEV_AUTH_OK, config->radius_secret[0] ? SEA_RADIUS :
+	    SEA_LNS, 0, "\"%s\" joins multilink bundle %u", sp->user, master);
+	auth_answer(s, pp->chap_id);
+	set_phase(s, PHASE_NETWORK);
 }
 
 /* The backend's answer (auth.h). */
@@ -867,8 +893,18 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			msg = rp->ms_error;
 	}
 	if (ok) {
-		sid_t other;
+		sid_t other, master = mlppp_join(s);
 
+		if (master != s) {
+			/* RFC 1990: a link of an existing bundle (or one
+			 * that cannot join it: refused). */
+			if (master == 0) {
+				msg = "Multilink bundle refused";
+				goto fail;
+			}
+			ppp_link_joined(s, master, msg);
+			return;
+		}
 		/* allow_duplicate_users: the earlier login gives way, but
 		 * not to a failed one the walled garden let in. */
 		if (!config->allow_duplicate_users && !is_guest(sp->user) &&
@@ -1295,6 +1331,7 @@ lcp_build(struct fsm *f, uint8_t *out, size_t cap)
 		v[3] = (uint8_t)sp->magic;
 		opt_put(&w, LCP_MAGIC, v, 4);
 	}
+	mlppp_lcp_build(f->sid, &w);	/* RFC 1990 5.1, when enabled */
 	if (w.err)
 		return 0;
 	lcpx_keep(pp->lcpx_sent, &pp->lcpx_sent_len, out, w.len);
@@ -1329,8 +1366,20 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 		lcpx_keep(pp->lcpx_init, &pp->lcpx_init_len, opt, len);
 	lcpx_keep(pp->lcpx_rcvd, &pp->lcpx_rcvd_len, opt, len);
 	v_init(&v, may_nak);
+	mlppp_lcp_peer_reset(f->sid);
 	rd_init(&r, opt, len);
 	while (r.left && opt_next(&r, &t, &val) == 0) {
+		if (t >= LCP_MRRU && t <= LCP_EPDISC && config->multilink) {
+			uint8_t want[4];
+			size_t wn = 0;
+			int ml_v = mlppp_lcp_check(f->sid, t, &val, want, &wn);
+
+			if (ml_v < 0)
+				v_reject(&v, t, &val);
+			else if (ml_v > 0)
+				v_nak(&v, t, &val, want, wn);
+			continue;
+		}
 		if (t >= sizeof(lcp_opts) / sizeof(lcp_opts[0]) ||
 		    lcp_opts[t].name == NULL) {
 			LOG(LOG_CALLS_L, f->sid, 0, "LCP: rejecting option %u",
@@ -1470,6 +1519,10 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 		case LCP_MAGIC:
 			sp->magic = new_magic();	/* 6.4 */
 			break;
+		case LCP_MRRU:
+		case LCP_EPDISC:
+			mlppp_lcp_nak(f->sid, t, &val);
+			break;
 		default:
 			break;	/* options we did not ask for: ignored */
 		}
@@ -1492,6 +1545,8 @@ lcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 			pp->send_mru = 0;
 		else if (t == LCP_MAGIC)
 			pp->send_magic = 0;
+		else if (t == LCP_MRRU || t == LCP_EPDISC)
+			mlppp_lcp_rej(f->sid, t);
 		else if (t == LCP_AUTH) {
 			LOG(LOG_WARN_L, f->sid, 0, "LCP: the peer rejects "
 			    "authentication");
@@ -2060,7 +2115,8 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	}
 	switch (proto) {
 	case PPP_IP:
-		dp_ip_input(s, r.p, r.left);
+		/* A multilink member's: the bundle's (RFC 1990 3). */
+		dp_ip_input(mlppp_master(s), r.p, r.left);
 		return;
 	case PPP_LCP:
 		peek = r;
@@ -2081,7 +2137,67 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 		stats->ppp_discarded++;
 		return;
 	}
+	/* RFC 1990 3: fragments, and a member link's whole frames, are
+	 * the bundle's (its master's). */
+	if (proto == PPP_MP && mlppp_input(s, r.p, r.left) == 0)
+		return;
+	if (proto != PPP_MP && mlppp_master(s) != s) {
+		net_input(mlppp_master(s), proto, r);
+		return;
+	}
+	net_input(s, proto, r);
+	return;
+bad:
+	stats->ppp_bad_frames++;
+	LOG(LOG_CALLS_L, s, sp->tunnel, "PPP: malformed frame of %zu bytes",
+	    len);
+}
+
+/* A rebuilt multilink frame: Protocol field (maybe compressed), data. */
+void
+ppp_bundle_input(sid_t s, const uint8_t *frame, size_t len)
+{
+	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
+	struct rd r;
+	uint8_t b0, b1;
+	uint16_t proto;
+
+	if (pp == NULL || !pp->in_use || sp->phase != PHASE_NETWORK)
+		return;
+	rd_init(&r, frame, len);
+	if (rd_u8(&r, &b0) < 0)
+		return;
+	if (b0 & 1)
+		proto = b0;
+	else if (rd_u8(&r, &b1) < 0 || !(b1 & 1))
+		return;
+	else
+		proto = (uint16_t)(b0 << 8 | b1);
+	/* RFC 1990 3: link control never travels in fragments. */
+	if (proto == PPP_LCP || proto == PPP_PAP || proto == PPP_CHAP ||
+	    proto == PPP_MP) {
+		stats->ppp_discarded++;
+		return;
+	}
+	net_input(s, proto, r);
+}
+
+/* A network-phase frame of session s (RFC 1661 3.5). */
+static void
+net_input(sid_t s, uint16_t proto, struct rd r)
+{
+	struct session *sp = session_get(s);
+	struct ppp *pp = P(s);
+
+	if (pp == NULL || !pp->in_use || sp->phase != PHASE_NETWORK) {
+		stats->ppp_discarded++;
+		return;
+	}
 	switch (proto) {
+	case PPP_IP:
+		dp_ip_input(s, r.p, r.left);
+		return;
 	case PPP_IPCP:
 		fsm_input(&pp->ipcp, r.p, r.left);
 		return;
@@ -2101,11 +2217,6 @@ ppp_input(sid_t s, const uint8_t *frame, size_t len)
 	/* CCP, ECP, multilink, anything else (5.7). */
 	LOG(LOG_INFO_L, s, sp->tunnel, "PPP: Protocol-Reject of %#06x", proto);
 	proto_reject(s, proto, r.p, r.left);
-	return;
-bad:
-	stats->ppp_bad_frames++;
-	LOG(LOG_CALLS_L, s, sp->tunnel, "PPP: malformed frame of %zu bytes",
-	    len);
 }
 
 /* ---- session life ---- */
@@ -2116,7 +2227,8 @@ ppp_init(uint32_t max_sessions)
 	ppp_max = max_sessions;
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
-	    ra_init(max_sessions) < 0 || session_subscribe(follow, NULL) < 0)
+	    ra_init(max_sessions) < 0 || mlppp_init(max_sessions) < 0 ||
+	    session_subscribe(follow, NULL) < 0)
 		return -1;
 	return ppp ? 0 : -1;
 }
@@ -2341,6 +2453,7 @@ ppp_session_start(sid_t s)
 	memset(pp->our_ifid, 0, 8);
 	pp->our_ifid[7] = 1;
 	pp->last_rx_ms = now_ms;
+	mlppp_link_start(s);
 	dp_session_start(s);
 	set_phase(s, PHASE_ESTABLISH);
 	if (proxy_start(s))
@@ -2389,6 +2502,7 @@ ppp_session_end(sid_t s)
 		free(pp->rq);
 		pp->rq = NULL;
 	}
+	mlppp_link_end(s);	/* leaves its bundle (a master ends it) */
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,

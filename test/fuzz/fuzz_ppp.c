@@ -7,7 +7,8 @@
  * subscriber file accepts any name with password "x" (PAP) so runs get
  * through authentication into IPCP and IPV6CP.  Nothing is sent (no
  * socket) and timers are not run: the session is torn down directly
- * at the end of each run.
+ * at the end of each run.  Inputs of odd length run with `multilink`
+ * on (the LCP options of RFC 1990 5.1, a bundle, 0x003d fragments).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sid_t s;
 
 	setup();
+	config->multilink = size & 1;
 	if ((s = session_alloc()) == 0)
 		abort();
 	session_get(s)->tunnel = 1;

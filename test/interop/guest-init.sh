@@ -19,14 +19,19 @@
 #   lac.hold=N              keep the session N seconds after the pings (the
 #                           LNS may end it first), then hang up
 #   lac.shell=1             a shell on the console instead of powering off
+#   lac.multilink=yes       pppd's multilink, endpoint discriminator IP:addr
+#   lac.links=2             after the pings, dial a second call
+#                           (another [lac] section to the same LNS), which
+#                           pppd attaches to the first one's bundle
 #
 # Every report is one console line "@@LAC t=UPTIME EVENT details":
 #   BOOT, NET, UNDERLAY ok|fail, DIAL, IPUP (from pppd's ip-up: interface,
 #   addresses, DNS), UP (ppp0 has its address), RESOLV (pppd's
 #   usepeerdns file), PING ok|fail, PINGBIG ok|fail, HOLD, LINKDOWN (pppd
 #   ended during the hold: the LNS closed the session), HANGUP (we end it),
-#   PPPD_EXIT, FAIL (no session), DONE.  pppd's own log (option debug)
-#   and xl2tpd's ("xl2tpd: " prefix) are on the console as well.
+#   PPPD_EXIT, FAIL (no session), DONE; LINK2 (lac.links=2: how many
+#   pppd run once the second call is dialled).  pppd's own log (option
+#   debug) and xl2tpd's ("xl2tpd: " prefix) are on the console as well.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -48,6 +53,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 ADDR=10.98.0.2/24 LNS=10.98.0.1 HOST=lac-interop USER=interop PASS=interop
 AUTH=chap SECRET= CHALLENGE=no HIDDEN=no ECHO=0 HOLD=0 SHELL=0
+MULTILINK=no LINKS=1
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	lac.addr=*)	ADDR=${arg#*=} ;;
@@ -62,6 +68,8 @@ for arg in $(cat /proc/cmdline); do
 	lac.echo=*)	ECHO=${arg#*=} ;;
 	lac.hold=*)	HOLD=${arg#*=} ;;
 	lac.shell=*)	SHELL=${arg#*=} ;;
+	lac.multilink=*) MULTILINK=${arg#*=} ;;
+	lac.links=*)	LINKS=${arg#*=} ;;
 	esac
 done
 
@@ -116,7 +124,14 @@ lcp-echo-failure 3"
 else
 	echo="lcp-echo-interval 0"
 fi
+if [ "$MULTILINK" = yes ]; then
+	mp="multilink
+endpoint IP:${ADDR%/*}"
+else
+	mp=
+fi
 cat > /etc/ppp/options.lac <<EOF
+$mp
 name $USER
 user $USER
 noauth
@@ -159,6 +174,10 @@ pppoptfile = /etc/ppp/options.lac
 autodial = no
 redial = no
 EOF
+if [ "$LINKS" = 2 ]; then
+	sed -n '/^\[lac lns\]/,$p' /etc/xl2tpd/xl2tpd.conf |
+	    sed 's/^\[lac lns\]/[lac lns2]/' >> /etc/xl2tpd/xl2tpd.conf
+fi
 if [ -n "$SECRET" ]; then
 	printf '* * %s\n' "$SECRET" > /etc/xl2tpd/l2tp-secrets
 else
@@ -219,6 +238,24 @@ if ping -c 5 -i 0.2 -W 3 -I ppp0 "$PEER" > /tmp/ping 2>&1; then r=ok; else r=fai
 report PING "$r to=$PEER $(tail -n 2 /tmp/ping | tr '\n' ' ')"
 if ping -c 2 -i 0.2 -W 3 -s 1200 -I ppp0 "$PEER" > /tmp/ping 2>&1; then r=ok; else r=fail; fi
 report PINGBIG "$r to=$PEER size=1200 $(tail -n 2 /tmp/ping | tr '\n' ' ')"
+
+if [ "$LINKS" = 2 ]; then
+	# After the pings, a second link: pppd (multilink) attaches it to
+	# ppp0's bundle.
+	echo "c lns2" > /run/xl2tpd/l2tp-control
+	T2=$(now)
+	deadline=$(( ${T2%.*} + 30 ))
+	while before $deadline; do
+		set -- $(pidof pppd)
+		[ $# -ge 2 ] && break
+		sleep 0.2
+	done
+	T3=$(now)
+	deadline=$(( ${T3%.*} + 5 ))
+	while before $deadline; do sleep 0.2; done
+	set -- $(pidof pppd)
+	report LINK2 "pppds=$# after=$(elapsed "$T2")s"
+fi
 
 if [ "$HOLD" -gt 0 ]; then
 	report HOLD "seconds=$HOLD local=$LOCAL"

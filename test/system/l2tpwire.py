@@ -183,14 +183,15 @@ class Lac:
         self.send(scccn)
         return rp
 
-    def open_session(self, our_sid=77, calling="0123456789", serial=1):
+    def open_session(self, our_sid=77, calling="0123456789", serial=1,
+                     speed=10000000):
         self.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, our_sid) +
                   avp(A_SERIAL, u32(serial)) + avp(A_CALLING, calling) +
                   avp(A_CALLED, "lns"))
         rp = self.recv()
         assert rp["type"] == ICRP, rp
         sid, = struct.unpack("!H", get(rp, A_SESSION_ID))
-        self.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
+        self.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(speed)) +
                   avp(A_FRAMING_TYPE, u32(1)), sid=sid)
         return sid
 

@@ -14,6 +14,25 @@ from l2tpwire import T, L, S, parse, control, get, A_MSGTYPE, CDN
 
 LCP, PAP, CHAP, IPCP, IPV6CP, CCP = 0xC021, 0xC023, 0xC223, 0x8021, 0x8057, 0x80FD
 IP, IPV6 = 0x0021, 0x0057
+MP = 0x003D                     # RFC 1990 3
+MP_B, MP_E = 0x80, 0x40
+MRRU, SSNHF, EPDISC = 17, 18, 19  # RFC 1990 5.1 LCP options
+
+
+def mp_header(seq, flags, short=False):
+    """The MP fragment header (RFC 1990 3): long 24-bit or short 12-bit."""
+    if short:
+        return struct.pack("!H", (flags << 8) | (seq & 0xFFF))
+    return struct.pack("!I", (flags << 24) | (seq & 0xFFFFFF))
+
+
+def mp_parse(data, short=False):
+    """(flags, seq, fragment) of an MP frame's Information field."""
+    if short:
+        v, = struct.unpack_from("!H", data)
+        return (v >> 8) & 0xC0, v & 0xFFF, data[2:]
+    v, = struct.unpack_from("!I", data)
+    return (v >> 24) & 0xC0, v & 0xFFFFFF, data[4:]
 CONFREQ, CONFACK, CONFNAK, CONFREJ, TERMREQ, TERMACK, CODEREJ = 1, 2, 3, 4, 5, 6, 7
 PROTOREJ, ECHOREQ, ECHOREP, DISCARD = 8, 9, 10, 11
 
@@ -85,7 +104,18 @@ class Ppp:
     def recv(self, timeout=2.0):
         """Next PPP frame for our session (control messages are acked)."""
         end = time.time() + timeout
+        pending = self.lac.__dict__.setdefault("ppp_pending", {})
         while True:
+            mine = pending.get(self.our_sid)
+            if mine:
+                f = mine.pop(0)
+                self.frames.append(f)
+                if (self.auto_echo and f.proto == LCP and
+                        f.code == ECHOREQ):
+                    self.send_cp(LCP, ECHOREP, f.id, struct.pack(
+                        "!I", self.magic) + f.data[4:])
+                    continue
+                return f
             left = end - time.time()
             if left <= 0:
                 raise TimeoutError("no PPP frame from the LNS")
@@ -114,12 +144,14 @@ class Ppp:
                 osz, = struct.unpack_from("!H", data, off)
                 off += 2 + osz
             assert tid == self.lac.our_tid, (tid, self.lac.our_tid)
-            if sid != self.our_sid:
-                continue
             body = data[off:]
             assert body[:2] == b"\xff\x03", body.hex()
             proto, = struct.unpack_from("!H", body, 2)
             f = Frame(proto, body[4:])
+            if sid != self.our_sid:
+                # another session of this LAC (multilink tests run two)
+                pending.setdefault(sid, []).append(f)
+                continue
             self.frames.append(f)
             if (self.auto_echo and proto == LCP and f.code == ECHOREQ):
                 self.send_cp(LCP, ECHOREP, f.id,
