@@ -687,14 +687,14 @@ setup_tun(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The configuration (startup-config, -v), checked: 0, or the exit
+ * status when l2tpns must not go on.
+ */
+static int
+load_startup_config(void)
 {
-	char err[256], addr[INET_ADDRSTRLEN];
-	int ch, detach = 0, check_only = 0, errors;
-
-	if ((ch = parse_args(argc, argv, &detach, &check_only)) >= 0)
-		return ch;
+	int errors;
 
 	if ((config = malloc(sizeof(*config))) == NULL)
 		return 1;
@@ -714,19 +714,15 @@ main(int argc, char **argv)
 	if (verbose_opt > config->debug)
 		config->debug = verbose_opt > 5 ? 5 : verbose_opt;
 	log_level = config->debug;
+	return 0;
+}
 
-	if (check_only == 2)
-		return state_check();
-	if (check_only)
-		return check_files();
-
-	if (log_open(config->log_file, progname, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: refusing to start: %s\n", progname, err);
-		return 1;
-	}
-	log_warnx("l2tpns %s starting, config %s, debug %d", L2TPNS_VERSION,
-	    config_path, config->debug);
-	report_obsolete(config);
+/* Tables, files, sockets and listeners, in the order they depend on. */
+static void
+start_subsystems(void)
+{
+	char addr[INET_ADDRSTRLEN];
+	int errors;
 
 	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
 		fatal("cannot allocate counters: %s", strerror(errno));
@@ -790,7 +786,12 @@ main(int argc, char **argv)
 	web_set_users(&users);
 	metrics_init();
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
+}
 
+/* Signals, limits, privileges, the background and the pid file. */
+static void
+become_daemon(int detach)
+{
 	if (setup_signals() < 0)
 		fatal("cannot set up signal handling: %s", strerror(errno));
 
@@ -810,6 +811,88 @@ main(int argc, char **argv)
 			    strerror(errno));
 	}
 	write_pid_file(config->pid_file);
+}
+
+/* The event loop, until TERM, or QUIT once everything is closed. */
+static void
+run_loop(void)
+{
+	while (!main_quit || still_busy()) {
+		uint64_t fired = ev_timers_fired;
+		int n;
+
+		stats->loops++;
+		if ((n = ev_run_once(1000)) < 0 && errno != EINTR)
+			fatal("epoll_wait: %s", strerror(errno));
+		if (n > 0)
+			stats->events += (uint64_t)n;
+		stats->timers_fired += ev_timers_fired - fired;
+		if (reload_pending) {
+			reload_pending = 0;
+			reload_config();
+		}
+	}
+}
+
+/* What the sessions become at exit, for the last log line. */
+static const char *
+exit_reason(void)
+{
+	if (main_quit == 2)
+		return "clean shutdown";
+	if (state_kept())
+		return "sessions kept in the state file";
+	if (cluster_active())
+		return "sessions left to the cluster";
+	return "tunnels and sessions left alone";
+}
+
+static void
+shut_down(void)
+{
+	acctfile_dump();	/* the usage since the last file */
+	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
+	    exit_reason());
+	state_close(main_quit != 2);
+	cluster_close();	/* goodbye: the others elect at once */
+	plugin_unload_all();
+	/* TERM leaves the sessions to come back: a graceful restart. */
+	bgp_close(main_quit != 2);
+	control_close();
+	metrics_close();
+	radius_close();
+	if (pid_written && config->pid_file[0])
+		unlink(config->pid_file);
+	users_free(&users);
+	pool_free(&pool);
+	log_close();
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[256];
+	int ch, detach = 0, check_only = 0;
+
+	if ((ch = parse_args(argc, argv, &detach, &check_only)) >= 0)
+		return ch;
+	if ((ch = load_startup_config()) != 0)
+		return ch;
+	if (check_only == 2)
+		return state_check();
+	if (check_only)
+		return check_files();
+
+	if (log_open(config->log_file, progname, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: refusing to start: %s\n", progname, err);
+		return 1;
+	}
+	log_warnx("l2tpns %s starting, config %s, debug %d", L2TPNS_VERSION,
+	    config_path, config->debug);
+	report_obsolete(config);
+
+	start_subsystems();
+	become_daemon(detach);
 
 	if (acctfile_init((uint32_t)config->max_sessions, start_time) < 0)
 		fatal("cannot allocate accounting state: %s", strerror(errno));
@@ -826,38 +909,7 @@ main(int argc, char **argv)
 	    "tunnels", (unsigned long long)pool.count, tables->max_sessions,
 	    tables->max_tunnels);
 
-	while (!main_quit || still_busy()) {
-		uint64_t fired = ev_timers_fired;
-		int n;
-
-		stats->loops++;
-		if ((n = ev_run_once(1000)) < 0 && errno != EINTR)
-			fatal("epoll_wait: %s", strerror(errno));
-		if (n > 0)
-			stats->events += (uint64_t)n;
-		stats->timers_fired += ev_timers_fired - fired;
-		if (reload_pending) {
-			reload_pending = 0;
-			reload_config();
-		}
-	}
-
-	acctfile_dump();	/* the usage since the last file */
-	log_warnx("exiting after %ld seconds (%s)", (long)(time_now - start_time),
-	    main_quit == 2 ? "clean shutdown" : state_kept() ?
-	    "sessions kept in the state file" : "sessions left to the cluster");
-	state_close(main_quit != 2);
-	cluster_close();	/* goodbye: the others elect at once */
-	plugin_unload_all();
-	/* TERM leaves the sessions to come back: a graceful restart. */
-	bgp_close(main_quit != 2);
-	control_close();
-	metrics_close();
-	radius_close();
-	if (pid_written && config->pid_file[0])
-		unlink(config->pid_file);
-	users_free(&users);
-	pool_free(&pool);
-	log_close();
+	run_loop();
+	shut_down();
 	return 0;
 }

@@ -106,8 +106,9 @@ def test_term_and_int_exit_leaving_sessions(daemon, sig, name):
     assert d.wait_exit() == 0
     log = d.log_text(mark)
     assert re.search(rf"WARN {name} from pid \d+: exiting", log), log
-    assert re.search(r"WARN exiting after \d+ seconds \(sessions left to "
-                     r"the cluster\)$", log, re.M), log
+    # stand-alone (no cluster_interface address): nobody takes them over
+    assert re.search(r"WARN exiting after \d+ seconds \(tunnels and "
+                     r"sessions left alone\)$", log, re.M), log
     assert "clean shutdown" not in log
     assert not d.pid_path.exists()
     # The device goes with the process.
@@ -386,8 +387,8 @@ def test_detached_daemon_handles_hup_and_term(daemon):
         mark = d.log_mark()
         d.signal(signal.SIGTERM)
         d.wait_exit(timeout=1)
-        d.wait_for_log(r"exiting after \d+ seconds \(sessions left to the "
-                       r"cluster\)", since=mark)
+        d.wait_for_log(r"exiting after \d+ seconds \(tunnels and sessions "
+                       r"left alone\)", since=mark)
         assert not d.pid_path.exists()
         wait_until(lambda: d.tun_link() is None, what="tun device to go away")
     finally:
@@ -412,7 +413,8 @@ def test_empty_log_file_logs_to_stdout(daemon):
     wait_until(lambda: " ready: " in d.stdout(), what="ready on stdout")
     assert re.search(r"WARN l2tpns \S+ starting", d.stdout())
     assert d.stop() == 0
-    assert "sessions left to the cluster" in d.stdout()
+    # stand-alone (no cluster_interface address): nobody takes them over
+    assert "(tunnels and sessions left alone)" in d.stdout()
 
 
 def test_legacy_keys_start(daemon):
