@@ -455,42 +455,6 @@ same_keys(const struct session *a, const struct session *b)
 	    (a->ipv6cp_state == ST_OPENED) == (b->ipv6cp_state == ST_OPENED);
 }
 
-#define TERMINATE(f)	((f)[sizeof(f) - 1] = '\0')
-
-/* Peer data, even from the master: every field that indexes or sizes. */
-static int
-session_sane(struct session *n)
-{
-	if (n->state > SESSION_CLOSING || n->tunnel > tables->max_tunnels ||
-	    n->phase > PHASE_TERMINATE || n->lcp_state > ST_OPENED ||
-	    n->ipcp_state > ST_OPENED || n->ipv6cp_state > ST_OPENED ||
-	    n->ipv6_prefix_len > 128)
-		return -1;
-	if (n->state != SESSION_FREE && n->tunnel == 0)
-		return -1;
-	TERMINATE(n->user);
-	TERMINATE(n->calling);
-	TERMINATE(n->called);
-	TERMINATE(n->acct_session_id);
-	TERMINATE(n->filter_in);
-	TERMINATE(n->filter_out);
-	n->acl_in = n->acl_out = 0;
-	n->acl_gen = 0;			/* acl.c looks the names up again */
-	n->next_free = 0;
-	return 0;
-}
-
-static int
-tunnel_sane(struct tunnel *n)
-{
-	if (n->state > TUNNEL_DYING)
-		return -1;
-	TERMINATE(n->hostname);
-	TERMINATE(n->vendor);
-	n->next_free = 0;
-	return 0;
-}
-
 /*
  * A replicated table entry: empty (the slot is free) or exactly the
  * struct this build uses; another size is another build's layout,
@@ -521,7 +485,7 @@ apply_session(sid_t s, const uint8_t *data, uint16_t len)
 	}
 	if (record_take(&n, sizeof(n), data, len) < 0)
 		return;
-	if (session_sane(&n) < 0) {
+	if (session_record_check(&n) < 0) {
 		cl.drops[CL_E_BODY]++;
 		return;
 	}
@@ -564,7 +528,7 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 	}
 	if (record_take(&n, sizeof(n), data, len) < 0)
 		return;
-	if (tunnel_sane(&n) < 0) {
+	if (tunnel_record_check(&n) < 0) {
 		cl.drops[CL_E_BODY]++;
 		return;
 	}

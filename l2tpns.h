@@ -314,6 +314,14 @@ sid_t		 tables_session_hwm(void);
 void		 tunnel_release(tid_t);
 struct session	*session_get(sid_t);
 struct tunnel	*tunnel_get(tid_t);
+/*
+ * An entry that comes from outside this process (a cluster heartbeat, the
+ * state file), before it is written into the tables: its enumerations in
+ * range, its strings terminated, the links and derived state of the
+ * previous owner cleared.  0, or -1 (to be dropped).  A free entry passes.
+ */
+int		 session_record_check(struct session *);
+int		 tunnel_record_check(struct tunnel *);
 /* Wire-id indexes: (tunnel index, 16-bit session id) -> session index. */
 int		 session_bind_wire(sid_t, uint16_t local_id);
 sid_t		 session_by_wire(tid_t, uint16_t local_id);

@@ -663,16 +663,12 @@ state_open(void)
 	return 0;
 }
 
-#define TERMINATE(f)	((f)[sizeof(f) - 1] = '\0')
-
+/* A record of the file: in use and sane (tables.c's checks). */
 static int
 tunnel_ok(struct tunnel *t)
 {
-	if (t->state == TUNNEL_FREE || t->state > TUNNEL_DYING)
+	if (t->state == TUNNEL_FREE || tunnel_record_check(t) < 0)
 		return 0;
-	TERMINATE(t->hostname);
-	TERMINATE(t->vendor);
-	t->next_free = 0;
 	t->sessions = 0;
 	return 1;
 }
@@ -680,22 +676,7 @@ tunnel_ok(struct tunnel *t)
 static int
 session_ok(struct session *s)
 {
-	if (s->state == SESSION_FREE || s->state > SESSION_CLOSING ||
-	    s->tunnel == 0 || s->tunnel > tables->max_tunnels ||
-	    s->phase > PHASE_TERMINATE || s->lcp_state > ST_OPENED ||
-	    s->ipcp_state > ST_OPENED || s->ipv6cp_state > ST_OPENED ||
-	    s->ipv6_prefix_len > 128)
-		return 0;
-	TERMINATE(s->user);
-	TERMINATE(s->calling);
-	TERMINATE(s->called);
-	TERMINATE(s->acct_session_id);
-	TERMINATE(s->filter_in);
-	TERMINATE(s->filter_out);
-	s->acl_in = s->acl_out = 0;
-	s->acl_gen = 0;			/* acl.c looks the names up again */
-	s->next_free = 0;
-	return 1;
+	return s->state != SESSION_FREE && session_record_check(s) == 0;
 }
 
 static void

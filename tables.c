@@ -297,6 +297,41 @@ tunnel_get(tid_t t)
 	return &tables->tunnel[t];
 }
 
+#define TERMINATE(f)	((f)[sizeof(f) - 1] = '\0')
+
+int
+session_record_check(struct session *n)
+{
+	if (n->state > SESSION_CLOSING || n->tunnel > tables->max_tunnels ||
+	    n->phase > PHASE_TERMINATE || n->lcp_state > ST_OPENED ||
+	    n->ipcp_state > ST_OPENED || n->ipv6cp_state > ST_OPENED ||
+	    n->ipv6_prefix_len > 128)
+		return -1;
+	if (n->state != SESSION_FREE && n->tunnel == 0)
+		return -1;
+	TERMINATE(n->user);
+	TERMINATE(n->calling);
+	TERMINATE(n->called);
+	TERMINATE(n->acct_session_id);
+	TERMINATE(n->filter_in);
+	TERMINATE(n->filter_out);
+	n->acl_in = n->acl_out = 0;
+	n->acl_gen = 0;			/* acl.c looks the names up again */
+	n->next_free = 0;
+	return 0;
+}
+
+int
+tunnel_record_check(struct tunnel *n)
+{
+	if (n->state > TUNNEL_DYING)
+		return -1;
+	TERMINATE(n->hostname);
+	TERMINATE(n->vendor);
+	n->next_free = 0;
+	return 0;
+}
+
 sid_t
 session_alloc(void)
 {
