@@ -1131,41 +1131,41 @@ radius_session_ungardened(sid_t s)
 	interim_arm(s);
 }
 
+/*
+ * The state file's record (state.c): the replicated accounting state
+ * (radius_acct_get/set, as the cluster sends it) with Class in place.
+ */
 void
 radius_save(sid_t s, struct radius_saved *out)
 {
-	struct rsess *rs = RS(s);
+	struct radius_acct_state st;
 
 	memset(out, 0, sizeof(*out));
-	if (rs == NULL)
+	if (radius_acct_get(s, &st) < 0)
 		return;
-	out->acct = rs->acct;
-	out->authentic = rs->authentic;
-	out->interim = rs->interim;
-	out->acct_start = (int64_t)rs->acct_start;
-	out->class_len = rs->class_len > AUTH_CLASS_MAX ? AUTH_CLASS_MAX :
-	    rs->class_len;
+	out->acct = st.acct;
+	out->authentic = st.authentic;
+	out->interim = st.interim;
+	out->acct_start = st.acct_start;
+	out->class_len = st.class_len > AUTH_CLASS_MAX ? AUTH_CLASS_MAX :
+	    st.class_len;
 	if (out->class_len)
-		memcpy(out->class, rs->class, out->class_len);
+		memcpy(out->class, st.class, out->class_len);
 }
 
+/* As a new cluster master does: interims go on on their schedule. */
 void
 radius_adopt(sid_t s, const struct radius_saved *in)
 {
-	struct rsess *rs = RS(s);
+	struct radius_acct_state st = {
+		.acct = in->acct, .authentic = in->authentic, .up = 1,
+		.interim = in->interim, .acct_start = in->acct_start,
+		.class = in->class,
+		.class_len = in->class_len <= AUTH_CLASS_MAX ? in->class_len : 0,
+	};
 
-	if (rs == NULL)
-		return;
-	rs_reset(s);
-	rs->up = 1;
-	rs->acct = in->acct;
-	rs->authentic = in->authentic;
-	rs->interim = in->interim;
-	rs->acct_start = (time_t)in->acct_start;
-	if (in->class_len <= AUTH_CLASS_MAX)
-		set_class(rs, in->class, in->class_len);
-	if (rs->acct)
-		interim_arm(s);
+	radius_acct_set(s, &st);
+	radius_acct_adopt(s);
 }
 
 static void

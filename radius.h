@@ -145,7 +145,8 @@ struct radius_saved {
 };
 void	 radius_save(sid_t, struct radius_saved *);
 /* The session is up again in this process: accounting resumes, the
- * Interim-Update timer re-armed; nothing is sent. */
+ * Interim-Updates on their schedule (Start + k * interval, as after a
+ * cluster takeover); nothing is sent now. */
 void	 radius_adopt(sid_t, const struct radius_saved *);
 
 /* ---- the backend behind auth.c ---- */
