@@ -15,23 +15,10 @@ import pytest
 from l2tpwire import Lac, avp, u32, A_MSGTYPE, A_SESSION_ID, A_SERIAL, \
     ICRQ, CDN, result_code
 from pppwire import Ppp, LCP, ECHOREQ, ECHOREP
-from test_cli import Cli, HOST
+from test_cli import HOST, clis  # noqa: F401 (a fixture)
 
 SUBSCRIBERS = "alice secret\nbob pw2\n"
 USERS = "admin:admin\nenable:en\n"
-
-
-@pytest.fixture
-def clis():
-    opened = []
-
-    def make(d, **kw):
-        c = Cli(d, **kw)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
 
 
 @pytest.fixture

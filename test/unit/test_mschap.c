@@ -15,25 +15,19 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "l2tpns.h"
 #include "auth.h"
 #include "log.h"
 #include "mschap.h"
 #include "radius.h"
 
+/* Exactly n octets from hex string s (spaces allowed). */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-	unsigned v;
-
-	for (i = 0; i < n; i++) {
-		while (*s == ' ')
-			s++;
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-		s += 2;
-	}
+	assert_int_equal(unit_unhex(s, out, n), n);
 }
 
 /* RFC 2759 9.2 */

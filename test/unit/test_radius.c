@@ -16,6 +16,8 @@
 #include <md5.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "l2tpns.h"
 #include "auth.h"
 #include "event.h"
@@ -25,19 +27,11 @@
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
 
+/* Exactly n octets from hex string s (spaces allowed). */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-	unsigned v;
-
-	for (i = 0; i < n; i++) {
-		while (*s == ' ')
-			s++;
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-		s += 2;
-	}
+	assert_int_equal(unit_unhex(s, out, n), n);
 }
 
 /* ---- HMAC-MD5 (RFC 2104 appendix; RFC 2202 2) ---- */
