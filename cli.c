@@ -261,6 +261,45 @@ op_show_acl(const struct cli_req *rq, struct out *o)
 	return 0;
 }
 
+/*
+ * show tbf (2.x): every throttle bucket in use, live (tbf.c keeps them
+ * in this process).  A session has a bucket each way it is throttled.
+ */
+static int
+op_show_tbf(const struct cli_req *rq, struct out *o)
+{
+	struct tbf_stats st;
+	uint32_t i, seen;
+	int dir;
+
+	(void)rq;
+	cli_out_printf(o, "%6s %3s %8s %10s %6s | %12s %9s %12s %9s %8s "
+	    "%9s\n", "Sid", "Dir", "Rate", "Credit", "Queued", "ByteIn",
+	    "PackIn", "ByteSent", "PackSent", "PackDrop", "PackDelay");
+	for (i = 1, seen = 0; i <= tables->max_sessions &&
+	    i <= tables_session_hwm() && seen < tables->sessions_used; i++) {
+		if (tables->session[i].state == SESSION_FREE)
+			continue;
+		seen++;
+		for (dir = 0; dir < 2; dir++) {
+			if (tbf_get(i, dir, &st) < 0)
+				continue;
+			cli_out_printf(o, "%6u %3s %8u %10lld %6u | %12llu %9llu "
+			    "%12llu %9llu %8llu %9llu\n", i, dir ? "out" : "in",
+			    st.rate, (long long)st.credit, st.queued,
+			    (unsigned long long)st.bytes_in,
+			    (unsigned long long)st.pkts_in,
+			    (unsigned long long)st.bytes_sent,
+			    (unsigned long long)st.pkts_sent,
+			    (unsigned long long)st.pkts_dropped,
+			    (unsigned long long)st.pkts_delayed);
+		}
+	}
+	cli_out_printf(o, "%d tbf entr%s used, %d total\n", tbf_in_use(),
+	    tbf_in_use() == 1 ? "y" : "ies", tbf_total());
+	return 0;
+}
+
 static int
 op_show_plugins(const struct cli_req *rq, struct out *o)
 {
@@ -844,6 +883,7 @@ static const struct {
 	[OP_NO_THROTTLE] =	{ "no throttle", op_no_throttle },
 	[OP_FILTER] =		{ "filter", op_filter },
 	[OP_NO_FILTER] =	{ "no filter", op_no_filter },
+	[OP_SHOW_TBF] =		{ "show tbf", op_show_tbf },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },

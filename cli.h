@@ -51,6 +51,7 @@ enum cli_op {
 	OP_FILTER,		/* name = user, text = in list, text +
 				   CFG_STRLEN = out list ("" = unchanged) */
 	OP_NO_FILTER,		/* name = user */
+	OP_SHOW_TBF,		/* show tbf (2.x): the throttle buckets */
 	OP_MAX
 };
 

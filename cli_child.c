@@ -189,6 +189,19 @@ cmd_show_plugins(struct cli_def *c, const char *command, char **argv,
 }
 
 static int
+cmd_show_tbf(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	(void)argv;
+	if (argc > 0) {
+		cli_error(cli, "%% \"show tbf\" takes no argument");
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_TBF, 0, NULL);
+}
+
+static int
 cmd_show_radius(struct cli_def *c, const char *command, char **argv, int argc)
 {
 	static const char *const help[] = {
@@ -1091,6 +1104,10 @@ static const struct cli_cmd {
 	    "Destination addresses and routes, and their sessions (2.x)" },
 	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
 	    "Throttled sessions and their rates" },
+	{ "show tbf", cmd_show_tbf, UNPRIV, MODE_EXEC,
+	    "The throttle buckets: rate, credit, queue, counters (2.x)" },
+	{ "show histogram", cmd_show_histogram, UNPRIV, MODE_EXEC,
+	    "Sessions by idle time (idle) or by age (open) (2.x)" },
 	{ "show pool", cmd_show_pool, UNPRIV, MODE_EXEC,
 	    "The address pool and the addresses in use" },
 	{ "show radius", cmd_show_radius, UNPRIV, MODE_EXEC,

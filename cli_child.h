@@ -29,6 +29,7 @@ int	 cmd_show_users(struct cli_def *, const char *, char **, int);
 int	 cmd_show_user(struct cli_def *, const char *, char **, int);
 int	 cmd_show_throttle(struct cli_def *, const char *, char **, int);
 int	 cmd_show_ipcache(struct cli_def *, const char *, char **, int);
+int	 cmd_show_histogram(struct cli_def *, const char *, char **, int);
 int	 cmd_show_tunnel(struct cli_def *, const char *, char **, int);
 int	 cmd_show_pool(struct cli_def *, const char *, char **, int);
 int	 cmd_show_counters(struct cli_def *, const char *, char **, int);

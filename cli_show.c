@@ -630,6 +630,78 @@ cmd_show_ipcache(struct cli_def *c, const char *command, char **argv,
 	return CLI_OK;
 }
 
+/*
+ * show histogram idle|open (2.x): the sessions by idle time (since their
+ * last packet, 5 s buckets up to 5 minutes) or by age (since they were
+ * opened, power-of-two buckets), each bucket with its share.
+ */
+#define HIST_IDLE_STEP	5
+#define HIST_IDLE_N	60		/* 0-4 s ... 295-299 s, then more */
+#define HIST_OPEN_N	31		/* < 1 s, < 2 s, ... < 2^30 s */
+
+int
+cmd_show_histogram(struct cli_def *c, const char *command, char **argv,
+    int argc)
+{
+	uint32_t count[HIST_IDLE_N + 1 > HIST_OPEN_N ? HIST_IDLE_N + 1 :
+	    HIST_OPEN_N];
+	uint32_t i, total = 0, nb;
+	struct session s;
+	time_t now = time(NULL);
+	int idle, k;
+
+	(void)c;
+	(void)command;
+	if (argc != 1 || (strcmp(argv[0], "idle") != 0 &&
+	    strcmp(argv[0], "open") != 0)) {
+		cli_error(cli, "%% \"show histogram\" takes idle or open");
+		return CLI_ERROR;
+	}
+	idle = strcmp(argv[0], "idle") == 0;
+	nb = idle ? HIST_IDLE_N + 1 : HIST_OPEN_N;
+	memset(count, 0, sizeof(count));
+	for (i = 1; i <= tables->max_sessions && i <= tables_session_hwm();
+	    i++) {
+		time_t t, age;
+
+		if (session_copy(i, &s) < 0 || s.state == SESSION_FREE)
+			continue;
+		t = idle ? (s.last_packet ? s.last_packet : s.opened) : s.opened;
+		age = now > t ? now - t : 0;
+		if (idle)
+			k = age / HIST_IDLE_STEP < HIST_IDLE_N ?
+			    (int)(age / HIST_IDLE_STEP) : HIST_IDLE_N;
+		else
+			for (k = 0; k < HIST_OPEN_N - 1 &&
+			    age >= ((time_t)1 << k); k++)
+				;
+		count[k]++;
+		total++;
+	}
+	cli_print(cli, "%s", idle ? "Idle time (since the last packet)" :
+	    "Session age (since it was opened)");
+	for (i = 0; i < nb; i++) {
+		char label[32];
+
+		if (count[i] == 0)
+			continue;
+		if (idle && i == HIST_IDLE_N)
+			snprintf(label, sizeof(label), "%d s or more",
+			    HIST_IDLE_N * HIST_IDLE_STEP);
+		else if (idle)
+			snprintf(label, sizeof(label), "%u-%u s",
+			    i * HIST_IDLE_STEP, i * HIST_IDLE_STEP +
+			    HIST_IDLE_STEP - 1);
+		else
+			snprintf(label, sizeof(label), "< %llu s",
+			    1ULL << i);
+		cli_print(cli, "%16s: %6u %5.1f%%", label, count[i],
+		    100.0 * count[i] / total);
+	}
+	cli_print(cli, "%u session%s", total, total == 1 ? "" : "s");
+	return CLI_OK;
+}
+
 /* ---- show tunnel ---- */
 
 static void

@@ -7,6 +7,7 @@ import time
 
 from l2tpwire import STOPCCN, result_code
 from pppwire import LCP, TERMREQ, TERMACK
+from conftest import wait_until
 from test_cli import clis, lns, ppp_session, rows   # noqa: F401 (fixtures)
 
 
@@ -71,3 +72,46 @@ def test_show_throttle_and_drop_user(lns, clis):
     m = p.cdn(timeout=6)
     res, err, msg = result_code(m)
     assert res == 3 and "moved to fibre" in msg, (res, msg)
+
+
+def test_show_tbf_lists_live_buckets(lns, clis):
+    # 2.x "show tbf": the throttle buckets, live from the daemon.
+    from pppwire import ipv4_udp
+    lac, p, ip = ppp_session(lns, host="lac-tbf")
+    c = clis(lns).login().enable()
+    assert re.search(r"^0 tbf entries used, \d+ total$",
+                     c.cmd("show tbf").splitlines()[-1])
+    c.cmd("throttle alice in 64 out 64")
+    sid = rows(c.cmd("show session"))[0][0]
+    # the upstream bucket comes with the first packet through it
+    for i in range(5):
+        p.send(0x0021, ipv4_udp(ip, "192.0.2.99", 4000, 9, b"x" * 200))
+    wait_until(lambda: re.search(rf"^ *{sid} +in +64 ", c.cmd("show tbf"),
+                                 re.M), what="the upstream bucket")
+    out = c.cmd("show tbf")
+    row = re.search(rf"^ *{sid} +in +64 +(-?\d+) +(\d+) \| +(\d+) +(\d+) "
+                    r"+(\d+) +(\d+) +(\d+) +(\d+)$", out, re.M)
+    assert row, out
+    bytes_in, pkts_in = int(row.group(3)), int(row.group(4))
+    assert pkts_in == 5 and bytes_in >= 5 * 228, out
+    assert re.search(r"^[1-9]\d* tbf entr(y|ies) used, \d+ total$",
+                     out.splitlines()[-1]), out
+    c.cmd("no throttle alice")
+    wait_until(lambda: not re.search(rf"^ *{sid} +in ", c.cmd("show tbf"),
+                                     re.M), what="the bucket to go")
+
+
+def test_show_histogram_idle_and_open(lns, clis):
+    # 2.x "show histogram idle|open": sessions by idle time and by age.
+    lac, p, ip = ppp_session(lns, host="lac-hist")
+    c = clis(lns).login()
+    out = c.cmd("show histogram open")
+    assert out.splitlines()[0].startswith("Session age"), out
+    assert out.splitlines()[-1] == "1 session", out
+    assert re.search(r"^ +< \d+ s: +1 +100\.0%$", out, re.M), out
+    out = c.cmd("show histogram idle")
+    assert re.search(r"^ +0-4 s: +1 +100\.0%$", out, re.M), out
+    time.sleep(5.5)
+    out = c.cmd("show histogram idle")
+    assert re.search(r"^ +5-9 s: +1 +100\.0%$", out, re.M), out
+    assert "takes idle or open" in c.cmd("show histogram")
