@@ -69,6 +69,17 @@ enum auth_state { AUTH_NONE = 0, AUTH_WAIT_PEER, AUTH_PENDING, AUTH_DONE,
 	AUTH_FAILED };
 
 #define LCPX_MAX	64	/* LCP options kept for proxy LCP */
+/*
+ * The LCP Configure-Requests of the negotiation (RFC 2661 4.4.5: the
+ * first received, the last sent and received), kept for the proxy LCP
+ * AVPs should the session be relayed: allocated at the first, freed
+ * once authentication is over (a session up carries none of it).
+ * A length of 0xff: too long to pass on.
+ */
+struct lcpx {
+	uint8_t		init_len, sent_len, rcvd_len;
+	uint8_t		init[LCPX_MAX], sent[LCPX_MAX], rcvd[LCPX_MAX];
+};
 
 struct ppp {
 	struct fsm	 lcp, ipcp, ipv6cp;
@@ -108,9 +119,7 @@ struct ppp {
 	 * 0xff): the far LNS then negotiates LCP again.
 	 */
 	uint8_t		 relayed;		/* PPP handed to another LNS */
-	uint8_t		 lcpx_init_len, lcpx_sent_len, lcpx_rcvd_len;
-	uint8_t		 lcpx_init[LCPX_MAX], lcpx_sent[LCPX_MAX];
-	uint8_t		 lcpx_rcvd[LCPX_MAX];
+	struct lcpx	*lx;		/* until authentication is over */
 	struct auth_req	*rq;			/* while AUTH_PENDING */
 };
 
@@ -759,14 +768,14 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 		    rq->password_len : sizeof(px->response));
 		memcpy(px->response, rq->password, px->resp_len);
 	}
-	if (pp->lcpx_init_len != 0xff && pp->lcpx_sent_len != 0xff &&
-	    pp->lcpx_rcvd_len != 0xff) {
-		memcpy(px->init_rcvd_lcp, pp->lcpx_init, pp->lcpx_init_len);
-		px->init_rcvd_len = pp->lcpx_init_len;
-		memcpy(px->last_sent_lcp, pp->lcpx_sent, pp->lcpx_sent_len);
-		px->last_sent_len = pp->lcpx_sent_len;
-		memcpy(px->last_rcvd_lcp, pp->lcpx_rcvd, pp->lcpx_rcvd_len);
-		px->last_rcvd_len = pp->lcpx_rcvd_len;
+	if (pp->lx != NULL && pp->lx->init_len != 0xff &&
+	    pp->lx->sent_len != 0xff && pp->lx->rcvd_len != 0xff) {
+		memcpy(px->init_rcvd_lcp, pp->lx->init, pp->lx->init_len);
+		px->init_rcvd_len = pp->lx->init_len;
+		memcpy(px->last_sent_lcp, pp->lx->sent, pp->lx->sent_len);
+		px->last_sent_len = pp->lx->sent_len;
+		memcpy(px->last_rcvd_lcp, pp->lx->rcvd, pp->lx->rcvd_len);
+		px->last_rcvd_len = pp->lx->rcvd_len;
 	}
 	/*
 	 * Handed over before the relay starts: it may clear the call at
@@ -793,6 +802,8 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 		free(pp->rq);
 		pp->rq = NULL;
 	}
+	free(pp->lx);
+	pp->lx = NULL;
 	sp->auth_time = time_now;
 	session_authenticated(s);
 	stats->ppp_auth_ok++;
@@ -862,6 +873,8 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		free(pp->rq);
 		pp->rq = NULL;
 	}
+	free(pp->lx);
+	pp->lx = NULL;
 	if (plugin_hooked[PLUGIN_POST_AUTH]) {
 		struct param_post_auth pa = {
 			.sid = s, .tid = sp->tunnel, .username = sp->user,
@@ -1288,6 +1301,19 @@ static const struct { const char *name; uint8_t min, max; } lcp_opts[] = {
 	[LCP_ACFC] = { "ACFC", 0, 0 },
 };
 
+/*
+ * The copies of pp's Configure-Requests, made on the first one; NULL
+ * once authentication is over or when nothing can be relayed.
+ */
+static struct lcpx *
+lcpx_of(struct ppp *pp)
+{
+	if (pp->lx == NULL && !config->disable_lac_func &&
+	    pp->auth_state < AUTH_DONE)
+		pp->lx = calloc(1, sizeof(*pp->lx));
+	return pp->lx;
+}
+
 /* A copy of a Configure-Request's options; 0xff when too long. */
 static void
 lcpx_keep(uint8_t *dst, uint8_t *dlen, const uint8_t *opt, size_t len)
@@ -1334,7 +1360,8 @@ lcp_build(struct fsm *f, uint8_t *out, size_t cap)
 	mlppp_lcp_build(f->sid, &w);	/* RFC 1990 5.1, when enabled */
 	if (w.err)
 		return 0;
-	lcpx_keep(pp->lcpx_sent, &pp->lcpx_sent_len, out, w.len);
+	if (lcpx_of(pp) != NULL)
+		lcpx_keep(pp->lx->sent, &pp->lx->sent_len, out, w.len);
 	return w.len;
 }
 
@@ -1362,9 +1389,11 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 	if (!opts_wellformed(opt, len))
 		return -1;
 	/* RFC 2661 4.4.5: the first and the last request, for relaying. */
-	if (pp->lcpx_init_len == 0)
-		lcpx_keep(pp->lcpx_init, &pp->lcpx_init_len, opt, len);
-	lcpx_keep(pp->lcpx_rcvd, &pp->lcpx_rcvd_len, opt, len);
+	if (lcpx_of(pp) != NULL) {
+		if (pp->lx->init_len == 0)
+			lcpx_keep(pp->lx->init, &pp->lx->init_len, opt, len);
+		lcpx_keep(pp->lx->rcvd, &pp->lx->rcvd_len, opt, len);
+	}
 	v_init(&v, may_nak);
 	mlppp_lcp_peer_reset(f->sid);
 	rd_init(&r, opt, len);
@@ -2502,6 +2531,8 @@ ppp_session_end(sid_t s)
 		free(pp->rq);
 		pp->rq = NULL;
 	}
+	free(pp->lx);
+	pp->lx = NULL;
 	mlppp_link_end(s);	/* leaves its bundle (a master ends it) */
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?

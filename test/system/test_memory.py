@@ -31,6 +31,14 @@ def rss_kb(pid):
     return status_kb(pid, "VmRSS")
 
 
+def under_asan(pid):
+    """The daemon runs with AddressSanitizer (make SAN=1): its shadow
+    memory (an eighth of what the process touches) and the redzones
+    around each allocation come on top of the daemon's own memory."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
 def bring_up(d, lacsim_bin, tunnels, per_tunnel, timeout=300):
     """lacsim holds tunnels x per_tunnel PPP sessions up; returns its
     Popen once every session is up (terminated at teardown)."""
@@ -65,8 +73,9 @@ def test_memory_per_session(lns, lacsim_bin, n):
           f"{up * KB / n:.0f} octets/session all told")
     p.terminate()
     # A session up costs its entries in the per-session tables (about
-    # 3.3 kB, Docs/performance.md) and a few small allocations.
-    assert per < 4096, per
+    # 3.5 kB, Docs/performance.md) and a few small allocations; under
+    # ASan a quarter more (its shadow and redzones, measured 1.21x).
+    assert per < (4096 * 1.25 if under_asan(d.pid) else 4096), per
 
 
 def test_a_million_slots_start_and_idle(lns):
