@@ -81,6 +81,9 @@ struct lcpx {
 	uint8_t		init[LCPX_MAX], sent[LCPX_MAX], rcvd[LCPX_MAX];
 };
 
+struct ppp;
+static void	negotiation_free(struct ppp *);
+
 struct ppp {
 	struct fsm	 lcp, ipcp, ipv6cp;
 	/* LCP: what goes in our Configure-Request */
@@ -797,13 +800,7 @@ relay_begin(sid_t s, const struct auth_reply *rp)
 	free(px);
 	if (!pp->in_use || sp->state == SESSION_FREE)
 		return 0;		/* cleared already */
-	if (pp->rq != NULL) {
-		explicit_bzero(pp->rq, sizeof(*pp->rq));
-		free(pp->rq);
-		pp->rq = NULL;
-	}
-	free(pp->lx);
-	pp->lx = NULL;
+	negotiation_free(pp);
 	sp->auth_time = time_now;
 	session_authenticated(s);
 	stats->ppp_auth_ok++;
@@ -868,13 +865,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 	timer_cancel(&pp->auth_timer);
 	if (ok && rp->ntunnels && relay_begin(s, rp) == 0)
 		return;
-	if (pp->rq != NULL) {
-		explicit_bzero(pp->rq, sizeof(*pp->rq));
-		free(pp->rq);
-		pp->rq = NULL;
-	}
-	free(pp->lx);
-	pp->lx = NULL;
+	negotiation_free(pp);
 	if (plugin_hooked[PLUGIN_POST_AUTH]) {
 		struct param_post_auth pa = {
 			.sid = s, .tid = sp->tunnel, .username = sp->user,
@@ -1300,6 +1291,23 @@ static const struct { const char *name; uint8_t min, max; } lcp_opts[] = {
 	[LCP_PFC] = { "PFC", 0, 0 },
 	[LCP_ACFC] = { "ACFC", 0, 0 },
 };
+
+/*
+ * What only authentication needs, gone once it is over: the request
+ * kept for the proxy authentication AVPs (wiped: it holds a password)
+ * and the LCP requests kept for proxy LCP.
+ */
+static void
+negotiation_free(struct ppp *pp)
+{
+	if (pp->rq != NULL) {
+		explicit_bzero(pp->rq, sizeof(*pp->rq));
+		free(pp->rq);
+		pp->rq = NULL;
+	}
+	free(pp->lx);
+	pp->lx = NULL;
+}
 
 /*
  * The copies of pp's Configure-Requests, made on the first one; NULL
@@ -2526,13 +2534,7 @@ ppp_session_end(sid_t s)
 	cqm_session_end(s);
 	if (pp->auth_state == AUTH_PENDING)
 		auth_cancel(s);
-	if (pp->rq != NULL) {
-		explicit_bzero(pp->rq, sizeof(*pp->rq));
-		free(pp->rq);
-		pp->rq = NULL;
-	}
-	free(pp->lx);
-	pp->lx = NULL;
+	negotiation_free(pp);
 	mlppp_link_end(s);	/* leaves its bundle (a master ends it) */
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
