@@ -319,6 +319,7 @@ bench: all $(BENCH_TOOLS)
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 	$(MAKE) bench-cluster
 	$(MAKE) bench-scrape
+	$(MAKE) bench-scale
 
 # What a Prometheus scrape costs the loop at 100,000 sessions; writes
 # Docs/performance.md's "Metrics scrape cost" section (SCRAPE_ARGS=--quick
@@ -332,7 +333,13 @@ bench-scrape: all
 bench-cluster: all
 	cd test/system && $(PYTHON) -m pytest -q -s bench_cluster.py
 
-.PHONY: bench bench-tools bench-scrape bench-cluster
+# Per-packet cost and memory from 1 to 1,000,000 sessions, ours and the
+# original to its limit; writes Docs/performance.md's "Scale" section and
+# Docs/perf-scale.png (SCALE_ARGS=--quick for a short check).
+bench-scale: all $(BENCH_TOOLS)
+	$(PYTHON) bench/scale.py $(SCALE_ARGS)
+
+.PHONY: bench bench-tools bench-scrape bench-cluster bench-scale
 
 # ---- soak (bench/soak.py): root, SOAK_MINUTES under ASan; not in check ----
 # Build with sanitizers first: make clean && make SAN=1 soak SOAK_MINUTES=30

@@ -526,7 +526,7 @@ class Ours(Lns):
     name = "ours"
 
     def start(self, radius=False, max_sessions=65535, pool=None, tag="run",
-              nusers=0):
+              nusers=0, more_users=()):
         s = self.side
         d = self.work / f"ours-{s.key}-{tag}"
         d.mkdir()
@@ -561,6 +561,11 @@ class Ours(Lns):
             with open(subs, "w") as f:
                 for i in range(1, nusers + 1):
                     f.write(f"bench{i} {PASSWORD}\n")
+                # (format, count): more local subscribers, e.g. for
+                # lacsims of their own (--user FMT).
+                for fmt, count in more_users:
+                    for i in range(1, count + 1):
+                        f.write(f"{fmt % i} {PASSWORD}\n")
             os.chmod(subs, 0o600)
             lines.append(f"set local_auth_file {subs}")
         (d / "startup-config").write_text("\n".join(lines) + "\n")
@@ -679,7 +684,7 @@ class Relay(Lns):
 
 class Lacsim:
     def __init__(self, net, work, tag, side, tunnels, sessions, auth="pap",
-                 hold=None, max_pending=0, timeout=300):
+                 hold=None, max_pending=0, timeout=300, user="bench%d"):
         self.net = net
         self.n = tunnels * sessions
         self.out = work / f"lacsim-{tag}.jsonl"
@@ -690,7 +695,7 @@ class Lacsim:
         self.by_name = {}
         cmd = [LACSIM, "--lns", side.lns_addr, "--tunnels", tunnels,
                "--sessions", sessions, "--ppp", "--auth", auth,
-               "--user", "bench%d", "--password", PASSWORD,
+               "--user", user, "--password", PASSWORD,
                "--timeout", timeout, "--hello", 0, "--no-teardown",
                "--json"]
         if max_pending:

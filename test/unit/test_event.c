@@ -203,6 +203,71 @@ test_wait_bounded_by_timer(void **state)
 	assert_int_equal(order[norder - 1], 42);
 }
 
+/*
+ * Many timers, moved, cancelled and re-armed at random (a fixed seed):
+ * every pending timer fires once, none early, in expiry order, and the
+ * heap keeps its count -- across the heap's growth and with every shape
+ * of the 4-ary tree's last level.
+ */
+static uint64_t fired_at[5000];
+static uint64_t last_when;
+static int fired_total, out_of_order;
+
+static void
+stamp(struct timer *t, void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	if (t->when < last_when || t->when > now_ms)
+		out_of_order++;
+	last_when = t->when;
+	fired_at[i]++;
+	fired_total++;
+}
+
+static void
+test_random_operations(void **state)
+{
+	static struct timer t[5000];
+	static uint64_t due[5000];
+	uint32_t seed = 12345;
+	int i, k, pending = 0;
+
+	(void)state;
+	now_ms = 0;
+	last_when = 0;
+	fired_total = out_of_order = 0;
+	memset(fired_at, 0, sizeof(fired_at));
+	for (i = 0; i < 5000; i++) {
+		timer_init(&t[i], stamp, (void *)(intptr_t)i);
+		due[i] = 0;
+	}
+	for (k = 0; k < 40000; k++) {
+		seed = seed * 1103515245u + 12345u;
+		i = (int)((seed >> 8) % 5000);
+		if (((seed >> 4) & 3) == 0 && timer_pending(&t[i])) {
+			timer_cancel(&t[i]);
+			due[i] = 0;
+		} else {
+			due[i] = 1 + (seed >> 12) % 100000;
+			timer_set_at(&t[i], due[i]);
+		}
+	}
+	for (i = 0; i < 5000; i++)
+		pending += due[i] != 0;
+	assert_int_equal(timers_count(), pending);
+	/* Run the clock forward in steps; each step fires what is due. */
+	for (now_ms = 0; now_ms <= 100000; now_ms += 997)
+		timers_run();
+	now_ms = 200000;
+	timers_run();
+	assert_int_equal(out_of_order, 0);
+	assert_int_equal(fired_total, pending);
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(fired_at[i], due[i] != 0);
+	assert_int_equal(timers_count(), 0);
+}
+
 int
 main(void)
 {
@@ -213,6 +278,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fd_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_bounded_by_timer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_random_operations, setup,
 		    teardown),
 	};
 
