@@ -86,6 +86,21 @@ static union {
 	char		buf[CMSG_SPACE(sizeof(uint16_t))];
 	struct cmsghdr	align;
 } outcm[TX_BATCH];
+/*
+ * Keepalives (LCP Echo-Requests) wait in the batch too: copied here
+ * with their LAC's address, so that neither the caller's buffer nor a
+ * tunnel freed later in the turn matters, and sent with the rest at the
+ * end of the loop's turn.  With a million sessions the echo timers send
+ * 100,000 frames a second; one sendmmsg() (and UDP_SEGMENT to a LAC)
+ * for all those of a turn instead of one sendto() each.
+ */
+#define KA_POOL		128
+#define KA_MAX		64
+static struct ka_slot {
+	struct sockaddr_in	to;
+	uint8_t			buf[L2TP_DATA_HEADROOM + KA_MAX];
+} kaq[KA_POOL];
+static unsigned kan;
 /* The kernel refused UDP_SEGMENT once (no checksum offload on the way). */
 static int gso_refused;
 /* Inside a batch of L2TP datagrams: upstream TCP may wait to merge. */
@@ -230,6 +245,32 @@ dp_flush(void)
 		}
 	}
 	txn = 0;
+	kan = 0;
+}
+
+int
+dp_queue_frame(sid_t s, const uint8_t *proto_field, size_t len)
+{
+	const struct sockaddr_in *to;
+	struct ka_slot *k;
+	uint8_t *p, *h;
+
+	if (len > KA_MAX)
+		return -1;
+	if (kan == KA_POOL || txn == TX_BATCH)
+		dp_flush();
+	k = &kaq[kan];
+	p = k->buf + L2TP_DATA_HEADROOM;
+	memcpy(p, proto_field, len);
+	if ((h = l2tp_data_header(s, p, len, &to)) == NULL)
+		return -1;
+	k->to = *to;
+	kan++;
+	txiov[txn].iov_base = h;
+	txiov[txn].iov_len = len + L2TP_DATA_HEADROOM;
+	txto[txn] = &k->to;
+	txn++;
+	return 0;
 }
 
 /* A frame in the ring, queued for the next dp_flush(). */

@@ -43,10 +43,16 @@ void	 dp_send_ip6(sid_t, uint8_t *pkt, size_t len);
  * L2TP_DATA_HEADROOM writable bytes before it.  0, or -1 if not sent.
  */
 int	 dp_send_frame(sid_t, uint8_t *proto_field, size_t len);
+/*
+ * A keepalive frame (at most 64 octets) copied into the batch, to leave
+ * at the next dp_flush() (the end of the loop's turn, l2tpns.c): for
+ * frames nothing else must follow on the wire.  0, or -1.
+ */
+int	 dp_queue_frame(sid_t, const uint8_t *proto_field, size_t len);
 /* cluster.c, the master: a downstream IP or IPv6 packet a slave read
  * from its TUN device, handled as if read from ours. */
 void	 dp_forwarded(const uint8_t *pkt, size_t len);
-/* Send what is batched (the end of each TUN turn). */
+/* Send what is batched (the end of each TUN read, and of each turn). */
 void	 dp_flush(void);
 /* The L2TP socket: readable (an ev_fn), and its options once bound. */
 void	 dp_udp_readable(int fd, uint32_t events, void *arg);

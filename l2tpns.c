@@ -824,6 +824,7 @@ run_loop(void)
 		stats->loops++;
 		if ((n = ev_run_once(1000)) < 0 && errno != EINTR)
 			fatal("epoll_wait: %s", strerror(errno));
+		dp_flush();	/* what the turn's timers queued (keepalives) */
 		if (n > 0)
 			stats->events += (uint64_t)n;
 		stats->timers_fired += ev_timers_fired - fired;
