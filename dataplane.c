@@ -9,7 +9,8 @@
  *
  * Exports (dataplane.h): dp_tun_readable for the main loop, dp_ip_input
  * and dp_ip6_input for ppp.c (upstream), dp_send_frame for PPP's own
- * frames, dp_flush.
+ * frames, dp_queue_frame for its keepalives (batched to the end of the
+ * loop's turn), dp_flush.
  *
  * Upstream, from ppp_input: anti-spoofing, Filter-Id "NAME.in" (acl.c),
  * the packet_rx plugins, MSS clamping, interception, the throttle
