@@ -320,6 +320,7 @@ bench: all $(BENCH_TOOLS)
 	$(MAKE) bench-cluster
 	$(MAKE) bench-scrape
 	$(MAKE) bench-scale
+	$(MAKE) bench-tcp
 
 # What a Prometheus scrape costs the loop at 100,000 sessions; writes
 # Docs/performance.md's "Metrics scrape cost" section (SCRAPE_ARGS=--quick
@@ -339,7 +340,13 @@ bench-cluster: all
 bench-scale: all $(BENCH_TOOLS)
 	$(PYTHON) bench/scale.py $(SCALE_ARGS)
 
-.PHONY: bench bench-tools bench-scrape bench-cluster bench-scale
+# Bulk TCP through one session (iperf3, lacsim in TUN mode), ours and the
+# original; writes Docs/performance.md's "Bulk TCP" section
+# (TCP_ARGS=--quick for a short check).
+bench-tcp: all $(BENCH_TOOLS)
+	$(PYTHON) bench/tcp.py $(TCP_ARGS)
+
+.PHONY: bench bench-tools bench-scrape bench-cluster bench-scale bench-tcp
 
 # ---- soak (bench/soak.py): root, SOAK_MINUTES under ASan; not in check ----
 # Build with sanitizers first: make clean && make SAN=1 soak SOAK_MINUTES=30

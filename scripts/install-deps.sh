@@ -26,6 +26,7 @@ BENCH_PACKAGES="
 	gnuplot-nox
 	linux-perf
 	ethtool
+	iperf3
 "
 
 PACKAGES="
