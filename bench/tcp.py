@@ -110,6 +110,7 @@ class Link:
              "mbps": got["bits_per_second"] / 1e6,
              "retransmits": sent.get("retransmits"),
              "lns_cpu_s": cpu,
+             "lns_busy": cpu / secs,
              "cpu_ms_per_mb": cpu * 1000 / mb if mb else None}
         B.log(f"  {self.lns.name:8} {direction:4}: {r['mbps']:7.1f} Mbit/s, "
               f"LNS {cpu:.2f} s CPU ({r['cpu_ms_per_mb'] or 0:.3f} ms/MB), "
@@ -137,10 +138,14 @@ def render(rows, meta):
            "ends, lacsim's user-space L2TP at the far end of the tunnel "
            "(on the generators' CPU, so it can bound both LNSs alike).  "
            "*Rate*: what iperf3's receiver counted, median (min–max); "
-           "*CPU*: the LNS's CPU time per megabyte carried.", "",
+           "*CPU*: the LNS's CPU time per megabyte carried; *busy*: the "
+           "LNS's CPU time over the run's length (below 100 %, the LNS "
+           "was not what bounded the rate: lacsim or the TCP window "
+           "was).", "",
            "| way | ours: Mbit/s | original: Mbit/s | ours / original | "
-           "ours: CPU ms/MB | original: CPU ms/MB | ours / original |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+           "ours: CPU ms/MB | original: CPU ms/MB | ours / original | "
+           "ours busy | original busy |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for d, name in (("up", "upstream (subscriber sends)"),
                     ("down", "downstream (subscriber receives)")):
         o = by.get(("ours", d), [])
@@ -154,7 +159,9 @@ def render(rows, meta):
         out.append(f"| {name} | {R.fmt(om, 1, 0)} | {R.fmt(gm, 1, 0)} | "
                    f"{'n/a' if rate is None else f'{rate:.2f}'} | "
                    f"{R.fmt(oc, 1, 3)} | {R.fmt(gc, 1, 3)} | "
-                   f"{'n/a' if cost is None else f'{cost:.2f}'} |")
+                   f"{'n/a' if cost is None else f'{cost:.2f}'} | "
+                   f"{R.fmt(R.stats([r['lns_busy'] for r in o]), 100)} % | "
+                   f"{R.fmt(R.stats([r['lns_busy'] for r in g]), 100)} % |")
     return "\n".join(out) + "\n"
 
 
