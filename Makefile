@@ -156,6 +156,10 @@ UNIT_TESTS += test/unit/test_session
 test/unit/test_session: test/unit/test_session.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_evring
+test/unit/test_evring: test/unit/test_evring.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_cqm
 test/unit/test_cqm: test/unit/test_cqm.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)

@@ -328,31 +328,27 @@ print_line(void *arg, const char *text)
 static int
 show_events(sid_t id, int json)
 {
-	const struct evring *r = evring_get(id);
-	struct evring copy;
+	struct sev ev[EVRING_SIZE];
 	const struct session *sp = session_get(id);
-	uint32_t i, first;
-	char tm[32], text[EVRING_TEXT * 2];
-	int n = 0;
+	char tm[32], text[EVRING_TEXT * 2], user[MAXUSER];
+	int i, nev, n = 0;
 
-	if (r == NULL || r->next == 0) {
+	if ((nev = evring_read(id, user, sizeof(user), ev)) <= 0) {
 		cli_error(cli, "%% No events for session %u", id);
 		return CLI_ERROR;
 	}
-	memcpy(&copy, r, sizeof(copy));
-	clean(copy.user, sizeof(copy.user));
-	first = copy.next > EVRING_SIZE ? copy.next - EVRING_SIZE : 0;
+	clean(user, sizeof(user));
 	if (json)
 		cli_print(cli, "{\"sid\":%u,\"user\":\"%s\",\"ended\":%s,"
-		    "\"events\":[", id, copy.user, sp == NULL ||
+		    "\"events\":[", id, user, sp == NULL ||
 		    sp->state == SESSION_FREE ? "true" : "false");
 	else
 		cli_print(cli, "Events of session %u (%s)%s:\n%-23s %-20s %-7s "
-		    "%-5s %s", id, copy.user[0] ? copy.user : "*", sp == NULL ||
+		    "%-5s %s", id, user[0] ? user : "*", sp == NULL ||
 		    sp->state == SESSION_FREE ? ", ended" : "", "Time (UTC)",
 		    "Event", "Actor", "Cause", "Detail");
-	for (i = first; i < copy.next; i++) {
-		struct sev *e = &copy.ev[i % EVRING_SIZE];
+	for (i = 0; i < nev; i++) {
+		struct sev *e = &ev[i];
 		time_t t = (time_t)e->t_s;
 		struct tm g;
 		size_t k, o = 0;

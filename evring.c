@@ -1,11 +1,16 @@
 /*
  * evring.c - the per-session event rings (evring.h).
  *
- * State owned: one ring of EVRING_SIZE events per session slot, in a
- * MAP_SHARED | MAP_NORESERVE mapping made at startup (CLI children read
- * it live; a slot's pages become resident when it is first used: 1,184
- * bytes a slot, EVRING_SIZE events of EVRING_TEXT characters), and, private, the teardown each session's end will
- * report (actor, cause, reason).
+ * State owned: one ring per session slot, in a MAP_SHARED |
+ * MAP_NORESERVE mapping made at startup (CLI children read it live; a
+ * slot's page becomes resident when it is first used: 256 octets a
+ * slot, the events encoded one after the other with their texts at
+ * their own length, see struct evring); the blocks of EVRING_BIG
+ * octets that the rings with more events move to, in a second such
+ * mapping, handed out from a high-water mark and a free list; and,
+ * private, the teardown a session's end will report (actor, cause,
+ * reason), allocated from evring_teardown() to evring_down(): only
+ * sessions being torn down hold one.
  *
  * The events are recorded by direct calls where they happen, since
  * each knows its actor: l2tp.c (ICRQ, CDN, the session's end), ppp.c
@@ -27,13 +32,18 @@
 #include "log.h"
 
 struct teardown {
-	uint8_t		set, actor;
+	uint8_t		actor;
 	uint16_t	cause;
 	char		reason[EVRING_TEXT];
 };
 
+/* An event's encoded header: t_s 4, t_ms 2, type, actor, cause 2, length. */
+#define EV_HDR	11
+
 static struct evring *rings;
-static struct teardown *td;
+static uint8_t (*bigs)[EVRING_BIG];	/* bigs[0] unused */
+static uint32_t *bigfree, nbigfree, bighw;
+static struct teardown **td;
 static uint32_t nrings;
 
 static const char *const type_names[SEV_MAX] = {
@@ -67,26 +77,144 @@ int
 evring_init(uint32_t max_sessions)
 {
 	size_t len = ((size_t)max_sessions + 1) * sizeof(struct evring);
+	size_t blen = ((size_t)max_sessions + 1) * EVRING_BIG;
 
 	rings = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (rings == MAP_FAILED) {
+	bigs = mmap(NULL, blen, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	td = calloc((size_t)max_sessions + 1, sizeof(*td));
+	bigfree = calloc((size_t)max_sessions + 1, sizeof(*bigfree));
+	if (rings == MAP_FAILED || bigs == MAP_FAILED || td == NULL ||
+	    bigfree == NULL) {
+		if (rings != MAP_FAILED)
+			munmap(rings, len);
+		if (bigs != MAP_FAILED)
+			munmap(bigs, blen);
+		free(td);
+		free(bigfree);
 		rings = NULL;
-		return -1;
-	}
-	if ((td = calloc((size_t)max_sessions + 1, sizeof(*td))) == NULL) {
-		munmap(rings, len);
-		rings = NULL;
+		bigs = NULL;
+		td = NULL;
+		bigfree = NULL;
 		return -1;
 	}
 	nrings = max_sessions;
 	return 0;
 }
 
-const struct evring *
-evring_get(sid_t s)
+/* Where r's data is, and its room. */
+static uint8_t *
+ring_data(struct evring *r, size_t *cap)
 {
-	return rings != NULL && s > 0 && s <= nrings ? &rings[s] : NULL;
+	if (r->big != 0 && r->big <= bighw) {
+		*cap = EVRING_BIG;
+		return bigs[r->big];
+	}
+	*cap = EVRING_BYTES;
+	return r->data;
+}
+
+/* Move r's data to a block of EVRING_BIG octets: 0, or -1 if none. */
+static int
+ring_grow(struct evring *r)
+{
+	uint32_t b;
+
+	if (r->big != 0)
+		return -1;
+	if (nbigfree > 0)
+		b = bigfree[--nbigfree];
+	else if (bighw < nrings)
+		b = ++bighw;
+	else
+		return -1;
+	memcpy(bigs[b], r->data, r->used);
+	r->big = b;
+	return 0;
+}
+
+/* Drop the oldest event of r. */
+static void
+drop_oldest(struct evring *r)
+{
+	size_t at = r->ulen, sz, cap;
+	uint8_t *d = ring_data(r, &cap);
+
+	if (r->n == 0 || at + EV_HDR > r->used)
+		return;
+	sz = EV_HDR + d[at + EV_HDR - 1];
+	if (at + sz > r->used)
+		sz = r->used - at;
+	memmove(d + at, d + at + sz, r->used - at - sz);
+	r->used = (uint16_t)(r->used - sz);
+	r->n--;
+}
+
+/* The ring's user name becomes user (len octets, no NUL). */
+static void
+set_user(struct evring *r, const char *user, size_t len)
+{
+	size_t cap;
+	uint8_t *d = ring_data(r, &cap);
+
+	if (len == r->ulen && memcmp(d, user, len) == 0)
+		return;
+	if (r->used - r->ulen + len > cap && ring_grow(r) == 0)
+		d = ring_data(r, &cap);
+	while (r->n > 0 && r->used - r->ulen + len > cap)
+		drop_oldest(r);
+	memmove(d + len, d + r->ulen, r->used - r->ulen);
+	memcpy(d, user, len);
+	r->used = (uint16_t)(r->used - r->ulen + len);
+	r->ulen = (uint8_t)len;
+}
+
+int
+evring_read(sid_t s, char *user, size_t ulen, struct sev *ev)
+{
+	struct evring r;
+	uint8_t d[EVRING_BIG];
+	size_t at, k, len, cap;
+	int n = 0;
+
+	if (rings == NULL || s == 0 || s > nrings)
+		return -1;
+	/* Copies: the daemon may write the ring meanwhile. */
+	memcpy(&r, &rings[s], sizeof(r));
+	cap = r.big != 0 && r.big <= nrings ? EVRING_BIG : EVRING_BYTES;
+	if (r.used > cap)
+		r.used = (uint16_t)cap;
+	memcpy(d, cap == EVRING_BIG ? bigs[r.big] : r.data, r.used);
+	if (r.ulen > r.used)
+		r.ulen = (uint8_t)r.used;
+	if (ulen > 0) {
+		len = r.ulen < ulen - 1 ? r.ulen : ulen - 1;
+		memcpy(user, d, len);
+		user[len] = '\0';
+	}
+	if (r.next == 0)
+		return 0;
+	for (at = r.ulen; n < EVRING_SIZE && n < r.n && at + EV_HDR <= r.used;
+	    n++) {
+		struct sev *e = &ev[n];
+		const uint8_t *h = d + at;
+
+		memset(e, 0, sizeof(*e));
+		memcpy(&e->t_s, h, 4);
+		memcpy(&e->t_ms, h + 4, 2);
+		e->type = h[6];
+		e->actor = h[7];
+		memcpy(&e->cause, h + 8, 2);
+		len = h[10];
+		at += EV_HDR;
+		if (len > r.used - at)
+			len = r.used - at;
+		k = len < EVRING_TEXT - 1 ? len : EVRING_TEXT - 1;
+		memcpy(e->text, d + at, k);
+		at += len;
+	}
+	return n;
 }
 
 void
@@ -94,8 +222,11 @@ evring_reset(sid_t s)
 {
 	if (rings == NULL || s == 0 || s > nrings)
 		return;
+	if (rings[s].big != 0 && rings[s].big <= bighw)
+		bigfree[nbigfree++] = rings[s].big;
 	memset(&rings[s], 0, sizeof(rings[s]));
-	memset(&td[s], 0, sizeof(td[s]));
+	free(td[s]);
+	td[s] = NULL;
 }
 
 void
@@ -105,26 +236,47 @@ evring_add(sid_t s, enum sev_type type, enum sev_actor actor, uint16_t cause,
 	const struct session *sp;
 	struct evring *r;
 	struct timeval tv;
-	struct sev *e;
+	char text[EVRING_TEXT];
+	uint8_t *d, *h;
+	size_t cap;
+	uint16_t ms;
+	uint32_t t;
+	size_t len;
 	va_list ap;
+	int k;
 
 	if (rings == NULL || s == 0 || s > nrings)
 		return;
 	r = &rings[s];
 	/* The user, once known, names the ring after the session ends. */
 	if ((sp = session_get(s)) != NULL && sp->user[0])
-		memcpy(r->user, sp->user, sizeof(r->user));
-	e = &r->ev[r->next % EVRING_SIZE];
-	gettimeofday(&tv, NULL);
-	memset(e, 0, sizeof(*e));
-	e->t_s = (uint32_t)tv.tv_sec;
-	e->t_ms = (uint16_t)(tv.tv_usec / 1000);
-	e->type = (uint8_t)type;
-	e->actor = (uint8_t)actor;
-	e->cause = cause;
+		set_user(r, sp->user, strnlen(sp->user, MAXUSER - 1));
 	va_start(ap, fmt);
-	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	k = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	len = k < 0 ? 0 : (size_t)k < sizeof(text) ? (size_t)k :
+	    sizeof(text) - 1;
+	d = ring_data(r, &cap);
+	if (r->used + EV_HDR + len > cap && ring_grow(r) == 0)
+		d = ring_data(r, &cap);
+	while (r->n > 0 && (r->n >= EVRING_SIZE ||
+	    r->used + EV_HDR + len > cap))
+		drop_oldest(r);
+	if (r->used + EV_HDR + len > cap)	/* cannot happen */
+		return;
+	gettimeofday(&tv, NULL);
+	t = (uint32_t)tv.tv_sec;
+	ms = (uint16_t)(tv.tv_usec / 1000);
+	h = d + r->used;
+	memcpy(h, &t, 4);
+	memcpy(h + 4, &ms, 2);
+	h[6] = (uint8_t)type;
+	h[7] = (uint8_t)actor;
+	memcpy(h + 8, &cause, 2);
+	h[10] = (uint8_t)len;
+	memcpy(h + EV_HDR, text, len);
+	r->used = (uint16_t)(r->used + EV_HDR + len);
+	r->n++;
 	r->next++;
 }
 
@@ -134,13 +286,14 @@ evring_teardown(sid_t s, enum sev_actor actor, uint16_t cause,
 {
 	struct teardown *t;
 
-	if (td == NULL || s == 0 || s > nrings || td[s].set)
+	if (td == NULL || s == 0 || s > nrings || td[s] != NULL)
 		return;
-	t = &td[s];
-	t->set = 1;
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return;		/* the end then reports the LNS's reason */
 	t->actor = (uint8_t)actor;
 	t->cause = cause;
 	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason : "");
+	td[s] = t;
 }
 
 void
@@ -150,12 +303,12 @@ evring_down(sid_t s, const char *why, uint16_t cause)
 
 	if (td == NULL || s == 0 || s > nrings)
 		return;
-	t = &td[s];
-	if (t->set)
+	if ((t = td[s]) != NULL)
 		evring_add(s, SEV_DOWN, (enum sev_actor)t->actor,
 		    t->cause ? t->cause : cause, "%s", t->reason[0] ?
 		    t->reason : why);
 	else
 		evring_add(s, SEV_DOWN, SEA_LNS, cause, "%s", why);
-	memset(t, 0, sizeof(*t));
+	free(t);
+	td[s] = NULL;
 }

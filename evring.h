@@ -12,8 +12,12 @@
 
 #include "l2tpns.h"
 
-#define EVRING_SIZE	12		/* events kept a session */
-#define EVRING_TEXT	84
+#define EVRING_SIZE	12		/* at most this many events kept */
+#define EVRING_TEXT	84		/* longest text of an event, NUL included */
+#define EVRING_BYTES	244		/* a slot's user name and events, encoded */
+/* The block a slot moves to when EVRING_BYTES is not enough: room for
+ * the longest user name and EVRING_SIZE events of the longest text. */
+#define EVRING_BIG	1280
 
 enum sev_type {
 	SEV_NONE = 0, SEV_TUNNEL_UP, SEV_CALL, SEV_AUTH_OK, SEV_AUTH_FAIL,
@@ -26,20 +30,32 @@ enum sev_actor {
 	SEA_LNS, SEA_PLUGIN, SEA_WEB, SEA_MAX
 };
 
+/* One event as evring_read() decodes it for a reader. */
 struct sev {
 	uint32_t	t_s;		/* wall clock seconds */
 	uint16_t	t_ms;		/* and milliseconds */
 	uint8_t		type;		/* enum sev_type */
 	uint8_t		actor;		/* enum sev_actor */
 	uint16_t	cause;		/* Acct-Terminate-Cause, 0 = none */
-	uint16_t	pad;
 	char		text[EVRING_TEXT];
 };
 
+/*
+ * A slot as it is stored (evring.c): the user name, then the events
+ * oldest first, each a 10-octet header (time, type, actor, cause), a
+ * length octet and its text without the NUL.  The events of a session's
+ * usual life (tunnel up to IPCP up, a rate, its end: about 250 octets)
+ * fit in the slot; when one more does not, the slot's contents move to
+ * a block of EVRING_BIG octets from a second shared mapping, where the
+ * last EVRING_SIZE events always fit, until the slot is used again.
+ */
 struct evring {
-	uint32_t	next;		/* events ever written; slot next % N */
-	char		user[MAXUSER];
-	struct sev	ev[EVRING_SIZE];
+	uint32_t	next;		/* events ever written */
+	uint32_t	big;		/* block holding the data + 1, 0 = data[] */
+	uint8_t		ulen;		/* user name: first ulen octets */
+	uint8_t		n;		/* events held */
+	uint16_t	used;		/* octets of data in use */
+	uint8_t		data[EVRING_BYTES];
 };
 
 int	 evring_init(uint32_t max_sessions);
@@ -56,8 +72,15 @@ void	 evring_teardown(sid_t, enum sev_actor, uint16_t cause,
 /* The session's slot is being freed (l2tp.c): the SEV_DOWN event. */
 void	 evring_down(sid_t, const char *why, uint16_t cause);
 
-/* Readers (CLI children): the ring of slot s, NULL if none. */
-const struct evring *evring_get(sid_t);
+/*
+ * Readers (CLI children, the web view): decode the ring of slot s,
+ * oldest first, into ev (EVRING_SIZE entries) and its user name into
+ * user (NUL-terminated, at most ulen).  Returns the number of events,
+ * 0 if none was ever recorded, -1 for no such slot.  A ring written
+ * while it is read decodes to fewer or garbled events, never past its
+ * bounds.
+ */
+int	 evring_read(sid_t s, char *user, size_t ulen, struct sev *ev);
 const char *sev_type_name(int);
 const char *sev_actor_name(int);
 

@@ -11,7 +11,9 @@
  * The table's dashes (an event illegal in a state) are logged and
  * ignored: they can only come from a bug here, never from the peer.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsm.h"
@@ -148,10 +150,40 @@ scr(struct fsm *f, int retransmit)
 	timer_set(&f->timer, f->restart_ms);
 }
 
+/*
+ * Why we are closing, kept at its length: most automata never close
+ * before their session ends, and then need no room for it.
+ */
+static void __attribute__((format(printf, 2, 3)))
+set_reason(struct fsm *f, const char *fmt, ...)
+{
+	char b[FSM_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);	/* first: fmt may be ours */
+	va_end(ap);
+	free(f->reason);
+	f->reason = strdup(b);			/* NULL reads as "" */
+}
+
+const char *
+fsm_reason(const struct fsm *f)
+{
+	return f->reason != NULL ? f->reason : "";
+}
+
+void
+fsm_free(struct fsm *f)
+{
+	free(f->reason);
+	f->reason = NULL;
+}
+
 static void
 str(struct fsm *f)
 {
-	const char *why = f->reason;
+	const char *why = fsm_reason(f);
 
 	f->term_id++;
 	if (f->restart > 0)
@@ -447,7 +479,7 @@ restart_fire(struct timer *t, void *arg)
 	else {
 		if (f->state == ST_REQ_SENT || f->state == ST_ACK_RCVD ||
 		    f->state == ST_ACK_SENT)
-			snprintf(f->reason, sizeof(f->reason), "%s: no answer "
+			set_reason(f, "%s: no answer "
 			    "to %u Configure-Requests", f->p->name,
 			    f->max_configure);
 		LOG(LOG_INFO_L, f->sid, 0, "%s: Restart counter expired in %s",
@@ -461,6 +493,7 @@ fsm_init(struct fsm *f, const struct fsm_proto *p, sid_t sid,
     unsigned restart_s, unsigned max_configure, unsigned max_failure)
 {
 	timer_cancel(&f->timer);
+	free(f->reason);
 	memset(f, 0, sizeof(*f));
 	f->p = p;
 	f->sid = sid;
@@ -493,7 +526,7 @@ fsm_open(struct fsm *f)
 void
 fsm_close(struct fsm *f, const char *reason)
 {
-	snprintf(f->reason, sizeof(f->reason), "%s", reason ? reason : "");
+	set_reason(f, "%s", reason ? reason : "");
 	fsm_event(f, EV_CLOSE);
 }
 
@@ -512,7 +545,7 @@ fsm_stop(struct fsm *f)
 void
 fsm_proto_rejected(struct fsm *f)
 {
-	snprintf(f->reason, sizeof(f->reason), "%s rejected by the peer",
+	set_reason(f, "%s rejected by the peer",
 	    f->p->name);
 	fsm_event(f, EV_RXJ_MINUS);
 }
@@ -564,10 +597,10 @@ rcv_conf_req(struct fsm *f, uint8_t id, const uint8_t *opt, size_t len)
 		 * as if the Restart counter had run out.
 		 */
 		if (++f->rcr_bad > f->max_configure + f->max_failure) {
-			snprintf(f->reason, sizeof(f->reason), "%s: "
+			set_reason(f, "%s: "
 			    "negotiation not converging (%u requests refused)",
 			    f->p->name, f->rcr_bad);
-			LOG(LOG_WARN_L, f->sid, 0, "%s", f->reason);
+			LOG(LOG_WARN_L, f->sid, 0, "%s", fsm_reason(f));
 			if (f->state == ST_OPENED)
 				set_state(f, ST_REQ_SENT);
 			set_state(f, ST_STOPPED);
@@ -668,8 +701,7 @@ fsm_input(struct fsm *f, const uint8_t *pkt, size_t len)
 		    (const char *)data.p);
 		sta(f, id);
 		if (f->state == ST_OPENED)
-			snprintf(f->reason, sizeof(f->reason),
-			    "%s terminated by the peer", f->p->name);
+			set_reason(f, "%s terminated by the peer", f->p->name);
 		fsm_event(f, EV_RTR);
 		return;
 	case CP_TERM_ACK:
@@ -683,7 +715,7 @@ fsm_input(struct fsm *f, const uint8_t *pkt, size_t len)
 		    f->p->name, rcode);
 		/* 4.3 RXJ: rejecting a code we must use is catastrophic. */
 		if (rcode >= CP_CONF_REQ && rcode <= CP_CODE_REJ) {
-			snprintf(f->reason, sizeof(f->reason), "%s: peer "
+			set_reason(f, "%s: peer "
 			    "rejected code %u", f->p->name, rcode);
 			fsm_event(f, EV_RXJ_MINUS);
 		} else

@@ -86,7 +86,7 @@ struct fsm {
 	uint8_t		 max_configure, max_terminate, max_failure;
 	struct timer	 timer;		/* the Restart timer */
 	uint8_t		*shown;		/* copy of state for the CLI, or NULL */
-	char		 reason[64];	/* why we are closing (logs) */
+	char		*reason;	/* why we are closing, fsm_reason() */
 };
 
 void	 fsm_init(struct fsm *, const struct fsm_proto *, sid_t,
@@ -110,5 +110,9 @@ void	 fsm_stop(struct fsm *);
 /* Drive one event directly (tests; RCR/RCA/RCN carry no packet). */
 void	 fsm_event(struct fsm *, enum fsm_event);
 const char *fsm_event_name(int);
+/* Why the automaton is closing ("" if it is not), and that text freed. */
+#define FSM_REASON_MAX	64
+const char *fsm_reason(const struct fsm *);
+void	 fsm_free(struct fsm *);
 
 #endif /* L2TPNS_FSM_H */

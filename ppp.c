@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,25 @@ struct lcpx {
 
 struct ppp;
 static void	negotiation_free(struct ppp *);
+static void	texts_free(struct ppp *);
+static void	keep_text(char **, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+#define AUTH_MSG_MAX	200	/* our PAP/CHAP message, NUL included */
+#define CDN_REASON_MAX	96	/* the CDN's text, NUL included */
+
+/* A kept text, "" when none. */
+static inline const char *
+txt(const char *p)
+{
+	return p != NULL ? p : "";
+}
+
+static inline int
+has_text(const char *p)
+{
+	return p != NULL && *p != '\0';
+}
 
 struct ppp {
 	struct fsm	 lcp, ipcp, ipv6cp;
@@ -99,7 +119,7 @@ struct ppp {
 	uint8_t		 chap_alg;		/* CHAP_ALG_MD5 or _MSCHAPV2 */
 	uint8_t		 auth_tries;
 	uint8_t		 challenge[CHAP_CHAL_LEN];
-	char		 auth_msg[200];
+	char		*auth_msg;		/* keep_text(), AUTH_MSG_MAX */
 	struct timer	 auth_timer;
 	/* keepalive and teardown */
 	struct timer	 echo_timer;
@@ -108,7 +128,7 @@ struct ppp {
 	struct timer	 kill_timer;		/* deferred CDN */
 	struct timer	 limit_timer;		/* Session-/Idle-Timeout */
 	int		 cdn_result;
-	char		 cdn_reason[96];
+	char		*cdn_reason;		/* keep_text(), CDN_REASON_MAX */
 	uint8_t		 term_cause;		/* RFC 2866 Acct-Terminate-Cause */
 	/* IPCP: our address; IPV6CP: our identifier */
 	in_addr_t	 our_ip;
@@ -306,7 +326,7 @@ kill_fire(struct timer *t, void *arg)
 	(void)t;
 	if (pp == NULL || !pp->in_use)
 		return;
-	l2tp_session_close(s, pp->cdn_result, 0, pp->cdn_reason);
+	l2tp_session_close(s, pp->cdn_result, 0, txt(pp->cdn_reason));
 }
 
 /*
@@ -321,9 +341,9 @@ link_finished(sid_t s, int result, const char *reason)
 
 	if (pp == NULL || !pp->in_use || timer_pending(&pp->kill_timer))
 		return;
-	if (pp->cdn_reason[0] == '\0') {
+	if (!has_text(pp->cdn_reason)) {
 		pp->cdn_result = result;
-		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
+		keep_text(&pp->cdn_reason, CDN_REASON_MAX, "%s", reason);
 	}
 	set_phase(s, PHASE_DEAD);
 	timer_set(&pp->kill_timer, 0);
@@ -374,9 +394,9 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 	call_set_state(s, SESSION_CLOSING, reason);
 	LOG(LOG_INFO_L, s, sp->tunnel, "shutting down session %s: %s",
 	    sp->user[0] ? sp->user : "(no user)", reason);
-	if (pp->cdn_reason[0] == '\0') {
+	if (!has_text(pp->cdn_reason)) {
 		pp->cdn_result = CDN_ADMIN;
-		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
+		keep_text(&pp->cdn_reason, CDN_REASON_MAX, "%s", reason);
 	}
 	if (pp->relayed) {
 		/* The PPP is the far LNS's: CDN here, the relay the rest. */
@@ -436,7 +456,7 @@ echo_fire(struct timer *t, void *arg)
 		    "%llu s (%u LCP echoes unanswered): dropping session",
 		    (unsigned long long)(silent / 1000), sp->echo_fails);
 		pp->cdn_result = CDN_LOST_CARRIER;
-		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+		keep_text(&pp->cdn_reason, CDN_REASON_MAX,
 		    "no answer to LCP Echo-Request");
 		evring_teardown(s, SEA_TIMEOUT, TERM_LOST_CARRIER,
 		    "no answer to LCP Echo-Request");
@@ -543,7 +563,7 @@ auth_fire(struct timer *t, void *arg)
 	stats->ppp_auth_failed++;
 	pp->auth_state = AUTH_FAILED;
 	pp->cdn_result = CDN_ERROR;
-	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	keep_text(&pp->cdn_reason, CDN_REASON_MAX,
 	    "authentication timeout");
 	session_shutdown(s, "authentication timeout");
 }
@@ -660,17 +680,18 @@ auth_answer(sid_t s, uint8_t id)
 {
 	struct ppp *pp = P(s);
 	int ok = pp->auth_state == AUTH_DONE;
-	size_t n = strlen(pp->auth_msg);
+	const char *msg = txt(pp->auth_msg);
+	size_t n = strlen(msg);
 
 	if (session_get(s)->auth_proto == PPP_PAP) {
-		uint8_t b[1 + sizeof(pp->auth_msg)];
+		uint8_t b[1 + AUTH_MSG_MAX];
 
 		b[0] = (uint8_t)n;
-		memcpy(b + 1, pp->auth_msg, n);
+		memcpy(b + 1, msg, n);
 		auth_send(s, PPP_PAP, ok ? 2 : 3, id, b, n + 1);
 	} else
 		auth_send(s, PPP_CHAP, ok ? 3 : 4, id,
-		    (const uint8_t *)pp->auth_msg, n);
+		    (const uint8_t *)msg, n);
 }
 
 /* What peers can make us log (STYLE 11). */
@@ -691,18 +712,21 @@ auth_fail(sid_t s, const char *msg)
 	    0, "authentication failed");
 	pp->auth_state = AUTH_FAILED;
 	if (sp->auth_proto == PPP_CHAP && pp->chap_alg == CHAP_ALG_MSCHAPV2 &&
-	    strncmp(msg, "E=", 2) != 0)
+	    strncmp(msg, "E=", 2) != 0) {
 		/* RFC 2759 6: the peer reads the error code from the text */
-		mschap2_failure(MSCHAP2_ERR_AUTH, pp->challenge, msg,
-		    pp->auth_msg, sizeof(pp->auth_msg));
-	else
-		snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+		char m[AUTH_MSG_MAX];
+
+		mschap2_failure(MSCHAP2_ERR_AUTH, pp->challenge, msg, m,
+		    sizeof(m));
+		keep_text(&pp->auth_msg, AUTH_MSG_MAX, "%s", m);
+	} else
+		keep_text(&pp->auth_msg, AUTH_MSG_MAX, "%s", msg);
 	auth_answer(s, pp->chap_id);
 	/* RFC 1994 4.2 / RFC 1334 2.2.2: the link SHOULD be terminated. */
 	pp->cdn_result = CDN_ERROR;
-	snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+	keep_text(&pp->cdn_reason, CDN_REASON_MAX,
 	    "authentication failed: %.70s", msg);
-	session_shutdown(s, pp->cdn_reason);
+	session_shutdown(s, txt(pp->cdn_reason));
 }
 
 /*
@@ -743,7 +767,7 @@ ppp_link_joined(sid_t s, sid_t master, const char *msg)
 	sp->auth_time = time_now;
 	pp->auth_state = AUTH_DONE;
 	session_authenticated(s);
-	snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+	keep_text(&pp->auth_msg, AUTH_MSG_MAX, "%s", msg);
 	stats->ppp_auth_ok++;
 	evring_add(s, SEV_AUTH_OK, config->radius_secret[0] ? SEA_RADIUS :
 	    SEA_LNS, 0, "\"%s\" joins multilink bundle %u", sp->user, master);
@@ -973,10 +997,10 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 		if (sp->auth_proto == PPP_CHAP &&
 		    pp->chap_alg == CHAP_ALG_MSCHAPV2)
 			/* RFC 2759 5: "S=<auth_string> M=<message>" */
-			snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%.42s "
+			keep_text(&pp->auth_msg, AUTH_MSG_MAX, "%.42s "
 			    "M=%s", rp->ms_success, msg);
 		else
-			snprintf(pp->auth_msg, sizeof(pp->auth_msg), "%s", msg);
+			keep_text(&pp->auth_msg, AUTH_MSG_MAX, "%s", msg);
 		stats->ppp_auth_ok++;
 		evring_add(s, SEV_AUTH_OK, config->radius_secret[0] ?
 		    SEA_RADIUS : SEA_LNS, 0, "\"%s\" %s: %s", sp->user,
@@ -1329,6 +1353,39 @@ negotiation_free(struct ppp *pp)
 }
 
 /*
+ * The texts a session keeps only once they are set (our answer to its
+ * authentication, repeated if the peer asks again; the reason its call
+ * is cleared with) and the reasons of its automata: allocated at their
+ * length, rather than room for the longest in every session.
+ */
+static void
+keep_text(char **dst, size_t cap, const char *fmt, ...)
+{
+	char b[AUTH_MSG_MAX > CDN_REASON_MAX ? AUTH_MSG_MAX : CDN_REASON_MAX];
+	va_list ap;
+
+	if (cap > sizeof(b))
+		cap = sizeof(b);
+	va_start(ap, fmt);
+	vsnprintf(b, cap, fmt, ap);	/* first: fmt may name *dst */
+	va_end(ap);
+	free(*dst);
+	*dst = strdup(b);		/* NULL reads as "" */
+}
+
+static void
+texts_free(struct ppp *pp)
+{
+	free(pp->auth_msg);
+	pp->auth_msg = NULL;
+	free(pp->cdn_reason);
+	pp->cdn_reason = NULL;
+	fsm_free(&pp->lcp);
+	fsm_free(&pp->ipcp);
+	fsm_free(&pp->ipv6cp);
+}
+
+/*
  * The copies of pp's Configure-Requests, made on the first one; NULL
  * once authentication is over or when nothing can be relayed.
  */
@@ -1562,9 +1619,9 @@ lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 				    "protocol we allow (%s)",
 				    config->radius_authtypes);
 				pp->cdn_result = CDN_ERROR;
-				snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+				keep_text(&pp->cdn_reason, CDN_REASON_MAX,
 				    "no acceptable authentication protocol");
-				session_shutdown(f->sid, pp->cdn_reason);
+				session_shutdown(f->sid, txt(pp->cdn_reason));
 				return -1;
 			}
 			LOG(LOG_INFO_L, f->sid, sp->tunnel, "LCP: peer naked "
@@ -1607,9 +1664,9 @@ lcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 			LOG(LOG_WARN_L, f->sid, 0, "LCP: the peer rejects "
 			    "authentication");
 			pp->cdn_result = CDN_ERROR;
-			snprintf(pp->cdn_reason, sizeof(pp->cdn_reason),
+			keep_text(&pp->cdn_reason, CDN_REASON_MAX,
 			    "peer refuses to authenticate");
-			session_shutdown(f->sid, pp->cdn_reason);
+			session_shutdown(f->sid, txt(pp->cdn_reason));
 			return -1;
 		}
 	}
@@ -1654,7 +1711,7 @@ lcp_tlf(struct fsm *f)
 {
 	struct ppp *pp = P(f->sid);
 
-	link_finished(f->sid, CDN_ERROR, f->reason[0] ? f->reason :
+	link_finished(f->sid, CDN_ERROR, *fsm_reason(f) ? fsm_reason(f) :
 	    "LCP finished");
 	(void)pp;
 }
@@ -1870,7 +1927,7 @@ ipcp_tlf(struct fsm *f)
 
 	/* An IPv4 session without IPCP is of no use: end it. */
 	if (sp->phase == PHASE_NETWORK)
-		session_shutdown(f->sid, f->reason[0] ? f->reason :
+		session_shutdown(f->sid, *fsm_reason(f) ? fsm_reason(f) :
 		    "IPCP failed");
 }
 
@@ -2412,6 +2469,7 @@ ppp_adopt(sid_t s)
 	    sp->state != SESSION_OPEN || sp->phase != PHASE_NETWORK ||
 	    sp->lcp_state != ST_OPENED || sp->ipcp_state != ST_OPENED)
 		return 0;
+	texts_free(pp);
 	memset(pp, 0, sizeof(*pp));
 	pp->in_use = 1;
 	timer_init(&pp->auth_timer, auth_fire, (void *)(uintptr_t)s);
@@ -2483,6 +2541,7 @@ ppp_session_start(sid_t s)
 
 	if (pp == NULL || sp == NULL)
 		return;
+	texts_free(pp);
 	memset(pp, 0, sizeof(*pp));
 	pp->in_use = 1;
 	acctfile_session_start(s);
@@ -2558,12 +2617,13 @@ ppp_session_end(sid_t s)
 	/* DOWN: plugins, accounting (RADIUS Stop, usage files). */
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,
-	    pp->cdn_reason[0] ? pp->cdn_reason : NULL);
+	    has_text(pp->cdn_reason) ? pp->cdn_reason : NULL);
 	if (sp->ip) {
 		session_route_del(s, sp->ip, 32);
 		ippool_release(sp->ip);
 		sp->ip = 0;
 	}
 	sp->phase = PHASE_DEAD;
+	texts_free(pp);
 	memset(pp, 0, sizeof(*pp));
 }

@@ -10,6 +10,9 @@
  *  - (tunnel, 16-bit wire session id) -> session, and 16-bit wire tunnel
  *    id -> tunnel: open-addressing hashes with linear probing and
  *    backward-shift deletion (no tombstones, so lookups never degrade);
+ *    each hash starts at a page and doubles as it fills (to at most half
+ *    full), up to the capacity max_sessions needs, so that its memory
+ *    grows with the sessions rather than being touched all at once;
  *  - destination address -> session: one hash keyed by (prefix, length)
  *    plus a count of entries per prefix length; a lookup probes only the
  *    lengths in use, longest first: O(number of lengths), never a scan of
@@ -37,11 +40,23 @@ struct hent {
 	uint32_t	val;
 };
 
+/*
+ * A hash's mapping holds two regions of its largest capacity: the table
+ * in use is in one, and doubling rehashes it into the other and gives
+ * the first's pages back (MADV_REMOVE), so a reader in a forked process,
+ * which sees e and mask change, only ever reads inside the mapping.
+ */
 struct hash {
-	struct hent	*e;
-	uint64_t	 mask;		/* capacity - 1 */
+	struct hent	*e;		/* the table in use */
+	uint64_t	 mask;		/* its capacity - 1 */
 	uint64_t	 used;
+	struct hent	*base;		/* the mapping: 2 x cap_max entries */
+	uint64_t	 cap_max;
 };
+
+#define HASH_START	(4096 / sizeof(struct hent))	/* one page */
+
+static uint64_t	mix(uint64_t);
 
 /* Index state, shared too so that a forked reader sees current lengths. */
 struct index_state {
@@ -119,10 +134,14 @@ static int
 hash_init(struct hash *h, uint64_t entries)
 {
 	uint64_t cap = pow2_at_least(entries * 2);
+	void *p = mmap(NULL, 2 * cap * sizeof(struct hent), PROT_READ |
+	    PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if ((h->e = shm_alloc(cap * sizeof(struct hent))) == NULL)
+	if (p == MAP_FAILED)
 		return -1;
-	h->mask = cap - 1;
+	h->base = h->e = p;
+	h->cap_max = cap;
+	h->mask = (cap < HASH_START ? cap : HASH_START) - 1;
 	h->used = 0;
 	return 0;
 }
@@ -130,9 +149,43 @@ hash_init(struct hash *h, uint64_t entries)
 static void
 hash_free(struct hash *h)
 {
-	if (h->e)
-		munmap(h->e, (h->mask + 1) * sizeof(struct hent));
+	if (h->base)
+		munmap(h->base, 2 * h->cap_max * sizeof(struct hent));
 	memset(h, 0, sizeof(*h));
+}
+
+/* Put key in table e of mask m, where it is not. */
+static void
+hash_place(struct hent *e, uint64_t m, uint64_t key, uint32_t val)
+{
+	uint64_t i = mix(key) & m;
+
+	while (e[i].key != 0)
+		i = (i + 1) & m;
+	e[i].key = key;
+	e[i].val = val;
+}
+
+/* Double h's table into the other region of its mapping. */
+static void
+hash_grow(struct hash *h)
+{
+	struct hent *old = h->e;
+	struct hent *ne = old == h->base ? h->base + h->cap_max : h->base;
+	uint64_t i, ocap = h->mask + 1;
+
+	for (i = 0; i < ocap; i++)
+		if (old[i].key != 0)
+			hash_place(ne, 2 * ocap - 1, old[i].key, old[i].val);
+	/*
+	 * A reader between these two stores uses a mask for the other
+	 * table: it may miss a key, never reads outside the mapping.
+	 */
+	h->e = ne;
+	h->mask = 2 * ocap - 1;
+	/* The old region must read as zeros when it is next grown into. */
+	if (madvise(old, ocap * sizeof(*old), MADV_REMOVE) < 0)
+		memset(old, 0, ocap * sizeof(*old));
 }
 
 /* 64-bit finaliser (splitmix64): spreads sequential keys. */
@@ -163,7 +216,12 @@ hash_get(const struct hash *h, uint64_t key)
 static int
 hash_put(struct hash *h, uint64_t key, uint32_t val)
 {
-	uint64_t i = mix(key) & h->mask;
+	uint64_t i;
+
+	/* At most half full while it can grow: probes stay short. */
+	if ((h->used + 1) * 2 > h->mask + 1 && h->mask + 1 < h->cap_max)
+		hash_grow(h);
+	i = mix(key) & h->mask;
 
 	while (h->e[i].key != 0) {
 		if (h->e[i].key == key) {

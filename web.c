@@ -168,32 +168,31 @@ api_sessions(struct MHD_Connection *c)
 static enum MHD_Result
 api_session(struct MHD_Connection *c, sid_t s)
 {
-	const struct evring *r = evring_get(s);
+	struct sev ev[EVRING_SIZE];
 	const struct session *sp = session_get(s);
+	char user[MAXUSER];
 	struct mbuf b;
-	uint32_t i;
+	int i, nev = evring_read(s, user, sizeof(user), ev);
 	int live = sp != NULL && sp->state != SESSION_FREE;
 
-	if (r == NULL || (!live && r->next == 0))
+	if (nev < 0 || (!live && nev == 0))
 		return send_text(c, MHD_HTTP_NOT_FOUND, "no such session");
 	memset(&b, 0, sizeof(b));
 	mbuf_printf(&b, "{\"sid\":%u,\"ended\":%s,\"user\":", s,
 	    live ? "false" : "true");
-	json_str(&b, live ? sp->user : r->user);
+	json_str(&b, live ? sp->user : user);
 	mbuf_printf(&b, ",\"session\":");
 	if (live)
 		session_obj(&b, s, sp);
 	else
 		mbuf_printf(&b, "null");
 	mbuf_printf(&b, ",\"events\":[");
-	for (i = r->next > EVRING_SIZE ? r->next - EVRING_SIZE : 0;
-	    i < r->next; i++) {
-		const struct sev *e = &r->ev[i % EVRING_SIZE];
+	for (i = 0; i < nev; i++) {
+		const struct sev *e = &ev[i];
 
 		mbuf_printf(&b, "%s{\"time\":%u.%03u,\"event\":\"%s\","
 		    "\"actor\":\"%s\",\"cause\":%u,\"text\":",
-		    i > (r->next > EVRING_SIZE ? r->next - EVRING_SIZE : 0) ?
-		    "," : "", e->t_s, e->t_ms, sev_type_name(e->type),
+		    i > 0 ? "," : "", e->t_s, e->t_ms, sev_type_name(e->type),
 		    sev_actor_name(e->actor), e->cause);
 		json_str(&b, e->text);
 		mbuf_printf(&b, "}");
@@ -211,13 +210,15 @@ to_mbuf(void *arg, const char *line)
 static enum MHD_Result
 api_quality(struct MHD_Connection *c, sid_t s, int csv)
 {
-	const struct evring *r = evring_get(s);
+	struct sev ev[EVRING_SIZE];
 	const struct session *sp = session_get(s);
 	const struct cqm_login *l;
+	char user[MAXUSER];
 	struct mbuf b;
 
 	l = cqm_find(sp && sp->state != SESSION_FREE && sp->user[0] ?
-	    sp->user : r ? r->user : NULL);
+	    sp->user : evring_read(s, user, sizeof(user), ev) >= 0 ? user :
+	    NULL);
 	memset(&b, 0, sizeof(b));
 	if (l == NULL) {
 		/* No history yet: empty columns, the chart draws nothing. */

@@ -231,6 +231,7 @@ test_transition_table(void **state)
 			fsm_stop(&f);
 		}
 	}
+	fsm_free(&f);
 	assert_int_equal(failures, 0);
 }
 
@@ -272,6 +273,7 @@ test_restart_counters(void **state)
 	assert_int_equal(f.restart, 0);
 	assert_true(timer_pending(&f.timer));
 	fsm_stop(&f);
+	fsm_free(&f);
 }
 
 /*
@@ -307,6 +309,7 @@ test_early_resend(void **state)
 	packet(&f, CP_CONF_REQ, 2, o, 4);
 	assert_string_equal(seen, "sca");
 	fsm_stop(&f);
+	fsm_free(&f);
 }
 
 /* Replies to another request, bad lengths: discarded, no change. */
@@ -330,6 +333,7 @@ test_discards(void **state)
 	assert_int_equal(f.state, ST_REQ_SENT);
 	assert_string_equal(seen, "");
 	fsm_stop(&f);
+	fsm_free(&f);
 }
 
 /* Max-Failure Naks, then the checker is told to reject (may_nak 0). */
@@ -372,7 +376,11 @@ test_max_failure_and_no_convergence(void **state)
 	assert_int_equal(f.state, ST_STOPPED);	/* gave up: tlf */
 	assert_non_null(strstr(seen, "tlf"));
 	assert_int_equal(naks + rejs, 4 + 2 + 1);
+	/* The reason is kept for the link's end, then freed. */
+	assert_non_null(strstr(fsm_reason(&f), "negotiation not converging"));
 	fsm_stop(&f);
+	fsm_free(&f);
+	assert_string_equal(fsm_reason(&f), "");
 }
 
 int

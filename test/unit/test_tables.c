@@ -203,6 +203,60 @@ test_shared_with_child(void **state)
 	close(p[0]); close(p[1]); close(q[0]); close(q[1]);
 }
 
+/*
+ * Issue 22: the hashes start at a page and double as they fill, each
+ * time into the other half of their mapping; a child forked before any
+ * of it (the CLI) finds every entry after the growths, and entries
+ * deleted on the way stay gone.
+ */
+static void
+test_hashes_grow_shared_with_child(void **state)
+{
+	enum { N = 50000 };
+	int p[2], status;
+	pid_t pid;
+	uint32_t i;
+	char c;
+
+	(void)state;
+	assert_int_equal(tables_init(100000, 2), 0);
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		for (i = 1; i <= N; i++)
+			if (session_by_ip(htonl(0x0a000000 + i)) !=
+			    (i % 7 ? i : 0) ||
+			    session_by_wire(1, (uint16_t)i) != (i % 7 ? i : 0))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 1; i <= N; i++) {
+		assert_int_equal(session_alloc(), i);
+		session_get(i)->tunnel = 1;
+		assert_int_equal(session_route_add(i, htonl(0x0a000000 + i),
+		    32), 0);
+		assert_int_equal(session_bind_wire(i, (uint16_t)i), 0);
+		if (i % 7 == 0 && i > 7) {	/* one behind: across growths */
+			assert_int_equal(session_route_del(i - 7,
+			    htonl(0x0a000000 + i - 7), 32), 0);
+			session_unbind_wire(i - 7);
+		}
+	}
+	assert_int_equal(session_route_del(N - N % 7, htonl(0x0a000000 + N -
+	    N % 7), 32), 0);
+	session_unbind_wire(N - N % 7);
+	for (i = 1; i <= N; i++)
+		assert_int_equal(session_by_ip(htonl(0x0a000000 + i)),
+		    i % 7 ? i : 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* No 65535 ceiling: a table larger than 16 bits works. */
 static void
 test_large_table(void **state)
@@ -481,6 +535,8 @@ main(void)
 		cmocka_unit_test_teardown(test_churn, teardown),
 		cmocka_unit_test_teardown(test_shared_with_child, teardown),
 		cmocka_unit_test_teardown(test_large_table, teardown),
+		cmocka_unit_test_teardown(test_hashes_grow_shared_with_child,
+		    teardown),
 		cmocka_unit_test_teardown(test_v6_lpm, teardown),
 		cmocka_unit_test_teardown(test_v6_owner, teardown),
 		cmocka_unit_test_teardown(test_v6_many, teardown),
