@@ -1826,9 +1826,21 @@ call_message(tid_t t, struct tev *e)
 	if (s == 0) {
 		LOG(LOG_WARN_L, 0, t, "%s for unknown session %u",
 		    l2tp_msg_name(m->type), e->session);
-		if (m->type == M_ICCN)
-			refuse_call(t, m->session_id, CDN_ERROR,
-			    ERR_BAD_SESSION, "unknown session");
+		/*
+		 * An ICCN for a call we no longer hold (freed by its setup
+		 * timeout while the LAC was slow): a CDN naming it by the id
+		 * the LAC addressed, which is ours.  The peer's id is not in
+		 * an ICCN, so the header carries 0; the Assigned Session ID
+		 * must be non-zero (RFC 2661 4.4.4), and 0 there makes a
+		 * strict LAC drop the whole tunnel.
+		 */
+		if (m->type == M_ICCN && e->session != 0) {
+			LOG(LOG_WARN_L, 0, t, "refusing call (our session %u): "
+			    "CDN result %d error %d: unknown session",
+			    e->session, CDN_ERROR, ERR_BAD_SESSION);
+			send_cdn(t, e->session, 0, CDN_ERROR, ERR_BAD_SESSION,
+			    "unknown session");
+		}
 		return;
 	}
 	call_fsm(s, m->type == M_ICCN ? CEV_ICCN : m->type == M_CDN ? CEV_CDN :

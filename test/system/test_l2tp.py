@@ -332,6 +332,27 @@ def test_max_sessions_per_tunnel(daemon):
     d.wait_for_log(r"tunnel already carries 2 calls")
 
 
+def test_iccn_for_unknown_call_gets_cdn_naming_it(daemon):
+    """An ICCN for a call the LNS does not hold (its setup timed out, the
+    LAC was slow) is answered with a CDN whose Assigned Session ID is the
+    id the ICCN was sent to: non-zero (RFC 2661 4.4.4), so the LAC can
+    match its call and the tunnel's other calls live on."""
+    d = daemon({})
+    lac = lac_for(d)
+    lac.open_tunnel()
+    kept = lac.open_session(our_sid=1)
+    lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(1000000)) +
+             avp(A_FRAMING_TYPE, u32(1)), sid=4321)
+    cdn = lac.recv()
+    assert cdn["type"] == CDN and cdn["sid"] == 0, cdn
+    assert struct.unpack("!H", get(cdn, A_SESSION_ID)) == (4321,)
+    assert result_code(cdn)[:2] == (2, 5)
+    d.wait_for_log(r"refusing call \(our session 4321\)")
+    # the tunnel and its other call are untouched
+    assert kept != 4321
+    assert "StopCCN" not in d.log_text()
+
+
 def test_drop_logging_is_rate_limited(lns):
     lac = lac_for(lns)
     for _ in range(200):
