@@ -66,7 +66,7 @@ class Ctx:
         self.net, self.work = net, work
         self.window, self.warmup = window, warmup
         self.max_pending = 256
-        self.res = {"fwd": [], "largest": {}, "bring_up": []}
+        self.res = {"fwd": [], "largest": {}, "bring_up": [], "notes": []}
 
 
 def dsts_file(ctx, tag, lacs):
@@ -241,19 +241,19 @@ def plot(ours, orig, out, work):
                 fh.write(" ".join(cols) + "\n")
         return f
     styles = ("pt 7 lw 2", "pt 5 lw 2 dt 2", "pt 9 lw 2 dt 3")
-    a = dat(ours, "ours")
-    series = [f"'{a}' using 1:{2 + i} with linespoints lc rgb '#1f77b4' "
-              f"{styles[i]} title 'ours, {name}'"
-              for i, (_, name) in enumerate(WORKLOADS)]
-    mem = [f"'{a}' using 1:5 with linespoints lc rgb '#1f77b4' pt 7 lw 2 "
-           "title 'ours'"]
-    if orig:
-        b = dat(orig, "orig")
-        series += [f"'{b}' using 1:{2 + i} with linespoints lc rgb "
-                   f"'#d62728' {styles[i]} title 'original, {name}'"
-                   for i, (_, name) in enumerate(WORKLOADS[:2])]
-        mem.append(f"'{b}' using 1:5 with linespoints lc rgb '#d62728' pt 7 "
-                   "lw 2 title 'original (to its limit)'")
+    series, mem = [], []
+    for rows, name, color, works, mtitle in (
+            (ours, "ours", "#1f77b4", WORKLOADS, "ours"),
+            (orig, "original", "#d62728", WORKLOADS[:2],
+             "original (to its limit)")):
+        if not rows:
+            continue
+        f = dat(rows, name)
+        series += [f"'{f}' using 1:{2 + i} with linespoints lc rgb "
+                   f"'{color}' {styles[i]} title '{name}, {wname}'"
+                   for i, (_, wname) in enumerate(works)]
+        mem.append(f"'{f}' using 1:5 with linespoints lc rgb '{color}' "
+                   f"pt 7 lw 2 title '{mtitle}'")
     xs = sorted({r["n"] for r in ours + orig if r["n"]})
     script = f"""
 set terminal pngcairo size 800,900 font 'DejaVu Sans,10'
@@ -293,6 +293,10 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--window", type=float, default=2.5)
     ap.add_argument("--no-original", action="store_true")
+    ap.add_argument("--no-ours", action="store_true")
+    ap.add_argument("--report-only", nargs="+", metavar="SCALE_JSON",
+                    help="write the report from earlier runs' scale.json "
+                    "(ours from the first that has it, the original too)")
     ap.add_argument("--out", default=str(B.ROOT / "Docs"),
                     help="where performance.md and perf-scale.png go")
     ap.add_argument("--steps", help="comma list of session counts for ours "
@@ -311,6 +315,14 @@ def main():
         orig_steps = []
     global PAUSE
     PAUSE = args.pause
+    if args.report_only:
+        runs = [json.loads(Path(f).read_text()) for f in args.report_only]
+        ours = next((r["ours"] for r in runs if r["ours"]), [])
+        orig = next((r["original"] for r in runs if r["original"]), [])
+        meta = runs[0]["meta"]
+        work = Path(tempfile.mkdtemp(prefix="l2tpns-scale-", dir="/var/tmp"))
+        report(ours, orig, meta, Path(args.out), work)
+        return
     if os.geteuid() != 0:
         sys.exit("bench/scale.py must run as root (namespaces)")
     work = Path(tempfile.mkdtemp(prefix="l2tpns-scale-", dir="/var/tmp"))
@@ -320,12 +332,6 @@ def main():
     signal.signal(signal.SIGINT, lambda *a: sys.exit(1))
     net.up()
     ctx = Ctx(net, work, args.window, 0.5 if not args.quick else 0.3)
-    ours = run_ours(ctx, steps, args.reps)
-    orig = []
-    if orig_steps:
-        radius = B.Radius(net, work, max(orig_steps) + 300)
-        radius.start()
-        orig = run_original(ctx, orig_steps, args.reps)
     meta = {"date": datetime.datetime.now(datetime.timezone.utc)
             .strftime("%Y-%m-%d %H:%M UTC"),
             "commit": subprocess.run(["git", "-C", str(B.ROOT), "rev-parse",
@@ -333,15 +339,30 @@ def main():
                                      capture_output=True,
                                      text=True).stdout.strip(),
             "reps": args.reps, "window": args.window, "note": args.note}
-    (work / "scale.json").write_text(json.dumps(
-        {"meta": meta, "ours": ours, "original": orig}, indent=1))
+    ours, orig = [], []
+
+    def save():
+        (work / "scale.json").write_text(json.dumps(
+            {"meta": meta, "ours": ours, "original": orig}, indent=1))
+    if not args.no_ours:
+        ours = run_ours(ctx, steps, args.reps)
+        save()
+    if orig_steps:
+        radius = B.Radius(net, work, max(orig_steps) + 300)
+        radius.start()
+        orig = run_original(ctx, orig_steps, args.reps)
+        save()
+    B.log(f"results in {work}/scale.json")
+    report(ours, orig, meta, work if args.quick else Path(args.out), work,
+           write=not args.quick)
+
+
+def report(ours, orig, meta, out, work, write=True):
     text = render(ours, orig, meta)
     print(text)
-    out = work if args.quick else Path(args.out)
     plot(ours, orig, out, work)
-    if not args.quick:
+    if write:
         write_section(out / "performance.md", text)
-    B.log(f"results in {work}")
 
 
 if __name__ == "__main__":
