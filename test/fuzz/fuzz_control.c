@@ -23,21 +23,15 @@
 
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 	const char *dir = getenv("FUZZ_PLUGIN_DIR");
 
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
 	snprintf(config->plugin_dir, sizeof(config->plugin_dir), "%s",
 	    dir ? dir : "test/fuzz/plugins");
 	fuzz_tables(64, 16, NULL);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,7 +40,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf, sel;
 	size_t len;
 
-	setup();
 	/* Each input starts with the reply cache expired. */
 	now_ms += 60000;
 	memset(&from, 0, sizeof(from));

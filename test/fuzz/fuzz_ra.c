@@ -27,13 +27,9 @@
 static sid_t sess;
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 
-	if (done)
-		return;
-	done = 1;
 	sess = fuzz_session_setup();
 }
 
@@ -62,16 +58,14 @@ mend_sum(uint8_t *p, size_t len)
 	p[43] = (uint8_t)sum;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t ifid[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	struct in6_addr own;
 	uint8_t flags, *buf;
+	size_t len;
 
-	setup();
 	if (size < 1)
 		return 0;
 	flags = data[0];
@@ -82,19 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		session_set_ipv6_prefix(sess, &own, 56);
 	}
 	ra_up(sess, ifid);
-	while (size >= 2) {
-		size_t len = (size_t)data[0] << 8 | data[1];
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		/* An allocation of exactly len: ASan sees any over-read. */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
-		data += len;
-		size -= len;
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		if ((flags & F_PLEN) && len >= 40) {
 			buf[4] = (uint8_t)((len - 40) >> 8);
 			buf[5] = (uint8_t)(len - 40);

@@ -24,10 +24,8 @@
 #include <arpa/inet.h>
 #include <md5.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "auth.h"
-#include "event.h"
-#include "log.h"
 #include "radius.h"
 
 
@@ -53,24 +51,15 @@ add_session(int i, const char *user, const char *ip)
 }
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	strcpy(config->hostname, "fuzz-lns");
+	fuzz_globals();
 	strcpy(config->radius_secret, SECRET);
 	config->primary_radius = htonl(0xc0000201);
 	config->secondary_radius = htonl(0xc0000202);
 	config->primary_radius_port = config->secondary_radius_port = 1812;
 	config->radius_accounting = 1;
 	config->throttle_speed = 256;
-	log_level = -1;
 	ev_update_time();
 	if (ev_init() < 0 || tables_init(16, 4) < 0 ||
 	    ippool_init(NULL, 16) < 0 || ppp_init(16) < 0 ||
@@ -146,8 +135,6 @@ answer_pending(uint8_t sel, const uint8_t *attrs, size_t alen)
 	radius_auth_cancel(sids[0]);	/* when the answer was refused */
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -156,16 +143,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	uint8_t *copy;
 
-	setup();
 	if (size < 2)
 		return 0;
 	switch (data[0] & 3) {
 	case 0:
 		len = header(pkt, RAD_ACCESS_ACCEPT, 1, data + 1, size - 1);
-		/* Exact-size copies, here too: ASan sees any over-read. */
-		if ((copy = malloc(len)) == NULL)
-			return 0;
-		memcpy(copy, pkt, len);
+		copy = fuzz_copy(pkt, len);
 		if (radius_check_layout(copy, len, &len) == RAD_OK) {
 			memset(&rp, 0, sizeof(rp));
 			static const uint8_t ra0[16] = { 9 };
@@ -174,9 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				radius_tunnel_passwords(&rp, SECRET, ra0);
 		}
 		free(copy);
-		if ((copy = malloc(size - 1)) == NULL)
-			return 0;
-		memcpy(copy, data + 1, size - 1);
+		copy = fuzz_copy(data + 1, size - 1);
 		{
 			static const uint8_t ra[16] = { 1, 2, 3 };
 			char pw[AUTH_TUNNEL_TEXT];
@@ -190,17 +171,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = header(pkt, data[1] & 1 ? RAD_COA_REQUEST :
 		    RAD_DISCONNECT_REQUEST, data[1], data + 2, size - 2);
 		radius_sign_request(pkt, len, SECRET);
-		if ((copy = malloc(len)) == NULL)
-			return 0;
-		memcpy(copy, pkt, len);
+		copy = fuzz_copy(pkt, len);
 		radius_dae_input(copy, len, &server, reply, sizeof(reply));
 		free(copy);
 		break;
 	case 2:
-		/* an exact-size copy so ASan sees any over-read */
-		if ((copy = malloc(size - 1)) == NULL)
-			return 0;
-		memcpy(copy, data + 1, size - 1);
+		copy = fuzz_copy(data + 1, size - 1);
 		radius_dae_input(copy, size - 1, &server, reply, sizeof(reply));
 		free(copy);
 		break;
