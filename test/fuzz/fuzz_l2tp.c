@@ -15,7 +15,6 @@
 static void
 fuzz_setup(void)
 {
-
 	fuzz_globals();
 	strcpy(config->l2tp_secret, "fuzz");
 	config->hello_interval = 1;

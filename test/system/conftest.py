@@ -37,6 +37,7 @@ reached when something is wrong.
 """
 
 import ctypes
+import collections
 import json
 import os
 import re
@@ -94,6 +95,76 @@ def wait_until(pred, timeout=TIMEOUT, what="condition", interval=POLL):
         if time.monotonic() >= deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+# The LAC simulator (test/lacsim), built by make; with --json it prints
+# one event a line.
+LACSIM = REPO / "test" / "lacsim" / "lacsim"
+
+
+def lacsim_events(out):
+    """lacsim's --json output as a list of events."""
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def of(evs, name):
+    """The events of one kind."""
+    return [e for e in evs if e["event"] == name]
+
+
+@pytest.fixture
+def lacsim_bin():
+    """lacsim's path; fails the test when it was not built."""
+    if not LACSIM.exists():
+        pytest.fail(f"{LACSIM} is missing: run make")
+    return str(LACSIM)
+
+
+class UdpEcho:
+    """A UDP echo server on addr:port in a namespace, run by a thread,
+    keeping what it saw for the test: the datagrams (count), their sizes,
+    their sources (address, port), the datagrams per source address
+    (snapshot()) and the errors of its replies."""
+
+    def __init__(self, ns, addr, port):
+        self.sock = ns.socket()
+        self.sock.bind((addr, port))
+        self.sock.settimeout(0.1)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.count = 0
+        self.sizes = set()
+        self.sources = set()
+        self.per_ip = collections.Counter()
+        self.errors = []
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            try:
+                data, src = self.sock.recvfrom(4096)
+            except OSError:
+                continue
+            with self.lock:
+                self.count += 1
+                self.sizes.add(len(data))
+                self.sources.add(src)
+                self.per_ip[src[0]] += 1
+            try:
+                self.sock.sendto(data, src)
+            except OSError as e:
+                self.errors.append(e)
+
+    def snapshot(self):
+        """Datagrams per source address, so far."""
+        with self.lock:
+            return collections.Counter(self.per_ip)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
 
 
 def run(cmd, check=True, timeout=10, **kw):

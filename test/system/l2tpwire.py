@@ -162,6 +162,17 @@ class Lac:
     def ack(self):
         self.send_raw(control(self.tid, 0, self.ns, self.nr))
 
+    def recv_until(self, mtype, timeout=5):
+        """Control messages, each acknowledged, until one of type mtype or
+        timeout seconds; the last message of each type seen, by type."""
+        seen = {}
+        deadline = time.time() + timeout
+        while mtype not in seen and time.time() < deadline:
+            m = self.recv(2)
+            seen[m["type"]] = m
+            self.ack()
+        return seen
+
     def sccrq(self, host="lac1", extra=b"", rws=4):
         return (avp(A_MSGTYPE, SCCRQ) + avp(A_PROTOVER, 0x0100) +
                 avp(A_HOSTNAME, host) + avp(A_FRAMING_CAP, u32(3)) +

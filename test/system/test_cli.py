@@ -104,6 +104,16 @@ def lns(daemon, tmp_path):
                    "debug": 4, "ppp_restart_time": 1}, users=USERS)
 
 
+def counters(d):
+    """The daemon's counters (show counters json), through a CLI login of
+    its own."""
+    c = Cli(d).login()
+    try:
+        return json.loads(c.cmd("show counters json"))
+    finally:
+        c.close()
+
+
 def rows(text):
     """Table rows of a show command: lines whose first field is a number
     (the "N sessions" summary line excepted)."""
@@ -419,12 +429,7 @@ def test_drop_tunnel_sends_stopccn(lns, clis):
     c = clis(lns).login().enable()
     tid = [r for r in rows(c.cmd("show tunnel")) if r[1] == "lac-drop"][0][0]
     assert f"Tunnel {tid} dropped" in c.cmd(f"drop tunnel {tid}")
-    seen = {}
-    deadline = time.time() + 5
-    while STOPCCN not in seen and time.time() < deadline:
-        m = lac.recv(2)
-        seen[m["type"]] = m
-        lac.ack()
+    seen = lac.recv_until(STOPCCN)
     assert CDN in seen, seen                # the call goes first
     res, err, msg = result_code(seen[STOPCCN])
     assert res == 1 and "dropped by CLI" in msg

@@ -14,7 +14,7 @@ import re
 from conftest import wait_until
 from l2tpwire import result_code
 from pppwire import LCP, TERMREQ, TERMACK
-from test_cli import Cli, USERS, rows
+from test_cli import USERS, clis, rows  # noqa: F401 (clis: a fixture)
 from test_radius import FreeRadius, radius_cfg, link, up, radclient
 
 import pytest
@@ -39,19 +39,6 @@ def rad_lns(daemon, netns, tmp_path):
     yield make
     for r in made:
         r.stop()
-
-
-@pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
 
 
 def events(c, sid):

@@ -20,22 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_until
+from conftest import UdpEcho, wait_until
 from nsctlhelp import nsctl
-from faultkit import (ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim,
+from faultkit import (ANY_USER, HOST, SERVER, DaemonCli, Lacsim,
                       ReorderRelay)
 from test_cli import USERS
-from test_lacsim_ppp import UdpEcho, ping
+from test_lacsim_ppp import ping
 from test_radius import FreeRadius, radius_cfg
 
 STORM_POOL = "10.64.0.0/19"        # 8192 addresses
-
-
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return LACSIM
 
 
 class Radius(FreeRadius):

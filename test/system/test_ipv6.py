@@ -22,7 +22,7 @@ from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
 from pppwire import (Ppp, opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ,
                      TERMACK)
 from test_cli import Cli, HOST         # its prompt is the hostname
-from test_dataplane import Lacsim, make_net, lacsim_bin  # noqa: F401
+from test_dataplane import Lacsim, make_net
 from test_radius import FreeRadius, radius_cfg, up as radius_up
 
 IPV6 = 0x0057

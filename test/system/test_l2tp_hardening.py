@@ -20,7 +20,7 @@ import time
 import pytest
 
 from test_cli import Cli
-from test_lacsim import events, of, lacsim_bin  # noqa: F401 (fixture)
+from conftest import lacsim_events as events, of
 from l2tpwire import (Lac, avp, u32, result_code, get, SCCRP, STOPCCN,
                       HELLO, ICRQ, ICRP, CDN, A_MSGTYPE, A_SESSION_ID,
                       A_SERIAL, A_TUNNEL_ID, control)

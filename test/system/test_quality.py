@@ -23,14 +23,10 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
-import pytest
+from conftest import LACSIM, wait_until
+from test_cli import clis, rows  # noqa: F401 (clis: a fixture)
 
-from conftest import wait_until
-from test_cli import Cli, rows
-
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 LAC_ADDR, LNS_ADDR = "10.77.0.1", "10.77.0.2"
 DELAY_MS, LOSS = 40.0, 0.20
 SESSIONS = 30
@@ -95,19 +91,6 @@ def impaired_link(d, netns):
     assert "unknown" in p.stderr, p.stderr      # only a missing netem
     r = Relay(d.ns, ("127.0.0.1", 1701), DELAY_MS / 1000, LOSS)
     return d.ns, r.addr, r.close
-
-
-@pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
 
 
 def test_quality_buckets_match_netem_delay_and_loss(daemon, netns, clis,

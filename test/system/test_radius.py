@@ -631,13 +631,10 @@ def dae_packet(code, attrs, secret, ident=7):
     return hdr + auth + attrs
 
 
-def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "alice", "secret")
-    attrs = b"\x01\x07alice"
-
-    def ask(pkt, src):
+def dae_ask(d, pkt, src):
+    """pkt to the daemon's DAE port from address src (in its namespace);
+    the answer, or None after a second without one."""
+    def ask():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, 0))
         s.settimeout(1)
@@ -648,24 +645,32 @@ def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
             return None
         finally:
             s.close()
+    return d.ns.run_in(ask)
+
+
+def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
+    d, rad = setup()
+    lac, p = link(d)
+    up(p, "alice", "secret")
+    attrs = b"\x01\x07alice"
     # a wrong secret: no answer, the session stays
-    assert d.ns.run_in(ask, dae_packet(40, attrs, b"guess"),
-                       "127.0.0.1") is None
+    assert dae_ask(d, dae_packet(40, attrs, b"guess"),
+                   "127.0.0.1") is None
     d.wait_for_log(r"RADIUS DAE: \d+ octets from 127\.0\.0\.1:\d+ dropped: "
                    r"bad Request Authenticator")
     # the right secret from an address that is no RADIUS server: ignored
-    assert d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode()),
-                       "127.0.0.9") is None
+    assert dae_ask(d, dae_packet(40, attrs, SECRET.encode()),
+                   "127.0.0.9") is None
     d.wait_for_log(r"from 127\.0\.0\.9:\d+ dropped: not from a configured "
                    r"RADIUS server")
     # a truncated one
-    assert d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode())[:25],
-                       "127.0.0.1") is None
+    assert dae_ask(d, dae_packet(40, attrs, SECRET.encode())[:25],
+                   "127.0.0.1") is None
     d.wait_for_log(r"dropped: malformed")
     assert not [m for m in p.ctrl if m["type"] == CDN]
     # and the real one works
-    reply = d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode()),
-                        "127.0.0.1")
+    reply = dae_ask(d, dae_packet(40, attrs, SECRET.encode()),
+                    "127.0.0.1")
     assert reply is not None and reply[0] == 41
     assert reply[4:20] == hashlib.md5(
         reply[:4] + dae_packet(40, attrs, SECRET.encode())[4:20] +

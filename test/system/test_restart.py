@@ -13,59 +13,21 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
-import threading
 import time
 from collections import Counter
 
 import pytest
 
-from conftest import wait_until
+from conftest import UdpEcho, wait_until
 from faultkit import SERVER, DaemonCli, Lacsim
-from test_faults import lacsim_bin, radius_lns  # noqa: F401 (fixtures)
+from test_faults import radius_lns  # noqa: F401 (a fixture)
 
 N_SESSIONS = int(os.environ.get("RESTART_SESSIONS", "1000"))
 TUNNELS = 10
 SIZE = 100          # IP packet size of the generator's datagrams
 PPS = 2000          # in all: each session sends every N_SESSIONS/PPS s
 STATE_HEAD = 4096
-
-
-class CountingEcho:
-    """UDP echo on SERVER:7 counting datagrams per source address."""
-
-    def __init__(self, ns):
-        self.sock = ns.socket()
-        self.sock.bind((SERVER, 7))
-        self.sock.settimeout(0.1)
-        self.per_ip = Counter()
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                data, src = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            with self.lock:
-                self.per_ip[src[0]] += 1
-            try:
-                self.sock.sendto(data, src)
-            except OSError:
-                pass
-
-    def snapshot(self):
-        with self.lock:
-            return Counter(self.per_ip)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
 
 
 class Subscribers:
@@ -150,7 +112,7 @@ def test_restart_keeps_every_session(radius_lns, lacsim_bin, tmp_path, how):
     the traffic the echo server saw for that session, both ways."""
     n = N_SESSIONS
     d, rad = start_lns(radius_lns, tmp_path)
-    echo = CountingEcho(d.ns)
+    echo = UdpEcho(d.ns, SERVER, 7)
     subs = None
     try:
         subs = Subscribers(d, tmp_path, n)
