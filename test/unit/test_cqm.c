@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "unit.h"
+#include "unit_session.h"
 #include "l2tpns.h"
 #include "cqm.h"
 #include "event.h"
@@ -25,13 +26,8 @@
 static sid_t
 login(const char *user)
 {
-	sid_t s = session_alloc();
-	struct session *sp;
+	sid_t s = unit_session_open(user);
 
-	assert_true(s != 0);
-	sp = session_get(s);
-	sp->state = SESSION_OPEN;
-	snprintf(sp->user, sizeof(sp->user), "%s", user);
 	cqm_echo_sent(s, 1);		/* the first echo takes the slot */
 	cqm_echo_reply(s, 1);
 	return s;

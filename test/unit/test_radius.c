@@ -23,6 +23,7 @@
 #include "event.h"
 #include "log.h"
 #include "radius.h"
+#include "unit_session.h"
 
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
@@ -585,10 +586,8 @@ dae_setup(void)
 	assert_int_equal(tables_init(8, 2), 0);
 	assert_int_equal(ppp_init(8), 0);
 	assert_int_equal(radius_init_state(8), 0);
-	alice = session_alloc();
+	alice = unit_session_open("alice");
 	sp = session_get(alice);
-	sp->state = SESSION_OPEN;
-	snprintf(sp->user, sizeof(sp->user), "alice");
 	sp->ip = inet_addr("198.51.100.9");
 	radius_session_begin(alice, 1);
 	sp->rate_in = sp->rate_out = 100;

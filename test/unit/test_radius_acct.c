@@ -21,6 +21,7 @@
 #include "log.h"
 #include "radius.h"
 #include "session.h"
+#include "unit_session.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define NSESS	(NSLOT + 60)
@@ -46,13 +47,10 @@ setup(void)
 	assert_int_equal(ppp_init(NSESS), 0);
 	assert_int_equal(radius_init_state(NSESS), 0);
 	for (i = 0; i < NSESS; i++) {
-		struct session *sp;
+		char user[16];
 
-		sids[i] = session_alloc();
-		assert_true(sids[i] != 0);
-		sp = session_get(sids[i]);
-		sp->state = SESSION_OPEN;
-		snprintf(sp->user, sizeof(sp->user), "u%d", i);
+		snprintf(user, sizeof(user), "u%d", i);
+		sids[i] = unit_session_open(user);
 		radius_session_begin(sids[i], 1);
 	}
 }
