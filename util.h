@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 /*
  * Random bytes from `random_device` (config), or random(3) when it is
@@ -34,6 +35,20 @@ uint64_t mono_us(void);
  */
 int	 username_ok(const char *);
 const char *username_escape(const char *, char *out, size_t cap);
+
+/*
+ * len octets of zeroed memory shared with the processes forked after
+ * (the CLI's children, the state a restart keeps); NULL with errno set
+ * when it cannot be mapped.  munmap() frees it.
+ */
+static inline void *
+shm_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
 
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t
