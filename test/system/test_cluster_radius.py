@@ -22,12 +22,12 @@ from clusterhelp import lac_call
 from conftest import wait_until
 from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
 from nsctlhelp import plugin_dir
-from pppwire import (CONFACK, CONFREQ, IP, IPV6, LCP, TERMACK, TERMREQ,
+from pppwire import (CONFACK, CONFREQ, IP, LCP, TERMACK, TERMREQ,
                      Ppp, ipv4_udp, opt)
 from test_cluster import (HB_TIMEOUT, NET, cluster,  # noqa: F401
                           wait_follows, wait_master)
-from test_ipv6 import (FAR, a6, ipv6cp_up, next_data6, next_ra, six_routes,
-                       udp6)
+from test_ipv6 import (FAR, ipv6cp_up, next_ra, prefix_both_ways,
+                       six_routes)
 from test_radius import RADIUSD_CONF, SECRET, FreeRadius, dae_packet
 
 RADIUS_ADDR = f"{NET}.60"
@@ -331,14 +331,7 @@ def test_ipv6_prefix_carried_by_slave_and_new_master(cluster, netns,
     ra = next_ra(p, timeout=5)
     assert ra.prefix()[0] == V6_PREFIX
     assert six_routes(n2).get(PD) == n2.tun
-    inside = "2001:db8:aa00:12::5"
-    tx = n2.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    tx.sendto(b"pd-down", (inside, 6000))
-    pkt = next_data6(p)
-    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
-    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
-    data, src = rx.recvfrom(100)
-    assert data == b"pd-up" and src[0] == inside
+    prefix_both_ways(n2.ns, p, rx, "2001:db8:aa00:12::5")
     # The session ends: the route goes.
     lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
              avp(A_SESSION_ID, 73), sid=p.sid)

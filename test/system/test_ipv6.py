@@ -366,15 +366,7 @@ def test_delegated_prefix_routed_both_ways_and_removed(rlns, clis):
                what="a kernel route for the delegated prefix")
     d.wait_for_log(r"IPv6 prefix 2001:db8:aa00::/56 routed to the session")
     inside = "2001:db8:aa00:12::5"
-    # downstream: the kernel route, then the index
-    tx = d.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    tx.sendto(b"pd-down", (inside, 6000))
-    pkt = next_data6(p)
-    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
-    # upstream from inside the prefix passes
-    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
-    data, src = rx.recvfrom(100)
-    assert data == b"pd-up" and src[0] == inside
+    tx = prefix_both_ways(d.ns, p, rx, inside)
     # from just outside it: dropped and counted
     c = clis(d)
     base = counters(c)["ip_spoofed"]
@@ -395,6 +387,21 @@ def test_delegated_prefix_routed_both_ways_and_removed(rlns, clis):
     tx.sendto(b"after", (inside, 6000))
     wait_until(lambda: counters(c)["tun_rx_no_session"] > base,
                what="no session for the prefix any more")
+
+
+def prefix_both_ways(ns, p, rx, inside):
+    """A datagram from ns to an address inside the session's delegated
+    prefix reaches the session (downstream: the kernel route, then the
+    index), and one from that address passes upstream to rx (bound to
+    FAR:7777).  The socket that sent, for more."""
+    tx = ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    tx.sendto(b"pd-down", (inside, 6000))
+    pkt = next_data6(p)
+    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
+    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
+    data, src = rx.recvfrom(100)
+    assert data == b"pd-up" and src[0] == inside
+    return tx
 
 
 def test_framed_64_advertised_and_ipv6cp_down_unroutes(rlns, clis):
