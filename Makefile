@@ -305,10 +305,10 @@ fuzz-smoke: $(FUZZERS)
 
 BENCH_TOOLS = bench/relay bench/udpblast
 
-bench/relay: bench/relay.c
+bench/relay: bench/relay.c bench/benchsig.h
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-bench/udpblast: bench/udpblast.c
+bench/udpblast: bench/udpblast.c bench/benchsig.h
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 bench-tools: $(BENCH_TOOLS)

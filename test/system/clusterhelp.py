@@ -1,8 +1,7 @@
 """What the cluster suites (test_cluster_radius.py, test_cluster_bgp.py)
 share beyond test_cluster's fixture: a scripted LAC on the cluster's
 segment with one tunnel and one call to a node."""
-from l2tpwire import Lac
-from pppwire import Ppp
+from pppwire import ppp_call
 from test_cluster import NET
 
 
@@ -12,7 +11,4 @@ def lac_call(cl, netns, via, host, our_sid):
     forwards them to the master when it is a slave; (lac, ppp)."""
     lacns = netns()
     cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, via.addr)
-    lac.open_tunnel(host=host)
-    sid = lac.open_session(our_sid=our_sid)
-    return lac, Ppp(lac, sid, our_sid)
+    return ppp_call(lacns, via.addr, host, our_sid)

@@ -9,8 +9,7 @@ import signal
 import time
 
 from conftest import wait_until
-from l2tpwire import Lac
-from pppwire import Ppp, IP, LCP, TERMREQ, TERMACK, ipv4_udp
+from pppwire import IP, LCP, TERMREQ, TERMACK, ipv4_udp, ppp_call
 from test_cli import Cli
 
 SUBSCRIBERS = "alice secret\nbob pw2\n"
@@ -29,10 +28,7 @@ def lns(daemon, tmp_path, **cfg):
 
 
 def session(d, user, password, our_sid):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", f"lac-{user}", our_sid)
     return lac, p, p.up(user, password)[0]
 
 

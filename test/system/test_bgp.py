@@ -38,8 +38,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac
-from pppwire import Ppp, LCP, TERMREQ, TERMACK, ECHOREQ, ECHOREP
+from pppwire import LCP, TERMREQ, TERMACK, ECHOREQ, ECHOREP, ppp_call
 from test_cli import Cli, ENABLE
 from test_ipv6 import ipv6cp_up
 from test_radius import FreeRadius, SECRET, AUTH_PORT, up as radius_up
@@ -132,10 +131,7 @@ def start_radius(ns, tmp_path):
 
 def subscriber(d, n, user, password, radius=True, our_sid=77):
     """A PPP session up through LNS n: (lac, ppp, address)."""
-    lac = d.ns.run_in(Lac, lns_addr(n))
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, lns_addr(n), f"lac-{user}", our_sid)
     ip = radius_up(p, user, password)[0]
     return lac, p, ip
 

@@ -19,9 +19,8 @@ import subprocess
 import pytest
 
 from conftest import REPO, wait_until
-from l2tpwire import Lac
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, IP, ipv4_udp
+from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, HOST, rows
 from test_ppp import udp6, ipv6cp_up
 from test_radius import FreeRadius, radius_cfg, radclient
@@ -142,10 +141,7 @@ def cli():
 
 
 def session(d, user="alice", password="secret", our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-icpt")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", "lac-icpt", our_sid)
     return lac, p, p.up(user, password)[0]
 
 

@@ -18,9 +18,9 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
-from pppwire import (Ppp, opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ,
-                     TERMACK)
+from l2tpwire import avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
+from pppwire import (opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ, TERMACK,
+                     ppp_call)
 from test_cli import Cli, HOST         # its prompt is the hostname
 from test_dataplane import Lacsim, make_net
 from test_radius import FreeRadius, radius_cfg, up as radius_up
@@ -158,10 +158,7 @@ def ipv6cp_up(p, ip):
 
 
 def link(d, our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-v6")
-    sid = lac.open_session(our_sid=our_sid)
-    return lac, Ppp(lac, sid, our_sid)
+    return ppp_call(d.ns, "127.0.0.1", "lac-v6", our_sid)
 
 
 def six_routes(d):

@@ -16,7 +16,8 @@ from l2tpwire import Lac, CDN, result_code
 from test_ipv6 import csum as inet_csum, ipv6cp_up as ipv6cp_open, udp6
 from pppwire import (Ppp, opt, cp, LCP, PAP, CHAP, IPCP, IPV6CP, CCP, IP,
                      CONFREQ, CONFACK, CONFNAK, CONFREJ, TERMREQ, TERMACK,
-                     PROTOREJ, ECHOREQ, ECHOREP, CODEREJ, ipv4_udp)
+                     PROTOREJ, ECHOREQ, ECHOREP, CODEREJ, ipv4_udp,
+                     ppp_call)
 
 POOL = "198.51.100.0/26"
 SUBSCRIBERS = """\
@@ -49,10 +50,7 @@ def lns(lns_factory):
 
 
 def link(d, our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-ppp")
-    sid = lac.open_session(our_sid=our_sid)
-    return lac, Ppp(lac, sid, our_sid)
+    return ppp_call(d.ns, "127.0.0.1", "lac-ppp", our_sid)
 
 
 def test_pap_session_up_with_pool_address_and_dns(lns):

@@ -531,7 +531,10 @@ def test_secret_reloaded_on_hup(setup):
 # replies that fail verification (a scripted server, not FreeRADIUS)
 
 
-def test_reply_with_bad_authenticator_dropped(daemon, netns):
+def pap_to_scripted_server(daemon, netns):
+    """A daemon whose RADIUS server is a bare socket (srv, for the test
+    to answer from), and alice's PAP Authenticate-Request sent to it:
+    (srv, daemon, ppp)."""
     ns = netns()
     srv = ns.socket()
     srv.bind(("127.0.0.1", AUTH_PORT))
@@ -541,6 +544,11 @@ def test_reply_with_bad_authenticator_dropped(daemon, netns):
     p.lcp_up()
     ident = p.next_id()
     p.send_cp(PAP, 1, ident, b"\x05alice\x06secret")
+    return srv, d, p
+
+
+def test_reply_with_bad_authenticator_dropped(daemon, netns):
+    srv, d, p = pap_to_scripted_server(daemon, netns)
     for wrong in (True, False):
         req, src = srv.recvfrom(4096)
         code, rid, ln = struct.unpack("!BBH", req[:4])
@@ -556,15 +564,7 @@ def test_reply_with_bad_authenticator_dropped(daemon, netns):
 
 
 def test_reply_with_bad_message_authenticator_dropped(daemon, netns):
-    ns = netns()
-    srv = ns.socket()
-    srv.bind(("127.0.0.1", AUTH_PORT))
-    srv.settimeout(5)
-    d = daemon(radius_cfg(radius_accounting=False), ns=ns)
-    lac, p = link(d)
-    p.lcp_up()
-    ident = p.next_id()
-    p.send_cp(PAP, 1, ident, b"\x05alice\x06secret")
+    srv, d, p = pap_to_scripted_server(daemon, netns)
     for wrong in (True, False):
         req, src = srv.recvfrom(4096)
         rid = req[1]

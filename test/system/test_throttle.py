@@ -19,9 +19,8 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, IP, ipv4_udp
+from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, rows
 
 POOL = "198.51.100.0/26"
@@ -46,10 +45,7 @@ def lns(daemon, tmp_path):
 
 
 def session(d, user, password, our_sid):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", f"lac-{user}", our_sid)
     ip = p.up(user, password)[0]
     return lac, p, ip
 
