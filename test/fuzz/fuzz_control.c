@@ -42,12 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Each input starts with the reply cache expired. */
 	now_ms += 60000;
-	memset(&from, 0, sizeof(from));
-	from.sin_family = AF_INET;
 	while ((buf = fuzz_next(&data, &size, 1, &sel, &len)) != NULL) {
-		from.sin_addr.s_addr = htonl(sel & 1 ? 0xc0000201 :
-		    0x7f000001);
-		from.sin_port = htons((uint16_t)(40000 + (sel >> 1 & 3)));
+		from = fuzz_addr(sel & 1 ? 0xc0000201 : 0x7f000001,
+		    (uint16_t)(40000 + (sel >> 1 & 3)));
 		/* what the socket's buffer lets through at most */
 		if (len > CTL_MAXMSG + 1)
 			len = CTL_MAXMSG + 1;

@@ -28,11 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf, port;
 	size_t len;
 
-	memset(&from, 0, sizeof(from));
-	from.sin_family = AF_INET;
-	from.sin_addr.s_addr = htonl(0x7f000001);
 	while ((buf = fuzz_next(&data, &size, 1, &port, &len)) != NULL) {
-		from.sin_port = htons((uint16_t)(1701 + (port & 3)));
+		from = fuzz_addr(0x7f000001, (uint16_t)(1701 + (port & 3)));
 		l2tp_input(buf, len, &from);
 		free(buf);
 		now_ms += 700;

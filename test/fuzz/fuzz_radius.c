@@ -68,9 +68,7 @@ fuzz_setup(void)
 	add_session(0, "alice", "198.51.100.1");
 	add_session(1, "bob", "198.51.100.2");
 	add_session(2, "carol", "198.51.100.3");
-	server.sin_family = AF_INET;
-	server.sin_addr.s_addr = config->primary_radius;
-	server.sin_port = htons(1812);
+	server = fuzz_addr(ntohl(config->primary_radius), 1812);
 }
 
 static size_t

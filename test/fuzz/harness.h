@@ -18,7 +18,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
+#include "../daemon_globals.h"
 #include "l2tpns.h"
 #include "event.h"
 #include "l2tp.h"
@@ -28,13 +31,9 @@
 static inline void
 fuzz_globals(void)
 {
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	if (stats == NULL || config == NULL)
+	if (daemon_globals() < 0)
 		abort();
-	cfg_defaults(config);
 	strcpy(config->hostname, "fuzz-lns");
-	log_level = -1;
 }
 
 /*
@@ -63,6 +62,19 @@ fuzz_copy(const void *p, size_t len)
 		abort();
 	memcpy(buf, p, len);
 	return buf;
+}
+
+/* A datagram's source: IPv4 address and port, both in host order. */
+static inline struct sockaddr_in
+fuzz_addr(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	return a;
 }
 
 /*

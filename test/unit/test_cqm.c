@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "unit.h"
-#include "unit_session.h"
+#include "unit_daemon.h"
 #include "l2tpns.h"
 #include "cqm.h"
 #include "event.h"
@@ -44,10 +44,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->quality_max_logins = NLOGINS;
 	if (ev_init() < 0 || tables_init(NSESS, 4) < 0 || ppp_init(NSESS) < 0 ||
 	    cqm_init(NSESS) < 0)

@@ -23,7 +23,7 @@
 #include "event.h"
 #include "log.h"
 #include "radius.h"
-#include "unit_session.h"
+#include "unit_daemon.h"
 
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
@@ -571,10 +571,7 @@ dae_setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->primary_radius = inet_addr("192.0.2.1");
 	config->secondary_radius = inet_addr("192.0.2.2");
 	snprintf(config->radius_secret, sizeof(config->radius_secret), "dae");

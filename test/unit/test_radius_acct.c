@@ -21,7 +21,7 @@
 #include "log.h"
 #include "radius.h"
 #include "session.h"
-#include "unit_session.h"
+#include "unit_daemon.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define NSESS	(NSLOT + 60)
@@ -33,10 +33,7 @@ setup(void)
 {
 	int i;
 
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->primary_radius = inet_addr("192.0.2.1");
 	config->radius_accounting = 1;
 	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");

@@ -17,7 +17,7 @@
 #include "event.h"
 #include "log.h"
 #include "session.h"
-#include "unit_session.h"
+#include "unit_daemon.h"
 
 /* What the subscribers saw, as "tag:event:sid" words. */
 static char seen[512];
@@ -54,9 +54,7 @@ setup(void **state)
 	if (done)
 		return 0;
 	done = 1;
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	if (ev_init() < 0 || tables_init(64, 4) < 0 || ppp_init(64) < 0)
 		return -1;
 	/* Subscribed once for the whole run, in this order. */
