@@ -120,6 +120,26 @@ icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
 }
 
 /*
+ * An IPv6 header (RFC 8200 3; plen 0: the payload length is written
+ * later) and the start of an ICMPv6 message of that type, code 0,
+ * checksum zero to be written once the message is whole (RFC 4443 2.1).
+ */
+static void
+put_icmp6_head(struct wr *w, uint16_t plen, uint8_t hlim,
+    const uint8_t src[16], const uint8_t dst[16], uint8_t type)
+{
+	wr_u32(w, 0x60000000);
+	wr_u16(w, plen);
+	wr_u8(w, IPPROTO_ICMPV6);
+	wr_u8(w, hlim);
+	wr_bytes(w, src, 16);
+	wr_bytes(w, dst, 16);
+	wr_u8(w, type);
+	wr_u8(w, 0);
+	wr_u16(w, 0);
+}
+
+/*
  * The session's own prefix (RADIUS Framed-IPv6-Prefix or Delegated-
  * IPv6-Prefix, radius.c keeps one), while IPV6CP is Opened: in the
  * downstream index of tables.c and routed to the TUN device.  A prefix
@@ -234,15 +254,7 @@ ra_send(sid_t s)
 			ndns++;
 	wr_init(&w, pkt, sizeof(pkt));
 	/* RFC 4861 6.1.2: hop limit 255, or receivers discard it. */
-	wr_u32(&w, 0x60000000);
-	wr_u16(&w, 0);				/* payload length, below */
-	wr_u8(&w, IPPROTO_ICMPV6);
-	wr_u8(&w, 255);
-	wr_bytes(&w, src, 16);
-	wr_bytes(&w, all_nodes, 16);
-	wr_u8(&w, ICMP6_RA);
-	wr_u8(&w, 0);
-	wr_u16(&w, 0);				/* checksum, below */
+	put_icmp6_head(&w, 0, 255, src, all_nodes, ICMP6_RA);
 	wr_u8(&w, RA_CUR_HOP_LIMIT);
 	wr_u8(&w, 0);				/* M, O */
 	wr_u16(&w, RA_ROUTER_LIFETIME);
@@ -404,15 +416,7 @@ ra_echo_input(sid_t s, const uint8_t *p, size_t len)
 		return 0;
 	}
 	wr_init(&w, out, sizeof(out));
-	wr_u32(&w, 0x60000000);
-	wr_u16(&w, plen);
-	wr_u8(&w, IPPROTO_ICMPV6);
-	wr_u8(&w, 64);
-	wr_bytes(&w, ours, 16);
-	wr_bytes(&w, src, 16);
-	wr_u8(&w, ICMP6_ECHO_REPLY);
-	wr_u8(&w, 0);
-	wr_u16(&w, 0);				/* checksum, below */
+	put_icmp6_head(&w, plen, 64, ours, src, ICMP6_ECHO_REPLY);
 	rd_skip(&msg, 2);			/* the request's checksum */
 	wr_bytes(&w, msg.p, msg.left);		/* identifier, sequence, data */
 	if (w.err)

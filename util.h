@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 
 /*
@@ -21,6 +22,17 @@ uint16_t random_u16_nonzero(void);
  * loader's reason for its caller (STYLE 12). */
 void	 seterr(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Up to `budget` datagrams from the non-blocking socket fd, read into
+ * buf (cap octets), each from an IPv4 sender handed to fn.  0 once the
+ * socket is empty (or a signal came); -1 with errno on another error,
+ * for the caller to log.
+ */
+typedef void dgram_fn(const uint8_t *pkt, size_t n,
+    const struct sockaddr_in *from, void *arg);
+int	 dgram_drain(int fd, uint8_t *buf, size_t cap, int budget,
+	    dgram_fn *fn, void *arg);
 
 /* CLOCK_MONOTONIC now, microseconds, uncached (latency measurements). */
 uint64_t mono_us(void);
