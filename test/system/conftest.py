@@ -124,18 +124,21 @@ class UdpEcho:
     """A UDP echo server on addr:port in a namespace, run by a thread,
     keeping what it saw for the test: the datagrams (count), their sizes,
     their sources (address, port), the datagrams per source address
-    (snapshot()) and the errors of its replies."""
+    (snapshot()) and the errors of its replies.  Its receive buffer holds
+    a burst of thousands of small datagrams while the thread is slow."""
 
     def __init__(self, ns, addr, port):
         self.sock = ns.socket()
+        # FORCE: past net.core.rmem_max (the tests run as root)
+        self.sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUFFORCE,
+                             4 << 20)
         self.sock.bind((addr, port))
         self.sock.settimeout(0.1)
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.count = 0
         self.sizes = set()
-        self.sources = set()
-        self.per_ip = collections.Counter()
+        self.per_src = collections.Counter()
         self.errors = []
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
@@ -148,18 +151,26 @@ class UdpEcho:
                 continue
             with self.lock:
                 self.count += 1
-                self.sizes.add(len(data))
-                self.sources.add(src)
-                self.per_ip[src[0]] += 1
+                self.per_src[src] += 1
+            self.sizes.add(len(data))
             try:
                 self.sock.sendto(data, src)
             except OSError as e:
                 self.errors.append(e)
 
+    @property
+    def sources(self):
+        """The (address, port) pairs seen so far."""
+        with self.lock:
+            return set(self.per_src)
+
     def snapshot(self):
         """Datagrams per source address, so far."""
+        per_ip = collections.Counter()
         with self.lock:
-            return collections.Counter(self.per_ip)
+            for (a, _), c in self.per_src.items():
+                per_ip[a] += c
+        return per_ip
 
     def close(self):
         self.stop.set()
