@@ -24,6 +24,7 @@
 #include "log.h"
 #include "radius.h"
 #include "unit_daemon.h"
+#include "../radius_pkt.h"
 
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
@@ -348,12 +349,7 @@ vsa(uint8_t *p, uint32_t vendor, uint8_t vt, const void *v, size_t n)
 static size_t
 accept_with(uint8_t *pkt, const uint8_t *attrs, size_t alen)
 {
-	memset(pkt, 0, 20);
-	pkt[0] = 2;
-	pkt[2] = (uint8_t)((20 + alen) >> 8);
-	pkt[3] = (uint8_t)(20 + alen);
-	memcpy(pkt + 20, attrs, alen);
-	return 20 + alen;
+	return radius_pkt(pkt, RAD_ACCESS_ACCEPT, 0, attrs, alen);
 }
 
 static void
@@ -604,14 +600,10 @@ static size_t
 dae_req(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t *attrs,
     size_t alen, const char *secret)
 {
-	memset(pkt, 0, 20);
-	pkt[0] = code;
-	pkt[1] = id;
-	pkt[2] = (uint8_t)((20 + alen) >> 8);
-	pkt[3] = (uint8_t)(20 + alen);
-	memcpy(pkt + 20, attrs, alen);
-	radius_sign_request(pkt, 20 + alen, secret);
-	return 20 + alen;
+	size_t len = radius_pkt(pkt, code, id, attrs, alen);
+
+	radius_sign_request(pkt, len, secret);
+	return len;
 }
 
 /* The Error-Cause of an answer, 0 if none; checks its authenticator. */
