@@ -113,6 +113,20 @@ def of(evs, name):
 
 
 @pytest.fixture
+def cleanup():
+    """cleanup(obj, end="close") -> obj: obj's method of that name is
+    called when the test ends, in the order they were given."""
+    ends = []
+
+    def keep(obj, end="close"):
+        ends.append(getattr(obj, end))
+        return obj
+    yield keep
+    for end in ends:
+        end()
+
+
+@pytest.fixture
 def lacsim_bin():
     """lacsim's path; fails the test when it was not built."""
     if not LACSIM.exists():

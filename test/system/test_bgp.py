@@ -397,16 +397,8 @@ class Gobgp(Router):
 
 
 @pytest.fixture
-def routers():
-    made = []
-
-    def make(cls, *args, **kw):
-        r = cls(*args, **kw)
-        made.append(r)
-        return r
-    yield make
-    for r in made:
-        r.stop()
+def routers(cleanup):
+    return lambda cls, *args, **kw: cleanup(cls(*args, **kw), "stop")
 
 
 # ---------------------------------------------------------------------------

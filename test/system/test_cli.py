@@ -84,16 +84,9 @@ class Cli:
 
 
 @pytest.fixture
-def clis():
-    opened = []
-
-    def make(d, **kw):
-        c = Cli(d, **kw)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def clis(cleanup):
+    """clis(d, ...) -> a Cli to daemon d, closed when the test ends."""
+    return lambda d, **kw: cleanup(Cli(d, **kw))
 
 
 @pytest.fixture

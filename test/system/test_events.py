@@ -27,18 +27,14 @@ bob	Cleartext-Password := "pw2"
 
 
 @pytest.fixture
-def rad_lns(daemon, netns, tmp_path):
-    made = []
-
+def rad_lns(daemon, netns, tmp_path, cleanup):
     def make():
         ns = netns()
-        rad = FreeRadius(ns, tmp_path / "radius", users=RAD_USERS).start()
-        made.append(rad)
+        rad = cleanup(FreeRadius(ns, tmp_path / "radius",
+                                 users=RAD_USERS).start(), "stop")
         d = daemon(radius_cfg(hostname="lns-cli"), ns=ns, users=USERS)
         return d, rad
-    yield make
-    for r in made:
-        r.stop()
+    return make
 
 
 def events(c, sid):

@@ -128,16 +128,8 @@ def lns(daemon, tmp_path, request):
 
 
 @pytest.fixture
-def cli():
-    opened = []
-
-    def make(d):
-        c = Cli(d).login().enable("en")
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def cli(cleanup):
+    return lambda d: cleanup(Cli(d).login().enable("en"))
 
 
 def session(d, user="alice", password="secret", our_sid=77):

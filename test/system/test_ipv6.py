@@ -167,16 +167,8 @@ def six_routes(d):
 
 
 @pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d).login()
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def clis(cleanup):
+    return lambda d: cleanup(Cli(d).login())
 
 
 def counters(c):
