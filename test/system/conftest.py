@@ -112,6 +112,15 @@ def of(evs, name):
     return [e for e in evs if e["event"] == name]
 
 
+def local_auth(tmp_path, text):
+    """A local_auth_file (manual, "Local authentication") in tmp_path
+    holding text, readable by its owner only; its path."""
+    path = tmp_path / "subscribers"
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture
 def cleanup():
     """cleanup(obj, end="close") -> obj: obj's method of that name is

@@ -8,7 +8,7 @@ the last octets of a session that ended between two files.
 import signal
 import time
 
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from pppwire import IP, LCP, TERMREQ, TERMACK, ipv4_udp, ppp_call
 from test_cli import Cli
 
@@ -16,8 +16,7 @@ SUBSCRIBERS = "alice secret\nbob pw2\n"
 
 
 def lns(daemon, tmp_path, **cfg):
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     acct = tmp_path / "acct"
     acct.mkdir()
     c = {"hostname": "lns-cli", "local_auth_file": str(subs), "debug": 3,

@@ -18,7 +18,7 @@ import warnings
 import pexpect
 import pytest
 
-from conftest import REPO, wait_until
+from conftest import REPO, local_auth, wait_until
 from l2tpwire import Lac, STOPCCN, CDN, result_code
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, IP, opt, ipv4_udp
@@ -91,8 +91,7 @@ def clis(cleanup):
 
 @pytest.fixture
 def lns(daemon, tmp_path):
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     return daemon({"hostname": HOST, "local_auth_file": str(subs),
                    "debug": 4, "ppp_restart_time": 1}, users=USERS)
 
@@ -675,8 +674,7 @@ def test_lacsim_sessions_and_traffic_while_cli_idle(daemon, clis, tmp_path):
     simulator brings 50 PPP sessions up and their traffic flows; the CLI
     then sees them, their counters and the bandwidth line move."""
     lacsim = REPO / "test" / "lacsim" / "lacsim"
-    subs = tmp_path / "subscribers"
-    subs.write_text("".join(f"user{i} pw\n" for i in range(1, 51)))
+    subs = local_auth(tmp_path, "".join(f"user{i} pw\n" for i in range(1, 51)))
     d = daemon({"hostname": HOST, "local_auth_file": str(subs), "debug": 2},
                users="admin:admin\n")
     idle = clis(d).login()

@@ -42,7 +42,7 @@ import time
 import pytest
 
 import faultkit
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from test_cli import Cli
 
 HOST = "lns-cli"                # test_cli's PROMPT expects this hostname
@@ -63,9 +63,7 @@ class Lacsim(faultkit.Lacsim):
 
 def make_net(daemon, netns, tmp_path, config=None):
     """The three namespaces; returns (daemon, lac ns, server ns)."""
-    auth = tmp_path / "subscribers"
-    auth.write_text("* password\n")
-    auth.chmod(0o600)
+    auth = local_auth(tmp_path, "* password\n")
     cfg = {"hostname": HOST, "debug": 2, "local_auth_file": str(auth),
            "peer_address": LNS_SRV_ADDR}
     cfg.update(config or {})

@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, wait_until
+from conftest import REPO, local_auth, wait_until
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, HOST, rows
@@ -117,8 +117,7 @@ class Capture:
 def lns(daemon, tmp_path, request):
     """With the data-plane offloads and without: the LNS's own sockets
     hand the TUN device UDP with the checksum left to us."""
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     return daemon({"hostname": HOST, "local_auth_file": str(subs),
                    "debug": 4, "ppp_restart_time": 1,
                    "ipv6_prefix": PREFIX6,

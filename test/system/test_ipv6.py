@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from l2tpwire import avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
 from pppwire import (opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ, TERMACK,
                      ppp_call)
@@ -178,8 +178,7 @@ def counters(c):
 @pytest.fixture
 def lns(daemon, tmp_path):
     def make(config=None):
-        path = tmp_path / "subscribers"
-        path.write_text(SUBSCRIBERS)
+        path = local_auth(tmp_path, SUBSCRIBERS)
         cfg = {"debug": 4, "hostname": HOST,
                "local_auth_file": str(path), "peer_address": "192.0.2.1",
                "ipv6_prefix": PREFIX, "ppp_restart_time": 1}

@@ -19,7 +19,7 @@ import pytest
 
 # LACSIM and lacsim_bin (a fixture) are imported from here by others
 from conftest import (LACSIM, UdpEcho, lacsim_bin,  # noqa: F401
-                      lacsim_events as events, of)
+                      lacsim_events as events, local_auth, of)
 POOL = "198.51.100.0/26"        # conftest's DEFAULT_IP_POOL
 DNS1 = "192.0.2.53"
 DNS2 = "192.0.2.54"
@@ -31,9 +31,7 @@ SERVER = "203.0.113.1"          # a host behind the LNS (on its lo)
 def lns(daemon, tmp_path):
     """A daemon authenticating locally: user1..userN with "password"."""
     def start(config=None, subscribers="* password\n", pool=POOL):
-        auth = tmp_path / "subscribers"
-        auth.write_text(subscribers)
-        auth.chmod(0o600)
+        auth = local_auth(tmp_path, subscribers)
         cfg = {"debug": 3, "local_auth_file": str(auth),
                "primary_dns": DNS1, "secondary_dns": DNS2,
                "peer_address": PEER}

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from conftest import local_auth
 from l2tpwire import Lac, CDN, result_code
 # inet_csum and udp6 are imported from here by test_garden, test_intercept
 from test_ipv6 import csum as inet_csum, ipv6cp_up as ipv6cp_open, udp6
@@ -32,8 +33,7 @@ dave pw4 203.0.113.7
 @pytest.fixture
 def lns_factory(daemon, tmp_path):
     def make(config=None, subscribers=SUBSCRIBERS):
-        path = tmp_path / "subscribers"
-        path.write_text(subscribers)
+        path = local_auth(tmp_path, subscribers)
         cfg = {"debug": 4, "hostname": "lns-ppp",
                "local_auth_file": str(path),
                "primary_dns": "192.0.2.53", "secondary_dns": "192.0.2.54",

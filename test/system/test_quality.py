@@ -24,7 +24,7 @@ import subprocess
 import threading
 import time
 
-from conftest import LACSIM, wait_until
+from conftest import LACSIM, local_auth, wait_until
 from test_cli import clis, rows  # noqa: F401 (clis: a fixture)
 
 LAC_ADDR, LNS_ADDR = "10.77.0.1", "10.77.0.2"
@@ -95,9 +95,7 @@ def impaired_link(d, netns):
 
 def test_quality_buckets_match_netem_delay_and_loss(daemon, netns, clis,
                                                       tmp_path, request):
-    subs = tmp_path / "subscribers"
-    subs.write_text("* password\n")
-    subs.chmod(0o600)
+    subs = local_auth(tmp_path, "* password\n")
     d = daemon({"local_auth_file": str(subs), "echo_timeout": 1,
                 "ppp_keepalive": False, "ppp_restart_time": 1,
                 "allow_duplicate_users": True,
