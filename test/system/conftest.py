@@ -152,9 +152,9 @@ class UdpEcho:
 
     def __init__(self, ns, addr, port):
         self.sock = ns.socket()
-        # FORCE: past net.core.rmem_max (the tests run as root)
-        self.sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUFFORCE,
-                             4 << 20)
+        # SO_RCVBUFFORCE (33, socket(7); Python does not name it): past
+        # net.core.rmem_max, the tests run as root
+        self.sock.setsockopt(_socket.SOL_SOCKET, 33, 4 << 20)
         self.sock.bind((addr, port))
         self.sock.settimeout(0.1)
         self.lock = threading.Lock()
@@ -562,21 +562,10 @@ class Daemon:
         v = self.config.get(key)
         return Path(v) if v else None
 
-    @property
-    def log_path(self):
-        return self._path_of("log_file")
-
-    @property
-    def pid_path(self):
-        return self._path_of("pid_file")
-
-    @property
-    def users_path(self):
-        return self._path_of("users_file")
-
-    @property
-    def ip_pool_path(self):
-        return self._path_of("ip_pool_file")
+    log_path = property(lambda self: self._path_of("log_file"))
+    pid_path = property(lambda self: self._path_of("pid_file"))
+    users_path = property(lambda self: self._path_of("users_file"))
+    ip_pool_path = property(lambda self: self._path_of("ip_pool_file"))
 
     @property
     def tun(self):
