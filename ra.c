@@ -99,8 +99,8 @@ prefix_mask(uint8_t *a, int bits)
  * The ICMPv6 checksum of `msg` with its pseudo-header (RFC 4443 2.3,
  * RFC 8200 8.1).  Over a message carrying the right checksum it is 0.
  */
-static uint16_t
-icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
+uint16_t
+ra_icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
     size_t len)
 {
 	uint32_t sum = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) +
@@ -288,7 +288,7 @@ ra_send(sid_t s)
 	if (w.err)
 		return;
 	wr_put16_at(&w, 4, (uint16_t)(w.len - 40));
-	wr_put16_at(&w, 42, icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
+	wr_put16_at(&w, 42, ra_icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
 	ppp_send(s, PPP_IPV6, pkt, w.len);
 	pp->last_ms = now_ms;
 	if (pp->count < 255)
@@ -351,7 +351,7 @@ ra_rs_input(sid_t s, const uint8_t *p, size_t len)
 	if (nh != IPPROTO_ICMPV6 || hlim != 255 || plen < 8 ||
 	    rd_sub(&r, plen, &msg) < 0)
 		goto drop;
-	if (icmp6_sum(src, dst, msg.p, msg.left) != 0)
+	if (ra_icmp6_sum(src, dst, msg.p, msg.left) != 0)
 		goto drop;
 	if (rd_u8(&msg, &type) < 0 || rd_u8(&msg, &code) < 0 ||
 	    rd_skip(&msg, 6) < 0 || type != ICMP6_RS || code != 0)
@@ -410,7 +410,7 @@ ra_echo_input(sid_t s, const uint8_t *p, size_t len)
 	    type != ICMP6_ECHO_REQUEST)
 		return -1;
 	if (!pp->active || code != 0 ||
-	    icmp6_sum(src, dst, whole.p, whole.left) != 0 ||
+	    ra_icmp6_sum(src, dst, whole.p, whole.left) != 0 ||
 	    plen > sizeof(out) - 40 || (size_t)plen + 40 > ppp_link_mtu(s)) {
 		stats->ppp_discarded++;
 		return 0;
@@ -421,7 +421,7 @@ ra_echo_input(sid_t s, const uint8_t *p, size_t len)
 	wr_bytes(&w, msg.p, msg.left);		/* identifier, sequence, data */
 	if (w.err)
 		return 0;
-	wr_put16_at(&w, 42, icmp6_sum(ours, src, out + 40, w.len - 40));
+	wr_put16_at(&w, 42, ra_icmp6_sum(ours, src, out + 40, w.len - 40));
 	ppp_send(s, PPP_IPV6, out, w.len);
 	stats->icmp_sent++;
 	return 0;

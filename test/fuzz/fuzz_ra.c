@@ -33,27 +33,16 @@ fuzz_setup(void)
 	sess = fuzz_session_setup();
 }
 
-/* RFC 4443 2.3: over the pseudo-header (RFC 8200 8.1) and the message. */
+/* The ICMPv6 checksum of the message after a 40-octet IPv6 header. */
 static void
 mend_sum(uint8_t *p, size_t len)
 {
-	uint32_t sum = 58;
-	size_t i, mlen;
+	uint16_t sum;
 
 	if (len < 44)
 		return;
-	mlen = len - 40;
 	p[42] = p[43] = 0;
-	sum += (uint32_t)(mlen >> 16) + (uint32_t)(mlen & 0xffff);
-	for (i = 8; i < 40; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	for (i = 40; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (mlen & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
+	sum = ra_icmp6_sum(p + 8, p + 24, p + 40, len - 40);
 	p[42] = (uint8_t)(sum >> 8);
 	p[43] = (uint8_t)sum;
 }

@@ -375,10 +375,7 @@ def test_session_timeout_zero_refused_with_kill_timedout_sessions(setup):
 
 
 def test_accounting_start_interim_stop_with_octets(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    ip = up(p, "alice", "secret")[0]
-    start = rad.wait_record("Start", User_Name="alice")
+    d, rad, p, ip, start = accounted(setup, "alice", "secret")
     sid = sid_of(start)
     assert start["Acct-Session-Id"] == "%08X%08X" % (
         int(start["Acct-Session-Id"][:8], 16), sid)
@@ -442,10 +439,8 @@ def test_accounting_start_interim_stop_with_octets(setup):
 
 
 def test_radius_interim_directive(setup):
-    d, rad = setup({"radius_interim": 1})
-    lac, p = link(d)
-    up(p, "bob", "two words")
-    start = rad.wait_record("Start", User_Name="bob")
+    d, rad, p, _, start = accounted(
+        setup, "bob", "two words", {"radius_interim": 1})
     rad.wait_record("Interim-Update", Acct_Session_Id=start["Acct-Session-Id"])
     time.sleep(2.2)
     n = sum(1 for r in rad.records() if r.get("Acct-Status-Type") ==
@@ -588,10 +583,7 @@ def test_reply_with_bad_message_authenticator_dropped(daemon, netns):
 
 
 def test_dae_disconnect_by_user_name(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "alice", "secret")
-    start = rad.wait_record("Start", User_Name="alice")
+    d, rad, p, _, start = accounted(setup, "alice", "secret")
     out = radclient(d, "disconnect", 'User-Name = "alice"')
     assert "Received Disconnect-ACK" in out, out
     t = p.expect(LCP, TERMREQ)
@@ -604,10 +596,7 @@ def test_dae_disconnect_by_user_name(setup):
 
 
 def test_dae_disconnect_by_session_id_with_message_authenticator(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "bob", "two words")
-    start = rad.wait_record("Start", User_Name="bob")
+    d, rad, p, _, start = accounted(setup, "bob", "two words")
     out = radclient(d, "disconnect",
                     f'Acct-Session-Id = "{start["Acct-Session-Id"]}", '
                     'Message-Authenticator = 0x00')
@@ -623,6 +612,16 @@ def test_dae_unknown_session_nak(setup):
     assert "Error-Cause = Session-Context-Not-Found" in out, out
     out = radclient(d, "disconnect", 'Reply-Message = "hello"')
     assert "Error-Cause = Missing-Attribute" in out, out
+
+
+def accounted(setup, user, password, cfg=None):
+    """A daemon through FreeRADIUS (setup's, cfg added), user's session up
+    on it and its accounting Start recorded: (daemon, FreeRADIUS, ppp,
+    address, Start)."""
+    d, rad = setup(cfg)
+    lac, p = link(d)
+    ip = up(p, user, password)[0]
+    return d, rad, p, ip, rad.wait_record("Start", User_Name=user)
 
 
 def dae_packet(code, attrs, secret, ident=7):
