@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import wait_until
+from conftest import LACSIM, wait_until
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, rows
@@ -310,7 +310,7 @@ def test_tcp_settles_near_the_rate_each_way(daemon, netns, tmp_path,
     segment); an unthrottled neighbour is not held to it.  With the
     data-plane offloads and without (test_dataplane.OFFLOADS): the
     bucket sees each segment cut from a super-segment."""
-    from test_dataplane import Lacsim, make_net_offload, SRV_ADDR, LACSIM
+    from test_dataplane import Lacsim, make_net_offload, SRV_ADDR
     assert LACSIM.exists(), "run make"
     d, lac_ns, srv = make_net_offload(
         lambda cfg, **kw: daemon(cfg, users=USERS, **kw), netns, tmp_path,
