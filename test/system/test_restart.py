@@ -101,6 +101,22 @@ def restart(d, how, tmp_path):
     return t0, mark
 
 
+def holding(d, n, event, timeout, wait=60, tunnels=1):
+    """lacsim holding n PPP calls (over `tunnels` tunnels) on daemon d,
+    giving up after `timeout` s; returned once `event` was seen for each
+    (within `wait` s), the caller kills it."""
+    lac = Lacsim(d.ns, "--ppp", *(["--tunnels", tunnels] if tunnels > 1
+                                  else []),
+                 "--sessions", n // tunnels, "--hold", 900,
+                 "--timeout", timeout)
+    try:
+        lac.wait(event, n, wait)
+    except BaseException:
+        lac.kill()
+        raise
+    return lac
+
+
 @pytest.mark.parametrize("how", ["term", "kill", "newbin"])
 def test_restart_keeps_every_session(radius_lns, lacsim_bin, tmp_path, how):
     """Expected: N_SESSIONS PPP sessions with RADIUS accounting pass
@@ -214,10 +230,8 @@ def test_damaged_state_file_refused_start_clean(radius_lns, lacsim_bin,
     daemon (logged with the reason), which starts clean: no session, a
     new valid state file, new sessions served."""
     d, rad = start_lns(radius_lns, tmp_path)
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 5, "--hold", 900,
-                 "--timeout", 60)
+    lac = holding(d, 5, "ppp_up", 60)
     try:
-        lac.wait("ppp_up", 5, 60)
         d.signal(signal.SIGKILL)
         d.wait_exit(10)
         p = state_file(tmp_path)
@@ -306,10 +320,8 @@ def test_lac_gone_while_down_sessions_cleared_and_accounted(radius_lns,
     and ends every session with its one Stop."""
     d, rad = start_lns(radius_lns, tmp_path, hello_interval=1,
                        dead_peer_hellos=2)
-    lac = Lacsim(d.ns, "--ppp", "--tunnels", 2, "--sessions", 5,
-                 "--hold", 900, "--timeout", 60)
+    lac = holding(d, 10, "ppp_up", 60, tunnels=2)
     try:
-        lac.wait("ppp_up", 10, 60)
         cli = DaemonCli(d)
         ids = {s["acct_session_id"] for s in cli.sessions()}
         cli.close()
@@ -338,10 +350,8 @@ def test_plugins_see_the_adopted_sessions(radius_lns, lacsim_bin, tmp_path):
     takeover), and no new_session or kill_session."""
     from nsctlhelp import nsctl, plugin_dir
     d, rad = start_lns(radius_lns, tmp_path)
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 3, "--hold", 900,
-                 "--timeout", 60)
+    lac = holding(d, 3, "ppp_up", 60)
     try:
-        lac.wait("ppp_up", 3, 60)
         cli = DaemonCli(d)
         sids = sorted(int(s["sid"]) for s in cli.sessions())
         cli.close()
@@ -373,10 +383,8 @@ def test_call_not_up_at_the_restart_cleared_with_cdn(radius_lns, lacsim_bin,
     up; no accounting record is written for them."""
     d, rad = start_lns(radius_lns, tmp_path)
     rad.kill()
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 2, "--hold", 900,
-                 "--timeout", 100)
+    lac = holding(d, 2, "ppp_lcp_up", 100, wait=30)
     try:
-        lac.wait("ppp_lcp_up", 2, 30)
         d.signal(signal.SIGKILL)
         d.wait_exit(10)
         mark = d.log_mark()
