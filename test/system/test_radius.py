@@ -323,6 +323,15 @@ def test_pap_accept_applies_attributes(setup):
             '2048"') in detail, detail
 
 
+def lcp_up_through(setup, *args, **kw):
+    """A daemon through FreeRADIUS (setup's arguments) and a call to it
+    with LCP Opened, authentication next: (daemon, FreeRADIUS, ppp)."""
+    d, rad = setup(*args, **kw)
+    lac, p = link(d)
+    p.lcp_up()
+    return d, rad, p
+
+
 def test_chap_accept_pool_address(setup):
     d, rad = setup({"radius_authtypes": "chap"})
     lac, p = link(d)
@@ -334,9 +343,7 @@ def test_chap_accept_pool_address(setup):
 
 
 def test_pap_reject_nak_then_cdn(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup)
     code, msg = p.pap("alice", "wrong", timeout=10)
     assert code == 3 and msg == "Authentication failed"
     t = p.expect(LCP, TERMREQ)
@@ -352,9 +359,7 @@ def test_pap_reject_nak_then_cdn(setup):
 
 
 def test_chap_reject_failure(setup):
-    d, rad = setup({"radius_authtypes": "chap"})
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, {"radius_authtypes": "chap"})
     code, msg, _, _ = p.chap("bob", "not it", timeout=10)
     assert code == 4
     p.expect(LCP, TERMREQ)
@@ -362,9 +367,7 @@ def test_chap_reject_failure(setup):
 
 
 def test_session_timeout_zero_refused_with_kill_timedout_sessions(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup)
     code, msg = p.pap("carol", "pw3", timeout=10)
     assert code == 3 and msg == "Session timed out"
     d.wait_for_log(r"Session-Timeout 0 for \"carol\"")
@@ -497,9 +500,7 @@ def test_failover_to_secondary(setup):
 
 
 def test_both_servers_down_then_recovery(setup):
-    d, rad = setup(start_radius=False)
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, start_radius=False)
     code, msg = p.pap("alice", "secret", timeout=10)
     assert code == 3 and msg == "Authentication server not responding"
     p.expect(LCP, TERMREQ)
@@ -511,10 +512,8 @@ def test_both_servers_down_then_recovery(setup):
 
 
 def test_secret_reloaded_on_hup(setup):
-    d, rad = setup({"radius_secret": "not-the-secret",
-                    "radius_accounting": False})
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, {"radius_secret": "not-the-secret",
+                                       "radius_accounting": False})
     code, msg = p.pap("bob", "two words", timeout=10)
     assert code == 3
     d.reload({"radius_secret": SECRET})
