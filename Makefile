@@ -235,7 +235,7 @@ test/fuzz/fuzz_acl: test/fuzz/fuzz_acl.c $(ACL_FUZZ_SRCS) config.h acl.h l2tpns.
 FUZZERS	+= test/fuzz/fuzz_acl
 
 # TUN offloads (offload.c): segmentation, checksums, coalescing.
-test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h
+test/fuzz/fuzz_offload: test/fuzz/fuzz_offload.c offload.c offload.h rd.h tcpflags.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< offload.c
 FUZZERS	+= test/fuzz/fuzz_offload
 
@@ -309,10 +309,10 @@ fuzz-smoke: $(FUZZERS)
 
 BENCH_TOOLS = bench/relay bench/udpblast
 
-bench/relay: bench/relay.c
+bench/relay: bench/relay.c bench/benchsig.h
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-bench/udpblast: bench/udpblast.c
+bench/udpblast: bench/udpblast.c bench/benchsig.h
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 bench-tools: $(BENCH_TOOLS)

@@ -394,26 +394,25 @@ bound(sid_t s)
 	return sp;
 }
 
+/* A session's bound list on a packet: none passes it, a gone one not. */
+static int
+check(uint16_t list, const uint8_t *ip, size_t len)
+{
+	if (list == ACL_NONE)
+		return 1;
+	if (list == ACL_GONE)
+		return 0;
+	return acl_match(list, ip, len);
+}
+
 int
 acl_check_in(sid_t s, const uint8_t *ip, size_t len)
 {
-	struct session *sp = bound(s);
-
-	if (sp->acl_in == ACL_NONE)
-		return 1;
-	if (sp->acl_in == ACL_GONE)
-		return 0;
-	return acl_match(sp->acl_in, ip, len);
+	return check(bound(s)->acl_in, ip, len);
 }
 
 int
 acl_check_out(sid_t s, const uint8_t *ip, size_t len)
 {
-	struct session *sp = bound(s);
-
-	if (sp->acl_out == ACL_NONE)
-		return 1;
-	if (sp->acl_out == ACL_GONE)
-		return 0;
-	return acl_match(sp->acl_out, ip, len);
+	return check(bound(s)->acl_out, ip, len);
 }

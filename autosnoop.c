@@ -12,15 +12,8 @@
 
 #include "plugutil.h"
 
-#define VSA_TYPE	26	/* Vendor-Specific, RFC 2865 5.26 */
-#define VENDOR_CISCO	9
-#define CISCO_AVPAIR	1
-
 PU_PLUGIN_HEAD
 
-int plugin_radius_response(struct param_radius_response *p);
-int plugin_radius_reset(struct param_radius_reset *p);
-int plugin_radius_account(struct param_radius_account *p);
 
 /* "a.b.c.d:port" -> address (network order) and port; -1 if malformed. */
 static int
@@ -90,7 +83,6 @@ plugin_radius_account(struct param_radius_account *p)
 	uint64_t ip = 0, port = 0;
 	struct in_addr a;
 	char text[48];
-	uint8_t *w;
 	int n;
 
 	if (f->session_get_int(p->sid, PSF_SNOOP_IP, &ip) < 0 || ip == 0 ||
@@ -99,20 +91,7 @@ plugin_radius_account(struct param_radius_account *p)
 	a.s_addr = (uint32_t)ip;
 	n = snprintf(text, sizeof(text), "intercept=%s:%u", inet_ntoa(a),
 	    (unsigned)port);
-	if (n < 0 || (size_t)n >= sizeof(text) ||
-	    *p->len + 8 + (size_t)n > p->cap)
-		return PLUGIN_RET_OK;
-	/* RFC 2865 5.26: type, length, vendor id, then Cisco's own TLV. */
-	w = p->buf + *p->len;
-	w[0] = VSA_TYPE;
-	w[1] = (uint8_t)(8 + n);
-	w[2] = 0;
-	w[3] = 0;
-	w[4] = 0;
-	w[5] = VENDOR_CISCO;
-	w[6] = CISCO_AVPAIR;
-	w[7] = (uint8_t)(2 + n);
-	memcpy(w + 8, text, (size_t)n);
-	*p->len += 8 + (size_t)n;
+	if (n > 0 && (size_t)n < sizeof(text))
+		pu_add_avpair(p, text);
 	return PLUGIN_RET_OK;
 }

@@ -21,14 +21,8 @@
 #include "plugutil.h"
 #include "throttle.h"
 
-#define VENDOR_CISCO	9
-#define CISCO_AVPAIR	1
-
 PU_PLUGIN_HEAD
 
-int plugin_radius_response(struct param_radius_response *p);
-int plugin_radius_reset(struct param_radius_reset *p);
-int plugin_radius_account(struct param_radius_account *p);
 
 static void
 set(uint32_t sid, int field, uint32_t rate)
@@ -88,27 +82,6 @@ plugin_radius_reset(struct param_radius_reset *p)
 	return PLUGIN_RET_OK;
 }
 
-/* One Vendor-Specific Cisco-AVPair (RFC 2865 5.26) at buf + *len. */
-static void
-add_avpair(struct param_radius_account *p, const char *text)
-{
-	size_t n = strlen(text), total = 2 + 4 + 2 + n;
-	uint8_t *a = p->buf + *p->len;
-
-	if (n > 240 || *p->len + total > p->cap)
-		return;
-	a[0] = 26;			/* Vendor-Specific */
-	a[1] = (uint8_t)total;
-	a[2] = 0;
-	a[3] = 0;
-	a[4] = 0;
-	a[5] = VENDOR_CISCO;
-	a[6] = CISCO_AVPAIR;
-	a[7] = (uint8_t)(2 + n);
-	memcpy(a + 8, text, n);
-	*p->len += total;
-}
-
 int
 plugin_radius_account(struct param_radius_account *p)
 {
@@ -120,12 +93,12 @@ plugin_radius_account(struct param_radius_account *p)
 	if (in) {
 		snprintf(text, sizeof(text), "lcp:interface-config#1="
 		    "service-policy input %llu", (unsigned long long)in);
-		add_avpair(p, text);
+		pu_add_avpair(p, text);
 	}
 	if (out) {
 		snprintf(text, sizeof(text), "lcp:interface-config#2="
 		    "service-policy output %llu", (unsigned long long)out);
-		add_avpair(p, text);
+		pu_add_avpair(p, text);
 	}
 	return PLUGIN_RET_OK;
 }

@@ -87,6 +87,7 @@
 #include "tbf.h"
 #include "cli.h"
 #include "session.h"
+#include "util.h"
 
 /* ---- daemon side state ---- */
 
@@ -1277,10 +1278,7 @@ cli_setup(const char *config_file, const struct users *u,
 		log_warnx("CLI disabled (cli_port 0)");
 		return 0;
 	}
-	cli_rates = mmap(NULL, sizeof(*cli_rates), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (cli_rates == MAP_FAILED) {
-		cli_rates = NULL;
+	if ((cli_rates = shm_alloc(sizeof(*cli_rates))) == NULL) {
 		log_error("CLI: cannot map its shared page: %s",
 		    strerror(errno));
 		return -1;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <netinet/in.h>
 
+#include "tcpflags.h"
+
 #define CFG_STRLEN		256	/* generic string directive */
 #define CFG_SECRETLEN		64
 #define MAXPLUGINS		32
@@ -65,13 +67,6 @@ struct cfg_ip6pfx {
 /* ip access-list: RFC-free Cisco syntax, see the manual "Access Lists". */
 enum acl_port_op { PORT_ANY = 0, PORT_EQ, PORT_NEQ, PORT_GT, PORT_LT, PORT_RANGE };
 enum acl_tcp_op { TCPF_NONE = 0, TCPF_ESTABLISHED, TCPF_MATCH_ANY, TCPF_MATCH_ALL };
-
-#define TCP_FIN	0x01
-#define TCP_SYN	0x02
-#define TCP_RST	0x04
-#define TCP_PSH	0x08
-#define TCP_ACK	0x10
-#define TCP_URG	0x20
 
 struct acl_rule {
 	uint8_t		permit;		/* 1 permit, 0 deny */

@@ -38,6 +38,7 @@
 #include "rd.h"
 #include "session.h"
 #include "throttle.h"
+#include "util.h"
 
 #define DAE_CACHE	16	/* answers kept for retransmissions */
 #define DAE_CACHE_MS	30000
@@ -538,37 +539,30 @@ drop:
 	return 0;
 }
 
+/* A slave's sessions are the master's replicas: the master acts and
+ * answers (manual, "Clustering"). */
+static void
+dae_datagram(const uint8_t *pkt, size_t n, const struct sockaddr_in *from,
+    void *arg)
+{
+	(void)arg;
+	if (!iam_master())
+		cluster_forward_dae(pkt, n, from);
+	else
+		dae_forwarded(pkt, n, from);
+}
+
 static void
 dae_readable(int fd, uint32_t events, void *arg)
 {
 	uint8_t buf[RAD_MAXPKT + 1];
-	struct sockaddr_in from;
-	socklen_t fl;
-	ssize_t n;
-	int budget = config->multi_read_count;
 
 	(void)events;
 	(void)arg;
-	while (budget-- > 0) {
-		fl = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR && log_rl_ok(&rl, time_now))
-				LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: recvfrom: %s",
-				    strerror(errno));
-			return;
-		}
-		if (fl < sizeof(from) || from.sin_family != AF_INET)
-			continue;
-		/* A slave's sessions are the master's replicas: the master
-		 * acts and answers (manual, "Clustering"). */
-		if (!iam_master()) {
-			cluster_forward_dae(buf, (size_t)n, &from);
-			continue;
-		}
-		dae_forwarded(buf, (size_t)n, &from);
-	}
+	if (dgram_drain(fd, buf, sizeof(buf), config->multi_read_count,
+	    dae_datagram, NULL) < 0 && log_rl_ok(&rl, time_now))
+		LOG(LOG_WARN_L, 0, 0, "RADIUS DAE: recvfrom: %s",
+		    strerror(errno));
 }
 
 void

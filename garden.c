@@ -63,14 +63,6 @@ const char *plugin_control_help[] = {
 	NULL
 };
 
-int plugin_init(struct pluginfuncs *funcs);
-void plugin_done(void);
-int plugin_post_auth(struct param_post_auth *p);
-int plugin_new_session(struct param_new_session *p);
-int plugin_kill_session(struct param_kill_session *p);
-int plugin_new_session_master(struct param_new_session_master *p);
-int plugin_timer(struct param_timer *p);
-int plugin_control(struct param_control *p);
 
 struct fence {
 	uint32_t	 sid;

@@ -107,15 +107,6 @@ log_err(void *arg, const char *msg)
 		LOG(LOG_ERROR_L, 0, 0, "%s", msg);
 }
 
-static void *
-shm_zalloc(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void
 apply_hostname(struct config *c)
 {
@@ -279,6 +270,21 @@ tune_process(const struct config *c)
 /* ---- reload ---- */
 
 /*
+ * Whether directive d reads differently in nc than in old (legacy
+ * aliases aside); a and b (len octets each) get the new and old text.
+ */
+static int
+reload_differs(const struct config *nc, const struct config *old,
+    const struct cfg_directive *d, char *a, char *b, size_t len)
+{
+	if (d->type == CT_LEGACY)
+		return 0;
+	cfg_format(nc, d, a, len);
+	cfg_format(old, d, b, len);
+	return strcmp(a, b) != 0;
+}
+
+/*
  * HUP: parse the file into a fresh config.  A bad line keeps the
  * running value of its key.  Every changed directive is then handled by
  * its reload class (config.h, the directive table's flags) and logged
@@ -340,16 +346,9 @@ reload_config(void)
 		cfg_copy_value(nc, old, d);
 	}
 
-	for (i = 0; i < nd; i++) {
-		if (dirs[i].type == CT_LEGACY)
-			continue;
-		cfg_format(nc, &dirs[i], a, sizeof(a));
-		cfg_format(old, &dirs[i], b, sizeof(b));
-		if (strcmp(a, b) == 0)
-			continue;
-		changes++;
-		/* Logged after the swap, at the new level, below. */
-	}
+	/* Counted here, logged after the swap at the new level, below. */
+	for (i = 0; i < nd; i++)
+		changes += reload_differs(nc, old, &dirs[i], a, b, sizeof(a));
 
 	config = nc;
 	acl_reload(nc);		/* sessions look their filters up again */
@@ -361,11 +360,7 @@ reload_config(void)
 	for (i = 0; i < nd; i++) {
 		const char *what = cfg_reload_text(cfg_reload_class(&dirs[i]));
 
-		if (dirs[i].type == CT_LEGACY)
-			continue;
-		cfg_format(nc, &dirs[i], a, sizeof(a));
-		cfg_format(old, &dirs[i], b, sizeof(b));
-		if (strcmp(a, b) == 0)
+		if (!reload_differs(nc, old, &dirs[i], a, b, sizeof(a)))
 			continue;
 		if (dirs[i].flags & CF_SECRET)
 			LOG(LOG_INFO_L, 0, 0, "config: %s changed: %s",
@@ -724,7 +719,7 @@ start_subsystems(void)
 	char addr[INET_ADDRSTRLEN];
 	int errors;
 
-	if ((stats = shm_zalloc(sizeof(*stats))) == NULL)
+	if ((stats = shm_alloc(sizeof(*stats))) == NULL)
 		fatal("cannot allocate counters: %s", strerror(errno));
 	if (log_ring_init() < 0)	/* before the CLI forks (debug) */
 		fatal("cannot allocate the live log: %s", strerror(errno));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 int log_level;
 
@@ -58,10 +59,9 @@ static int ring_writer;
 int
 log_ring_init(void)
 {
-	void *p = mmap(NULL, sizeof(*ring), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = shm_alloc(sizeof(*ring));
 
-	if (p == MAP_FAILED)
+	if (p == NULL)
 		return -1;
 	ring = p;
 	ring_writer = 1;

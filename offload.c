@@ -23,15 +23,7 @@
 
 #include "offload.h"
 #include "rd.h"
-
-#define TCP_FIN	0x01
-#define TCP_SYN	0x02
-#define TCP_RST	0x04
-#define TCP_PSH	0x08
-#define TCP_ACK	0x10
-#define TCP_URG	0x20
-#define TCP_ECE	0x40
-#define TCP_CWR	0x80
+#include "tcpflags.h"
 
 /* The layout of an IPv4/IPv6 packet carrying TCP or UDP. */
 struct l4pkt {

@@ -251,30 +251,36 @@ cb_session_get_str(uint32_t sid, int field, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A plugin ends a session: dropped (kill 0: the peer is told, as the
+ * CLI's drop does) or killed (at once); reason, or the default, logged.
+ */
 static int
-cb_session_drop(uint32_t sid, const char *reason)
+end_session(uint32_t sid, const char *reason, int kill)
 {
 	if (session_live(sid) == NULL)
 		return -1;
 	if (reason == NULL || *reason == '\0')
-		reason = "requested by plugin";
-	LOG(LOG_INFO_L, sid, 0, "plugin %s drops the session: %s",
-	    current ? current->name : "?", reason);
-	session_drop(sid, TERM_ADMIN_RESET, reason);
+		reason = kill ? "killed by plugin" : "requested by plugin";
+	LOG(LOG_INFO_L, sid, 0, "plugin %s %s the session: %s",
+	    current ? current->name : "?", kill ? "kills" : "drops", reason);
+	if (kill)
+		session_kill(sid, TERM_ADMIN_RESET, reason);
+	else
+		session_drop(sid, TERM_ADMIN_RESET, reason);
 	return 0;
+}
+
+static int
+cb_session_drop(uint32_t sid, const char *reason)
+{
+	return end_session(sid, reason, 0);
 }
 
 static int
 cb_session_kill(uint32_t sid, const char *reason)
 {
-	if (session_live(sid) == NULL)
-		return -1;
-	if (reason == NULL || *reason == '\0')
-		reason = "killed by plugin";
-	LOG(LOG_INFO_L, sid, 0, "plugin %s kills the session: %s",
-	    current ? current->name : "?", reason);
-	session_kill(sid, TERM_ADMIN_RESET, reason);
-	return 0;
+	return end_session(sid, reason, 1);
 }
 
 static int

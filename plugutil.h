@@ -13,6 +13,28 @@
 #include "plugin.h"
 
 /*
+ * What a plugin may define (plugin.h says when the daemon calls each),
+ * declared once here: a plugin defines the hooks it needs and no more.
+ */
+extern int plugin_api_version;
+extern const char *plugin_control_help[];
+int	plugin_init(struct pluginfuncs *);
+void	plugin_done(void);
+int	plugin_pre_auth(struct param_pre_auth *);
+int	plugin_post_auth(struct param_post_auth *);
+int	plugin_packet_rx(struct param_packet *);
+int	plugin_packet_tx(struct param_packet *);
+int	plugin_timer(struct param_timer *);
+int	plugin_new_session(struct param_new_session *);
+int	plugin_kill_session(struct param_kill_session *);
+int	plugin_control(struct param_control *);
+int	plugin_radius_response(struct param_radius_response *);
+int	plugin_radius_reset(struct param_radius_reset *);
+int	plugin_radius_account(struct param_radius_account *);
+int	plugin_become_master(struct param_become_master *);
+int	plugin_new_session_master(struct param_new_session_master *);
+
+/*
  * The head every simple plugin shares: its ABI version (plugin.h), `f`,
  * the daemon's callbacks, and a plugin_init that keeps them.  Write it
  * once at file scope: PU_PLUGIN_HEAD
@@ -20,7 +42,6 @@
 #define PU_PLUGIN_HEAD							\
 	int plugin_api_version = PLUGIN_API_VERSION;			\
 	static struct pluginfuncs *f;					\
-	int plugin_init(struct pluginfuncs *);				\
 	int								\
 	plugin_init(struct pluginfuncs *funcs)				\
 	{								\
@@ -45,6 +66,35 @@ pu_find_session(struct pluginfuncs *f, const char *arg)
 			return (uint32_t)v;
 	}
 	return f->session_by_user(arg);
+}
+
+#define PU_VSA		26	/* Vendor-Specific, RFC 2865 5.26 */
+#define PU_VENDOR_CISCO	9
+#define PU_CISCO_AVPAIR	1
+
+/*
+ * One Cisco-AVPair (RFC 2865 5.26: type, length, vendor id, then Cisco's
+ * own attribute, its value the text) added to the accounting request
+ * being built; left out if it does not fit.
+ */
+static inline void
+pu_add_avpair(struct param_radius_account *p, const char *text)
+{
+	size_t n = strlen(text), total = 2 + 4 + 2 + n;
+	uint8_t *a = p->buf + *p->len;
+
+	if (n > 240 || *p->len + total > p->cap)
+		return;
+	a[0] = PU_VSA;
+	a[1] = (uint8_t)total;
+	a[2] = 0;
+	a[3] = 0;
+	a[4] = 0;
+	a[5] = PU_VENDOR_CISCO;
+	a[6] = PU_CISCO_AVPAIR;
+	a[7] = (uint8_t)(2 + n);
+	memcpy(a + 8, text, n);
+	*p->len += total;
 }
 
 /* Answer a control command: result and one line of text. */

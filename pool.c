@@ -161,9 +161,7 @@ ippool_init(const struct pool_file *pf, uint32_t max)
 	free(user_index);
 	ippool = NULL;
 	len = sizeof(*ippool) + (size_t)n * sizeof(struct pool_addr);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (p == MAP_FAILED)
+	if ((p = shm_alloc(len)) == NULL)
 		return -1;
 	ippool = p;
 	pool_len = len;

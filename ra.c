@@ -99,8 +99,8 @@ prefix_mask(uint8_t *a, int bits)
  * The ICMPv6 checksum of `msg` with its pseudo-header (RFC 4443 2.3,
  * RFC 8200 8.1).  Over a message carrying the right checksum it is 0.
  */
-static uint16_t
-icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
+uint16_t
+ra_icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
     size_t len)
 {
 	uint32_t sum = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) +
@@ -117,6 +117,26 @@ icmp6_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg,
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+/*
+ * An IPv6 header (RFC 8200 3; plen 0: the payload length is written
+ * later) and the start of an ICMPv6 message of that type, code 0,
+ * checksum zero to be written once the message is whole (RFC 4443 2.1).
+ */
+static void
+put_icmp6_head(struct wr *w, uint16_t plen, uint8_t hlim,
+    const uint8_t src[16], const uint8_t dst[16], uint8_t type)
+{
+	wr_u32(w, 0x60000000);
+	wr_u16(w, plen);
+	wr_u8(w, IPPROTO_ICMPV6);
+	wr_u8(w, hlim);
+	wr_bytes(w, src, 16);
+	wr_bytes(w, dst, 16);
+	wr_u8(w, type);
+	wr_u8(w, 0);
+	wr_u16(w, 0);
 }
 
 /*
@@ -234,15 +254,7 @@ ra_send(sid_t s)
 			ndns++;
 	wr_init(&w, pkt, sizeof(pkt));
 	/* RFC 4861 6.1.2: hop limit 255, or receivers discard it. */
-	wr_u32(&w, 0x60000000);
-	wr_u16(&w, 0);				/* payload length, below */
-	wr_u8(&w, IPPROTO_ICMPV6);
-	wr_u8(&w, 255);
-	wr_bytes(&w, src, 16);
-	wr_bytes(&w, all_nodes, 16);
-	wr_u8(&w, ICMP6_RA);
-	wr_u8(&w, 0);
-	wr_u16(&w, 0);				/* checksum, below */
+	put_icmp6_head(&w, 0, 255, src, all_nodes, ICMP6_RA);
 	wr_u8(&w, RA_CUR_HOP_LIMIT);
 	wr_u8(&w, 0);				/* M, O */
 	wr_u16(&w, RA_ROUTER_LIFETIME);
@@ -276,7 +288,7 @@ ra_send(sid_t s)
 	if (w.err)
 		return;
 	wr_put16_at(&w, 4, (uint16_t)(w.len - 40));
-	wr_put16_at(&w, 42, icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
+	wr_put16_at(&w, 42, ra_icmp6_sum(src, all_nodes, pkt + 40, w.len - 40));
 	ppp_send(s, PPP_IPV6, pkt, w.len);
 	pp->last_ms = now_ms;
 	if (pp->count < 255)
@@ -339,7 +351,7 @@ ra_rs_input(sid_t s, const uint8_t *p, size_t len)
 	if (nh != IPPROTO_ICMPV6 || hlim != 255 || plen < 8 ||
 	    rd_sub(&r, plen, &msg) < 0)
 		goto drop;
-	if (icmp6_sum(src, dst, msg.p, msg.left) != 0)
+	if (ra_icmp6_sum(src, dst, msg.p, msg.left) != 0)
 		goto drop;
 	if (rd_u8(&msg, &type) < 0 || rd_u8(&msg, &code) < 0 ||
 	    rd_skip(&msg, 6) < 0 || type != ICMP6_RS || code != 0)
@@ -398,26 +410,18 @@ ra_echo_input(sid_t s, const uint8_t *p, size_t len)
 	    type != ICMP6_ECHO_REQUEST)
 		return -1;
 	if (!pp->active || code != 0 ||
-	    icmp6_sum(src, dst, whole.p, whole.left) != 0 ||
+	    ra_icmp6_sum(src, dst, whole.p, whole.left) != 0 ||
 	    plen > sizeof(out) - 40 || (size_t)plen + 40 > ppp_link_mtu(s)) {
 		stats->ppp_discarded++;
 		return 0;
 	}
 	wr_init(&w, out, sizeof(out));
-	wr_u32(&w, 0x60000000);
-	wr_u16(&w, plen);
-	wr_u8(&w, IPPROTO_ICMPV6);
-	wr_u8(&w, 64);
-	wr_bytes(&w, ours, 16);
-	wr_bytes(&w, src, 16);
-	wr_u8(&w, ICMP6_ECHO_REPLY);
-	wr_u8(&w, 0);
-	wr_u16(&w, 0);				/* checksum, below */
+	put_icmp6_head(&w, plen, 64, ours, src, ICMP6_ECHO_REPLY);
 	rd_skip(&msg, 2);			/* the request's checksum */
 	wr_bytes(&w, msg.p, msg.left);		/* identifier, sequence, data */
 	if (w.err)
 		return 0;
-	wr_put16_at(&w, 42, icmp6_sum(ours, src, out + 40, w.len - 40));
+	wr_put16_at(&w, 42, ra_icmp6_sum(ours, src, out + 40, w.len - 40));
 	ppp_send(s, PPP_IPV6, out, w.len);
 	stats->icmp_sent++;
 	return 0;

@@ -23,5 +23,9 @@ void	 ra_rs_input(sid_t, const uint8_t *pkt, size_t len);
 int	 ra_echo_input(sid_t, const uint8_t *pkt, size_t len);
 /* A source the subscriber may use: its address or its own prefix. */
 int	 ra_source_ok(sid_t, const uint8_t src[16]);
+/* The ICMPv6 checksum of msg from src to dst (RFC 4443 2.3); 0 over a
+ * message whose checksum field is right. */
+uint16_t ra_icmp6_sum(const uint8_t *src, const uint8_t *dst,
+	    const uint8_t *msg, size_t len);
 
 #endif /* L2TPNS_RA_H */

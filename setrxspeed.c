@@ -21,7 +21,6 @@ static const struct {
 	{ 1500, 256 },
 };
 
-int plugin_post_auth(struct param_post_auth *p);
 
 int
 plugin_post_auth(struct param_post_auth *p)

@@ -19,7 +19,6 @@ const char *plugin_control_help[] = {
 	NULL
 };
 
-int plugin_control(struct param_control *p);
 
 int
 plugin_control(struct param_control *p)

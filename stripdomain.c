@@ -8,7 +8,6 @@
 
 PU_PLUGIN_HEAD
 
-int plugin_pre_auth(struct param_pre_auth *p);
 
 int
 plugin_pre_auth(struct param_pre_auth *p)

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 
 #include "l2tpns.h"
+#include "util.h"
 
 struct tables *tables;
 
@@ -109,15 +110,6 @@ void
 tables_set_hook(void (*fn)(int tunnel, uint32_t idx, int created))
 {
 	change_hook = fn;
-}
-
-static void *
-shm_alloc(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
 }
 
 static uint64_t

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "util.h"
 
@@ -128,4 +129,25 @@ username_escape(const char *u, char *out, size_t cap)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+int
+dgram_drain(int fd, uint8_t *buf, size_t cap, int budget, dgram_fn *fn,
+    void *arg)
+{
+	struct sockaddr_in from;
+	socklen_t fl;
+	ssize_t n;
+
+	while (budget-- > 0) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, cap, MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (fl < sizeof(from) || from.sin_family != AF_INET)
+			continue;
+		fn(buf, (size_t)n, &from, arg);
+	}
+	return 0;
 }

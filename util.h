@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
 
 /*
  * Random bytes from `random_device` (config), or random(3) when it is
@@ -21,6 +23,17 @@ uint16_t random_u16_nonzero(void);
 void	 seterr(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Up to `budget` datagrams from the non-blocking socket fd, read into
+ * buf (cap octets), each from an IPv4 sender handed to fn.  0 once the
+ * socket is empty (or a signal came); -1 with errno on another error,
+ * for the caller to log.
+ */
+typedef void dgram_fn(const uint8_t *pkt, size_t n,
+    const struct sockaddr_in *from, void *arg);
+int	 dgram_drain(int fd, uint8_t *buf, size_t cap, int budget,
+	    dgram_fn *fn, void *arg);
+
 /* CLOCK_MONOTONIC now, microseconds, uncached (latency measurements). */
 uint64_t mono_us(void);
 
@@ -34,6 +47,20 @@ uint64_t mono_us(void);
  */
 int	 username_ok(const char *);
 const char *username_escape(const char *, char *out, size_t cap);
+
+/*
+ * len octets of zeroed memory shared with the processes forked after
+ * (the CLI's children, the state a restart keeps); NULL with errno set
+ * when it cannot be mapped.  munmap() frees it.
+ */
+static inline void *
+shm_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
 
 /* FNV-1a of a string: the hash of the username and name indexes. */
 static inline uint32_t

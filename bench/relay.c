@@ -44,6 +44,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "benchsig.h"
+
 #define BUDGET		64		/* packets per fd per turn */
 #define PKT_MAX		2048
 #define HEADROOM	16		/* L2TP (6) and PPP (4) fit */
@@ -74,17 +76,6 @@ static struct {
 	uint64_t	 up_rx, up_tx, up_ctrl, up_bad;
 	uint64_t	 down_rx, down_tx, down_nosess, down_nopeer, down_err;
 } st;
-
-static volatile sig_atomic_t	 got_usr1, got_term;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		got_usr1 = 1;
-	else
-		got_term = 1;
-}
 
 static uint32_t
 hash_ip(uint32_t ip)
@@ -369,7 +360,6 @@ int
 main(int argc, char **argv)
 {
 	struct epoll_event ev, evs[2];
-	struct sigaction sa;
 	int udpfd, tunfd, epfd, i, n, v = 8 << 20;
 
 	if (parse_args(argc, argv) == -1) {
@@ -393,11 +383,7 @@ main(int argc, char **argv)
 	/* The same buffers as l2tpns's L2TP socket (8 MB). */
 	setsockopt(udpfd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v));
 	setsockopt(udpfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	bench_signals();
 	if ((epfd = epoll_create1(0)) == -1)
 		return 1;
 	ev.events = EPOLLIN;

@@ -111,16 +111,22 @@ def plot_fwd(fwd, ns, out, work, field, ylabel, fname, title):
 set terminal pngcairo size 1100,460 font 'DejaVu Sans,10'
 set output '{out / fname}.png'
 set multiplot layout 1,2 title '{title}'
-set logscale x
+""" + log_axes(ns, ylabel, "bottom left") + "\n".join(lines) + \
+        "\nunset multiplot\n"
+    gnuplot(script, work)
+
+
+def log_axes(ns, ylabel, key):
+    """gnuplot's axes for session counts ns on a log scale, y from 0."""
+    return f"""set logscale x
 set xrange [{ns[0] / 1.6}:{ns[-1] * 1.6}]
 set xlabel 'sessions up'
 set ylabel '{ylabel}'
 set xtics ({', '.join(f'"{n:,}" {n}' for n in ns)})
 set yrange [0:*]
-set key bottom left
+set key {key}
 set grid
-""" + "\n".join(lines) + "\nunset multiplot\n"
-    gnuplot(script, work)
+"""
 
 
 def plot_mem(mem, largest, out, work):
@@ -144,15 +150,7 @@ def plot_mem(mem, largest, out, work):
 set terminal pngcairo size 800,480 font 'DejaVu Sans,10'
 set output '{out / 'perf-memory.png'}'
 set title 'Resident memory of the LNS process (VmRSS) against sessions up'
-set logscale x
-set xrange [{xs[0] / 1.6}:{xs[-1] * 1.6}]
-set xlabel 'sessions up'
-set ylabel 'MB'
-set xtics ({', '.join(f'"{n:,}" {n}' for n in xs)})
-set yrange [0:*]
-set key top left
-set grid
-plot '{dat}' using 1:2 with linespoints {STYLE[('ours', 64)]} title 'ours', \\
+{log_axes(xs, "MB", "top left")}plot '{dat}' using 1:2 with linespoints {STYLE[('ours', 64)]} title 'ours', \\
      '{dat}' using 1:5 with linespoints {STYLE[('original', 64)]} title 'original (60,000-session table compiled in)'{extra}
 """
     gnuplot(script, work)

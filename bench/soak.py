@@ -41,14 +41,13 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "test" / "system"))
 
-from conftest import Daemon, NetnsFactory           # noqa: E402
+from conftest import Daemon, NetnsFactory, UdpEcho  # noqa: E402
 from faultkit import ANY_USER, LACSIM, SERVER, Lacsim, rss_kb   # noqa: E402
 from test_radius import FreeRadius, radius_cfg      # noqa: E402
 
@@ -56,31 +55,6 @@ SAMPLE_S = 10
 BOUND_MIB, BOUND_FRAC = 16, 0.10
 SAN_PATTERNS = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
                           r"runtime error:|SUMMARY: \w+Sanitizer")
-
-
-class Echo:
-    def __init__(self, ns):
-        self.sock = ns.socket()
-        self.sock.bind((SERVER, 7))
-        self.sock.settimeout(0.2)
-        self.count = 0
-        self.stop = threading.Event()
-        self.t = threading.Thread(target=self.loop, daemon=True)
-        self.t.start()
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                data, src = self.sock.recvfrom(4096)
-                self.sock.sendto(data, src)
-                self.count += 1
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop.set()
-        self.t.join()
-        self.sock.close()
 
 
 def main():
@@ -129,7 +103,7 @@ def main():
                    "admin:admin\n", "10.64.0.0/21\n")
         d.start(timeout=20)
         ns.run(["ip", "addr", "add", f"{SERVER}/32", "dev", "lo"])
-        echo = Echo(ns)
+        echo = UdpEcho(ns, SERVER, 7)
         total = args.minutes * 60
         t0 = time.monotonic()
         steady = Lacsim(ns, "--ppp", "--tunnels", 4, "--sessions", 50,

@@ -41,6 +41,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "benchsig.h"
+
 #define BATCH		64
 #define BUF_LEN		2048
 #define LACS_MAGIC	0x4c414353	/* "LACS" */
@@ -62,8 +64,6 @@ static struct {
 	.report_ms = 200,
 };
 
-static volatile sig_atomic_t	 got_usr1, got_term;
-
 static double
 now_s(void)
 {
@@ -71,15 +71,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		got_usr1 = 1;
-	else
-		got_term = 1;
 }
 
 static void
@@ -390,13 +381,8 @@ report:
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
 
 	parse_args(argc, argv);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	bench_signals();
 	return opt.sink ? run_sink() : run_source();
 }

@@ -36,7 +36,6 @@ fuzz_session_setup(void)
 	tid_t t;
 
 	fuzz_globals();
-	strcpy(config->hostname, "fuzz-lns");
 	config->ipv6_prefix.plen = 64;
 	inet_pton(AF_INET6, "2001:db8:1::", &config->ipv6_prefix.addr);
 	config->primary_dns = htonl(0xc0000235);

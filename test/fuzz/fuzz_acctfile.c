@@ -36,13 +36,9 @@ static char names[256][MAXUSER];
 static unsigned nnames;
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_acctfile.%d", (int)getpid());
 	snprintf(missing, sizeof(missing), "%s/none", dir);
@@ -168,8 +164,6 @@ end_session(unsigned k)
 	slot[k] = 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -178,7 +172,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct session *sp;
 	unsigned i;
 
-	setup();
 	nnames = 0;
 	config->account_all_origin = size > 0 && (data[0] & 0x80);
 	while (take(&data, &size, &op, 1) == 0) {

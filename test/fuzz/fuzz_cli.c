@@ -58,14 +58,10 @@ quiet(struct cli_def *c, const char *line)
 }
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 	pthread_t th;
 
-	if (done)
-		return;
-	done = 1;
 	(void)fuzz_session_setup();
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -87,15 +83,12 @@ setup(void)
 	cli_print_callback(session_cli, quiet);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char line[1024];
 	size_t n;
 
-	setup();
 	cli_set_privilege(session_cli, PRIVILEGE_PRIVILEGED);
 	cli_set_configmode(session_cli, MODE_EXEC, NULL);
 	while (size > 0) {

@@ -19,13 +19,9 @@
 #include "session.h"
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
 	config->bind_address = htonl(0xc0000201);	/* 192.0.2.1 */
 	fuzz_tables(256, 64, NULL);
@@ -33,15 +29,12 @@ setup(void)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf;
 	size_t len;
 
-	setup();
 	cluster_fuzz_reset(htonl(0x0a000002), htonl(0x0a000001));
 	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		cluster_input(buf, len);

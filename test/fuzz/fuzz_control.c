@@ -23,21 +23,15 @@
 
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 	const char *dir = getenv("FUZZ_PLUGIN_DIR");
 
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
 	snprintf(config->plugin_dir, sizeof(config->plugin_dir), "%s",
 	    dir ? dir : "test/fuzz/plugins");
 	fuzz_tables(64, 16, NULL);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,15 +40,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf, sel;
 	size_t len;
 
-	setup();
 	/* Each input starts with the reply cache expired. */
 	now_ms += 60000;
-	memset(&from, 0, sizeof(from));
-	from.sin_family = AF_INET;
 	while ((buf = fuzz_next(&data, &size, 1, &sel, &len)) != NULL) {
-		from.sin_addr.s_addr = htonl(sel & 1 ? 0xc0000201 :
-		    0x7f000001);
-		from.sin_port = htons((uint16_t)(40000 + (sel >> 1 & 3)));
+		from = fuzz_addr(sel & 1 ? 0xc0000201 : 0x7f000001,
+		    (uint16_t)(40000 + (sel >> 1 & 3)));
 		/* what the socket's buffer lets through at most */
 		if (len > CTL_MAXMSG + 1)
 			len = CTL_MAXMSG + 1;

@@ -13,21 +13,13 @@
 
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
 	strcpy(config->l2tp_secret, "fuzz");
-	strcpy(config->hostname, "fuzz-lns");
 	config->hello_interval = 1;
 	fuzz_tables(256, 64, NULL);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,12 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf, port;
 	size_t len;
 
-	setup();
-	memset(&from, 0, sizeof(from));
-	from.sin_family = AF_INET;
-	from.sin_addr.s_addr = htonl(0x7f000001);
 	while ((buf = fuzz_next(&data, &size, 1, &port, &len)) != NULL) {
-		from.sin_port = htons((uint16_t)(1701 + (port & 3)));
+		from = fuzz_addr(0x7f000001, (uint16_t)(1701 + (port & 3)));
 		l2tp_input(buf, len, &from);
 		free(buf);
 		now_ms += 700;

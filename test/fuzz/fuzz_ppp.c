@@ -22,19 +22,14 @@
 
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 	struct pool_range r = { 0x0a000001, 0x0a0000fe };
 	struct pool_file pf = { .n = 1, .range = &r, .count = 254 };
 	char path[] = "/tmp/fuzz_ppp_XXXXXX";
 	int fd;
 
-	if (done)
-		return;
-	done = 1;
 	fuzz_globals();
-	strcpy(config->hostname, "fuzz-lns");
 	strcpy(config->radius_authtypes, "pap,chap,mschapv2");
 	config->ipv6_prefix.plen = 64;
 	config->primary_dns = htonl(0xc0000235);
@@ -47,8 +42,6 @@ setup(void)
 	unlink(path);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -56,7 +49,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	sid_t s;
 
-	setup();
 	config->multilink = size & 1;
 	if ((s = session_alloc()) == 0)
 		abort();

@@ -27,42 +27,25 @@
 static sid_t sess;
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 
-	if (done)
-		return;
-	done = 1;
 	sess = fuzz_session_setup();
 }
 
-/* RFC 4443 2.3: over the pseudo-header (RFC 8200 8.1) and the message. */
+/* The ICMPv6 checksum of the message after a 40-octet IPv6 header. */
 static void
 mend_sum(uint8_t *p, size_t len)
 {
-	uint32_t sum = 58;
-	size_t i, mlen;
+	uint16_t sum;
 
 	if (len < 44)
 		return;
-	mlen = len - 40;
 	p[42] = p[43] = 0;
-	sum += (uint32_t)(mlen >> 16) + (uint32_t)(mlen & 0xffff);
-	for (i = 8; i < 40; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	for (i = 40; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (mlen & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
+	sum = ra_icmp6_sum(p + 8, p + 24, p + 40, len - 40);
 	p[42] = (uint8_t)(sum >> 8);
 	p[43] = (uint8_t)sum;
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -70,8 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t ifid[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	struct in6_addr own;
 	uint8_t flags, *buf;
+	size_t len;
 
-	setup();
 	if (size < 1)
 		return 0;
 	flags = data[0];
@@ -82,19 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		session_set_ipv6_prefix(sess, &own, 56);
 	}
 	ra_up(sess, ifid);
-	while (size >= 2) {
-		size_t len = (size_t)data[0] << 8 | data[1];
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		/* An allocation of exactly len: ASan sees any over-read. */
-		if ((buf = malloc(len ? len : 1)) == NULL)
-			abort();
-		memcpy(buf, data, len);
-		data += len;
-		size -= len;
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		if ((flags & F_PLEN) && len >= 40) {
 			buf[4] = (uint8_t)((len - 40) >> 8);
 			buf[5] = (uint8_t)(len - 40);

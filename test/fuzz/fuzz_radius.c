@@ -24,11 +24,10 @@
 #include <arpa/inet.h>
 #include <md5.h>
 
-#include "l2tpns.h"
+#include "harness.h"
 #include "auth.h"
-#include "event.h"
-#include "log.h"
 #include "radius.h"
+#include "../radius_pkt.h"
 
 
 static const char *SECRET = "fuzz";
@@ -53,24 +52,15 @@ add_session(int i, const char *user, const char *ip)
 }
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	strcpy(config->hostname, "fuzz-lns");
+	fuzz_globals();
 	strcpy(config->radius_secret, SECRET);
 	config->primary_radius = htonl(0xc0000201);
 	config->secondary_radius = htonl(0xc0000202);
 	config->primary_radius_port = config->secondary_radius_port = 1812;
 	config->radius_accounting = 1;
 	config->throttle_speed = 256;
-	log_level = -1;
 	ev_update_time();
 	if (ev_init() < 0 || tables_init(16, 4) < 0 ||
 	    ippool_init(NULL, 16) < 0 || ppp_init(16) < 0 ||
@@ -79,24 +69,16 @@ setup(void)
 	add_session(0, "alice", "198.51.100.1");
 	add_session(1, "bob", "198.51.100.2");
 	add_session(2, "carol", "198.51.100.3");
-	server.sin_family = AF_INET;
-	server.sin_addr.s_addr = config->primary_radius;
-	server.sin_port = htons(1812);
+	server = fuzz_addr(ntohl(config->primary_radius), 1812);
 }
 
+/* A packet of at most RAD_MAXPKT octets: attributes past it left out. */
 static size_t
 header(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t *attrs,
     size_t alen)
 {
-	if (alen > RAD_MAXPKT - 20)
-		alen = RAD_MAXPKT - 20;
-	memset(pkt, 0, 20);
-	pkt[0] = code;
-	pkt[1] = id;
-	pkt[2] = (uint8_t)((20 + alen) >> 8);
-	pkt[3] = (uint8_t)(20 + alen);
-	memcpy(pkt + 20, attrs, alen);
-	return 20 + alen;
+	return radius_pkt(pkt, code, id, attrs,
+	    alen > RAD_MAXPKT - 20 ? RAD_MAXPKT - 20 : alen);
 }
 
 /* Mode 3: answer the Access-Request of session 0. */
@@ -146,8 +128,6 @@ answer_pending(uint8_t sel, const uint8_t *attrs, size_t alen)
 	radius_auth_cancel(sids[0]);	/* when the answer was refused */
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -156,16 +136,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	uint8_t *copy;
 
-	setup();
 	if (size < 2)
 		return 0;
 	switch (data[0] & 3) {
 	case 0:
 		len = header(pkt, RAD_ACCESS_ACCEPT, 1, data + 1, size - 1);
-		/* Exact-size copies, here too: ASan sees any over-read. */
-		if ((copy = malloc(len)) == NULL)
-			return 0;
-		memcpy(copy, pkt, len);
+		copy = fuzz_copy(pkt, len);
 		if (radius_check_layout(copy, len, &len) == RAD_OK) {
 			memset(&rp, 0, sizeof(rp));
 			static const uint8_t ra0[16] = { 9 };
@@ -174,9 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				radius_tunnel_passwords(&rp, SECRET, ra0);
 		}
 		free(copy);
-		if ((copy = malloc(size - 1)) == NULL)
-			return 0;
-		memcpy(copy, data + 1, size - 1);
+		copy = fuzz_copy(data + 1, size - 1);
 		{
 			static const uint8_t ra[16] = { 1, 2, 3 };
 			char pw[AUTH_TUNNEL_TEXT];
@@ -190,17 +164,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = header(pkt, data[1] & 1 ? RAD_COA_REQUEST :
 		    RAD_DISCONNECT_REQUEST, data[1], data + 2, size - 2);
 		radius_sign_request(pkt, len, SECRET);
-		if ((copy = malloc(len)) == NULL)
-			return 0;
-		memcpy(copy, pkt, len);
+		copy = fuzz_copy(pkt, len);
 		radius_dae_input(copy, len, &server, reply, sizeof(reply));
 		free(copy);
 		break;
 	case 2:
-		/* an exact-size copy so ASan sees any over-read */
-		if ((copy = malloc(size - 1)) == NULL)
-			return 0;
-		memcpy(copy, data + 1, size - 1);
+		copy = fuzz_copy(data + 1, size - 1);
 		radius_dae_input(copy, size - 1, &server, reply, sizeof(reply));
 		free(copy);
 		break;

@@ -32,14 +32,10 @@ static sid_t sess;
 static int dev[2];		/* [0] the daemon's "TUN", [1] ours */
 
 static void
-setup(void)
+fuzz_setup(void)
 {
-	static int done;
 	int big = 4 << 20;
 
-	if (done)
-		return;
-	done = 1;
 	sess = fuzz_session_setup();
 	if (intercept_init() < 0 ||
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dev) < 0)
@@ -57,20 +53,17 @@ drain_dev(void)
 		;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t pkt[70000];
+	uint8_t *pkt;
 	struct session *sp;
 	struct sockaddr_in lac;
 	socklen_t alen = sizeof(lac);
 	uint8_t flags, v6dst[16];
-	size_t vl, queued = 0;
+	size_t len, vl, queued = 0;
 	uint32_t ip = htonl(FUZZ_IP);
 
-	setup();
 	if (size < 2)
 		return 0;
 	flags = data[0];
@@ -91,18 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(v6dst, &config->ipv6_prefix.addr, 8);
 	memcpy(v6dst + 8, &ip, 4);
 	memset(v6dst + 12, 0, 4);
-	while (size >= 2) {
-		size_t len = (size_t)data[0] << 8 | data[1];
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		if (len > sizeof(pkt))
-			len = sizeof(pkt);
-		memcpy(pkt, data, len);
-		data += len;
-		size -= len;
+	while ((pkt = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
 		if ((flags & F_DST4) && len >= vl + 20)
 			memcpy(pkt + vl + 16, &ip, 4);
 		if ((flags & F_DST6) && len >= vl + 40)
@@ -110,9 +92,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (send(dev[1], pkt, len, MSG_DONTWAIT) < 0) {
 			dp_tun_readable(dev[0], 64);
 			queued = 0;
-			if (send(dev[1], pkt, len, MSG_DONTWAIT) < 0)
+			if (send(dev[1], pkt, len, MSG_DONTWAIT) < 0) {
+				free(pkt);
 				continue;
+			}
 		}
+		free(pkt);
 		if (++queued == 64) {
 			dp_tun_readable(dev[0], 64);
 			queued = 0;

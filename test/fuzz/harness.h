@@ -8,6 +8,9 @@
  * and gives back an allocation of exactly its length, so that
  * AddressSanitizer sees any read past the end of what the parser was
  * given.
+ *
+ * A target that includes this defines fuzz_setup(): libFuzzer calls it
+ * once, through LLVMFuzzerInitialize() below, before the first input.
  */
 #ifndef FUZZ_HARNESS_H
 #define FUZZ_HARNESS_H
@@ -15,22 +18,22 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
+#include "../daemon_globals.h"
 #include "l2tpns.h"
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
 
-/* config and stats with the defaults, nothing logged. */
+/* config and stats with the defaults, nothing logged, host "fuzz-lns". */
 static inline void
 fuzz_globals(void)
 {
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	if (stats == NULL || config == NULL)
+	if (daemon_globals() < 0)
 		abort();
-	cfg_defaults(config);
-	log_level = -1;
+	strcpy(config->hostname, "fuzz-lns");
 }
 
 /*
@@ -44,6 +47,34 @@ fuzz_tables(int sessions, int tunnels, const struct pool_file *pf)
 	    l2tp_init_state() < 0 || ippool_init(pf, sessions) < 0 ||
 	    ppp_init(sessions) < 0)
 		abort();
+}
+
+/*
+ * An allocation of exactly len octets holding p[0..len): a parser given
+ * it cannot read past the end without AddressSanitizer seeing it.
+ */
+static inline uint8_t *
+fuzz_copy(const void *p, size_t len)
+{
+	uint8_t *buf;
+
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		abort();
+	memcpy(buf, p, len);
+	return buf;
+}
+
+/* A datagram's source: IPv4 address and port, both in host order. */
+static inline struct sockaddr_in
+fuzz_addr(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	return a;
 }
 
 /*
@@ -67,13 +98,25 @@ fuzz_next(const uint8_t **data, size_t *size, size_t pre, uint8_t *sel,
 	*size -= pre + 2;
 	if (len > *size)
 		len = *size;
-	if ((buf = malloc(len ? len : 1)) == NULL)
-		abort();
-	memcpy(buf, *data, len);
+	buf = fuzz_copy(*data, len);
 	*data += len;
 	*size -= len;
 	*lenp = len;
 	return buf;
+}
+
+static void fuzz_setup(void);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_setup();
+	return 0;
 }
 
 #endif

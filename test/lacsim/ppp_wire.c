@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <md4.h>
-#include <md5.h>
 #include <sha1.h>
 #include <nettle/des.h>
 
@@ -310,13 +309,9 @@ void
 chap_md5(uint8_t id, const void *secret, size_t secret_len,
     const uint8_t *chal, size_t chal_len, uint8_t out[CHAP_MD5_LEN])
 {
-	MD5_CTX ctx;
-
-	MD5Init(&ctx);
-	MD5Update(&ctx, &id, 1);
-	MD5Update(&ctx, secret, secret_len);
-	MD5Update(&ctx, chal, chal_len);
-	MD5Final(out, &ctx);
+	/* RFC 1994 4.1's digest, the one the tunnel's Challenge Response
+	 * uses too (RFC 2661 4.4.3). */
+	l2tp_chal_response(id, secret, secret_len, chal, chal_len, out);
 }
 
 int

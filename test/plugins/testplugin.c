@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin.h"
+#include "plugutil.h"
 
 int plugin_api_version = PLUGIN_API_VERSION;
 
@@ -46,21 +46,6 @@ static char *record[RECORD_MAX];
 static int nrecord;
 static unsigned long timer_calls;
 
-int plugin_init(struct pluginfuncs *funcs);
-void plugin_done(void);
-int plugin_pre_auth(struct param_pre_auth *);
-int plugin_post_auth(struct param_post_auth *);
-int plugin_packet_rx(struct param_packet *);
-int plugin_packet_tx(struct param_packet *);
-int plugin_timer(struct param_timer *);
-int plugin_new_session(struct param_new_session *);
-int plugin_kill_session(struct param_kill_session *);
-int plugin_control(struct param_control *);
-int plugin_radius_response(struct param_radius_response *);
-int plugin_radius_reset(struct param_radius_reset *);
-int plugin_radius_account(struct param_radius_account *);
-int plugin_become_master(struct param_become_master *);
-int plugin_new_session_master(struct param_new_session_master *);
 
 static void
 rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -37,6 +37,7 @@ reached when something is wrong.
 """
 
 import ctypes
+import collections
 import json
 import os
 import re
@@ -94,6 +95,110 @@ def wait_until(pred, timeout=TIMEOUT, what="condition", interval=POLL):
         if time.monotonic() >= deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+# The LAC simulator (test/lacsim), built by make; with --json it prints
+# one event a line.
+LACSIM = REPO / "test" / "lacsim" / "lacsim"
+
+
+def lacsim_events(out):
+    """lacsim's --json output as a list of events."""
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def of(evs, name):
+    """The events of one kind."""
+    return [e for e in evs if e["event"] == name]
+
+
+def local_auth(tmp_path, text):
+    """A local_auth_file (manual, "Local authentication") in tmp_path
+    holding text, readable by its owner only; its path."""
+    path = tmp_path / "subscribers"
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def cleanup():
+    """cleanup(obj, end="close") -> obj: obj's method of that name is
+    called when the test ends, in the order they were given."""
+    ends = []
+
+    def keep(obj, end="close"):
+        ends.append(getattr(obj, end))
+        return obj
+    yield keep
+    for end in ends:
+        end()
+
+
+@pytest.fixture
+def lacsim_bin():
+    """lacsim's path; fails the test when it was not built."""
+    if not LACSIM.exists():
+        pytest.fail(f"{LACSIM} is missing: run make")
+    return str(LACSIM)
+
+
+class UdpEcho:
+    """A UDP echo server on addr:port in a namespace, run by a thread,
+    keeping what it saw for the test: the datagrams (count), their sizes,
+    their sources (address, port), the datagrams per source address
+    (snapshot()) and the errors of its replies.  Its receive buffer holds
+    a burst of thousands of small datagrams while the thread is slow."""
+
+    def __init__(self, ns, addr, port):
+        self.sock = ns.socket()
+        # SO_RCVBUFFORCE (33, socket(7); Python does not name it): past
+        # net.core.rmem_max, the tests run as root
+        self.sock.setsockopt(_socket.SOL_SOCKET, 33, 4 << 20)
+        self.sock.bind((addr, port))
+        self.sock.settimeout(0.1)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.count = 0
+        self.sizes = set()
+        self.per_src = collections.Counter()
+        self.errors = []
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            try:
+                data, src = self.sock.recvfrom(4096)
+            except OSError:
+                continue
+            with self.lock:
+                self.count += 1
+                self.per_src[src] += 1
+            self.sizes.add(len(data))
+            try:
+                self.sock.sendto(data, src)
+            except OSError as e:
+                self.errors.append(e)
+
+    @property
+    def sources(self):
+        """The (address, port) pairs seen so far."""
+        with self.lock:
+            return set(self.per_src)
+
+    def snapshot(self):
+        """Datagrams per source address, so far."""
+        per_ip = collections.Counter()
+        with self.lock:
+            for (a, _), c in self.per_src.items():
+                per_ip[a] += c
+        return per_ip
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
 
 
 def run(cmd, check=True, timeout=10, **kw):
@@ -457,21 +562,10 @@ class Daemon:
         v = self.config.get(key)
         return Path(v) if v else None
 
-    @property
-    def log_path(self):
-        return self._path_of("log_file")
-
-    @property
-    def pid_path(self):
-        return self._path_of("pid_file")
-
-    @property
-    def users_path(self):
-        return self._path_of("users_file")
-
-    @property
-    def ip_pool_path(self):
-        return self._path_of("ip_pool_file")
+    log_path = property(lambda self: self._path_of("log_file"))
+    pid_path = property(lambda self: self._path_of("pid_file"))
+    users_path = property(lambda self: self._path_of("users_file"))
+    ip_pool_path = property(lambda self: self._path_of("ip_pool_file"))
 
     @property
     def tun(self):

@@ -10,19 +10,14 @@ import subprocess
 import threading
 from pathlib import Path
 
-from conftest import wait_until
+from conftest import LACSIM, of, wait_until  # noqa: F401 (of: re-exported)
 from test_cli import Cli
 
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 HOST = "lns-cli"                # test_cli's PROMPT expects this hostname
 SERVER = "203.0.113.1"          # a host behind the LNS (on its lo)
 
 # FreeRADIUS's files module: every user, password "password" (lacsim's).
 ANY_USER = 'DEFAULT\tCleartext-Password := "password"\n'
-
-
-def of(evs, name):
-    return [e for e in evs if e["event"] == name]
 
 
 class Lacsim:

@@ -36,19 +36,29 @@ def u32(v):
     return struct.pack("!I", v)
 
 
-def hide(attr, secret, rv, value):
-    """RFC 2661 4.3: hidden subformat XORed with the MD5 keystream."""
-    sub = bytearray(struct.pack("!H", len(value)) + value)
+def keystream_xor(attr, secret, rv, data, hiding):
+    """RFC 2661 4.3: data XORed with the MD5 keystream, each 16-octet key
+    after the first chained on the previous hidden block (the result's
+    when hiding, data's own when revealing)."""
+    out = bytearray(data)
     prev = None
-    for i in range(0, len(sub), 16):
+    for i in range(0, len(out), 16):
         if prev is None:
             key = hashlib.md5(struct.pack("!H", attr) + secret + rv).digest()
         else:
             key = hashlib.md5(secret + prev).digest()
-        for j in range(min(16, len(sub) - i)):
-            sub[i + j] ^= key[j]
-        prev = bytes(sub[i:i + 16])
-    return bytes(sub)
+        prev = bytes(data[i:i + 16])
+        for j in range(min(16, len(out) - i)):
+            out[i + j] ^= key[j]
+        if hiding:
+            prev = bytes(out[i:i + 16])
+    return out
+
+
+def hide(attr, secret, rv, value):
+    """RFC 2661 4.3: hidden subformat XORed with the MD5 keystream."""
+    return bytes(keystream_xor(attr, secret, rv,
+                               struct.pack("!H", len(value)) + value, True))
 
 
 def chap(msgtype, secret, challenge):
@@ -162,6 +172,17 @@ class Lac:
     def ack(self):
         self.send_raw(control(self.tid, 0, self.ns, self.nr))
 
+    def recv_until(self, mtype, timeout=5):
+        """Control messages, each acknowledged, until one of type mtype or
+        timeout seconds; the last message of each type seen, by type."""
+        seen = {}
+        deadline = time.time() + timeout
+        while mtype not in seen and time.time() < deadline:
+            m = self.recv(2)
+            seen[m["type"]] = m
+            self.ack()
+        return seen
+
     def sccrq(self, host="lac1", extra=b"", rws=4):
         return (avp(A_MSGTYPE, SCCRQ) + avp(A_PROTOVER, 0x0100) +
                 avp(A_HOSTNAME, host) + avp(A_FRAMING_CAP, u32(3)) +
@@ -198,15 +219,6 @@ class Lac:
 
 def unhide(attr, secret, rv, hidden):
     """Inverse of hide(): returns the original value (RFC 2661 4.3)."""
-    out = bytearray(hidden)
-    prev = None
-    for i in range(0, len(out), 16):
-        if prev is None:
-            key = hashlib.md5(struct.pack("!H", attr) + secret + rv).digest()
-        else:
-            key = hashlib.md5(secret + prev).digest()
-        prev = bytes(hidden[i:i + 16])
-        for j in range(min(16, len(out) - i)):
-            out[i + j] ^= key[j]
+    out = keystream_xor(attr, secret, rv, hidden, False)
     n, = struct.unpack_from("!H", out, 0)
     return bytes(out[2:2 + n])

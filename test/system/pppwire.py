@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 
-from l2tpwire import T, L, S, parse, control, get, A_MSGTYPE, CDN
+from l2tpwire import T, L, S, parse, control, get, A_MSGTYPE, CDN, Lac
 
 LCP, PAP, CHAP, IPCP, IPV6CP, CCP = 0xC021, 0xC023, 0xC223, 0x8021, 0x8057, 0x80FD
 IP, IPV6 = 0x0021, 0x0057
@@ -297,3 +297,13 @@ def ipv4_udp(src, dst, sport, dport, payload):
         csum = (csum & 0xFFFF) + (csum >> 16)
     hdr = hdr[:10] + struct.pack("!H", ~csum & 0xFFFF) + hdr[12:]
     return hdr + udp
+
+
+def ppp_call(ns, lns, host="lac1", our_sid=77, **call):
+    """A scripted LAC in namespace ns with one tunnel (its hostname host)
+    to the LNS at address lns and one call on it (our_sid; call: more of
+    Lac.open_session's arguments): (lac, a Ppp over the call)."""
+    lac = ns.run_in(Lac, lns)
+    lac.open_tunnel(host=host)
+    sid = lac.open_session(our_sid=our_sid, **call)
+    return lac, Ppp(lac, sid, our_sid)

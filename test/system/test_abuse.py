@@ -15,7 +15,7 @@ import struct
 
 import pytest
 
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from faultkit import HOST, DaemonCli, Lacsim
 from l2tpwire import (Lac, avp, control, result_code, u32, HELLO, ICCN,
                       STOPCCN, A_MSGTYPE, A_TX_SPEED, A_FRAMING_TYPE)
@@ -29,9 +29,7 @@ SUBSCRIBERS = "alice secret\nbob pw2\n* password\n"
 @pytest.fixture
 def lns(daemon, tmp_path):
     def make(config=None):
-        subs = tmp_path / "subscribers"
-        subs.write_text(SUBSCRIBERS)
-        subs.chmod(0o600)
+        subs = local_auth(tmp_path, SUBSCRIBERS)
         cfg = {"debug": 3, "hostname": HOST, "local_auth_file": str(subs),
                "peer_address": "192.0.2.1", "ppp_restart_time": 1}
         cfg.update(config or {})

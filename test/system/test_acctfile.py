@@ -8,17 +8,15 @@ the last octets of a session that ended between two files.
 import signal
 import time
 
-from conftest import wait_until
-from l2tpwire import Lac
-from pppwire import Ppp, IP, LCP, TERMREQ, TERMACK, ipv4_udp
+from conftest import local_auth, wait_until
+from pppwire import IP, LCP, TERMREQ, TERMACK, ipv4_udp, ppp_call
 from test_cli import Cli
 
 SUBSCRIBERS = "alice secret\nbob pw2\n"
 
 
 def lns(daemon, tmp_path, **cfg):
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     acct = tmp_path / "acct"
     acct.mkdir()
     c = {"hostname": "lns-cli", "local_auth_file": str(subs), "debug": 3,
@@ -29,10 +27,7 @@ def lns(daemon, tmp_path, **cfg):
 
 
 def session(d, user, password, our_sid):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", f"lac-{user}", our_sid)
     return lac, p, p.up(user, password)[0]
 
 

@@ -4,11 +4,10 @@ counted; a name with a space or a backslash is written escaped (\\ooo)
 in the space-separated usage files, so it cannot forge a line or a
 field.
 """
-import json
 import re
 
 from conftest import wait_until
-from test_cli import Cli, HOST
+from test_cli import HOST, counters
 from test_radius import FreeRadius, radius_cfg, link, up
 from test_acctfile import files, parse
 from pppwire import PAP, CHAP, LCP, TERMREQ
@@ -18,14 +17,6 @@ USERS = '''\
 
 "back\\slash"	Cleartext-Password := "pw"
 '''
-
-
-def counters(d):
-    c = Cli(d).login()
-    try:
-        return json.loads(c.cmd("show counters json"))
-    finally:
-        c.close()
 
 
 def test_ppp_username_with_control_characters_refused(daemon, netns,

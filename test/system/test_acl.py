@@ -157,13 +157,11 @@ class Sub:
 
 
 @pytest.fixture(params=list(OFFLOADS))
-def sub(daemon, netns, tmp_path, request):
+def sub(daemon, netns, tmp_path, request, cleanup):
     """sub(lists, filters) -> Sub: a daemon whose startup-config holds the
     ``lists`` lines, and a subscriber whose Access-Accept carries the
     Filter-Ids ``filters`` (None: no session yet, see ``Sub.connect``).
     With the data-plane offloads and without (test_dataplane.OFFLOADS)."""
-    made = []
-
     def make(lists, filters):
         ns = netns()
         rad = FreeRadius(ns, tmp_path / "radius",
@@ -174,12 +172,8 @@ def sub(daemon, netns, tmp_path, request):
                    extra_lines=lists, users="admin:admin\nenable:en\n")
         lac, p = link(d)
         assert up(p, "sub", "pw")[0] == SUB_IP
-        s = Sub(d, rad, lac, p)
-        made.append(s)
-        return s
-    yield make
-    for s in made:
-        s.close()
+        return cleanup(Sub(d, rad, lac, p))
+    return make
 
 
 def connect_later(d):

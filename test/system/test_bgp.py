@@ -38,8 +38,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac
-from pppwire import Ppp, LCP, TERMREQ, TERMACK, ECHOREQ, ECHOREP
+from pppwire import LCP, TERMREQ, TERMACK, ECHOREQ, ECHOREP, ppp_call
 from test_cli import Cli, ENABLE
 from test_ipv6 import ipv6cp_up
 from test_radius import FreeRadius, SECRET, AUTH_PORT, up as radius_up
@@ -132,10 +131,7 @@ def start_radius(ns, tmp_path):
 
 def subscriber(d, n, user, password, radius=True, our_sid=77):
     """A PPP session up through LNS n: (lac, ppp, address)."""
-    lac = d.ns.run_in(Lac, lns_addr(n))
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, lns_addr(n), f"lac-{user}", our_sid)
     ip = radius_up(p, user, password)[0]
     return lac, p, ip
 
@@ -401,16 +397,8 @@ class Gobgp(Router):
 
 
 @pytest.fixture
-def routers():
-    made = []
-
-    def make(cls, *args, **kw):
-        r = cls(*args, **kw)
-        made.append(r)
-        return r
-    yield make
-    for r in made:
-        r.stop()
+def routers(cleanup):
+    return lambda cls, *args, **kw: cleanup(cls(*args, **kw), "stop")
 
 
 # ---------------------------------------------------------------------------
@@ -454,17 +442,12 @@ def test_bird_routes_follow_sessions(netns, daemon, routers, tmp_path):
     assert rt and rt[0].get("gateway") == lns_addr(1), rt
 
 
-def test_frr_routes_follow_sessions(netns, daemon, routers, tmp_path):
+@pytest.mark.parametrize("router", [Frr, Gobgp], ids=["frr", "gobgp"])
+def test_routes_follow_sessions(netns, daemon, routers, tmp_path, router):
+    """FRR and GoBGP: as with BIRD above."""
     rtr, (ns,) = topology(netns)
-    r = routers(Frr, rtr, tmp_path / "frr", lns_addr(1)).start()
-    start_radius(ns, tmp_path)
-    d = start_lns(daemon, ns, 1, tmp_path, radius=True)
-    check_router_session(r, d, tmp_path)
-
-
-def test_gobgp_routes_follow_sessions(netns, daemon, routers, tmp_path):
-    rtr, (ns,) = topology(netns)
-    r = routers(Gobgp, rtr, tmp_path / "gobgp", lns_addr(1)).start()
+    r = routers(router, rtr, tmp_path / router.__name__.lower(),
+                lns_addr(1)).start()
     start_radius(ns, tmp_path)
     d = start_lns(daemon, ns, 1, tmp_path, radius=True)
     check_router_session(r, d, tmp_path)
@@ -771,11 +754,19 @@ def parse_caps(open_body):
     return caps
 
 
-def test_open_capabilities_and_malformed_open(netns, daemon, tmp_path):
+def speaker_and_carol(netns, daemon, tmp_path, **cfg):
+    """A scripted BGP speaker on the router, an LNS (cfg added to its
+    configuration) and carol's session on it: (speaker, daemon, lac, ppp)."""
     rtr, (ns,) = topology(netns)
     sp = Speaker(rtr)
-    d = start_lns(daemon, ns, 1, tmp_path, bgp_graceful_restart=90)
+    d = start_lns(daemon, ns, 1, tmp_path, **cfg)
     lac, p, _ = subscriber(d, 1, "carol", "pw3")
+    return sp, d, lac, p
+
+
+def test_open_capabilities_and_malformed_open(netns, daemon, tmp_path):
+    sp, d, lac, p = speaker_and_carol(netns, daemon, tmp_path,
+                                      bgp_graceful_restart=90)
     try:
         conn = sp.accept()
         t, body = recv_msg(conn)
@@ -828,10 +819,7 @@ def test_open_capabilities_and_malformed_open(netns, daemon, tmp_path):
 
 
 def test_split_messages_and_malformed_update(netns, daemon, tmp_path):
-    rtr, (ns,) = topology(netns)
-    sp = Speaker(rtr)
-    d = start_lns(daemon, ns, 1, tmp_path)
-    lac, p, _ = subscriber(d, 1, "carol", "pw3")
+    sp, d, lac, p = speaker_and_carol(netns, daemon, tmp_path)
     try:
         conn, _ = sp.session()
         # Our table comes, then End-of-RIB for each family.
@@ -915,10 +903,7 @@ def test_peer_not_reading_costs_the_loop_nothing(netns, daemon, tmp_path):
     the answers wait in its send queue, subscribers are served
     meanwhile, and past BGP_SENDQ_MAX (16 MB) the peer is dropped, not
     the loop; then it reconnects."""
-    rtr, (ns,) = topology(netns)
-    sp = Speaker(rtr)
-    d = start_lns(daemon, ns, 1, tmp_path)
-    lac, p, _ = subscriber(d, 1, "carol", "pw3")
+    sp, d, lac, p = speaker_and_carol(netns, daemon, tmp_path)
     try:
         conn, _ = sp.session()
         rr = bgp_msg(5, struct.pack("!HBB", 1, 0, 1)) * 1000

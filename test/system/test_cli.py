@@ -18,7 +18,7 @@ import warnings
 import pexpect
 import pytest
 
-from conftest import REPO, wait_until
+from conftest import REPO, local_auth, wait_until
 from l2tpwire import Lac, STOPCCN, CDN, result_code
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp, LCP, PAP, TERMREQ, TERMACK, IP, opt, ipv4_udp
@@ -84,24 +84,26 @@ class Cli:
 
 
 @pytest.fixture
-def clis():
-    opened = []
-
-    def make(d, **kw):
-        c = Cli(d, **kw)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def clis(cleanup):
+    """clis(d, ...) -> a Cli to daemon d, closed when the test ends."""
+    return lambda d, **kw: cleanup(Cli(d, **kw))
 
 
 @pytest.fixture
 def lns(daemon, tmp_path):
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     return daemon({"hostname": HOST, "local_auth_file": str(subs),
                    "debug": 4, "ppp_restart_time": 1}, users=USERS)
+
+
+def counters(d):
+    """The daemon's counters (show counters json), through a CLI login of
+    its own."""
+    c = Cli(d).login()
+    try:
+        return json.loads(c.cmd("show counters json"))
+    finally:
+        c.close()
 
 
 def rows(text):
@@ -419,12 +421,7 @@ def test_drop_tunnel_sends_stopccn(lns, clis):
     c = clis(lns).login().enable()
     tid = [r for r in rows(c.cmd("show tunnel")) if r[1] == "lac-drop"][0][0]
     assert f"Tunnel {tid} dropped" in c.cmd(f"drop tunnel {tid}")
-    seen = {}
-    deadline = time.time() + 5
-    while STOPCCN not in seen and time.time() < deadline:
-        m = lac.recv(2)
-        seen[m["type"]] = m
-        lac.ack()
+    seen = lac.recv_until(STOPCCN)
     assert CDN in seen, seen                # the call goes first
     res, err, msg = result_code(seen[STOPCCN])
     assert res == 1 and "dropped by CLI" in msg
@@ -677,8 +674,7 @@ def test_lacsim_sessions_and_traffic_while_cli_idle(daemon, clis, tmp_path):
     simulator brings 50 PPP sessions up and their traffic flows; the CLI
     then sees them, their counters and the bandwidth line move."""
     lacsim = REPO / "test" / "lacsim" / "lacsim"
-    subs = tmp_path / "subscribers"
-    subs.write_text("".join(f"user{i} pw\n" for i in range(1, 51)))
+    subs = local_auth(tmp_path, "".join(f"user{i} pw\n" for i in range(1, 51)))
     d = daemon({"hostname": HOST, "local_auth_file": str(subs), "debug": 2},
                users="admin:admin\n")
     idle = clis(d).login()

@@ -42,12 +42,7 @@ def test_reload_and_shutdown(lns, clis):
                      since=mark)
     lns.wait_for_log(r'config: debug changed from "4" to "3"', since=mark)
     assert "Shutting down" in c.cmd("shutdown")
-    seen = {}
-    deadline = time.time() + 5
-    while STOPCCN not in seen and time.time() < deadline:
-        m = lac.recv(2)
-        seen[m["type"]] = m
-        lac.ack()
+    seen = lac.recv_until(STOPCCN)
     assert STOPCCN in seen, seen
     assert result_code(seen[STOPCCN])[0] == 6     # shutting down
     assert lns.wait_exit(timeout=40) == 0

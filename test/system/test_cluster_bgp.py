@@ -16,9 +16,9 @@ routes, and after a failover they come from the new master only.
 import re
 import time
 
+from clusterhelp import lac_call
 from conftest import wait_until
-from l2tpwire import Lac
-from pppwire import IP, Ppp
+from pppwire import IP
 from test_bgp import LNS_AS, RTR_AS, Bird, routers  # noqa: F401
 from test_cluster import HB_TIMEOUT, NET, cluster  # noqa: F401
 from test_cluster import wait_follows, wait_master
@@ -52,12 +52,7 @@ def start_all(cl, netns, routers, tmp_path, **extra):
 
 
 def carol(cl, netns, via):
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, via.addr)
-    lac.open_tunnel(host="lac-carol")
-    sid = lac.open_session(our_sid=77)
-    p = Ppp(lac, sid, 77)
+    lac, p = lac_call(cl, netns, via, "lac-carol", 77)
     return lac, p, p.up("carol", "pw3")[0]
 
 

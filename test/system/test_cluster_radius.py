@@ -18,15 +18,16 @@ import socket
 import struct
 import time
 
+from clusterhelp import lac_call
 from conftest import wait_until
 from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
 from nsctlhelp import plugin_dir
-from pppwire import (CONFACK, CONFREQ, IP, IPV6, LCP, TERMACK, TERMREQ,
+from pppwire import (CONFACK, CONFREQ, IP, LCP, TERMACK, TERMREQ,
                      Ppp, ipv4_udp, opt)
 from test_cluster import (HB_TIMEOUT, NET, cluster,  # noqa: F401
                           wait_follows, wait_master)
-from test_ipv6 import (FAR, a6, ipv6cp_up, next_data6, next_ra, six_routes,
-                       udp6)
+from test_ipv6 import (FAR, ipv6cp_up, next_ra, prefix_both_ways,
+                       six_routes)
 from test_radius import RADIUSD_CONF, SECRET, FreeRadius, dae_packet
 
 RADIUS_ADDR = f"{NET}.60"
@@ -268,12 +269,7 @@ def test_dae_request_to_a_slave_handled_by_the_master(cluster, netns,
     n2 = cl.node(2, **node_cfg(plugins))
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n2.addr)
-    lac.open_tunnel(host="lac-bob")
-    sid = lac.open_session(our_sid=71)
-    p = Ppp(lac, sid, 71)
+    lac, p = lac_call(cl, netns, n2, "lac-bob", 71)
     assert p.up("bob", "pw2")[0] == "198.51.100.41"
     start = rad.wait_record("Start", User_Name="bob")
     wait_until(lambda: "bob" in sessions(cl, n2), 3, "bob on the slave")
@@ -314,12 +310,7 @@ def test_ipv6_prefix_carried_by_slave_and_new_master(cluster, netns,
     n2 = cl.node(2, **node_cfg(plugins), **v6)
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n2.addr)
-    lac.open_tunnel(host="lac-gwen")
-    sid = lac.open_session(our_sid=73)
-    p = Ppp(lac, sid, 73)
+    lac, p = lac_call(cl, netns, n2, "lac-gwen", 73)
     ip = p.up("gwen", "pw7")[0]
     ipv6cp_up(p, ip)
     next_ra(p)
@@ -340,16 +331,9 @@ def test_ipv6_prefix_carried_by_slave_and_new_master(cluster, netns,
     ra = next_ra(p, timeout=5)
     assert ra.prefix()[0] == V6_PREFIX
     assert six_routes(n2).get(PD) == n2.tun
-    inside = "2001:db8:aa00:12::5"
-    tx = n2.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    tx.sendto(b"pd-down", (inside, 6000))
-    pkt = next_data6(p)
-    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
-    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
-    data, src = rx.recvfrom(100)
-    assert data == b"pd-up" and src[0] == inside
+    prefix_both_ways(n2.ns, p, rx, "2001:db8:aa00:12::5")
     # The session ends: the route goes.
     lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
-             avp(A_SESSION_ID, 73), sid=sid)
+             avp(A_SESSION_ID, 73), sid=p.sid)
     wait_until(lambda: PD not in six_routes(n2), 5,
                "the delegated prefix's route removed")

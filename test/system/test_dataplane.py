@@ -38,15 +38,13 @@ import signal
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 import faultkit
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from test_cli import Cli
 
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 HOST = "lns-cli"                # test_cli's PROMPT expects this hostname
 LAC_ADDR, LNS_LAC_ADDR = "192.0.2.2", "192.0.2.1"
 LNS_SRV_ADDR, SRV_ADDR = "198.18.0.1", "198.18.0.2"
@@ -63,18 +61,9 @@ class Lacsim(faultkit.Lacsim):
         super().__init__(ns, "--ppp", *args, lns=LNS_LAC_ADDR)
 
 
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return LACSIM
-
-
 def make_net(daemon, netns, tmp_path, config=None):
     """The three namespaces; returns (daemon, lac ns, server ns)."""
-    auth = tmp_path / "subscribers"
-    auth.write_text("* password\n")
-    auth.chmod(0o600)
+    auth = local_auth(tmp_path, "* password\n")
     cfg = {"hostname": HOST, "debug": 2, "local_auth_file": str(auth),
            "peer_address": LNS_SRV_ADDR}
     cfg.update(config or {})
@@ -218,6 +207,13 @@ class Traffic:
                         self.listeners[key.fileobj](c, peer)
                 else:
                     self._step(key.data, mask)
+
+    def run_intact(self, expected_ends, timeout):
+        """run(), then every end got exactly what it wanted, no error."""
+        self.run(expected_ends, timeout)
+        bad = [(e.what, e.error, len(e.got)) for e in self.ends
+               if e.error or bytes(e.got) != e.want]
+        assert not bad, bad
 
     def close(self):
         for e in self.ends:
@@ -591,10 +587,7 @@ def test_tcp_segments_clamped_intercepted_and_counted(
         traffic.connect(End(make_sockets(srv, 1)[0], payload(2, "s2c") * 8,
                             payload(2, "c2s") * 8, "down", connecting=True),
                         (ip, PORT_DOWN))
-        traffic.run(4, timeout=60)
-        bad = [(e.what, e.error, len(e.got)) for e in traffic.ends
-               if e.error or bytes(e.got) != e.want]
-        assert not bad, bad
+        traffic.run_intact(4, timeout=60)
         final = settled(d, cli)[ip]
         ctr = json.loads(cli.cmd("show counters json"))
         copies = []
@@ -676,10 +669,7 @@ def test_tcp_over_ipv6_both_ways(daemon, netns, tmp_path, lacsim_bin,
         traffic.connect(End(sock6(srv), payload(2, "s2c") * 4,
                             payload(2, "c2s") * 4, "down", connecting=True),
                         (a6, PORT_DOWN))
-        traffic.run(4, timeout=60)
-        bad = [(e.what, e.error, len(e.got)) for e in traffic.ends
-               if e.error or bytes(e.got) != e.want]
-        assert not bad, bad
+        traffic.run_intact(4, timeout=60)
         cli = Cli(d).login()
         ctr = json.loads(cli.cmd("show counters json"))
         cli.close()

@@ -25,6 +25,7 @@ GENERATOR = ROOT / "scripts" / "gen-directives.py"
 
 
 def load_generator():
+    """scripts/gen-directives.py as a module."""
     spec = importlib.util.spec_from_file_location("gen_directives", GENERATOR)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -14,7 +14,7 @@ import re
 from conftest import wait_until
 from l2tpwire import result_code
 from pppwire import LCP, TERMREQ, TERMACK
-from test_cli import Cli, USERS, rows
+from test_cli import USERS, clis, rows  # noqa: F401 (clis: a fixture)
 from test_radius import FreeRadius, radius_cfg, link, up, radclient
 
 import pytest
@@ -27,31 +27,14 @@ bob	Cleartext-Password := "pw2"
 
 
 @pytest.fixture
-def rad_lns(daemon, netns, tmp_path):
-    made = []
-
+def rad_lns(daemon, netns, tmp_path, cleanup):
     def make():
         ns = netns()
-        rad = FreeRadius(ns, tmp_path / "radius", users=RAD_USERS).start()
-        made.append(rad)
+        rad = cleanup(FreeRadius(ns, tmp_path / "radius",
+                                 users=RAD_USERS).start(), "stop")
         d = daemon(radius_cfg(hostname="lns-cli"), ns=ns, users=USERS)
         return d, rad
-    yield make
-    for r in made:
-        r.stop()
-
-
-@pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+    return make
 
 
 def events(c, sid):

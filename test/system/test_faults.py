@@ -20,22 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_until
+from conftest import UdpEcho, local_auth, wait_until
 from nsctlhelp import nsctl
-from faultkit import (ANY_USER, HOST, LACSIM, SERVER, DaemonCli, Lacsim,
+from faultkit import (ANY_USER, HOST, SERVER, DaemonCli, Lacsim,
                       ReorderRelay)
 from test_cli import USERS
-from test_lacsim_ppp import UdpEcho, ping
+from test_lacsim_ppp import ping
 from test_radius import FreeRadius, radius_cfg
 
 STORM_POOL = "10.64.0.0/19"        # 8192 addresses
-
-
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return LACSIM
 
 
 class Radius(FreeRadius):
@@ -297,9 +290,7 @@ def ppp_lns(daemon, tmp_path):
     """A daemon authenticating locally (every user, "password"), SERVER
     on its lo."""
     def make(config=None, pool="10.64.0.0/22"):
-        auth = tmp_path / "subscribers"
-        auth.write_text("* password\n")
-        auth.chmod(0o600)
+        auth = local_auth(tmp_path, "* password\n")
         cfg = {"debug": 2, "hostname": HOST, "local_auth_file": str(auth),
                "peer_address": "192.0.2.1"}
         cfg.update(config or {})

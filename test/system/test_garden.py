@@ -19,7 +19,7 @@ import struct
 
 import pytest
 
-from conftest import wait_until
+from conftest import local_auth, wait_until
 from l2tpwire import Lac, result_code
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp, LCP, IP, TERMREQ, TERMACK, ipv4_udp
@@ -47,8 +47,7 @@ def garden(daemon, netns, tmp_path, monkeypatch):
         path = tmp_path / "build-garden"
         path.write_text(script)
         monkeypatch.setenv("L2TPNS_BUILD_GARDEN", str(path))
-        subs = tmp_path / "subscribers"
-        subs.write_text(SUBSCRIBERS)
+        subs = local_auth(tmp_path, SUBSCRIBERS)
         lns_ns = ns or netns()
         srv = netns()
         netns.veth(lns_ns, srv, "203.0.113.1/24",

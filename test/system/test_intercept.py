@@ -18,10 +18,9 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, wait_until
-from l2tpwire import Lac
+from conftest import REPO, local_auth, wait_until
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, IP, ipv4_udp
+from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, HOST, rows
 from test_ppp import udp6, ipv6cp_up
 from test_radius import FreeRadius, radius_cfg, radclient
@@ -118,8 +117,7 @@ class Capture:
 def lns(daemon, tmp_path, request):
     """With the data-plane offloads and without: the LNS's own sockets
     hand the TUN device UDP with the checksum left to us."""
-    subs = tmp_path / "subscribers"
-    subs.write_text(SUBSCRIBERS)
+    subs = local_auth(tmp_path, SUBSCRIBERS)
     return daemon({"hostname": HOST, "local_auth_file": str(subs),
                    "debug": 4, "ppp_restart_time": 1,
                    "ipv6_prefix": PREFIX6,
@@ -129,23 +127,12 @@ def lns(daemon, tmp_path, request):
 
 
 @pytest.fixture
-def cli():
-    opened = []
-
-    def make(d):
-        c = Cli(d).login().enable("en")
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def cli(cleanup):
+    return lambda d: cleanup(Cli(d).login().enable("en"))
 
 
 def session(d, user="alice", password="secret", our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-icpt")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", "lac-icpt", our_sid)
     return lac, p, p.up(user, password)[0]
 
 

@@ -17,12 +17,12 @@ import time
 
 import pytest
 
-from conftest import wait_until
-from l2tpwire import Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
-from pppwire import (Ppp, opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ,
-                     TERMACK)
+from conftest import local_auth, wait_until
+from l2tpwire import avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN
+from pppwire import (opt, LCP, IPV6CP, CONFREQ, CONFACK, TERMREQ, TERMACK,
+                     ppp_call)
 from test_cli import Cli, HOST         # its prompt is the hostname
-from test_dataplane import Lacsim, make_net, lacsim_bin  # noqa: F401
+from test_dataplane import Lacsim, make_net
 from test_radius import FreeRadius, radius_cfg, up as radius_up
 
 IPV6 = 0x0057
@@ -158,10 +158,7 @@ def ipv6cp_up(p, ip):
 
 
 def link(d, our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-v6")
-    sid = lac.open_session(our_sid=our_sid)
-    return lac, Ppp(lac, sid, our_sid)
+    return ppp_call(d.ns, "127.0.0.1", "lac-v6", our_sid)
 
 
 def six_routes(d):
@@ -170,16 +167,8 @@ def six_routes(d):
 
 
 @pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d).login()
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
+def clis(cleanup):
+    return lambda d: cleanup(Cli(d).login())
 
 
 def counters(c):
@@ -189,8 +178,7 @@ def counters(c):
 @pytest.fixture
 def lns(daemon, tmp_path):
     def make(config=None):
-        path = tmp_path / "subscribers"
-        path.write_text(SUBSCRIBERS)
+        path = local_auth(tmp_path, SUBSCRIBERS)
         cfg = {"debug": 4, "hostname": HOST,
                "local_auth_file": str(path), "peer_address": "192.0.2.1",
                "ipv6_prefix": PREFIX, "ppp_restart_time": 1}
@@ -366,15 +354,7 @@ def test_delegated_prefix_routed_both_ways_and_removed(rlns, clis):
                what="a kernel route for the delegated prefix")
     d.wait_for_log(r"IPv6 prefix 2001:db8:aa00::/56 routed to the session")
     inside = "2001:db8:aa00:12::5"
-    # downstream: the kernel route, then the index
-    tx = d.ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    tx.sendto(b"pd-down", (inside, 6000))
-    pkt = next_data6(p)
-    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
-    # upstream from inside the prefix passes
-    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
-    data, src = rx.recvfrom(100)
-    assert data == b"pd-up" and src[0] == inside
+    tx = prefix_both_ways(d.ns, p, rx, inside)
     # from just outside it: dropped and counted
     c = clis(d)
     base = counters(c)["ip_spoofed"]
@@ -395,6 +375,21 @@ def test_delegated_prefix_routed_both_ways_and_removed(rlns, clis):
     tx.sendto(b"after", (inside, 6000))
     wait_until(lambda: counters(c)["tun_rx_no_session"] > base,
                what="no session for the prefix any more")
+
+
+def prefix_both_ways(ns, p, rx, inside):
+    """A datagram from ns to an address inside the session's delegated
+    prefix reaches the session (downstream: the kernel route, then the
+    index), and one from that address passes upstream to rx (bound to
+    FAR:7777).  The socket that sent, for more."""
+    tx = ns.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    tx.sendto(b"pd-down", (inside, 6000))
+    pkt = next_data6(p)
+    assert pkt[24:40] == a6(inside) and pkt[-7:] == b"pd-down"
+    p.send(IPV6, udp6(inside, FAR, 5000, 7777, b"pd-up"))
+    data, src = rx.recvfrom(100)
+    assert data == b"pd-up" and src[0] == inside
+    return tx
 
 
 def test_framed_64_advertised_and_ipv6cp_down_unroutes(rlns, clis):

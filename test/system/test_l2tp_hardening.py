@@ -20,7 +20,7 @@ import time
 import pytest
 
 from test_cli import Cli
-from test_lacsim import events, of, lacsim_bin  # noqa: F401 (fixture)
+from conftest import lacsim_events as events, local_auth, of
 from l2tpwire import (Lac, avp, u32, result_code, get, SCCRP, STOPCCN,
                       HELLO, ICRQ, ICRP, CDN, A_MSGTYPE, A_SESSION_ID,
                       A_SERIAL, A_TUNNEL_ID, control)
@@ -126,9 +126,7 @@ def flood_sccrqs(ports, rounds):
 
 
 def test_sccrq_flood_keeps_subscribers(daemon, tmp_path, lacsim_bin):
-    auth = tmp_path / "subscribers"
-    auth.write_text("* password\n")
-    auth.chmod(0o600)
+    auth = local_auth(tmp_path, "* password\n")
     d = daemon({"hostname": "lns-cli",
                 "local_auth_file": str(auth), "echo_timeout": 1,
                 "ppp_keepalive": "no", "max_tunnels": 300,

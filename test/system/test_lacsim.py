@@ -6,28 +6,11 @@ sessions up and cleanly down, with tunnel authentication both ways and
 hidden AVPs.  lacsim's L2TP code is an independent reading of RFC 2661, so
 these runs check that the daemon's reading meets another one on the wire.
 """
-import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
-
-
-def events(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def of(evs, name):
-    return [e for e in evs if e["event"] == name]
-
-
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return str(LACSIM)
+from conftest import lacsim_events as events, of
 
 
 def test_nothing_listening_times_out(netns, lacsim_bin):

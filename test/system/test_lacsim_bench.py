@@ -8,9 +8,9 @@ import subprocess
 import threading
 import time
 
-from conftest import wait_until
-from test_lacsim_ppp import (SERVER, behind_lns, lacsim_bin,  # noqa: F401
-                             lns, of, run_lacsim)
+from conftest import UdpEcho, wait_until
+from test_lacsim_ppp import (SERVER, behind_lns, lns,  # noqa: F401
+                             of, run_lacsim)
 
 POOL = "10.64.0.0/24"           # room for the 100 sessions
 
@@ -54,35 +54,6 @@ def test_max_pending_off_sends_every_icrq_at_once(lns, lacsim_bin):
     assert peak > 5, peak
 
 
-class Echo:
-    """A UDP echo server in a namespace, counting datagrams and sizes."""
-
-    def __init__(self, ns, addr, port):
-        self.sock = ns.socket()
-        self.sock.bind((addr, port))
-        self.sock.settimeout(0.1)
-        self.stop = threading.Event()
-        self.count = 0
-        self.sizes = set()
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                data, src = self.sock.recvfrom(4096)
-            except OSError:
-                continue
-            self.count += 1
-            self.sizes.add(len(data))
-            self.sock.sendto(data, src)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
-
-
 class Reader:
     """lacsim's JSON lines, read by a thread, waited for by name."""
 
@@ -114,7 +85,7 @@ class Reader:
 def test_control_runs_traffic_on_command(lns, lacsim_bin, tmp_path):
     d = lns()
     behind_lns(d)
-    echo = Echo(d.ns, SERVER, 7)
+    echo = UdpEcho(d.ns, SERVER, 7)
     ctl = tmp_path / "control"
     ctl.write_text("")
     p = d.ns.popen([lacsim_bin, "--lns", "127.0.0.1", "--json", "--ppp",

@@ -14,12 +14,12 @@ import json
 import re
 import socket
 import subprocess
-import threading
-from pathlib import Path
 
 import pytest
 
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
+# LACSIM and lacsim_bin (a fixture) are imported from here by others
+from conftest import (LACSIM, UdpEcho, lacsim_bin,  # noqa: F401
+                      lacsim_events as events, local_auth, of)
 POOL = "198.51.100.0/26"        # conftest's DEFAULT_IP_POOL
 DNS1 = "192.0.2.53"
 DNS2 = "192.0.2.54"
@@ -27,28 +27,11 @@ PEER = "192.0.2.1"              # the LNS's own address in IPCP
 SERVER = "203.0.113.1"          # a host behind the LNS (on its lo)
 
 
-def events(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def of(evs, name):
-    return [e for e in evs if e["event"] == name]
-
-
-@pytest.fixture
-def lacsim_bin():
-    if not LACSIM.exists():
-        pytest.fail(f"{LACSIM} is missing: run make")
-    return str(LACSIM)
-
-
 @pytest.fixture
 def lns(daemon, tmp_path):
     """A daemon authenticating locally: user1..userN with "password"."""
     def start(config=None, subscribers="* password\n", pool=POOL):
-        auth = tmp_path / "subscribers"
-        auth.write_text(subscribers)
-        auth.chmod(0o600)
+        auth = local_auth(tmp_path, subscribers)
         cfg = {"debug": 3, "local_auth_file": str(auth),
                "primary_dns": DNS1, "secondary_dns": DNS2,
                "peer_address": PEER}
@@ -63,6 +46,17 @@ def run_lacsim(d, lacsim_bin, *args, timeout=60):
     evs = events(p.stdout)
     assert evs and evs[-1]["event"] == "done", p.stdout[-3000:] + p.stderr
     return p.returncode, evs
+
+
+def mschapv2_accepted(rc, evs):
+    """A clean lacsim run whose one session passed MS-CHAPv2, with the
+    authenticator response of RFC 2759 5 ("S=<40 hex> M=..."; lacsim
+    checked it against its own computation)."""
+    assert not of(evs, "error"), of(evs, "error")
+    assert rc == 0 and evs[-1]["ok"] is True, evs[-1]
+    ok = of(evs, "ppp_auth_ok")
+    assert len(ok) == 1 and ok[0]["auth"] == "mschapv2", ok
+    assert re.fullmatch(r"S=[0-9A-F]{40} M=.*", ok[0]["message"]), ok
 
 
 def check_up(evs, n):
@@ -156,11 +150,7 @@ def test_mschapv2_messages(lns, lacsim_bin):
     rc, evs = run_lacsim(d, lacsim_bin, "--auth", "mschapv2",
                          "--user", "CORP\\alice", "--password", "secret",
                          "--timeout", 20)
-    assert not of(evs, "error"), of(evs, "error")
-    assert rc == 0 and evs[-1]["ok"] is True, evs[-1]
-    ok = of(evs, "ppp_auth_ok")
-    assert len(ok) == 1 and ok[0]["auth"] == "mschapv2", ok
-    assert re.fullmatch(r"S=[0-9A-F]{40} M=.*", ok[0]["message"]), ok
+    mschapv2_accepted(rc, evs)
     d.wait_for_log(r'MS-CHAPv2 accepted for "CORP\\alice" \(local\)')
     rc, evs = run_lacsim(d, lacsim_bin, "--auth", "mschapv2",
                          "--wrong-password", "--timeout", 20)
@@ -251,39 +241,6 @@ def test_send_ccp_protocol_rejected(lns, lacsim_bin):
     rej = of(evs, "ppp_rx_reject")
     assert len(rej) == 1 and rej[0]["rejected_protocol"] == "80fd", rej
     assert rc == 0 and evs[-1]["ok"] is True, evs[-1]
-
-
-class UdpEcho:
-    """A UDP echo server in a namespace, counting sources."""
-
-    def __init__(self, ns, addr, port):
-        self.sock = ns.socket()
-        self.sock.bind((addr, port))
-        self.sock.settimeout(0.1)
-        self.stop = threading.Event()
-        self.count = 0
-        self.errors = []
-        self.sources = set()
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                data, src = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            self.count += 1
-            self.sources.add(src)
-            try:
-                self.sock.sendto(data, src)
-            except OSError as e:
-                self.errors.append(e)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
 
 
 def behind_lns(d):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import REPO, wait_until
+from conftest import REPO, local_auth, wait_until
 from l2tpwire import Lac, result_code
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import Ppp, LCP, TERMREQ, TERMACK
@@ -143,8 +143,7 @@ def test_hooks_run_in_load_order_and_stop_ends_the_chain(daemon, tmp_path):
 @pytest.fixture
 def lns_factory(daemon, tmp_path):
     def make(plugins, config=None, copies=()):
-        path = tmp_path / "subscribers"
-        path.write_text(SUBSCRIBERS)
+        path = local_auth(tmp_path, SUBSCRIBERS)
         cfg = {"debug": 4, "hostname": "lns-plugins",
                "local_auth_file": str(path),
                "primary_dns": "192.0.2.53",

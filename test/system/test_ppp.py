@@ -11,10 +11,14 @@ import time
 
 import pytest
 
+from conftest import local_auth
 from l2tpwire import Lac, CDN, result_code
+# inet_csum and udp6 are imported from here by test_garden, test_intercept
+from test_ipv6 import csum as inet_csum, ipv6cp_up as ipv6cp_open, udp6
 from pppwire import (Ppp, opt, cp, LCP, PAP, CHAP, IPCP, IPV6CP, CCP, IP,
                      CONFREQ, CONFACK, CONFNAK, CONFREJ, TERMREQ, TERMACK,
-                     PROTOREJ, ECHOREQ, ECHOREP, CODEREJ, ipv4_udp)
+                     PROTOREJ, ECHOREQ, ECHOREP, CODEREJ, ipv4_udp,
+                     ppp_call)
 
 POOL = "198.51.100.0/26"
 SUBSCRIBERS = """\
@@ -29,8 +33,7 @@ dave pw4 203.0.113.7
 @pytest.fixture
 def lns_factory(daemon, tmp_path):
     def make(config=None, subscribers=SUBSCRIBERS):
-        path = tmp_path / "subscribers"
-        path.write_text(subscribers)
+        path = local_auth(tmp_path, subscribers)
         cfg = {"debug": 4, "hostname": "lns-ppp",
                "local_auth_file": str(path),
                "primary_dns": "192.0.2.53", "secondary_dns": "192.0.2.54",
@@ -47,10 +50,7 @@ def lns(lns_factory):
 
 
 def link(d, our_sid=77):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host="lac-ppp")
-    sid = lac.open_session(our_sid=our_sid)
-    return lac, Ppp(lac, sid, our_sid)
+    return ppp_call(d.ns, "127.0.0.1", "lac-ppp", our_sid)
 
 
 def test_pap_session_up_with_pool_address_and_dns(lns):
@@ -563,15 +563,6 @@ def tcp_syn(src, dst, sport, dport, mss):
     return hdr + tcp
 
 
-def inet_csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def tcp_mss_of(ip_pkt):
     ihl = (ip_pkt[0] & 15) * 4
     tcp = ip_pkt[ihl:]
@@ -629,26 +620,8 @@ def test_tcp_mss_clamped_both_ways(lns):
     c.close()
 
 
-def udp6(src, dst, sport, dport, payload):
-    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(
-        socket.AF_INET6, dst)
-    ln = 8 + len(payload)
-    udp = struct.pack("!HHHH", sport, dport, ln, 0) + payload
-    csum = inet_csum(s + d + struct.pack("!IxxxB", ln, 17) + udp) or 0xFFFF
-    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
-    return struct.pack("!IHBB", 6 << 28, ln, 17, 64) + s + d + udp
-
-
 def ipv6cp_up(p, ip):
-    p.send_cp(IPV6CP, CONFREQ, 1, opt(1, socket.inet_aton(ip) + b"\0" * 4))
-    acked = theirs = False
-    while not (acked and theirs):
-        f = p.expect(IPV6CP)
-        if f.code == CONFREQ:
-            p.send_cp(IPV6CP, CONFACK, f.id, f.data)
-            theirs = True
-        elif f.code == CONFACK:
-            acked = True
+    ipv6cp_open(p, ip)
     # the Router Advertisement sent as IPV6CP opens (RFC 4861 6.2.4)
     ra = p.expect(0x0057)
     assert ra.payload[6] == 58 and ra.payload[40] == 134, ra

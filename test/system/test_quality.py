@@ -23,14 +23,10 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
-import pytest
+from conftest import LACSIM, local_auth, wait_until
+from test_cli import clis, rows  # noqa: F401 (clis: a fixture)
 
-from conftest import wait_until
-from test_cli import Cli, rows
-
-LACSIM = Path(__file__).resolve().parents[2] / "test" / "lacsim" / "lacsim"
 LAC_ADDR, LNS_ADDR = "10.77.0.1", "10.77.0.2"
 DELAY_MS, LOSS = 40.0, 0.20
 SESSIONS = 30
@@ -97,24 +93,9 @@ def impaired_link(d, netns):
     return d.ns, r.addr, r.close
 
 
-@pytest.fixture
-def clis():
-    opened = []
-
-    def make(d):
-        c = Cli(d)
-        opened.append(c)
-        return c
-    yield make
-    for c in opened:
-        c.close()
-
-
 def test_quality_buckets_match_netem_delay_and_loss(daemon, netns, clis,
                                                       tmp_path, request):
-    subs = tmp_path / "subscribers"
-    subs.write_text("* password\n")
-    subs.chmod(0o600)
+    subs = local_auth(tmp_path, "* password\n")
     d = daemon({"local_auth_file": str(subs), "echo_timeout": 1,
                 "ppp_keepalive": False, "ppp_restart_time": 1,
                 "allow_duplicate_users": True,

@@ -323,6 +323,15 @@ def test_pap_accept_applies_attributes(setup):
             '2048"') in detail, detail
 
 
+def lcp_up_through(setup, *args, **kw):
+    """A daemon through FreeRADIUS (setup's arguments) and a call to it
+    with LCP Opened, authentication next: (daemon, FreeRADIUS, ppp)."""
+    d, rad = setup(*args, **kw)
+    lac, p = link(d)
+    p.lcp_up()
+    return d, rad, p
+
+
 def test_chap_accept_pool_address(setup):
     d, rad = setup({"radius_authtypes": "chap"})
     lac, p = link(d)
@@ -334,9 +343,7 @@ def test_chap_accept_pool_address(setup):
 
 
 def test_pap_reject_nak_then_cdn(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup)
     code, msg = p.pap("alice", "wrong", timeout=10)
     assert code == 3 and msg == "Authentication failed"
     t = p.expect(LCP, TERMREQ)
@@ -352,9 +359,7 @@ def test_pap_reject_nak_then_cdn(setup):
 
 
 def test_chap_reject_failure(setup):
-    d, rad = setup({"radius_authtypes": "chap"})
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, {"radius_authtypes": "chap"})
     code, msg, _, _ = p.chap("bob", "not it", timeout=10)
     assert code == 4
     p.expect(LCP, TERMREQ)
@@ -362,9 +367,7 @@ def test_chap_reject_failure(setup):
 
 
 def test_session_timeout_zero_refused_with_kill_timedout_sessions(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup)
     code, msg = p.pap("carol", "pw3", timeout=10)
     assert code == 3 and msg == "Session timed out"
     d.wait_for_log(r"Session-Timeout 0 for \"carol\"")
@@ -375,10 +378,7 @@ def test_session_timeout_zero_refused_with_kill_timedout_sessions(setup):
 
 
 def test_accounting_start_interim_stop_with_octets(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    ip = up(p, "alice", "secret")[0]
-    start = rad.wait_record("Start", User_Name="alice")
+    d, rad, p, ip, start = accounted(setup, "alice", "secret")
     sid = sid_of(start)
     assert start["Acct-Session-Id"] == "%08X%08X" % (
         int(start["Acct-Session-Id"][:8], 16), sid)
@@ -442,10 +442,8 @@ def test_accounting_start_interim_stop_with_octets(setup):
 
 
 def test_radius_interim_directive(setup):
-    d, rad = setup({"radius_interim": 1})
-    lac, p = link(d)
-    up(p, "bob", "two words")
-    start = rad.wait_record("Start", User_Name="bob")
+    d, rad, p, _, start = accounted(
+        setup, "bob", "two words", {"radius_interim": 1})
     rad.wait_record("Interim-Update", Acct_Session_Id=start["Acct-Session-Id"])
     time.sleep(2.2)
     n = sum(1 for r in rad.records() if r.get("Acct-Status-Type") ==
@@ -502,9 +500,7 @@ def test_failover_to_secondary(setup):
 
 
 def test_both_servers_down_then_recovery(setup):
-    d, rad = setup(start_radius=False)
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, start_radius=False)
     code, msg = p.pap("alice", "secret", timeout=10)
     assert code == 3 and msg == "Authentication server not responding"
     p.expect(LCP, TERMREQ)
@@ -516,10 +512,8 @@ def test_both_servers_down_then_recovery(setup):
 
 
 def test_secret_reloaded_on_hup(setup):
-    d, rad = setup({"radius_secret": "not-the-secret",
-                    "radius_accounting": False})
-    lac, p = link(d)
-    p.lcp_up()
+    d, rad, p = lcp_up_through(setup, {"radius_secret": "not-the-secret",
+                                       "radius_accounting": False})
     code, msg = p.pap("bob", "two words", timeout=10)
     assert code == 3
     d.reload({"radius_secret": SECRET})
@@ -531,7 +525,10 @@ def test_secret_reloaded_on_hup(setup):
 # replies that fail verification (a scripted server, not FreeRADIUS)
 
 
-def test_reply_with_bad_authenticator_dropped(daemon, netns):
+def pap_to_scripted_server(daemon, netns):
+    """A daemon whose RADIUS server is a bare socket (srv, for the test
+    to answer from), and alice's PAP Authenticate-Request sent to it:
+    (srv, daemon, ppp)."""
     ns = netns()
     srv = ns.socket()
     srv.bind(("127.0.0.1", AUTH_PORT))
@@ -541,6 +538,11 @@ def test_reply_with_bad_authenticator_dropped(daemon, netns):
     p.lcp_up()
     ident = p.next_id()
     p.send_cp(PAP, 1, ident, b"\x05alice\x06secret")
+    return srv, d, p
+
+
+def test_reply_with_bad_authenticator_dropped(daemon, netns):
+    srv, d, p = pap_to_scripted_server(daemon, netns)
     for wrong in (True, False):
         req, src = srv.recvfrom(4096)
         code, rid, ln = struct.unpack("!BBH", req[:4])
@@ -556,15 +558,7 @@ def test_reply_with_bad_authenticator_dropped(daemon, netns):
 
 
 def test_reply_with_bad_message_authenticator_dropped(daemon, netns):
-    ns = netns()
-    srv = ns.socket()
-    srv.bind(("127.0.0.1", AUTH_PORT))
-    srv.settimeout(5)
-    d = daemon(radius_cfg(radius_accounting=False), ns=ns)
-    lac, p = link(d)
-    p.lcp_up()
-    ident = p.next_id()
-    p.send_cp(PAP, 1, ident, b"\x05alice\x06secret")
+    srv, d, p = pap_to_scripted_server(daemon, netns)
     for wrong in (True, False):
         req, src = srv.recvfrom(4096)
         rid = req[1]
@@ -588,10 +582,7 @@ def test_reply_with_bad_message_authenticator_dropped(daemon, netns):
 
 
 def test_dae_disconnect_by_user_name(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "alice", "secret")
-    start = rad.wait_record("Start", User_Name="alice")
+    d, rad, p, _, start = accounted(setup, "alice", "secret")
     out = radclient(d, "disconnect", 'User-Name = "alice"')
     assert "Received Disconnect-ACK" in out, out
     t = p.expect(LCP, TERMREQ)
@@ -604,10 +595,7 @@ def test_dae_disconnect_by_user_name(setup):
 
 
 def test_dae_disconnect_by_session_id_with_message_authenticator(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "bob", "two words")
-    start = rad.wait_record("Start", User_Name="bob")
+    d, rad, p, _, start = accounted(setup, "bob", "two words")
     out = radclient(d, "disconnect",
                     f'Acct-Session-Id = "{start["Acct-Session-Id"]}", '
                     'Message-Authenticator = 0x00')
@@ -625,19 +613,26 @@ def test_dae_unknown_session_nak(setup):
     assert "Error-Cause = Missing-Attribute" in out, out
 
 
+def accounted(setup, user, password, cfg=None):
+    """A daemon through FreeRADIUS (setup's, cfg added), user's session up
+    on it and its accounting Start recorded: (daemon, FreeRADIUS, ppp,
+    address, Start)."""
+    d, rad = setup(cfg)
+    lac, p = link(d)
+    ip = up(p, user, password)[0]
+    return d, rad, p, ip, rad.wait_record("Start", User_Name=user)
+
+
 def dae_packet(code, attrs, secret, ident=7):
     hdr = struct.pack("!BBH", code, ident, 20 + len(attrs))
     auth = hashlib.md5(hdr + bytes(16) + attrs + secret).digest()
     return hdr + auth + attrs
 
 
-def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
-    d, rad = setup()
-    lac, p = link(d)
-    up(p, "alice", "secret")
-    attrs = b"\x01\x07alice"
-
-    def ask(pkt, src):
+def dae_ask(d, pkt, src):
+    """pkt to the daemon's DAE port from address src (in its namespace);
+    the answer, or None after a second without one."""
+    def ask():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, 0))
         s.settimeout(1)
@@ -648,24 +643,32 @@ def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
             return None
         finally:
             s.close()
+    return d.ns.run_in(ask)
+
+
+def test_dae_bad_authenticator_or_unknown_source_ignored(setup):
+    d, rad = setup()
+    lac, p = link(d)
+    up(p, "alice", "secret")
+    attrs = b"\x01\x07alice"
     # a wrong secret: no answer, the session stays
-    assert d.ns.run_in(ask, dae_packet(40, attrs, b"guess"),
-                       "127.0.0.1") is None
+    assert dae_ask(d, dae_packet(40, attrs, b"guess"),
+                   "127.0.0.1") is None
     d.wait_for_log(r"RADIUS DAE: \d+ octets from 127\.0\.0\.1:\d+ dropped: "
                    r"bad Request Authenticator")
     # the right secret from an address that is no RADIUS server: ignored
-    assert d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode()),
-                       "127.0.0.9") is None
+    assert dae_ask(d, dae_packet(40, attrs, SECRET.encode()),
+                   "127.0.0.9") is None
     d.wait_for_log(r"from 127\.0\.0\.9:\d+ dropped: not from a configured "
                    r"RADIUS server")
     # a truncated one
-    assert d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode())[:25],
-                       "127.0.0.1") is None
+    assert dae_ask(d, dae_packet(40, attrs, SECRET.encode())[:25],
+                   "127.0.0.1") is None
     d.wait_for_log(r"dropped: malformed")
     assert not [m for m in p.ctrl if m["type"] == CDN]
     # and the real one works
-    reply = d.ns.run_in(ask, dae_packet(40, attrs, SECRET.encode()),
-                        "127.0.0.1")
+    reply = dae_ask(d, dae_packet(40, attrs, SECRET.encode()),
+                    "127.0.0.1")
     assert reply is not None and reply[0] == 41
     assert reply[4:20] == hashlib.md5(
         reply[:4] + dae_packet(40, attrs, SECRET.encode())[4:20] +

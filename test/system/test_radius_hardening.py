@@ -7,27 +7,18 @@ when its reply list holds ``Message-Authenticator := 0x00``).
 """
 import hashlib
 import hmac
-import json
-import socket
 import struct
 import signal
 import time
 
-from test_cli import Cli, HOST
+from test_cli import HOST, counters
 from test_radius import (FreeRadius, radius_cfg, link, up, USERS, SECRET,
-                         AUTH_PORT, DAE_PORT, dae_packet, setup)  # noqa
+                         AUTH_PORT, dae_ask, dae_packet,
+                         setup)  # noqa
 from l2tpwire import CDN
 from pppwire import PAP, LCP, TERMREQ
 
 ADMIN = "admin:admin\nenable:en\n"
-
-
-def counters(d):
-    c = Cli(d).login()
-    try:
-        return json.loads(c.cmd("show counters json"))
-    finally:
-        c.close()
 
 
 def access_reply(req, code, signed, secret=SECRET):
@@ -165,21 +156,6 @@ def test_radius_msgauth_with_unsigning_freeradius(daemon, netns, tmp_path):
 
 # ---------------------------------------------------------------------------
 # DAE: dae_clients, Event-Timestamp (RFC 5176 3, 3.5)
-
-
-def dae_ask(d, pkt, src):
-    def ask():
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((src, 0))
-        s.settimeout(1)
-        s.sendto(pkt, ("127.0.0.1", DAE_PORT))
-        try:
-            return s.recv(4096)
-        except socket.timeout:
-            return None
-        finally:
-            s.close()
-    return d.ns.run_in(ask)
 
 
 def test_dae_clients_and_required_event_timestamp(setup):

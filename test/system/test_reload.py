@@ -12,6 +12,7 @@ import struct
 
 import pytest
 
+from conftest import local_auth
 from l2tpwire import Lac, avp, u32, A_MSGTYPE, A_SESSION_ID, A_SERIAL, \
     ICRQ, CDN, result_code
 from pppwire import Ppp, LCP, ECHOREQ, ECHOREP
@@ -24,8 +25,7 @@ USERS = "admin:admin\nenable:en\n"
 @pytest.fixture
 def lns(daemon, tmp_path):
     def make(config=None):
-        subs = tmp_path / "subscribers"
-        subs.write_text(SUBSCRIBERS)
+        subs = local_auth(tmp_path, SUBSCRIBERS)
         cfg = {"hostname": HOST, "local_auth_file": str(subs),
                "primary_dns": "192.0.2.53", "peer_address": "192.0.2.1",
                "ppp_restart_time": 1}

@@ -13,59 +13,21 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
-import threading
 import time
 from collections import Counter
 
 import pytest
 
-from conftest import wait_until
+from conftest import UdpEcho, wait_until
 from faultkit import SERVER, DaemonCli, Lacsim
-from test_faults import lacsim_bin, radius_lns  # noqa: F401 (fixtures)
+from test_faults import radius_lns  # noqa: F401 (a fixture)
 
 N_SESSIONS = int(os.environ.get("RESTART_SESSIONS", "1000"))
 TUNNELS = 10
 SIZE = 100          # IP packet size of the generator's datagrams
 PPS = 2000          # in all: each session sends every N_SESSIONS/PPS s
 STATE_HEAD = 4096
-
-
-class CountingEcho:
-    """UDP echo on SERVER:7 counting datagrams per source address."""
-
-    def __init__(self, ns):
-        self.sock = ns.socket()
-        self.sock.bind((SERVER, 7))
-        self.sock.settimeout(0.1)
-        self.per_ip = Counter()
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                data, src = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            with self.lock:
-                self.per_ip[src[0]] += 1
-            try:
-                self.sock.sendto(data, src)
-            except OSError:
-                pass
-
-    def snapshot(self):
-        with self.lock:
-            return Counter(self.per_ip)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
 
 
 class Subscribers:
@@ -139,6 +101,22 @@ def restart(d, how, tmp_path):
     return t0, mark
 
 
+def holding(d, n, event, timeout, wait=60, tunnels=1):
+    """lacsim holding n PPP calls (over `tunnels` tunnels) on daemon d,
+    giving up after `timeout` s; returned once `event` was seen for each
+    (within `wait` s), the caller kills it."""
+    lac = Lacsim(d.ns, "--ppp", *(["--tunnels", tunnels] if tunnels > 1
+                                  else []),
+                 "--sessions", n // tunnels, "--hold", 900,
+                 "--timeout", timeout)
+    try:
+        lac.wait(event, n, wait)
+    except BaseException:
+        lac.kill()
+        raise
+    return lac
+
+
 @pytest.mark.parametrize("how", ["term", "kill", "newbin"])
 def test_restart_keeps_every_session(radius_lns, lacsim_bin, tmp_path, how):
     """Expected: N_SESSIONS PPP sessions with RADIUS accounting pass
@@ -150,7 +128,7 @@ def test_restart_keeps_every_session(radius_lns, lacsim_bin, tmp_path, how):
     the traffic the echo server saw for that session, both ways."""
     n = N_SESSIONS
     d, rad = start_lns(radius_lns, tmp_path)
-    echo = CountingEcho(d.ns)
+    echo = UdpEcho(d.ns, SERVER, 7)
     subs = None
     try:
         subs = Subscribers(d, tmp_path, n)
@@ -252,10 +230,8 @@ def test_damaged_state_file_refused_start_clean(radius_lns, lacsim_bin,
     daemon (logged with the reason), which starts clean: no session, a
     new valid state file, new sessions served."""
     d, rad = start_lns(radius_lns, tmp_path)
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 5, "--hold", 900,
-                 "--timeout", 60)
+    lac = holding(d, 5, "ppp_up", 60)
     try:
-        lac.wait("ppp_up", 5, 60)
         d.signal(signal.SIGKILL)
         d.wait_exit(10)
         p = state_file(tmp_path)
@@ -344,10 +320,8 @@ def test_lac_gone_while_down_sessions_cleared_and_accounted(radius_lns,
     and ends every session with its one Stop."""
     d, rad = start_lns(radius_lns, tmp_path, hello_interval=1,
                        dead_peer_hellos=2)
-    lac = Lacsim(d.ns, "--ppp", "--tunnels", 2, "--sessions", 5,
-                 "--hold", 900, "--timeout", 60)
+    lac = holding(d, 10, "ppp_up", 60, tunnels=2)
     try:
-        lac.wait("ppp_up", 10, 60)
         cli = DaemonCli(d)
         ids = {s["acct_session_id"] for s in cli.sessions()}
         cli.close()
@@ -376,10 +350,8 @@ def test_plugins_see_the_adopted_sessions(radius_lns, lacsim_bin, tmp_path):
     takeover), and no new_session or kill_session."""
     from nsctlhelp import nsctl, plugin_dir
     d, rad = start_lns(radius_lns, tmp_path)
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 3, "--hold", 900,
-                 "--timeout", 60)
+    lac = holding(d, 3, "ppp_up", 60)
     try:
-        lac.wait("ppp_up", 3, 60)
         cli = DaemonCli(d)
         sids = sorted(int(s["sid"]) for s in cli.sessions())
         cli.close()
@@ -411,10 +383,8 @@ def test_call_not_up_at_the_restart_cleared_with_cdn(radius_lns, lacsim_bin,
     up; no accounting record is written for them."""
     d, rad = start_lns(radius_lns, tmp_path)
     rad.kill()
-    lac = Lacsim(d.ns, "--ppp", "--sessions", 2, "--hold", 900,
-                 "--timeout", 100)
+    lac = holding(d, 2, "ppp_lcp_up", 100, wait=30)
     try:
-        lac.wait("ppp_lcp_up", 2, 30)
         d.signal(signal.SIGKILL)
         d.wait_exit(10)
         mark = d.log_mark()

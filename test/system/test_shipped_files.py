@@ -11,7 +11,6 @@ only with -n, so it needs neither root nor a network namespace.
     makes of the current config.c.
 """
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -19,18 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from test_docs import GENERATOR, load_generator
+
 ROOT = Path(__file__).resolve().parents[2]
 DAEMON = ROOT / "l2tpns"
-GENERATOR = ROOT / "scripts" / "gen-directives.py"
 ETC = ROOT / "etc"
 MANUAL = ROOT / "Docs" / "manual.md"
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location("gen_directives", GENERATOR)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,9 @@ import time
 
 import pytest
 
-from conftest import wait_until
-from l2tpwire import Lac
+from conftest import LACSIM, wait_until
 from nsctlhelp import nsctl, plugin_dir
-from pppwire import Ppp, IP, ipv4_udp
+from pppwire import IP, ipv4_udp, ppp_call
 from test_cli import Cli, rows
 
 POOL = "198.51.100.0/26"
@@ -46,10 +45,7 @@ def lns(daemon, tmp_path):
 
 
 def session(d, user, password, our_sid):
-    lac = d.ns.run_in(Lac, "127.0.0.1")
-    lac.open_tunnel(host=f"lac-{user}")
-    sid = lac.open_session(our_sid=our_sid)
-    p = Ppp(lac, sid, our_sid)
+    lac, p = ppp_call(d.ns, "127.0.0.1", f"lac-{user}", our_sid)
     ip = p.up(user, password)[0]
     return lac, p, ip
 
@@ -314,7 +310,7 @@ def test_tcp_settles_near_the_rate_each_way(daemon, netns, tmp_path,
     segment); an unthrottled neighbour is not held to it.  With the
     data-plane offloads and without (test_dataplane.OFFLOADS): the
     bucket sees each segment cut from a super-segment."""
-    from test_dataplane import Lacsim, make_net_offload, SRV_ADDR, LACSIM
+    from test_dataplane import Lacsim, make_net_offload, SRV_ADDR
     assert LACSIM.exists(), "run make"
     d, lac_ns, srv = make_net_offload(
         lambda cfg, **kw: daemon(cfg, users=USERS, **kw), netns, tmp_path,

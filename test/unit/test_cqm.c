@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "unit.h"
+#include "unit_daemon.h"
 #include "l2tpns.h"
 #include "cqm.h"
 #include "event.h"
@@ -25,13 +26,8 @@
 static sid_t
 login(const char *user)
 {
-	sid_t s = session_alloc();
-	struct session *sp;
+	sid_t s = unit_session_open(user);
 
-	assert_true(s != 0);
-	sp = session_get(s);
-	sp->state = SESSION_OPEN;
-	snprintf(sp->user, sizeof(sp->user), "%s", user);
 	cqm_echo_sent(s, 1);		/* the first echo takes the slot */
 	cqm_echo_reply(s, 1);
 	return s;
@@ -48,10 +44,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->quality_max_logins = NLOGINS;
 	if (ev_init() < 0 || tables_init(NSESS, 4) < 0 || ppp_init(NSESS) < 0 ||
 	    cqm_init(NSESS) < 0)

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
+#include "unit_daemon.h"
 
 
 /* hide(22, "secret", 01020304 x4, "441632960123-a-much-longer-calling-number") */
@@ -86,10 +87,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	if (ev_init() < 0 || tables_init(16, 4) < 0 || l2tp_init_state() < 0)
 		return -1;
 	return 0;

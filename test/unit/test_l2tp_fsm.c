@@ -29,6 +29,7 @@
 #include "event.h"
 #include "l2tp.h"
 #include "log.h"
+#include "unit_daemon.h"
 
 static int lns_fd, lac_fd;
 static struct sockaddr_in lac_addr;
@@ -876,9 +877,9 @@ setup(void **state)
 	struct sockaddr_in lns;
 
 	(void)state;
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = getenv("TEST_LOG") ? 4 : -1;
+	unit_globals();
+	if (getenv("TEST_LOG"))
+		log_level = 4;
 	if (ev_init() < 0 || tables_init(64, 16) < 0 || l2tp_init_state() < 0)
 		return -1;
 	if ((lns_fd = udp_socket(&lns)) < 0 ||

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mschap.h"
 #include "radius.h"
+#include "../radius_pkt.h"
 
 /* Exactly n octets from hex string s (spaces allowed). */
 static void
@@ -228,12 +229,7 @@ test_local_users(void **state)
 static size_t
 reply(uint8_t *pkt, uint8_t code, const uint8_t *attrs, size_t n)
 {
-	memset(pkt, 0, 20);
-	pkt[0] = code;
-	pkt[2] = (uint8_t)((20 + n) >> 8);
-	pkt[3] = (uint8_t)(20 + n);
-	memcpy(pkt + 20, attrs, n);
-	return 20 + n;
+	return radius_pkt(pkt, code, 0, attrs, n);
 }
 
 /* Vendor-Specific 311, one sub-attribute: Ident then text. */

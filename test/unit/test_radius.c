@@ -23,6 +23,8 @@
 #include "event.h"
 #include "log.h"
 #include "radius.h"
+#include "unit_daemon.h"
+#include "../radius_pkt.h"
 
 
 static const char *SECRET = "xyzzy5461";	/* the RFC 2865 7 examples' */
@@ -347,12 +349,7 @@ vsa(uint8_t *p, uint32_t vendor, uint8_t vt, const void *v, size_t n)
 static size_t
 accept_with(uint8_t *pkt, const uint8_t *attrs, size_t alen)
 {
-	memset(pkt, 0, 20);
-	pkt[0] = 2;
-	pkt[2] = (uint8_t)((20 + alen) >> 8);
-	pkt[3] = (uint8_t)(20 + alen);
-	memcpy(pkt + 20, attrs, alen);
-	return 20 + alen;
+	return radius_pkt(pkt, RAD_ACCESS_ACCEPT, 0, attrs, alen);
 }
 
 static void
@@ -570,10 +567,7 @@ dae_setup(void)
 	if (done)
 		return;
 	done = 1;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->primary_radius = inet_addr("192.0.2.1");
 	config->secondary_radius = inet_addr("192.0.2.2");
 	snprintf(config->radius_secret, sizeof(config->radius_secret), "dae");
@@ -585,10 +579,8 @@ dae_setup(void)
 	assert_int_equal(tables_init(8, 2), 0);
 	assert_int_equal(ppp_init(8), 0);
 	assert_int_equal(radius_init_state(8), 0);
-	alice = session_alloc();
+	alice = unit_session_open("alice");
 	sp = session_get(alice);
-	sp->state = SESSION_OPEN;
-	snprintf(sp->user, sizeof(sp->user), "alice");
 	sp->ip = inet_addr("198.51.100.9");
 	radius_session_begin(alice, 1);
 	sp->rate_in = sp->rate_out = 100;
@@ -608,14 +600,10 @@ static size_t
 dae_req(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t *attrs,
     size_t alen, const char *secret)
 {
-	memset(pkt, 0, 20);
-	pkt[0] = code;
-	pkt[1] = id;
-	pkt[2] = (uint8_t)((20 + alen) >> 8);
-	pkt[3] = (uint8_t)(20 + alen);
-	memcpy(pkt + 20, attrs, alen);
-	radius_sign_request(pkt, 20 + alen, secret);
-	return 20 + alen;
+	size_t len = radius_pkt(pkt, code, id, attrs, alen);
+
+	radius_sign_request(pkt, len, secret);
+	return len;
 }
 
 /* The Error-Cause of an answer, 0 if none; checks its authenticator. */

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "radius.h"
 #include "session.h"
+#include "unit_daemon.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define NSESS	(NSLOT + 60)
@@ -32,10 +33,7 @@ setup(void)
 {
 	int i;
 
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	config->primary_radius = inet_addr("192.0.2.1");
 	config->radius_accounting = 1;
 	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");
@@ -46,13 +44,10 @@ setup(void)
 	assert_int_equal(ppp_init(NSESS), 0);
 	assert_int_equal(radius_init_state(NSESS), 0);
 	for (i = 0; i < NSESS; i++) {
-		struct session *sp;
+		char user[16];
 
-		sids[i] = session_alloc();
-		assert_true(sids[i] != 0);
-		sp = session_get(sids[i]);
-		sp->state = SESSION_OPEN;
-		snprintf(sp->user, sizeof(sp->user), "u%d", i);
+		snprintf(user, sizeof(user), "u%d", i);
+		sids[i] = unit_session_open(user);
 		radius_session_begin(sids[i], 1);
 	}
 }

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "log.h"
 #include "session.h"
+#include "unit_daemon.h"
 
 /* What the subscribers saw, as "tag:event:sid" words. */
 static char seen[512];
@@ -53,9 +54,7 @@ setup(void **state)
 	if (done)
 		return 0;
 	done = 1;
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
+	unit_globals();
 	if (ev_init() < 0 || tables_init(64, 4) < 0 || ppp_init(64) < 0)
 		return -1;
 	/* Subscribed once for the whole run, in this order. */
@@ -64,19 +63,6 @@ setup(void **state)
 	    session_subscribe(cause_at_down, NULL) < 0)
 		return -1;
 	return 0;
-}
-
-static sid_t
-new_session(const char *user)
-{
-	sid_t s = session_alloc();
-	struct session *sp;
-
-	assert_true(s != 0);
-	sp = session_get(s);
-	sp->state = SESSION_OPEN;
-	snprintf(sp->user, sizeof(sp->user), "%s", user);
-	return s;
 }
 
 static void
@@ -89,7 +75,7 @@ end_session(sid_t s)
 static void
 test_up_in_order_down_in_reverse(void **state)
 {
-	sid_t s = new_session("alice");
+	sid_t s = unit_session_open("alice");
 	char want[256];
 
 	(void)state;
@@ -124,7 +110,7 @@ test_subscribe_once_and_table_full(void **state)
 static void
 test_rates_keep_the_throttle_flag(void **state)
 {
-	sid_t s = new_session("bob");
+	sid_t s = unit_session_open("bob");
 	struct session *sp = session_get(s);
 	char want[128];
 
@@ -143,7 +129,7 @@ test_rates_keep_the_throttle_flag(void **state)
 static void
 test_intercept_flag_follows_target(void **state)
 {
-	sid_t s = new_session("carol");
+	sid_t s = unit_session_open("carol");
 	struct session *sp = session_get(s);
 
 	(void)state;
@@ -161,7 +147,7 @@ test_intercept_flag_follows_target(void **state)
 static void
 test_filters_reset_the_acl_generation(void **state)
 {
-	sid_t s = new_session("dave");
+	sid_t s = unit_session_open("dave");
 	struct session *sp = session_get(s);
 
 	(void)state;
@@ -176,7 +162,7 @@ test_filters_reset_the_acl_generation(void **state)
 static void
 test_ungardened_once(void **state)
 {
-	sid_t s = new_session("erin");
+	sid_t s = unit_session_open("erin");
 	char want[128];
 
 	(void)state;
@@ -196,7 +182,7 @@ test_ungardened_once(void **state)
 static void
 test_by_user_authenticated_not_closing(void **state)
 {
-	sid_t a = new_session("frank"), b = new_session("frank");
+	sid_t a = unit_session_open("frank"), b = unit_session_open("frank");
 	sid_t other[20];
 	char name[16];
 	int i;
@@ -209,7 +195,7 @@ test_by_user_authenticated_not_closing(void **state)
 	/* Many other names share the hash table. */
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "user%d", i);
-		other[i] = new_session(name);
+		other[i] = unit_session_open(name);
 		session_authenticated(other[i]);
 	}
 	assert_true(session_by_user("frank") == a ||

@@ -103,6 +103,17 @@ test_wire_ids(void **state)
 	assert_int_equal(tunnel_by_wire(0x1234), 0);
 }
 
+/* Fresh tables (10 sessions, 2 tunnels), sessions a, b and c (if given). */
+static void
+fresh_sessions(sid_t *a, sid_t *b, sid_t *c)
+{
+	assert_int_equal(tables_init(10, 2), 0);
+	*a = session_alloc();
+	*b = session_alloc();
+	if (c != NULL)
+		*c = session_alloc();
+}
+
 /* Longest prefix wins; removal falls back to the shorter prefix. */
 static void
 test_lpm(void **state)
@@ -110,10 +121,7 @@ test_lpm(void **state)
 	sid_t a, b, c;
 
 	(void)state;
-	assert_int_equal(tables_init(10, 2), 0);
-	a = session_alloc();
-	b = session_alloc();
-	c = session_alloc();
+	fresh_sessions(&a, &b, &c);
 	assert_int_equal(session_route_add(a, ip("10.0.0.0"), 8), 0);
 	assert_int_equal(session_route_add(b, ip("10.1.0.0"), 16), 0);
 	assert_int_equal(session_route_add(c, ip("10.1.2.3"), 32), 0);
@@ -313,10 +321,7 @@ test_v6_lpm(void **state)
 	sid_t a, b, c;
 
 	(void)state;
-	assert_int_equal(tables_init(10, 2), 0);
-	a = session_alloc();
-	b = session_alloc();
-	c = session_alloc();
+	fresh_sessions(&a, &b, &c);
 	assert_int_equal(by6("2001:db8:aa::1"), 0);	/* nothing yet */
 	assert_int_equal(add6(a, "2001:db8:aa::", 48), 0);
 	assert_int_equal(add6(b, "2001:db8:aa:100::", 56), 0);
@@ -364,9 +369,7 @@ test_v6_owner(void **state)
 	sid_t a, b;
 
 	(void)state;
-	assert_int_equal(tables_init(10, 2), 0);
-	a = session_alloc();
-	b = session_alloc();
+	fresh_sessions(&a, &b, NULL);
 	assert_int_equal(add6(a, "2001:db8:bb00::", 56), 0);
 	errno = 0;
 	assert_int_equal(add6(b, "2001:db8:bb00::", 56), -1);
