@@ -511,35 +511,49 @@ set_delay(struct rad_req *q, uint64_t since_ms)
 	radius_sign_request(q->pkt, q->len, config->radius_secret);
 }
 
-static void stopq_drain(void);
+static int stopq_ready(void);
+static void stopq_send(void);
 
 /*
- * Window places freed (a reply, a give-up, a failover): the queued Stops
- * first, then the oldest waiting requests, each to the server it would
- * choose now (a failover keeps the server it moved to), while that
- * server's window has room.
+ * Window places or identifiers freed (a reply, a give-up, a failover):
+ * the waiting requests and the queued Stops go, the older first (so a
+ * session's Start still leaves before its Stop), each to the server it
+ * would choose now (a failover keeps the server it moved to), while
+ * that server's window has room.
  */
 static void
 window_drain(void)
 {
 	struct rad_req *q;
 	uint32_t slot;
-	int acct;
+	int acct, stop_ok, wait_ok;
 
 	if (draining)
 		return;
 	draining = 1;
-	stopq_drain();
-	while (waitq_head != 0) {
-		slot = waitq_head - 1;
-		q = &reqs[slot];
-		acct = q->kind != RQ_AUTH;
-		if (q->servers_tried <= 1)
-			q->server = (uint8_t)first_server(acct);
-		if (!win_room(q->server))
+	for (;;) {
+		stop_ok = stopq_ready();
+		wait_ok = 0;
+		q = NULL;
+		slot = 0;
+		if (waitq_head != 0) {
+			slot = waitq_head - 1;
+			q = &reqs[slot];
+			acct = q->kind != RQ_AUTH;
+			if (q->servers_tried <= 1)
+				q->server = (uint8_t)first_server(acct);
+			wait_ok = win_room(q->server);
+		}
+		if (stop_ok && (!wait_ok ||
+		    stopq[stopq_head].born_ms < q->born_ms)) {
+			stopq_send();
+			continue;
+		}
+		if (!wait_ok)
 			break;
 		waitq_unlink(slot);
-		if (acct && q->tries == 0 && now_ms - q->born_ms >= 1000)
+		if (q->kind != RQ_AUTH && q->tries == 0 &&
+		    now_ms - q->born_ms >= 1000)
 			set_delay(q, q->born_ms);
 		win_take(q);
 		req_send(slot);
@@ -1012,16 +1026,24 @@ lost:
 		    sp->user, stopq_len);
 }
 
-/* Send queued Stops while identifiers are free (from slot_free). */
+/* A queued Stop can go: an identifier free, room in the pacing and in
+ * the window of the server it would go to (window_drain). */
+static int
+stopq_ready(void)
+{
+	return stopq_len > 0 && stops_inflight < STOP_MAX_INFLIGHT &&
+	    win_room(first_server(1)) && free_head != 0;
+}
+
+/* The oldest queued Stop, sent (stopq_ready() said it can go). */
 static void
-stopq_drain(void)
+stopq_send(void)
 {
 	struct stopq *e;
 	struct rad_req *q;
 	uint32_t v, slot;
 
-	while (stopq_len > 0 && stops_inflight < STOP_MAX_INFLIGHT &&
-	    win_room(first_server(1)) && (v = slot_alloc()) != 0) {
+	if ((v = slot_alloc()) != 0) {
 		slot = v - 1;
 		q = &reqs[slot];
 		e = &stopq[stopq_head];
@@ -1056,8 +1078,9 @@ acct_send(sid_t s, int status, int cause)
 	uint16_t doff;
 	size_t n;
 
+	/* Behind the waiting requests too: a session's Start goes first. */
 	if (status == ACCT_STOP && (stops_inflight >= STOP_MAX_INFLIGHT ||
-	    stopq_len > 0 || !win_room(first_server(1)))) {
+	    stopq_len > 0 || waitq_len > 0 || !win_room(first_server(1)))) {
 		if (!win_room(first_server(1)))
 			stats->radius_window_full++;
 		stopq_put(s, cause);	/* paced, in order */

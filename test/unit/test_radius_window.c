@@ -2,7 +2,8 @@
  * test_radius_window.c - the per-server window of outstanding RADIUS
  * requests (radius_window, issue 22): never more than the window at one
  * server, the rest sent in order as replies free places, Acct-Stops
- * before the waiting requests and never lost, a cancelled Access-Request
+ * in that order too (a session's Start before its Stop; a Stop that
+ * could go sooner goes) and never lost, a cancelled Access-Request
  * leaving the queue, the queue's bound, 0 as no window, and the failover
  * to the secondary server keeping to the window.
  *
@@ -31,7 +32,8 @@
 #define NSLOT	(RAD_NSOCK * 256)
 #define QMAX	(NSLOT / 2)		/* radius.c's WAITQ_MAX */
 #define NSESS	(QMAX + 400)
-#define RQ_START_KIND	2		/* radius.c's RQ_START, for the tx table */
+#define RQ_START_KIND	2		/* radius.c's RQ_*, for the tx table */
+#define RQ_STOP_KIND	4
 
 static sid_t sids[NSESS];
 
@@ -199,26 +201,38 @@ test_reply_to_a_queued_request_dropped(void **state)
 }
 
 static void
-test_stops_go_first_and_are_kept(void **state)
+test_stops_keep_their_place_and_are_kept(void **state)
 {
 	uint64_t starts;
 	int i;
 
 	(void)state;
-	/* The window is full: three Stops wait in the Stop queue. */
+	/* The window is full: three Stops wait in the Stop queue, each
+	 * behind its session's Start. */
 	for (i = 100; i < 103; i++) {
 		session_notify(sids[i], SESSION_EV_UP);	/* queued Start */
+		now_ms++;
 		session_ended(sids[i], TERM_LOST_CARRIER, "test");
+		now_ms++;
 	}
 	assert_int_equal(radius_queue_length(), 90);
 	assert_int_equal(stats->radius_stop_queued, 3);
 	assert_int_equal(count("STOP", 0), 0);
 	starts = stats->radius_srv_tx[0][RQ_START_KIND];
-	/* Three places free: the Stops take them, not the Starts. */
+	/* Places free: the older Starts go first. */
 	answer("START", 3, 0);
-	assert_int_equal(count("STOP", 0), 3);
-	assert_int_equal(stats->radius_srv_tx[0][RQ_START_KIND], starts);
-	assert_int_equal(radius_queue_length(), 90);
+	assert_int_equal(count("STOP", 0), 0);
+	assert_int_equal(stats->radius_srv_tx[0][RQ_START_KIND], starts + 3);
+	assert_int_equal(radius_queue_length(), 87);
+	/* Down to session 100's Start: then its Stop, then 101's Start. */
+	answer("START", 85, 0);
+	assert_true(sent_for(sids[100], "START"));
+	assert_false(sent_for(sids[101], "START"));
+	assert_int_equal(count("STOP", 0), 0);
+	answer("START", 1, 0);
+	assert_int_equal(count("STOP", 0), 1);
+	/* 101's and 102's Starts wait, their Stops behind them */
+	assert_int_equal(radius_queue_length(), 2);
 	assert_int_equal(outstanding(0), 8);
 	assert_int_equal(stats->radius_stop_lost, 0);
 }
@@ -238,10 +252,10 @@ test_cancelled_auth_leaves_the_queue(void **state)
 	rq.password_len = 6;
 	radius_auth_submit(&rq);
 	assert_int_equal(count("AUTH", 1), 1);
-	assert_int_equal(radius_queue_length(), 91);
+	assert_int_equal(radius_queue_length(), 3);
 	radius_auth_cancel(s);
 	assert_int_equal(count("AUTH", 1) + count("AUTH", 0), 0);
-	assert_int_equal(radius_queue_length(), 90);
+	assert_int_equal(radius_queue_length(), 2);
 }
 
 static void
@@ -250,13 +264,15 @@ test_queue_drains_within_the_window(void **state)
 	uint64_t tx;
 
 	(void)state;
-	/* 8 outstanding + 90 waiting: every one answered, one by one. */
-	answer(NULL, 98, 0);
+	/* 8 outstanding, 2 Starts and 2 Stops waiting: every one
+	 * answered, one by one. */
+	answer(NULL, 12, 0);
 	assert_int_equal(radius_queue_length(), 0);
 	assert_int_equal(outstanding(0), 0);
 	assert_int_equal(count(NULL, 0) + count(NULL, 1), 0);
 	tx = stats->radius_srv_tx[0][RQ_START_KIND];
 	assert_int_equal(tx, 103);	/* each Start sent once */
+	assert_int_equal(stats->radius_srv_tx[0][RQ_STOP_KIND], 3);
 	assert_int_equal(stats->radius_retransmits, 0);
 	assert_int_equal(radius_busy(), 0);
 }
@@ -292,20 +308,21 @@ test_queue_bounded_stops_still_kept(void **state)
 	assert_int_equal(radius_queue_length(), QMAX);
 	assert_int_equal(stats->radius_queue_full, 10);
 	/* A Stop with the queue full is kept in the Stop queue. */
+	now_ms++;
 	session_ended(sids[203 + QMAX + 5], TERM_LOST_CARRIER, "test");
 	assert_int_equal(stats->radius_stop_queued, stopq + 1);
 	assert_int_equal(stats->radius_stop_lost, 0);
-	/* and goes out first */
-	answer("START", 1, 0);
-	assert_int_equal(count("STOP", 0), 1);
-	answer("STOP", 1, 0);
-	/* the rest drains with a larger window (HUP) */
+	/* the rest drains with a larger window (HUP), the Stop last */
 	config->radius_window = 64;
 	radius_reload();
 	assert_int_equal(outstanding(0), 64);
 	answer(NULL, QMAX, 0);
 	assert_int_equal(radius_queue_length(), 0);
+	assert_int_equal(count("STOP", 0), 1);
+	assert_int_equal(outstanding(0), 2);	/* the last Start, the Stop */
+	answer(NULL, 2, 0);
 	assert_int_equal(outstanding(0), 0);
+	assert_int_equal(radius_busy(), 0);
 }
 
 static void
@@ -345,7 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_caps_and_keeps_order),
 		cmocka_unit_test(test_reply_to_a_queued_request_dropped),
-		cmocka_unit_test(test_stops_go_first_and_are_kept),
+		cmocka_unit_test(test_stops_keep_their_place_and_are_kept),
 		cmocka_unit_test(test_cancelled_auth_leaves_the_queue),
 		cmocka_unit_test(test_queue_drains_within_the_window),
 		cmocka_unit_test(test_window_zero_is_unbounded),
