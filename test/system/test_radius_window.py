@@ -197,16 +197,16 @@ def test_without_window_the_burst_floods(scripted_lns):
 
 
 def radius_drops(ns):
-    """Datagrams dropped by FreeRADIUS's auth and acct sockets (the
-    skmem "d" of ``ss -uamn``), for the ports of test_radius.py."""
+    """(ports found, datagrams dropped) of FreeRADIUS's auth and acct
+    sockets (the skmem "d" of ``ss -uamn``), the ports of test_radius.py."""
     out = ns.run(["ss", "-uamn"]).stdout
-    drops = 0
+    ports, drops = set(), 0
     for m in re.finditer(r"127\.0\.0\.1:(\d+)\s.*?\n\s*skmem:\(([^)]*)\)",
                          out):
         if int(m.group(1)) in (AUTH_PORT, AUTH_PORT + 1):
-            d = re.search(r"\bd(\d+)", m.group(2))
-            drops += int(d.group(1)) if d else 0
-    return drops
+            ports.add(int(m.group(1)))
+            drops += int(re.search(r"\bd(\d+)", m.group(2)).group(1))
+    return ports, drops
 
 
 @pytest.mark.parametrize("window", [16])
@@ -238,7 +238,7 @@ def test_burst_with_freeradius(daemon, netns, tmp_path, window):
             wait_until(started, 60, "an accounting Start for every session")
             c = cli.counters()
             assert c["radius_timeouts"] == 0, c
-            assert radius_drops(ns) == 0
+            assert radius_drops(ns) == ({AUTH_PORT, AUTH_PORT + 1}, 0)
             cli.close()
             lac.stop(120)
         finally:
