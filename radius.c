@@ -563,6 +563,39 @@ window_drain(void)
 
 static void auth_failed(uint32_t slot, const char *why);
 
+/*
+ * An Access-Request was just given up and every server is now skipped:
+ * the Access-Requests still waiting for the window would only go to
+ * silent servers, each a window's worth after the other; they fail now,
+ * as they would have without the window.  Accounting keeps waiting.
+ * Then the window's free places are used.
+ */
+static void
+waiting_auth_fail(void)
+{
+	struct sockaddr_in sa;
+	uint32_t *v, i, n = 0, s;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (server_addr(k, 0, &sa) == 0 && dead_until[k][0] <= now_ms)
+			goto drain;
+	if (waitq_len == 0 || (v = malloc(waitq_len * sizeof(*v))) == NULL)
+		goto drain;
+	for (s = waitq_head; s != 0; s = reqs[s - 1].next_wait)
+		if (reqs[s - 1].kind == RQ_AUTH && reqs[s - 1].servers_tried <= 1)
+			v[n++] = s - 1;
+	draining = 1;		/* one drain at the end */
+	for (i = 0; i < n; i++)
+		if (reqs[v[i]].kind == RQ_AUTH && reqs[v[i]].waiting)
+			auth_failed(v[i], "no RADIUS server answers (the "
+			    "request waited for the window)");
+	draining = 0;
+	free(v);
+drain:
+	window_drain();
+}
+
 /* The retransmission timer: again, the next server, or give up. */
 static void
 req_timeout(struct timer *t, void *arg)
@@ -609,7 +642,10 @@ req_timeout(struct timer *t, void *arg)
 	}
 	stats->radius_timeouts++;
 	if (q->kind == RQ_AUTH) {
+		draining = 1;		/* not yet: the next may fail too */
 		auth_failed(slot, "no RADIUS server answered");
+		draining = 0;
+		waiting_auth_fail();
 		return;
 	}
 	if (log_rl_ok(&rl, time_now))

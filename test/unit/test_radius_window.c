@@ -356,6 +356,40 @@ test_failover_keeps_the_window(void **state)
 	assert_int_equal(radius_busy(), 0);
 }
 
+/* Every server silent: the Access-Requests waiting for the window fail
+ * with the one given up, not a window's worth at a time. */
+static void
+test_waiting_auth_fails_when_every_server_is_silent(void **state)
+{
+	struct auth_req rq;
+	uint64_t timeouts = stats->radius_timeouts;
+	int i;
+
+	(void)state;
+	config->radius_window = 1;
+	config->secondary_radius = 0;
+	radius_reload();		/* the primary is tried afresh */
+	for (i = 0; i < 3; i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.sid = sids[400 + i];
+		rq.proto = PPP_PAP;
+		snprintf(rq.user, sizeof(rq.user), "u%d", 400 + i);
+		memcpy(rq.password, "secret", 6);
+		rq.password_len = 6;
+		radius_auth_submit(&rq);
+	}
+	assert_int_equal(count("AUTH", 0), 1);
+	assert_int_equal(count("AUTH", 1), 2);
+	for (i = 0; i < RAD_TRIES; i++) {
+		now_ms += (uint64_t)config->radius_timeout * 1000;
+		timers_run();
+	}
+	assert_int_equal(stats->radius_timeouts, timeouts + 1);
+	assert_int_equal(count("AUTH", 0) + count("AUTH", 1), 0);
+	assert_int_equal(radius_queue_length(), 0);
+	assert_int_equal(outstanding(0), 0);
+}
+
 int
 main(void)
 {
@@ -368,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_window_zero_is_unbounded),
 		cmocka_unit_test(test_queue_bounded_stops_still_kept),
 		cmocka_unit_test(test_failover_keeps_the_window),
+		cmocka_unit_test(test_waiting_auth_fails_when_every_server_is_silent),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
