@@ -587,9 +587,11 @@ waiting_auth_fail(void)
 			v[n++] = s - 1;
 	draining = 1;		/* one drain at the end */
 	for (i = 0; i < n; i++)
-		if (reqs[v[i]].kind == RQ_AUTH && reqs[v[i]].waiting)
+		if (reqs[v[i]].kind == RQ_AUTH && reqs[v[i]].waiting) {
+			stats->radius_timeouts++;	/* given up too */
 			auth_failed(v[i], "no RADIUS server answers (the "
 			    "request waited for the window)");
+		}
 	draining = 0;
 	free(v);
 drain:
