@@ -102,8 +102,8 @@ static uint64_t dead_until[2][2];	/* [server][accounting] */
  * given up; its retransmissions are the same request).  A request that
  * finds its server's window full keeps its identifier and waits, built,
  * in a FIFO; replies and give-ups free window places and the oldest
- * waiting request is sent (Acct-Stops first, from their own queue
- * below).  A LAC's reboot brings hundreds of Access-Requests at once:
+ * waiting request is sent (an Acct-Stop waits in its own queue below,
+ * and the older of the two heads goes first).  A LAC's reboot brings hundreds of Access-Requests at once:
  * without the window they reach the server in one burst and overflow
  * its socket buffer (FreeRADIUS drops them, we resend after
  * radius_timeout).  0 is the unbounded behaviour.  The queue is bounded
