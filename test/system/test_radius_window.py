@@ -24,6 +24,7 @@ import pytest
 from conftest import wait_until
 from faultkit import ANY_USER, HOST, Lacsim, DaemonCli
 from test_cli import USERS
+from test_metrics import PORT as METRICS_PORT, http_get, sample
 from test_radius import FreeRadius, radius_cfg, SECRET, AUTH_PORT
 
 POOL = "10.64.0.0/22"           # room for 1,000 sessions
@@ -132,7 +133,7 @@ def scripted_lns(daemon, netns):
         servers.append(srv)
         cfg = radius_cfg(debug=2, hostname=HOST, radius_timeout=3,
                          primary_radius_port=SCRIPTED_PORT,
-                         radius_window=window)
+                         radius_window=window, metrics_port=METRICS_PORT)
         d = daemon(cfg, ns=ns, users=USERS, ip_pool=POOL + "\n")
         return d, srv
     yield make
@@ -168,18 +169,29 @@ def test_burst_never_exceeds_the_window(scripted_lns):
     assert srv.max_outstanding == window, srv.max_outstanding
     assert srv.duplicates == 0
     cli = DaemonCli(d)
+    # the last answers reach the daemon: nothing outstanding or waiting
+    idle = re.compile(r"^window 8 per server: 0 outstanding at the primary, "
+                      r"0 at the secondary; 0 waiting, 0 Stops queued$", re.M)
+    out = wait_until(lambda: (lambda o: o if idle.search(o) else None)(
+        cli.cmd("show radius")), 10, "the window empty in show radius")
     c = cli.counters()
     assert c["radius_queued"] > 0 and c["radius_window_full"] > 0, c
     assert c["radius_queue_full"] == 0 and c["radius_timeouts"] == 0, c
     assert c["radius_retransmits"] == 0 and c["radius_stop_lost"] == 0, c
-    out = cli.cmd("show radius")
-    assert re.search(r"^window 8 per server: 0 outstanding at the primary, "
-                     r"0 at the secondary; 0 waiting, 0 Stops queued$", out,
-                     re.M), out
     m = re.search(r"^window: (\d+) queued, (\d+) found it full, 0 refused",
                   out, re.M)
     assert m and int(m.group(1)) == c["radius_queued"], out
+    assert int(m.group(2)) == c["radius_window_full"], out
     cli.close()
+    status, text = http_get(d.ns, "/metrics")
+    assert status.startswith("200"), status
+    srv_label = {"server": f"127.0.0.1:{SCRIPTED_PORT}"}
+    assert sample(text, "l2tpns_radius_outstanding", **srv_label) == 0
+    assert sample(text, "l2tpns_radius_queue_length") == 0
+    assert sample(text, "l2tpns_radius_queued_total") == c["radius_queued"]
+    assert sample(text, "l2tpns_radius_window_full_total") == \
+        c["radius_window_full"]
+    assert sample(text, "l2tpns_radius_queue_full_total") == 0
 
 
 def test_without_window_the_burst_floods(scripted_lns):
