@@ -148,6 +148,10 @@ UNIT_TESTS += test/unit/test_radius_acct
 test/unit/test_radius_acct: test/unit/test_radius_acct.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+UNIT_TESTS += test/unit/test_radius_window
+test/unit/test_radius_window: test/unit/test_radius_window.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_acctfile
 test/unit/test_acctfile: test/unit/test_acctfile.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)

@@ -436,22 +436,26 @@ op_show_radius(const struct cli_req *rq, struct out *o)
 			continue;
 		cli_out_printf(o, "%s{\"server\":\"%s\",\"ip\":\"%s\","
 		    "\"auth_port\":%u,\"acct_port\":%u,\"auth_dead_s\":%u,"
-		    "\"acct_dead_s\":%u}", n++ ? "," : "",
+		    "\"acct_dead_s\":%u,\"outstanding\":%u}", n++ ? "," : "",
 		    i ? "secondary" : "primary", cli_ip_str(si.ip, a), si.auth_port,
-		    si.acct_port, si.auth_dead_s, si.acct_dead_s);
+		    si.acct_port, si.auth_dead_s, si.acct_dead_s,
+		    si.outstanding);
 	}
 	cli_out_printf(o, "],\"requests\":[");
 	for (n = 0; radius_request_info(&cur, &ri) == 0; n++)
 		cli_out_printf(o, "%s{\"slot\":%u,\"id\":%u,\"sock\":%u,"
 		    "\"port\":%u,\"state\":\"%s\",\"sid\":%u,"
-		    "\"server\":\"%s\",\"try\":%u,\"retry_ms\":%u}",
+		    "\"server\":\"%s\",\"try\":%u,\"retry_ms\":%u,"
+		    "\"queued\":%s}",
 		    n ? "," : "", ri.slot, ri.id, ri.sock, ri.port, ri.state,
 		    ri.sid, ri.server ? "secondary" : "primary", ri.try,
-		    ri.retry_ms);
+		    ri.retry_ms, ri.queued ? "true" : "false");
 	cli_out_printf(o, "],\"accounting\":%s,\"interim\":%d,\"timeout\":%d,"
-	    "\"dae_port\":%d}\n", config->radius_accounting ? "true" :
+	    "\"dae_port\":%d,\"window\":%d,\"waiting\":%u}\n",
+	    config->radius_accounting ? "true" :
 	    "false", config->radius_interim, config->radius_timeout,
-	    config->radius_dae_port);
+	    config->radius_dae_port, config->radius_window,
+	    radius_queue_length());
 	return 0;
 }
 

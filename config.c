@@ -169,6 +169,9 @@ static const struct cfg_directive directives[] = {
 	    "RADIUS shared secret" },
 	{ "radius_timeout", CT_INT, F(radius_timeout), 1, 60, 0, "3",
 	    "seconds before a RADIUS request is sent again (3 tries per server)" },
+	{ "radius_window", CT_INT, F(radius_window), 0, 4096, 0, "64",
+	    "RADIUS requests outstanding at one server at most; the rest "
+	    "wait in order (0 = no limit)" },
 	{ "radius_authtypes", CT_STRING, F(radius_authtypes),
 	    0, 0, CF_NEWSESS, "pap",
 	    "authentication methods in order of preference: pap, chap, mschapv2" },

@@ -198,6 +198,7 @@ struct config {
 	int		radius_accounting;
 	int		radius_interim;
 	int		radius_timeout;
+	int		radius_window;	/* outstanding per server, 0 = no cap */
 	char		radius_secret[CFG_SECRETLEN];
 	char		radius_authtypes[CFG_STRLEN];
 	char		radius_require_message_authenticator[CFG_STRLEN];

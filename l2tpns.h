@@ -249,6 +249,9 @@ struct counters {
 	uint64_t	radius_no_msgauth;	/* Access reply unsigned: dropped */
 	uint64_t	radius_stop_queued;	/* Stop waited for an identifier */
 	uint64_t	radius_stop_lost;	/* ... and that queue was full */
+	uint64_t	radius_queued;		/* waited for radius_window */
+	uint64_t	radius_window_full;	/* found its server's window full */
+	uint64_t	radius_queue_full;	/* refused: that queue was full */
 	uint64_t	dae_rx, dae_bad_source, dae_bad_auth, dae_malformed;
 	uint64_t	dae_disconnects, dae_coas, dae_naks, dae_duplicates;
 	/* metrics.c: by type, by server, histograms */

@@ -492,6 +492,20 @@ render_radius(struct mbuf *b)
 	    stats->radius_rejects);
 	counter(b, "radius_gave_up_total", "Requests no server answered",
 	    stats->radius_timeouts);
+	head(b, "radius_outstanding", "gauge", "Requests sent to the server "
+	    "and not yet answered or given up (at most radius_window)");
+	for (i = 0; i < 2; i++)
+		if (have[i])
+			mbuf_printf(b, "l2tpns_radius_outstanding{%s} %u\n",
+			    lab[i], si[i].outstanding);
+	gauge(b, "radius_queue_length", "Requests waiting for a place in "
+	    "their server's window", (double)radius_queue_length());
+	counter(b, "radius_queued_total", "Requests that waited for the "
+	    "window", stats->radius_queued);
+	counter(b, "radius_window_full_total", "Requests that found their "
+	    "server's window full", stats->radius_window_full);
+	counter(b, "radius_queue_full_total", "Requests refused because the "
+	    "window's queue was full", stats->radius_queue_full);
 	counter(b, "dae_requests_total", "Disconnect and CoA requests "
 	    "received", stats->dae_rx);
 }

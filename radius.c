@@ -77,6 +77,9 @@ struct rad_req {
 	uint8_t		 servers_tried;
 	sid_t		 sid;
 	uint32_t	 next_free;	/* free FIFO link, slot + 1 */
+	uint32_t	 next_wait, prev_wait;	/* window queue links, slot + 1 */
+	uint8_t		 waiting;	/* in the window queue, not sent */
+	uint8_t		 counted;	/* in srv_out[server] */
 	uint16_t	 len;
 	uint16_t	 delay_off;	/* Acct-Delay-Time value, 0 = none */
 	uint64_t	 born_ms;
@@ -92,6 +95,26 @@ static int sock_fd[RAD_NSOCK];
 static uint16_t sock_port[RAD_NSOCK];
 static int nsock;
 static uint64_t dead_until[2][2];	/* [server][accounting] */
+
+/*
+ * The per-server window (radius_window, issue 22): at most that many
+ * requests are outstanding at one server (sent and neither answered nor
+ * given up; its retransmissions are the same request).  A request that
+ * finds its server's window full keeps its identifier and waits, built,
+ * in a FIFO; replies and give-ups free window places and the oldest
+ * waiting request is sent (an Acct-Stop waits in its own queue below,
+ * and the older of the two heads goes first).  A LAC's reboot brings hundreds of Access-Requests at once:
+ * without the window they reach the server in one burst and overflow
+ * its socket buffer (FreeRADIUS drops them, we resend after
+ * radius_timeout).  0 is the unbounded behaviour.  The queue is bounded
+ * at WAITQ_MAX, half the identifiers, so the other half stays for the
+ * requests in flight and the Stops.
+ */
+#define WAITQ_MAX	(RAD_NSLOT / 2)
+static uint32_t srv_out[2];		/* outstanding, per server */
+static uint32_t waitq_head, waitq_tail;	/* slot + 1 */
+static uint32_t waitq_len;
+static int draining;
 
 /*
  * Acct-Stops waiting for a free identifier (issue 20, finding 4): a Stop
@@ -118,7 +141,6 @@ static struct stopq *stopq;	/* ring of STOPQ_MAX, allocated on use */
 #define STOP_MAX_INFLIGHT	256
 static uint32_t stops_inflight;
 static uint32_t stopq_head, stopq_len;
-static int stopq_draining;
 
 /*
  * Blast-RADIUS (CVE-2024-3596): per server, whether it has ever signed
@@ -287,7 +309,7 @@ radius_is_server(in_addr_t a)
 
 /* ---- request slots ---- */
 
-static void stopq_drain(void);
+static void window_drain(void);
 
 static uint32_t
 slot_alloc(void)
@@ -315,12 +337,87 @@ slot_push(uint32_t slot)
 	free_tail = slot + 1;
 }
 
+/* ---- the per-server window and its queue ---- */
+
+static int
+win_room(int srv)
+{
+	return config->radius_window <= 0 ||
+	    srv_out[srv] < (uint32_t)config->radius_window;
+}
+
+static void
+win_take(struct rad_req *q)
+{
+	srv_out[q->server]++;
+	q->counted = 1;
+}
+
+/* The request no longer counts against its server's window. */
+static void
+win_release(struct rad_req *q)
+{
+	if (q->counted && srv_out[q->server] > 0)
+		srv_out[q->server]--;
+	q->counted = 0;
+}
+
+/* Into the window queue, at its tail, or at its head for a request
+ * already under way (a failover waits before the new ones). */
+static void
+waitq_put(uint32_t slot, int front)
+{
+	struct rad_req *q = &reqs[slot];
+
+	q->waiting = 1;
+	if (front) {
+		q->prev_wait = 0;
+		q->next_wait = waitq_head;
+		if (waitq_head)
+			reqs[waitq_head - 1].prev_wait = slot + 1;
+		else
+			waitq_tail = slot + 1;
+		waitq_head = slot + 1;
+	} else {
+		q->next_wait = 0;
+		q->prev_wait = waitq_tail;
+		if (waitq_tail)
+			reqs[waitq_tail - 1].next_wait = slot + 1;
+		else
+			waitq_head = slot + 1;
+		waitq_tail = slot + 1;
+	}
+	waitq_len++;
+}
+
+static void
+waitq_unlink(uint32_t slot)
+{
+	struct rad_req *q = &reqs[slot];
+
+	if (!q->waiting)
+		return;
+	if (q->prev_wait)
+		reqs[q->prev_wait - 1].next_wait = q->next_wait;
+	else
+		waitq_head = q->next_wait;
+	if (q->next_wait)
+		reqs[q->next_wait - 1].prev_wait = q->prev_wait;
+	else
+		waitq_tail = q->prev_wait;
+	q->next_wait = q->prev_wait = 0;
+	q->waiting = 0;
+	waitq_len--;
+}
+
 static void
 slot_free(uint32_t slot)
 {
 	struct rad_req *q = &reqs[slot];
 
 	timer_cancel(&q->timer);
+	waitq_unlink(slot);
+	win_release(q);
 	free(q->pkt);
 	if (q->kind != RQ_AUTH && q->kind != RQ_FREE && acct_inflight > 0)
 		acct_inflight--;
@@ -329,7 +426,7 @@ slot_free(uint32_t slot)
 	q->pkt = NULL;
 	q->kind = RQ_FREE;
 	slot_push(slot);
-	stopq_drain();
+	window_drain();
 }
 
 static void
@@ -364,9 +461,13 @@ req_send(uint32_t slot)
 	    inet_ntoa(sa.sin_addr), ntohs(sa.sin_port), q->tries);
 }
 
-/* Start a request whose packet is in q->pkt. */
-static void
-req_start(uint32_t slot)
+/*
+ * Start a request whose packet is in q->pkt: sent now, or queued behind
+ * the window (`now` for a Stop the caller let through the window).
+ * 0, or -1 when the queue is full (the slot is the caller's to free).
+ */
+static int
+req_start(uint32_t slot, int now)
 {
 	struct rad_req *q = &reqs[slot];
 
@@ -374,10 +475,128 @@ req_start(uint32_t slot)
 	q->tries = 0;
 	q->servers_tried = 1;
 	q->born_ms = now_ms;
+	if (!now && (waitq_len > 0 || !win_room(q->server))) {
+		if (waitq_len >= WAITQ_MAX) {
+			stats->radius_queue_full++;
+			return -1;
+		}
+		if (!win_room(q->server))
+			stats->radius_window_full++;
+		stats->radius_queued++;
+		waitq_put(slot, 0);
+		LOG(LOG_CALLS_L, q->sid, 0, "RADIUS: %s waits for the window "
+		    "(%u outstanding at the %s server, %u waiting)",
+		    kind_names[q->kind], srv_out[q->server],
+		    q->server ? "secondary" : "primary", waitq_len);
+		return 0;
+	}
+	win_take(q);
 	req_send(slot);
+	return 0;
+}
+
+/* RFC 2866 5.2: an accounting request says how long it was held back;
+ * the content changed, so it is signed again. */
+static void
+set_delay(struct rad_req *q, uint64_t since_ms)
+{
+	uint32_t d = (uint32_t)((now_ms - since_ms) / 1000);
+
+	if (!q->delay_off)
+		return;
+	q->pkt[q->delay_off] = (uint8_t)(d >> 24);
+	q->pkt[q->delay_off + 1] = (uint8_t)(d >> 16);
+	q->pkt[q->delay_off + 2] = (uint8_t)(d >> 8);
+	q->pkt[q->delay_off + 3] = (uint8_t)d;
+	radius_sign_request(q->pkt, q->len, config->radius_secret);
+}
+
+static int stopq_ready(void);
+static void stopq_send(void);
+
+/*
+ * Window places or identifiers freed (a reply, a give-up, a failover):
+ * the waiting requests and the queued Stops go, the older first (so a
+ * session's Start still leaves before its Stop), each to the server it
+ * would choose now (a failover keeps the server it moved to), while
+ * that server's window has room.
+ */
+static void
+window_drain(void)
+{
+	struct rad_req *q;
+	uint32_t slot;
+	int acct, stop_ok, wait_ok;
+
+	if (draining)
+		return;
+	draining = 1;
+	for (;;) {
+		stop_ok = stopq_ready();
+		wait_ok = 0;
+		q = NULL;
+		slot = 0;
+		if (waitq_head != 0) {
+			slot = waitq_head - 1;
+			q = &reqs[slot];
+			acct = q->kind != RQ_AUTH;
+			if (q->servers_tried <= 1)
+				q->server = (uint8_t)first_server(acct);
+			wait_ok = win_room(q->server);
+		}
+		if (stop_ok && (!wait_ok ||
+		    stopq[stopq_head].born_ms < q->born_ms)) {
+			stopq_send();
+			continue;
+		}
+		if (!wait_ok)
+			break;
+		waitq_unlink(slot);
+		if (q->kind != RQ_AUTH && q->tries == 0 &&
+		    now_ms - q->born_ms >= 1000)
+			set_delay(q, q->born_ms);
+		win_take(q);
+		req_send(slot);
+	}
+	draining = 0;
 }
 
 static void auth_failed(uint32_t slot, const char *why);
+
+/*
+ * An Access-Request was just given up and every server is now skipped:
+ * the Access-Requests still waiting for the window would only go to
+ * silent servers, each a window's worth after the other; they fail now,
+ * as they would have without the window.  Accounting keeps waiting.
+ * Then the window's free places are used.
+ */
+static void
+waiting_auth_fail(void)
+{
+	struct sockaddr_in sa;
+	uint32_t *v, i, n = 0, s;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (server_addr(k, 0, &sa) == 0 && dead_until[k][0] <= now_ms)
+			goto drain;
+	if (waitq_len == 0 || (v = malloc(waitq_len * sizeof(*v))) == NULL)
+		goto drain;
+	for (s = waitq_head; s != 0; s = reqs[s - 1].next_wait)
+		if (reqs[s - 1].kind == RQ_AUTH && reqs[s - 1].servers_tried <= 1)
+			v[n++] = s - 1;
+	draining = 1;		/* one drain at the end */
+	for (i = 0; i < n; i++)
+		if (reqs[v[i]].kind == RQ_AUTH && reqs[v[i]].waiting) {
+			stats->radius_timeouts++;	/* given up too */
+			auth_failed(v[i], "no RADIUS server answers (the "
+			    "request waited for the window)");
+		}
+	draining = 0;
+	free(v);
+drain:
+	window_drain();
+}
 
 /* The retransmission timer: again, the next server, or give up. */
 static void
@@ -401,30 +620,34 @@ req_timeout(struct timer *t, void *arg)
 		stats->radius_srv_timeouts[q->server]++;
 	}
 	if (q->servers_tried < nservers()) {
+		win_release(q);
 		q->server = q->server == 0 ? 1 : 0;
 		q->servers_tried++;
 		q->tries = 0;
 		stats->radius_failovers++;
-		if (q->delay_off) {
-			/* RFC 2866 5.2: how long we have been trying; the
-			 * content changed, so sign it again. */
-			uint32_t d = (uint32_t)((now_ms - q->born_ms) / 1000);
-			uint8_t be[4] = { (uint8_t)(d >> 24), (uint8_t)(d >> 16),
-			    (uint8_t)(d >> 8), (uint8_t)d };
-
-			memcpy(q->pkt + q->delay_off, be, 4);
-			radius_sign_request(q->pkt, q->len,
-			    config->radius_secret);
-		}
+		/* RFC 2866 5.2: how long we have been trying. */
+		set_delay(q, q->born_ms);
 		LOG(LOG_WARN_L, q->sid, 0, "RADIUS: no answer to %s after %d "
 		    "tries: trying the %s server", kind_names[q->kind],
 		    RAD_TRIES, q->server == 0 ? "primary" : "secondary");
-		req_send(slot);
+		if (win_room(q->server)) {
+			win_take(q);
+			req_send(slot);
+		} else {
+			/* It keeps its place: first in the queue. */
+			stats->radius_window_full++;
+			stats->radius_queued++;
+			waitq_put(slot, 1);
+		}
+		window_drain();
 		return;
 	}
 	stats->radius_timeouts++;
 	if (q->kind == RQ_AUTH) {
+		draining = 1;		/* not yet: the next may fail too */
 		auth_failed(slot, "no RADIUS server answered");
+		draining = 0;
+		waiting_auth_fail();
 		return;
 	}
 	if (log_rl_ok(&rl, time_now))
@@ -564,7 +787,15 @@ radius_auth_submit(const struct auth_req *rq)
 	    "Access-Request for \"%s\" (%s)", rq->user,
 	    rq->proto == PPP_PAP ? "PAP" : rq->chap_alg == CHAP_ALG_MSCHAPV2 ?
 	    "MS-CHAPv2" : "CHAP");
-	req_start(slot);
+	if (req_start(slot, 0) < 0) {
+		rs->auth_slot = 0;
+		slot_free(slot);
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, rq->sid, 0, "RADIUS: %u requests wait for "
+			    "the window (radius_window %d): refusing \"%s\"",
+			    waitq_len, config->radius_window, rq->user);
+		auth_reply_now(rq->sid, "Authentication server busy");
+	}
 }
 
 void
@@ -833,19 +1064,24 @@ lost:
 		    sp->user, stopq_len);
 }
 
-/* Send queued Stops while identifiers are free (from slot_free). */
+/* A queued Stop can go: an identifier free, room in the pacing and in
+ * the window of the server it would go to (window_drain). */
+static int
+stopq_ready(void)
+{
+	return stopq_len > 0 && stops_inflight < STOP_MAX_INFLIGHT &&
+	    win_room(first_server(1)) && free_head != 0;
+}
+
+/* The oldest queued Stop, sent (stopq_ready() said it can go). */
 static void
-stopq_drain(void)
+stopq_send(void)
 {
 	struct stopq *e;
 	struct rad_req *q;
-	uint32_t v, slot, d;
+	uint32_t v, slot;
 
-	if (stopq_draining)
-		return;
-	stopq_draining = 1;
-	while (stopq_len > 0 && stops_inflight < STOP_MAX_INFLIGHT &&
-	    (v = slot_alloc()) != 0) {
+	if ((v = slot_alloc()) != 0) {
 		slot = v - 1;
 		q = &reqs[slot];
 		e = &stopq[stopq_head];
@@ -859,18 +1095,12 @@ stopq_drain(void)
 		e->pkt = NULL;
 		/* Our identifier, and RFC 2866 5.2: how long it waited. */
 		q->pkt[1] = (uint8_t)(slot / RAD_NSOCK);
-		d = (uint32_t)((now_ms - e->born_ms) / 1000);
-		q->pkt[q->delay_off] = (uint8_t)(d >> 24);
-		q->pkt[q->delay_off + 1] = (uint8_t)(d >> 16);
-		q->pkt[q->delay_off + 2] = (uint8_t)(d >> 8);
-		q->pkt[q->delay_off + 3] = (uint8_t)d;
-		radius_sign_request(q->pkt, q->len, config->radius_secret);
+		set_delay(q, e->born_ms);
 		acct_inflight++;
 		stops_inflight++;
-		req_start(slot);
+		req_start(slot, 1);
 		q->born_ms = e->born_ms;
 	}
-	stopq_draining = 0;
 }
 
 /* Queue one accounting request; the slot + 1, or 0. */
@@ -886,8 +1116,11 @@ acct_send(sid_t s, int status, int cause)
 	uint16_t doff;
 	size_t n;
 
+	/* Behind the waiting requests too: a session's Start goes first. */
 	if (status == ACCT_STOP && (stops_inflight >= STOP_MAX_INFLIGHT ||
-	    stopq_len > 0)) {
+	    stopq_len > 0 || waitq_len > 0 || !win_room(first_server(1)))) {
+		if (!win_room(first_server(1)))
+			stats->radius_window_full++;
 		stopq_put(s, cause);	/* paced, in order */
 		return 0;
 	}
@@ -923,7 +1156,15 @@ acct_send(sid_t s, int status, int cause)
 		stops_inflight++;
 	LOG(LOG_INFO_L, s, sp->tunnel, "RADIUS: accounting %s for \"%s\" "
 	    "(%s)", kind_names[q->kind], sp->user, sp->acct_session_id);
-	req_start(slot);
+	/* A Stop here passed the window check above: it never waits. */
+	if (req_start(slot, q->kind == RQ_STOP) < 0) {
+		if (log_rl_ok(&rl, time_now))
+			LOG(LOG_ERROR_L, s, sp->tunnel, "RADIUS: %u requests wait "
+			    "for the window: accounting %s for \"%s\" not sent",
+			    waitq_len, kind_names[q->kind], sp->user);
+		slot_free(slot);
+		return 0;
+	}
 	return v;
 }
 
@@ -1272,7 +1513,7 @@ radius_reply_input(int sock, const uint8_t *pkt, size_t n,
 	rd_u8(&r, &id);
 	slot = (uint32_t)id * RAD_NSOCK + (uint32_t)sock;
 	if (sock < 0 || sock >= RAD_NSOCK || reqs == NULL ||
-	    (q = &reqs[slot])->kind == RQ_FREE) {
+	    (q = &reqs[slot])->kind == RQ_FREE || q->waiting) {
 		stats->radius_unexpected++;
 		why = "no request waits for it";
 		e = RAD_E_CODE;
@@ -1397,11 +1638,17 @@ open_client(int *next_port)
 {
 	struct sockaddr_in sin;
 	int fd, lo = config->radius_bind_min, hi = config->radius_bind_max;
+	int rcvbuf = 256 * 2048;
 	int ranged = lo || hi, down = !lo && hi;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	/* Room for the replies to its 256 identifiers at once (a datagram
+	 * costs about 1 KiB of buffer), past rmem_max when allowed. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = config->bind_address;
@@ -1494,12 +1741,13 @@ radius_reload(void)
 {
 	/* Servers and secret are read from config at each use. */
 	memset(dead_until, 0, sizeof(dead_until));
+	window_drain();		/* radius_window may have grown */
 }
 
 int
 radius_busy(void)
 {
-	return (int)(acct_inflight + stopq_len);
+	return (int)(acct_inflight + stopq_len);	/* queued ones included */
 }
 
 int
@@ -1543,6 +1791,7 @@ radius_request_info(uint32_t *cursor, struct radius_req_info *ri)
 		ri->sid = q->sid;
 		ri->server = q->server;
 		ri->try = q->tries;
+		ri->queued = q->waiting;
 		ri->retry_ms = q->timer.when > now_ms ?
 		    (uint32_t)(q->timer.when - now_ms) : 0;
 		*cursor = slot + 1;
@@ -1573,6 +1822,7 @@ radius_server_info(int i, struct radius_server_info *si)
 	si->ip = sa.sin_addr.s_addr;
 	si->auth_port = ntohs(sa.sin_port);
 	si->acct_port = (uint16_t)(si->auth_port + 1);
+	si->outstanding = srv_out[i];
 	for (acct = 0; acct < 2; acct++) {
 		uint32_t d = dead_until[i][acct] > now_ms ?
 		    (uint32_t)((dead_until[i][acct] - now_ms + 999) / 1000) : 0;
@@ -1583,6 +1833,12 @@ radius_server_info(int i, struct radius_server_info *si)
 			si->auth_dead_s = d;
 	}
 	return 0;
+}
+
+uint32_t
+radius_queue_length(void)
+{
+	return waitq_len;
 }
 
 void
@@ -1617,15 +1873,36 @@ radius_show(void (*line)(void *, const char *), void *arg)
 	    "Retry");
 	line(arg, buf);
 	while (radius_request_info(&cur, &ri) == 0) {
-		snprintf(buf, sizeof(buf), "%6u %4u %5u %-7s %7u %-9s %3u "
-		    "%6.1f s", ri.id, ri.sock, ri.port, ri.state, ri.sid,
-		    ri.server ? "secondary" : "primary", ri.try,
-		    ri.retry_ms / 1000.0);
+		if (ri.queued)
+			snprintf(buf, sizeof(buf), "%6u %4u %5u %-7s %7u %-9s "
+			    "%3u %8s", ri.id, ri.sock, ri.port, ri.state, ri.sid,
+			    "-", ri.try, "queued");
+		else
+			snprintf(buf, sizeof(buf), "%6u %4u %5u %-7s %7u %-9s "
+			    "%3u %6.1f s", ri.id, ri.sock, ri.port, ri.state,
+			    ri.sid, ri.server ? "secondary" : "primary", ri.try,
+			    ri.retry_ms / 1000.0);
 		line(arg, buf);
 		n++;
 	}
 	snprintf(buf, sizeof(buf), "%u request%s in flight", n,
 	    n == 1 ? "" : "s");
+	line(arg, buf);
+	if (config->radius_window > 0)
+		snprintf(buf, sizeof(buf), "window %d per server: %u "
+		    "outstanding at the primary, %u at the secondary; %u "
+		    "waiting, %u Stops queued", config->radius_window,
+		    srv_out[0], srv_out[1], waitq_len, stopq_len);
+	else
+		snprintf(buf, sizeof(buf), "window: none (radius_window 0): "
+		    "%u outstanding at the primary, %u at the secondary; %u "
+		    "Stops queued", srv_out[0], srv_out[1], stopq_len);
+	line(arg, buf);
+	snprintf(buf, sizeof(buf), "window: %llu queued, %llu found it full, "
+	    "%llu refused (queue full)",
+	    (unsigned long long)stats->radius_queued,
+	    (unsigned long long)stats->radius_window_full,
+	    (unsigned long long)stats->radius_queue_full);
 	line(arg, buf);
 	snprintf(buf, sizeof(buf), "sent: %llu auth, %llu acct, %llu again, "
 	    "%llu moved to the other server, %llu not sent (no free id)",

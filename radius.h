@@ -219,12 +219,14 @@ struct radius_req_info {
 	uint8_t		 server;	/* 0 primary, 1 secondary */
 	uint8_t		 try;		/* sends to that server so far */
 	uint32_t	 retry_ms;	/* until the next send or give-up */
+	uint8_t		 queued;	/* waiting for the window, not sent */
 };
 
 struct radius_server_info {
 	in_addr_t	 ip;
 	uint16_t	 auth_port, acct_port;
 	uint32_t	 auth_dead_s, acct_dead_s;	/* skipped for, s */
+	uint32_t	 outstanding;	/* in its window (radius_window) */
 };
 
 /* The next request in use at or after *cursor (then advanced); 0, or -1
@@ -232,6 +234,8 @@ struct radius_server_info {
 int	 radius_request_info(uint32_t *cursor, struct radius_req_info *);
 /* Server i (0 primary, 1 secondary); -1 if not configured. */
 int	 radius_server_info(int i, struct radius_server_info *);
+/* Requests waiting for a place in their server's window. */
+uint32_t radius_queue_length(void);
 /* The whole "show radius" text, one line per call of `line`. */
 void	 radius_show(void (*line)(void *arg, const char *text), void *arg);
 

@@ -36,6 +36,7 @@ setup(void)
 	unit_globals();
 	config->primary_radius = inet_addr("192.0.2.1");
 	config->radius_accounting = 1;
+	config->radius_window = 0;	/* every identifier in flight at once */
 	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");
 	snprintf(config->hostname, sizeof(config->hostname), "lns1");
 	ev_update_time();
