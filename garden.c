@@ -568,6 +568,9 @@ pump(void)
 		worker_lost(strerror(errno));
 		return;
 	}
+	/* Nothing written: the queue may not even be allocated yet. */
+	if (i == 0)
+		return;
 	memmove(queue, queue + i, (nqueue - i) * sizeof(*queue));
 	nqueue -= i;
 }
