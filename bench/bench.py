@@ -936,17 +936,21 @@ class Bench:
                 "srv": self.net.counters(self.net.srv), "cpu": cpu_times(),
                 "lns_ns": cpu_ns(lns.pid), "us": user_sys(lns.pid)}
 
-    def fwd_run(self, lns, lac, n, direction, size, rep, dsts, perf=None):
+    def fwd_run(self, lns, lac, n, direction, size, rep, dsts, perf=None,
+                pps=None):
+        """One forwarding window; pps: the offered rate (as fast as the
+        generators go when None)."""
         k = lns.side.key
         big = "big" if size >= 1400 else "small"
         dur = self.warmup + self.window + 0.5
         if direction == "up":
-            lac.command(f"traffic {size} 10000000 {dur}")
+            lac.command(f"traffic {size} {pps or 10000000} {dur}")
         else:
             src = PROCS.start(
                 self.net.ns(self.net.srv, *PROCS.pin(GEN_CPU), UDPBLAST,
                             "source", "--dsts", dsts, "--port", SINK_PORT,
-                            "--size", size, "--pps", 0, "--seconds", dur),
+                            "--size", size, "--pps", pps or 0,
+                            "--seconds", dur),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         snmp_a = self.net.snmp(lns.side.ns)
         time.sleep(self.warmup)

@@ -66,6 +66,7 @@ class Ctx:
         self.net, self.work = net, work
         self.window, self.warmup = window, warmup
         self.max_pending = 256
+        self.pps = None
         self.res = {"fwd": [], "largest": {}, "bring_up": [], "notes": []}
 
 
@@ -101,7 +102,8 @@ def measure(ctx, lns, upper, lacs, n, reps, row):
     for _ in range(reps):
         for w, d, dsts in (("up", "up", hot), ("down", "down", hot),
                            ("down_all", "down", every)):
-            runs[w].append(ctx.fwd_run(lns, upper, n, d, 64, 0, dsts))
+            runs[w].append(ctx.fwd_run(lns, upper, n, d, 64, 0, dsts,
+                                       pps=ctx.pps))
     ctx.net.drop(False)
     for w, rs in runs.items():
         row[f"{w}_ns"] = R.stats([r["ns_per_pkt"] for r in rs])
@@ -185,13 +187,16 @@ WORKLOADS = (("up", "upstream"), ("down", "downstream, the same sessions"),
 
 
 def render(ours, orig, meta):
+    rate = (f"{meta['pps']:,}" if meta.get("pps") else
+            "as many as the generators send")
     out = [SECTION, "",
            f"*Written by `make bench-scale` (bench/scale.py) on "
            f"{meta['date']}, commit {meta['commit']}, {meta['reps']} runs "
            f"of {meta['window']} s a figure; {meta['note']}*", "",
            "One daemon of ours holds more and more sessions (lacsims "
            "bring them up step by step and keep them up).  At each step, "
-           "64-octet packets go upstream from one lacsim's sessions (999 "
+           f"64-octet packets ({rate} a second) go upstream from one "
+           "lacsim's sessions (999 "
            "of them; the one session at the first step), downstream to "
            "those same sessions, and downstream to every session's "
            "address in turn (a million destinations at the last step: "
@@ -292,6 +297,11 @@ def main():
                     "stays in the work directory")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--window", type=float, default=2.5)
+    ap.add_argument("--pps", type=int, default=50000,
+                    help="offered packets a second in each run (50,000): "
+                    "below what the LNS can carry, so that its CPU time "
+                    "per packet is not that of an overloaded loop; 0 for "
+                    "as fast as the generators go")
     ap.add_argument("--no-original", action="store_true")
     ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--report-only", nargs="+", metavar="SCALE_JSON",
@@ -332,13 +342,15 @@ def main():
     signal.signal(signal.SIGINT, lambda *a: sys.exit(1))
     net.up()
     ctx = Ctx(net, work, args.window, 0.5 if not args.quick else 0.3)
+    ctx.pps = args.pps or None
     meta = {"date": datetime.datetime.now(datetime.timezone.utc)
             .strftime("%Y-%m-%d %H:%M UTC"),
             "commit": subprocess.run(["git", "-C", str(B.ROOT), "rev-parse",
                                       "--short", "HEAD"],
                                      capture_output=True,
                                      text=True).stdout.strip(),
-            "reps": args.reps, "window": args.window, "note": args.note}
+            "reps": args.reps, "window": args.window, "note": args.note,
+            "pps": args.pps}
     ours, orig = [], []
 
     def save():
