@@ -45,6 +45,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      acctfile.o garp.o metrics.o web.o
 # MS-CHAPv2 hashes (RFC 2759).
 DAEMON_OBJS += mschap.o
+# Outgoing L2TP: the tunnels' life, and our PPP client (issue 23).
+DAEMON_OBJS += lacout.o pppc.o
 # Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
 DAEMON_OBJS += mlppp.o mpreasm.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
