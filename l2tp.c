@@ -84,6 +84,7 @@ struct relay_dest {
 	char		 secret[64];
 	char		 assignment[64];
 	char		 host[64];	/* Tunnel-Client-Auth-Id: our Host Name */
+	int		 outgoing;	/* outgoing L2TP's (lacout.c), not a relay */
 };
 struct relay {
 	struct relay_dest dest[RELAY_DESTS];	/* by preference */
@@ -1478,6 +1479,7 @@ lac_tunnel_new(const struct relay_dest *d)
 		return 0;
 	}
 	c->lac = 1;
+	c->outgoing = d->outgoing;
 	snprintf(c->secret, sizeof(c->secret), "%s", d->secret);
 	snprintf(c->assignment, sizeof(c->assignment), "%s", d->assignment);
 	c->peer_rws = 4;
@@ -1488,7 +1490,8 @@ lac_tunnel_new(const struct relay_dest *d)
 	tctl[t] = c;
 	rel_init(t);
 	stats->tunnels_created++;
-	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "relay: SCCRQ");
+	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, c->outgoing ?
+	    "outgoing: SCCRQ" : "relay: SCCRQ");
 
 	msg_start(&w, buf, M_SCCRQ);
 	avp_u16(&w, A_PROTOCOL_VERSION, 0x0100, 1);
@@ -1506,8 +1509,8 @@ lac_tunnel_new(const struct relay_dest *d)
 		c->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, c->challenge, CHALLENGE_LEN, 1);
 	}
-	LOG(LOG_WARN_L, 0, t, "relay: opening a tunnel to %s:%u%s%s",
-	    inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
+	LOG(LOG_WARN_L, 0, t, "%s: opening a tunnel to %s:%u%s%s",
+	    c->outgoing ? "outgoing" : "relay", inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
 	    d->assignment[0] ? " assignment " : "", d->assignment);
 	ctl_queue(t, &w, 0, M_SCCRQ);
 	return t;
@@ -1562,8 +1565,8 @@ recv_sccrp(tid_t t, struct msg *m)
 	}
 	ctl_queue(t, &w, 0, M_SCCCN);
 	tunnel_set_state(t, TUNNEL_OPEN, "SCCRP");
-	LOG(LOG_WARN_L, 0, t, "relay: tunnel up with LNS %s, local id %u, "
-	    "peer id %u%s", tp->hostname, tp->local_id, tp->far_id,
+	LOG(LOG_WARN_L, 0, t, "%s: tunnel up with LNS %s, local id %u, "
+	    "peer id %u%s", c->outgoing ? "outgoing" : "relay", tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
 	relay_waiters(t, 1);
 	if (c->outgoing)
@@ -1702,8 +1705,9 @@ l2tp_out_tunnel(const struct sockaddr_in *lns, const char *name,
 	d.addr = *lns;
 	snprintf(d.secret, sizeof(d.secret), "%s", secret);
 	snprintf(d.host, sizeof(d.host), "%s", host);
+	d.outgoing = 1;
+	/* Named `name` until the LNS's SCCRP gives its Host Name. */
 	if ((t = lac_tunnel_new(&d)) != 0) {
-		tctl[t]->outgoing = 1;
 		tunnel_get(t)->lac = 2;		/* the CLI: outgoing L2TP */
 		snprintf(tunnel_get(t)->hostname,
 		    sizeof(tunnel_get(t)->hostname), "%s", name);

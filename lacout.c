@@ -310,6 +310,14 @@ lacout_ppp_up(sid_t s, in_addr_t addr, in_addr_t dns1, in_addr_t dns2)
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
 	snprintf(why, sizeof(why), "address %s, %u route%s", a, o->g.nroutes,
 	    o->g.nroutes == 1 ? "" : "s");
+	if (dns1 || dns2) {
+		char d1[INET_ADDRSTRLEN], d2[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &dns1, d1, sizeof(d1));
+		inet_ntop(AF_INET, &dns2, d2, sizeof(d2));
+		LOG(LOG_INFO_L, s, o->t, "outgoing %s: DNS %s %s", o->g.name,
+		    d1, d2);
+	}
 	out_set_state(o, OUT_UP, why);
 }
 
