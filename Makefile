@@ -264,13 +264,15 @@ FUZZERS	+= test/fuzz/fuzz_mpreasm
 #                 cli.c)
 #   fuzz_state    the state-file loader (state.c): header, sizes, record
 #                 checksums
+#   fuzz_pppc     our PPP client (outgoing L2TP, pppc.c): what a remote
+#                 LNS sends it
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle \
 	-lpthread
 DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
 	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap \
 	test/fuzz/fuzz_tun test/fuzz/fuzz_ra test/fuzz/fuzz_acctfile \
-	test/fuzz/fuzz_cli test/fuzz/fuzz_state
+	test/fuzz/fuzz_cli test/fuzz/fuzz_state test/fuzz/fuzz_pppc
 $(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h \
     test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) $(DAEMON_FUZZ_LIBS)
