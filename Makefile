@@ -136,6 +136,11 @@ UNIT_TESTS += test/unit/test_l2tp_fsm
 test/unit/test_l2tp_fsm: test/unit/test_l2tp_fsm.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
+# Our PPP client (outgoing L2TP, pppc.c) against a scripted LNS.
+UNIT_TESTS += test/unit/test_pppc
+test/unit/test_pppc: test/unit/test_pppc.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
 
 UNIT_TESTS += test/unit/test_radius
