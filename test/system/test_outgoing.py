@@ -41,7 +41,8 @@ def outgoing_line(method, password="secret", extra=""):
 @pytest.fixture
 def pair(daemon, netns, tmp_path):
     """pair(method, password) -> (client ns, client daemon, lns ns, lns)"""
-    def make(method="pap", password="secret", lns_method=None):
+    def make(method="pap", password="secret", lns_method=None,
+             lns_lines=(), lns_cfg=None):
         cns, lns_ns = netns(), netns()
         netns.veth(cns, lns_ns, CLIENT_ADDR + "/24", LNS_ADDR + "/24")
         # An address behind the LNS (on its loopback: no dummy module)
@@ -57,8 +58,9 @@ def pair(daemon, netns, tmp_path):
                       "peer_address": "192.0.2.77",
                       "primary_dns": "192.0.2.53",
                       "secondary_dns": "192.0.2.54",
-                      "echo_timeout": 2},
-                     ns=lns_ns, ip_pool=LNS_POOL + "\n", users=USERS)
+                      "echo_timeout": 2, **(lns_cfg or {})},
+                     ns=lns_ns, ip_pool=LNS_POOL + "\n", users=USERS,
+                     extra_lines=list(lns_lines))
         client = daemon({"debug": 4, "hostname": "client",
                          "ppp_restart_time": 1, "l2tp_setup_timeout": 3,
                          "echo_timeout": 2},
@@ -191,6 +193,31 @@ def test_outgoing_reconnects(pair, how):
     wait_until(lambda: ping(cns, BEHIND_LNS, 1).returncode == 0, 10,
                "a ping through the new session")
     del addr
+
+
+def test_outgoing_routes_a_lan_behind_the_client(pair, netns):
+    """A LAN behind the client end: its hosts reach the network behind
+    the LNS through the session, forwarded by the client's kernel both
+    ways.  The LNS routes the LAN back to the session by a static
+    session rule (address and route, no RADIUS); its anti-spoofing
+    check takes only the session's own address as a source, so it is
+    off here (disable_no_spoof)."""
+    cns, client, lns_ns, lns = pair(
+        "chap", lns_lines=["l2tp session alice secret address 203.0.113.9 "
+                           "route 10.77.0.0/24"],
+        lns_cfg={"disable_no_spoof": "yes"})
+    lan = netns()
+    netns.veth(lan, cns, "10.77.0.2/24", "10.77.0.1/24")
+    lan.ip("route", "add", "default", "via", "10.77.0.1")
+    cns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    addr = client_address(client)
+    assert addr == "203.0.113.9"
+    r = ping(lan, BEHIND_LNS)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "3 received" in r.stdout, r.stdout
+    # The LNS saw the LAN's own address (no translation on the way).
+    st = lns_ns.run(["ip", "-4", "route", "get", "10.77.0.2"]).stdout
+    assert f"dev {lns.tun}" in st, st
 
 
 def test_outgoing_wrong_password_backoff(pair):
