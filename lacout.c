@@ -154,6 +154,8 @@ routes_down(struct out *o)
 
 /* ---- life ---- */
 
+static void out_fail(struct out *, const char *);
+
 static void
 out_start(struct out *o)
 {
@@ -170,9 +172,7 @@ out_start(struct out *o)
 	o->addr = o->dns1 = o->dns2 = 0;
 	if ((o->t = l2tp_out_tunnel(&lns, o->g.name, o->g.host[0] ?
 	    o->g.host : config->hostname, o->g.secret)) == 0) {
-		snprintf(o->last, sizeof(o->last), "no tunnel could be opened");
-		o->state = OUT_BACKOFF;
-		timer_set(&o->timer, (uint64_t)o->backoff * 1000);
+		out_fail(o, "no tunnel could be opened");
 		return;
 	}
 	snprintf(why, sizeof(why), "SCCRQ to %s:%u", inet_ntoa(lns.sin_addr),
@@ -226,6 +226,8 @@ out_fire(struct timer *tm, void *arg)
 		return;
 	}
 	o->retry_armed = 0;
+	if (main_quit)		/* shutting down: l2tp.c closes the rest */
+		return;
 	stats->outgoing_attempts++;
 	out_start(o);
 }
@@ -435,13 +437,4 @@ lacout_reload(void)
 	free(outs);
 	outs = n;
 	nouts = nn;
-}
-
-void
-lacout_shutdown(void)
-{
-	int i;
-
-	for (i = 0; i < nouts; i++)
-		timer_cancel(&outs[i]->timer);
 }

@@ -19,7 +19,6 @@ struct l2tp_outgoing;
  * new configuration (changed or removed ones are closed). */
 void	 lacout_init(void);
 void	 lacout_reload(void);
-void	 lacout_shutdown(void);
 
 /* l2tp.c tells lacout.c about its tunnels and calls. */
 void	 lacout_tunnel_up(tid_t);

@@ -220,6 +220,35 @@ def test_outgoing_routes_a_lan_behind_the_client(pair, netns):
     assert f"dev {lns.tun}" in st, st
 
 
+def test_outgoing_reload(pair):
+    """HUP: an unchanged line keeps its session; a changed one dials
+    again with the new settings; a removed one is closed (CDN, StopCCN)
+    and its routes go."""
+    cns, client, lns_ns, lns = pair("pap")
+    client_address(client)
+    mark = client.log_mark()
+    client.reload(extra_lines=[outgoing_line("pap")])
+    client.assert_not_logged(r"outgoing isp: \S+ -> backoff", since=mark)
+    # Changed (a second route): closed and dialled again, both routes in.
+    mark = client.log_mark()
+    client.reload(extra_lines=[outgoing_line(
+        "pap", extra=" route 10.98.0.0/24")])
+    client.wait_for_log(r"outgoing isp: removed or changed", since=mark,
+                        timeout=5)
+    addr = client_address(client, since=mark)
+    wait_until(lambda: f"src {addr}" in cns.run(
+        ["ip", "-4", "route", "show", "10.98.0.0/24"]).stdout, 5,
+        "the new route")
+    # Removed: the LNS sees the call and the tunnel go, the routes go.
+    lmark = lns.log_mark()
+    client.reload(extra_lines=[])
+    lns.wait_for_log(r"StopCCN from", since=lmark, timeout=10)
+    wait_until(lambda: cns.run(["ip", "-4", "route", "show",
+                                "10.99.0.0/24"]).stdout.strip() == "", 5,
+               "the route gone")
+    assert f"{addr}/32" not in client.tun_addrs()
+
+
 def test_outgoing_wrong_password_backoff(pair):
     cns, client, lns_ns, lns = pair("pap", password="wrong")
     client.wait_for_log(r"outgoing isp: PPP failed: PAP: authentication "
