@@ -1105,7 +1105,8 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 			break;
 		}
 		call_set_state(s, SESSION_FREE, sp->relay_out ?
-		    "CDN from the far LNS" : "CDN from LAC");
+		    "CDN from the far LNS" : sp->client ? "CDN from the LNS" :
+		    "CDN from LAC");
 		break;
 	case CEV_WEN:
 		LOG(LOG_WARN_L, s, sp->tunnel, "WEN: CRC %u framing %u overrun "

@@ -284,12 +284,13 @@ lacout_call_gone(sid_t s, const char *why)
 	struct out *o = by_session(s);
 	char text[96];
 
+	/* why may be the PPP client's own text: copied before it goes */
+	snprintf(text, sizeof(text), "session: %s", why);
 	pppc_end(s);
 	if (o == NULL)
 		return;
 	routes_down(o);
 	o->s = 0;
-	snprintf(text, sizeof(text), "session: %s", why);
 	out_fail(o, text);
 }
 

@@ -158,6 +158,9 @@ def test_outgoing_cli_and_config(pair):
 
 @pytest.mark.parametrize("how", ["session", "tunnel", "restart"])
 def test_outgoing_reconnects(pair, how):
+    """Cleared on the LNS (session, tunnel) or the LNS restarted: the
+    client notices (CDN, StopCCN, or its echoes unanswered) and dials
+    again."""
     cns, client, lns_ns, lns = pair("chap")
     addr = client_address(client)
     assert ping(cns, BEHIND_LNS).returncode == 0
@@ -182,8 +185,14 @@ def test_outgoing_reconnects(pair, how):
                 c.cmd(f"drop tunnel {tid}")
         finally:
             c.close()
-    client.wait_for_log(r"outgoing isp: \S+ -> backoff", since=mark,
-                        timeout=30)
+    # drop session: the LNS's LCP Terminate-Request first; drop tunnel:
+    # its CDN (then StopCCN); a restarted LNS knows nothing of us: our
+    # echoes go unanswered.
+    why = {"session": r"session: LCP down",
+           "tunnel": r"session: CDN from the LNS",
+           "restart": r"session: LCP echo timeout"}[how]
+    client.wait_for_log(rf"outgoing isp: \S+ -> backoff: .*({why})",
+                        since=mark, timeout=30)
     addr2 = client_address(client, since=mark, timeout=60)
     assert addr2.startswith("203.0.113.")
     # The routes follow the new session; traffic passes again.
