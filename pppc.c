@@ -626,7 +626,11 @@ chap_input(struct pppc *pc, struct rd r)
 	    rd_u16(&r, &len) < 0 || len < 4 || len - 4u > r.left)
 		return;
 	r.left = len - 4u;
-	if (pc->auth != PPP_CHAP || pc->authed)
+	if (pc->auth != PPP_CHAP)
+		return;
+	/* RFC 1994 3: a new Challenge may come at any time, even once
+	 * authenticated; the verdicts count only before. */
+	if (pc->authed && code != 1)
 		return;
 	switch (code) {
 	case 1:		/* Challenge: Value-Size, Value, Name */

@@ -263,6 +263,7 @@ test_chap_md5_response(void **state)
 {
 	static const uint8_t chap_md5[] = { 3, 5, 0xc2, 0x23, 5 };
 	uint8_t chal[1 + 8 + 7], want[16], id = 0x42;
+	uint64_t fails;
 	struct pkt r;
 	MD5_CTX ctx;
 
@@ -289,6 +290,15 @@ test_chap_md5_response(void **state)
 	lns_send(CHAP, 3, id, "ok", 2);
 	assert_int_equal(next_pkt(IPCP, &r), 0);
 	assert_int_equal(r.code, CP_CONF_REQ);
+	/* A new Challenge later (RFC 1994 3): answered; a Failure after
+	 * the Success does not count */
+	lns_send(CHAP, 1, id + 1, chal, sizeof(chal));
+	assert_int_equal(next_pkt(CHAP, &r), 0);
+	assert_int_equal(r.code, 2);
+	assert_int_equal(r.id, id + 1);
+	fails = stats->outgoing_auth_failures;
+	lns_send(CHAP, 4, id + 1, "no", 2);
+	assert_int_equal(stats->outgoing_auth_failures, fails);
 	pppc_end(s);
 }
 
