@@ -218,8 +218,9 @@ out_fire(struct timer *tm, void *arg)
 	}
 	if (o->state == OUT_BACKOFF && !o->retry_armed) {
 		o->retry_armed = 1;
-		LOG(LOG_WARN_L, 0, 0, "outgoing %s: next attempt in %u s (%s)",
-		    o->g.name, o->backoff, o->last);
+		LOG(LOG_WARN_L, 0, 0, "outgoing %s: next attempt in %u s "
+		    "(failure %u in a row: %s)", o->g.name, o->backoff,
+		    o->failures, o->last);
 		timer_set(tm, (uint64_t)o->backoff * 1000);
 		o->backoff = o->backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S :
 		    o->backoff * 2;
@@ -311,8 +312,9 @@ lacout_ppp_up(sid_t s, in_addr_t addr, in_addr_t dns1, in_addr_t dns2)
 	o->ups++;
 	stats->outgoing_up++;
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(why, sizeof(why), "address %s, %u route%s", a, o->g.nroutes,
-	    o->g.nroutes == 1 ? "" : "s");
+	snprintf(why, sizeof(why), "address %s, %u route%s (up %u time%s)", a,
+	    o->g.nroutes, o->g.nroutes == 1 ? "" : "s", o->ups,
+	    o->ups == 1 ? "" : "s");
 	if (dns1 || dns2) {
 		char d1[INET_ADDRSTRLEN], d2[INET_ADDRSTRLEN];
 
@@ -322,27 +324,6 @@ lacout_ppp_up(sid_t s, in_addr_t addr, in_addr_t dns1, in_addr_t dns2)
 		    d1, d2);
 	}
 	out_set_state(o, OUT_UP, why);
-}
-
-const char *
-lacout_show(int i, char *buf, size_t cap)
-{
-	const struct out *o;
-	char lns[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
-
-	if (i < 0 || i >= nouts)
-		return NULL;
-	o = outs[i];
-	inet_ntop(AF_INET, &o->g.lns, lns, sizeof(lns));
-	inet_ntop(AF_INET, &o->addr, a, sizeof(a));
-	snprintf(buf, cap, "%-12s %s:%u %-8s tunnel %u session %u user %s "
-	    "auth %s address %s for %lds, up %u times, failures %u%s%s",
-	    o->g.name, lns, o->g.port, out_state_names[o->state], o->t, o->s,
-	    o->g.user, o->s && pppc_auth_name(o->s)[0] ?
-	    pppc_auth_name(o->s) : "-", o->state == OUT_UP ? a : "-",
-	    (long)(time_now - o->since), o->ups, o->failures,
-	    o->last[0] ? ", last: " : "", o->last);
-	return buf;
 }
 
 static struct out *

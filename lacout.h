@@ -28,8 +28,6 @@ void	 lacout_call_gone(sid_t, const char *why);
 /* pppc.c: the network layer is up with our address, or PPP failed (the
  * call is cleared by pppc.c itself). */
 void	 lacout_ppp_up(sid_t, in_addr_t addr, in_addr_t dns1, in_addr_t dns2);
-/* One line per outgoing tunnel for the CLI: 0..n-1, NULL past the end. */
-const char *lacout_show(int i, char *buf, size_t cap);
 
 /* pppc.c: the PPP client of session s, as configured by g (kept by
  * reference: lacout.c keeps it alive while the session lives). */
