@@ -45,6 +45,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 	      acctfile.o garp.o metrics.o web.o
 # MS-CHAPv2 hashes (RFC 2759).
 DAEMON_OBJS += mschap.o
+# Outgoing L2TP: the tunnels' life, and our PPP client (issue 23).
+DAEMON_OBJS += lacout.o pppc.o
 # Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
 DAEMON_OBJS += mlppp.o mpreasm.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
@@ -132,6 +134,11 @@ test/unit/test_l2tp: test/unit/test_l2tp.c $(CORE_OBJS)
 
 UNIT_TESTS += test/unit/test_l2tp_fsm
 test/unit/test_l2tp_fsm: test/unit/test_l2tp_fsm.c $(CORE_OBJS)
+	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+# Our PPP client (outgoing L2TP, pppc.c) against a scripted LNS.
+UNIT_TESTS += test/unit/test_pppc
+test/unit/test_pppc: test/unit/test_pppc.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 UNIT_TESTS += test/unit/test_control test/unit/test_fsm test/unit/test_pool
@@ -270,13 +277,15 @@ FUZZERS	+= test/fuzz/fuzz_mpreasm
 #                 cli.c)
 #   fuzz_state    the state-file loader (state.c): header, sizes, record
 #                 checksums
+#   fuzz_pppc     our PPP client (outgoing L2TP, pppc.c): what a remote
+#                 LNS sends it
 L2TP_FUZZ_SRCS = $(CORE_OBJS:.o=.c)
 DAEMON_FUZZ_LIBS = -lmd -lcrypt -ldl -lcli -lmicrohttpd -luring -lnettle \
 	-lpthread
 DAEMON_FUZZERS = test/fuzz/fuzz_l2tp test/fuzz/fuzz_ppp test/fuzz/fuzz_radius \
 	test/fuzz/fuzz_control test/fuzz/fuzz_cluster test/fuzz/fuzz_mschap \
 	test/fuzz/fuzz_tun test/fuzz/fuzz_ra test/fuzz/fuzz_acctfile \
-	test/fuzz/fuzz_cli test/fuzz/fuzz_state
+	test/fuzz/fuzz_cli test/fuzz/fuzz_state test/fuzz/fuzz_pppc
 $(DAEMON_FUZZERS): test/fuzz/%: test/fuzz/%.c test/fuzz/harness.h \
     test/fuzz/dp_fixture.h $(L2TP_FUZZ_SRCS) $(wildcard *.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(L2TP_FUZZ_SRCS) $(DAEMON_FUZZ_LIBS)

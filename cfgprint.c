@@ -218,6 +218,59 @@ print_l2tp_rules(const struct config *c, int secrets,
 	return 0;
 }
 
+/* The outgoing tunnels (config.h), one line each, in the parser's
+ * order of keywords. */
+static int
+print_outgoing(const struct config *c, int secrets,
+    int (*out)(void *, const char *), void *arg)
+{
+	static const char *auth_names[] = { "pap", "chap", "mschapv2" };
+	char line[1400], a[INET_ADDRSTRLEN], q[140];
+	const char *sep;
+	size_t o;
+	int j, k;
+
+	for (j = 0; j < c->nl2tp_outgoing; j++) {
+		const struct l2tp_outgoing *g = &c->l2tp_outgoing[j];
+
+		quote(g->name, q, sizeof(q));
+		inet_ntop(AF_INET, &g->lns, a, sizeof(a));
+		o = (size_t)snprintf(line, sizeof(line), "l2tp outgoing %s lns "
+		    "%s port %u", q, a, g->port);
+		if (g->host[0]) {
+			quote(g->host, q, sizeof(q));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " hostname %s", q);
+		}
+		if (g->secret[0]) {
+			quote(secrets ? g->secret : "<hidden>", q, sizeof(q));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " secret %s", q);
+		}
+		quote(g->user, q, sizeof(q));
+		o += (size_t)snprintf(line + o, sizeof(line) - o, " user %s", q);
+		quote(secrets ? g->password : "<hidden>", q, sizeof(q));
+		o += (size_t)snprintf(line + o, sizeof(line) - o,
+		    " password %s auth ", q);
+		for (k = 0, sep = ""; k < 3; k++)
+			if (g->auth & (1u << k)) {
+				o += (size_t)snprintf(line + o, sizeof(line) - o,
+				    "%s%s", sep, auth_names[k]);
+				sep = ",";
+			}
+		for (k = 0; k < g->nroutes && o < sizeof(line); k++) {
+			inet_ntop(AF_INET, &g->route_net[k], a, sizeof(a));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    " route %s/%u", a, g->route_len[k]);
+		}
+		if (g->dns && o < sizeof(line))
+			snprintf(line + o, sizeof(line) - o, " dns");
+		if (out(arg, line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cfg_print(const struct config *c, int all, int secrets,
     int (*out)(void *, const char *), void *arg)
@@ -369,6 +422,8 @@ print_config(const struct config *c, int all, int secrets, int mark,
 		if (out(arg, line) < 0)
 			return -1;
 	}
+	if (print_outgoing(c, secrets, out, arg) < 0)
+		return -1;
 	if (print_l2tp_rules(c, secrets, out, arg) < 0)
 		return -1;
 	return 0;

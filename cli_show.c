@@ -167,7 +167,7 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    "\"acct_session_id\":%s,\"filter_in\":%s,\"filter_out\":%s,"
 	    "\"session_timeout\":%u,\"session_timeout_left\":%ld,"
 	    "\"idle_timeout\":%u,\"idle_timeout_left\":%ld,"
-	    "\"relay\":%u,\"relay_out\":%s,\"bundle\":%u}",
+	    "\"relay\":%u,\"relay_out\":%s,\"bundle\":%u,\"client\":%s}",
 	    sid, s->tunnel, session_state_name(s->state),
 	    jstr(s->user, u, sizeof(u)), cli_ip_str(s->ip, ip),
 	    s->intercept ? "true" : "false", s->throttle ? "true" : "false",
@@ -182,7 +182,8 @@ session_json(const struct session *s, sid_t sid, char *line, size_t len)
 	    jstr(s->filter_out, fo, sizeof(fo)), s->session_timeout,
 	    time_left(s->session_timeout, s->auth_time), s->idle_timeout,
 	    time_left(s->idle_timeout, s->last_packet), s->relay,
-	    s->relay_out ? "true" : "false", s->bundle);
+	    s->relay_out ? "true" : "false", s->bundle,
+	    s->client ? "true" : "false");
 }
 
 static void
@@ -303,7 +304,7 @@ show_session_list(int json)
 			    s.user[0] ? s.user : "*", cli_ip_str(s.ip, ip),
 			    flag_yn(s.intercept), flag_yn(s.throttle),
 			    flag_yn(s.walled_garden), flag_yn(s.ipv6),
-			    s.relay ? "R" : "-",
+			    s.client ? "C" : s.relay ? "R" : "-",
 			    ago(s.opened),
 			    (unsigned long long)s.cout,
 			    (unsigned long long)s.cin, ago(s.last_packet),
@@ -728,8 +729,9 @@ tunnel_detail(tid_t tid, const struct tunnel *t)
 	cli_print(cli, "Tunnel %u", tid);
 	cli_print(cli, "  %-22s %s", "State:", tunnel_state_name(t->state));
 	cli_print(cli, "  %-22s %s", "Hostname:", t->hostname);
-	cli_print(cli, "  %-22s %s", "Direction:", t->lac ? "outgoing (we are "
-	    "the LAC: relay)" : "incoming (we are the LNS)");
+	cli_print(cli, "  %-22s %s", "Direction:", t->lac == 2 ? "outgoing "
+	    "(we are the LAC: outgoing L2TP, our PPP client)" : t->lac ?
+	    "outgoing (we are the LAC: relay)" : "incoming (we are the LNS)");
 	cli_print(cli, "  %-22s %s:%u", "LAC address:",
 	    cli_ip_str(t->peer.sin_addr.s_addr, a), ntohs(t->peer.sin_port));
 	cli_print(cli, "  %-22s local %u, peer %u", "L2TP tunnel id:",
@@ -976,6 +978,10 @@ static const struct counter_row counter_rows[] = {
 	CTR(relay_up, "relays switched to the far LNS"),
 	CTR(relay_failed, "relays with no LNS answering"),
 	CTR(relay_packets, "data messages relayed"),
+	CTR(outgoing_attempts, "outgoing L2TP: attempts"),
+	CTR(outgoing_up, "outgoing L2TP: sessions up"),
+	CTR(outgoing_failures, "outgoing L2TP: failures"),
+	CTR(outgoing_auth_failures, "outgoing L2TP: authentication refused"),
 	GROUP("nsctl control protocol"),
 	CTR(ctl_rx, "requests received"),
 	CTR(ctl_tx, "replies sent"),

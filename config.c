@@ -546,6 +546,12 @@ cfg_free(struct config *c)
 	free(c->forwards);
 	free(c->l2tp_tunnels);
 	free(c->l2tp_sessions);
+	if (c->l2tp_outgoing)
+		explicit_bzero(c->l2tp_outgoing, (size_t)c->nl2tp_outgoing *
+		    sizeof(*c->l2tp_outgoing));
+	free(c->l2tp_outgoing);
+	c->l2tp_outgoing = NULL;
+	c->nl2tp_outgoing = 0;
 	c->acls = NULL;
 	c->nacls = 0;
 	c->forwards = NULL;
@@ -1297,10 +1303,129 @@ parse_net(const char *s, in_addr_t *net, uint8_t *len)
 	return 0;
 }
 
+/* A string argument that must fit `cap` (with its NUL). */
+static int
+arg_str(char *dst, size_t cap, const char *v)
+{
+	if (strlen(v) >= cap)
+		return -1;
+	strcpy(dst, v);
+	return 0;
+}
+
+/* "pap,chap,mschapv2": the OUT_AUTH_* bits, -1 on an unknown name. */
+static int
+out_auth(const char *v)
+{
+	char buf[64], *tok, *save;
+	int m = 0;
+
+	if (arg_str(buf, sizeof(buf), v) < 0)
+		return -1;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(tok, "pap") == 0)
+			m |= OUT_AUTH_PAP;
+		else if (strcasecmp(tok, "chap") == 0)
+			m |= OUT_AUTH_CHAP;
+		else if (strcasecmp(tok, "mschapv2") == 0)
+			m |= OUT_AUTH_MSCHAPV2;
+		else
+			return -1;
+	}
+	return m ? m : -1;
+}
+
+/*
+ * l2tp outgoing NAME lns IP [port PORT] [hostname HOST] [secret SECRET]
+ *     user USER password PASSWORD [auth LIST] [route NET/LEN]... [dns]
+ */
+static int
+outgoing_line(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct l2tp_outgoing o, *n;
+	long port;
+	int i, a;
+
+	memset(&o, 0, sizeof(o));
+	o.port = 1701;
+	o.auth = OUT_AUTH_ALL;
+	if (argc < 3 || arg_str(o.name, sizeof(o.name), argv[2]) < 0)
+		goto usage;
+	for (i = 3; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(k, "dns") == 0) {
+			o.dns = 1;
+			continue;
+		}
+		if (v == NULL)
+			goto usage;
+		i++;
+		if (strcmp(k, "lns") == 0) {
+			if (parse_ip4(v, &o.lns) < 0 || o.lns == 0)
+				goto usage;
+		} else if (strcmp(k, "port") == 0) {
+			if (parse_long(v, &port) < 0 || port < 1 ||
+			    port > 65535)
+				goto usage;
+			o.port = (uint16_t)port;
+		} else if (strcmp(k, "hostname") == 0) {
+			if (arg_str(o.host, sizeof(o.host), v) < 0)
+				goto usage;
+		} else if (strcmp(k, "secret") == 0) {
+			if (arg_str(o.secret, sizeof(o.secret), v) < 0)
+				goto usage;
+		} else if (strcmp(k, "user") == 0) {
+			if (arg_str(o.user, sizeof(o.user), v) < 0)
+				goto usage;
+		} else if (strcmp(k, "password") == 0) {
+			if (arg_str(o.password, sizeof(o.password), v) < 0)
+				goto usage;
+		} else if (strcmp(k, "auth") == 0) {
+			if ((a = out_auth(v)) < 0)
+				goto usage;
+			o.auth = (uint8_t)a;
+		} else if (strcmp(k, "route") == 0) {
+			if (o.nroutes == OUTGOING_ROUTES ||
+			    parse_net(v, &o.route_net[o.nroutes],
+			    &o.route_len[o.nroutes]) < 0)
+				goto usage;
+			o.nroutes++;
+		} else
+			goto usage;
+	}
+	if (o.lns == 0 || o.user[0] == '\0')
+		goto usage;
+	for (i = 0; i < c->nl2tp_outgoing; i++)
+		if (strcmp(c->l2tp_outgoing[i].name, o.name) == 0) {
+			seterr(err, errlen, "l2tp outgoing %s: defined twice",
+			    o.name);
+			return -1;
+		}
+	if ((n = realloc(c->l2tp_outgoing, (c->nl2tp_outgoing + 1) *
+	    sizeof(*n))) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	c->l2tp_outgoing = n;
+	c->l2tp_outgoing[c->nl2tp_outgoing++] = o;
+	explicit_bzero(&o, sizeof(o));
+	return 0;
+usage:
+	explicit_bzero(&o, sizeof(o));
+	seterr(err, errlen, "expected \"l2tp outgoing NAME lns IP [port PORT] "
+	    "[hostname HOST] [secret SECRET] user USER password PASSWORD "
+	    "[auth pap,chap,mschapv2] [route NET/LEN]... [dns]\"");
+	return -1;
+}
+
 /*
  * l2tp incoming HOSTNAME SECRET
  * l2tp session USER PASSWORD [tunnel HOSTNAME]
  *     (address IP [route NET/LEN]... | relay IP [PORT [SECRET]])
+ * l2tp outgoing ... (outgoing_line)
  */
 static int
 l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
@@ -1310,6 +1435,8 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	int i = 4;
 	long port;
 
+	if (argc >= 2 && strcmp(argv[1], "outgoing") == 0)
+		return outgoing_line(c, argc, argv, err, errlen);
 	if (argc == 4 && strcmp(argv[1], "incoming") == 0) {
 		memset(&t, 0, sizeof(t));
 		if (strlen(argv[2]) >= sizeof(t.host) ||

@@ -138,6 +138,35 @@ struct l2tp_session_rule {
 	char		relay_secret[CFG_SECRETLEN];
 };
 
+/*
+ * Outgoing L2TP (FireBrick 12.3.1, issue 23; lacout.c, pppc.c):
+ *	l2tp outgoing NAME lns IP [port PORT] [hostname HOST]
+ *	    [secret SECRET] user USER password PASSWORD
+ *	    [auth pap|chap|mschapv2[,...]] [route NET/LEN]... [dns]
+ * a tunnel of ours to the LNS at IP carrying one PPP session of ours
+ * as USER; the address it is given is the source of the routes, which
+ * go into that session.
+ */
+#define OUTGOING_ROUTES	8
+#define OUT_AUTH_PAP	0x01
+#define OUT_AUTH_CHAP	0x02
+#define OUT_AUTH_MSCHAPV2 0x04
+#define OUT_AUTH_ALL	0x07
+struct l2tp_outgoing {
+	char		name[32];
+	in_addr_t	lns;
+	uint16_t	port;
+	char		host[64];		/* our Host Name; "" = hostname */
+	char		secret[CFG_SECRETLEN];	/* "" = no tunnel auth */
+	char		user[64];
+	char		password[CFG_SECRETLEN];
+	uint8_t		auth;			/* OUT_AUTH_* allowed */
+	uint8_t		dns;			/* ask for DNS (RFC 1877) */
+	uint8_t		nroutes;
+	in_addr_t	route_net[OUTGOING_ROUTES];
+	uint8_t		route_len[OUTGOING_ROUTES];
+};
+
 struct config {
 	/* logging and process */
 	int		debug;
@@ -289,6 +318,8 @@ struct config {
 	struct l2tp_tunnel_rule *l2tp_tunnels;
 	int		nl2tp_sessions;
 	struct l2tp_session_rule *l2tp_sessions;
+	int		nl2tp_outgoing;
+	struct l2tp_outgoing *l2tp_outgoing;
 
 	/* bookkeeping */
 	uint8_t		was_set[MAXDIRECTIVES / 8];	/* bit per directive: set by a line */

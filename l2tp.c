@@ -50,6 +50,7 @@
 #include "rd.h"
 #include "util.h"
 #include "l2tp_int.h"
+#include "lacout.h"
 
 #define DIE_HOLD_MS	31000	/* keep state a full retransmission cycle */
 #define RECENT_IDS	1024	/* freed tunnel ids not reused soon */
@@ -83,6 +84,7 @@ struct relay_dest {
 	char		 secret[64];
 	char		 assignment[64];
 	char		 host[64];	/* Tunnel-Client-Auth-Id: our Host Name */
+	int		 outgoing;	/* outgoing L2TP's (lacout.c), not a relay */
 };
 struct relay {
 	struct relay_dest dest[RELAY_DESTS];	/* by preference */
@@ -424,6 +426,8 @@ enter_dying(tid_t t)
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
 		    "tunnel closing" });
+	if (c->outgoing)
+		lacout_tunnel_gone(t, "tunnel closing");
 	timer_init(&c->st, hold_fire, (void *)(uintptr_t)t);
 	timer_set(&c->st, DIE_HOLD_MS);
 }
@@ -441,6 +445,8 @@ enter_free(tid_t t, const char *why)
 	while (c->sessions)
 		call_fsm(c->sessions, CEV_TUNNEL_DOWN, &(struct tev){ .text =
 		    "tunnel cleared" });
+	if (c->outgoing)
+		lacout_tunnel_gone(t, why);
 	inet_ntop(AF_INET, &tp->peer.sin_addr, a, sizeof(a));
 	LOG(LOG_WARN_L, 0, t, "tunnel to %s (%s) cleared: %s", tp->hostname, a,
 	    why);
@@ -940,7 +946,10 @@ call_free(sid_t s, const char *why)
 	    sp->user[0] ? sp->user : "(no user)", why);
 	timer_cancel(&sctl[s].setup);
 	evring_down(s, why, 0);
-	ppp_session_end(s);	/* the Stop still sees the relay's far end */
+	if (sp->client)
+		lacout_call_gone(s, why);	/* our PPP client's */
+	else
+		ppp_session_end(s);	/* the Stop still sees the relay's far end */
 	relay_end(s, why);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
@@ -1066,7 +1075,7 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 	    call_event_names[ev], call_state_names[st]);
 	switch (ev) {
 	case CEV_ICCN:
-		if (st != SESSION_OPENING || sp->relay_out)
+		if (st != SESSION_OPENING || sp->relay_out || sp->client)
 			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
 			    "ICCN in the wrong state");
 		else
@@ -1074,7 +1083,7 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 		break;
 	case CEV_ICRP:
 		/* Our outgoing half (relay) waiting for it, RFC 2661 7.4.2 */
-		if (st != SESSION_OPENING || !sp->relay_out)
+		if (st != SESSION_OPENING || !(sp->relay_out || sp->client))
 			call_fail(s, CDN_ERROR, ERR_BAD_VALUE,
 			    "ICRP in the wrong state");
 		else
@@ -1096,7 +1105,8 @@ call_fsm(sid_t s, enum l2tp_call_event ev, struct tev *e)
 			break;
 		}
 		call_set_state(s, SESSION_FREE, sp->relay_out ?
-		    "CDN from the far LNS" : "CDN from LAC");
+		    "CDN from the far LNS" : sp->client ? "CDN from the LNS" :
+		    "CDN from LAC");
 		break;
 	case CEV_WEN:
 		LOG(LOG_WARN_L, s, sp->tunnel, "WEN: CRC %u framing %u overrun "
@@ -1424,6 +1434,7 @@ lac_tunnel_find(const struct relay_dest *d)
 		struct tunnel *tp = &tables->tunnel[t];
 
 		if (tctl[t] == NULL || !tctl[t]->lac || tctl[t]->closing ||
+		    tctl[t]->outgoing ||
 		    (tp->state != TUNNEL_OPEN && tp->state != TUNNEL_OPENING) ||
 		    tp->peer.sin_addr.s_addr != d->addr.sin_addr.s_addr ||
 		    tctl[t]->assignment[0] != d->assignment[0] ||
@@ -1469,6 +1480,7 @@ lac_tunnel_new(const struct relay_dest *d)
 		return 0;
 	}
 	c->lac = 1;
+	c->outgoing = d->outgoing;
 	snprintf(c->secret, sizeof(c->secret), "%s", d->secret);
 	snprintf(c->assignment, sizeof(c->assignment), "%s", d->assignment);
 	c->peer_rws = 4;
@@ -1479,7 +1491,8 @@ lac_tunnel_new(const struct relay_dest *d)
 	tctl[t] = c;
 	rel_init(t);
 	stats->tunnels_created++;
-	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, "relay: SCCRQ");
+	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, c->outgoing ?
+	    "outgoing: SCCRQ" : "relay: SCCRQ");
 
 	msg_start(&w, buf, M_SCCRQ);
 	avp_u16(&w, A_PROTOCOL_VERSION, 0x0100, 1);
@@ -1497,8 +1510,8 @@ lac_tunnel_new(const struct relay_dest *d)
 		c->challenged = 1;
 		avp_bytes(&w, A_CHALLENGE, c->challenge, CHALLENGE_LEN, 1);
 	}
-	LOG(LOG_WARN_L, 0, t, "relay: opening a tunnel to %s:%u%s%s",
-	    inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
+	LOG(LOG_WARN_L, 0, t, "%s: opening a tunnel to %s:%u%s%s",
+	    c->outgoing ? "outgoing" : "relay", inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
 	    d->assignment[0] ? " assignment " : "", d->assignment);
 	ctl_queue(t, &w, 0, M_SCCRQ);
 	return t;
@@ -1553,10 +1566,12 @@ recv_sccrp(tid_t t, struct msg *m)
 	}
 	ctl_queue(t, &w, 0, M_SCCCN);
 	tunnel_set_state(t, TUNNEL_OPEN, "SCCRP");
-	LOG(LOG_WARN_L, 0, t, "relay: tunnel up with LNS %s, local id %u, "
-	    "peer id %u%s", tp->hostname, tp->local_id, tp->far_id,
+	LOG(LOG_WARN_L, 0, t, "%s: tunnel up with LNS %s, local id %u, "
+	    "peer id %u%s", c->outgoing ? "outgoing" : "relay", tp->hostname, tp->local_id, tp->far_id,
 	    c->challenged ? ", authenticated" : "");
 	relay_waiters(t, 1);
+	if (c->outgoing)
+		lacout_tunnel_up(t);
 }
 
 /*
@@ -1673,6 +1688,74 @@ relay_try(sid_t s)
 	call_fail(s, CDN_NO_FACILITIES_TEMP, 0, "no LNS to relay to");
 }
 
+/*
+ * Outgoing L2TP (lacout.c, issue 23): the same LAC side as a relay's,
+ * a tunnel of its own (never shared with relays) and one call whose PPP
+ * is our client's (pppc.c).
+ */
+tid_t
+l2tp_out_tunnel(const struct sockaddr_in *lns, const char *name,
+    const char *host, const char *secret)
+{
+	struct relay_dest d;
+	tid_t t;
+
+	if (udp_fd < 0)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.addr = *lns;
+	snprintf(d.secret, sizeof(d.secret), "%s", secret);
+	snprintf(d.host, sizeof(d.host), "%s", host);
+	d.outgoing = 1;
+	/* Named `name` until the LNS's SCCRP gives its Host Name. */
+	if ((t = lac_tunnel_new(&d)) != 0) {
+		tunnel_get(t)->lac = 2;		/* the CLI: outgoing L2TP */
+		snprintf(tunnel_get(t)->hostname,
+		    sizeof(tunnel_get(t)->hostname), "%s", name);
+	}
+	explicit_bzero(&d, sizeof(d));
+	return t;
+}
+
+sid_t
+l2tp_out_call(tid_t t, const char *user)
+{
+	struct session *op;
+	uint8_t buf[MAXCTL];
+	struct wr w;
+	uint16_t id;
+	sid_t o;
+
+	if (tctl[t] == NULL || tunnel_get(t)->state != TUNNEL_OPEN ||
+	    (id = new_id(session_id_taken, t)) == 0 ||
+	    (o = session_alloc()) == 0)
+		return 0;
+	op = session_get(o);
+	op->tunnel = t;
+	op->far_id = 0;		/* until the ICRP */
+	op->opened = time_now;
+	op->last_packet = time_now;
+	op->client = 1;
+	op->framing = 1;
+	snprintf(op->user, sizeof(op->user), "%s", user);
+	if (session_bind_wire(o, id) < 0) {
+		session_release(o);
+		return 0;
+	}
+	memset(&sctl[o], 0, sizeof(sctl[o]));
+	random_bytes(&sctl[o].serial, sizeof(sctl[o].serial));
+	session_link(t, o);
+	stats->sessions_created++;
+	call_enter(o, SESSION_FREE, SESSION_OPENING, "outgoing: ICRQ");
+	/* RFC 2661 6.6 */
+	msg_start(&w, buf, M_ICRQ);
+	avp_u16(&w, A_ASSIGNED_SESSION, op->local_id, 1);
+	avp_u32(&w, A_CALL_SERIAL, sctl[o].serial, 1);
+	avp_u32(&w, A_BEARER_TYPE, 0x2, 1);
+	ctl_queue(t, &w, 0, M_ICRQ);
+	return o;
+}
+
 int
 l2tp_relay_start(sid_t s, const struct auth_reply *rp,
     const struct l2tp_proxy *px)
@@ -1740,6 +1823,16 @@ recv_icrp(sid_t o, struct msg *m)
 		return;
 	}
 	op->far_id = m->session_id;
+	if (op->client) {
+		/* Outgoing L2TP: our own PPP on it, no proxy AVPs (6.8). */
+		msg_start(&w, buf, M_ICCN);
+		avp_u32(&w, A_TX_SPEED, 10000000, 1);
+		avp_u32(&w, A_FRAMING_TYPE, 1, 1);	/* synchronous */
+		ctl_queue(op->tunnel, &w, op->far_id, M_ICCN);
+		call_set_state(o, SESSION_OPEN, "ICRP");
+		lacout_call_up(o);
+		return;
+	}
 	if (s == 0 || sctl[s].relay == NULL) {
 		call_fail(o, CDN_ADMIN, 0, "subscriber's call gone");
 		return;
@@ -2074,6 +2167,10 @@ input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
 	}
 	if (sp->relay) {
 		relay_data(s, sp, ppp, len);
+		return;
+	}
+	if (sp->client) {
+		pppc_input(s, ppp, len);	/* outgoing L2TP: ours */
 		return;
 	}
 	ppp_input(s, ppp, len);

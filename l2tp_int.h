@@ -76,6 +76,7 @@ struct tctl {
 	char		 assignment[64];	/* Tunnel-Assignment-Id */
 	sid_t		 waiting;	/* relayed calls waiting for it to open */
 	int		 closing;	/* leaving: not to be reused */
+	int		 outgoing;	/* outgoing L2TP's (lacout.c): ours alone */
 };
 
 extern struct tctl **tctl;	/* by tunnel index; NULL when free */

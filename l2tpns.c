@@ -49,6 +49,7 @@
 #include "event.h"
 #include "intercept.h"
 #include "l2tp.h"
+#include "lacout.h"
 #include "log.h"
 #include "cqm.h"
 #include "evring.h"
@@ -375,6 +376,7 @@ reload_config(void)
 	cli_reload();
 	radius_reload();
 	bgp_reload();
+	lacout_reload();	/* outgoing L2TP tunnels follow their lines */
 	random_reopen(nc->random_device);
 	report_obsolete(nc);
 	plugin_config_apply();		/* load/remove plugin lines */
@@ -781,6 +783,7 @@ start_subsystems(void)
 	web_set_users(&users);
 	metrics_init();
 	plugin_config_apply();	/* before setuid: plugin_init may need root */
+	lacout_init();		/* outgoing L2TP: first attempts in 1 s */
 }
 
 /* Signals, limits, privileges, the background and the pid file. */

@@ -150,6 +150,7 @@ struct session {
 	 * the subscriber's side `relay_out` is 0, on the far LNS's 1. */
 	sid_t		relay;
 	uint8_t		relay_out;
+	uint8_t		client;		/* our PPP client (outgoing L2TP) */
 	sid_t		bundle;		/* mlppp.c: master of its bundle, 0 */
 };
 
@@ -230,6 +231,9 @@ struct counters {
 	uint64_t	sessions_created, sessions_cleared;
 	/* relay (issue 23) */
 	uint64_t	relay_started, relay_up, relay_failed, relay_packets;
+	/* outgoing L2TP (lacout.c, pppc.c) */
+	uint64_t	outgoing_attempts, outgoing_up, outgoing_failures;
+	uint64_t	outgoing_auth_failures;
 	/* nsctl control protocol (control.c) */
 	uint64_t	ctl_rx, ctl_tx, ctl_tx_errors;
 	uint64_t	ctl_denied;	/* source not in nsctl_allow: no reply */
@@ -505,6 +509,10 @@ void		 tun_uring_flush(void);
  * unreachable, rate-limited by icmp_rate. */
 void		 tun_unreachable(const uint8_t *pkt, size_t len, in_addr_t dst);
 int		 tun_route(int add, in_addr_t net, int plen);
+/* Outgoing L2TP (lacout.c): a route with a preferred source, and our
+ * PPP client's address as a /32 on the device. */
+int		 tun_route_src(int add, in_addr_t net, int plen, in_addr_t src);
+int		 tun_addr4(int add, in_addr_t addr);
 int		 tun_route6(int add, const struct in6_addr *net, int plen);
 /* ipv6_prefix's first 64 bits and ::1 on the device, as a /128. */
 int		 tun_addr6(const struct in6_addr *prefix);

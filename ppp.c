@@ -38,6 +38,7 @@
 #include "fsm.h"
 #include "intercept.h"
 #include "l2tp.h"
+#include "lacout.h"
 #include "log.h"
 #include "mlppp.h"
 #include "plugin.h"
@@ -380,8 +381,10 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 	struct session *sp = session_get(s);
 	struct ppp *pp = P(s);
 
-	if (sp != NULL && sp->state != SESSION_FREE && sp->relay_out) {
-		/* Our half towards a far LNS (relay): no PPP of ours. */
+	if (sp != NULL && sp->state != SESSION_FREE &&
+	    (sp->relay_out || sp->client)) {
+		/* Our half towards a far LNS (relay), or our own PPP client
+		 * (outgoing L2TP, pppc.c): no LNS-side PPP here. */
 		l2tp_session_close(s, CDN_ADMIN, 0, reason);
 		return;
 	}
@@ -2189,7 +2192,10 @@ int
 ppp_ncp_opened(sid_t s, uint16_t proto)
 {
 	struct ppp *pp = P(s);
+	struct session *sp = session_get(s);
 
+	if (sp != NULL && sp->client)	/* outgoing L2TP (pppc.c) */
+		return proto == PPP_IP && pppc_ip_up(s);
 	if (pp == NULL)
 		return 0;
 	if (proto == PPP_IP)

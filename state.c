@@ -796,6 +796,10 @@ state_adopt(void)
 			why = "";
 		} else if (st.old_t[r->s.tunnel] == NULL)
 			why = "its tunnel is gone";
+		else if (r->s.client)
+			/* outgoing L2TP: our PPP client's state is not kept;
+			 * lacout.c dials again */
+			why = "outgoing L2TP session: dialled again";
 		else if (r->s.state != SESSION_OPEN ||
 		    r->s.phase != PHASE_NETWORK ||
 		    r->s.lcp_state != ST_OPENED ||

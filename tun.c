@@ -146,7 +146,85 @@ tun_open(char *ifname, size_t ifnamelen)
  */
 static int route_msg(int family, int add, const void *dst, int alen,
     int plen, int replace);
+static int route_msg_src(int family, int add, const void *dst, int alen,
+    int plen, int replace, in_addr_t src);
 static int checked(int family, const void *net, int plen);
+
+/*
+ * Outgoing L2TP (lacout.c): a route into the device with a preferred
+ * source (the address our PPP client was given), checked as a
+ * session's route is.
+ */
+int
+tun_route_src(int add, in_addr_t net, int plen, in_addr_t src)
+{
+	if (add && checked(AF_INET, &net, plen) < 0)
+		return -1;
+	return route_msg_src(AF_INET, add, &net, 4, plen, 0, src);
+}
+
+/* Send one rtnetlink request and wait for its acknowledgement. */
+static int
+nl_request(struct nlmsghdr *nh)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char buf[512];
+	int fd, err = 0;
+	ssize_t n;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) < 0)
+		return -1;
+	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) < 0 || (n = recv(fd, buf, sizeof(buf), 0)) <
+	    (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+		err = errno ? errno : EIO;
+	else if (((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
+		err = -((struct nlmsgerr *)NLMSG_DATA(buf))->error;
+	close(fd);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/*
+ * Outgoing L2TP: our PPP client's address on the device as a /32
+ * (RTM_NEWADDR / RTM_DELADDR), so that the kernel takes packets to it
+ * and can use it as a source.  An address already there is fine.
+ */
+int
+tun_addr4(int add, in_addr_t addr)
+{
+	struct {
+		struct nlmsghdr	nh;
+		struct ifaddrmsg ifa;
+		char		attrs[64];
+	} req;
+	struct rtattr *a;
+	int i;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	req.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_prefixlen = 32;
+	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	req.ifa.ifa_index = (unsigned)tun_ifindex;
+	for (i = 0; i < 2; i++) {
+		a = (struct rtattr *)((char *)&req +
+		    NLMSG_ALIGN(req.nh.nlmsg_len));
+		a->rta_type = i == 0 ? IFA_LOCAL : IFA_ADDRESS;
+		a->rta_len = RTA_LENGTH(4);
+		memcpy(RTA_DATA(a), &addr, 4);
+		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) +
+		    RTA_ALIGN(a->rta_len);
+	}
+	if (nl_request(&req.nh) < 0 && !(add ? errno == EEXIST :
+	    errno == EADDRNOTAVAIL))
+		return -1;
+	return 0;
+}
 
 /*
  * Routes of sessions (RADIUS Framed-Route and addresses, IPv6 prefixes):
@@ -194,6 +272,13 @@ static int
 route_msg(int family, int add, const void *dst, int alen, int plen,
     int replace)
 {
+	return route_msg_src(family, add, dst, alen, plen, replace, 0);
+}
+
+static int
+route_msg_src(int family, int add, const void *dst, int alen, int plen,
+    int replace, in_addr_t src)
+{
 	struct {
 		struct nlmsghdr	nh;
 		struct rtmsg	rt;
@@ -227,6 +312,13 @@ route_msg(int family, int add, const void *dst, int alen, int plen,
 	a->rta_len = RTA_LENGTH(4);
 	memcpy(RTA_DATA(a), &tun_ifindex, 4);
 	req.nh.nlmsg_len += RTA_ALIGN(a->rta_len);
+	if (src != 0) {
+		a = (struct rtattr *)((char *)&req + req.nh.nlmsg_len);
+		a->rta_type = RTA_PREFSRC;
+		a->rta_len = RTA_LENGTH(4);
+		memcpy(RTA_DATA(a), &src, 4);
+		req.nh.nlmsg_len += RTA_ALIGN(a->rta_len);
+	}
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_ROUTE)) < 0)

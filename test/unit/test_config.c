@@ -1425,6 +1425,79 @@ test_l2tp_rules(void **state)
 	assert_int_equal(fx->c.nl2tp_sessions, 3);
 }
 
+/* ---- outgoing L2TP: l2tp outgoing (issue 23) ---- */
+
+static void parse_text(struct config *, const char *);
+
+static void
+test_l2tp_outgoing(void **state)
+{
+	struct fx *fx = *state;
+	struct l2tp_outgoing *g;
+	struct outbuf *o = calloc(1, sizeof(*o));
+	struct config c2;
+	const char *use = "expected \"l2tp outgoing NAME lns IP [port PORT] "
+	    "[hostname HOST] [secret SECRET] user USER password PASSWORD "
+	    "[auth pap,chap,mschapv2] [route NET/LEN]... [dns]\"";
+
+	assert_non_null(o);
+	OK(fx, "l2tp outgoing isp lns 192.0.2.1 port 1702 hostname lac-a "
+	    "secret 'tun pw' user bob@isp password pw auth chap,MSCHAPv2 "
+	    "route 10.99.0.0/24 route 0.0.0.0/0 dns");
+	OK(fx, "l2tp outgoing b lns 192.0.2.2 user u password p");
+	assert_int_equal(fx->c.nl2tp_outgoing, 2);
+	g = &fx->c.l2tp_outgoing[0];
+	assert_string_equal(g->name, "isp");
+	assert_int_equal(g->lns, ip("192.0.2.1"));
+	assert_int_equal(g->port, 1702);
+	assert_string_equal(g->host, "lac-a");
+	assert_string_equal(g->secret, "tun pw");
+	assert_string_equal(g->user, "bob@isp");
+	assert_string_equal(g->password, "pw");
+	assert_int_equal(g->auth, OUT_AUTH_CHAP | OUT_AUTH_MSCHAPV2);
+	assert_int_equal(g->nroutes, 2);
+	assert_int_equal(g->route_net[0], ip("10.99.0.0"));
+	assert_int_equal(g->route_len[0], 24);
+	assert_int_equal(g->route_len[1], 0);
+	assert_int_equal(g->dns, 1);
+	g = &fx->c.l2tp_outgoing[1];
+	assert_int_equal(g->port, 1701);
+	assert_int_equal(g->auth, OUT_AUTH_ALL);
+	assert_int_equal(g->dns, 0);
+	assert_string_equal(g->secret, "");
+
+	BAD(fx, "l2tp outgoing", use);
+	BAD(fx, "l2tp outgoing x user u password p", use);	/* no lns */
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 password p", use);
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 user u auth md4", use);
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 user u port 0", use);
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 user u route 10.0.0.1/8", use);
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 user u colour red", use);
+	BAD(fx, "l2tp outgoing x lns 192.0.2.1 user", use);
+	BAD(fx, "l2tp outgoing b lns 192.0.2.1 user u",
+	    "l2tp outgoing b: defined twice");
+	assert_int_equal(fx->c.nl2tp_outgoing, 2);
+
+	/* Printed back (secrets shown) and parsed again: the same. */
+	assert_int_equal(cfg_print(&fx->c, 0, 1, out_append, o), 0);
+	assert_non_null(strstr(o->buf, "l2tp outgoing isp lns 192.0.2.1 port "
+	    "1702 hostname lac-a secret \"tun pw\" user bob@isp password pw "
+	    "auth chap,mschapv2 route 10.99.0.0/24 route 0.0.0.0/0 dns\n"));
+	cfg_defaults(&c2);
+	parse_text(&c2, o->buf);
+	assert_int_equal(c2.nl2tp_outgoing, 2);
+	assert_memory_equal(c2.l2tp_outgoing, fx->c.l2tp_outgoing,
+	    2 * sizeof(*g));
+	cfg_free(&c2);
+	/* Hidden secrets when asked. */
+	o->len = 0;
+	o->buf[0] = '\0';
+	assert_int_equal(cfg_print(&fx->c, 0, 0, out_append, o), 0);
+	assert_null(strstr(o->buf, "tun pw"));
+	assert_non_null(strstr(o->buf, "password <hidden>"));
+	free(o);
+}
+
 /* ---- cfg_load ---- */
 
 static void
@@ -2662,6 +2735,7 @@ main(void)
 		T(test_acl_format),
 		T(test_setforward),
 		T(test_l2tp_rules),
+		T(test_l2tp_outgoing),
 		T(test_load_messages),
 		T(test_load_nul_byte),
 		T(test_load_keep_old),

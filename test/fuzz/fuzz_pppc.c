@@ -1,0 +1,68 @@
+/*
+ * fuzz_pppc.c - libFuzzer harness for pppc_input(): everything a remote
+ * LNS can put in a PPP frame to our PPP client (outgoing L2TP, issue
+ * 23): its LCP options (Auth-Protocol, MRU, ...), Naks and Rejects of
+ * our requests, Echo, PAP Ack/Nak, CHAP and MS-CHAPv2 Challenge,
+ * Success (the authenticator response) and Failure, IPCP Naks with our
+ * address and DNS, IP frames, other protocols.
+ *
+ * The input is a sequence of frames, each "length (2 bytes), bytes",
+ * fed to one fresh client session whose LCP has just started.  The
+ * first octet of the input picks the authentication methods allowed.
+ * Nothing is sent (no socket), timers are not run: the session is torn
+ * down directly at the end of each run.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "lacout.h"
+
+static struct l2tp_outgoing g = {
+	.name = "fuzz", .user = "alice", .password = "secret",
+	.auth = OUT_AUTH_ALL, .dns = 1,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int done;
+	uint8_t *buf;
+	size_t len;
+	sid_t s;
+
+	if (!done) {
+		static struct pool_range r = { 0x0a000001, 0x0a0000fe };
+		static struct pool_file pf = { .n = 1, .range = &r,
+		    .count = 254 };
+
+		done = 1;
+		fuzz_globals();
+		fuzz_tables(16, 4, &pf);
+	}
+	if (size < 1)
+		return 0;
+	g.auth = (uint8_t)(data[0] & OUT_AUTH_ALL);
+	if (g.auth == 0)
+		g.auth = OUT_AUTH_ALL;
+	g.dns = data[0] >> 7;
+	data++;
+	size--;
+	if ((s = session_alloc()) == 0)
+		abort();
+	session_get(s)->tunnel = 1;
+	session_get(s)->client = 1;
+	if (pppc_start(s, &g) < 0)
+		abort();
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
+		pppc_input(s, buf, len);
+		free(buf);
+	}
+	pppc_end(s);
+	session_release(s);
+	return 0;
+}
