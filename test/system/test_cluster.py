@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
-                      HELLO, STOPCCN)
+from l2tpwire import (Lac, avp, get, u32, A_CALLED, A_FRAMING_TYPE,
+                      A_MSGTYPE, A_RESULT, A_SERIAL, A_SESSION_ID,
+                      A_TX_SPEED, CDN, HELLO, ICCN, ICRP, ICRQ, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import ECHOREQ, IP, LCP, Ppp, ipv4_udp
 from test_cli import USERS, Cli
@@ -247,7 +248,7 @@ def hb_body(hb_seq):
         struct.pack("!HHHH", 0, 0, 0, 0)
 
 
-def datagram(typ, sender, body, seq, epoch, key=None, version=2):
+def datagram(typ, sender, body, seq, epoch, key=None, version=3):
     total = 32 + len(body) + (32 if key else 0)
     h = struct.pack("!IBBBBHH4s4sQI", MAGIC, version, typ,
                     1 if key else 0, 0, total, 0, socket.inet_aton(sender),
@@ -451,15 +452,17 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     users = {s["user"]: s["ip"] for s in sessions(n2)}
     assert users == {"alice": ip, "bob": ip2}
 
-    # The inherited tunnel carries on: the new master takes its Ns/Nr
-    # from the LAC's next message and acknowledges it (no StopCCN) ...
+    # The inherited tunnel carries on: the new master goes on from the
+    # replicated Ns/Nr, which the LAC's next message confirms, and
+    # acknowledges it (no StopCCN) ...
     mark = n2.log_mark()
     lac.send(avp(A_MSGTYPE, HELLO))
     zlb = lac.recv_any(timeout=2)
     assert zlb["type"] is None and not zlb["avps"], zlb
     assert zlb["nr"] == lac.ns
-    n2.wait_for_log(r"inherited tunnel with lac-cluster: Ns \d+ Nr \d+ "
-                    r"taken from its first message", since=mark)
+    n2.wait_for_log(rf"inherited tunnel with lac-cluster: replicated Ns "
+                    rf"{lac.nr} Nr {lac.ns - 1} confirmed by its first "
+                    rf"message", since=mark)
     # ... and a CDN for the inherited session frees it and its address.
     lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
              avp(A_SESSION_ID, 77), sid=sid)
@@ -665,3 +668,70 @@ def test_partitioned_master_that_took_sessions_over_exits_on_heal(cluster,
     st = cl.state(n1)
     assert st["status"] == "Master"
     assert "alice" in cl.cli(n1).cmd("show session")
+
+
+def test_unacknowledged_icrp_sent_again_by_the_new_master(cluster, netns):
+    """The old master's unacknowledged control messages survive it
+    (issue 18): the LAC's ICRQ is answered with an ICRP that the LAC
+    does not acknowledge, the master is SIGKILLed, and the new master,
+    from the replicated Ns/Nr and send queue of the tunnel, sends the
+    same ICRP (same Ns, same session id) again at takeover (RFC 2661
+    5.8); the LAC's ICCN, acknowledging it, is accepted with the
+    replicated numbers, not numbers guessed from the LAC's message."""
+    cl = cluster
+    vip = f"{NET}.100"
+    n1 = cl.node(1, key=KEY, vip=vip)
+    n2 = cl.node(2, key=KEY, vip=vip)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+
+    def mac(d):
+        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                        ).stdout.strip()
+    lacns.ip("neigh", "replace", vip, "lladdr", mac(n1), "dev", lacif,
+             "nud", "permanent")
+    lac = lacns.run_in(Lac, vip)
+    lac.open_tunnel(host="lac-unacked")
+
+    def on_n2():
+        tunnels = json.loads(cl.cli(n2).cmd("show tunnel json"))["tunnels"]
+        return [t["hostname"] for t in tunnels] == ["lac-unacked"]
+    wait_until(on_n2, 3, "the tunnel on n2")
+    lac.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, 88) +
+             avp(A_SERIAL, u32(1)) + avp(A_CALLED, "lns"))
+    rp = lac.recv()
+    assert rp["type"] == ICRP, rp
+    sid = get(rp, A_SESSION_ID)
+    time.sleep(HB_INTERVAL / 10 * 3)    # replicated, still unacknowledged
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    # What the old master sent (its own retransmissions) is drained: from
+    # here on only the new master talks to the LAC.
+    lac.sock.setblocking(False)
+    try:
+        while True:
+            lac.sock.recv(4096)
+    except BlockingIOError:
+        pass
+    lac.sock.settimeout(2)
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    again = lac.recv_any(timeout=HB_TIMEOUT / 10 + 2)
+    assert again["type"] == ICRP, again
+    assert again["ns"] == rp["ns"] and get(again, A_SESSION_ID) == sid
+    assert again["tid"] == lac.our_tid
+    n2.wait_for_log(r"cluster: 1 tunnels go on from their replicated "
+                    r"Ns/Nr; 1 unacknowledged control messages sent again",
+                    timeout=1, since=mark)
+
+    # The LAC's ICCN acknowledges it and is accepted at once.
+    lacns.ip("neigh", "replace", vip, "lladdr", mac(n2), "dev", lacif,
+             "nud", "permanent")
+    lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
+             avp(A_FRAMING_TYPE, u32(1)), sid=struct.unpack("!H", sid)[0])
+    n2.wait_for_log(r"ICCN: call connected", timeout=3, since=mark)
+    n2.wait_for_log(r"inherited tunnel with lac-unacked: replicated Ns "
+                    rf"{(rp['ns'] + 1) & 0xffff} Nr {lac.ns - 1} confirmed",
+                    timeout=1, since=mark)
+    n2.assert_not_logged(r"taken from its first message", since=mark)
