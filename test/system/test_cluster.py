@@ -735,3 +735,55 @@ def test_unacknowledged_icrp_sent_again_by_the_new_master(cluster, netns):
                     rf"{(rp['ns'] + 1) & 0xffff} Nr {lac.ns - 1} confirmed",
                     timeout=1, since=mark)
     n2.assert_not_logged(r"taken from its first message", since=mark)
+
+
+def test_interception_carries_on_at_the_new_master(cluster, netns):
+    """An intercepted session (CLI ``snoop``) stays intercepted through a
+    master kill (issue 18): its target is replicated with the session,
+    and the new master sends the copies, both ways, from its own
+    address, of the packets it handles from then on."""
+    cl = cluster
+    n1 = cl.node(1, users=USERS)
+    n2 = cl.node(2, users=USERS)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    target = f"{NET}.50"
+    cl.attach(lacns, target)
+    # The LAC talks to the slave, which forwards to the master; after the
+    # kill the slave is the master and handles it itself.
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-snoop")
+    sid = lac.open_session(our_sid=77)
+    p = Ppp(lac, sid, 77)
+    ip = p.up("alice", "secret")[0]
+    tap = lacns.socket()
+    tap.bind((target, 40001))
+    tap.settimeout(3)
+    assert cl.cli(n1).enable().cmd(f"snoop alice {target} 40001") == \
+        f"Snooping user alice to {target}:40001"
+    wait_until(lambda: any(s["user"] == "alice" for s in json.loads(
+        cl.cli(n2).cmd("show session json"))["sessions"]), 3,
+        "alice on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)    # the target in a heartbeat
+
+    def copy_of(marker):
+        while True:
+            data, src = tap.recvfrom(4096)
+            if data.endswith(marker):
+                return src[0]
+
+    p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"up-before"))
+    assert copy_of(b"up-before") == n1.addr
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(1 sessions",
+                    timeout=5, since=mark)
+    p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"up-after"))
+    assert copy_of(b"up-after") == n2.addr
+    so = n2.ns.socket()
+    so.sendto(b"down-after", (ip, 9))
+    so.close()
+    assert copy_of(b"down-after") == n2.addr
+    tap.close()
