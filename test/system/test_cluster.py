@@ -787,3 +787,62 @@ def test_interception_carries_on_at_the_new_master(cluster, netns):
     so.close()
     assert copy_of(b"down-after") == n2.addr
     tap.close()
+
+
+def test_gardened_session_stays_in_the_garden_at_the_new_master(
+        cluster, netns, tmp_path, monkeypatch):
+    """A session in the walled garden (the garden plugin; a wrong
+    password lets the subscriber in) stays there through a master kill
+    (issue 18): the slave holds no rule for it while it follows, the new
+    master adds the session's rule on new_session_master, and the
+    subscriber's web request then reaches the portal, not the site it
+    asked for."""
+    from test_garden import (BUILD_GARDEN, PORTAL, POOL, SITE, accepted,
+                             connect, idle, listener, user_rules)
+    script = tmp_path / "build-garden"
+    script.write_text(BUILD_GARDEN)
+    monkeypatch.setenv("L2TPNS_BUILD_GARDEN", str(script))
+    cl = cluster
+    cfg = {"plugin_dir": str(plugin_dir(tmp_path)), "ppp_restart_time": 1,
+           "debug": 4}
+    n1 = cl.node(1, extra_lines=["load plugin garden"], **cfg)
+    n2 = cl.node(2, extra_lines=["load plugin garden"], **cfg)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    # The web behind the node that will take over.
+    srv = netns()
+    netns.veth(n2.ns, srv, "203.0.113.1/24", [f"{PORTAL}/24", f"{SITE}/24"])
+    n2.ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    srv.ip("route", "add", POOL, "via", "203.0.113.1")
+    portal, site = listener(srv, PORTAL), listener(srv, SITE)
+
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-garden")
+    sid = lac.open_session(our_sid=77)
+    p = Ppp(lac, sid, 77)
+    ip = p.up("alice", "wrong")[0]
+    n1.wait_for_log(r'authentication of "alice" failed: let into the '
+                    r'walled garden')
+    want = [f"-A garden_users -s {ip}/32 -j garden"]
+    wait_until(lambda: user_rules(n1) == want, 3, "the rule on the master")
+
+    wait_until(lambda: "alice" in cl.cli(n2).cmd("show session"), 3,
+               "alice on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)
+    assert user_rules(n2) == []          # a slave fences nothing
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(1 sessions",
+                    timeout=5, since=mark)
+    wait_until(lambda: user_rules(n2) == want, 3, "the rule on n2")
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    assert connect(p, ip, SITE, 40001) == SITE
+    accepted(portal, ip, 40001)
+    assert idle(site)
