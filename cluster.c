@@ -1928,6 +1928,7 @@ cluster_init(time_t started)
 		cl.announcing = 1;
 		return 0;
 	}
+	bgp_set_router_id(cl.my_addr);	/* unique in the cluster */
 	qcap = (size_t)tables->max_sessions + tables->max_tunnels;
 	if ((cl.dirty_s = calloc(tables->max_sessions / 8 + 1, 1)) == NULL ||
 	    (cl.dirty_t = calloc(tables->max_tunnels / 8 + 1, 1)) == NULL ||
