@@ -1408,7 +1408,7 @@ become_master(void)
 {
 	struct param_become_master bm = { .time_now = time_now };
 	uint64_t t0 = mono_us();
-	uint32_t i;
+	uint32_t i, relayed;
 
 	set_state(CS_MASTER);
 	cl.master = NULL;
@@ -1427,6 +1427,7 @@ become_master(void)
 	    "%u tunnels inherited)", tables->sessions_used,
 	    tables->tunnels_used);
 	plugin_run(PLUGIN_BECOME_MASTER, &bm);
+	relayed = 0;
 	for (i = 1; i <= tables->max_sessions; i++) {
 		struct session *sp = &tables->session[i];
 		struct param_new_session_master nm;
@@ -1434,7 +1435,17 @@ become_master(void)
 		if (sp->state == SESSION_FREE)
 			continue;
 		prefix6(0, i, sp);	/* ra.c routes it again if it is up */
-		if (ppp_adopt(i)) {
+		if (sp->relay && sp->state == SESSION_OPEN) {
+			/*
+			 * A half of a relayed call (manual, "Relay"): its PPP
+			 * is the far LNS's, so nothing is negotiated here;
+			 * the data messages are switched between the two
+			 * halves (replicated with each other's index) as on
+			 * the old master, and its accounting carries on.
+			 */
+			radius_acct_adopt(i);
+			relayed++;
+		} else if (ppp_adopt(i)) {
 			/* Keepalives and limits run here now; its routes,
 			 * its accounting (no second Start) too. */
 			session_take_over(i);
@@ -1453,6 +1464,9 @@ become_master(void)
 	 */
 	if (config->send_garp && config->bind_address && config->bgp.as == 0)
 		send_garp(config->bind_address);
+	if (relayed)
+		LOG(LOG_WARN_L, 0, 0, "cluster: %u halves of relayed calls "
+		    "taken over: switched as before", relayed);
 	cl.takeover_us = mono_us() - t0;
 	LOG(LOG_WARN_L, 0, 0, "cluster: takeover of %u sessions and %u "
 	    "tunnels done in %llu ms", tables->sessions_used,

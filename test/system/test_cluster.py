@@ -846,3 +846,73 @@ def test_gardened_session_stays_in_the_garden_at_the_new_master(
     assert connect(p, ip, SITE, 40001) == SITE
     accepted(portal, ip, 40001)
     assert idle(site)
+
+
+def test_relayed_session_survives_a_master_kill(cluster, netns, daemon,
+                                                tmp_path):
+    """A relayed call (setforward: the subscriber's call carried on to a
+    far LNS through an outgoing tunnel of the cluster's) keeps passing
+    traffic through a master kill: both halves and both tunnels are
+    replicated, and the new master switches the data messages between
+    them (issue 18)."""
+    from test_relay import FAR_POOL, TUNNEL_PW, ping
+    cl = cluster
+    vip = f"{NET}.100"
+    far_addr = f"{NET}.77"
+    fwd = [f"setforward @far.example {far_addr} 1701 {TUNNEL_PW}"]
+    n1 = cl.node(1, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
+    n2 = cl.node(2, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    farns = netns()
+    cl.attach(farns, far_addr)
+    auth = tmp_path / "far-subscribers"
+    auth.write_text("bob@far.example pw-bob\n")
+    auth.chmod(0o600)
+    far = daemon({"debug": 4, "hostname": "far-lns",
+                  "cli_bind_address": "127.0.0.1",
+                  "l2tp_secret": TUNNEL_PW, "local_auth_file": str(auth),
+                  "peer_address": "192.0.2.77"}, ns=farns,
+                 ip_pool=FAR_POOL + "\n")
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+
+    def mac(d):
+        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                        ).stdout.strip()
+
+    def pin(d):
+        for ns, dev in ((lacns, lacif), (farns, None)):
+            dev = dev or ns.run(["ip", "-o", "-4", "addr", "show", "to",
+                                 far_addr]).stdout.split()[1]
+            ns.ip("neigh", "replace", vip, "lladdr", mac(d), "dev", dev,
+                  "nud", "permanent")
+    pin(n1)
+    lac = lacns.run_in(Lac, vip)
+    lac.open_tunnel(host="lac-relay")
+    sid = lac.open_session(our_sid=91)
+    p = Ppp(lac, sid, 91)
+    p.lcp_up()
+    code, msg = p.pap("bob@far.example", "pw-bob", timeout=5)
+    assert code == 2, msg
+    ours = p.ipcp_up(dns=False)[0]
+    n1.wait_for_log(r'relay: "bob@far.example" switched to LNS far-lns')
+    assert ping(p, ours, far_addr, seq=1)[0] == far_addr
+    wait_until(lambda: len(json.loads(cl.cli(n2).cmd(
+        "show session json"))["sessions"]) == 2, 3,
+        "both halves on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(2 sessions, 2 "
+                    r"tunnels inherited\)", timeout=5, since=mark)
+    pin(n2)
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    p.frames.clear()
+    assert ping(p, ours, far_addr, seq=2)[0] == far_addr
+    far.assert_not_logged(r"StopCCN|CDN")
