@@ -916,3 +916,61 @@ def test_relayed_session_survives_a_master_kill(cluster, netns, daemon,
     p.frames.clear()
     assert ping(p, ours, far_addr, seq=2)[0] == far_addr
     far.assert_not_logged(r"StopCCN|CDN")
+
+
+def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
+                                                              netns):
+    """The fallback of the replicated control channel: the slave is cut
+    off, the LAC and the master exchange a HELLO it never hears of, the
+    master is killed and the slave takes over with numbers one message
+    behind.  The LAC's next message does not fit them: the new master
+    drops what it had, takes Ns/Nr from that message (RFC 2661 5.8) and
+    acknowledges it; the tunnel carries on (no StopCCN)."""
+    cl = cluster
+    vip = f"{NET}.100"
+    n1 = cl.node(1, key=KEY, vip=vip)
+    n2 = cl.node(2, key=KEY, vip=vip)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+
+    def pin(d):
+        m = d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                     ).stdout.strip()
+        lacns.ip("neigh", "replace", vip, "lladdr", m, "dev", lacif, "nud",
+                 "permanent")
+    def drain():
+        try:
+            while True:
+                lac.recv_any(timeout=0.3)
+        except socket.timeout:
+            pass
+    pin(n1)
+    lac = lacns.run_in(Lac, vip)
+    lac.open_tunnel(host="lac-stale")
+    wait_until(lambda: [t["hostname"] for t in json.loads(
+        cl.cli(n2).cmd("show tunnel json"))["tunnels"]] == ["lac-stale"], 3,
+        "the tunnel on n2")
+    time.sleep(HB_INTERVAL / 10 * 3)
+    mark = n2.log_mark()
+    cl.partition(n2.addr, cut=True)
+    drain()                     # the SCCCN's acknowledgement
+    lac.send(avp(A_MSGTYPE, HELLO))
+    zlb = lac.recv_any(timeout=2)
+    assert zlb["nr"] == lac.ns
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(0 sessions, 1 "
+                    r"tunnels inherited\)", timeout=5, since=mark)
+    cl.partition(n2.addr, cut=False)
+    pin(n2)
+    lac.send(avp(A_MSGTYPE, HELLO))
+    zlb = lac.recv_any(timeout=2)
+    assert zlb["type"] is None and zlb["nr"] == lac.ns, zlb
+    n2.wait_for_log(rf"inherited tunnel with lac-stale: its Ns {lac.ns - 1} "
+                    rf"Nr {lac.nr} do not fit the replicated Ns {lac.nr} Nr "
+                    rf"{lac.ns - 2}", timeout=1, since=mark)
+    n2.wait_for_log(rf"inherited tunnel with lac-stale: Ns {lac.nr} Nr "
+                    rf"{lac.ns - 1} taken from its first message", timeout=1,
+                    since=mark)
+    n2.assert_not_logged(r"StopCCN", since=mark)
