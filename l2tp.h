@@ -158,7 +158,8 @@ void	 l2tp_seq_set(tid_t, uint16_t ns, uint16_t nr);
  * answers where the old one stopped (issue 18).  Export: Ns of our next
  * message, our Nr, and each message queued for the peer's
  * acknowledgement (its Ns, the datagram), oldest first; -1 if the
- * tunnel has no control state.  Import, on a new master after
+ * tunnel has no control state or no numbers yet (inherited, the LAC not
+ * heard since).  Import, on a new master after
  * l2tp_adopt(): the replicated numbers of an inherited tunnel (checked
  * against the LAC's next message, l2tp_input), then each message of the
  * old master still unacknowledged, queued with its Ns and sent again at

@@ -341,7 +341,8 @@ l2tp_ctl_export(tid_t t, uint16_t *ns, uint16_t *nr, l2tp_qmsg_fn fn,
 	    tctl[t] : NULL;
 	const struct qmsg *q;
 
-	if (c == NULL)
+	/* Inherited and the LAC not heard yet: no numbers to give. */
+	if (c == NULL || c->adopted == 1)
 		return -1;
 	*ns = c->ns;
 	*nr = c->nr;
