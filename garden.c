@@ -576,6 +576,8 @@ pump(void)
 		worker_lost(strerror(errno));
 		return;
 	}
+	if (i == 0)
+		return;		/* nothing sent (queue may be unallocated) */
 	memmove(queue, queue + i, (nqueue - i) * sizeof(*queue));
 	nqueue -= i;
 }
