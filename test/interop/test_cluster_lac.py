@@ -177,3 +177,7 @@ def test_real_lac_keeps_session_and_ping_through_master_kill(
     # The new master handled the guest's hang-up.
     n2.wait_for_log(rf"session {USER} closed: ", since=mark)
     assert n2.running()
+    # (make interop also runs with the SAN=1 build)
+    for d in (n1, n2):
+        assert not re.search(r"Sanitizer|runtime error:", d.stderr()), \
+            f"{d.name} reported:\n{d.stderr()}"
