@@ -438,10 +438,24 @@ send_notification(struct bgp_peer *p, const struct bgp_err *e)
 		(void)!send(p->fd, buf, w.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* Our BGP Identifier: bind_address, else our end of the session. */
+static uint32_t cluster_id;	/* bgp_set_router_id */
+
+void
+bgp_set_router_id(uint32_t addr)
+{
+	cluster_id = addr;
+}
+
+/*
+ * Our BGP Identifier: a clustered node's own address (the nodes share
+ * bind_address, and RFC 6286 2.1 wants identifiers unique within the
+ * AS), else bind_address, else our end of the session.
+ */
 static uint32_t
 router_id(const struct bgp_peer *p)
 {
+	if (cluster_id)
+		return cluster_id;
 	if (config->bind_address)
 		return config->bind_address;
 	if (p->local.ss_family == AF_INET)

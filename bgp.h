@@ -150,6 +150,12 @@ void	 bgp_close(int graceful);
  * (a master with enough slaves).  The default is 1.
  */
 void	 bgp_set_announce(int on);
+/*
+ * A clustered node's own address (cluster.c): our BGP Identifier, which
+ * must differ between the nodes (RFC 6286 2.1: unique within an AS for
+ * iBGP) although they share bind_address.  0: none (stand-alone).
+ */
+void	 bgp_set_router_id(uint32_t addr);
 /* CLI: suspend bgp (1) / no suspend bgp (0): the same, by hand. */
 void	 bgp_suspend(int on);
 /* CLI: restart bgp [PEER]: Cease/Administrative Reset, reconnect now.

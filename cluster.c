@@ -34,9 +34,12 @@
  * inherited address.  Each session entry in use is followed by its
  * extras (CL_REC_EXTRA): the Framed-Routes session.c keeps and the
  * accounting state radius.c keeps, so that a new master routes them
- * and carries the accounting on (RFC 2866: no second Start).  The
- * process-local L2TP and PPP state (Ns/Nr, queues, LCP timers) is not
- * replicated: a new master rebuilds it (become_master).
+ * and carries the accounting on (RFC 2866: no second Start).  Each
+ * tunnel entry in use is followed by its control record (CL_REC_TCTL):
+ * Ns, Nr and the messages the LAC has not acknowledged, which a new
+ * master sends again (l2tp_ctl_import).  The rest of the process-local
+ * L2TP and PPP state (timers, LCP state) is not replicated: a new master
+ * rebuilds it (become_master).
  *
  * Routes (routes_update): up-to-date slaves raise them, the master
  * until it has cluster_master_min_adv up-to-date slaves; bgp.c is told
@@ -86,7 +89,10 @@
 /* An entry is started only below HB_TARGET, so it always fits. */
 _Static_assert(HB_TARGET + ENTRY_MAX + 64 <= CL_MAX_BODY,
     "a heartbeat's last entry must fit its datagram");
-_Static_assert(sizeof(struct tunnel) < ENTRY_MAX, "tunnel record size");
+/* A tunnel's control record at most: Ns, Nr, count, then messages. */
+#define TCTL_MAX	2048
+_Static_assert(2 * CL_REC_HDR + sizeof(struct tunnel) + TCTL_MAX < ENTRY_MAX,
+    "tunnel record size");
 
 enum cl_state { CS_STANDALONE, CS_WAITING, CS_SLAVE, CS_MASTER, CS_MAX };
 static const char *const state_names[CS_MAX] = {
@@ -146,6 +152,10 @@ static struct {
 	uint64_t	 last_sync_ms;	/* last sync chunk applied */
 	uint32_t	 created;	/* entries allocated while master */
 	uint32_t	 adopted;	/* entries taken over on becoming master */
+	/* slave: each tunnel's replicated control channel (CL_REC_TCTL,
+	 * the record's data as received), for become_master */
+	uint8_t		**tctl;
+	uint16_t	*tctl_len;
 	/* master */
 	uint32_t	 hb_seq;	/* last heartbeat sent */
 	uint8_t		*dirty_s, *dirty_t;	/* bit per index */
@@ -172,6 +182,7 @@ static struct {
 static void cluster_fsm(enum cl_event, struct peer *);
 static void send_heartbeats(void);
 static void routes_update(void);
+static void tctl_forget(tid_t);
 static int my_uptodate(void);
 
 /* ---- small helpers ---- */
@@ -532,6 +543,7 @@ apply_tunnel(tid_t t, const uint8_t *data, uint16_t len)
 		cl.drops[CL_E_BODY]++;
 		return;
 	}
+	tctl_forget(t);		/* its CL_REC_TCTL follows, if in use */
 	was_used = tp->state != TUNNEL_FREE;
 	if (was_used) {
 		if (tp->local_id)
@@ -638,6 +650,156 @@ bad:
 	cl.drops[CL_E_BODY]++;
 }
 
+/*
+ * A tunnel's control channel (CL_REC_TCTL, issue 18), so that a new
+ * master goes on from the old one's sequence numbers and sends again
+ * what the LAC had not acknowledged (RFC 2661 5.8):
+ *	u16 Ns of the next message, u16 Nr, u8 messages, u8 reserved,
+ *	messages x (u16 Ns, u16 length, the datagram).
+ * The oldest messages that fit TCTL_MAX are sent (one or two, usually).
+ */
+static int
+tunnel_used(tid_t t)
+{
+	const struct tunnel *tp = tunnel_get(t);
+
+	return tp != NULL && tp->state != TUNNEL_FREE;
+}
+
+struct tctl_put {
+	struct wr	*w;
+	size_t		 count_at, end;
+	uint8_t		 n, full;
+};
+
+static void
+put_tctl_msg(void *arg, uint16_t ns, const uint8_t *p, uint16_t len)
+{
+	struct tctl_put *tp = arg;
+
+	if (tp->full || tp->n == 255 || tp->w->len + 4 + len > tp->end) {
+		tp->full = 1;
+		return;
+	}
+	wr_u16(tp->w, ns);
+	wr_u16(tp->w, len);
+	wr_bytes(tp->w, p, len);
+	tp->n++;
+}
+
+static int
+put_tctl(struct wr *w, tid_t t)
+{
+	struct tctl_put tp = { .w = w };
+	uint16_t ns, nr;
+	size_t at, start;
+
+	wr_u8(w, CL_REC_TCTL);
+	wr_u8(w, 0);
+	at = w->len;
+	wr_u16(w, 0);
+	wr_u32(w, t);
+	start = w->len;
+	wr_u16(w, 0);
+	wr_u16(w, 0);
+	tp.count_at = w->len;
+	wr_u8(w, 0);
+	wr_u8(w, 0);
+	tp.end = start + TCTL_MAX;
+	if (l2tp_ctl_export(t, &ns, &nr, put_tctl_msg, &tp) < 0) {
+		/* No control state here (a master that inherited it and
+		 * has not met the LAC yet): nothing to replicate. */
+		w->len = at - 2;
+		return 0;
+	}
+	wr_put16_at(w, start, ns);
+	wr_put16_at(w, start + 2, nr);
+	w->p[tp.count_at] = tp.n;
+	wr_put16_at(w, at, (uint16_t)(w->len - at - 6));
+	return 1;
+}
+
+static void
+tctl_forget(tid_t t)
+{
+	if (cl.tctl == NULL)
+		return;
+	free(cl.tctl[t]);
+	cl.tctl[t] = NULL;
+	cl.tctl_len[t] = 0;
+}
+
+static void
+apply_tctl(tid_t t, const uint8_t *data, uint16_t len)
+{
+	uint16_t ns, nr, mns, mlen;
+	uint8_t n, rsvd, i;
+	struct rd r;
+
+	if (!tunnel_used(t) || cl.tctl == NULL) {
+		cl.drops[CL_E_BODY]++;
+		return;
+	}
+	rd_init(&r, data, len);
+	if (rd_u16(&r, &ns) < 0 || rd_u16(&r, &nr) < 0 ||
+	    rd_u8(&r, &n) < 0 || rd_u8(&r, &rsvd) < 0)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (rd_u16(&r, &mns) < 0 || rd_u16(&r, &mlen) < 0 ||
+		    mlen < 12 || rd_skip(&r, mlen) < 0)
+			goto bad;
+	if (r.left != 0)
+		goto bad;
+	tctl_forget(t);
+	if ((cl.tctl[t] = malloc(len)) == NULL)
+		return;
+	memcpy(cl.tctl[t], data, len);
+	cl.tctl_len[t] = len;
+	return;
+bad:
+	cl.drops[CL_E_BODY]++;
+}
+
+/* A new master: each inherited tunnel carries on from its record. */
+static void
+tctl_takeover(void)
+{
+	uint32_t t, tunnels = 0, msgs = 0;
+
+	if (cl.tctl == NULL)
+		return;
+	for (t = 1; t <= tables->max_tunnels; t++) {
+		uint16_t ns = 0, nr = 0, mns = 0, mlen = 0;
+		uint8_t n = 0, rsvd, i;
+		struct rd r;
+
+		if (cl.tctl[t] == NULL)
+			continue;
+		rd_init(&r, cl.tctl[t], cl.tctl_len[t]);
+		/* Checked on receipt (apply_tctl). */
+		rd_u16(&r, &ns);
+		rd_u16(&r, &nr);
+		rd_u8(&r, &n);
+		rd_u8(&r, &rsvd);
+		if (tunnel_used(t)) {
+			l2tp_ctl_import(t, ns, nr);
+			tunnels++;
+			for (i = 0; i < n; i++) {
+				rd_u16(&r, &mns);
+				rd_u16(&r, &mlen);
+				if (l2tp_ctl_requeue(t, mns, r.p, mlen) == 0)
+					msgs++;
+				rd_skip(&r, mlen);
+			}
+		}
+		tctl_forget(t);
+	}
+	if (tunnels)
+		LOG(LOG_WARN_L, 0, 0, "cluster: %u tunnels go on from their "
+		    "replicated Ns/Nr; %u unacknowledged control messages "
+		    "sent again", tunnels, msgs);
+}
+
 /* Free every entry in use in [from, to) of a kind (a sync span). */
 static void
 free_span(uint8_t kind, uint32_t from, uint32_t to)
@@ -666,6 +828,8 @@ apply_records(struct rd *r, uint16_t nrec)
 			apply_session(rec.index, rec.data, rec.len);
 		else if (rec.type == CL_REC_EXTRA)
 			apply_extra(rec.index, rec.data, rec.len);
+		else if (rec.type == CL_REC_TCTL)
+			apply_tctl(rec.index, rec.data, rec.len);
 		else
 			apply_tunnel(rec.index, rec.data, rec.len);
 	}
@@ -835,9 +999,11 @@ recv_sync(struct peer *p, struct rd *r)
 		for (k = 0; k < nrec && k < CL_MAX_RECORDS; k++) {
 			int got = cl_get_rec(r, &rec);
 
-			if (got == 0 && rec.type == CL_REC_EXTRA &&
-			    kind == CL_REC_SESSION && prev > first &&
-			    rec.index == prev - 1)
+			if (got == 0 && prev > first && rec.index == prev - 1 &&
+			    ((rec.type == CL_REC_EXTRA &&
+			    kind == CL_REC_SESSION) ||
+			    (rec.type == CL_REC_TCTL &&
+			    kind == CL_REC_TUNNEL)))
 				continue;	/* the extras of the last one */
 			if (got < 0 || rec.type != kind ||
 			    rec.index < prev || rec.index >= end) {
@@ -926,6 +1092,8 @@ put_entry(struct wr *w, int tunnel, uint32_t idx)
 
 		cl_put_rec(w, CL_REC_TUNNEL, idx, tp, tp->state == TUNNEL_FREE ?
 		    0 : sizeof(*tp));
+		if (tp->state != TUNNEL_FREE)
+			return (uint16_t)(1 + put_tctl(w, idx));
 	} else {
 		const struct session *sp = &tables->session[idx];
 
@@ -1240,7 +1408,7 @@ become_master(void)
 {
 	struct param_become_master bm = { .time_now = time_now };
 	uint64_t t0 = mono_us();
-	uint32_t i;
+	uint32_t i, relayed;
 
 	set_state(CS_MASTER);
 	cl.master = NULL;
@@ -1249,6 +1417,7 @@ become_master(void)
 	cl.adopted = tables->sessions_used + tables->tunnels_used;
 	tables_rebuild_free();
 	l2tp_adopt();		/* control state for inherited tunnels */
+	tctl_takeover();	/* ... going on from the replicated Ns/Nr */
 	/* Heartbeats carry our own numbering from here. */
 	cl.hb_seq = 0;
 	cl.qlen = 0;
@@ -1258,6 +1427,7 @@ become_master(void)
 	    "%u tunnels inherited)", tables->sessions_used,
 	    tables->tunnels_used);
 	plugin_run(PLUGIN_BECOME_MASTER, &bm);
+	relayed = 0;
 	for (i = 1; i <= tables->max_sessions; i++) {
 		struct session *sp = &tables->session[i];
 		struct param_new_session_master nm;
@@ -1265,7 +1435,17 @@ become_master(void)
 		if (sp->state == SESSION_FREE)
 			continue;
 		prefix6(0, i, sp);	/* ra.c routes it again if it is up */
-		if (ppp_adopt(i)) {
+		if (sp->relay && sp->state == SESSION_OPEN) {
+			/*
+			 * A half of a relayed call (manual, "Relay"): its PPP
+			 * is the far LNS's, so nothing is negotiated here;
+			 * the data messages are switched between the two
+			 * halves (replicated with each other's index) as on
+			 * the old master, and its accounting carries on.
+			 */
+			radius_acct_adopt(i);
+			relayed++;
+		} else if (ppp_adopt(i)) {
 			/* Keepalives and limits run here now; its routes,
 			 * its accounting (no second Start) too. */
 			session_take_over(i);
@@ -1284,6 +1464,9 @@ become_master(void)
 	 */
 	if (config->send_garp && config->bind_address && config->bgp.as == 0)
 		send_garp(config->bind_address);
+	if (relayed)
+		LOG(LOG_WARN_L, 0, 0, "cluster: %u halves of relayed calls "
+		    "taken over: switched as before", relayed);
 	cl.takeover_us = mono_us() - t0;
 	LOG(LOG_WARN_L, 0, 0, "cluster: takeover of %u sessions and %u "
 	    "tunnels done in %llu ms", tables->sessions_used,
@@ -1672,7 +1855,11 @@ cluster_fuzz_reset(in_addr_t me, in_addr_t master)
 		cl.dirty_s = calloc(tables->max_sessions / 8 + 1, 1);
 		cl.dirty_t = calloc(tables->max_tunnels / 8 + 1, 1);
 		cl.queue = calloc(qcap, sizeof(*cl.queue));
-		if (!cl.dirty_s || !cl.dirty_t || !cl.queue)
+		cl.tctl = calloc(tables->max_tunnels + 1, sizeof(*cl.tctl));
+		cl.tctl_len = calloc(tables->max_tunnels + 1,
+		    sizeof(*cl.tctl_len));
+		if (!cl.dirty_s || !cl.dirty_t || !cl.queue || !cl.tctl ||
+		    !cl.tctl_len)
 			abort();
 		cl.qcap = (uint32_t)qcap;
 	}
@@ -1755,12 +1942,17 @@ cluster_init(time_t started)
 		cl.announcing = 1;
 		return 0;
 	}
+	bgp_set_router_id(cl.my_addr);	/* unique in the cluster */
 	qcap = (size_t)tables->max_sessions + tables->max_tunnels;
 	if ((cl.dirty_s = calloc(tables->max_sessions / 8 + 1, 1)) == NULL ||
 	    (cl.dirty_t = calloc(tables->max_tunnels / 8 + 1, 1)) == NULL ||
 	    (cl.queue = calloc(qcap, sizeof(*cl.queue))) == NULL)
 		return -1;
 	cl.qcap = (uint32_t)qcap;
+	if ((cl.tctl = calloc(tables->max_tunnels + 1, sizeof(*cl.tctl))) ==
+	    NULL || (cl.tctl_len = calloc(tables->max_tunnels + 1,
+	    sizeof(*cl.tctl_len))) == NULL)
+		return -1;
 	tables_set_hook(table_changed);
 	session_subscribe(session_changed, NULL);
 
@@ -1837,6 +2029,13 @@ cluster_close(void)
 		free(cl.hist[i].body);
 		cl.hist[i].body = NULL;
 	}
+	if (cl.tctl != NULL)
+		for (i = 1; i <= (int)tables->max_tunnels; i++)
+			free(cl.tctl[i]);
+	free(cl.tctl);
+	free(cl.tctl_len);
+	cl.tctl = NULL;
+	cl.tctl_len = NULL;
 	free(cl.dirty_s);
 	free(cl.dirty_t);
 	free(cl.queue);

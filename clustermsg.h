@@ -31,7 +31,8 @@
 #include "rd.h"
 
 #define CL_MAGIC	0x4c32434cu	/* "L2CL" */
-#define CL_VERSION	2		/* 2: session extras (CL_REC_EXTRA) */
+#define CL_VERSION	3		/* 2: session extras (CL_REC_EXTRA),
+					 * 3: tunnel control (CL_REC_TCTL) */
 #define CL_HDR_LEN	32
 #define CL_MAC_LEN	32		/* HMAC-SHA-256 */
 #define CL_MAX_PKT	16384		/* largest datagram accepted */
@@ -103,6 +104,8 @@ enum cl_rec_type {
 	CL_REC_TUNNEL = 2,	/* data: struct tunnel, or empty = free */
 	CL_REC_EXTRA = 3,	/* right after its session's record: what
 				 * other modules keep of it (cluster.c) */
+	CL_REC_TCTL = 4,	/* right after its tunnel's record: Ns, Nr
+				 * and unacknowledged control messages */
 	CL_REC_MAX
 };
 #define CL_REC_HDR	8	/* u8 type, u8 reserved, u16 len, u32 index */

@@ -2290,7 +2290,20 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	}
 	if (config->auth_tunnel_change_addr_src)
 		tp->peer = *from;
-	if (c->adopted) {
+	if (c->adopted == 2 && !rel_adopt_ok(t, ns, nr)) {
+		LOG(LOG_WARN_L, 0, t, "inherited tunnel with %s: its Ns %u Nr "
+		    "%u do not fit the replicated Ns %u Nr %u", tp->hostname,
+		    ns, nr, c->ns, c->nr);
+		rel_drop_queue(t);
+		c->adopted = 1;
+	}
+	if (c->adopted == 2) {
+		/* Replicated numbers, confirmed (cluster.c, issue 18). */
+		c->adopted = 0;
+		LOG(LOG_INFO_L, 0, t, "inherited tunnel with %s: replicated Ns "
+		    "%u Nr %u confirmed by its first message", tp->hostname,
+		    c->ns, c->nr);
+	} else if (c->adopted) {
 		/*
 		 * Inherited from the cluster: the LAC's Nr is the Ns it
 		 * expects from us, its Ns the next we accept (RFC 2661
@@ -2306,6 +2319,7 @@ l2tp_input(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
 	c->last_rx_ms = now_ms;
 	tp->last_rx = time_now;
 	ctl_ack(t, nr);
+	cluster_tunnel_changed(t);	/* queue and Nr replicated (issue 18) */
 	if (tctl[t] == NULL)
 		return;		/* cleared by the ack (shutdown) */
 	if (body.left == 0) {

@@ -153,6 +153,24 @@ void	 l2tp_adopt(void);
  */
 int	 l2tp_seq_get(tid_t, uint16_t *ns, uint16_t *nr);
 void	 l2tp_seq_set(tid_t, uint16_t ns, uint16_t nr);
+/*
+ * cluster.c replicates a tunnel's control channel so that a new master
+ * answers where the old one stopped (issue 18).  Export: Ns of our next
+ * message, our Nr, and each message queued for the peer's
+ * acknowledgement (its Ns, the datagram), oldest first; -1 if the
+ * tunnel has no control state or no numbers yet (inherited, the LAC not
+ * heard since).  Import, on a new master after
+ * l2tp_adopt(): the replicated numbers of an inherited tunnel (checked
+ * against the LAC's next message, l2tp_input), then each message of the
+ * old master still unacknowledged, queued with its Ns and sent again at
+ * once (RFC 2661 5.8); -1 if it does not follow the queue.
+ */
+typedef void (*l2tp_qmsg_fn)(void *arg, uint16_t ns, const uint8_t *p,
+	    uint16_t len);
+int	 l2tp_ctl_export(tid_t, uint16_t *ns, uint16_t *nr, l2tp_qmsg_fn,
+	    void *arg);
+void	 l2tp_ctl_import(tid_t, uint16_t ns, uint16_t nr);
+int	 l2tp_ctl_requeue(tid_t, uint16_t ns, const uint8_t *p, uint16_t len);
 /* state.c: a call of an adopted tunnel that was not up at the restart
  * (no session any more): CDN result 3 (RFC 2661 4.4.2). */
 void	 l2tp_clear_call(tid_t, uint16_t our_sid, uint16_t far_sid,

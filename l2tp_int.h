@@ -69,7 +69,9 @@ struct tctl {
 	uint64_t	 last_rx_ms;
 	uint32_t	 opening_idx;	/* position in opening[] plus one */
 	int		 peer_hides;	/* the LAC hides AVPs: so do we */
-	int		 adopted;	/* inherited: Ns/Nr from the next message */
+	int		 adopted;	/* inherited: Ns/Nr from the next message
+					 * (1), or replicated, to be confirmed
+					 * by it (2) */
 	/* A tunnel we opened as a LAC (relay, issue 23) */
 	int		 lac;
 	char		 secret[64];	/* Tunnel-Password, "" = none */
@@ -107,5 +109,9 @@ uint16_t ctl_resend(tid_t);
 void	 ctl_ack(tid_t, uint16_t nr);
 void	 ctl_reorder(tid_t, const struct sockaddr_in *from, uint16_t ns,
 	    uint16_t session, const uint8_t *p, size_t len);
+/* An inherited tunnel's replicated numbers fit the LAC's first message. */
+int	 rel_adopt_ok(tid_t, uint16_t ns, uint16_t nr);
+/* Forget what is queued (replicated numbers that did not fit). */
+void	 rel_drop_queue(tid_t);
 
 #endif /* L2TPNS_L2TP_INT_H */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "l2tp_int.h"
+#include "cluster.h"
 #include "l2tp_avp.h"
 #include "log.h"
 #include "rd.h"
@@ -88,6 +89,7 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
 	send_window(t);
 	state_tunnel(t);	/* Ns committed (state.c) */
+	cluster_tunnel_changed(t);	/* the queue, replicated */
 	return 0;
 }
 
@@ -327,4 +329,108 @@ void
 rel_init(tid_t t)
 {
 	timer_init(&tctl[t]->rtx, rtx_fire, (void *)(uintptr_t)t);
+}
+
+/* ---- cluster replication (issue 18; l2tp.h) ---- */
+
+int
+l2tp_ctl_export(tid_t t, uint16_t *ns, uint16_t *nr, l2tp_qmsg_fn fn,
+    void *arg)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+	const struct qmsg *q;
+
+	/* Inherited and the LAC not heard yet: no numbers to give. */
+	if (c == NULL || c->adopted == 1)
+		return -1;
+	*ns = c->ns;
+	*nr = c->nr;
+	for (q = c->q_head; q != NULL; q = q->next)
+		fn(arg, q->ns, q->data, q->len);
+	return 0;
+}
+
+void
+l2tp_ctl_import(tid_t t, uint16_t ns, uint16_t nr)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+
+	if (c == NULL || c->adopted != 1 || c->q_head != NULL)
+		return;
+	c->adopted = 2;
+	c->ns = ns;
+	c->nr = nr;
+	c->verified = 1;	/* the old master heard from this peer */
+}
+
+int
+l2tp_ctl_requeue(tid_t t, uint16_t ns, const uint8_t *p, uint16_t len)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+	struct qmsg *q;
+
+	/* In order, before our next Ns, a whole control header at least. */
+	if (c == NULL || c->adopted != 2 || len < 12 ||
+	    !seq_lt(ns, c->ns) ||
+	    (c->q_tail != NULL && ns != (uint16_t)(c->q_tail->ns + 1)) ||
+	    c->qlen >= SENDQ_MAX || sendq_bytes + len > SENDQ_MAX_BYTES ||
+	    (q = malloc(sizeof(*q) + len)) == NULL)
+		return -1;
+	q->next = NULL;
+	q->ns = ns;
+	q->len = len;
+	q->sent = 0;
+	memcpy(q->data, p, len);
+	/* Our tunnel id at the LAC and the Ns are ours to vouch for. */
+	wr_put16_at(&(struct wr){ q->data, len, len, 0 }, 4,
+	    tunnel_get(t)->far_id);
+	wr_put16_at(&(struct wr){ q->data, len, len, 0 }, 8, ns);
+	if (c->q_tail)
+		c->q_tail->next = q;
+	else
+		c->q_head = q;
+	c->q_tail = q;
+	c->qlen++;
+	sendq_bytes += len;
+	LOG(LOG_INFO_L, 0, t, "send again Ns=%u (unacknowledged at the old "
+	    "master)", ns);
+	stats->l2tp_retransmits++;
+	send_window(t);
+	return 0;
+}
+
+/*
+ * RFC 2661 5.8: the LAC's Nr is the next Ns it expects from us and
+ * acknowledges the ones before; its Ns is at most the one we expect (a
+ * lower one is a duplicate we acknowledge).  The replicated numbers fit
+ * unless the old master sent or accepted a message after the heartbeat
+ * that carried them.
+ */
+int
+rel_adopt_ok(tid_t t, uint16_t ns, uint16_t nr)
+{
+	struct tctl *c = tctl[t];
+	uint16_t lo = c->q_head != NULL ? c->q_head->ns : c->ns;
+
+	return !seq_lt(c->ns, nr) && !seq_lt(nr, lo) && !seq_lt(c->nr, ns);
+}
+
+void
+rel_drop_queue(tid_t t)
+{
+	struct tctl *c = tctl[t];
+	struct qmsg *q;
+
+	timer_cancel(&c->rtx);
+	while ((q = c->q_head) != NULL) {
+		c->q_head = q->next;
+		sendq_bytes -= q->len;
+		free(q);
+	}
+	c->q_tail = NULL;
+	c->qlen = 0;
+	c->tries = 0;
 }

@@ -23,6 +23,8 @@
 #   lac.links=2             after the pings, dial a second call
 #                           (another [lac] section to the same LNS), which
 #                           pppd attaches to the first one's bundle
+#   lac.pingrun=yes         ping the LNS through ppp0 every 0.2 s for the
+#                           whole hold, then report PINGRUN
 #
 # Every report is one console line "@@LAC t=UPTIME EVENT details":
 #   BOOT, NET, UNDERLAY ok|fail, DIAL, IPUP (from pppd's ip-up: interface,
@@ -30,7 +32,9 @@
 #   usepeerdns file), PING ok|fail, PINGBIG ok|fail, HOLD, LINKDOWN (pppd
 #   ended during the hold: the LNS closed the session), HANGUP (we end it),
 #   PPPD_EXIT, FAIL (no session), DONE; LINK2 (lac.links=2: how many
-#   pppd run once the second call is dialled).  pppd's own log (option
+#   pppd run once the second call is dialled); PINGRUN (lac.pingrun=yes:
+#   pings sent and answered during the hold, the longest run of
+#   unanswered ones, the last one answered).  pppd's own log (option
 #   debug) and xl2tpd's ("xl2tpd: " prefix) are on the console as well.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -53,7 +57,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 ADDR=10.98.0.2/24 LNS=10.98.0.1 HOST=lac-interop USER=interop PASS=interop
 AUTH=chap SECRET= CHALLENGE=no HIDDEN=no ECHO=0 HOLD=0 SHELL=0
-MULTILINK=no LINKS=1
+MULTILINK=no LINKS=1 PINGRUN=no
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	lac.addr=*)	ADDR=${arg#*=} ;;
@@ -70,6 +74,7 @@ for arg in $(cat /proc/cmdline); do
 	lac.shell=*)	SHELL=${arg#*=} ;;
 	lac.multilink=*) MULTILINK=${arg#*=} ;;
 	lac.links=*)	LINKS=${arg#*=} ;;
+	lac.pingrun=*)	PINGRUN=${arg#*=} ;;
 	esac
 done
 
@@ -258,12 +263,38 @@ if [ "$LINKS" = 2 ]; then
 fi
 
 if [ "$HOLD" -gt 0 ]; then
+	PINGER=
+	if [ "$PINGRUN" = yes ]; then
+		ping -i 0.2 -W 1 -I ppp0 "$PEER" > /tmp/pingrun 2>&1 &
+		PINGER=$!
+	fi
 	report HOLD "seconds=$HOLD local=$LOCAL"
 	T1=$(now)
 	deadline=$(( ${T1%.*} + HOLD ))
 	while before $deadline && pidof pppd > /dev/null; do
 		sleep 0.2
 	done
+	if [ -n "$PINGER" ]; then
+		kill -INT "$PINGER"
+		wait "$PINGER"
+		# icmp_seq counts from 1; a gap is a run of sequence numbers
+		# without an answer, the tail after the last answer included.
+		report PINGRUN "$(awk '
+		    / bytes from / {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^icmp_seq=/) {
+					s = substr($i, 10) + 0
+					if (s - last - 1 > gap) gap = s - last - 1
+					if (s > last) last = s
+					got++
+				}
+		    }
+		    / packets transmitted/ { sent = $1 }
+		    END {
+			if (sent - last > gap) gap = sent - last
+			printf "sent=%d received=%d maxgap=%d last=%d", sent, got, gap, last
+		    }' /tmp/pingrun)"
+	fi
 fi
 if pidof pppd > /dev/null; then
 	report HANGUP "pid=$(pidof pppd)"

@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from l2tpwire import (Lac, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID, CDN,
-                      HELLO, STOPCCN)
+from l2tpwire import (Lac, avp, get, u32, A_CALLED, A_FRAMING_TYPE,
+                      A_MSGTYPE, A_RESULT, A_SERIAL, A_SESSION_ID,
+                      A_TX_SPEED, CDN, HELLO, ICCN, ICRP, ICRQ, STOPCCN)
 from nsctlhelp import nsctl, plugin_dir
 from pppwire import ECHOREQ, IP, LCP, Ppp, ipv4_udp
 from test_cli import USERS, Cli
@@ -247,7 +248,7 @@ def hb_body(hb_seq):
         struct.pack("!HHHH", 0, 0, 0, 0)
 
 
-def datagram(typ, sender, body, seq, epoch, key=None, version=2):
+def datagram(typ, sender, body, seq, epoch, key=None, version=3):
     total = 32 + len(body) + (32 if key else 0)
     h = struct.pack("!IBBBBHH4s4sQI", MAGIC, version, typ,
                     1 if key else 0, 0, total, 0, socket.inet_aton(sender),
@@ -451,15 +452,17 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
     users = {s["user"]: s["ip"] for s in sessions(n2)}
     assert users == {"alice": ip, "bob": ip2}
 
-    # The inherited tunnel carries on: the new master takes its Ns/Nr
-    # from the LAC's next message and acknowledges it (no StopCCN) ...
+    # The inherited tunnel carries on: the new master goes on from the
+    # replicated Ns/Nr, which the LAC's next message confirms, and
+    # acknowledges it (no StopCCN) ...
     mark = n2.log_mark()
     lac.send(avp(A_MSGTYPE, HELLO))
     zlb = lac.recv_any(timeout=2)
     assert zlb["type"] is None and not zlb["avps"], zlb
     assert zlb["nr"] == lac.ns
-    n2.wait_for_log(r"inherited tunnel with lac-cluster: Ns \d+ Nr \d+ "
-                    r"taken from its first message", since=mark)
+    n2.wait_for_log(rf"inherited tunnel with lac-cluster: replicated Ns "
+                    rf"{lac.nr} Nr {lac.ns - 1} confirmed by its first "
+                    rf"message", since=mark)
     # ... and a CDN for the inherited session frees it and its address.
     lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!HH", 1, 0)) +
              avp(A_SESSION_ID, 77), sid=sid)
@@ -667,6 +670,254 @@ def test_partitioned_master_that_took_sessions_over_exits_on_heal(cluster,
     assert "alice" in cl.cli(n1).cmd("show session")
 
 
+def test_unacknowledged_icrp_sent_again_by_the_new_master(cluster, netns):
+    """The old master's unacknowledged control messages survive it
+    (issue 18): the LAC's ICRQ is answered with an ICRP that the LAC
+    does not acknowledge, the master is SIGKILLed, and the new master,
+    from the replicated Ns/Nr and send queue of the tunnel, sends the
+    same ICRP (same Ns, same session id) again at takeover (RFC 2661
+    5.8); the LAC's ICCN, acknowledging it, is accepted with the
+    replicated numbers, not numbers guessed from the LAC's message."""
+    cl = cluster
+    vip = f"{NET}.100"
+    n1 = cl.node(1, key=KEY, vip=vip)
+    n2 = cl.node(2, key=KEY, vip=vip)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+
+    def mac(d):
+        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                        ).stdout.strip()
+    lacns.ip("neigh", "replace", vip, "lladdr", mac(n1), "dev", lacif,
+             "nud", "permanent")
+    lac = lacns.run_in(Lac, vip)
+    lac.open_tunnel(host="lac-unacked")
+
+    def on_n2():
+        tunnels = json.loads(cl.cli(n2).cmd("show tunnel json"))["tunnels"]
+        return [t["hostname"] for t in tunnels] == ["lac-unacked"]
+    wait_until(on_n2, 3, "the tunnel on n2")
+    lac.send(avp(A_MSGTYPE, ICRQ) + avp(A_SESSION_ID, 88) +
+             avp(A_SERIAL, u32(1)) + avp(A_CALLED, "lns"))
+    rp = lac.recv()
+    assert rp["type"] == ICRP, rp
+    sid = get(rp, A_SESSION_ID)
+    time.sleep(HB_INTERVAL / 10 * 3)    # replicated, still unacknowledged
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    # What the old master sent (its own retransmissions) is drained: from
+    # here on only the new master talks to the LAC.
+    lac.sock.setblocking(False)
+    try:
+        while True:
+            lac.sock.recv(4096)
+    except BlockingIOError:
+        pass
+    lac.sock.settimeout(2)
+    n2.wait_for_log(r"cluster: I am the master now", timeout=5, since=mark)
+    again = lac.recv_any(timeout=HB_TIMEOUT / 10 + 2)
+    assert again["type"] == ICRP, again
+    assert again["ns"] == rp["ns"] and get(again, A_SESSION_ID) == sid
+    assert again["tid"] == lac.our_tid
+    n2.wait_for_log(r"cluster: 1 tunnels go on from their replicated "
+                    r"Ns/Nr; 1 unacknowledged control messages sent again",
+                    timeout=1, since=mark)
+
+    # The LAC's ICCN acknowledges it and is accepted at once.
+    lacns.ip("neigh", "replace", vip, "lladdr", mac(n2), "dev", lacif,
+             "nud", "permanent")
+    lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
+             avp(A_FRAMING_TYPE, u32(1)), sid=struct.unpack("!H", sid)[0])
+    n2.wait_for_log(r"ICCN: call connected", timeout=3, since=mark)
+    n2.wait_for_log(r"inherited tunnel with lac-unacked: replicated Ns "
+                    rf"{(rp['ns'] + 1) & 0xffff} Nr {lac.ns - 1} confirmed",
+                    timeout=1, since=mark)
+    n2.assert_not_logged(r"taken from its first message", since=mark)
+
+
+def test_interception_carries_on_at_the_new_master(cluster, netns):
+    """An intercepted session (CLI ``snoop``) stays intercepted through a
+    master kill (issue 18): its target is replicated with the session,
+    and the new master sends the copies, both ways, from its own
+    address, of the packets it handles from then on."""
+    cl = cluster
+    n1 = cl.node(1, users=USERS)
+    n2 = cl.node(2, users=USERS)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    lacns = netns()
+    target = f"{NET}.50"
+    cl.attach(lacns, target)
+    # The LAC talks to the slave, which forwards to the master; after the
+    # kill the slave is the master and handles it itself.
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-snoop")
+    sid = lac.open_session(our_sid=77)
+    p = Ppp(lac, sid, 77)
+    ip = p.up("alice", "secret")[0]
+    tap = lacns.socket()
+    tap.bind((target, 40001))
+    tap.settimeout(3)
+    assert cl.cli(n1).enable().cmd(f"snoop alice {target} 40001") == \
+        f"Snooping user alice to {target}:40001"
+    wait_until(lambda: any(s["user"] == "alice" for s in json.loads(
+        cl.cli(n2).cmd("show session json"))["sessions"]), 3,
+        "alice on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)    # the target in a heartbeat
+
+    def copy_of(marker):
+        while True:
+            data, src = tap.recvfrom(4096)
+            if data.endswith(marker):
+                return src[0]
+
+    p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"up-before"))
+    assert copy_of(b"up-before") == n1.addr
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(1 sessions",
+                    timeout=5, since=mark)
+    p.send(IP, ipv4_udp(ip, "192.0.2.200", 5000, 7000, b"up-after"))
+    assert copy_of(b"up-after") == n2.addr
+    so = n2.ns.socket()
+    so.sendto(b"down-after", (ip, 9))
+    so.close()
+    assert copy_of(b"down-after") == n2.addr
+    tap.close()
+
+
+def test_gardened_session_stays_in_the_garden_at_the_new_master(
+        cluster, netns, tmp_path, monkeypatch):
+    """A session in the walled garden (the garden plugin; a wrong
+    password lets the subscriber in) stays there through a master kill
+    (issue 18): the slave holds no rule for it while it follows, the new
+    master adds the session's rule on new_session_master, and the
+    subscriber's web request then reaches the portal, not the site it
+    asked for."""
+    from test_garden import (BUILD_GARDEN, PORTAL, POOL, SITE, accepted,
+                             connect, idle, listener, user_rules)
+    script = tmp_path / "build-garden"
+    script.write_text(BUILD_GARDEN)
+    monkeypatch.setenv("L2TPNS_BUILD_GARDEN", str(script))
+    cl = cluster
+    cfg = {"plugin_dir": str(plugin_dir(tmp_path)), "ppp_restart_time": 1,
+           "debug": 4}
+    n1 = cl.node(1, extra_lines=["load plugin garden"], **cfg)
+    n2 = cl.node(2, extra_lines=["load plugin garden"], **cfg)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    # The web behind the node that will take over.
+    srv = netns()
+    netns.veth(n2.ns, srv, "203.0.113.1/24", [f"{PORTAL}/24", f"{SITE}/24"])
+    n2.ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    srv.ip("route", "add", POOL, "via", "203.0.113.1")
+    portal, site = listener(srv, PORTAL), listener(srv, SITE)
+
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, n2.addr)
+    lac.open_tunnel(host="lac-garden")
+    sid = lac.open_session(our_sid=77)
+    p = Ppp(lac, sid, 77)
+    ip = p.up("alice", "wrong")[0]
+    n1.wait_for_log(r'authentication of "alice" failed: let into the '
+                    r'walled garden')
+    want = [f"-A garden_users -s {ip}/32 -j garden"]
+    wait_until(lambda: user_rules(n1) == want, 3, "the rule on the master")
+
+    wait_until(lambda: "alice" in cl.cli(n2).cmd("show session"), 3,
+               "alice on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)
+    assert user_rules(n2) == []          # a slave fences nothing
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(1 sessions",
+                    timeout=5, since=mark)
+    wait_until(lambda: user_rules(n2) == want, 3, "the rule on n2")
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    assert connect(p, ip, SITE, 40001) == SITE
+    accepted(portal, ip, 40001)
+    assert idle(site)
+
+
+def test_relayed_session_survives_a_master_kill(cluster, netns, daemon,
+                                                tmp_path):
+    """A relayed call (setforward: the subscriber's call carried on to a
+    far LNS through an outgoing tunnel of the cluster's) keeps passing
+    traffic through a master kill: both halves and both tunnels are
+    replicated, and the new master switches the data messages between
+    them (issue 18)."""
+    from test_relay import FAR_POOL, TUNNEL_PW, ping
+    cl = cluster
+    vip = f"{NET}.100"
+    far_addr = f"{NET}.77"
+    fwd = [f"setforward @far.example {far_addr} 1701 {TUNNEL_PW}"]
+    n1 = cl.node(1, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
+    n2 = cl.node(2, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    farns = netns()
+    cl.attach(farns, far_addr)
+    auth = tmp_path / "far-subscribers"
+    auth.write_text("bob@far.example pw-bob\n")
+    auth.chmod(0o600)
+    far = daemon({"debug": 4, "hostname": "far-lns",
+                  "cli_bind_address": "127.0.0.1",
+                  "l2tp_secret": TUNNEL_PW, "local_auth_file": str(auth),
+                  "peer_address": "192.0.2.77"}, ns=farns,
+                 ip_pool=FAR_POOL + "\n")
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+
+    def mac(d):
+        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                        ).stdout.strip()
+
+    def pin(d):
+        for ns, dev in ((lacns, lacif), (farns, None)):
+            dev = dev or ns.run(["ip", "-o", "-4", "addr", "show", "to",
+                                 far_addr]).stdout.split()[1]
+            ns.ip("neigh", "replace", vip, "lladdr", mac(d), "dev", dev,
+                  "nud", "permanent")
+    pin(n1)
+    lac = lacns.run_in(Lac, vip)
+    lac.open_tunnel(host="lac-relay")
+    sid = lac.open_session(our_sid=91)
+    p = Ppp(lac, sid, 91)
+    p.lcp_up()
+    code, msg = p.pap("bob@far.example", "pw-bob", timeout=5)
+    assert code == 2, msg
+    ours = p.ipcp_up(dns=False)[0]
+    n1.wait_for_log(r'relay: "bob@far.example" switched to LNS far-lns')
+    assert ping(p, ours, far_addr, seq=1)[0] == far_addr
+    wait_until(lambda: len(json.loads(cl.cli(n2).cmd(
+        "show session json"))["sessions"]) == 2, 3,
+        "both halves on the slave")
+    time.sleep(HB_INTERVAL / 10 * 3)
+
+    mark = n2.log_mark()
+    n1.stop(sig=9)
+    n2.wait_for_log(r"cluster: I am the master now \(2 sessions, 2 "
+                    r"tunnels inherited\)", timeout=5, since=mark)
+    pin(n2)
+    try:                        # what the old master sent, unread
+        while True:
+            lac.recv_any(timeout=0.3)
+    except socket.timeout:
+        pass
+    p.frames.clear()
+    assert ping(p, ours, far_addr, seq=2)[0] == far_addr
+    far.assert_not_logged(r"StopCCN|CDN")
+
+
 def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
                                                               netns):
     """The fallback of the replicated control channel: the slave is cut
@@ -689,6 +940,12 @@ def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
                      ).stdout.strip()
         lacns.ip("neigh", "replace", vip, "lladdr", m, "dev", lacif, "nud",
                  "permanent")
+    def drain():
+        try:
+            while True:
+                lac.recv_any(timeout=0.3)
+        except socket.timeout:
+            pass
     pin(n1)
     lac = lacns.run_in(Lac, vip)
     lac.open_tunnel(host="lac-stale")
@@ -698,6 +955,7 @@ def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
     time.sleep(HB_INTERVAL / 10 * 3)
     mark = n2.log_mark()
     cl.partition(n2.addr, cut=True)
+    drain()                     # the SCCCN's acknowledgement
     lac.send(avp(A_MSGTYPE, HELLO))
     zlb = lac.recv_any(timeout=2)
     assert zlb["nr"] == lac.ns

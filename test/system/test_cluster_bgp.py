@@ -147,3 +147,22 @@ def test_min_adv_zero_master_keeps_routes_and_they_move(cluster, netns,
     r.wait_routes({POOL}, peer=n2.addr)
     wait_until(lambda: pool_hops(rtr) == [n2.addr], 10,
                "the pool via the new master only")
+
+
+def test_nodes_sharing_bind_address_have_distinct_bgp_identifiers(
+        cluster, netns, routers, tmp_path):
+    """The nodes of a cluster share bind_address (here the manual's
+    single-segment setup, where every node holds it), but each sends its
+    own address on the cluster interface as its BGP Identifier, so that
+    no two speakers of one cluster share one (RFC 6286 2.1: unique within
+    an AS for iBGP); before, both sent bind_address."""
+    cl = cluster
+    vip = f"{NET}.100"
+    rtr, r, n1, n2 = start_all(cl, netns, routers, tmp_path, vip=vip)
+
+    def neighbor_id(d):
+        out = r.birdc("show", "protocols", "all", r.name_of(d.addr))
+        m = re.search(r"Neighbor ID:\s+(\S+)", out)
+        return m and m.group(1)
+    assert neighbor_id(n1) == n1.addr
+    assert neighbor_id(n2) == n2.addr

@@ -108,7 +108,7 @@ test_layout_and_round_trip(void **state)
 {
 	static const uint8_t want[] = {
 		0x4c, 0x32, 0x43, 0x4c,		/* magic */
-		0x02, 0x01, 0x00, 0x00,		/* version, PING, flags */
+		0x03, 0x01, 0x00, 0x00,		/* version, PING, flags */
 		0x00, 0x24, 0x00, 0x00,		/* length 36 */
 		10, 0, 0, 1,			/* sender */
 		192, 0, 2, 1,			/* cluster id */
