@@ -50,7 +50,7 @@ DAEMON_OBJS += lacout.o pppc.o
 # Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
 DAEMON_OBJS += mlppp.o mpreasm.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
-DAEMON_OBJS += cluster.o clustermsg.o
+DAEMON_OBJS += cluster.o cluster_show.o clustermsg.o
 PROGS	= l2tpns
 # Plugins and nsctl (plugin.h, control.h).  Plugins install in LIBDIR;
 # the test ones stay in test/plugins.

@@ -60,6 +60,7 @@
 #include <sys/socket.h>
 
 #include "cluster.h"
+#include "cluster_int.h"
 #include "auth.h"
 #include "bgp.h"
 #include "dataplane.h"
@@ -73,7 +74,6 @@
 #include "util.h"
 
 #define HB_TARGET	8000	/* heartbeat body bytes we aim at */
-#define HB_HISTORY	128	/* heartbeats kept for LASTSEEN */
 #define HB_BURST	64	/* heartbeat datagrams per turn at most */
 #define SYNC_SPAN	4096	/* table indexes walked per sync chunk */
 #define SYNC_BURST	32	/* sync chunks per peer per turn */
@@ -94,11 +94,6 @@ _Static_assert(HB_TARGET + ENTRY_MAX + 64 <= CL_MAX_BODY,
 _Static_assert(2 * CL_REC_HDR + sizeof(struct tunnel) + TCTL_MAX < ENTRY_MAX,
     "tunnel record size");
 
-enum cl_state { CS_STANDALONE, CS_WAITING, CS_SLAVE, CS_MASTER, CS_MAX };
-static const char *const state_names[CS_MAX] = {
-	"standalone", "waiting", "slave", "master"
-};
-
 enum cl_event {
 	EV_ELECTED,		/* this node won an election */
 	EV_MASTER_SEEN,		/* a heartbeat from a master we follow */
@@ -106,95 +101,27 @@ enum cl_event {
 	EV_OUTRANKED,		/* a better master exists: step down */
 };
 
-struct peer {
-	in_addr_t	 addr;		/* 0 = free slot */
-	uint64_t	 epoch;		/* its start, ms since 1970 */
-	uint64_t	 last_ms;	/* now_ms of its last good datagram */
-	struct cl_replay rp;
-	struct cl_node	 info;		/* from its last ping/heartbeat */
-	int		 gone;		/* said goodbye */
-	/* master side: a resync in progress to this peer */
-	int		 syncing;
-	uint32_t	 sync_id, sync_base;
-	uint8_t		 sync_kind;
-	uint32_t	 sync_next;
+const char *const cl_state_names[CS_MAX] = {
+	"standalone", "waiting", "slave", "master"
 };
 
-struct hb_hist {
-	uint32_t	 seq;
-	uint16_t	 len;
-	uint8_t		*body;
-};
-
-static struct {
-	enum cl_state	 state;
-	int		 fd;
-	in_addr_t	 my_addr;
-	uint64_t	 epoch;		/* our start, ms since 1970 */
-	uint32_t	 tx_seq;	/* datagram sequence, per epoch */
-	time_t		 started;
-	struct sockaddr_in group;
-	struct timer	 tick, sync_timer;
-	struct peer	 peers[CL_MAX_PEERS];
-	/* slave */
-	struct peer	*master;
-	uint64_t	 master_last_ms;	/* last heartbeat, or entering WAITING */
-	uint32_t	 master_hb;	/* highest hb seq the master announced */
-	int		 have_base;	/* synced: applied != gaps */
-	uint32_t	 expected;	/* next hb seq to apply */
-	uint32_t	 applied;	/* last applied */
-	uint64_t	 last_ask_ms;
-	uint32_t	 sync_id;	/* the sync being received */
-	uint8_t		 sync_kind;
-	uint32_t	 sync_next;
-	int		 syncing;
-	int		 master_lost;	/* goodbye or restart: elect now */
-	uint64_t	 last_sync_ms;	/* last sync chunk applied */
-	uint32_t	 created;	/* entries allocated while master */
-	uint32_t	 adopted;	/* entries taken over on becoming master */
-	/* slave: each tunnel's replicated control channel (CL_REC_TCTL,
-	 * the record's data as received), for become_master */
-	uint8_t		**tctl;
-	uint16_t	*tctl_len;
-	/* master */
-	uint32_t	 hb_seq;	/* last heartbeat sent */
-	uint8_t		*dirty_s, *dirty_t;	/* bit per index */
-	uint32_t	*queue;		/* (kind << 31) | index */
-	uint32_t	 qlen, qcap;
-	struct hb_hist	 hist[HB_HISTORY];
-	uint32_t	 next_sync_id;
-	uint32_t	 walk_s, walk_t;	/* round-robin refresh cursors */
-	/* counters */
-	uint64_t	 rx, tx, tx_errors, forwarded, fwd_received, fwd_failed;
-	uint64_t	 tx_bytes, hb_bytes;	/* datagrams' sizes, MAC included */
-	uint64_t	 changes_sent, refresh_sent;	/* heartbeat records */
-	uint64_t	 takeover_us;	/* the last become_master() */
-	int		 announcing;	/* what BGP was told, -1 nothing yet */
-	int		 ever_uptodate;	/* a resync completed in this run */
-	uint32_t	 uptodate_slaves;	/* master: alive, up to date */
-	uint64_t	 records_applied, resyncs, elections;
-	uint64_t	 drops[CL_E_MAX];
-	uint64_t	 drop_self, drop_layout;
-	int		 warned_nokey;
-	char		 why_standalone[96];
-} cl = { .fd = -1, .announcing = -1 };
+struct cluster_state cl = { .fd = -1, .announcing = -1 };
 
 static void cluster_fsm(enum cl_event, struct peer *);
 static void send_heartbeats(void);
 static void routes_update(void);
 static void tctl_forget(tid_t);
-static int my_uptodate(void);
 
 /* ---- small helpers ---- */
 
-static const char *
-ipstr(in_addr_t a, char *buf)
+const char *
+cl_ipstr(in_addr_t a, char *buf)
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static uint64_t
-wall_ms(void)
+uint64_t
+cl_wall_ms(void)
 {
 	struct timespec ts;
 
@@ -238,8 +165,8 @@ set_state(enum cl_state s)
 {
 	if (s == cl.state)
 		return;
-	LOG(LOG_WARN_L, 0, 0, "cluster: %s -> %s", state_names[cl.state],
-	    state_names[s]);
+	LOG(LOG_WARN_L, 0, 0, "cluster: %s -> %s", cl_state_names[cl.state],
+	    cl_state_names[s]);
 	cl.state = s;
 }
 
@@ -276,8 +203,8 @@ peer_new(in_addr_t a)
 	return p;
 }
 
-static int
-peer_alive(const struct peer *p)
+int
+cl_peer_alive(const struct peer *p)
 {
 	return p->addr && !p->gone && now_ms - p->last_ms <= timeout_ms();
 }
@@ -293,7 +220,7 @@ cluster_successor(void)
 	if (cl.state != CS_MASTER)
 		return 1;
 	for (i = 0; i < CL_MAX_PEERS; i++)
-		if (peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
+		if (cl_peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
 		    cl.peers[i].info.role != 1)
 			return 1;
 	return 0;
@@ -448,7 +375,7 @@ session_index(sid_t s, struct session *sp)
 		    ippool_take(s, sp->ip, sp->user) < 0)
 			LOG(LOG_ERROR_L, s, sp->tunnel, "cluster: address %s "
 			    "of the master's session is held here",
-			    ipstr(sp->ip, a));
+			    cl_ipstr(sp->ip, a));
 		if (!in_pool(sp->ip))
 			kroute(1, sp->ip);
 	}
@@ -916,7 +843,7 @@ recv_heartbeat(struct peer *p, struct rd *r)
 		return;
 	if (cl.master != p) {
 		/* A second master: follow the better one (manual). */
-		if (cl.master != NULL && peer_alive(cl.master) &&
+		if (cl.master != NULL && cl_peer_alive(cl.master) &&
 		    cl_rank_cmp(cl.master->epoch, cl.master->addr, p->epoch,
 		    p->addr) > 0)
 			return;
@@ -1342,7 +1269,7 @@ sync_turn(struct timer *t, void *arg)
 
 		if (!p->addr || !p->syncing)
 			continue;
-		if (!peer_alive(p)) {
+		if (!cl_peer_alive(p)) {
 			p->syncing = 0;
 			continue;
 		}
@@ -1356,7 +1283,7 @@ sync_turn(struct timer *t, void *arg)
 
 				p->syncing = 0;
 				LOG(LOG_INFO_L, 0, 0, "cluster: resync of %s "
-				    "sent", ipstr(p->addr, a));
+				    "sent", cl_ipstr(p->addr, a));
 				break;
 			}
 		}
@@ -1479,7 +1406,7 @@ step_down(struct peer *better)
 	char a[INET_ADDRSTRLEN];
 
 	LOG(LOG_WARN_L, 0, 0, "cluster: %s is a better master; stepping "
-	    "down", ipstr(better->addr, a));
+	    "down", cl_ipstr(better->addr, a));
 	if (cl.created || cl.adopted) {
 		/*
 		 * Tunnels or sessions set up or taken over while we were
@@ -1516,7 +1443,7 @@ cluster_fsm(enum cl_event ev, struct peer *p)
 		/* FALLTHROUGH */
 	case EV_MASTER_SEEN:
 		LOG(LOG_WARN_L, 0, 0, "cluster: following master %s",
-		    ipstr(p->addr, a));
+		    cl_ipstr(p->addr, a));
 		cl.master = p;
 		cl.master_last_ms = now_ms;
 		cl.have_base = 0;
@@ -1528,7 +1455,7 @@ cluster_fsm(enum cl_event ev, struct peer *p)
 		if (cl.state != CS_SLAVE)
 			break;
 		LOG(LOG_WARN_L, 0, 0, "cluster: lost master %s",
-		    cl.master ? ipstr(cl.master->addr, a) : "?");
+		    cl.master ? cl_ipstr(cl.master->addr, a) : "?");
 		cl.master = NULL;
 		cl.syncing = 0;
 		cl.master_last_ms = 0;	/* elect without waiting again */
@@ -1555,7 +1482,7 @@ routes_update(void)
 	uint32_t n = 0;
 
 	for (i = 0; i < CL_MAX_PEERS; i++)
-		if (peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
+		if (cl_peer_alive(&cl.peers[i]) && cl.peers[i].info.uptodate &&
 		    cl.peers[i].info.role == 0)
 			n++;
 	cl.uptodate_slaves = n;
@@ -1581,7 +1508,7 @@ routes_update(void)
 	cl.announcing = want;
 	LOG(LOG_WARN_L, 0, 0, "cluster: %s routes (%s, %u up-to-date "
 	    "slave%s, cluster_master_min_adv %d)", want ? "raising" :
-	    "dropping", state_names[cl.state], n, n == 1 ? "" : "s", min);
+	    "dropping", cl_state_names[cl.state], n, n == 1 ? "" : "s", min);
 	bgp_set_announce(want);
 }
 
@@ -1594,7 +1521,7 @@ i_am_best(void)
 	for (i = 0; i < CL_MAX_PEERS; i++) {
 		const struct peer *p = &cl.peers[i];
 
-		if (peer_alive(p) && cl_rank_cmp(p->epoch, p->addr, cl.epoch,
+		if (cl_peer_alive(p) && cl_rank_cmp(p->epoch, p->addr, cl.epoch,
 		    cl.my_addr) > 0)
 			return 0;
 	}
@@ -1706,7 +1633,7 @@ cluster_input(const uint8_t *buf, size_t len)
 			char a[INET_ADDRSTRLEN];
 
 			LOG(LOG_WARN_L, 0, 0, "cluster: peer %s restarted",
-			    ipstr(p->addr, a));
+			    cl_ipstr(p->addr, a));
 			p->syncing = 0;
 			if (p == cl.master && cl.state == CS_SLAVE)
 				cl.master_lost = 1;	/* its tables are new */
@@ -1931,7 +1858,7 @@ cluster_init(time_t started)
 	size_t qcap;
 
 	cl.started = started;
-	cl.epoch = wall_ms();
+	cl.epoch = cl_wall_ms();
 	cl.state = CS_STANDALONE;
 	if (iface_addr(config->cluster_interface, &cl.my_addr, &ifindex) < 0) {
 		snprintf(cl.why_standalone, sizeof(cl.why_standalone),
@@ -2001,8 +1928,8 @@ cluster_init(time_t started)
 	}
 	LOG(LOG_WARN_L, 0, 0, "cluster: node %s on %s, group %s port %d, "
 	    "slave until a master is heard or elected",
-	    ipstr(cl.my_addr, a), config->cluster_interface,
-	    ipstr(config->cluster_address, g), config->cluster_port);
+	    cl_ipstr(cl.my_addr, a), config->cluster_interface,
+	    cl_ipstr(config->cluster_address, g), config->cluster_port);
 	set_state(CS_WAITING);
 	routes_update();	/* none until up to date or master */
 	cl.master_last_ms = now_ms;
@@ -2041,169 +1968,4 @@ cluster_close(void)
 	free(cl.queue);
 	cl.dirty_s = cl.dirty_t = NULL;
 	cl.queue = NULL;
-}
-
-/* ---- show cluster ---- */
-
-static void
-linef(void (*fn)(void *, const char *), void *arg, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-linef(void (*fn)(void *, const char *), void *arg, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fn(arg, line);
-}
-
-static int
-my_uptodate(void)
-{
-	return iam_master() || (cl.state == CS_SLAVE && cl.have_base &&
-	    !cl.syncing);
-}
-
-/* Heartbeats behind: seen from the master, each slave; from a slave, us. */
-static uint32_t
-peer_lag(const struct peer *p)
-{
-	if (cl.state == CS_MASTER)
-		return p->info.role ? 0 : cl.hb_seq - p->info.hb_seq;
-	if (p->info.role)
-		return 0;
-	return cl.master_hb > p->info.hb_seq ? cl.master_hb -
-	    p->info.hb_seq : 0;
-}
-
-void
-cluster_show(int json, void (*fn)(void *, const char *), void *arg)
-{
-	char a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	char drops[512];
-	const char *status = iam_master() ? "Master" : "Slave";
-	in_addr_t master = iam_master() ? cl.my_addr :
-	    cl.master ? cl.master->addr : 0;
-	uint32_t lag = cl.state == CS_SLAVE && cl.master_hb > cl.applied ?
-	    cl.master_hb - cl.applied : 0;
-	size_t dl = 0;
-	int i, n = 0;
-
-	drops[0] = '\0';
-	for (i = 1; i < CL_E_MAX; i++)
-		dl += (size_t)snprintf(drops + dl, sizeof(drops) - dl,
-		    json ? "%s\"%s\":%llu" : "%s%s %llu", i > 1 ? (json ? "," :
-		    ", ") : "", cl_err_name(i), (unsigned long long)cl.drops[i]);
-	dl += (size_t)snprintf(drops + dl, sizeof(drops) - dl,
-	    json ? ",\"layout\":%llu" : ", layout %llu",
-	    (unsigned long long)cl.drop_layout);
-
-	if (json) {
-		linef(fn, arg, "{\"status\":\"%s\",\"state\":\"%s\","
-		    "\"standalone\":%s,\"address\":\"%s\",\"master\":\"%s\","
-		    "\"uptodate\":%s,\"authenticated\":%s,\"hb_seq\":%u,"
-		    "\"applied\":%u,\"lag\":%u,\"rx\":%llu,\"tx\":%llu,"
-		    "\"tx_errors\":%llu,\"forwarded\":%llu,"
-		    "\"forwards_received\":%llu,\"forward_failures\":%llu,"
-		    "\"tx_bytes\":%llu,\"heartbeat_bytes\":%llu,"
-		    "\"changes_sent\":%llu,\"refreshes_sent\":%llu,"
-		    "\"takeover_ms\":%.1f,\"announcing\":%s,"
-		    "\"uptodate_slaves\":%u,\"records_applied\":%llu,"
-		    "\"resyncs\":%llu,\"elections\":%llu,\"drops\":{%s},"
-		    "\"peers\":[", status, state_names[cl.state],
-		    cl.state == CS_STANDALONE ? "true" : "false",
-		    ipstr(cl.my_addr, a), ipstr(master, m),
-		    my_uptodate() ? "true" : "false",
-		    config->cluster_key[0] ? "true" : "false",
-		    cl.state == CS_MASTER ? cl.hb_seq : cl.master_hb,
-		    cl.applied, lag, (unsigned long long)cl.rx,
-		    (unsigned long long)cl.tx,
-		    (unsigned long long)cl.tx_errors,
-		    (unsigned long long)cl.forwarded,
-		    (unsigned long long)cl.fwd_received,
-		    (unsigned long long)cl.fwd_failed,
-		    (unsigned long long)cl.tx_bytes,
-		    (unsigned long long)cl.hb_bytes,
-		    (unsigned long long)cl.changes_sent,
-		    (unsigned long long)cl.refresh_sent,
-		    (double)cl.takeover_us / 1000.0,
-		    cl.announcing == 1 ? "true" : "false", cl.uptodate_slaves,
-		    (unsigned long long)cl.records_applied,
-		    (unsigned long long)cl.resyncs,
-		    (unsigned long long)cl.elections, drops);
-		for (i = 0; i < CL_MAX_PEERS; i++) {
-			const struct peer *p = &cl.peers[i];
-
-			if (!p->addr)
-				continue;
-			linef(fn, arg, "%s{\"address\":\"%s\",\"role\":\"%s\","
-			    "\"uptime_s\":%lld,\"last_seen_ms\":%llu,"
-			    "\"alive\":%s,\"uptodate\":%s,\"lag\":%u,"
-			    "\"sessions\":%u,\"tunnels\":%u}", n++ ? "," : "",
-			    ipstr(p->addr, a), p->info.role ? "master" :
-			    "slave", (long long)(wall_ms() - p->epoch) / 1000,
-			    (unsigned long long)(now_ms - p->last_ms),
-			    peer_alive(p) ? "true" : "false",
-			    p->info.uptodate ? "true" : "false", peer_lag(p),
-			    p->info.sessions, p->info.tunnels);
-		}
-		linef(fn, arg, "]}");
-		return;
-	}
-
-	linef(fn, arg, "Cluster status : %s", status);
-	if (cl.state == CS_STANDALONE) {
-		linef(fn, arg, "Cluster        : stand-alone (%s)",
-		    cl.why_standalone);
-		linef(fn, arg, "Uptodate       : Yes");
-		return;
-	}
-	linef(fn, arg, "My address     : %s", ipstr(cl.my_addr, a));
-	linef(fn, arg, "VIP address    : %s", ipstr(config->bind_address, a));
-	linef(fn, arg, "Multicast      : %s port %d on %s, ttl %d",
-	    ipstr(config->cluster_address, g), config->cluster_port,
-	    config->cluster_interface, config->cluster_mcast_ttl);
-	linef(fn, arg, "Authentication : %s", config->cluster_key[0] ?
-	    "HMAC-SHA-256 (cluster_key)" : "none (no cluster_key)");
-	linef(fn, arg, "State          : %s", state_names[cl.state]);
-	if (master)
-		linef(fn, arg, "My master      : %s", ipstr(master, m));
-	else
-		linef(fn, arg, "My master      : (none)");
-	linef(fn, arg, "Uptodate       : %s", my_uptodate() ? "Yes" : "No");
-	if (cl.state == CS_MASTER)
-		linef(fn, arg, "Heartbeat      : %u sent, %u changes queued",
-		    cl.hb_seq, cl.qlen);
-	else
-		linef(fn, arg, "Heartbeat      : %u applied, %u announced, "
-		    "lag %u%s", cl.applied, cl.master_hb, lag, cl.syncing ?
-		    ", resync in progress" : "");
-	linef(fn, arg, "Packets        : %llu received, %llu sent, %llu "
-	    "forwarded, %llu forwards received",
-	    (unsigned long long)cl.rx, (unsigned long long)cl.tx,
-	    (unsigned long long)cl.forwarded,
-	    (unsigned long long)cl.fwd_received);
-	linef(fn, arg, "Routes         : %s (%u up-to-date slave%s, "
-	    "cluster_master_min_adv %d)", cl.announcing == 1 ? "raised" :
-	    "dropped", cl.uptodate_slaves, cl.uptodate_slaves == 1 ? "" : "s",
-	    config->cluster_master_min_adv);
-	linef(fn, arg, "Dropped        : %s", drops);
-	linef(fn, arg, "%-15s %-6s %10s %12s %-8s %6s", "Peer", "Role",
-	    "Uptime", "Last seen", "Uptodate", "Lag");
-	for (i = 0; i < CL_MAX_PEERS; i++) {
-		const struct peer *p = &cl.peers[i];
-
-		if (!p->addr)
-			continue;
-		linef(fn, arg, "%-15s %-6s %9llds %10.1fs %-8s %6u%s",
-		    ipstr(p->addr, a), p->info.role ? "master" : "slave",
-		    (long long)(wall_ms() - p->epoch) / 1000,
-		    (double)(now_ms - p->last_ms) / 1000.0,
-		    p->info.uptodate ? "Yes" : "No", peer_lag(p),
-		    peer_alive(p) ? "" : " (gone)");
-	}
 }
