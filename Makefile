@@ -39,7 +39,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
+DAEMON_OBJS = l2tpns.o globals.o config.o cfgfiles.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
@@ -120,7 +120,7 @@ test/unit/test_lacsim_ppp: test/unit/test_lacsim_ppp.c $(LACSIM_PPP_TEST_SRCS) $
 
 # ---- tests ----
 
-test/unit/test_config: test/unit/test_config.c config.o cfgprint.o globals.o util.o
+test/unit/test_config: test/unit/test_config.c config.o cfgfiles.o cfgprint.o globals.o util.o
 	$(CC) $(CFLAGS) -I. -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 test/unit/test_event: test/unit/test_event.c event.o
@@ -236,8 +236,8 @@ FUZZERS	= test/fuzz/fuzz_config test/fuzz/fuzz_users test/fuzz/fuzz_pool
 FUZZ_TIME ?= 20
 FUZZ_RUNS ?= 5000000
 
-$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgprint.c globals.c util.c config.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgprint.c globals.c util.c -lcrypt
+$(FUZZERS): test/fuzz/%: test/fuzz/%.c config.c cfgfiles.c cfgprint.c globals.c util.c config.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< config.c cfgfiles.c cfgprint.c globals.c util.c -lcrypt
 
 # Access-list rules and the matcher (acl.c) on arbitrary packets.
 ACL_FUZZ_SRCS = config.c cfgprint.c globals.c acl.c tables.c log.c util.c

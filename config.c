@@ -363,8 +363,8 @@ cfg_find(const char *name)
 	return NULL;
 }
 
-static int
-parse_long(const char *s, long *out)
+int
+cfg_parse_long(const char *s, long *out)
 {
 	char *end;
 	long v;
@@ -414,7 +414,7 @@ parse_ip6pfx(const char *s, struct cfg_ip6pfx *out)
 	strcpy(buf, s);
 	if ((slash = strchr(buf, '/')) != NULL) {
 		*slash++ = '\0';
-		if (parse_long(slash, &plen) < 0 || plen < 1 || plen > 128)
+		if (cfg_parse_long(slash, &plen) < 0 || plen < 1 || plen > 128)
 			return -1;
 	}
 	if (inet_pton(AF_INET6, buf, &out->addr) != 1)
@@ -435,7 +435,7 @@ set_value(struct config *c, const struct cfg_directive *d, const char *value,
 	switch (d->type) {
 	case CT_INT:
 	case CT_SHORT:
-		if (parse_long(value, &l) < 0 || l < d->min || l > d->max) {
+		if (cfg_parse_long(value, &l) < 0 || l < d->min || l > d->max) {
 			seterr(err, errlen, "bad value \"%s\" for %s: expected an "
 			    "integer from %ld to %ld", value, d->name, d->min,
 			    d->max);
@@ -803,8 +803,8 @@ acl_find(const struct config *c, const char *name)
 	return NULL;
 }
 
-static int
-parse_ip4(const char *s, in_addr_t *a)
+int
+cfg_parse_ip4(const char *s, in_addr_t *a)
 {
 	struct in_addr in;
 
@@ -830,7 +830,7 @@ acl_addr(int argc, char **argv, int *i, in_addr_t *a, in_addr_t *w,
 		return 0;
 	}
 	if (strcmp(argv[*i], "host") == 0) {
-		if (*i + 1 >= argc || parse_ip4(argv[*i + 1], a) < 0) {
+		if (*i + 1 >= argc || cfg_parse_ip4(argv[*i + 1], a) < 0) {
 			seterr(err, errlen, "bad %s: \"host\" needs an IPv4 "
 			    "address", what);
 			return -1;
@@ -839,12 +839,12 @@ acl_addr(int argc, char **argv, int *i, in_addr_t *a, in_addr_t *w,
 		*i += 2;
 		return 0;
 	}
-	if (parse_ip4(argv[*i], a) < 0) {
+	if (cfg_parse_ip4(argv[*i], a) < 0) {
 		seterr(err, errlen, "bad %s \"%s\": expected any, host ADDR "
 		    "or ADDR WILDCARD", what, argv[*i]);
 		return -1;
 	}
-	if (*i + 1 >= argc || parse_ip4(argv[*i + 1], w) < 0) {
+	if (*i + 1 >= argc || cfg_parse_ip4(argv[*i + 1], w) < 0) {
 		seterr(err, errlen, "bad %s: %s needs a wildcard mask", what,
 		    argv[*i]);
 		return -1;
@@ -859,7 +859,7 @@ parse_port(const char *s, uint16_t *p)
 {
 	long l;
 
-	if (parse_long(s, &l) < 0 || l < 0 || l > 65535)
+	if (cfg_parse_long(s, &l) < 0 || l < 0 || l > 65535)
 		return -1;
 	*p = (uint16_t)l;
 	return 0;
@@ -1187,8 +1187,8 @@ bgp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		return -1;
 	}
 	if (argc == 5 && strcmp(argv[2], "timers") == 0) {
-		if (parse_long(argv[3], &ka) < 0 || ka < 1 || ka > 65535 ||
-		    parse_long(argv[4], &hold) < 0 || hold < 3 ||
+		if (cfg_parse_long(argv[3], &ka) < 0 || ka < 1 || ka > 65535 ||
+		    cfg_parse_long(argv[4], &hold) < 0 || hold < 3 ||
 		    hold > 65535) {
 			seterr(err, errlen, "bad timers \"%s %s\": keepalive 1 "
 			    "to 65535, hold 3 to 65535", argv[3], argv[4]);
@@ -1201,7 +1201,7 @@ bgp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	if (argc == 4 && strcmp(argv[2], "update-source") == 0) {
 		in_addr_t a;
 
-		if (parse_ip4(argv[3], &a) < 0) {
+		if (cfg_parse_ip4(argv[3], &a) < 0) {
 			seterr(err, errlen, "bad update-source \"%s\": expected "
 			    "an IPv4 address", argv[3]);
 			return -1;
@@ -1262,7 +1262,7 @@ forward_line(struct config *c, int argc, char **argv, char *err,
 
 	memset(&f, 0, sizeof(f));
 	if (argc != 5 || strlen(argv[1]) >= sizeof(f.mask) ||
-	    parse_ip4(argv[2], &f.ip) < 0 || parse_long(argv[3], &port) < 0 ||
+	    cfg_parse_ip4(argv[2], &f.ip) < 0 || cfg_parse_long(argv[3], &port) < 0 ||
 	    port < 1 || port > 65535 ||
 	    strlen(argv[4]) >= sizeof(f.secret)) {
 		seterr(err, errlen, "expected \"setforward MASK IP PORT "
@@ -1291,11 +1291,11 @@ parse_net(const char *s, in_addr_t *net, uint8_t *len)
 	long l;
 
 	if (slash == NULL || (size_t)(slash - s) >= sizeof(a) ||
-	    parse_long(slash + 1, &l) < 0 || l < 0 || l > 32)
+	    cfg_parse_long(slash + 1, &l) < 0 || l < 0 || l > 32)
 		return -1;
 	memcpy(a, s, (size_t)(slash - s));
 	a[slash - s] = '\0';
-	if (parse_ip4(a, net) < 0)
+	if (cfg_parse_ip4(a, net) < 0)
 		return -1;
 	*len = (uint8_t)l;
 	if (l < 32 && (ntohl(*net) & (0xffffffffu >> l)) != 0)
@@ -1364,10 +1364,10 @@ outgoing_line(struct config *c, int argc, char **argv, char *err,
 			goto usage;
 		i++;
 		if (strcmp(k, "lns") == 0) {
-			if (parse_ip4(v, &o.lns) < 0 || o.lns == 0)
+			if (cfg_parse_ip4(v, &o.lns) < 0 || o.lns == 0)
 				goto usage;
 		} else if (strcmp(k, "port") == 0) {
-			if (parse_long(v, &port) < 0 || port < 1 ||
+			if (cfg_parse_long(v, &port) < 0 || port < 1 ||
 			    port > 65535)
 				goto usage;
 			o.port = (uint16_t)port;
@@ -1471,7 +1471,7 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		i += 2;
 	}
 	if (i + 1 < argc && strcmp(argv[i], "address") == 0) {
-		if (parse_ip4(argv[i + 1], &r.ip) < 0 || r.ip == 0)
+		if (cfg_parse_ip4(argv[i + 1], &r.ip) < 0 || r.ip == 0)
 			goto usage;
 		for (i += 2; i + 1 < argc && strcmp(argv[i], "route") == 0;
 		    i += 2) {
@@ -1482,12 +1482,12 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 			r.nroutes++;
 		}
 	} else if (i + 1 < argc && strcmp(argv[i], "relay") == 0) {
-		if (parse_ip4(argv[i + 1], &r.relay) < 0 || r.relay == 0)
+		if (cfg_parse_ip4(argv[i + 1], &r.relay) < 0 || r.relay == 0)
 			goto usage;
 		r.relay_port = 1701;
 		i += 2;
 		if (i < argc) {
-			if (parse_long(argv[i], &port) < 0 || port < 1 ||
+			if (cfg_parse_long(argv[i], &port) < 0 || port < 1 ||
 			    port > 65535)
 				goto usage;
 			r.relay_port = (uint16_t)port;
@@ -1650,12 +1650,8 @@ cfg_parse_line(struct config *c, struct cfg_state *st, const char *line,
 	return -1;
 }
 
-static void
-report(cfg_errfn fn, void *arg, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-report(cfg_errfn fn, void *arg, const char *fmt, ...)
+void
+cfg_report(cfg_errfn fn, void *arg, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -1758,19 +1754,19 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 	if ((c->radius_bind_min || c->radius_bind_max) &&
 	    c->radius_bind_min && c->radius_bind_max &&
 	    c->radius_bind_max - c->radius_bind_min + 1 < 64) {
-		report(fn, arg, "%s: radius_bind_min %d to radius_bind_max %d: "
+		cfg_report(fn, arg, "%s: radius_bind_min %d to radius_bind_max %d: "
 		    "the range must hold at least 64 ports", path,
 		    c->radius_bind_min, c->radius_bind_max);
 		errors++;
 	}
 	if (c->pid_file[0] != '\0' && c->pid_file[0] != '/') {
-		report(fn, arg, "%s: pid_file \"%s\" must be an absolute path",
+		cfg_report(fn, arg, "%s: pid_file \"%s\" must be an absolute path",
 		    path, c->pid_file);
 		errors++;
 	}
 	if (c->log_file[0] != '\0' && c->log_file[0] != '/' &&
 	    strncmp(c->log_file, "syslog:", 7) != 0) {
-		report(fn, arg, "%s: log_file \"%s\" must be an absolute path "
+		cfg_report(fn, arg, "%s: log_file \"%s\" must be an absolute path "
 		    "or syslog:FACILITY", path, c->log_file);
 		errors++;
 	}
@@ -1780,7 +1776,7 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 			continue;
 		if (strcasecmp(tok, "pap") != 0 && strcasecmp(tok, "chap") != 0 &&
 		    strcasecmp(tok, "mschapv2") != 0) {
-			report(fn, arg, "%s: radius_authtypes: unknown method "
+			cfg_report(fn, arg, "%s: radius_authtypes: unknown method "
 			    "\"%s\" (expected pap, chap or mschapv2)", path, tok);
 			errors++;
 		}
@@ -1790,30 +1786,30 @@ cfg_check(struct config *c, const char *path, cfg_errfn fn, void *arg)
 
 		if (dae_clients_parse(c->dae_clients, dc, DAE_CLIENTS_MAX, e2,
 		    sizeof(e2)) < 0) {
-			report(fn, arg, "%s: dae_clients: %s", path, e2);
+			cfg_report(fn, arg, "%s: dae_clients: %s", path, e2);
 			errors++;
 		}
 	}
 	if (radius_msgauth_mode(c) < 0) {
-		report(fn, arg, "%s: radius_require_message_authenticator: "
+		cfg_report(fn, arg, "%s: radius_require_message_authenticator: "
 		    "\"%s\" (expected auto, yes or no)", path,
 		    c->radius_require_message_authenticator);
 		errors++;
 	}
 	for (int i = 0; i < c->bgp.npeers; i++) {
 		if (c->bgp.peer[i].remote_as == 0) {
-			report(fn, arg, "%s: BGP neighbour %s has no remote-as",
+			cfg_report(fn, arg, "%s: BGP neighbour %s has no remote-as",
 			    path, c->bgp.peer[i].name);
 			errors++;
 		}
 	}
 	if (bgp_parse_communities(c->bgp_communities, NULL, 0, e2,
 	    sizeof(e2)) < 0) {
-		report(fn, arg, "%s: bgp_communities: %s", path, e2);
+		cfg_report(fn, arg, "%s: bgp_communities: %s", path, e2);
 		errors++;
 	}
 	if (c->bgp.npeers > 0 && c->bgp.as == 0) {
-		report(fn, arg, "%s: BGP neighbours configured but no local AS "
+		cfg_report(fn, arg, "%s: BGP neighbours configured but no local AS "
 		    "(router bgp AS)", path);
 		errors++;
 	}
@@ -1834,27 +1830,27 @@ cfg_load(struct config *c, const char *path, const struct config *old,
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		report(fn, arg, "%s: cannot open: %s", path, strerror(errno));
+		cfg_report(fn, arg, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		if ((size_t)len != strlen(line)) {
-			report(fn, arg, "%s:%d: NUL byte in line", path, lineno);
+			cfg_report(fn, arg, "%s:%d: NUL byte in line", path, lineno);
 			errors++;
 			continue;
 		}
 		if (cfg_parse_line(c, &st, line, &d, err, sizeof(err)) == 0)
 			continue;
 		errors++;
-		report(fn, arg, "%s:%d: %s%s", path, lineno, err,
+		cfg_report(fn, arg, "%s:%d: %s%s", path, lineno, err,
 		    old && d ? " (keeping the running value)" : "");
 		if (old && d)
 			cfg_copy_value(c, old, d);
 	}
 	free(line);
 	if (ferror(f)) {
-		report(fn, arg, "%s: read error: %s", path, strerror(errno));
+		cfg_report(fn, arg, "%s: read error: %s", path, strerror(errno));
 		errors++;
 	}
 	fclose(f);
@@ -1863,390 +1859,6 @@ cfg_load(struct config *c, const char *path, const struct config *old,
 }
 
 /* ---- the printer: cfgprint.c ---- */
-
-/* ---- users ---- */
-
-static int
-crypt_chars(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '/')
-			return 0;
-	return s[n] == '\0';
-}
-
-int
-users_parse_line(struct cli_user *u, const char *line, char *err,
-    size_t errlen)
-{
-	const char *colon;
-	size_t nlen, plen;
-
-	memset(u, 0, sizeof(*u));
-	plen = strcspn(line, "\r\n");
-	if ((colon = memchr(line, ':', plen)) == NULL) {
-		seterr(err, errlen, "expected user:password");
-		return -1;
-	}
-	nlen = (size_t)(colon - line);
-	plen -= nlen + 1;
-	if (nlen == 0) {
-		seterr(err, errlen, "empty user name");
-		return -1;
-	}
-	if (nlen >= sizeof(u->name)) {
-		seterr(err, errlen, "user name too long (at most %zu)",
-		    sizeof(u->name) - 1);
-		return -1;
-	}
-	if (plen == 0) {
-		seterr(err, errlen, "empty password for user %.*s", (int)nlen,
-		    line);
-		return -1;
-	}
-	if (plen >= sizeof(u->pass)) {
-		seterr(err, errlen, "password too long (at most %zu)",
-		    sizeof(u->pass) - 1);
-		return -1;
-	}
-	memcpy(u->name, line, nlen);
-	memcpy(u->pass, colon + 1, plen);
-
-	if (strncmp(u->pass, "$1$", 3) == 0) {
-		/* MD5-crypt: $1$SALT$HASH, salt up to 8, hash 22 characters */
-		const char *salt = u->pass + 3, *dollar = strchr(salt, '$');
-
-		if (dollar == NULL || dollar - salt > 8 ||
-		    !crypt_chars(dollar + 1, 22)) {
-			seterr(err, errlen, "malformed MD5 password for user %s "
-			    "(expected $1$salt$ and 22 hash characters)",
-			    u->name);
-			return -1;
-		}
-		u->kind = PW_MD5;
-	} else if (strncmp(u->pass, "{crypt}", 7) == 0) {
-		memmove(u->pass, u->pass + 7, strlen(u->pass + 7) + 1);
-		if (!crypt_chars(u->pass, 13)) {
-			seterr(err, errlen, "malformed DES password for user %s "
-			    "(expected {crypt} and 13 characters)", u->name);
-			return -1;
-		}
-		u->kind = PW_DES;
-	} else
-		u->kind = PW_PLAIN;
-	return 0;
-}
-
-void
-users_free(struct users *us)
-{
-	free(us->user);
-	memset(us, 0, sizeof(*us));
-}
-
-int
-users_load(struct users *us, const char *path, cfg_errfn fn, void *arg)
-{
-	struct cli_user u;
-	char *line = NULL, err[256];
-	size_t cap = 0;
-	int lineno = 0, errors = 0, i;
-	FILE *f;
-
-	memset(us, 0, sizeof(*us));
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno != ENOENT)
-			report(fn, arg, "%s: cannot open: %s", path,
-			    strerror(errno));
-		return -1;
-	}
-	while (getline(&line, &cap, f) != -1) {
-		const char *p = line;
-
-		lineno++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
-			continue;
-		if (users_parse_line(&u, p, err, sizeof(err)) < 0) {
-			report(fn, arg, "%s:%d: %s (line ignored)", path, lineno,
-			    err);
-			errors++;
-			continue;
-		}
-		if (strcmp(u.name, "enable") == 0) {
-			us->enable = u;
-			us->have_enable = 1;
-			continue;
-		}
-		for (i = 0; i < us->n; i++)
-			if (strcmp(us->user[i].name, u.name) == 0)
-				break;
-		if (i < us->n) {
-			report(fn, arg, "%s:%d: user %s defined again; this line "
-			    "replaces the earlier one", path, lineno, u.name);
-			us->user[i] = u;
-			continue;
-		}
-		{
-			struct cli_user *n = realloc(us->user,
-			    (us->n + 1) * sizeof(*n));
-
-			if (n == NULL) {
-				report(fn, arg, "%s:%d: out of memory", path,
-				    lineno);
-				errors++;
-				break;
-			}
-			us->user = n;
-			us->user[us->n++] = u;
-		}
-	}
-	free(line);
-	/* A read error (EISDIR, EIO) must not pass for a short file. */
-	if (ferror(f)) {
-		report(fn, arg, "%s: read error: %s", path, strerror(errno));
-		errors++;
-	}
-	fclose(f);
-	return errors;
-}
-
-/* Compare without leaking the position of the first difference. */
-static int
-ct_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-int
-password_matches(const struct cli_user *u, const char *pass)
-{
-	const char *h;
-
-	if (u->kind == PW_PLAIN)
-		return ct_equal(u->pass, pass);
-	h = crypt(pass, u->pass);
-	return h != NULL && h[0] != '*' && ct_equal(h, u->pass);
-}
-
-int
-users_check(const struct users *us, const char *name, const char *pass)
-{
-	int i;
-
-	for (i = 0; i < us->n; i++)
-		if (strcmp(us->user[i].name, name) == 0)
-			return password_matches(&us->user[i], pass);
-	return 0;
-}
-
-int
-users_check_enable(const struct users *us, const char *pass)
-{
-	return us->have_enable && password_matches(&us->enable, pass);
-}
-
-/* ---- ip_pool ---- */
-
-int
-pool_parse_line(const char *line, in_addr_t bind, struct pool_range *r,
-    int *is_cidr, char *err, size_t errlen)
-{
-	char buf[128], *p, *slash, *colon;
-	size_t n;
-	in_addr_t a, m;
-	uint32_t host, mask;
-	long plen;
-
-	*is_cidr = 0;
-	n = strcspn(line, "#\r\n");
-	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-		n--;
-	while (n > 0 && (*line == ' ' || *line == '\t'))
-		line++, n--;
-	if (n == 0)
-		return 1;		/* blank or comment */
-	if (n >= sizeof(buf)) {
-		seterr(err, errlen, "line too long");
-		return -1;
-	}
-	memcpy(buf, line, n);
-	buf[n] = '\0';
-	p = buf;
-	/* "BINDADDR:entry": only for the node whose bind_address it is */
-	if ((colon = strchr(p, ':')) != NULL) {
-		*colon = '\0';
-		if (parse_ip4(p, &a) < 0) {
-			seterr(err, errlen, "bad node address \"%s\" before ':'",
-			    p);
-			return -1;
-		}
-		p = colon + 1;
-		if (a != bind)
-			return 2;	/* another node's entry */
-	}
-	if ((slash = strchr(p, '/')) != NULL)
-		*slash++ = '\0';
-	if (parse_ip4(p, &a) < 0) {
-		seterr(err, errlen, "bad address \"%s\": expected a.b.c.d or "
-		    "a.b.c.d/len", p);
-		return -1;
-	}
-	host = ntohl(a);
-	if (slash == NULL) {
-		r->first = r->last = host;
-		return 0;
-	}
-	if (strchr(slash, '.') != NULL) {
-		/* the older manual's "IP mask" form: a.b.c.d/255.255.255.0 */
-		if (parse_ip4(slash, &m) < 0) {
-			seterr(err, errlen, "bad netmask \"%s\"", slash);
-			return -1;
-		}
-		mask = ntohl(m);
-		if (mask != 0 && (~mask & (~mask + 1)) != 0) {
-			seterr(err, errlen, "netmask %s is not contiguous",
-			    slash);
-			return -1;
-		}
-	} else {
-		if (parse_long(slash, &plen) < 0 || plen < 1 || plen > 32) {
-			seterr(err, errlen, "bad prefix length \"/%s\": expected "
-			    "1 to 32", slash);
-			return -1;
-		}
-		mask = plen == 32 ? 0xffffffff : ~(0xffffffffu >> plen);
-	}
-	if (mask == 0) {
-		seterr(err, errlen, "a /0 pool is not allowed");
-		return -1;
-	}
-	r->first = host & mask;
-	r->last = host | ~mask;
-	*is_cidr = 1;
-	if (host & ~mask) {
-		/* Older pools have such lines; accept them as the network. */
-		seterr(err, errlen, "warning: %s has host bits set; using "
-		    "%u.%u.%u.%u/%s", p, r->first >> 24,
-		    (r->first >> 16) & 0xff, (r->first >> 8) & 0xff,
-		    r->first & 0xff, slash);
-		return 3;
-	}
-	return 0;
-}
-
-static int
-range_cmp(const void *a, const void *b)
-{
-	const struct pool_range *x = a, *y = b;
-
-	return x->first < y->first ? -1 : x->first > y->first;
-}
-
-void
-pool_free(struct pool_file *pf)
-{
-	free(pf->range);
-	free(pf->routes);
-	memset(pf, 0, sizeof(*pf));
-}
-
-int
-pool_load(struct pool_file *pf, const char *path, in_addr_t bind,
-    uint64_t warn_above, cfg_errfn fn, void *arg)
-{
-	struct pool_range r, *n;
-	char *line = NULL, err[256];
-	size_t cap = 0;
-	int lineno = 0, errors = 0, cidr, rc, i, o;
-	uint64_t raw = 0;
-	FILE *f;
-
-	memset(pf, 0, sizeof(*pf));
-	if ((f = fopen(path, "r")) == NULL) {
-		report(fn, arg, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		rc = pool_parse_line(line, bind, &r, &cidr, err, sizeof(err));
-		if (rc < 0) {
-			report(fn, arg, "%s:%d: %s", path, lineno, err);
-			errors++;
-			continue;
-		}
-		if (rc == 3)
-			report(fn, arg, "%s:%d: %s", path, lineno, err);
-		else if (rc > 0)
-			continue;
-		if (cidr) {
-			n = realloc(pf->routes, (pf->nroutes + 1) * sizeof(*n));
-			if (n == NULL)
-				goto nomem;
-			pf->routes = n;
-			pf->routes[pf->nroutes++] = r;
-			/*
-			 * The network and broadcast addresses of a block that
-			 * has them are not handed out (a /31 or /32 has none).
-			 */
-			if (r.last - r.first >= 3) {
-				r.first++;
-				r.last--;
-			}
-		}
-		n = realloc(pf->range, (pf->n + 1) * sizeof(*n));
-		if (n == NULL)
-			goto nomem;
-		pf->range = n;
-		pf->range[pf->n++] = r;
-		raw += (uint64_t)r.last - r.first + 1;
-	}
-	free(line);
-	if (ferror(f)) {
-		report(fn, arg, "%s: read error: %s", path, strerror(errno));
-		errors++;
-	}
-	fclose(f);
-
-	/* Sort and merge overlapping or adjacent ranges. */
-	if (pf->n > 0) {
-		qsort(pf->range, pf->n, sizeof(*pf->range), range_cmp);
-		for (i = 1, o = 0; i < pf->n; i++) {
-			if ((uint64_t)pf->range[i].first <=
-			    (uint64_t)pf->range[o].last + 1) {
-				if (pf->range[i].last > pf->range[o].last)
-					pf->range[o].last = pf->range[i].last;
-			} else
-				pf->range[++o] = pf->range[i];
-		}
-		pf->n = o + 1;
-	}
-	for (i = 0; i < pf->n; i++)
-		pf->count += (uint64_t)pf->range[i].last - pf->range[i].first + 1;
-	if (raw > pf->count)
-		report(fn, arg, "%s: warning: %llu addresses listed more than "
-		    "once (merged)", path, (unsigned long long)(raw - pf->count));
-	if (warn_above && pf->count > warn_above)
-		report(fn, arg, "%s: warning: %llu addresses, more than the %llu "
-		    "sessions this process holds (max_sessions); the rest will "
-		    "not be used", path, (unsigned long long)pf->count,
-		    (unsigned long long)warn_above);
-	return errors;
-
-nomem:
-	report(fn, arg, "%s:%d: out of memory", path, lineno);
-	free(line);
-	fclose(f);
-	return errors + 1;
-}
 
 /* ---- BGP communities (RFC 1997) ---- */
 

@@ -346,6 +346,12 @@ struct cfg_directive {
  */
 typedef void (*cfg_errfn)(void *arg, const char *msg);
 
+/* config.c's parsing helpers, shared with cfgfiles.c (users, ip_pool). */
+int	 cfg_parse_long(const char *s, long *out);	/* 0, or -1 */
+int	 cfg_parse_ip4(const char *s, in_addr_t *a);	/* 0, or -1 */
+void	 cfg_report(cfg_errfn, void *arg, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 extern struct config *config;	/* the running configuration */
 
 const struct cfg_directive *cfg_directives(size_t *count);
