@@ -225,8 +225,10 @@ evring_reset(sid_t s)
 	if (rings[s].big != 0 && rings[s].big <= bighw)
 		bigfree[nbigfree++] = rings[s].big;
 	memset(&rings[s], 0, sizeof(rings[s]));
-	free(td[s]);
-	td[s] = NULL;
+	if (td[s] != NULL) {	/* else its page stays untouched */
+		free(td[s]);
+		td[s] = NULL;
+	}
 }
 
 void
@@ -303,12 +305,12 @@ evring_down(sid_t s, const char *why, uint16_t cause)
 
 	if (td == NULL || s == 0 || s > nrings)
 		return;
-	if ((t = td[s]) != NULL)
+	if ((t = td[s]) != NULL) {
 		evring_add(s, SEV_DOWN, (enum sev_actor)t->actor,
 		    t->cause ? t->cause : cause, "%s", t->reason[0] ?
 		    t->reason : why);
-	else
+		free(t);
+		td[s] = NULL;
+	} else
 		evring_add(s, SEV_DOWN, SEA_LNS, cause, "%s", why);
-	free(t);
-	td[s] = NULL;
 }
