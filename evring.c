@@ -5,9 +5,9 @@
  * MAP_NORESERVE mapping made at startup (CLI children read it live; a
  * slot's page becomes resident when it is first used: 256 octets a
  * slot, the events encoded one after the other with their texts at
- * their own length, see struct evring); the blocks of EVRING_BIG
- * octets that the rings with more events move to, in a second such
- * mapping, handed out from a high-water mark and a free list; and,
+ * their own length, see struct evring); the blocks of EVRING_MID and
+ * EVRING_BIG octets that the rings with more events move to, a mapping
+ * of each size, handed out from a high-water mark and a free list; and,
  * private, the teardown a session's end will report (actor, cause,
  * reason), allocated from evring_teardown() to evring_down(): only
  * sessions being torn down hold one.
@@ -41,8 +41,13 @@ struct teardown {
 #define EV_HDR	11
 
 static struct evring *rings;
-static uint8_t (*bigs)[EVRING_BIG];	/* bigs[0] unused */
-static uint32_t *bigfree, nbigfree, bighw;
+/* The blocks a ring outgrowing its slot moves to, in two sizes. */
+static struct blocks {
+	uint8_t		*base;		/* block 0 unused */
+	size_t		 size;
+	uint32_t	*freel, nfree, hw;
+} pools[2] = { { .size = EVRING_MID }, { .size = EVRING_BIG } };
+#define BIG_TIER	0x80000000u	/* in evring.big: from pools[1] */
 static struct teardown **td;
 static uint32_t nrings;
 
@@ -77,60 +82,110 @@ int
 evring_init(uint32_t max_sessions)
 {
 	size_t len = ((size_t)max_sessions + 1) * sizeof(struct evring);
-	size_t blen = ((size_t)max_sessions + 1) * EVRING_BIG;
+	int i, bad = 0;
 
 	rings = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	bigs = mmap(NULL, blen, PROT_READ | PROT_WRITE, MAP_SHARED |
-	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	td = calloc((size_t)max_sessions + 1, sizeof(*td));
-	bigfree = calloc((size_t)max_sessions + 1, sizeof(*bigfree));
-	if (rings == MAP_FAILED || bigs == MAP_FAILED || td == NULL ||
-	    bigfree == NULL) {
-		if (rings != MAP_FAILED)
-			munmap(rings, len);
-		if (bigs != MAP_FAILED)
-			munmap(bigs, blen);
-		free(td);
-		free(bigfree);
+	if (rings == MAP_FAILED) {
 		rings = NULL;
-		bigs = NULL;
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		struct blocks *b = &pools[i];
+		void *p = mmap(NULL, ((size_t)max_sessions + 1) * b->size,
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+		    MAP_NORESERVE, -1, 0);
+
+		b->base = p == MAP_FAILED ? NULL : p;
+		b->freel = calloc((size_t)max_sessions + 1, sizeof(*b->freel));
+		b->nfree = b->hw = 0;
+		bad |= b->base == NULL || b->freel == NULL;
+	}
+	td = calloc((size_t)max_sessions + 1, sizeof(*td));
+	if (bad || td == NULL) {
+		munmap(rings, len);
+		rings = NULL;
+		for (i = 0; i < 2; i++) {
+			if (pools[i].base != NULL)
+				munmap(pools[i].base, ((size_t)max_sessions +
+				    1) * pools[i].size);
+			free(pools[i].freel);
+			pools[i].base = NULL;
+			pools[i].freel = NULL;
+		}
+		free(td);
 		td = NULL;
-		bigfree = NULL;
 		return -1;
 	}
 	nrings = max_sessions;
 	return 0;
 }
 
+/* The block a ring's big names, or NULL; its size in *cap. */
+static uint8_t *
+block_of(uint32_t big, size_t *cap)
+{
+	const struct blocks *b = &pools[big & BIG_TIER ? 1 : 0];
+	uint32_t i = big & ~BIG_TIER;
+
+	if (big == 0 || i == 0 || i > nrings || b->base == NULL)
+		return NULL;
+	*cap = b->size;
+	return b->base + (size_t)i * b->size;
+}
+
 /* Where r's data is, and its room. */
 static uint8_t *
 ring_data(struct evring *r, size_t *cap)
 {
-	if (r->big != 0 && r->big <= bighw) {
-		*cap = EVRING_BIG;
-		return bigs[r->big];
-	}
+	uint8_t *d = block_of(r->big, cap);
+
+	if (d != NULL)
+		return d;
 	*cap = EVRING_BYTES;
 	return r->data;
 }
 
-/* Move r's data to a block of EVRING_BIG octets: 0, or -1 if none. */
+/* r's block back to its pool. */
+static void
+block_free(struct evring *r)
+{
+	struct blocks *b = &pools[r->big & BIG_TIER ? 1 : 0];
+	uint32_t i = r->big & ~BIG_TIER;
+
+	if (i != 0 && i <= b->hw)
+		b->freel[b->nfree++] = i;
+	r->big = 0;
+}
+
+/*
+ * Move r's data to the next size of block (the slot to EVRING_MID, that
+ * to EVRING_BIG): 0, or -1 if there is none.
+ */
 static int
 ring_grow(struct evring *r)
 {
-	uint32_t b;
+	struct blocks *b;
+	uint8_t *from, *to;
+	uint32_t i;
+	size_t cap;
+	int tier = r->big == 0 ? 0 : r->big & BIG_TIER ? 2 : 1;
 
-	if (r->big != 0)
+	if (tier == 2)
 		return -1;
-	if (nbigfree > 0)
-		b = bigfree[--nbigfree];
-	else if (bighw < nrings)
-		b = ++bighw;
+	b = &pools[tier];
+	if (b->nfree > 0)
+		i = b->freel[--b->nfree];
+	else if (b->hw < nrings)
+		i = ++b->hw;
 	else
 		return -1;
-	memcpy(bigs[b], r->data, r->used);
-	r->big = b;
+	from = ring_data(r, &cap);
+	to = b->base + (size_t)i * b->size;
+	memcpy(to, from, r->used);
+	if (r->big != 0)
+		block_free(r);
+	r->big = tier == 1 ? i | BIG_TIER : i;
 	return 0;
 }
 
@@ -160,7 +215,7 @@ set_user(struct evring *r, const char *user, size_t len)
 
 	if (len == r->ulen && memcmp(d, user, len) == 0)
 		return;
-	if (r->used - r->ulen + len > cap && ring_grow(r) == 0)
+	while (r->used - r->ulen + len > cap && ring_grow(r) == 0)
 		d = ring_data(r, &cap);
 	while (r->n > 0 && r->used - r->ulen + len > cap)
 		drop_oldest(r);
@@ -175,6 +230,7 @@ evring_read(sid_t s, char *user, size_t ulen, struct sev *ev)
 {
 	struct evring r;
 	uint8_t d[EVRING_BIG];
+	const uint8_t *from;
 	size_t at, k, len, cap;
 	int n = 0;
 
@@ -182,10 +238,13 @@ evring_read(sid_t s, char *user, size_t ulen, struct sev *ev)
 		return -1;
 	/* Copies: the daemon may write the ring meanwhile. */
 	memcpy(&r, &rings[s], sizeof(r));
-	cap = r.big != 0 && r.big <= nrings ? EVRING_BIG : EVRING_BYTES;
+	if ((from = block_of(r.big, &cap)) == NULL) {
+		from = r.data;
+		cap = EVRING_BYTES;
+	}
 	if (r.used > cap)
 		r.used = (uint16_t)cap;
-	memcpy(d, cap == EVRING_BIG ? bigs[r.big] : r.data, r.used);
+	memcpy(d, from, r.used);
 	if (r.ulen > r.used)
 		r.ulen = (uint8_t)r.used;
 	if (ulen > 0) {
@@ -222,11 +281,13 @@ evring_reset(sid_t s)
 {
 	if (rings == NULL || s == 0 || s > nrings)
 		return;
-	if (rings[s].big != 0 && rings[s].big <= bighw)
-		bigfree[nbigfree++] = rings[s].big;
+	if (rings[s].big != 0)
+		block_free(&rings[s]);
 	memset(&rings[s], 0, sizeof(rings[s]));
-	free(td[s]);
-	td[s] = NULL;
+	if (td[s] != NULL) {	/* else its page stays untouched */
+		free(td[s]);
+		td[s] = NULL;
+	}
 }
 
 void
@@ -257,7 +318,7 @@ evring_add(sid_t s, enum sev_type type, enum sev_actor actor, uint16_t cause,
 	len = k < 0 ? 0 : (size_t)k < sizeof(text) ? (size_t)k :
 	    sizeof(text) - 1;
 	d = ring_data(r, &cap);
-	if (r->used + EV_HDR + len > cap && ring_grow(r) == 0)
+	while (r->used + EV_HDR + len > cap && ring_grow(r) == 0)
 		d = ring_data(r, &cap);
 	while (r->n > 0 && (r->n >= EVRING_SIZE ||
 	    r->used + EV_HDR + len > cap))
@@ -303,12 +364,12 @@ evring_down(sid_t s, const char *why, uint16_t cause)
 
 	if (td == NULL || s == 0 || s > nrings)
 		return;
-	if ((t = td[s]) != NULL)
+	if ((t = td[s]) != NULL) {
 		evring_add(s, SEV_DOWN, (enum sev_actor)t->actor,
 		    t->cause ? t->cause : cause, "%s", t->reason[0] ?
 		    t->reason : why);
-	else
+		free(t);
+		td[s] = NULL;
+	} else
 		evring_add(s, SEV_DOWN, SEA_LNS, cause, "%s", why);
-	free(t);
-	td[s] = NULL;
 }

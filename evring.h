@@ -15,8 +15,12 @@
 #define EVRING_SIZE	12		/* at most this many events kept */
 #define EVRING_TEXT	84		/* longest text of an event, NUL included */
 #define EVRING_BYTES	244		/* a slot's user name and events, encoded */
-/* The block a slot moves to when EVRING_BYTES is not enough: room for
- * the longest user name and EVRING_SIZE events of the longest text. */
+/*
+ * The blocks a slot's contents move to when EVRING_BYTES is not enough:
+ * a middle size (a session's usual events with long names), then room
+ * for the longest user name and EVRING_SIZE events of the longest text.
+ */
+#define EVRING_MID	512
 #define EVRING_BIG	1280
 
 enum sev_type {
@@ -44,14 +48,14 @@ struct sev {
  * A slot as it is stored (evring.c): the user name, then the events
  * oldest first, each a 10-octet header (time, type, actor, cause), a
  * length octet and its text without the NUL.  The events of a session's
- * usual life (tunnel up to IPCP up, a rate, its end: about 250 octets)
- * fit in the slot; when one more does not, the slot's contents move to
- * a block of EVRING_BIG octets from a second shared mapping, where the
- * last EVRING_SIZE events always fit, until the slot is used again.
+ * usual life with short names fit in the slot; when one more does not,
+ * the slot's contents move to a block of EVRING_MID octets, then of
+ * EVRING_BIG, where the last EVRING_SIZE events always fit, until the
+ * slot is used again.
  */
 struct evring {
 	uint32_t	next;		/* events ever written */
-	uint32_t	big;		/* block holding the data + 1, 0 = data[] */
+	uint32_t	big;		/* block holding the data, 0 = data[] */
 	uint8_t		ulen;		/* user name: first ulen octets */
 	uint8_t		n;		/* events held */
 	uint16_t	used;		/* octets of data in use */

@@ -29,7 +29,7 @@ setup(void **state)
 	config = calloc(1, sizeof(*config));
 	cfg_defaults(config);
 	log_level = -1;
-	if (ev_init() < 0 || tables_init(64, 4) < 0)
+	if (ev_init() < 0 || tables_init(NSLOTS, 4) < 0)
 		return -1;
 	return evring_init(NSLOTS);
 }
@@ -51,8 +51,8 @@ new_session(const char *user)
 static void
 end_session(sid_t s)
 {
-	session_get(s)->state = SESSION_FREE;
 	session_release(s);
+	assert_int_equal(session_get(s)->state, SESSION_FREE);
 }
 
 static void
@@ -156,6 +156,33 @@ test_many_long_events_keep_the_last(void **state)
 	end_session(t);
 }
 
+/*
+ * Slots used again and again, each ring outgrowing its slot and the
+ * middle block: the blocks go back to their pools at each new call
+ * (with 8 slots, 8 blocks of each size must serve 200 calls).
+ */
+static void
+test_blocks_reused(void **state)
+{
+	struct sev ev[EVRING_SIZE];
+	char user[MAXUSER];
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		sid_t s = new_session("erin@example.net");
+
+		for (i = 0; i < 20; i++)
+			evring_add(s, SEV_THROTTLE, SEA_CLI, (uint16_t)i,
+			    "%04d %060d", round, i);
+		assert_int_equal(evring_read(s, user, sizeof(user), ev),
+		    EVRING_SIZE);
+		assert_int_equal(ev[0].cause, 20 - EVRING_SIZE);
+		assert_int_equal(atoi(ev[EVRING_SIZE - 1].text), round);
+		end_session(s);
+	}
+}
+
 static void
 test_user_renamed_and_short_buffers(void **state)
 {
@@ -182,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_usual_life),
 		cmocka_unit_test(test_many_long_events_keep_the_last),
+		cmocka_unit_test(test_blocks_reused),
 		cmocka_unit_test(test_user_renamed_and_short_buffers),
 	};
 
