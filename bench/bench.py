@@ -54,6 +54,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -1228,6 +1229,50 @@ class Bench:
         (self.work / "results.json").write_text(json.dumps(self.res,
                                                            indent=1))
         return self.res
+
+
+# ---------------------------------------------------------------------
+# what the side benchmarks (scrape.py, scale.py, tcp.py) share
+
+def side_bench(name):
+    """Root checked, a work directory /var/tmp/l2tpns-NAME-*, bench.py's
+    namespaces up, and everything stopped and deleted at exit, however
+    the run ends.  Returns (work, net)."""
+    if os.geteuid() != 0:
+        sys.exit(f"bench/{name}.py must run as root (namespaces)")
+    work = Path(tempfile.mkdtemp(prefix=f"l2tpns-{name}-", dir="/var/tmp"))
+    net = Net()
+    atexit.register(lambda: (PROCS.stop_all(), net.down()))
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    signal.signal(signal.SIGINT, lambda *a: sys.exit(1))
+    net.up()
+    return work, net
+
+
+def run_meta(note, **extra):
+    """When, at which commit and under what conditions a run was made."""
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse",
+                                      "--short", "HEAD"],
+                                     capture_output=True,
+                                     text=True).stdout.strip(),
+            "note": note}
+    meta.update(extra)
+    return meta
+
+
+def write_section(path, section, text):
+    """Replace the "## ..." section of path named section with text (or
+    append it): each side benchmark owns one section of performance.md."""
+    old = path.read_text() if path.exists() else ""
+    pat = re.compile(r"^" + re.escape(section) + r"\b.*?(?=^## |\Z)",
+                     re.M | re.S)
+    if pat.search(old):
+        new = pat.sub(lambda _m: text + "\n", old, count=1)
+    else:
+        new = old.rstrip() + "\n\n" + text
+    path.write_text(new)
 
 
 def install_deps():

@@ -32,12 +32,7 @@ Usage: bench/scale.py [--quick] [--reps N] [--no-original]
 """
 
 import argparse
-import atexit
-import datetime
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -284,12 +279,6 @@ unset multiplot
     R.gnuplot(script, work)
 
 
-def write_section(path, text):
-    import scrape
-    scrape.SECTION = SECTION
-    scrape.write_section(path, text)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
@@ -333,24 +322,11 @@ def main():
         work = Path(tempfile.mkdtemp(prefix="l2tpns-scale-", dir="/var/tmp"))
         report(ours, orig, meta, Path(args.out), work)
         return
-    if os.geteuid() != 0:
-        sys.exit("bench/scale.py must run as root (namespaces)")
-    work = Path(tempfile.mkdtemp(prefix="l2tpns-scale-", dir="/var/tmp"))
-    net = B.Net()
-    atexit.register(lambda: (B.PROCS.stop_all(), net.down()))
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
-    signal.signal(signal.SIGINT, lambda *a: sys.exit(1))
-    net.up()
+    work, net = B.side_bench("scale")
     ctx = Ctx(net, work, args.window, 0.5 if not args.quick else 0.3)
     ctx.pps = args.pps or None
-    meta = {"date": datetime.datetime.now(datetime.timezone.utc)
-            .strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": subprocess.run(["git", "-C", str(B.ROOT), "rev-parse",
-                                      "--short", "HEAD"],
-                                     capture_output=True,
-                                     text=True).stdout.strip(),
-            "reps": args.reps, "window": args.window, "note": args.note,
-            "pps": args.pps}
+    meta = B.run_meta(args.note, reps=args.reps, window=args.window,
+                      pps=args.pps)
     ours, orig = [], []
 
     def save():
@@ -374,7 +350,7 @@ def report(ours, orig, meta, out, work, write=True):
     print(text)
     plot(ours, orig, out, work)
     if write:
-        write_section(out / "performance.md", text)
+        B.write_section(out / "performance.md", SECTION, text)
 
 
 if __name__ == "__main__":

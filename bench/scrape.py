@@ -31,14 +31,10 @@ Usage: bench/scrape.py [--sessions N] [--window S] [--quick]
 """
 
 import argparse
-import atexit
-import datetime
 import json
 import os
-import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -201,17 +197,6 @@ def render(results, meta):
     return "\n".join(out) + "\n"
 
 
-def write_section(path, text):
-    old = path.read_text() if path.exists() else ""
-    pat = re.compile(r"^" + re.escape(SECTION) + r"\b.*?(?=^## |\Z)",
-                     re.M | re.S)
-    if pat.search(old):
-        new = pat.sub(lambda _m: text + "\n", old, count=1)
-    else:
-        new = old.rstrip() + "\n\n" + text
-    path.write_text(new)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=100000)
@@ -227,28 +212,16 @@ def main():
     PERF = args.perf
     if args.quick:
         args.sessions, args.window = 2000, 5
-    if os.geteuid() != 0:
-        sys.exit("bench/scrape.py must run as root (namespaces)")
-    work = Path(tempfile.mkdtemp(prefix="l2tpns-scrape-",
-                                 dir="/var/tmp"))
-    net = B.Net()
-    atexit.register(lambda: (B.PROCS.stop_all(), net.down()))
-    net.up()
+    work, net = B.side_bench("scrape")
     results = [run(net, work, args.sessions, args.window, False),
                run(net, work, args.sessions, args.window, True)]
-    meta = {"date": datetime.datetime.now(datetime.timezone.utc)
-            .strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": subprocess.run(["git", "-C", str(B.ROOT), "rev-parse",
-                                      "--short", "HEAD"],
-                                     capture_output=True,
-                                     text=True).stdout.strip(),
-            "note": args.note}
+    meta = B.run_meta(args.note)
     (work / "scrape.json").write_text(json.dumps(
         {"meta": meta, "results": results}, indent=1))
     text = render(results, meta)
     print(text)
     if not args.quick:
-        write_section(B.ROOT / "Docs" / "performance.md", text)
+        B.write_section(B.ROOT / "Docs" / "performance.md", SECTION, text)
     B.log(f"results in {work}")
 
 

@@ -24,14 +24,10 @@ Usage: bench/tcp.py [--quick] [--reps N] [--seconds S]
 """
 
 import argparse
-import atexit
-import datetime
 import json
-import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -176,14 +172,7 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.reps, args.seconds = 1, 3
-    if os.geteuid() != 0:
-        sys.exit("bench/tcp.py must run as root (namespaces)")
-    work = Path(tempfile.mkdtemp(prefix="l2tpns-tcp-", dir="/var/tmp"))
-    net = B.Net()
-    atexit.register(lambda: (B.PROCS.stop_all(), net.down()))
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
-    signal.signal(signal.SIGINT, lambda *a: sys.exit(1))
-    net.up()
+    work, net = B.side_bench("tcp")
     ctx = Ctx(work)
     root = ctx.fetch_original()
     radius = B.Radius(net, work, 10)
@@ -202,21 +191,13 @@ def main():
     finally:
         for link in links:
             link.close()
-    meta = {"date": datetime.datetime.now(datetime.timezone.utc)
-            .strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": subprocess.run(["git", "-C", str(B.ROOT), "rev-parse",
-                                      "--short", "HEAD"],
-                                     capture_output=True,
-                                     text=True).stdout.strip(),
-            "reps": args.reps, "seconds": args.seconds, "note": args.note}
+    meta = B.run_meta(args.note, reps=args.reps, seconds=args.seconds)
     (work / "tcp.json").write_text(json.dumps({"meta": meta, "rows": rows},
                                               indent=1))
     text = render(rows, meta)
     print(text)
     if not args.quick:
-        import scrape
-        scrape.SECTION = SECTION
-        scrape.write_section(B.ROOT / "Docs" / "performance.md", text)
+        B.write_section(B.ROOT / "Docs" / "performance.md", SECTION, text)
     B.log(f"results in {work}")
 
 
