@@ -313,9 +313,11 @@ static const struct cfg_directive directives[] = {
 	{ "disable_lac_func", CT_BOOL, F(disable_lac_func), 0, 0, 0, "no",
 	    "disable relaying sessions to a remote LNS" },
 	{ "bind_address_remotelns", CT_IPV4, F(bind_address_remotelns), 0, 0,
-	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs" },
+	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs "
+	    "(0.0.0.0: the L2TP socket, unless bind_portremotelns is set)" },
 	{ "bind_portremotelns", CT_SHORT, F(bind_portremotelns), 1, 65535,
-	    CF_RESTART, "65432", "local port of tunnels to remote LNSs" },
+	    CF_RESTART, "65432", "local port of tunnels to remote LNSs (with "
+	    "bind_address_remotelns, or on its own when not 65432)" },
 
 	/* keys of older editions of the manual */
 	{ "cleanup_interval", CT_INT, F(cleanup_interval), 0, INT_MAX, CF_OBSOLETE,

@@ -232,6 +232,22 @@ dp_flush(void)
 	txn = 0;
 }
 
+/* A data message on the socket of the tunnels to remote LNSs. */
+static int
+dp_send_lac(const uint8_t *h, size_t len, const struct sockaddr_in *to)
+{
+	if (txn)
+		dp_flush();
+	stats->dp_syscalls++;
+	if (sendto(l2tp_lac_fd, h, len + L2TP_DATA_HEADROOM, 0,
+	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
+		stats->l2tp_tx_errors++;
+		return -1;
+	}
+	stats->l2tp_data_tx++;
+	return 0;
+}
+
 /* A frame in the ring, queued for the next dp_flush(). */
 static int
 dp_queue(sid_t s, uint8_t *p, size_t len)
@@ -241,6 +257,10 @@ dp_queue(sid_t s, uint8_t *p, size_t len)
 
 	if (h == NULL)
 		return -1;
+	/* A tunnel of ours to a remote LNS with a socket of its own. */
+	if (l2tp_lac_fd >= 0 && l2tp_tunnel_fd(session_get(s)->tunnel) ==
+	    l2tp_lac_fd)
+		return dp_send_lac(h, len, to);
 	if (txn == TX_BATCH)
 		dp_flush();
 	txiov[txn].iov_base = h;
@@ -262,7 +282,7 @@ dp_send_frame(sid_t s, uint8_t *p, size_t len)
 	if ((h = l2tp_data_header(s, p, len, &to)) == NULL)
 		return -1;
 	stats->dp_syscalls++;
-	if (sendto(l2tp_data_fd(), h, len + L2TP_DATA_HEADROOM, 0,
+	if (sendto(l2tp_tunnel_fd(session_get(s)->tunnel), h, len + L2TP_DATA_HEADROOM, 0,
 	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
 		return -1;

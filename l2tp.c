@@ -104,6 +104,12 @@ struct tev {
 static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
 
 static int udp_fd = -1;
+/*
+ * The socket of the tunnels we open as a LAC (relay, outgoing), bound to
+ * bind_address_remotelns:bind_portremotelns when either is set away from
+ * its default; -1: they use udp_fd like every other tunnel.
+ */
+int l2tp_lac_fd = -1;
 struct tctl **tctl;
 static struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
@@ -190,10 +196,20 @@ l2tp_drop_name(int i)
 }
 
 
+int
+l2tp_tunnel_fd(tid_t t)
+{
+	const struct tunnel *tp;
+
+	if (l2tp_lac_fd >= 0 && t && (tp = tunnel_get(t)) != NULL && tp->lac)
+		return l2tp_lac_fd;
+	return udp_fd;
+}
+
 void
 l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 {
-	if (sendto(udp_fd, p, len, 0, (const struct sockaddr *)to,
+	if (sendto(l2tp_tunnel_fd(t), p, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
 		if (log_rl_ok(&err_rl, time_now))
@@ -2026,7 +2042,8 @@ relay_data(sid_t s, struct session *sp, const uint8_t *ppp, size_t len)
 	sp->last_packet = time_now;
 	op->cout += len;
 	op->pout++;
-	if (sendto(udp_fd, buf, len + 6, 0, (const struct sockaddr *)&otp->peer,
+	if (sendto(l2tp_tunnel_fd(op->tunnel), buf, len + 6, 0,
+	    (const struct sockaddr *)&otp->peer,
 	    sizeof(otp->peer)) < 0) {
 		stats->l2tp_tx_errors++;
 		return;
@@ -2235,6 +2252,52 @@ l2tp_init_state(void)
 	return 0;
 }
 
+/*
+ * The tunnels towards remote LNSs leave from their own address and port
+ * when bind_address_remotelns or bind_portremotelns says so (the
+ * original's 2.4 LAC socket).  What comes back on it is read like the
+ * L2TP socket: the tunnel id says whose it is.
+ */
+static int
+lac_socket_open(void)
+{
+	struct sockaddr_in sin;
+	char a[INET_ADDRSTRLEN];
+	int on = 1;
+
+	if (config->bind_address_remotelns == 0 &&
+	    config->bind_portremotelns == REMOTELNS_PORT_DEFAULT)
+		return 0;
+	l2tp_lac_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (l2tp_lac_fd < 0) {
+		log_crit("L2TP socket for remote LNSs: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(l2tp_lac_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = config->bind_address_remotelns;
+	sin.sin_port = htons((uint16_t)config->bind_portremotelns);
+	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+	if (bind(l2tp_lac_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		log_crit("cannot bind the L2TP socket for remote LNSs to "
+		    "%s:%d: %s", a, config->bind_portremotelns,
+		    strerror(errno));
+		close(l2tp_lac_fd);
+		l2tp_lac_fd = -1;
+		return -1;
+	}
+	dp_udp_socket(l2tp_lac_fd);
+	if (ev_add(l2tp_lac_fd, EPOLLIN, dp_udp_readable, NULL) < 0) {
+		log_crit("epoll L2TP (remote LNSs): %s", strerror(errno));
+		return -1;
+	}
+	log_info("tunnels to remote LNSs leave from %s:%d", a,
+	    config->bind_portremotelns);
+	return 0;
+}
+
 int
 l2tp_init(void)
 {
@@ -2278,7 +2341,7 @@ l2tp_init(void)
 		log_crit("epoll L2TP: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return lac_socket_open();
 }
 
 void
@@ -2289,6 +2352,11 @@ l2tp_close(void)
 		close(udp_fd);
 	}
 	udp_fd = -1;
+	if (l2tp_lac_fd >= 0) {
+		ev_del(l2tp_lac_fd);
+		close(l2tp_lac_fd);
+	}
+	l2tp_lac_fd = -1;
 }
 
 void
