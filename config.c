@@ -314,10 +314,10 @@ static const struct cfg_directive directives[] = {
 	    "disable relaying sessions to a remote LNS" },
 	{ "bind_address_remotelns", CT_IPV4, F(bind_address_remotelns), 0, 0,
 	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs "
-	    "(0.0.0.0: the L2TP socket, unless bind_portremotelns is set)" },
+	    "(when unset, as bind_portremotelns: the L2TP socket)" },
 	{ "bind_portremotelns", CT_SHORT, F(bind_portremotelns), 1, 65535,
-	    CF_RESTART, "65432", "local port of tunnels to remote LNSs (with "
-	    "bind_address_remotelns, or on its own when not 65432)" },
+	    CF_RESTART, "65432", "local port of tunnels to remote LNSs (when "
+	    "either is set)" },
 
 	/* keys of older editions of the manual */
 	{ "cleanup_interval", CT_INT, F(cleanup_interval), 0, INT_MAX, CF_OBSOLETE,
@@ -1612,6 +1612,18 @@ radius_msgauth_mode(const struct config *c)
 	if (strcasecmp(v, "no") == 0)
 		return MSGAUTH_NO;
 	return -1;
+}
+
+int
+cfg_was_set(const struct config *c, const char *name)
+{
+	const struct cfg_directive *d = cfg_find(name);
+	size_t i;
+
+	if (d == NULL)
+		return 0;
+	i = (size_t)(d - directives);
+	return (c->was_set[i / 8] & (1 << (i % 8))) != 0;
 }
 
 /* Checks that involve several directives; run after the whole file. */

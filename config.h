@@ -323,6 +323,8 @@ extern struct config *config;	/* the running configuration */
 
 const struct cfg_directive *cfg_directives(size_t *count);
 const struct cfg_directive *cfg_find(const char *name);
+/* 1 when directive `name` was set by a line of c's file. */
+int	 cfg_was_set(const struct config *c, const char *name);
 
 void	 cfg_defaults(struct config *);
 void	 cfg_free(struct config *);

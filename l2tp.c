@@ -106,8 +106,7 @@ static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
 static int udp_fd = -1;
 /*
  * The socket of the tunnels we open as a LAC (relay, outgoing), bound to
- * bind_address_remotelns:bind_portremotelns when either is set away from
- * its default; -1: they use udp_fd like every other tunnel.
+ * bind_address_remotelns:bind_portremotelns when either is set; -1: they use udp_fd like every other tunnel.
  */
 int l2tp_lac_fd = -1;
 struct tctl **tctl;
@@ -2265,8 +2264,8 @@ lac_socket_open(void)
 	char a[INET_ADDRSTRLEN];
 	int on = 1;
 
-	if (config->bind_address_remotelns == 0 &&
-	    config->bind_portremotelns == REMOTELNS_PORT_DEFAULT)
+	if (!cfg_was_set(config, "bind_address_remotelns") &&
+	    !cfg_was_set(config, "bind_portremotelns"))
 		return 0;
 	l2tp_lac_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);

@@ -186,7 +186,6 @@ int	 l2tp_data_fd(void);
  */
 extern int l2tp_lac_fd;
 int	 l2tp_tunnel_fd(tid_t);
-#define REMOTELNS_PORT_DEFAULT	65432
 const char *l2tp_msg_name(int type);
 const char *l2tp_avp_name(int type);
 const char *l2tp_drop_name(int reason);	/* NULL past the last */
