@@ -47,6 +47,8 @@ DAEMON_OBJS = l2tpns.o globals.o config.o cfgprint.o event.o log.o tables.o tun.
 DAEMON_OBJS += mschap.o
 # Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
 DAEMON_OBJS += mlppp.o mpreasm.o
+# HA sets (FireBrick 12.3.3).
+DAEMON_OBJS += haset.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o clustermsg.o
 PROGS	= l2tpns

@@ -150,6 +150,7 @@ struct session {
 	 * the subscriber's side `relay_out` is 0, on the far LNS's 1. */
 	sid_t		relay;
 	uint8_t		relay_out;
+	uint16_t	haset;		/* haset.c: its HA set + 1, 0 = none */
 	sid_t		bundle;		/* mlppp.c: master of its bundle, 0 */
 };
 
@@ -283,6 +284,9 @@ struct counters {
 	uint64_t	mp_rx_fragments, mp_rx_frames, mp_rx_lost;
 	uint64_t	mp_rx_discarded, mp_rx_overflow, mp_rx_late;
 	uint64_t	mp_rx_bad, mp_rx_too_big;
+	/* HA sets (haset.c) */
+	uint64_t	haset_sets, haset_joins, haset_handovers;
+	uint64_t	haset_copies_tx, haset_dups_rx;
 };
 
 /* l2tpns.c */
@@ -402,6 +406,8 @@ int		 ippool_take(sid_t, in_addr_t, const char *user);
 void		 ippool_release(in_addr_t);
 /* Index of an address in the pool, or -1. */
 int64_t		 ippool_find(in_addr_t);
+/* The holder of a pool address changes from `from` to `to` (HA sets). */
+void		 ippool_move(in_addr_t, sid_t from, sid_t to);
 
 /* ppp.c */
 /* An incoming call is connected (ICCN): start LCP. */

@@ -39,6 +39,7 @@
 #include "l2tp.h"
 #include "log.h"
 #include "mlppp.h"
+#include "haset.h"
 #include "plugin.h"
 #include "ra.h"
 #include "rd.h"
@@ -898,6 +899,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 	}
 	if (ok) {
 		sid_t other, master = mlppp_join(s);
+		const char *hs;
 
 		if (master != s) {
 			/* RFC 1990: a link of an existing bundle (or one
@@ -908,6 +910,20 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			}
 			ppp_link_joined(s, master, msg);
 			return;
+		}
+		/* An HA set (haset.c): a later member shares the anchor's
+		 * address, and is no duplicate login. */
+		if ((hs = haset_reply_name(rp)) != NULL) {
+			sid_t anchor = haset_join(s, hs);
+
+			if (anchor == 0) {
+				msg = "HA set refused";
+				goto fail;
+			}
+			if (anchor != s) {
+				ip = session_get(anchor)->ip;
+				goto addressed;
+			}
 		}
 		/* allow_duplicate_users: the earlier login gives way, but
 		 * not to a failed one the walled garden let in. */
@@ -943,6 +959,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			msg = "No address available";
 			goto fail;
 		}
+addressed:
 		sp->ip = ip;
 		sp->dns1 = rp->dns1 ? rp->dns1 : config->primary_dns;
 		sp->dns2 = rp->dns2 ? rp->dns2 : config->secondary_dns;
@@ -1804,11 +1821,13 @@ ipcp_tlu(struct fsm *f)
 	struct session *sp = session_get(f->sid);
 	char a[INET_ADDRSTRLEN], d1[INET_ADDRSTRLEN], d2[INET_ADDRSTRLEN];
 
-	if (session_route_add(f->sid, sp->ip, 32) < 0)
+	/* An HA set's member shares the anchor's address and route. */
+	if (!haset_passive(f->sid) && session_route_add(f->sid, sp->ip, 32) < 0)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot index address "
 		    "of session");
 	/* An address outside the pool's blocks needs its own route. */
-	if (!tun_routed(sp->ip) && tun_route(1, sp->ip, 32) < 0)
+	if (!haset_passive(f->sid) && !tun_routed(sp->ip) &&
+	    tun_route(1, sp->ip, 32) < 0)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
 		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
@@ -1838,9 +1857,14 @@ ipcp_tld(struct fsm *f)
 {
 	struct session *sp = session_get(f->sid);
 
+	/* An HA set's anchor hands its address over first. */
+	haset_leave(f->sid);
+	if (haset_passive(f->sid))
+		goto down;
 	session_route_del(f->sid, sp->ip, 32);
 	if (!tun_routed(sp->ip))
 		tun_route(0, sp->ip, 32);
+down:
 	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPCP down");
 }
 
@@ -2265,6 +2289,7 @@ ppp_init(uint32_t max_sessions)
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
 	    ra_init(max_sessions) < 0 || mlppp_init(max_sessions) < 0 ||
+	    haset_init(max_sessions) < 0 ||
 	    session_subscribe(follow, NULL) < 0)
 		return -1;
 	return ppp ? 0 : -1;
@@ -2522,6 +2547,7 @@ ppp_session_end(sid_t s)
 		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	if (pp == NULL || !pp->in_use)
 		return;
+	haset_leave(s);		/* an anchor's address to another member */
 	fsm_stop(&pp->lcp);
 	fsm_stop(&pp->ipcp);
 	fsm_stop(&pp->ipv6cp);
@@ -2540,11 +2566,12 @@ ppp_session_end(sid_t s)
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,
 	    pp->cdn_reason[0] ? pp->cdn_reason : NULL);
-	if (sp->ip) {
+	if (sp->ip && !haset_passive(s)) {
 		session_route_del(s, sp->ip, 32);
 		ippool_release(sp->ip);
-		sp->ip = 0;
 	}
+	sp->ip = 0;
+	haset_link_end(s);
 	sp->phase = PHASE_DEAD;
 	memset(pp, 0, sizeof(*pp));
 }
