@@ -1299,7 +1299,7 @@ parse_net(const char *s, in_addr_t *net, uint8_t *len)
 /*
  * l2tp incoming HOSTNAME SECRET
  * l2tp session USER PASSWORD [tunnel HOSTNAME]
- *     (address IP [route NET/LEN]... | relay IP [PORT [SECRET]])
+ *     (address IP [route NET/LEN]... [ha-set NAME] | relay IP [PORT [SECRET]])
  */
 static int
 l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
@@ -1353,6 +1353,13 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 				goto usage;
 			r.nroutes++;
 		}
+		/* FireBrick 12.3.3: the sessions of this rule form one set. */
+		if (i + 1 < argc && strcmp(argv[i], "ha-set") == 0) {
+			if (strlen(argv[i + 1]) >= sizeof(r.haset))
+				goto usage;
+			strcpy(r.haset, argv[i + 1]);
+			i += 2;
+		}
 	} else if (i + 1 < argc && strcmp(argv[i], "relay") == 0) {
 		if (parse_ip4(argv[i + 1], &r.relay) < 0 || r.relay == 0)
 			goto usage;
@@ -1385,7 +1392,7 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 usage:
 	seterr(err, errlen, "expected \"l2tp incoming HOSTNAME SECRET\" or "
 	    "\"l2tp session USER PASSWORD [tunnel HOSTNAME] (address IP "
-	    "[route NET/LEN]... | relay IP [PORT [SECRET]])\"");
+	    "[route NET/LEN]... [ha-set NAME] | relay IP [PORT [SECRET]])\"");
 	return -1;
 }
 

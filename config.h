@@ -141,6 +141,7 @@ struct l2tp_session_rule {
 	in_addr_t	relay;			/* 0 = terminate here */
 	uint16_t	relay_port;
 	char		relay_secret[CFG_SECRETLEN];
+	char		haset[32];		/* HA set name, "" = none */
 };
 
 struct config {

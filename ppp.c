@@ -2567,7 +2567,11 @@ ppp_session_end(sid_t s)
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,
 	    pp->cdn_reason[0] ? pp->cdn_reason : NULL);
 	if (sp->ip && !haset_passive(s)) {
-		session_route_del(s, sp->ip, 32);
+		/* A call cleared without IPCP going down (CDN) takes the
+		 * route of an address outside the pool with it too. */
+		if (session_route_del(s, sp->ip, 32) == 0 &&
+		    !tun_routed(sp->ip))
+			tun_route(0, sp->ip, 32);
 		ippool_release(sp->ip);
 	}
 	sp->ip = 0;

@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from conftest import wait_until
 from l2tpwire import Lac, CDN, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID
 from pppwire import Ppp, IP, ipv4_udp
 from test_cli import Cli, USERS as CLI_USERS
@@ -248,3 +249,40 @@ def test_a_session_without_a_set_is_untouched(ha):
     p.send(IP, pkt)
     assert [rx.recvfrom(2000)[0] for _ in range(2)] == [b"twice"] * 2
     assert counters(d)["haset_dups_rx"] == 0
+
+
+def test_static_rule_names_the_set(daemon):
+    """`l2tp session ... address IP ha-set NAME`: without RADIUS, the
+    rule's two sessions form one set on the rule's address (outside the
+    pool: its own kernel route, which stays while a member is left)."""
+    d = daemon({"debug": 4, "hostname": "lns-cli", "peer_address":
+                "192.0.2.1", "ppp_restart_time": 1, "echo_timeout": 30},
+               users=CLI_USERS,
+               extra_lines=["l2tp session hauser hapw address 10.99.0.5 "
+                            "ha-set static-1"])
+    lac1, p1, ip1 = link(d, "lac-st-a", 31)
+    lac2, p2, ip2 = link(d, "lac-st-b", 32)
+    assert ip1 == ip2 == "10.99.0.5"
+    s = sets(d)
+    assert [(x["name"], x["ip"], len(x["members"])) for x in s] == \
+        [("static-1", "10.99.0.5", 2)], s
+    tx = d.ns.socket()
+    tx.sendto(b"n%06d" % 5, ("10.99.0.5", 5555))
+    for p in (p1, p2):
+        f = p.expect(IP, timeout=5)
+        assert f.payload[28:] == b"n000005"
+    assert counters(d)["haset_copies_tx"] == 1
+
+    def routed():
+        return "10.99.0.5" in {r.get("dst") for r in d.ns.routes()
+                               if r.get("dev") == d.tun}
+    assert routed()
+    send_cdn(lac1, p1)
+    d.wait_for_log(r"ha-set static-1: the address goes to session \d+")
+    assert routed()
+    tx.sendto(b"n%06d" % 6, ("10.99.0.5", 5555))
+    assert p2.expect(IP, timeout=5).payload[28:] == b"n000006"
+    send_cdn(lac2, p2)
+    d.wait_for_log(r"ha-set static-1: leaves \(0 members left\)")
+    wait_until(lambda: not routed(), 3, "the route gone with the last")
+    assert sets(d) == []
