@@ -42,6 +42,7 @@
 #include "auth.h"
 #include "session.h"
 #include "cluster.h"
+#include "mlppp.h"
 #include "dataplane.h"
 #include "evring.h"
 #include "state.h"
@@ -234,6 +235,10 @@ l2tp_data_header(sid_t s, uint8_t *p, size_t len,
 	uint8_t *h = p - L2TP_DATA_HEADROOM;
 
 	if (sp == NULL || sp->state == SESSION_FREE || udp_fd < 0)
+		return NULL;
+	/* A bundle's holder without a link: on a link of its bundle. */
+	if (sp->tunnel == 0 && ((sp = session_get(mlppp_carrier(s))) == NULL ||
+	    sp->tunnel == 0))
 		return NULL;
 	tp = tunnel_get(sp->tunnel);
 	h[0] = 0x00;
@@ -944,19 +949,12 @@ relay_end(sid_t s, const char *why)
 	    CDN_LOST_CARRIER, 0, text);
 }
 
+/* The call's place in its tunnel: off the tunnel's list. */
 static void
-call_free(sid_t s, const char *why)
+call_unlink(sid_t s, tid_t t)
 {
-	struct session *sp = session_get(s);
-	tid_t t = sp->tunnel;
 	struct tctl *c = tctl[t];
 
-	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
-	    sp->user[0] ? sp->user : "(no user)", why);
-	timer_cancel(&sctl[s].setup);
-	evring_down(s, why, 0);
-	ppp_session_end(s);	/* the Stop still sees the relay's far end */
-	relay_end(s, why);
 	if (sctl[s].prev)
 		sctl[sctl[s].prev].next = sctl[s].next;
 	else if (c)
@@ -965,8 +963,51 @@ call_free(sid_t s, const char *why)
 		sctl[sctl[s].next].prev = sctl[s].prev;
 	free(sctl[s].proxy);
 	memset(&sctl[s], 0, sizeof(sctl[s]));
-	if (tunnel_get(t)->sessions)
+	if (tunnel_get(t) != NULL && tunnel_get(t)->sessions)
 		tunnel_get(t)->sessions--;
+}
+
+/*
+ * The call of a multilink bundle's master ends while the bundle has
+ * other links (ppp_link_detach): the call goes, the session stays as
+ * the bundle's holder with no tunnel, wire id or call of its own.
+ */
+static void
+call_detach(sid_t s, const char *why)
+{
+	struct session *sp = session_get(s);
+	tid_t t = sp->tunnel;
+
+	LOG(LOG_INFO_L, s, t, "call of %s closed, its bundle goes on: %s",
+	    sp->user, why);
+	timer_cancel(&sctl[s].setup);
+	call_unlink(s, t);
+	session_unbind_wire(s);
+	sp->tunnel = 0;
+	sp->local_id = 0;
+	sp->far_id = 0;
+	sp->state = SESSION_OPEN;
+	cluster_session_changed(s);
+}
+
+static void
+call_free(sid_t s, const char *why)
+{
+	struct session *sp = session_get(s);
+	tid_t t = sp->tunnel;
+
+	/* RFC 1990: a bundle outlives its first link (mlppp.c). */
+	if (t != 0 && ppp_link_detach(s)) {
+		call_detach(s, why);
+		return;
+	}
+	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
+	    sp->user[0] ? sp->user : "(no user)", why);
+	timer_cancel(&sctl[s].setup);
+	evring_down(s, why, 0);
+	ppp_session_end(s);	/* the Stop still sees the relay's far end */
+	relay_end(s, why);
+	call_unlink(s, t);
 	session_release(s);		/* the table's state becomes FREE */
 	stats->sessions_cleared++;
 }
@@ -1046,9 +1087,13 @@ call_fail(sid_t s, int result, int error, const char *text)
 {
 	struct session *sp = session_get(s);
 
-	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
-	    text ? text : "");
-	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
+	/* A detached bundle holder (call_detach) has no call to clear. */
+	if (sp->tunnel != 0) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s",
+		    result, text ? text : "");
+		send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error,
+		    text);
+	}
 	sctl[s].end_result = result;
 	call_set_state(s, SESSION_FREE, text ? text : "closed");
 }

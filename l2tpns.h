@@ -439,6 +439,12 @@ void		 ppp_send(sid_t, uint16_t proto, const uint8_t *data,
 uint16_t	 ppp_link_mtu(sid_t);
 /* Whether IPCP (proto 0x0021) or IPV6CP (0x0057) is Opened. */
 int		 ppp_ncp_opened(sid_t, uint16_t proto);
+/*
+ * s's call ends: 1 when s is a multilink bundle's master that stays,
+ * without a link, for the bundle's other links (l2tp.c then drops the
+ * call alone and keeps the session).
+ */
+int		 ppp_link_detach(sid_t);
 /* A frame rebuilt from a multilink bundle's fragments (mlppp.c), for
  * its master session: Protocol field and Information. */
 void		 ppp_bundle_input(sid_t master, const uint8_t *frame,

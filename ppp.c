@@ -1631,6 +1631,48 @@ lcp_tlu(struct fsm *f)
 		auth_begin(f->sid);
 }
 
+/*
+ * A multilink bundle's master whose own link goes while the bundle has
+ * others, for a reason of that link (its call, the peer, an echo
+ * timeout): the bundle stays (mlppp.c), its NCPs with it (RFC 1990 runs
+ * them over the bundle).  An end the LNS decides for the session
+ * (administrator, timeouts, RADIUS, shutdown) ends the bundle.
+ */
+static int
+bundle_survives(sid_t s)
+{
+	const struct ppp *pp = P(s);
+
+	return pp != NULL && !main_quit && mlppp_others(s) &&
+	    (pp->term_cause == 0 || pp->term_cause == TERM_LOST_CARRIER ||
+	    pp->term_cause == TERM_USER_REQUEST ||
+	    pp->term_cause == TERM_LOST_SERVICE);
+}
+
+int
+ppp_link_detach(sid_t s)
+{
+	struct ppp *pp = P(s);
+
+	if (pp == NULL || !pp->in_use || pp->ipcp.state != ST_OPENED ||
+	    !bundle_survives(s))
+		return 0;
+	/* The link's LCP ends here (lcp_tld leaves the NCPs up). */
+	timer_cancel(&pp->echo_timer);
+	timer_cancel(&pp->kill_timer);
+	timer_cancel(&pp->auth_timer);
+	fsm_stop(&pp->lcp);
+	if (pp->lcp.state >= ST_CLOSING)
+		fsm_down(&pp->lcp);
+	if (mlppp_detach(s) == 0)
+		return 0;
+	pp->term_cause = 0;
+	pp->cdn_result = 0;
+	pp->cdn_reason[0] = '\0';
+	set_phase(s, PHASE_NETWORK);
+	return 1;
+}
+
 static void
 lcp_tld(struct fsm *f)
 {
@@ -1638,7 +1680,10 @@ lcp_tld(struct fsm *f)
 
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->auth_timer);
-	/* 3.4: the NCPs go down with the link. */
+	/* 3.4: the NCPs go down with the link, but a bundle's with the
+	 * bundle (RFC 1990 3). */
+	if (bundle_survives(f->sid))
+		return;
 	if (pp->ipcp.p && pp->ipcp.state != ST_INITIAL)
 		fsm_down(&pp->ipcp);
 	if (pp->ipv6cp.p && pp->ipv6cp.state != ST_INITIAL)
