@@ -107,7 +107,8 @@ static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
 static int udp_fd = -1;
 /*
  * The socket of the tunnels we open as a LAC (relay, outgoing), bound to
- * bind_address_remotelns:bind_portremotelns when either is set; -1: they use udp_fd like every other tunnel.
+ * bind_address_remotelns:bind_portremotelns when either is set; -1: they
+ * use udp_fd like every other tunnel.
  */
 int l2tp_lac_fd = -1;
 struct tctl **tctl;

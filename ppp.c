@@ -298,6 +298,24 @@ is_guest(const char *user)
 
 /* ---- teardown ---- */
 
+/*
+ * A multilink bundle's master whose own link goes while the bundle has
+ * others, for a reason of that link (its call, the peer, an echo
+ * timeout): the bundle stays (mlppp.c), its NCPs with it (RFC 1990 runs
+ * them over the bundle).  An end the LNS decides for the session
+ * (administrator, timeouts, RADIUS, shutdown) ends the bundle.
+ */
+static int
+bundle_survives(sid_t s)
+{
+	const struct ppp *pp = P(s);
+
+	return pp != NULL && !main_quit && mlppp_others(s) &&
+	    (pp->term_cause == 0 || pp->term_cause == TERM_LOST_CARRIER ||
+	    pp->term_cause == TERM_USER_REQUEST ||
+	    pp->term_cause == TERM_LOST_SERVICE);
+}
+
 static void
 kill_fire(struct timer *t, void *arg)
 {
@@ -326,7 +344,10 @@ link_finished(sid_t s, int result, const char *reason)
 		pp->cdn_result = result;
 		snprintf(pp->cdn_reason, sizeof(pp->cdn_reason), "%s", reason);
 	}
-	set_phase(s, PHASE_DEAD);
+	/* A bundle's master that outlives its link stays in the network
+	 * phase: the other links' frames go on through it. */
+	if (!bundle_survives(s))
+		set_phase(s, PHASE_DEAD);
 	timer_set(&pp->kill_timer, 0);
 }
 
@@ -384,7 +405,9 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 		l2tp_session_close(s, CDN_ADMIN, 0, reason);
 		return;
 	}
-	if (now)
+	/* A bundle's master losing its link (an echo timeout): the link
+	 * alone goes, at once, with no Terminate on a dead line. */
+	if (now || bundle_survives(s))
 		link_finished(s, CDN_ADMIN, reason);
 	else if (pp->lcp.state == ST_OPENED || pp->lcp.state == ST_REQ_SENT ||
 	    pp->lcp.state == ST_ACK_RCVD || pp->lcp.state == ST_ACK_SENT) {
@@ -1629,24 +1652,6 @@ lcp_tlu(struct fsm *f)
 		network_begin(f->sid);	/* LCP renegotiated: NCPs again */
 	else
 		auth_begin(f->sid);
-}
-
-/*
- * A multilink bundle's master whose own link goes while the bundle has
- * others, for a reason of that link (its call, the peer, an echo
- * timeout): the bundle stays (mlppp.c), its NCPs with it (RFC 1990 runs
- * them over the bundle).  An end the LNS decides for the session
- * (administrator, timeouts, RADIUS, shutdown) ends the bundle.
- */
-static int
-bundle_survives(sid_t s)
-{
-	const struct ppp *pp = P(s);
-
-	return pp != NULL && !main_quit && mlppp_others(s) &&
-	    (pp->term_cause == 0 || pp->term_cause == TERM_LOST_CARRIER ||
-	    pp->term_cause == TERM_USER_REQUEST ||
-	    pp->term_cause == TERM_LOST_SERVICE);
 }
 
 int
