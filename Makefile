@@ -49,6 +49,8 @@ DAEMON_OBJS += mschap.o
 DAEMON_OBJS += lacout.o pppc.o
 # Multilink PPP (RFC 1990): bundles, and the fragment codec alone.
 DAEMON_OBJS += mlppp.o mpreasm.o
+# HA sets (FireBrick 12.3.3).
+DAEMON_OBJS += haset.o
 # Clustering (cluster.c; the wire codec alone in clustermsg.c).
 DAEMON_OBJS += cluster.o cluster_show.o clustermsg.o
 PROGS	= l2tpns

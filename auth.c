@@ -330,6 +330,13 @@ static_session(const struct auth_req *rq, struct auth_reply *rp)
 		rp->route[i].plen = r->route_len[i];
 	}
 	rp->nroutes = (uint8_t)i;
+	if (r->haset[0]) {	/* as RADIUS would name it (haset.c) */
+		snprintf(rp->avpair[0].key, sizeof(rp->avpair[0].key),
+		    "ha-set");
+		snprintf(rp->avpair[0].value, sizeof(rp->avpair[0].value),
+		    "%s", r->haset);
+		rp->navpairs = 1;
+	}
 	return 1;
 }
 

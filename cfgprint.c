@@ -211,6 +211,11 @@ print_l2tp_rules(const struct config *c, int secrets,
 				o += (size_t)snprintf(line + o, sizeof(line) - o,
 				    " route %s/%u", a, r->route_len[k]);
 			}
+			if (r->haset[0] && o < sizeof(line)) {
+				quote(r->haset, h, sizeof(h));
+				o += (size_t)snprintf(line + o, sizeof(line) - o,
+				    " ha-set %s", h);
+			}
 		}
 		if (out(arg, line) < 0)
 			return -1;

@@ -85,6 +85,7 @@
 #include "log.h"
 #include "radius.h"
 #include "tbf.h"
+#include "haset.h"
 #include "cli.h"
 #include "session.h"
 #include "util.h"
@@ -298,6 +299,55 @@ op_show_tbf(const struct cli_req *rq, struct out *o)
 	}
 	cli_out_printf(o, "%d tbf entr%s used, %d total\n", tbf_in_use(),
 	    tbf_in_use() == 1 ? "y" : "ies", tbf_total());
+	return 0;
+}
+
+/*
+ * show ha-set: every HA set (haset.c keeps them in this process), its
+ * address, anchor, members and counters; rq->id 1 for JSON.
+ */
+static int
+op_show_haset(const struct cli_req *rq, struct out *o)
+{
+	struct haset_view v;
+	char ip[INET_ADDRSTRLEN], mem[HASET_MAX_MEMBERS * 12];
+	unsigned k, first = 1;
+	size_t at;
+	int i;
+
+	if (rq->id == 1)
+		cli_out_printf(o, "{\"sets\":[");
+	else
+		cli_out_printf(o, "%-20s %-15s %6s %-24s %12s %12s %12s\n",
+		    "Name", "Address", "Anchor", "Members", "Copies-sent",
+		    "Dups-dropped", "Passed-up");
+	for (i = 0; (i = haset_get((unsigned)i, &v)) >= 0; i++) {
+		inet_ntop(AF_INET, &v.ip, ip, sizeof(ip));
+		mem[0] = '\0';
+		for (k = 0, at = 0; k < v.n && at < sizeof(mem); k++)
+			at += (size_t)snprintf(mem + at, sizeof(mem) - at,
+			    "%s%u", k ? "," : "", v.member[k]);
+		if (rq->id == 1)
+			cli_out_printf(o, "%s{\"name\":\"%s\",\"ip\":\"%s\","
+			    "\"anchor\":%u,\"members\":[%s],\"copies_sent\":"
+			    "%llu,\"duplicates_dropped\":%llu,\"passed_up\":"
+			    "%llu}", first ? "" : ",", v.name, ip, v.anchor,
+			    mem, (unsigned long long)v.copies_tx,
+			    (unsigned long long)v.dups_rx,
+			    (unsigned long long)v.first_rx);
+		else
+			cli_out_printf(o, "%-20s %-15s %6u %-24s %12llu %12llu "
+			    "%12llu\n", v.name, ip, v.anchor, mem,
+			    (unsigned long long)v.copies_tx,
+			    (unsigned long long)v.dups_rx,
+			    (unsigned long long)v.first_rx);
+		first = 0;
+	}
+	if (rq->id == 1)
+		cli_out_printf(o, "]}\n");
+	else
+		cli_out_printf(o, "%u HA set%s\n", haset_count(),
+		    haset_count() == 1 ? "" : "s");
 	return 0;
 }
 
@@ -889,6 +939,7 @@ static const struct {
 	[OP_FILTER] =		{ "filter", op_filter },
 	[OP_NO_FILTER] =	{ "no filter", op_no_filter },
 	[OP_SHOW_TBF] =		{ "show tbf", op_show_tbf },
+	[OP_SHOW_HASET] =	{ "show ha-set", op_show_haset },
 	[OP_LOAD_PLUGIN] =	{ "load plugin", op_load_plugin },
 	[OP_REMOVE_PLUGIN] =	{ "remove plugin", op_remove_plugin },
 	[OP_ACL] =		{ "ip access-list", op_acl },

@@ -52,6 +52,7 @@ enum cli_op {
 				   CFG_STRLEN = out list ("" = unchanged) */
 	OP_NO_FILTER,		/* name = user */
 	OP_SHOW_TBF,		/* show tbf (2.x): the throttle buckets */
+	OP_SHOW_HASET,		/* show ha-set: the HA sets, live; id 1 = JSON */
 	OP_MAX
 };
 

@@ -202,6 +202,18 @@ cmd_show_tbf(struct cli_def *c, const char *command, char **argv, int argc)
 }
 
 static int
+cmd_show_haset(struct cli_def *c, const char *command, char **argv, int argc)
+{
+	(void)c;
+	(void)command;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "json") != 0)) {
+		cli_error(cli, "%% \"show ha-set\" takes json or nothing");
+		return CLI_ERROR;
+	}
+	return simple_op(OP_SHOW_HASET, argc == 1 ? 1 : 0, NULL);
+}
+
+static int
 cmd_show_radius(struct cli_def *c, const char *command, char **argv, int argc)
 {
 	static const char *const help[] = {
@@ -1104,6 +1116,8 @@ static const struct cli_cmd {
 	    "Destination addresses and routes, and their sessions (2.x)" },
 	{ "show throttle", cmd_show_throttle, UNPRIV, MODE_EXEC,
 	    "Throttled sessions and their rates" },
+	{ "show ha-set", cmd_show_haset, UNPRIV, MODE_EXEC,
+	    "HA sets: address, anchor, members, duplicates" },
 	{ "show tbf", cmd_show_tbf, UNPRIV, MODE_EXEC,
 	    "The throttle buckets: rate, credit, queue, counters (2.x)" },
 	{ "show histogram", cmd_show_histogram, UNPRIV, MODE_EXEC,

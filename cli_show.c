@@ -1046,6 +1046,12 @@ static const struct counter_row counter_rows[] = {
 	CTR(mp_rx_late, "fragments late or duplicated"),
 	CTR(mp_rx_bad, "malformed fragments"),
 	CTR(mp_rx_too_big, "rebuilt frames over the MRRU"),
+	GROUP("HA sets"),
+	CTR(haset_sets, "sets created"),
+	CTR(haset_joins, "sessions joined to a set"),
+	CTR(haset_handovers, "addresses handed to another member"),
+	CTR(haset_copies_tx, "duplicates sent downstream"),
+	CTR(haset_dups_rx, "upstream duplicates dropped"),
 };
 
 static uint64_t

@@ -316,9 +316,11 @@ static const struct cfg_directive directives[] = {
 	{ "disable_lac_func", CT_BOOL, F(disable_lac_func), 0, 0, 0, "no",
 	    "disable relaying sessions to a remote LNS" },
 	{ "bind_address_remotelns", CT_IPV4, F(bind_address_remotelns), 0, 0,
-	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs" },
+	    CF_RESTART, "0.0.0.0", "local address of tunnels to remote LNSs "
+	    "(when unset, as bind_portremotelns: the L2TP socket)" },
 	{ "bind_portremotelns", CT_SHORT, F(bind_portremotelns), 1, 65535,
-	    CF_RESTART, "65432", "local port of tunnels to remote LNSs" },
+	    CF_RESTART, "65432", "local port of tunnels to remote LNSs (when "
+	    "either is set)" },
 
 	/* keys of older editions of the manual */
 	{ "cleanup_interval", CT_INT, F(cleanup_interval), 0, INT_MAX, CF_OBSOLETE,
@@ -1424,7 +1426,7 @@ usage:
 /*
  * l2tp incoming HOSTNAME SECRET
  * l2tp session USER PASSWORD [tunnel HOSTNAME]
- *     (address IP [route NET/LEN]... | relay IP [PORT [SECRET]])
+ *     (address IP [route NET/LEN]... [ha-set NAME] | relay IP [PORT [SECRET]])
  * l2tp outgoing ... (outgoing_line)
  */
 static int
@@ -1481,6 +1483,13 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 				goto usage;
 			r.nroutes++;
 		}
+		/* FireBrick 12.3.3: the sessions of this rule form one set. */
+		if (i + 1 < argc && strcmp(argv[i], "ha-set") == 0) {
+			if (strlen(argv[i + 1]) >= sizeof(r.haset))
+				goto usage;
+			strcpy(r.haset, argv[i + 1]);
+			i += 2;
+		}
 	} else if (i + 1 < argc && strcmp(argv[i], "relay") == 0) {
 		if (cfg_parse_ip4(argv[i + 1], &r.relay) < 0 || r.relay == 0)
 			goto usage;
@@ -1513,7 +1522,7 @@ l2tp_line(struct config *c, int argc, char **argv, char *err, size_t errlen)
 usage:
 	seterr(err, errlen, "expected \"l2tp incoming HOSTNAME SECRET\" or "
 	    "\"l2tp session USER PASSWORD [tunnel HOSTNAME] (address IP "
-	    "[route NET/LEN]... | relay IP [PORT [SECRET]])\"");
+	    "[route NET/LEN]... [ha-set NAME] | relay IP [PORT [SECRET]])\"");
 	return -1;
 }
 
@@ -1736,6 +1745,18 @@ radius_msgauth_mode(const struct config *c)
 	if (strcasecmp(v, "no") == 0)
 		return MSGAUTH_NO;
 	return -1;
+}
+
+int
+cfg_was_set(const struct config *c, const char *name)
+{
+	const struct cfg_directive *d = cfg_find(name);
+	size_t i;
+
+	if (d == NULL)
+		return 0;
+	i = (size_t)(d - directives);
+	return (c->was_set[i / 8] & (1 << (i % 8))) != 0;
 }
 
 /* Checks that involve several directives; run after the whole file. */

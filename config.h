@@ -136,6 +136,7 @@ struct l2tp_session_rule {
 	in_addr_t	relay;			/* 0 = terminate here */
 	uint16_t	relay_port;
 	char		relay_secret[CFG_SECRETLEN];
+	char		haset[32];		/* HA set name, "" = none */
 };
 
 /*
@@ -356,6 +357,8 @@ extern struct config *config;	/* the running configuration */
 
 const struct cfg_directive *cfg_directives(size_t *count);
 const struct cfg_directive *cfg_find(const char *name);
+/* 1 when directive `name` was set by a line of c's file. */
+int	 cfg_was_set(const struct config *c, const char *name);
 
 void	 cfg_defaults(struct config *);
 void	 cfg_free(struct config *);

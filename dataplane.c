@@ -50,6 +50,7 @@
 #include "intercept.h"
 #include "l2tp.h"
 #include "log.h"
+#include "haset.h"
 #include "mlppp.h"
 #include "offload.h"
 #include "plugin.h"
@@ -274,6 +275,22 @@ dp_queue_frame(sid_t s, const uint8_t *proto_field, size_t len)
 	return 0;
 }
 
+/* A data message on the socket of the tunnels to remote LNSs. */
+static int
+dp_send_lac(const uint8_t *h, size_t len, const struct sockaddr_in *to)
+{
+	if (txn)
+		dp_flush();
+	stats->dp_syscalls++;
+	if (sendto(l2tp_lac_fd, h, len + L2TP_DATA_HEADROOM, 0,
+	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
+		stats->l2tp_tx_errors++;
+		return -1;
+	}
+	stats->l2tp_data_tx++;
+	return 0;
+}
+
 /* A frame in the ring, queued for the next dp_flush(). */
 static int
 dp_queue(sid_t s, uint8_t *p, size_t len)
@@ -283,6 +300,10 @@ dp_queue(sid_t s, uint8_t *p, size_t len)
 
 	if (h == NULL)
 		return -1;
+	/* A tunnel of ours to a remote LNS with a socket of its own. */
+	if (l2tp_lac_fd >= 0 && l2tp_tunnel_fd(session_get(s)->tunnel) ==
+	    l2tp_lac_fd)
+		return dp_send_lac(h, len, to);
 	if (txn == TX_BATCH)
 		dp_flush();
 	txiov[txn].iov_base = h;
@@ -304,7 +325,7 @@ dp_send_frame(sid_t s, uint8_t *p, size_t len)
 	if ((h = l2tp_data_header(s, p, len, &to)) == NULL)
 		return -1;
 	stats->dp_syscalls++;
-	if (sendto(l2tp_data_fd(), h, len + L2TP_DATA_HEADROOM, 0,
+	if (sendto(l2tp_tunnel_fd(session_get(s)->tunnel), h, len + L2TP_DATA_HEADROOM, 0,
 	    (const struct sockaddr *)to, sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
 		return -1;
@@ -389,6 +410,52 @@ packet_hooks(int event, sid_t s, tid_t t, const uint8_t *p, size_t len)
 }
 
 /*
+ * An HA set (haset.c): the frame to every member whose IPCP is up, a
+ * copy sent at once for each but the last, which takes the frame itself
+ * the usual way.  Each member counts what it was sent.
+ */
+static int
+deliver_haset(sid_t s, uint8_t *frame, size_t len)
+{
+	static uint8_t copy[L2TP_DATA_HEADROOM + 65536];
+	sid_t m[HASET_MAX_MEMBERS];
+	unsigned n = haset_members(s, m), i, last = n, sent = 0;
+	int r;
+
+	/* Alone (or not really in a set): the usual way. */
+	if (n < 2)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ppp_ncp_opened(m[i], PPP_IP))
+			last = i;
+	for (i = 0; i < n; i++) {
+		struct session *mp = session_get(m[i]);
+
+		if (i != last && (!ppp_ncp_opened(m[i], PPP_IP) ||
+		    len > sizeof(copy) - L2TP_DATA_HEADROOM))
+			continue;
+		if (i != last) {
+			memcpy(copy + L2TP_DATA_HEADROOM, frame, len);
+			r = dp_send_frame(m[i], copy + L2TP_DATA_HEADROOM, len);
+		} else
+			r = in_ring(frame) ? dp_queue(m[i], frame, len) :
+			    dp_send_frame(m[i], frame, len);
+		if (r == 0) {
+			mp->cout += len - 2;
+			mp->pout++;
+			sent++;
+		}
+	}
+	if (sent == 0)
+		return 1;
+	stats->fwd_down_packets++;
+	stats->fwd_down_bytes += len - 2;
+	if (sent > 1)
+		haset_count_copies(s, sent - 1);
+	return 1;
+}
+
+/*
  * The last steps of both directions, shared by the packets that go at
  * once and those a throttled session's bucket releases later (tbf.c):
  * up, to the TUN device; down, `frame` is the PPP protocol field and
@@ -415,6 +482,8 @@ deliver(sid_t s, int dir, uint8_t *frame, size_t len)
 			tun_write(frame, len);
 		return;
 	}
+	if (sp->haset && deliver_haset(s, frame, len))
+		return;
 	/* A multilink bundle: fragments across its links (mlppp.c). */
 	if (mlppp_send(s, frame, len)) {
 		sp->cout += len - 2;
@@ -496,6 +565,9 @@ dp_ip_input(sid_t s, const uint8_t *p, size_t len)
 		stats->ip_spoofed++;
 		return;
 	}
+	/* An HA set: a copy another member brought first goes no further. */
+	if (sp->haset && haset_dup(s, p, len))
+		return;
 	/* Filter-Id "NAME.in" (manual, "Filtering"). */
 	if (sp->filter_in[0] && !acl_check_in(s, p, len)) {
 		stats->acl_denied_in++;

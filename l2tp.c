@@ -42,6 +42,7 @@
 #include "auth.h"
 #include "session.h"
 #include "cluster.h"
+#include "mlppp.h"
 #include "dataplane.h"
 #include "evring.h"
 #include "state.h"
@@ -106,6 +107,12 @@ struct tev {
 static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
 
 static int udp_fd = -1;
+/*
+ * The socket of the tunnels we open as a LAC (relay, outgoing), bound to
+ * bind_address_remotelns:bind_portremotelns when either is set; -1: they
+ * use udp_fd like every other tunnel.
+ */
+int l2tp_lac_fd = -1;
 struct tctl **tctl;
 static struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
@@ -192,10 +199,20 @@ l2tp_drop_name(int i)
 }
 
 
+int
+l2tp_tunnel_fd(tid_t t)
+{
+	const struct tunnel *tp;
+
+	if (l2tp_lac_fd >= 0 && t && (tp = tunnel_get(t)) != NULL && tp->lac)
+		return l2tp_lac_fd;
+	return udp_fd;
+}
+
 void
 l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len, tid_t t)
 {
-	if (sendto(udp_fd, p, len, 0, (const struct sockaddr *)to,
+	if (sendto(l2tp_tunnel_fd(t), p, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) < 0) {
 		stats->l2tp_tx_errors++;
 		if (log_rl_ok(&err_rl, time_now))
@@ -221,6 +238,10 @@ l2tp_data_header(sid_t s, uint8_t *p, size_t len,
 	uint8_t *h = p - L2TP_DATA_HEADROOM;
 
 	if (sp == NULL || sp->state == SESSION_FREE || udp_fd < 0)
+		return NULL;
+	/* A bundle's holder without a link: on a link of its bundle. */
+	if (sp->tunnel == 0 && ((sp = session_get(mlppp_carrier(s))) == NULL ||
+	    sp->tunnel == 0))
 		return NULL;
 	tp = tunnel_get(sp->tunnel);
 	h[0] = 0x00;
@@ -935,13 +956,58 @@ relay_end(sid_t s, const char *why)
 	    CDN_LOST_CARRIER, 0, text);
 }
 
+/* The call's place in its tunnel: off the tunnel's list. */
+static void
+call_unlink(sid_t s, tid_t t)
+{
+	struct tctl *c = tctl[t];
+
+	if (sctl[s].prev)
+		sctl[sctl[s].prev].next = sctl[s].next;
+	else if (c)
+		c->sessions = sctl[s].next;
+	if (sctl[s].next)
+		sctl[sctl[s].next].prev = sctl[s].prev;
+	free(sctl[s].proxy);
+	memset(&sctl[s], 0, sizeof(sctl[s]));
+	if (tunnel_get(t) != NULL && tunnel_get(t)->sessions)
+		tunnel_get(t)->sessions--;
+}
+
+/*
+ * The call of a multilink bundle's master ends while the bundle has
+ * other links (ppp_link_detach): the call goes, the session stays as
+ * the bundle's holder with no tunnel, wire id or call of its own.
+ */
+static void
+call_detach(sid_t s, const char *why)
+{
+	struct session *sp = session_get(s);
+	tid_t t = sp->tunnel;
+
+	LOG(LOG_INFO_L, s, t, "call of %s closed, its bundle goes on: %s",
+	    sp->user, why);
+	timer_cancel(&sctl[s].setup);
+	call_unlink(s, t);
+	session_unbind_wire(s);
+	sp->tunnel = 0;
+	sp->local_id = 0;
+	sp->far_id = 0;
+	sp->state = SESSION_OPEN;
+	cluster_session_changed(s);
+}
+
 static void
 call_free(sid_t s, const char *why)
 {
 	struct session *sp = session_get(s);
 	tid_t t = sp->tunnel;
-	struct tctl *c = tctl[t];
 
+	/* RFC 1990: a bundle outlives its first link (mlppp.c). */
+	if (t != 0 && ppp_link_detach(s)) {
+		call_detach(s, why);
+		return;
+	}
 	LOG(LOG_INFO_L, s, t, "session %s closed: %s",
 	    sp->user[0] ? sp->user : "(no user)", why);
 	timer_cancel(&sctl[s].setup);
@@ -951,16 +1017,7 @@ call_free(sid_t s, const char *why)
 	else
 		ppp_session_end(s);	/* the Stop still sees the relay's far end */
 	relay_end(s, why);
-	if (sctl[s].prev)
-		sctl[sctl[s].prev].next = sctl[s].next;
-	else if (c)
-		c->sessions = sctl[s].next;
-	if (sctl[s].next)
-		sctl[sctl[s].next].prev = sctl[s].prev;
-	free(sctl[s].proxy);
-	memset(&sctl[s], 0, sizeof(sctl[s]));
-	if (tunnel_get(t)->sessions)
-		tunnel_get(t)->sessions--;
+	call_unlink(s, t);
 	session_release(s);		/* the table's state becomes FREE */
 	stats->sessions_cleared++;
 }
@@ -1040,9 +1097,13 @@ call_fail(sid_t s, int result, int error, const char *text)
 {
 	struct session *sp = session_get(s);
 
-	LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s", result,
-	    text ? text : "");
-	send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error, text);
+	/* A detached bundle holder (call_detach) has no call to clear. */
+	if (sp->tunnel != 0) {
+		LOG(LOG_INFO_L, s, sp->tunnel, "sending CDN result %d: %s",
+		    result, text ? text : "");
+		send_cdn(sp->tunnel, sp->local_id, sp->far_id, result, error,
+		    text);
+	}
 	sctl[s].end_result = result;
 	call_set_state(s, SESSION_FREE, text ? text : "closed");
 }
@@ -2131,7 +2192,8 @@ relay_data(sid_t s, struct session *sp, const uint8_t *ppp, size_t len)
 	sp->last_packet = time_now;
 	op->cout += len;
 	op->pout++;
-	if (sendto(udp_fd, buf, len + 6, 0, (const struct sockaddr *)&otp->peer,
+	if (sendto(l2tp_tunnel_fd(op->tunnel), buf, len + 6, 0,
+	    (const struct sockaddr *)&otp->peer,
 	    sizeof(otp->peer)) < 0) {
 		stats->l2tp_tx_errors++;
 		return;
@@ -2358,6 +2420,52 @@ l2tp_init_state(void)
 	return 0;
 }
 
+/*
+ * The tunnels towards remote LNSs leave from their own address and port
+ * when bind_address_remotelns or bind_portremotelns says so (the
+ * original's 2.4 LAC socket).  What comes back on it is read like the
+ * L2TP socket: the tunnel id says whose it is.
+ */
+static int
+lac_socket_open(void)
+{
+	struct sockaddr_in sin;
+	char a[INET_ADDRSTRLEN];
+	int on = 1;
+
+	if (!cfg_was_set(config, "bind_address_remotelns") &&
+	    !cfg_was_set(config, "bind_portremotelns"))
+		return 0;
+	l2tp_lac_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (l2tp_lac_fd < 0) {
+		log_crit("L2TP socket for remote LNSs: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(l2tp_lac_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = config->bind_address_remotelns;
+	sin.sin_port = htons((uint16_t)config->bind_portremotelns);
+	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+	if (bind(l2tp_lac_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		log_crit("cannot bind the L2TP socket for remote LNSs to "
+		    "%s:%d: %s", a, config->bind_portremotelns,
+		    strerror(errno));
+		close(l2tp_lac_fd);
+		l2tp_lac_fd = -1;
+		return -1;
+	}
+	dp_udp_socket(l2tp_lac_fd);
+	if (ev_add(l2tp_lac_fd, EPOLLIN, dp_udp_readable, NULL) < 0) {
+		log_crit("epoll L2TP (remote LNSs): %s", strerror(errno));
+		return -1;
+	}
+	log_info("tunnels to remote LNSs leave from %s:%d", a,
+	    config->bind_portremotelns);
+	return 0;
+}
+
 int
 l2tp_init(void)
 {
@@ -2401,7 +2509,7 @@ l2tp_init(void)
 		log_crit("epoll L2TP: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return lac_socket_open();
 }
 
 void
@@ -2412,6 +2520,11 @@ l2tp_close(void)
 		close(udp_fd);
 	}
 	udp_fd = -1;
+	if (l2tp_lac_fd >= 0) {
+		ev_del(l2tp_lac_fd);
+		close(l2tp_lac_fd);
+	}
+	l2tp_lac_fd = -1;
 }
 
 void

@@ -198,6 +198,12 @@ int	 l2tp_relay_start(sid_t, const struct auth_reply *,
 uint8_t	*l2tp_data_header(sid_t, uint8_t *proto_field, size_t len,
 	    const struct sockaddr_in **to);
 int	 l2tp_data_fd(void);
+/*
+ * The socket of tunnels we opened as a LAC when bind_address_remotelns
+ * or bind_portremotelns is set (else -1), and the socket tunnel t sends on.
+ */
+extern int l2tp_lac_fd;
+int	 l2tp_tunnel_fd(tid_t);
 const char *l2tp_msg_name(int type);
 const char *l2tp_avp_name(int type);
 const char *l2tp_drop_name(int reason);	/* NULL past the last */

@@ -151,6 +151,7 @@ struct session {
 	sid_t		relay;
 	uint8_t		relay_out;
 	uint8_t		client;		/* our PPP client (outgoing L2TP) */
+	uint16_t	haset;		/* haset.c: its HA set + 1, 0 = none */
 	sid_t		bundle;		/* mlppp.c: master of its bundle, 0 */
 };
 
@@ -290,6 +291,9 @@ struct counters {
 	uint64_t	mp_rx_fragments, mp_rx_frames, mp_rx_lost;
 	uint64_t	mp_rx_discarded, mp_rx_overflow, mp_rx_late;
 	uint64_t	mp_rx_bad, mp_rx_too_big;
+	/* HA sets (haset.c) */
+	uint64_t	haset_sets, haset_joins, haset_handovers;
+	uint64_t	haset_copies_tx, haset_dups_rx;
 };
 
 /* l2tpns.c */
@@ -409,6 +413,8 @@ int		 ippool_take(sid_t, in_addr_t, const char *user);
 void		 ippool_release(in_addr_t);
 /* Index of an address in the pool, or -1. */
 int64_t		 ippool_find(in_addr_t);
+/* The holder of a pool address changes from `from` to `to` (HA sets). */
+void		 ippool_move(in_addr_t, sid_t from, sid_t to);
 
 /* ppp.c */
 /* An incoming call is connected (ICCN): start LCP. */
@@ -440,6 +446,12 @@ void		 ppp_send(sid_t, uint16_t proto, const uint8_t *data,
 uint16_t	 ppp_link_mtu(sid_t);
 /* Whether IPCP (proto 0x0021) or IPV6CP (0x0057) is Opened. */
 int		 ppp_ncp_opened(sid_t, uint16_t proto);
+/*
+ * s's call ends: 1 when s is a multilink bundle's master that stays,
+ * without a link, for the bundle's other links (l2tp.c then drops the
+ * call alone and keeps the session).
+ */
+int		 ppp_link_detach(sid_t);
 /* A frame rebuilt from a multilink bundle's fragments (mlppp.c), for
  * its master session: Protocol field and Information. */
 void		 ppp_bundle_input(sid_t master, const uint8_t *frame,

@@ -257,6 +257,10 @@ render_sessions(struct mbuf *b)
 	    stats->sessions_created);
 	counter(b, "sessions_cleared_total", "Sessions ended",
 	    stats->sessions_cleared);
+	counter(b, "haset_duplicates_sent_total", "HA sets: copies sent "
+	    "downstream beyond the first", stats->haset_copies_tx);
+	counter(b, "haset_duplicates_dropped_total", "HA sets: upstream "
+	    "copies dropped as duplicates", stats->haset_dups_rx);
 	head(b, "session_setup_seconds", "histogram", "From ICRQ to IPCP "
 	    "up, per session");
 	hist(b, "session_setup_seconds", "", &stats->setup_latency);

@@ -21,9 +21,16 @@
  * master: its session holds the address, IPCP/IPV6CP and the one
  * accounting record; the members carry LCP and authentication and pass
  * everything else (fragments, or whole frames without the MP header,
- * RFC 1990 3) to the master.  When the master link ends, the bundle
- * ends with it (its members are dropped); a member's end only removes
- * it from the bundle.
+ * RFC 1990 3) to the master.  A member's end only removes it from the
+ * bundle.  When the master's link goes while other links remain (a CDN,
+ * its tunnel, the peer's Terminate-Request or an echo timeout on that
+ * link), the master session stays as the bundle's holder without a link
+ * of its own (`detached`: l2tp.c drops its call, ppp.c its LCP, and
+ * keeps its NCPs, address and accounting; RFC 1990 runs the NCPs over
+ * the bundle, not a link); its frames then leave on the bundle's links
+ * (mlppp_carrier) and the bundle ends with its last link.  Ending the
+ * master itself (an administrator, a timeout, RADIUS) ends the bundle,
+ * its links dropped.
  *
  * Downstream (dataplane.c): a frame of a bundle of two links or more
  * up to MP_SMALL octets goes whole, as one fragment with B and E, on
@@ -71,8 +78,10 @@ struct bundle {
 	uint8_t		 ed[ED_MAX];
 	char		 user[MAXUSER];
 	uint16_t	 peer_mrru;
-	sid_t		 link[MP_MAX_LINKS];	/* [0]: the master */
+	sid_t		 link[MP_MAX_LINKS];	/* [0]: the master, if linked */
 	unsigned	 nlinks;
+	sid_t		 owner;		/* the master: address, NCPs, accounting */
+	uint8_t		 detached;	/* the owner's own link went */
 	unsigned	 rr;
 	uint32_t	 tx_seq;
 	struct mp_reasm	*rx;
@@ -295,7 +304,10 @@ show_bundle(const struct bundle *b)
 	unsigned i;
 
 	for (i = 0; i < b->nlinks; i++)
-		set_shown(b->link[i], b->nlinks > 1 ? b->link[0] : 0);
+		set_shown(b->link[i], b->nlinks > 1 || b->detached ? b->owner :
+		    0);
+	if (b->detached)
+		set_shown(b->owner, b->owner);
 }
 
 sid_t
@@ -317,7 +329,7 @@ mlppp_join(sid_t s)
 				fresh = b;
 			continue;
 		}
-		mp = session_live(b->link[0]);
+		mp = session_live(b->owner);
 		if (mp == NULL || mp->state == SESSION_CLOSING ||
 		    strcmp(b->user, sp->user) != 0 ||
 		    b->ed_class != m->ed_class || b->ed_len != m->ed_len ||
@@ -327,7 +339,7 @@ mlppp_join(sid_t s)
 		    b->tx_short != m->peer_ssn) {
 			LOG(LOG_WARN_L, s, sp->tunnel, "multilink: \"%s\" "
 			    "cannot join bundle of session %u (%s)", sp->user,
-			    b->link[0], b->nlinks >= MP_MAX_LINKS ?
+			    b->owner, b->nlinks >= MP_MAX_LINKS ?
 			    "bundle full" : "other sequence number format");
 			return 0;
 		}
@@ -337,9 +349,9 @@ mlppp_join(sid_t s)
 		show_bundle(b);
 		stats->mp_joins++;
 		LOG(LOG_INFO_L, s, sp->tunnel, "multilink: \"%s\" joins the "
-		    "bundle of session %u (%u links)", sp->user, b->link[0],
+		    "bundle of session %u (%u links)", sp->user, b->owner,
 		    b->nlinks);
-		return b->link[0];
+		return b->owner;
 	}
 	if (fresh == NULL) {
 		if (nbundles >= MAX_BUNDLES) {
@@ -365,6 +377,7 @@ mlppp_join(sid_t s)
 	b->peer_mrru = m->peer_mrru;
 	b->link[0] = s;
 	b->nlinks = 1;
+	b->owner = s;
 	m->bundle = (uint16_t)(b - bundles + 1);
 	m->idx = 0;
 	stats->mp_bundles++;
@@ -379,7 +392,24 @@ mlppp_master(sid_t s)
 {
 	struct bundle *b = B(L(s));
 
-	return b != NULL ? b->link[0] : s;
+	return b != NULL ? b->owner : s;
+}
+
+int
+mlppp_others(sid_t s)
+{
+	struct bundle *b = B(L(s));
+
+	return b != NULL && b->owner == s && !b->detached && b->nlinks >= 2;
+}
+
+sid_t
+mlppp_carrier(sid_t s)
+{
+	struct bundle *b = B(L(s));
+
+	return b != NULL && b->owner == s && b->detached && b->nlinks > 0 ?
+	    b->link[0] : 0;
 }
 
 /* ---- upstream ---- */
@@ -417,7 +447,7 @@ mlppp_input(sid_t s, const uint8_t *p, size_t len)
 		return -1;
 	was = b->rx->st;
 	mp_reasm_input(b->rx, m->idx, p, len, rebuilt,
-	    (void *)(uintptr_t)b->link[0]);
+	    (void *)(uintptr_t)b->owner);
 	/* The delivery may have ended the bundle (a frame ended it). */
 	if (b->in_use && b->rx != NULL)
 		count_rx(&was, &b->rx->st);
@@ -444,8 +474,18 @@ mlppp_send(sid_t s, const uint8_t *frame, size_t len)
 	uint32_t w[MP_MAX_LINKS];
 	unsigned i, n;
 
-	if (b == NULL || b->nlinks < 2 || b->link[0] != s)
+	if (b == NULL || b->owner != s || b->nlinks == 0)
 		return 0;
+	if (b->nlinks == 1) {
+		/* One link left: whole frames without the MP header (RFC
+		 * 1990 3), on the holder's own link the usual way. */
+		if (!b->detached)
+			return 0;
+		if (dp_send_frame(b->link[0], (uint8_t *)(uintptr_t)frame,
+		    len) == 0)
+			stats->mp_tx_whole++;
+		return 1;
+	}
 	for (i = 0; i < b->nlinks; i++) {
 		size_t room = frag_room(b->link[i], b->tx_short);
 
@@ -489,6 +529,33 @@ mlppp_send(sid_t s, const uint8_t *frame, size_t len)
 
 /* ---- the end of a link ---- */
 
+/* Link slot idx leaves b's links: the others move down one slot. */
+static void
+unlink_slot(struct bundle *b, unsigned idx)
+{
+	unsigned i;
+
+	if (b->rx != NULL) {
+		struct mp_reasm_stats was = b->rx->st;
+
+		mp_reasm_link_gone(b->rx, idx, rebuilt,
+		    (void *)(uintptr_t)b->owner);
+		count_rx(&was, &b->rx->st);
+	}
+	for (i = idx; i + 1 < b->nlinks; i++) {
+		b->link[i] = b->link[i + 1];
+		L(b->link[i])->idx = (uint8_t)i;
+		if (b->rx != NULL) {
+			b->rx->last[i] = b->rx->last[i + 1];
+			b->rx->seen[i] = b->rx->seen[i + 1];
+		}
+	}
+	b->nlinks--;
+	if (b->rx != NULL)
+		b->rx->seen[b->nlinks] = 0;
+	b->rr = 0;
+}
+
 static void
 bundle_free(struct bundle *b)
 {
@@ -512,12 +579,14 @@ mlppp_link_end(sid_t s)
 	}
 	idx = m->idx;
 	set_shown(s, 0);
-	if (idx == 0) {
+	if (s == b->owner) {
 		sid_t members[MP_MAX_LINKS];
 		unsigned n = 0;
 
 		/* The master goes: so does the bundle, members and all. */
-		for (i = 1; i < b->nlinks; i++) {
+		for (i = 0; i < b->nlinks; i++) {
+			if (b->link[i] == s)
+				continue;
 			members[n++] = b->link[i];
 			L(b->link[i])->bundle = 0;
 			set_shown(b->link[i], 0);
@@ -531,28 +600,36 @@ mlppp_link_end(sid_t s)
 			    "multilink bundle ended");
 		return;
 	}
-	/* A member leaves: the others move down one slot. */
-	if (b->rx != NULL) {
-		struct mp_reasm_stats was = b->rx->st;
-
-		mp_reasm_link_gone(b->rx, idx, rebuilt,
-		    (void *)(uintptr_t)b->link[0]);
-		count_rx(&was, &b->rx->st);
-	}
-	for (i = idx; i + 1 < b->nlinks; i++) {
-		b->link[i] = b->link[i + 1];
-		L(b->link[i])->idx = (uint8_t)i;
-		if (b->rx != NULL) {
-			b->rx->last[i] = b->rx->last[i + 1];
-			b->rx->seen[i] = b->rx->seen[i + 1];
-		}
-	}
-	b->nlinks--;
-	if (b->rx != NULL)
-		b->rx->seen[b->nlinks] = 0;
-	b->rr = 0;
+	/* A member leaves. */
+	unlink_slot(b, idx);
 	show_bundle(b);
 	LOG(LOG_CALLS_L, s, session_get(s)->tunnel, "multilink: leaves the "
-	    "bundle of session %u (%u links left)", b->link[0], b->nlinks);
+	    "bundle of session %u (%u links left)", b->owner, b->nlinks);
 	memset(m, 0, sizeof(*m));
+	/* The holder had no link of its own: with the last, it goes. */
+	if (b->detached && b->nlinks == 0)
+		session_drop(b->owner, TERM_LOST_CARRIER,
+		    "multilink: the bundle's last link went");
+}
+
+/*
+ * The master's link goes while the bundle has others: the master stays
+ * as the holder of the bundle without a link (ppp.c and l2tp.c drop the
+ * link's LCP and call).  1 when done.
+ */
+int
+mlppp_detach(sid_t s)
+{
+	struct mlink *m = L(s);
+	struct bundle *b = B(m);
+
+	if (b == NULL || b->owner != s || b->detached || b->nlinks < 2)
+		return 0;
+	unlink_slot(b, m->idx);
+	b->detached = 1;
+	show_bundle(b);
+	LOG(LOG_CALLS_L, s, session_get(s)->tunnel, "multilink: the first "
+	    "link of \"%s\" goes; the bundle stays on %u link%s", b->user,
+	    b->nlinks, b->nlinks == 1 ? "" : "s");
+	return 1;
 }

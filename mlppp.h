@@ -55,6 +55,12 @@ int	 mlppp_active(sid_t);
 sid_t	 mlppp_join(sid_t);
 /* The master of s's bundle, or s. */
 sid_t	 mlppp_master(sid_t);
+/* 1 when s is a bundle's master, with its own link and others. */
+int	 mlppp_others(sid_t);
+/* s's link goes, the bundle stays on its others: 1 when so. */
+int	 mlppp_detach(sid_t);
+/* The link a detached master's frames leave on, 0 if s is none. */
+sid_t	 mlppp_carrier(sid_t);
 /* A 0x003d frame's Information from link s.  -1: not multilink. */
 int	 mlppp_input(sid_t, const uint8_t *p, size_t len);
 /*

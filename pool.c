@@ -248,3 +248,12 @@ ippool_release(in_addr_t ip)
 	ippool->used--;
 	fifo_push((uint32_t)i);
 }
+
+void
+ippool_move(in_addr_t ip, sid_t from, sid_t to)
+{
+	int64_t i = ippool_find(ip);
+
+	if (i >= 0 && ippool->a[i].sid == from)
+		ippool->a[i].sid = to;
+}

@@ -41,6 +41,7 @@
 #include "lacout.h"
 #include "log.h"
 #include "mlppp.h"
+#include "haset.h"
 #include "plugin.h"
 #include "ra.h"
 #include "rd.h"
@@ -318,6 +319,24 @@ is_guest(const char *user)
 
 /* ---- teardown ---- */
 
+/*
+ * A multilink bundle's master whose own link goes while the bundle has
+ * others, for a reason of that link (its call, the peer, an echo
+ * timeout): the bundle stays (mlppp.c), its NCPs with it (RFC 1990 runs
+ * them over the bundle).  An end the LNS decides for the session
+ * (administrator, timeouts, RADIUS, shutdown) ends the bundle.
+ */
+static int
+bundle_survives(sid_t s)
+{
+	const struct ppp *pp = P(s);
+
+	return pp != NULL && !main_quit && mlppp_others(s) &&
+	    (pp->term_cause == 0 || pp->term_cause == TERM_LOST_CARRIER ||
+	    pp->term_cause == TERM_USER_REQUEST ||
+	    pp->term_cause == TERM_LOST_SERVICE);
+}
+
 static void
 kill_fire(struct timer *t, void *arg)
 {
@@ -346,7 +365,10 @@ link_finished(sid_t s, int result, const char *reason)
 		pp->cdn_result = result;
 		keep_text(&pp->cdn_reason, CDN_REASON_MAX, "%s", reason);
 	}
-	set_phase(s, PHASE_DEAD);
+	/* A bundle's master that outlives its link stays in the network
+	 * phase: the other links' frames go on through it. */
+	if (!bundle_survives(s))
+		set_phase(s, PHASE_DEAD);
 	timer_set(&pp->kill_timer, 0);
 }
 
@@ -406,7 +428,9 @@ shutdown_session(sid_t s, int cause, const char *reason, int now)
 		l2tp_session_close(s, CDN_ADMIN, 0, reason);
 		return;
 	}
-	if (now)
+	/* A bundle's master losing its link (an echo timeout): the link
+	 * alone goes, at once, with no Terminate on a dead line. */
+	if (now || bundle_survives(s))
 		link_finished(s, CDN_ADMIN, reason);
 	else if (pp->lcp.state == ST_OPENED || pp->lcp.state == ST_REQ_SENT ||
 	    pp->lcp.state == ST_ACK_RCVD || pp->lcp.state == ST_ACK_SENT) {
@@ -944,6 +968,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 	}
 	if (ok) {
 		sid_t other, master = mlppp_join(s);
+		const char *hs;
 
 		if (master != s) {
 			/* RFC 1990: a link of an existing bundle (or one
@@ -954,6 +979,20 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			}
 			ppp_link_joined(s, master, msg);
 			return;
+		}
+		/* An HA set (haset.c): a later member shares the anchor's
+		 * address, and is no duplicate login. */
+		if ((hs = haset_reply_name(rp)) != NULL) {
+			sid_t anchor = haset_join(s, hs);
+
+			if (anchor == 0) {
+				msg = "HA set refused";
+				goto fail;
+			}
+			if (anchor != s) {
+				ip = session_get(anchor)->ip;
+				goto addressed;
+			}
 		}
 		/* allow_duplicate_users: the earlier login gives way, but
 		 * not to a failed one the walled garden let in. */
@@ -989,6 +1028,7 @@ ppp_auth_done(sid_t s, const struct auth_reply *rp)
 			msg = "No address available";
 			goto fail;
 		}
+addressed:
 		sp->ip = ip;
 		sp->dns1 = rp->dns1 ? rp->dns1 : config->primary_dns;
 		sp->dns2 = rp->dns2 ? rp->dns2 : config->secondary_dns;
@@ -1693,6 +1733,30 @@ lcp_tlu(struct fsm *f)
 		auth_begin(f->sid);
 }
 
+int
+ppp_link_detach(sid_t s)
+{
+	struct ppp *pp = P(s);
+
+	if (pp == NULL || !pp->in_use || pp->ipcp.state != ST_OPENED ||
+	    !bundle_survives(s))
+		return 0;
+	/* The link's LCP ends here (lcp_tld leaves the NCPs up). */
+	timer_cancel(&pp->echo_timer);
+	timer_cancel(&pp->kill_timer);
+	timer_cancel(&pp->auth_timer);
+	fsm_stop(&pp->lcp);
+	if (pp->lcp.state >= ST_CLOSING)
+		fsm_down(&pp->lcp);
+	if (mlppp_detach(s) == 0)
+		return 0;
+	pp->term_cause = 0;
+	pp->cdn_result = 0;
+	pp->cdn_reason[0] = '\0';
+	set_phase(s, PHASE_NETWORK);
+	return 1;
+}
+
 static void
 lcp_tld(struct fsm *f)
 {
@@ -1700,7 +1764,10 @@ lcp_tld(struct fsm *f)
 
 	timer_cancel(&pp->echo_timer);
 	timer_cancel(&pp->auth_timer);
-	/* 3.4: the NCPs go down with the link. */
+	/* 3.4: the NCPs go down with the link, but a bundle's with the
+	 * bundle (RFC 1990 3). */
+	if (bundle_survives(f->sid))
+		return;
 	if (pp->ipcp.p && pp->ipcp.state != ST_INITIAL)
 		fsm_down(&pp->ipcp);
 	if (pp->ipv6cp.p && pp->ipv6cp.state != ST_INITIAL)
@@ -1883,11 +1950,13 @@ ipcp_tlu(struct fsm *f)
 	struct session *sp = session_get(f->sid);
 	char a[INET_ADDRSTRLEN], d1[INET_ADDRSTRLEN], d2[INET_ADDRSTRLEN];
 
-	if (session_route_add(f->sid, sp->ip, 32) < 0)
+	/* An HA set's member shares the anchor's address and route. */
+	if (!haset_passive(f->sid) && session_route_add(f->sid, sp->ip, 32) < 0)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot index address "
 		    "of session");
 	/* An address outside the pool's blocks needs its own route. */
-	if (!tun_routed(sp->ip) && tun_route(1, sp->ip, 32) < 0)
+	if (!haset_passive(f->sid) && !tun_routed(sp->ip) &&
+	    tun_route(1, sp->ip, 32) < 0)
 		LOG(LOG_ERROR_L, f->sid, sp->tunnel, "cannot route the "
 		    "session's address: %s", strerror(errno));
 	stats->ppp_ipcp_up++;
@@ -1917,9 +1986,14 @@ ipcp_tld(struct fsm *f)
 {
 	struct session *sp = session_get(f->sid);
 
+	/* An HA set's anchor hands its address over first. */
+	haset_leave(f->sid);
+	if (haset_passive(f->sid))
+		goto down;
 	session_route_del(f->sid, sp->ip, 32);
 	if (!tun_routed(sp->ip))
 		tun_route(0, sp->ip, 32);
+down:
 	LOG(LOG_INFO_L, f->sid, sp->tunnel, "IPCP down");
 }
 
@@ -2347,6 +2421,7 @@ ppp_init(uint32_t max_sessions)
 	ppp = calloc((size_t)max_sessions + 1, sizeof(*ppp));
 	if (session_init(max_sessions) < 0 || dp_init(max_sessions) < 0 ||
 	    ra_init(max_sessions) < 0 || mlppp_init(max_sessions) < 0 ||
+	    haset_init(max_sessions) < 0 ||
 	    session_subscribe(follow, NULL) < 0)
 		return -1;
 	return ppp ? 0 : -1;
@@ -2606,6 +2681,7 @@ ppp_session_end(sid_t s)
 		session_route6_del(s, &sp->ipv6_prefix, sp->ipv6_prefix_len);
 	if (pp == NULL || !pp->in_use)
 		return;
+	haset_leave(s);		/* an anchor's address to another member */
 	fsm_stop(&pp->lcp);
 	fsm_stop(&pp->ipcp);
 	fsm_stop(&pp->ipv6cp);
@@ -2624,11 +2700,16 @@ ppp_session_end(sid_t s)
 	session_ended(s, pp->term_cause ? pp->term_cause : main_quit ?
 	    TERM_ADMIN_REBOOT : TERM_LOST_CARRIER,
 	    has_text(pp->cdn_reason) ? pp->cdn_reason : NULL);
-	if (sp->ip) {
-		session_route_del(s, sp->ip, 32);
+	if (sp->ip && !haset_passive(s)) {
+		/* A call cleared without IPCP going down (CDN) takes the
+		 * route of an address outside the pool with it too. */
+		if (session_route_del(s, sp->ip, 32) == 0 &&
+		    !tun_routed(sp->ip))
+			tun_route(0, sp->ip, 32);
 		ippool_release(sp->ip);
-		sp->ip = 0;
 	}
+	sp->ip = 0;
+	haset_link_end(s);
 	sp->phase = PHASE_DEAD;
 	texts_free(pp);
 	memset(pp, 0, sizeof(*pp));

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from l2tpwire import Lac
+from l2tpwire import Lac, CDN, avp, A_MSGTYPE, A_RESULT, A_SESSION_ID
 from pppwire import (Ppp, opt, LCP, IPCP, IP, CONFREQ, CONFREJ, TERMREQ,
                      TERMACK, MP, MP_B, MP_E, MRRU, SSNHF, EPDISC, mp_header,
                      mp_parse, ipv4_udp)
@@ -345,3 +345,120 @@ def test_short_sequence_numbers_and_mismatch_refused(ml):
     assert code == 3 and msg == "Multilink bundle refused", (code, msg)
     d.wait_for_log(r"cannot join bundle of session \d+ \(other sequence "
                    r"number format\)")
+
+
+def send_cdn(lac, p, result=3):
+    lac.send(avp(A_MSGTYPE, CDN) + avp(A_RESULT, struct.pack("!H", result)) +
+             avp(A_SESSION_ID, p.our_sid), sid=p.sid)
+
+
+@pytest.mark.parametrize("how", ["cdn", "terminate"])
+def test_bundle_survives_its_first_link(ml, how):
+    """The first link (the one that made the bundle and holds its
+    address, IPCP and accounting record) leaves, by a CDN from its LAC
+    or by the subscriber's LCP Terminate-Request on that link:
+    the bundle goes on over the other two (fragments both ways), then on
+    the last one alone (whole frames); it ends with its last link, with
+    one Start and one Stop that counts every octet."""
+    d, rad = ml()
+    lac1 = d.ns.run_in(Lac, "127.0.0.1")
+    lac1.open_tunnel(host="lac-ml-a")
+    lac2 = d.ns.run_in(Lac, "127.0.0.1")
+    lac2.open_tunnel(host="lac-ml-b")
+    p1, p2, ip, c = bundle_up(d, rad, lac1, lac2)
+    p3 = ml_link(lac2, 13)
+    d.wait_for_log(r'multilink: "mluser" joins the bundle of session \d+ '
+                   r'\(3 links\)')
+    rows = [r.split() for r in c.cmd("show session").splitlines()
+            if "mluser" in r]
+    master = [r[0] for r in rows if r[3] == ip]
+    assert len(master) == 1, rows
+    master = master[0]
+    tun = d.tun_addrs()[0].split("/")[0]
+    rx = d.ns.socket()
+    rx.bind(("0.0.0.0", 9999))
+    rx.settimeout(5)
+    d.ns.ip("route", "replace", POOL, "dev", d.tun)
+    tx = d.ns.socket()
+    up_bytes = down_bytes = 0
+
+    # The first link goes.
+    if how == "cdn":
+        send_cdn(lac1, p1)
+    else:
+        hang_up(p1)
+    d.wait_for_log(r'multilink: the first link of "mluser" goes; the '
+                   r'bundle stays on 2 links')
+    d.wait_for_log(r"call of mluser closed, its bundle goes on")
+    # The holder keeps the address and says so; no Stop.
+    detail = c.cmd("show session %s" % master)
+    assert ip in detail and "master of a bundle" in detail, detail
+    assert [r for r in rad.records()
+            if r.get("Acct-Status-Type") == "Stop"] == []
+
+    # Downstream: a long packet split across the two links left.
+    tx.sendto(b"y" * 1000, (ip, 5555))
+    down_bytes += 1028
+    got = recv_down([p2, p3], 2)
+    frame = rebuild(got)
+    assert frame[:2] == b"\x00\x21" and frame.endswith(b"y" * 1000)
+    assert sorted(g[0] for g in got) == [0, 1]
+    # Upstream: fragments over both, rebuilt on the holder.
+    pkt = ipv4_udp(ip, tun, 4444, 9999, b"after-first" + b"a" * 400)
+    send_frags([(p2, 0, 0, 200), (p3, 1, 200, 9999)], pkt)
+    assert rx.recvfrom(2000)[0] == b"after-first" + b"a" * 400
+    up_bytes += len(pkt)
+
+    # Another link goes: one left, whole frames both ways.
+    hang_up(p2)
+    d.wait_for_log(r"multilink: leaves the bundle of session %s "
+                   r"\(1 links left\)" % master)
+    tx.sendto(b"z" * 600, (ip, 5555))
+    down_bytes += 628
+    f = p3.expect(IP, timeout=5)
+    assert f.payload.endswith(b"z" * 600)
+    plain = ipv4_udp(ip, tun, 4444, 9999, b"on-the-last-link")
+    p3.send(IP, plain)
+    assert rx.recvfrom(2000)[0] == b"on-the-last-link"
+    up_bytes += len(plain)
+    time.sleep(1)
+    assert [r for r in rad.records()
+            if r.get("Acct-Status-Type") == "Stop"] == []
+
+    # The last link goes: the bundle ends, one Stop for all of it.
+    hang_up(p3)
+    d.wait_for_log(r"multilink: the bundle's last link went")
+    stop = rad.wait_record("Stop", User_Name="mluser")
+    assert stop["Acct-Input-Octets"] == str(up_bytes)
+    assert stop["Acct-Output-Octets"] == str(down_bytes)
+    assert stop["Framed-IP-Address"] == ip
+    time.sleep(1)
+    recs = rad.records()
+    assert len([r for r in recs if r.get("Acct-Status-Type") == "Start"]) \
+        == 1
+    assert len([r for r in recs if r.get("Acct-Status-Type") == "Stop"]) \
+        == 1
+    assert [r for r in c.cmd("show session").splitlines()
+            if "mluser" in r] == []
+
+
+def test_dropping_the_holder_ends_the_bundle(ml):
+    """After its first link went, the bundle's holder is dropped by the
+    administrator: the links left are cleared with it, one Stop."""
+    d, rad = ml()
+    lac1 = d.ns.run_in(Lac, "127.0.0.1")
+    lac1.open_tunnel(host="lac-ml-a")
+    lac2 = d.ns.run_in(Lac, "127.0.0.1")
+    lac2.open_tunnel(host="lac-ml-b")
+    p1, p2, ip, c = bundle_up(d, rad, lac1, lac2)
+    master = [r.split()[0] for r in c.cmd("show session").splitlines()
+              if "mluser" in r and ip in r][0]
+    send_cdn(lac1, p1)
+    d.wait_for_log(r'the bundle stays on 1 link$')
+    c.cmd("drop session %s" % master)
+    p2.expect(LCP, TERMREQ, timeout=5)
+    rad.wait_record("Stop", User_Name="mluser")
+    d.wait_for_log(r"multilink: bundle of \"mluser\" ends")
+    time.sleep(1)
+    assert len([r for r in rad.records()
+                if r.get("Acct-Status-Type") == "Stop"]) == 1

@@ -474,3 +474,37 @@ def test_relay_to_debian_l2tpns(chain):
     wait_until(lambda: sessions(relay) == [], 2, "relay sessions cleared")
     wait_until(lambda: "Received CDN" in far.log_text(), 2,
                "Debian l2tpns to receive the CDN")
+
+
+def test_relay_tunnels_leave_from_bind_address_remotelns(chain):
+    """bind_address_remotelns / bind_portremotelns: the relay's tunnel
+    to the far LNS comes from that address and port (a socket of its
+    own), while the LAC's tunnel still reaches the relay on 1701; data
+    and teardown use the same socket."""
+    lac_ns, relay, far, rad = chain("ours", relay_cfg={
+        "bind_address_remotelns": RELAY_FAR_ADDR,
+        "bind_portremotelns": 56123})
+    relay.wait_for_log(r"tunnels to remote LNSs leave from "
+                       + re.escape(RELAY_FAR_ADDR) + r":56123")
+    lac, p, ours, theirs, mark = relay_up(lac_ns)
+    assert lcp_requests_after(p, mark) == [], p.frames
+    assert ping(p, ours, FAR_ADDR) == (FAR_ADDR, ours, (0x4242, 1))
+    # What the far LNS sees: the relay's tunnel from 10.77.0.1:56123.
+    ft = tunnels(far)
+    assert [(t["ip"], t["port"]) for t in ft] == [(RELAY_FAR_ADDR, 56123)], ft
+    # The LAC's tunnel to the relay is on the L2TP port as before.
+    assert [(t["ip"], t["outgoing"]) for t in tunnels(relay)
+            if not t["outgoing"]] == [(LAC_ADDR, False)]
+    send_cdn(lac, p, result=3)
+    wait_until(lambda: sessions(far) == [], 3, "far session cleared")
+    wait_until(lambda: sessions(relay) == [], 3, "relay sessions cleared")
+
+
+def test_relay_without_remotelns_binding_uses_the_l2tp_port(chain):
+    """Without either directive the relay's tunnels share the L2TP
+    socket (bind_address:1701), as before."""
+    lac_ns, relay, far, rad = chain("ours")
+    lac, p, ours, theirs, mark = relay_up(lac_ns)
+    ft = tunnels(far)
+    assert [(t["ip"], t["port"]) for t in ft] == [(RELAY_FAR_ADDR, 1701)], ft
+    relay.assert_not_logged(r"tunnels to remote LNSs leave from")

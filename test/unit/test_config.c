@@ -1382,17 +1382,18 @@ test_l2tp_rules(void **state)
 	struct l2tp_session_rule *r;
 	const char *use = "expected \"l2tp incoming HOSTNAME SECRET\" or "
 	    "\"l2tp session USER PASSWORD [tunnel HOSTNAME] (address IP "
-	    "[route NET/LEN]... | relay IP [PORT [SECRET]])\"";
+	    "[route NET/LEN]... [ha-set NAME] | relay IP [PORT [SECRET]])\"";
 
 	OK(fx, "l2tp incoming lac-1 'two words'");
 	OK(fx, "l2tp session carol pw3 tunnel lac-1 address 10.99.0.5 route "
 	    "203.0.113.64/28 route 10.0.0.0/8");
 	OK(fx, "l2tp session dave * relay 192.0.2.9");
 	OK(fx, "l2tp session erin x relay 192.0.2.10 1702 s3cret");
+	OK(fx, "l2tp session fred pw address 10.99.0.6 ha-set office-7");
 	assert_int_equal(fx->c.nl2tp_tunnels, 1);
 	assert_string_equal(fx->c.l2tp_tunnels[0].host, "lac-1");
 	assert_string_equal(fx->c.l2tp_tunnels[0].secret, "two words");
-	assert_int_equal(fx->c.nl2tp_sessions, 3);
+	assert_int_equal(fx->c.nl2tp_sessions, 4);
 	r = &fx->c.l2tp_sessions[0];
 	assert_string_equal(r->user, "carol");
 	assert_string_equal(r->password, "pw3");
@@ -1410,6 +1411,10 @@ test_l2tp_rules(void **state)
 	r = &fx->c.l2tp_sessions[2];
 	assert_int_equal(r->relay_port, 1702);
 	assert_string_equal(r->relay_secret, "s3cret");
+	assert_string_equal(r->haset, "");
+	r = &fx->c.l2tp_sessions[3];
+	assert_int_equal(r->ip, ip("10.99.0.6"));
+	assert_string_equal(r->haset, "office-7");
 
 	BAD(fx, "l2tp incoming lac-1", use);
 	BAD(fx, "l2tp session a b", use);
@@ -1422,7 +1427,11 @@ test_l2tp_rules(void **state)
 	BAD(fx, "l2tp session a b relay 192.0.2.1 1701 s extra", use);
 	BAD(fx, "l2tp session a b tunnel", use);
 	BAD(fx, "l2tp session a b other 1.2.3.4", use);
-	assert_int_equal(fx->c.nl2tp_sessions, 3);
+	BAD(fx, "l2tp session a b address 10.0.0.1 ha-set", use);
+	BAD(fx, "l2tp session a b relay 192.0.2.1 ha-set x", use);
+	BAD(fx, "l2tp session a b address 10.0.0.1 ha-set "
+	    "a-name-of-more-than-thirty-one-octets", use);
+	assert_int_equal(fx->c.nl2tp_sessions, 4);
 }
 
 /* ---- outgoing L2TP: l2tp outgoing (issue 23) ---- */
@@ -1833,6 +1842,7 @@ static const char *roundtrip_conf[] = {
 	"l2tp session carol pw3 tunnel lac-1 address 10.99.0.5 route "
 	    "203.0.113.64/28",
 	"l2tp session dave * relay 192.0.2.9 1701",
+	"l2tp session fred pw address 10.99.0.6 ha-set office-7",
 };
 
 static void
