@@ -1752,7 +1752,8 @@ ppp_link_detach(sid_t s)
 		return 0;
 	pp->term_cause = 0;
 	pp->cdn_result = 0;
-	pp->cdn_reason[0] = '\0';
+	free(pp->cdn_reason);
+	pp->cdn_reason = NULL;
 	set_phase(s, PHASE_NETWORK);
 	return 1;
 }

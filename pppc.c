@@ -945,6 +945,8 @@ pppc_end(sid_t s)
 	timer_cancel(&pc->auth_timer);
 	timer_cancel(&pc->echo_timer);
 	timer_cancel(&pc->kill_timer);
+	fsm_free(&pc->lcp);		/* the closing reasons (fsm.c) */
+	fsm_free(&pc->ipcp);
 	if (sp) {
 		sp->phase = PHASE_DEAD;
 		sp->ip = 0;
