@@ -41,7 +41,7 @@ endif
 
 DAEMON_OBJS = l2tpns.o globals.o config.o cfgfiles.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o cli_show.o peercred.o \
-	      ppp.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
+	      ppp.o ppp_auth.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o
 # MS-CHAPv2 hashes (RFC 2759).
 DAEMON_OBJS += mschap.o

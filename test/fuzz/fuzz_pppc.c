@@ -25,25 +25,23 @@ static struct l2tp_outgoing g = {
 	.auth = OUT_AUTH_ALL, .dns = 1,
 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void
+fuzz_setup(void)
+{
+	static struct pool_range r = { 0x0a000001, 0x0a0000fe };
+	static struct pool_file pf = { .n = 1, .range = &r, .count = 254 };
+
+	fuzz_globals();
+	fuzz_tables(16, 4, &pf);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int done;
 	uint8_t *buf;
 	size_t len;
 	sid_t s;
 
-	if (!done) {
-		static struct pool_range r = { 0x0a000001, 0x0a0000fe };
-		static struct pool_file pf = { .n = 1, .range = &r,
-		    .count = 254 };
-
-		done = 1;
-		fuzz_globals();
-		fuzz_tables(16, 4, &pf);
-	}
 	if (size < 1)
 		return 0;
 	g.auth = (uint8_t)(data[0] & OUT_AUTH_ALL);
