@@ -935,7 +935,7 @@ relay_end(sid_t s, const char *why)
 {
 	struct session *sp = session_get(s);
 	sid_t o = sp->relay;
-	char text[96];
+	char text[160];
 
 	relay_unwait(s);
 	if (sctl[s].relay) {
@@ -998,11 +998,14 @@ call_detach(sid_t s, const char *why)
 }
 
 static void
-call_free(sid_t s, const char *why)
+call_free(sid_t s, const char *reason)
 {
 	struct session *sp = session_get(s);
 	tid_t t = sp->tunnel;
+	char why[128];
 
+	/* The reason may be PPP's own text, which what follows frees. */
+	snprintf(why, sizeof(why), "%s", reason);
 	/* RFC 1990: a bundle outlives its first link (mlppp.c). */
 	if (t != 0 && ppp_link_detach(s)) {
 		call_detach(s, why);
