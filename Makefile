@@ -39,7 +39,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-DAEMON_OBJS = l2tpns.o globals.o config.o cfgfiles.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_avp.o l2tp_rel.o util.o \
+DAEMON_OBJS = l2tpns.o globals.o config.o cfgfiles.o cfgprint.o event.o log.o tables.o tun.o routecheck.o l2tp.o l2tp_lac.o l2tp_avp.o l2tp_rel.o util.o \
 	      cli.o cli_child.o cli_show.o peercred.o \
 	      ppp.o ppp_auth.o session.o cqm.o evring.o dataplane.o offload.o ra.o fsm.o pool.o auth.o radius.o radius_codec.o dae.o tbf.o acl.o intercept.o \
 	      acctfile.o garp.o metrics.o web.o

@@ -58,43 +58,6 @@
 #define DROP_LOGS_PER_SEC 20	/* log lines for dropped datagrams */
 #define ID_TRIES	32	/* random ids tried before the bounded walk */
 
-/*
- * Per call control state.  The call's state is session_get(s)->state
- * (authoritative; only call_set_state() changes it after
- * session_alloc()).
- */
-struct sctl {
-	sid_t		 next, prev;	/* sessions of the same tunnel */
-	uint32_t	 serial;
-	struct l2tp_proxy *proxy;	/* only when the LAC sent proxy AVPs */
-	struct timer	 setup;		/* wait-connect: ICCN due */
-	struct relay	*relay;		/* subscriber's side of a relay */
-	int		 end_result;	/* CDN result to pass to the other half */
-};
-
-/*
- * Relay (L2TP switching, issue 23): the subscriber's call s (ours as an
- * LNS) is carried on as a call of ours as a LAC to a far LNS.  Each
- * half is a session; session->relay links them, so that a data message
- * of one goes out as the other's (l2tp_input -> relay_data, O(1)).
- * While the far tunnel opens, s waits on its tunnel's list.
- */
-#define RELAY_DESTS	AUTH_MAX_TUNNELS
-struct relay_dest {
-	struct sockaddr_in addr;
-	char		 secret[64];
-	char		 assignment[64];
-	char		 host[64];	/* Tunnel-Client-Auth-Id: our Host Name */
-	int		 outgoing;	/* outgoing L2TP's (lacout.c), not a relay */
-};
-struct relay {
-	struct relay_dest dest[RELAY_DESTS];	/* by preference */
-	uint8_t		 n, idx;		/* candidates, the one tried */
-	tid_t		 waiting;		/* the tunnel it waits for */
-	sid_t		 wnext;			/* next waiting on that tunnel */
-	struct l2tp_proxy px;
-};
-
 /* What an event carries besides its type. */
 struct tev {
 	struct msg	*m;		/* the message, for message events */
@@ -106,7 +69,7 @@ struct tev {
 /* What peers can make us log at level 1 (STYLE 11). */
 static struct log_rl err_rl = LOG_RL(10, "L2TP errors");
 
-static int udp_fd = -1;
+int udp_fd = -1;
 /*
  * The socket of the tunnels we open as a LAC (relay, outgoing), bound to
  * bind_address_remotelns:bind_portremotelns when either is set; -1: they
@@ -114,7 +77,7 @@ static int udp_fd = -1;
  */
 int l2tp_lac_fd = -1;
 struct tctl **tctl;
-static struct sctl *sctl;
+struct sctl *sctl;
 static uint16_t recent_ids[RECENT_IDS];
 static unsigned recent_pos;
 static uint8_t recent_map[65536 / 8];	/* bit per id in recent_ids */
@@ -284,14 +247,14 @@ recent_add(uint16_t id)
 	recent_map[id >> 3] |= (uint8_t)(1u << (id & 7));
 }
 
-static int
+int
 tunnel_id_taken(tid_t unused, uint16_t id)
 {
 	(void)unused;
 	return tunnel_by_wire(id) != 0 || recent(id);
 }
 
-static int
+int
 session_id_taken(tid_t t, uint16_t id)
 {
 	return session_by_wire(t, id) != 0;
@@ -304,7 +267,7 @@ session_id_taken(tid_t t, uint16_t id)
  * use or held back, or a tunnel already carries 65535 calls (possible
  * with max_sessions above 65535; RFC 2661 ids are 16 bits).
  */
-static uint16_t
+uint16_t
 new_id(int (*taken)(tid_t, uint16_t), tid_t t)
 {
 	uint32_t i, id;
@@ -403,13 +366,9 @@ l2tp_tunnel_event_name(int ev)
 
 static void tunnel_fsm(tid_t, enum l2tp_tunnel_event, struct tev *);
 static void call_fsm(sid_t, enum l2tp_call_event, struct tev *);
-static void setup_fire(struct timer *, void *);
 static void hello_fire(struct timer *, void *);
 static void hold_fire(struct timer *, void *);
 static void call_free(sid_t, const char *why);
-static void relay_waiters(tid_t, int up);
-static void relay_try(sid_t);
-static void relay_refused(sid_t, struct msg *);
 
 /* wait-ctl-conn: SCCCN due within l2tp_setup_timeout. */
 static void
@@ -485,7 +444,7 @@ enter_free(tid_t t, const char *why)
  * wait-ctl-conn): logs old -> new and runs the new state's entry
  * function, which owns that state's timer.
  */
-static void
+void
 tunnel_enter(tid_t t, enum tunnel_state old, enum tunnel_state new,
     const char *why)
 {
@@ -509,7 +468,7 @@ tunnel_enter(tid_t t, enum tunnel_state old, enum tunnel_state new,
 	}
 }
 
-static void
+void
 tunnel_set_state(tid_t t, enum tunnel_state new, const char *why)
 {
 	enum tunnel_state old = tunnel_get(t)->state;
@@ -543,7 +502,7 @@ send_stopccn(tid_t t, int result, int error, const char *text)
  * error, 4 not authorized, 5 version, 6 shutdown, 7 FSM error), then
  * the closing state.
  */
-static void
+void
 tunnel_fail(tid_t t, int result, int error, const char *text)
 {
 	send_stopccn(t, result, error, text);
@@ -551,7 +510,6 @@ tunnel_fail(tid_t t, int result, int error, const char *text)
 }
 
 static void recv_scccn(tid_t, struct msg *);
-static void recv_sccrp(tid_t, struct msg *);
 static void recv_icrq(tid_t, struct msg *);
 static void refuse_call(tid_t, uint16_t far_sid, int result, int error,
     const char *text);
@@ -711,7 +669,7 @@ l2tp_tunnel_event(tid_t t, int ev)
 	    .result = STOP_CLEAR, .text = "test event" });
 }
 
-static void
+void
 setup_fire(struct timer *tm, void *arg)
 {
 	(void)tm;
@@ -888,7 +846,7 @@ call_setup_fire(struct timer *tm, void *arg)
 	    .text = "setup timeout" });
 }
 
-static void
+void
 session_link(tid_t t, sid_t s)
 {
 	struct tctl *c = tctl[t];
@@ -902,59 +860,6 @@ session_link(tid_t t, sid_t s)
 }
 
 /* idle: PPP told, unlinked, the slot released. */
-static void call_fail(sid_t, int result, int error, const char *text);
-
-/* Take s off the list of calls waiting for tunnel r->waiting. */
-static void
-relay_unwait(sid_t s)
-{
-	struct relay *r = sctl[s].relay;
-	sid_t *pp;
-
-	if (r == NULL || r->waiting == 0 || tctl[r->waiting] == NULL) {
-		if (r)
-			r->waiting = 0;
-		return;
-	}
-	for (pp = &tctl[r->waiting]->waiting; *pp; pp = &sctl[*pp].relay->wnext)
-		if (*pp == s) {
-			*pp = r->wnext;
-			break;
-		}
-	r->waiting = 0;
-	r->wnext = 0;
-}
-
-/*
- * One half of a relayed call ends: the other goes at once, with a CDN
- * carrying the result code this half ended with (a CDN's, or ours),
- * lost carrier when its tunnel went (issue 23; RFC 2661 4.4.2).
- */
-static void
-relay_end(sid_t s, const char *why)
-{
-	struct session *sp = session_get(s);
-	sid_t o = sp->relay;
-	char text[160];
-
-	relay_unwait(s);
-	if (sctl[s].relay) {
-		explicit_bzero(sctl[s].relay, sizeof(*sctl[s].relay));
-		free(sctl[s].relay);
-		sctl[s].relay = NULL;
-	}
-	if (o == 0)
-		return;
-	sp->relay = 0;
-	/* The other half ends already (it cleared its link first)? */
-	if (session_get(o)->relay != s || session_get(o)->state == SESSION_FREE)
-		return;
-	snprintf(text, sizeof(text), "relay: %s", why);
-	LOG(LOG_INFO_L, o, session_get(o)->tunnel, "other half of the relayed "
-	    "call (session %u) ended: %s", s, why);
-	call_fail(o, sctl[s].end_result ? sctl[s].end_result :
-	    CDN_LOST_CARRIER, 0, text);
-}
 
 /* The call's place in its tunnel: off the tunnel's list. */
 static void
@@ -1025,7 +930,7 @@ call_free(sid_t s, const char *reason)
 	stats->sessions_cleared++;
 }
 
-static void
+void
 call_enter(sid_t s, enum session_state old, enum session_state new,
     const char *why)
 {
@@ -1095,7 +1000,7 @@ refuse_call(tid_t t, uint16_t far_sid, int result, int error,
 }
 
 /* The one exit of a call: CDN with its result code, then idle. */
-static void
+void
 call_fail(sid_t s, int result, int error, const char *text)
 {
 	struct session *sp = session_get(s);
@@ -1112,7 +1017,6 @@ call_fail(sid_t s, int result, int error, const char *text)
 }
 
 static void recv_iccn(sid_t, struct msg *);
-static void recv_icrp(sid_t, struct msg *);
 
 /*
  * Call events.  State x event (the unit test drives every pair):
@@ -1463,482 +1367,6 @@ recv_icrq(tid_t t, struct msg *m)
 	ctl_queue(t, &w, sp->far_id, M_ICRP);
 }
 
-/* ---- the LAC side: relay (L2TP switching, issue 23) ---- */
-
-/*
- * The far LNS refused our call o (CDN before its ICRP): the subscriber's
- * call goes on to the next endpoint instead of ending.
- */
-static void
-relay_refused(sid_t o, struct msg *m)
-{
-	struct session *op = session_get(o);
-	sid_t s = op->relay;
-
-	LOG(LOG_WARN_L, s, session_get(s)->tunnel, "relay: LNS %s refused the "
-	    "call (CDN result %u): trying the next", tunnel_get(op->tunnel)->
-	    hostname, m->result);
-	op->relay = 0;			/* not the end of s: detached first */
-	session_get(s)->relay = 0;
-	call_set_state(o, SESSION_FREE, "CDN from the far LNS");
-	if (sctl[s].relay == NULL)
-		return;
-	sctl[s].relay->idx++;
-	relay_try(s);
-}
-
-/* An established or opening tunnel of ours to d, to reuse (one per far
- * endpoint and Tunnel-Assignment-Id, RFC 2868 3.7). */
-static tid_t
-lac_tunnel_find(const struct relay_dest *d)
-{
-	tid_t t;
-
-	for (t = 1; t <= tables->max_tunnels; t++) {
-		struct tunnel *tp = &tables->tunnel[t];
-
-		if (tctl[t] == NULL || !tctl[t]->lac || tctl[t]->closing ||
-		    tctl[t]->outgoing ||
-		    (tp->state != TUNNEL_OPEN && tp->state != TUNNEL_OPENING) ||
-		    tp->peer.sin_addr.s_addr != d->addr.sin_addr.s_addr ||
-		    tctl[t]->assignment[0] != d->assignment[0] ||
-		    strcmp(tctl[t]->assignment, d->assignment) != 0 ||
-		    strcmp(tctl[t]->secret, d->secret) != 0)
-			continue;
-		/* an opening one may have learnt another port: the address
-		 * and the assignment decide */
-		return t;
-	}
-	return 0;
-}
-
-/* Open a tunnel to d as a LAC: SCCRQ (RFC 2661 6.1, 5.1.1). */
-static tid_t
-lac_tunnel_new(const struct relay_dest *d)
-{
-	uint8_t buf[MAXCTL];
-	struct tunnel *tp;
-	struct tctl *c;
-	struct wr w;
-	uint16_t id;
-	tid_t t;
-
-	if ((id = new_id(tunnel_id_taken, 0)) == 0 ||
-	    (t = tunnel_alloc()) == 0)
-		return 0;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		tunnel_release(t);
-		return 0;
-	}
-	tp = tunnel_get(t);
-	tp->far_id = 0;		/* until the SCCRP */
-	tp->peer = d->addr;
-	tp->opened = time_now;
-	tp->last_rx = time_now;
-	tp->lac = 1;
-	snprintf(tp->hostname, sizeof(tp->hostname), "%s",
-	    inet_ntoa(d->addr.sin_addr));
-	if (tunnel_bind_wire(t, id) < 0) {
-		free(c);
-		tunnel_release(t);
-		return 0;
-	}
-	c->lac = 1;
-	c->outgoing = d->outgoing;
-	snprintf(c->secret, sizeof(c->secret), "%s", d->secret);
-	snprintf(c->assignment, sizeof(c->assignment), "%s", d->assignment);
-	c->peer_rws = 4;
-	c->nr = 0;		/* the SCCRP will be Ns 0 */
-	c->verified = 1;	/* we chose this peer: full retransmission */
-	c->last_rx_ms = now_ms;
-	timer_init(&c->st, setup_fire, (void *)(uintptr_t)t);
-	tctl[t] = c;
-	rel_init(t);
-	stats->tunnels_created++;
-	tunnel_enter(t, TUNNEL_FREE, TUNNEL_OPENING, c->outgoing ?
-	    "outgoing: SCCRQ" : "relay: SCCRQ");
-
-	msg_start(&w, buf, M_SCCRQ);
-	avp_u16(&w, A_PROTOCOL_VERSION, 0x0100, 1);
-	avp_bytes(&w, A_HOST_NAME, d->host[0] ? d->host : config->hostname,
-	    strlen(d->host[0] ? d->host : config->hostname), 1);
-	avp_u32(&w, A_FRAMING_CAP, 0x3, 1);
-	avp_u32(&w, A_BEARER_CAP, 0x3, 0);
-	avp_bytes(&w, A_VENDOR_NAME, "l2tpns", 6, 0);
-	avp_u16(&w, A_FIRMWARE, 0x0300, 0);
-	avp_u16(&w, A_ASSIGNED_TUNNEL, id, 1);
-	avp_u16(&w, A_RECV_WINDOW, OUR_RWS, 1);
-	if (c->secret[0]) {
-		/* 5.1.1: we authenticate the LNS with the Tunnel-Password */
-		random_bytes(c->challenge, CHALLENGE_LEN);
-		c->challenged = 1;
-		avp_bytes(&w, A_CHALLENGE, c->challenge, CHALLENGE_LEN, 1);
-	}
-	LOG(LOG_WARN_L, 0, t, "%s: opening a tunnel to %s:%u%s%s",
-	    c->outgoing ? "outgoing" : "relay", inet_ntoa(d->addr.sin_addr), ntohs(d->addr.sin_port),
-	    d->assignment[0] ? " assignment " : "", d->assignment);
-	ctl_queue(t, &w, 0, M_SCCRQ);
-	return t;
-}
-
-/* In wait-ctl-reply (our tunnel): check the LNS, SCCCN, up. */
-static void
-recv_sccrp(tid_t t, struct msg *m)
-{
-	struct tunnel *tp = tunnel_get(t);
-	struct tctl *c = tctl[t];
-	uint8_t want[16], buf[MAXCTL];
-	struct wr w;
-
-	if ((m->present & (BIT(A_PROTOCOL_VERSION) | BIT(A_HOST_NAME) |
-	    BIT(A_FRAMING_CAP) | BIT(A_ASSIGNED_TUNNEL))) !=
-	    (BIT(A_PROTOCOL_VERSION) | BIT(A_HOST_NAME) | BIT(A_FRAMING_CAP) |
-	    BIT(A_ASSIGNED_TUNNEL)) || m->tunnel_id == 0) {
-		tunnel_fail(t, STOP_ERROR, ERR_BAD_VALUE,
-		    "SCCRP missing a mandatory AVP");
-		return;
-	}
-	tp->far_id = m->tunnel_id;
-	snprintf(tp->vendor, sizeof(tp->vendor), "%s", m->vendor);
-	tp->firmware = m->firmware;
-	tp->framing_cap = m->framing_cap;
-	tp->bearer_cap = m->bearer_cap;
-	c->peer_rws = (m->present & BIT(A_RECV_WINDOW)) ? m->rws : 4;
-	tp->peer_rws = c->peer_rws;
-	if (c->challenged) {
-		l2tp_chap_md5(M_SCCRP, c->secret, c->challenge, CHALLENGE_LEN,
-		    want);
-		if (!(m->present & BIT(A_CHALLENGE_RESP)) ||
-		    memcmp(want, m->chal_resp, 16) != 0) {
-			stats->l2tp_auth_failures++;
-			tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
-			    "LNS's challenge response does not match the "
-			    "tunnel password");
-			return;
-		}
-	}
-	if ((m->present & BIT(A_CHALLENGE)) && !c->secret[0]) {
-		tunnel_fail(t, STOP_NOT_AUTHORIZED, 0,
-		    "challenged by the LNS but no tunnel password");
-		return;
-	}
-	msg_start(&w, buf, M_SCCCN);
-	if (m->present & BIT(A_CHALLENGE)) {
-		l2tp_chap_md5(M_SCCCN, c->secret, m->challenge, m->chal_len,
-		    want);
-		avp_bytes(&w, A_CHALLENGE_RESP, want, 16, 1);
-	}
-	ctl_queue(t, &w, 0, M_SCCCN);
-	tunnel_set_state(t, TUNNEL_OPEN, "SCCRP");
-	LOG(LOG_WARN_L, 0, t, "%s: tunnel up with LNS %s, local id %u, "
-	    "peer id %u%s", c->outgoing ? "outgoing" : "relay", tp->hostname, tp->local_id, tp->far_id,
-	    c->challenged ? ", authenticated" : "");
-	relay_waiters(t, 1);
-	if (c->outgoing)
-		lacout_tunnel_up(t);
-}
-
-/*
- * The calls waiting for tunnel t: carried on at once when it is up
- * (the original dropped them), tried at their next endpoint when it
- * failed.
- */
-static void
-relay_waiters(tid_t t, int up)
-{
-	struct tctl *c = tctl[t];
-	sid_t s;
-
-	if (c == NULL)
-		return;
-	while ((s = c->waiting) != 0) {
-		struct relay *r = sctl[s].relay;
-
-		c->waiting = r->wnext;
-		r->waiting = 0;
-		r->wnext = 0;
-		if (!up)
-			r->idx++;
-		relay_try(s);
-	}
-}
-
-/* Our half of a relayed call on open tunnel t: ICRQ (6.6, 7.4.2). */
-static int
-relay_call(sid_t s, tid_t t)
-{
-	struct session *sp = session_get(s), *op;
-	uint8_t buf[MAXCTL];
-	struct wr w;
-	uint16_t id;
-	sid_t o;
-
-	if ((id = new_id(session_id_taken, t)) == 0 ||
-	    (o = session_alloc()) == 0)
-		return -1;
-	op = session_get(o);
-	op->tunnel = t;
-	op->far_id = 0;		/* until the ICRP */
-	op->opened = time_now;
-	op->last_packet = time_now;
-	op->relay_out = 1;
-	op->tx_speed = sp->tx_speed;
-	op->rx_speed = sp->rx_speed;
-	op->framing = sp->framing;
-	snprintf(op->user, sizeof(op->user), "%s", sp->user);
-	snprintf(op->calling, sizeof(op->calling), "%s", sp->calling);
-	snprintf(op->called, sizeof(op->called), "%s", sp->called);
-	if (session_bind_wire(o, id) < 0) {
-		session_release(o);
-		return -1;
-	}
-	memset(&sctl[o], 0, sizeof(sctl[o]));
-	sctl[o].serial = sctl[s].serial;
-	session_link(t, o);
-	stats->sessions_created++;
-	op->relay = s;
-	sp->relay = o;
-	call_enter(o, SESSION_FREE, SESSION_OPENING, "relay: ICRQ");
-	msg_start(&w, buf, M_ICRQ);
-	avp_u16(&w, A_ASSIGNED_SESSION, op->local_id, 1);
-	avp_u32(&w, A_CALL_SERIAL, sctl[s].serial, 1);
-	avp_u32(&w, A_BEARER_TYPE, 0x2, 1);	/* analog: what we carry */
-	if (sp->called[0])
-		avp_bytes(&w, A_CALLED_NUMBER, sp->called, strlen(sp->called),
-		    1);
-	if (sp->calling[0])
-		avp_bytes(&w, A_CALLING_NUMBER, sp->calling,
-		    strlen(sp->calling), 1);
-	LOG(LOG_INFO_L, s, sp->tunnel, "relay: call of \"%s\" carried on as "
-	    "session %u on tunnel %u to %s", sp->user, o, t,
-	    tunnel_get(t)->hostname);
-	ctl_queue(t, &w, 0, M_ICRQ);
-	return 0;
-}
-
-/*
- * Try s's current endpoint: a call on an established tunnel to it, or
- * wait for one opening (ours or new).  Past the last endpoint the call
- * is cleared (CDN 4: no facilities, temporarily).
- */
-static void
-relay_try(sid_t s)
-{
-	struct relay *r = sctl[s].relay;
-	struct session *sp = session_get(s);
-	tid_t t;
-
-	for (; r->idx < r->n; r->idx++) {
-		const struct relay_dest *d = &r->dest[r->idx];
-
-		if ((t = lac_tunnel_find(d)) == 0 &&
-		    (t = lac_tunnel_new(d)) == 0)
-			continue;
-		if (tunnel_get(t)->state == TUNNEL_OPEN) {
-			if (relay_call(s, t) == 0)
-				return;
-			continue;
-		}
-		r->waiting = t;
-		r->wnext = tctl[t]->waiting;
-		tctl[t]->waiting = s;
-		LOG(LOG_INFO_L, s, sp->tunnel, "relay: \"%s\" waits for tunnel "
-		    "%u to %s", sp->user, t, inet_ntoa(d->addr.sin_addr));
-		return;
-	}
-	stats->relay_failed++;
-	LOG(LOG_WARN_L, s, sp->tunnel, "relay: no LNS for \"%s\" answered: "
-	    "clearing the call", sp->user);
-	call_fail(s, CDN_NO_FACILITIES_TEMP, 0, "no LNS to relay to");
-}
-
-/*
- * Outgoing L2TP (lacout.c, issue 23): the same LAC side as a relay's,
- * a tunnel of its own (never shared with relays) and one call whose PPP
- * is our client's (pppc.c).
- */
-tid_t
-l2tp_out_tunnel(const struct sockaddr_in *lns, const char *name,
-    const char *host, const char *secret)
-{
-	struct relay_dest d;
-	tid_t t;
-
-	if (udp_fd < 0)
-		return 0;
-	memset(&d, 0, sizeof(d));
-	d.addr = *lns;
-	snprintf(d.secret, sizeof(d.secret), "%s", secret);
-	snprintf(d.host, sizeof(d.host), "%s", host);
-	d.outgoing = 1;
-	/* Named `name` until the LNS's SCCRP gives its Host Name. */
-	if ((t = lac_tunnel_new(&d)) != 0) {
-		tunnel_get(t)->lac = 2;		/* the CLI: outgoing L2TP */
-		snprintf(tunnel_get(t)->hostname,
-		    sizeof(tunnel_get(t)->hostname), "%s", name);
-	}
-	explicit_bzero(&d, sizeof(d));
-	return t;
-}
-
-sid_t
-l2tp_out_call(tid_t t, const char *user)
-{
-	struct session *op;
-	uint8_t buf[MAXCTL];
-	struct wr w;
-	uint16_t id;
-	sid_t o;
-
-	if (tctl[t] == NULL || tunnel_get(t)->state != TUNNEL_OPEN ||
-	    (id = new_id(session_id_taken, t)) == 0 ||
-	    (o = session_alloc()) == 0)
-		return 0;
-	op = session_get(o);
-	op->tunnel = t;
-	op->far_id = 0;		/* until the ICRP */
-	op->opened = time_now;
-	op->last_packet = time_now;
-	op->client = 1;
-	op->framing = 1;
-	snprintf(op->user, sizeof(op->user), "%s", user);
-	if (session_bind_wire(o, id) < 0) {
-		session_release(o);
-		return 0;
-	}
-	memset(&sctl[o], 0, sizeof(sctl[o]));
-	random_bytes(&sctl[o].serial, sizeof(sctl[o].serial));
-	session_link(t, o);
-	stats->sessions_created++;
-	call_enter(o, SESSION_FREE, SESSION_OPENING, "outgoing: ICRQ");
-	/* RFC 2661 6.6 */
-	msg_start(&w, buf, M_ICRQ);
-	avp_u16(&w, A_ASSIGNED_SESSION, op->local_id, 1);
-	avp_u32(&w, A_CALL_SERIAL, sctl[o].serial, 1);
-	avp_u32(&w, A_BEARER_TYPE, 0x2, 1);
-	ctl_queue(t, &w, 0, M_ICRQ);
-	return o;
-}
-
-int
-l2tp_relay_start(sid_t s, const struct auth_reply *rp,
-    const struct l2tp_proxy *px)
-{
-	struct session *sp = session_get(s);
-	struct relay *r;
-	uint8_t i, j, n = 0;
-	const struct auth_tunnel *by[AUTH_MAX_TUNNELS];
-
-	if (sp == NULL || sp->state != SESSION_OPEN || config->disable_lac_func ||
-	    sctl[s].relay != NULL)
-		return -1;
-	/* RFC 2868: L2TP (3) over IPv4 (1) with a server endpoint */
-	for (i = 0; i < rp->ntunnels; i++) {
-		const struct auth_tunnel *a = &rp->tunnel[i];
-
-		if (a->type != 3 || a->medium != 1 || a->endpoint == 0)
-			continue;
-		/* 3.8: the lowest Tunnel-Preference first (stable) */
-		for (j = n; j > 0 && by[j - 1]->preference > a->preference; j--)
-			by[j] = by[j - 1];
-		by[j] = a;
-		n++;
-	}
-	if (n == 0)
-		return -1;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -1;
-	for (i = 0; i < n && i < RELAY_DESTS; i++) {
-		struct relay_dest *d = &r->dest[i];
-
-		d->addr.sin_family = AF_INET;
-		d->addr.sin_addr.s_addr = by[i]->endpoint;
-		d->addr.sin_port = htons(by[i]->port ? by[i]->port : 1701);
-		snprintf(d->secret, sizeof(d->secret), "%s", by[i]->password);
-		snprintf(d->assignment, sizeof(d->assignment), "%s",
-		    by[i]->assignment);
-		snprintf(d->host, sizeof(d->host), "%s", by[i]->client_auth);
-	}
-	r->n = i;
-	r->px = *px;
-	sctl[s].relay = r;
-	stats->relay_started++;
-	evring_add(s, SEV_AUTH_OK, SEA_RADIUS, 0, "relayed to %s (%u "
-	    "candidates)", inet_ntoa(r->dest[0].addr.sin_addr), r->n);
-	relay_try(s);
-	return 0;
-}
-
-/* Our half of a relayed call gets its ICRP: ICCN with the proxy AVPs
- * (RFC 2661 6.8, 4.4.5), and data flows both ways. */
-static void
-recv_icrp(sid_t o, struct msg *m)
-{
-	struct session *op = session_get(o);
-	sid_t s = op->relay;
-	struct session *sp = session_get(s);
-	const struct l2tp_proxy *px;
-	uint8_t buf[MAXCTL];
-	struct wr w;
-
-	if (!(m->present & BIT(A_ASSIGNED_SESSION)) || m->session_id == 0) {
-		call_fail(o, CDN_ERROR, ERR_BAD_VALUE,
-		    "ICRP without Assigned Session ID");
-		return;
-	}
-	op->far_id = m->session_id;
-	if (op->client) {
-		/* Outgoing L2TP: our own PPP on it, no proxy AVPs (6.8). */
-		msg_start(&w, buf, M_ICCN);
-		avp_u32(&w, A_TX_SPEED, 10000000, 1);
-		avp_u32(&w, A_FRAMING_TYPE, 1, 1);	/* synchronous */
-		ctl_queue(op->tunnel, &w, op->far_id, M_ICCN);
-		call_set_state(o, SESSION_OPEN, "ICRP");
-		lacout_call_up(o);
-		return;
-	}
-	if (s == 0 || sctl[s].relay == NULL) {
-		call_fail(o, CDN_ADMIN, 0, "subscriber's call gone");
-		return;
-	}
-	px = &sctl[s].relay->px;
-	msg_start(&w, buf, M_ICCN);
-	avp_u32(&w, A_TX_SPEED, sp->tx_speed ? sp->tx_speed : 10000000, 1);
-	avp_u32(&w, A_FRAMING_TYPE, sp->framing ? sp->framing : 1, 1);
-	if (sp->rx_speed)
-		avp_u32(&w, A_RX_SPEED, sp->rx_speed, 0);
-	if (px->last_sent_len && px->last_rcvd_len) {
-		avp_bytes(&w, A_INIT_RCVD_LCP, px->init_rcvd_lcp,
-		    px->init_rcvd_len, 0);
-		avp_bytes(&w, A_LAST_SENT_LCP, px->last_sent_lcp,
-		    px->last_sent_len, 0);
-		avp_bytes(&w, A_LAST_RCVD_LCP, px->last_rcvd_lcp,
-		    px->last_rcvd_len, 0);
-	}
-	if (px->auth_type) {
-		avp_u16(&w, A_PROXY_AUTH_TYPE, px->auth_type, 0);
-		avp_bytes(&w, A_PROXY_AUTH_NAME, px->auth_name,
-		    strlen(px->auth_name), 0);
-		if (px->chal_len)
-			avp_bytes(&w, A_PROXY_AUTH_CHALLENGE, px->challenge,
-			    px->chal_len, 0);
-		avp_u16(&w, A_PROXY_AUTH_ID, px->auth_id, 0);
-		avp_bytes(&w, A_PROXY_AUTH_RESPONSE, px->response,
-		    px->resp_len, 0);
-	}
-	ctl_queue(op->tunnel, &w, op->far_id, M_ICCN);
-	call_set_state(o, SESSION_OPEN, "ICRP");
-	stats->relay_up++;
-	/* The credentials are not needed any more. */
-	explicit_bzero(&sctl[s].relay->px, sizeof(sctl[s].relay->px));
-	LOG(LOG_WARN_L, s, sp->tunnel, "relay: \"%s\" switched to LNS %s "
-	    "(tunnel %u session %u, peer session %u)", sp->user,
-	    tunnel_get(op->tunnel)->hostname, op->tunnel, o, op->far_id);
-	evring_add(s, SEV_AUTH_OK, SEA_LNS, 0, "relay up to %s",
-	    tunnel_get(op->tunnel)->hostname);
-	session_up(s);		/* accounting Start, plugins */
-}
-
 /* In wait-connect: the call is up, PPP starts. */
 static void
 recv_iccn(sid_t s, struct msg *m)
@@ -2162,49 +1590,6 @@ input_new_tunnel(const struct sockaddr_in *from, uint16_t ns,
 	recv_sccrq(from, &m);
 }
 
-/*
- * A data message of one half of a relayed call goes out as the other's
- * (issue 23): its PPP frame untouched, a new header with the other
- * half's tunnel and session ids (RFC 2661 3.1, no Length, no sequence
- * numbers).  O(1), into one static buffer; nothing allocated.
- */
-static void
-relay_data(sid_t s, struct session *sp, const uint8_t *ppp, size_t len)
-{
-	static uint8_t buf[65536];
-	struct session *op = session_get(sp->relay);
-	struct tunnel *otp;
-
-	if (op == NULL || op->state != SESSION_OPEN || op->relay != s ||
-	    len + 6 > sizeof(buf)) {
-		l2tp_drop(D_DATA_NO_SESSION, NULL, sp->tunnel);
-		return;
-	}
-	otp = tunnel_get(op->tunnel);
-	buf[0] = 0x00;
-	buf[1] = L2TP_VERSION;
-	buf[2] = (uint8_t)(otp->far_id >> 8);
-	buf[3] = (uint8_t)otp->far_id;
-	buf[4] = (uint8_t)(op->far_id >> 8);
-	buf[5] = (uint8_t)op->far_id;
-	memcpy(buf + 6, ppp, len);
-	/* The traffic counters of both halves (what dataplane.c keeps for
-	 * the sessions it switches itself). */
-	sp->cin += len;
-	sp->pin++;
-	sp->last_packet = time_now;
-	op->cout += len;
-	op->pout++;
-	if (sendto(l2tp_tunnel_fd(op->tunnel), buf, len + 6, 0,
-	    (const struct sockaddr *)&otp->peer,
-	    sizeof(otp->peer)) < 0) {
-		stats->l2tp_tx_errors++;
-		return;
-	}
-	stats->l2tp_data_tx++;
-	stats->relay_packets++;
-}
-
 /* Data message: PPP for a session (RFC 2661 3.1, T=0). */
 static void
 input_data(tid_t t, const struct sockaddr_in *from, uint16_t session,
@@ -2423,52 +1808,6 @@ l2tp_init_state(void)
 	return 0;
 }
 
-/*
- * The tunnels towards remote LNSs leave from their own address and port
- * when bind_address_remotelns or bind_portremotelns says so (the
- * original's 2.4 LAC socket).  What comes back on it is read like the
- * L2TP socket: the tunnel id says whose it is.
- */
-static int
-lac_socket_open(void)
-{
-	struct sockaddr_in sin;
-	char a[INET_ADDRSTRLEN];
-	int on = 1;
-
-	if (!cfg_was_set(config, "bind_address_remotelns") &&
-	    !cfg_was_set(config, "bind_portremotelns"))
-		return 0;
-	l2tp_lac_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (l2tp_lac_fd < 0) {
-		log_crit("L2TP socket for remote LNSs: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(l2tp_lac_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = config->bind_address_remotelns;
-	sin.sin_port = htons((uint16_t)config->bind_portremotelns);
-	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
-	if (bind(l2tp_lac_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		log_crit("cannot bind the L2TP socket for remote LNSs to "
-		    "%s:%d: %s", a, config->bind_portremotelns,
-		    strerror(errno));
-		close(l2tp_lac_fd);
-		l2tp_lac_fd = -1;
-		return -1;
-	}
-	dp_udp_socket(l2tp_lac_fd);
-	if (ev_add(l2tp_lac_fd, EPOLLIN, dp_udp_readable, NULL) < 0) {
-		log_crit("epoll L2TP (remote LNSs): %s", strerror(errno));
-		return -1;
-	}
-	log_info("tunnels to remote LNSs leave from %s:%d", a,
-	    config->bind_portremotelns);
-	return 0;
-}
-
 int
 l2tp_init(void)
 {
@@ -2534,39 +1873,6 @@ void
 l2tp_set_socket(int fd)
 {
 	udp_fd = fd;
-}
-
-int
-l2tp_seq_get(tid_t t, uint16_t *ns, uint16_t *nr)
-{
-	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
-	    tctl[t] : NULL;
-	const struct qmsg *q;
-
-	if (c == NULL)
-		return -1;
-	*ns = c->ns;
-	for (q = c->q_head; q != NULL; q = q->next)
-		if (!q->sent) {
-			*ns = q->ns;
-			break;
-		}
-	*nr = c->nr;
-	return 0;
-}
-
-void
-l2tp_seq_set(tid_t t, uint16_t ns, uint16_t nr)
-{
-	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
-	    tctl[t] : NULL;
-
-	if (c == NULL || !c->adopted)
-		return;
-	c->adopted = 0;
-	c->ns = ns;
-	c->nr = nr;
-	c->verified = 1;
 }
 
 void

@@ -6,6 +6,7 @@
 #ifndef L2TPNS_L2TP_INT_H
 #define L2TPNS_L2TP_INT_H
 
+#include "auth.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -90,7 +91,60 @@ enum drop {
 	D_DYING, D_NO_RESOURCES, D_ADMISSION, D_OOO_FULL, D_MAX
 };
 
+/*
+ * Per call control state.  The call's state is session_get(s)->state
+ * (authoritative; only call_set_state() changes it after
+ * session_alloc()).
+ */
+struct sctl {
+	sid_t		 next, prev;	/* sessions of the same tunnel */
+	uint32_t	 serial;
+	struct l2tp_proxy *proxy;	/* only when the LAC sent proxy AVPs */
+	struct timer	 setup;		/* wait-connect: ICCN due */
+	struct relay	*relay;		/* subscriber's side of a relay */
+	int		 end_result;	/* CDN result to pass to the other half */
+};
+
+/*
+ * Relay (L2TP switching, issue 23): the subscriber's call s (ours as an
+ * LNS) is carried on as a call of ours as a LAC to a far LNS.  Each
+ * half is a session; session->relay links them, so that a data message
+ * of one goes out as the other's (l2tp_input -> relay_data, O(1)).
+ * While the far tunnel opens, s waits on its tunnel's list.
+ */
+#define RELAY_DESTS	AUTH_MAX_TUNNELS
+struct relay_dest {
+	struct sockaddr_in addr;
+	char		 secret[64];
+	char		 assignment[64];
+	char		 host[64];	/* Tunnel-Client-Auth-Id: our Host Name */
+	int		 outgoing;	/* outgoing L2TP's (lacout.c), not a relay */
+};
+struct relay {
+	struct relay_dest dest[RELAY_DESTS];	/* by preference */
+	uint8_t		 n, idx;		/* candidates, the one tried */
+	tid_t		 waiting;		/* the tunnel it waits for */
+	sid_t		 wnext;			/* next waiting on that tunnel */
+	struct l2tp_proxy px;
+};
+
+struct msg;
+
 /* l2tp.c */
+extern int udp_fd;			/* the L2TP socket */
+extern struct sctl *sctl;		/* per call, by session slot */
+int	 session_id_taken(tid_t t, uint16_t id);
+int	 tunnel_id_taken(tid_t unused, uint16_t id);
+uint16_t new_id(int (*taken)(tid_t, uint16_t), tid_t t);
+void	 setup_fire(struct timer *tm, void *arg);
+void	 tunnel_set_state(tid_t t, enum tunnel_state new, const char *why);
+void	 tunnel_fail(tid_t t, int result, int error, const char *text);
+void	 tunnel_enter(tid_t t, enum tunnel_state old,
+	    enum tunnel_state new, const char *why);
+void	 session_link(tid_t t, sid_t s);
+void	 call_fail(sid_t s, int result, int error, const char *text);
+void	 call_enter(sid_t s, enum session_state old,
+	    enum session_state new, const char *why);
 void	 l2tp_drop(enum drop, const struct sockaddr_in *from, tid_t);
 void	 l2tp_udp_send(const struct sockaddr_in *to, const uint8_t *p, size_t len,
 	    tid_t);
@@ -99,6 +153,19 @@ void	 tunnel_event(tid_t, enum l2tp_tunnel_event, const char *why);
 /* One in-sequence control message to its handler. */
 void	 ctl_deliver(tid_t, const struct sockaddr_in *from, uint16_t session,
 	    const uint8_t *avp, size_t len);
+
+/* l2tp_lac.c: the tunnels we open and the calls we place (relay, lacout) */
+/* One half of a relayed call ends: the other goes, with its result. */
+void	 relay_end(sid_t, const char *why);
+void	 relay_waiters(tid_t, int up);	/* the tunnel came up, or failed */
+void	 relay_try(sid_t);		/* the next far LNS for this call */
+void	 relay_refused(sid_t, struct msg *);
+void	 recv_sccrp(tid_t, struct msg *);
+void	 recv_icrp(sid_t, struct msg *);
+/* A data message of one half of a relayed call out as the other's. */
+void	 relay_data(sid_t, struct session *, const uint8_t *ppp, size_t len);
+/* The LAC socket (bind_address_remotelns/bind_portremotelns): 0, -1. */
+int	 lac_socket_open(void);
 
 /* l2tp_rel.c */
 void	 rel_init(tid_t);

@@ -434,3 +434,37 @@ rel_drop_queue(tid_t t)
 	c->qlen = 0;
 	c->tries = 0;
 }
+
+/* The numbers a state file or a new cluster master carries over. */
+int
+l2tp_seq_get(tid_t t, uint16_t *ns, uint16_t *nr)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+	const struct qmsg *q;
+
+	if (c == NULL)
+		return -1;
+	*ns = c->ns;
+	for (q = c->q_head; q != NULL; q = q->next)
+		if (!q->sent) {
+			*ns = q->ns;
+			break;
+		}
+	*nr = c->nr;
+	return 0;
+}
+
+void
+l2tp_seq_set(tid_t t, uint16_t ns, uint16_t nr)
+{
+	struct tctl *c = tctl != NULL && t && t <= tables->max_tunnels ?
+	    tctl[t] : NULL;
+
+	if (c == NULL || !c->adopted)
+		return;
+	c->adopted = 0;
+	c->ns = ns;
+	c->nr = nr;
+	c->verified = 1;
+}
