@@ -22,6 +22,7 @@
 #include "radius.h"
 #include "session.h"
 #include "unit_daemon.h"
+#include "unit_radius.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define NSESS	(NSLOT + 60)
@@ -31,26 +32,8 @@ static sid_t sids[NSESS];
 static void
 setup(void)
 {
-	int i;
-
-	unit_globals();
-	config->primary_radius = inet_addr("192.0.2.1");
-	config->radius_accounting = 1;
-	config->radius_window = 0;	/* every identifier in flight at once */
-	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");
-	snprintf(config->hostname, sizeof(config->hostname), "lns1");
-	ev_update_time();
-	assert_int_equal(ev_init(), 0);
-	assert_int_equal(tables_init(NSESS, 2), 0);
-	assert_int_equal(ppp_init(NSESS), 0);
-	assert_int_equal(radius_init_state(NSESS), 0);
-	for (i = 0; i < NSESS; i++) {
-		char user[16];
-
-		snprintf(user, sizeof(user), "u%d", i);
-		sids[i] = unit_session_open(user);
-		radius_session_begin(sids[i], 1);
-	}
+	/* every identifier in flight at once: no window */
+	unit_radius_sessions("acct", 0, sids, NSESS);
 }
 
 /* How many requests in flight are in `state`. */

@@ -28,6 +28,8 @@
 #include "log.h"
 #include "radius.h"
 #include "session.h"
+#include "unit_daemon.h"
+#include "unit_radius.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define QMAX	(NSLOT / 2)		/* radius.c's WAITQ_MAX */
@@ -40,33 +42,8 @@ static sid_t sids[NSESS];
 static int
 group_setup(void **state)
 {
-	int i;
-
 	(void)state;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
-	config->primary_radius = inet_addr("192.0.2.1");
-	config->radius_accounting = 1;
-	config->radius_window = 8;
-	snprintf(config->radius_secret, sizeof(config->radius_secret), "win");
-	snprintf(config->hostname, sizeof(config->hostname), "lns1");
-	ev_update_time();
-	assert_int_equal(ev_init(), 0);
-	assert_int_equal(tables_init(NSESS, 2), 0);
-	assert_int_equal(ppp_init(NSESS), 0);
-	assert_int_equal(radius_init_state(NSESS), 0);
-	for (i = 0; i < NSESS; i++) {
-		struct session *sp;
-
-		sids[i] = session_alloc();
-		assert_true(sids[i] != 0);
-		sp = session_get(sids[i]);
-		sp->state = SESSION_OPEN;
-		snprintf(sp->user, sizeof(sp->user), "u%d", i);
-		radius_session_begin(sids[i], 1);
-	}
+	unit_radius_sessions("win", 8, sids, NSESS);
 	return 0;
 }
 

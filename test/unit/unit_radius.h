@@ -1,0 +1,39 @@
+/*
+ * unit_radius.h - the daemon state the RADIUS accounting unit tests run
+ * on: globals, one primary server with accounting on, the event loop,
+ * the tables and `n` sessions Open, each begun (its Acct-Start queued).
+ * Include after unit_daemon.h, with l2tpns.h, event.h and radius.h.
+ */
+#ifndef UNIT_RADIUS_H
+#define UNIT_RADIUS_H
+
+#include <arpa/inet.h>
+
+/* `window` is radius_window (0: none); sids[0..n-1] get the sessions. */
+static inline void
+unit_radius_sessions(const char *secret, int window, sid_t *sids, int n)
+{
+	int i;
+
+	unit_globals();
+	config->primary_radius = inet_addr("192.0.2.1");
+	config->radius_accounting = 1;
+	config->radius_window = window;
+	snprintf(config->radius_secret, sizeof(config->radius_secret), "%s",
+		 secret);
+	snprintf(config->hostname, sizeof(config->hostname), "lns1");
+	ev_update_time();
+	assert_int_equal(ev_init(), 0);
+	assert_int_equal(tables_init(n, 2), 0);
+	assert_int_equal(ppp_init(n), 0);
+	assert_int_equal(radius_init_state(n), 0);
+	for (i = 0; i < n; i++) {
+		char user[16];
+
+		snprintf(user, sizeof(user), "u%d", i);
+		sids[i] = unit_session_open(user);
+		radius_session_begin(sids[i], 1);
+	}
+}
+
+#endif
