@@ -46,6 +46,14 @@ netns = syscf.netns
 daemon = syscf.daemon
 wait_until = syscf.wait_until
 REPO = syscf.REPO
+# ... and the helpers of the system suites test_mschap_lac.py imports
+# (test_mschap, test_lacsim_ppp), which take them from "conftest".
+LACSIM = syscf.LACSIM
+lacsim_bin = syscf.lacsim_bin
+lacsim_events = syscf.lacsim_events
+local_auth = syscf.local_auth
+of = syscf.of
+UdpEcho = syscf.UdpEcho
 
 import lacvm  # noqa: E402  (after the sys.path change)
 

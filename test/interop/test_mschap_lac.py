@@ -10,13 +10,12 @@ that comes up and pings proves that l2tpns relayed FreeRADIUS's
 MS-CHAP2-Success correctly.  A wrong password gets FreeRADIUS's
 MS-CHAP-Error as the CHAP Failure text, which pppd decodes (E=691).
 """
-import re
 import sys
 from pathlib import Path
 
 from conftest import LNS_ADDR
 from test_real_lac import (lns, USER, PASSWORD, BOOT_TIMEOUT, lines,
-                           check_link, check_guest_pings, ping_from_lns,
+                           check_link, check_guest_pings, check_lns_ping,
                            summary)
 
 # The FreeRADIUS of the system tests, with its mschap module.
@@ -55,10 +54,7 @@ def test_mschapv2_radius_session_pings(lns, lan, guests, tmp_path):
         ip = check_link(g, d)
         check_guest_pings(g)
         g.wait_for("HOLD", 20)
-        ok, res = ping_from_lns(d.ns, ip)
-        extra.append(f"host ping {ip} from the LNS namespace: "
-                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
-        assert ok, res
+        check_lns_ping(d, ip, extra)
     finally:
         summary("MS-CHAPv2 through FreeRADIUS, pings", g, d, extra)
         rad.stop()
