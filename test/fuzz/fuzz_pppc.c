@@ -25,25 +25,21 @@ static struct l2tp_outgoing g = {
 	.auth = OUT_AUTH_ALL, .dns = 1,
 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static void
+fuzz_setup(void)
+{
+	struct pool_range r = { 0x0a000001, 0x0a0000fe };
+	struct pool_file pf = { .n = 1, .range = &r, .count = 254 };
+
+	fuzz_globals();
+	fuzz_tables(16, 4, &pf);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int done;
-	uint8_t *buf;
-	size_t len;
 	sid_t s;
 
-	if (!done) {
-		static struct pool_range r = { 0x0a000001, 0x0a0000fe };
-		static struct pool_file pf = { .n = 1, .range = &r,
-		    .count = 254 };
-
-		done = 1;
-		fuzz_globals();
-		fuzz_tables(16, 4, &pf);
-	}
 	if (size < 1)
 		return 0;
 	g.auth = (uint8_t)(data[0] & OUT_AUTH_ALL);
@@ -52,16 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.dns = data[0] >> 7;
 	data++;
 	size--;
-	if ((s = session_alloc()) == 0)
-		abort();
-	session_get(s)->tunnel = 1;
-	session_get(s)->client = 1;
+	s = fuzz_session(1);
 	if (pppc_start(s, &g) < 0)
 		abort();
-	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
-		pppc_input(s, buf, len);
-		free(buf);
-	}
+	fuzz_frames(s, data, size, pppc_input);
 	pppc_end(s);
 	session_release(s);
 	return 0;
