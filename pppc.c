@@ -940,8 +940,10 @@ pppc_end(sid_t s)
 		return;
 	*pp = pc->next;
 	fsm_stop(&pc->lcp);
+	fsm_free(&pc->lcp);
 	if (pc->ipcp.p)
 		fsm_stop(&pc->ipcp);
+	fsm_free(&pc->ipcp);		/* the reason of a Terminate, if any */
 	timer_cancel(&pc->auth_timer);
 	timer_cancel(&pc->echo_timer);
 	timer_cancel(&pc->kill_timer);
