@@ -161,6 +161,25 @@ next_opt(struct rd *r, uint8_t *type, struct rd *val)
 	return 0;
 }
 
+/*
+ * Each option of the LNS's Configure-Nak or -Reject to fn(pc, type,
+ * value), in order; -1 at the first malformed one or when fn says so.
+ */
+static int
+walk_opts(struct fsm *f, const uint8_t *opt, size_t len,
+    int (*fn)(struct pppc *, uint8_t, const struct rd *))
+{
+	struct pppc *pc = P(f->sid);
+	struct rd r, v;
+	uint8_t t;
+
+	rd_init(&r, opt, len);
+	while (r.left)
+		if (next_opt(&r, &t, &v) < 0 || fn(pc, t, &v) < 0)
+			return -1;
+	return 0;
+}
+
 static void
 put_opt(struct wr *w, uint8_t type, const void *val, size_t n)
 {
@@ -332,38 +351,34 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 }
 
 static int
+lcp_nak_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == LCP_MAGIC)	/* 6.4: a new number */
+		random_bytes(&pc->magic, sizeof(pc->magic));
+	return 0;
+}
+
+static int
 lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
+	if (walk_opts(f, opt, len, lcp_nak_opt) < 0)
+		return -1;
+	session_get(f->sid)->magic = P(f->sid)->magic;
+	return 0;
+}
 
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == LCP_MAGIC)	/* 6.4: a new number */
-			random_bytes(&pc->magic, sizeof(pc->magic));
-	}
-	session_get(f->sid)->magic = pc->magic;
+static int
+lcp_rej_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == LCP_MAGIC)
+		pc->send_magic = 0;
 	return 0;
 }
 
 static int
 lcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
-
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == LCP_MAGIC)
-			pc->send_magic = 0;
-	}
-	return 0;
+	return walk_opts(f, opt, len, lcp_rej_opt);
 }
 
 static void network_begin(struct pppc *);
@@ -747,45 +762,39 @@ ipcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 }
 
 static int
+ipcp_nak_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (v->left != 4)
+		return 0;
+	if (t == IPCP_ADDR)
+		memcpy(&pc->addr, v->p, 4);
+	else if (t == IPCP_DNS1)
+		memcpy(&pc->dns1, v->p, 4);
+	else if (t == IPCP_DNS2)
+		memcpy(&pc->dns2, v->p, 4);
+	return 0;
+}
+
+static int
 ipcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
+	return walk_opts(f, opt, len, ipcp_nak_opt);
+}
 
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (v.left != 4)
-			continue;
-		if (t == IPCP_ADDR)
-			memcpy(&pc->addr, v.p, 4);
-		else if (t == IPCP_DNS1)
-			memcpy(&pc->dns1, v.p, 4);
-		else if (t == IPCP_DNS2)
-			memcpy(&pc->dns2, v.p, 4);
-	}
+static int
+ipcp_rej_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == IPCP_DNS1 || t == IPCP_DNS2)
+		pc->ask_dns = 0;	/* RFC 1877: not offered */
+	else if (t == IPCP_ADDR)
+		return -1;	/* no address: nothing to route */
 	return 0;
 }
 
 static int
 ipcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
-
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == IPCP_DNS1 || t == IPCP_DNS2)
-			pc->ask_dns = 0;	/* RFC 1877: not offered */
-		else if (t == IPCP_ADDR)
-			return -1;	/* no address: nothing to route */
-	}
-	return 0;
+	return walk_opts(f, opt, len, ipcp_rej_opt);
 }
 
 static void
