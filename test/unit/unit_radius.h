@@ -3,11 +3,14 @@
  * on: globals, one primary server with accounting on, the event loop,
  * the tables and `n` sessions Open, each begun (its Acct-Start queued).
  * Include after unit_daemon.h, with l2tpns.h, event.h and radius.h.
+ * unit_acct_reply() answers a request as its server would.
  */
 #ifndef UNIT_RADIUS_H
 #define UNIT_RADIUS_H
 
+#include <string.h>
 #include <arpa/inet.h>
+#include <md5.h>
 
 /* `window` is radius_window (0: none); sids[0..n-1] get the sessions. */
 static inline void
@@ -34,6 +37,37 @@ unit_radius_sessions(const char *secret, int window, sid_t *sids, int n)
 		sids[i] = unit_session_open(user);
 		radius_session_begin(sids[i], 1);
 	}
+}
+
+/*
+ * The Accounting-Response of server srv (0 the primary, 1 the secondary)
+ * to request ri, its authenticator MD5(Code, Identifier, Length, the
+ * request's authenticator, the secret) (RFC 2866 3), given to
+ * radius_reply_input(): what that returns.
+ */
+static inline int
+unit_acct_reply(const struct radius_req_info *ri, int srv)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	uint8_t pkt[20], ra[16];
+	MD5_CTX ctx;
+
+	from.sin_addr.s_addr = srv ? config->secondary_radius :
+	    config->primary_radius;
+	from.sin_port = htons((uint16_t)((srv ? config->secondary_radius_port :
+	    config->primary_radius_port) + 1));
+	assert_int_equal(radius_request_authenticator(ri->slot, ra), 0);
+	pkt[0] = RAD_ACCT_RESPONSE;
+	pkt[1] = ri->id;
+	pkt[2] = 0;
+	pkt[3] = 20;
+	MD5Init(&ctx);
+	MD5Update(&ctx, pkt, 4);
+	MD5Update(&ctx, ra, 16);
+	MD5Update(&ctx, (const uint8_t *)config->radius_secret,
+	    strlen(config->radius_secret));
+	MD5Final(pkt + 4, &ctx);
+	return radius_reply_input(ri->sock, pkt, 20, &from);
 }
 
 #endif
