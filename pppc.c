@@ -680,38 +680,6 @@ chap_input(struct pppc *pc, struct rd r)
 
 /* ---- IPCP, RFC 1332 and 1877 ---- */
 
-static void ipcp_tlu(struct fsm *);
-static void ipcp_tld(struct fsm *);
-static size_t ipcp_build(struct fsm *, uint8_t *, size_t);
-static int ipcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
-    size_t, size_t *, int);
-static int ipcp_nak(struct fsm *, const uint8_t *, size_t);
-static int ipcp_rej(struct fsm *, const uint8_t *, size_t);
-
-static const struct fsm_proto ipcp_proto = {
-	.name = "IPCP(client)", .proto = PPP_IPCP,
-	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tld,
-	.build_req = ipcp_build, .check_req = ipcp_check,
-	.recv_ack = ack_is_ours, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
-	.send = cp_send,
-};
-
-static void
-network_begin(struct pppc *pc)
-{
-	struct session *sp = session_get(pc->s);
-
-	sp->phase = PHASE_NETWORK;
-	pc->ask_dns = pc->g->dns;
-	fsm_init(&pc->ipcp, &ipcp_proto, pc->s,
-	    (unsigned)config->ppp_restart_time,
-	    (unsigned)config->ppp_max_configure,
-	    (unsigned)config->ppp_max_failure);
-	pc->ipcp.shown = &sp->ipcp_state;
-	fsm_open(&pc->ipcp);
-	fsm_up(&pc->ipcp);
-}
-
 /* 0.0.0.0 until the LNS naks with our address (RFC 1332 3.3). */
 static size_t
 ipcp_build(struct fsm *f, uint8_t *out, size_t cap)
@@ -818,6 +786,30 @@ static void
 ipcp_tld(struct fsm *f)
 {
 	pppc_fail(P(f->sid), "IPCP down");
+}
+
+static const struct fsm_proto ipcp_proto = {
+	.name = "IPCP(client)", .proto = PPP_IPCP,
+	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tld,
+	.build_req = ipcp_build, .check_req = ipcp_check,
+	.recv_ack = ack_is_ours, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
+	.send = cp_send,
+};
+
+static void
+network_begin(struct pppc *pc)
+{
+	struct session *sp = session_get(pc->s);
+
+	sp->phase = PHASE_NETWORK;
+	pc->ask_dns = pc->g->dns;
+	fsm_init(&pc->ipcp, &ipcp_proto, pc->s,
+	    (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pc->ipcp.shown = &sp->ipcp_state;
+	fsm_open(&pc->ipcp);
+	fsm_up(&pc->ipcp);
 }
 
 /* ---- input ---- */
