@@ -126,6 +126,17 @@ def check_lns_ping(d, ip, extra, how="from the LNS namespace"):
     assert ok, res
 
 
+def check_session_pings(g, d, extra):
+    """check_link(), the guest's pings (check_guest_pings()), and at the
+    start of the guest's hold the LNS's (check_lns_ping()); the guest's
+    address."""
+    ip = check_link(g, d)
+    check_guest_pings(g)
+    g.wait_for("HOLD", 20)
+    check_lns_ping(d, ip, extra)
+    return ip
+
+
 def check_guest_hangs_up(g, timeout):
     """The guest's pppd hangs up at the end of its hold (PPPD_EXIT with
     its link gone, not LINKDOWN) and the guest's run ends."""
@@ -455,10 +466,7 @@ def test_session_survives_sigkill_and_restart(lns, guests, tmp_path):
                 "hold": 40})
     extra = []
     try:
-        ip = check_link(g, d)
-        check_guest_pings(g)
-        g.wait_for("HOLD", 20)
-        check_lns_ping(d, ip, extra)
+        ip = check_session_pings(g, d, extra)
         confreqs = count(g, r"^rcvd \[LCP ConfReq")
         mark = d.log_mark()
         d.signal(signal.SIGKILL)
