@@ -177,7 +177,6 @@ make_reply(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t ra[16],
     const uint8_t *attrs, size_t alen, int with_ma, const char *secret)
 {
 	size_t len = 20 + alen + (with_ma ? 18 : 0), off = 20 + alen;
-	MD5_CTX ctx;
 
 	pkt[0] = code;
 	pkt[1] = id;
@@ -193,12 +192,7 @@ make_reply(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t ra[16],
 		radius_hmac_md5((const uint8_t *)secret, strlen(secret), pkt,
 		    len, pkt + off + 2);
 	}
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, len, ra, secret, pkt + 4);
 	return len;
 }
 
@@ -217,16 +211,7 @@ test_message_authenticator_in_reply(void **state)
 	 * Response Authenticator only */
 	len = make_reply(pkt, 2, 3, (const uint8_t[16]){ 0 }, attrs,
 	    sizeof(attrs), 1, "k");
-	{
-		MD5_CTX ctx;
-
-		MD5Init(&ctx);
-		MD5Update(&ctx, pkt, 4);
-		MD5Update(&ctx, ra, 16);
-		MD5Update(&ctx, pkt + 20, len - 20);
-		MD5Update(&ctx, (const uint8_t *)"k", 1);
-		MD5Final(pkt + 4, &ctx);
-	}
+	radius_pkt_auth(pkt, len, ra, "k", pkt + 4);
 	assert_int_equal(radius_verify_response(pkt, len, ra, "k"),
 	    RAD_E_MSGAUTH);
 }
@@ -235,7 +220,6 @@ static void
 test_request_authenticator_sign_verify(void **state)
 {
 	uint8_t pkt[64], want[16];
-	MD5_CTX ctx;
 	size_t len = 20 + 6 + 18;
 
 	(void)state;
@@ -250,23 +234,13 @@ test_request_authenticator_sign_verify(void **state)
 	pkt[27] = 18;
 	radius_sign_request(pkt, len, "abc");
 	/* RFC 2866 3, computed here: MD5(hdr + 16 zeros + attrs + secret) */
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, (const uint8_t[16]){ 0 }, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)"abc", 3);
-	MD5Final(want, &ctx);
+	radius_pkt_auth(pkt, len, (const uint8_t[16]){ 0 }, "abc", want);
 	assert_memory_equal(pkt + 4, want, 16);
 	assert_int_equal(radius_verify_request(pkt, len, "abc"), RAD_OK);
 	assert_int_equal(radius_verify_request(pkt, len, "abd"), RAD_E_AUTH);
 	/* the MAC covers the attributes: change one, keep the MD5 right */
 	pkt[25] = 2;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, (const uint8_t[16]){ 0 }, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)"abc", 3);
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, len, (const uint8_t[16]){ 0 }, "abc", pkt + 4);
 	assert_int_equal(radius_verify_request(pkt, len, "abc"),
 	    RAD_E_MSGAUTH);
 }
@@ -611,19 +585,13 @@ static uint32_t
 answer_check(const uint8_t *rep, size_t n, const uint8_t *req, uint8_t code)
 {
 	uint8_t want[16];
-	MD5_CTX ctx;
 	size_t i;
 
 	assert_true(n >= 20);
 	assert_int_equal(rep[0], code);
 	assert_int_equal(rep[1], req[1]);
 	assert_int_equal((size_t)(rep[2] << 8 | rep[3]), n);
-	MD5Init(&ctx);
-	MD5Update(&ctx, rep, 4);
-	MD5Update(&ctx, req + 4, 16);
-	MD5Update(&ctx, rep + 20, n - 20);
-	MD5Update(&ctx, (const uint8_t *)"dae", 3);
-	MD5Final(want, &ctx);
+	radius_pkt_auth(rep, n, req + 4, "dae", want);
 	assert_memory_equal(rep + 4, want, 16);
 	for (i = 20; i + 6 <= n; i += rep[i + 1])
 		if (rep[i] == RA_ERROR_CAUSE)
@@ -773,7 +741,6 @@ dae_try(const char *src, const char *secret, int32_t ts, uint8_t id)
 	uint8_t a[64], pkt[128], rep[600], want[16];
 	struct sockaddr_in from = server;
 	size_t n, out;
-	MD5_CTX ctx;
 
 	from.sin_addr.s_addr = inet_addr(src);
 	n = put(a, RA_USER_NAME, "bob", 3);
@@ -784,12 +751,7 @@ dae_try(const char *src, const char *secret, int32_t ts, uint8_t id)
 	if ((out = radius_dae_input(pkt, n, &from, rep, sizeof(rep))) == 0)
 		return 0;
 	/* signed with the client's own secret */
-	MD5Init(&ctx);
-	MD5Update(&ctx, rep, 4);
-	MD5Update(&ctx, pkt + 4, 16);
-	MD5Update(&ctx, rep + 20, out - 20);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(want, &ctx);
+	radius_pkt_auth(rep, out, pkt + 4, secret, want);
 	assert_memory_equal(rep + 4, want, 16);
 	return rep[0];
 }

@@ -8,9 +8,9 @@
 #ifndef UNIT_RADIUS_H
 #define UNIT_RADIUS_H
 
-#include <string.h>
 #include <arpa/inet.h>
-#include <md5.h>
+
+#include "../radius_pkt.h"
 
 /* `window` is radius_window (0: none); sids[0..n-1] get the sessions. */
 static inline void
@@ -50,7 +50,6 @@ unit_acct_reply(const struct radius_req_info *ri, int srv)
 {
 	struct sockaddr_in from = { .sin_family = AF_INET };
 	uint8_t pkt[20], ra[16];
-	MD5_CTX ctx;
 
 	from.sin_addr.s_addr = srv ? config->secondary_radius :
 	    config->primary_radius;
@@ -61,12 +60,7 @@ unit_acct_reply(const struct radius_req_info *ri, int srv)
 	pkt[1] = ri->id;
 	pkt[2] = 0;
 	pkt[3] = 20;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, (const uint8_t *)config->radius_secret,
-	    strlen(config->radius_secret));
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, 20, ra, config->radius_secret, pkt + 4);
 	return radius_reply_input(ri->sock, pkt, 20, &from);
 }
 
