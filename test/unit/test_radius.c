@@ -599,6 +599,21 @@ answer_check(const uint8_t *rep, size_t n, const uint8_t *req, uint8_t code)
 	return 0;
 }
 
+/*
+ * Request code/id with attributes a (n octets), signed with the shared
+ * secret, from the server: its answer must be `want`; its Error-Cause.
+ */
+static uint32_t
+dae_answer(uint8_t code, uint8_t id, const uint8_t *a, size_t n,
+    uint8_t want)
+{
+	uint8_t pkt[300], rep[600];
+	size_t len = dae_req(pkt, code, id, a, n, "dae");
+	size_t out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
+
+	return answer_check(rep, out, pkt, want);
+}
+
 static void
 test_dae_coa_and_naks(void **state)
 {
@@ -634,55 +649,39 @@ test_dae_coa_and_naks(void **state)
 	n = id_alice(a);
 	n += put32(a + n, RA_SESSION_TIMEOUT, 5);
 	n += vsa(a + n, VENDOR_CISCO, CISCO_AVPAIR, "throttle=fast", 13);
-	len = dae_req(pkt, RAD_COA_REQUEST, 2, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_COA_NAK),
-	    EC_INVALID_REQUEST);
+	assert_int_equal(dae_answer(RAD_COA_REQUEST, 2, a, n,
+	    RAD_COA_NAK), EC_INVALID_REQUEST);
 	assert_int_equal(sp->session_timeout, 77);
 	/* unsupported attribute */
 	n = id_alice(a);
 	n += put32(a + n, RA_FRAMED_MTU, 1400);
-	len = dae_req(pkt, RAD_COA_REQUEST, 3, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_COA_NAK),
-	    EC_UNSUPPORTED_ATTRIBUTE);
+	assert_int_equal(dae_answer(RAD_COA_REQUEST, 3, a, n,
+	    RAD_COA_NAK), EC_UNSUPPORTED_ATTRIBUTE);
 	/* Session-Timeout in a Disconnect-Request: unsupported */
 	n = id_alice(a);
 	n += put32(a + n, RA_SESSION_TIMEOUT, 5);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 4, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_UNSUPPORTED_ATTRIBUTE);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 4, a, n,
+	    RAD_DISCONNECT_NAK), EC_UNSUPPORTED_ATTRIBUTE);
 	/* unknown user; mismatching identifiers; none at all */
 	n = put(a, RA_USER_NAME, "bob", 3);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 5, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_SESSION_NOT_FOUND);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 5, a, n,
+	    RAD_DISCONNECT_NAK), EC_SESSION_NOT_FOUND);
 	n = id_alice(a);
 	n += put(a + n, RA_FRAMED_IP_ADDRESS, "\xc6\x33\x64\x0a", 4);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 6, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_SESSION_NOT_FOUND);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 6, a, n,
+	    RAD_DISCONNECT_NAK), EC_SESSION_NOT_FOUND);
 	n = put(a, RA_REPLY_MESSAGE, "hi", 2);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 7, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_MISSING_ATTRIBUTE);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 7, a, n,
+	    RAD_DISCONNECT_NAK), EC_MISSING_ATTRIBUTE);
 	/* NAS-Identifier not ours; Service-Type Authorize Only */
 	n = id_alice(a);
 	n += put(a + n, RA_NAS_IDENTIFIER, "lns2", 4);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 8, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_NAS_MISMATCH);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 8, a, n,
+	    RAD_DISCONNECT_NAK), EC_NAS_MISMATCH);
 	n = id_alice(a);
 	n += put32(a + n, RA_SERVICE_TYPE, 17);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 9, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_UNSUPPORTED_SERVICE);
+	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 9, a, n,
+	    RAD_DISCONNECT_NAK), EC_UNSUPPORTED_SERVICE);
 
 	/* silently dropped: wrong secret, stranger, bad code, truncated,
 	 * stale Event-Timestamp */
