@@ -617,9 +617,35 @@ dae_answer(uint8_t code, uint8_t id, const uint8_t *a, size_t n,
 static void
 test_dae_coa_and_naks(void **state)
 {
+	static const struct {
+		const char	*what;
+		int		 alice;	/* her User-Name and NAS-Port first */
+		uint8_t		 type;	/* then this attribute: */
+		uint32_t	 num;	/* a number, */
+		const char	*str;	/* or this text */
+		uint8_t		 code;
+		uint32_t	 cause;
+	} naks[] = {
+		{ "unsupported attribute", 1, RA_FRAMED_MTU, 1400, NULL,
+		    RAD_COA_REQUEST, EC_UNSUPPORTED_ATTRIBUTE },
+		{ "Session-Timeout in a Disconnect-Request", 1,
+		    RA_SESSION_TIMEOUT, 5, NULL, RAD_DISCONNECT_REQUEST,
+		    EC_UNSUPPORTED_ATTRIBUTE },
+		{ "unknown user", 0, RA_USER_NAME, 0, "bob",
+		    RAD_DISCONNECT_REQUEST, EC_SESSION_NOT_FOUND },
+		{ "mismatching identifiers", 1, RA_FRAMED_IP_ADDRESS, 0,
+		    "\xc6\x33\x64\x0a", RAD_DISCONNECT_REQUEST,
+		    EC_SESSION_NOT_FOUND },
+		{ "no identifier at all", 0, RA_REPLY_MESSAGE, 0, "hi",
+		    RAD_DISCONNECT_REQUEST, EC_MISSING_ATTRIBUTE },
+		{ "NAS-Identifier not ours", 1, RA_NAS_IDENTIFIER, 0, "lns2",
+		    RAD_DISCONNECT_REQUEST, EC_NAS_MISMATCH },
+		{ "Service-Type Authorize Only", 1, RA_SERVICE_TYPE, 17, NULL,
+		    RAD_DISCONNECT_REQUEST, EC_UNSUPPORTED_SERVICE },
+	};
 	uint8_t a[256], pkt[300], rep[600];
 	struct session *sp;
-	size_t n, len, out;
+	size_t n, len, out, i;
 	struct sockaddr_in stranger = server;
 
 	(void)state;
@@ -652,36 +678,21 @@ test_dae_coa_and_naks(void **state)
 	assert_int_equal(dae_answer(RAD_COA_REQUEST, 2, a, n,
 	    RAD_COA_NAK), EC_INVALID_REQUEST);
 	assert_int_equal(sp->session_timeout, 77);
-	/* unsupported attribute */
-	n = id_alice(a);
-	n += put32(a + n, RA_FRAMED_MTU, 1400);
-	assert_int_equal(dae_answer(RAD_COA_REQUEST, 3, a, n,
-	    RAD_COA_NAK), EC_UNSUPPORTED_ATTRIBUTE);
-	/* Session-Timeout in a Disconnect-Request: unsupported */
-	n = id_alice(a);
-	n += put32(a + n, RA_SESSION_TIMEOUT, 5);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 4, a, n,
-	    RAD_DISCONNECT_NAK), EC_UNSUPPORTED_ATTRIBUTE);
-	/* unknown user; mismatching identifiers; none at all */
-	n = put(a, RA_USER_NAME, "bob", 3);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 5, a, n,
-	    RAD_DISCONNECT_NAK), EC_SESSION_NOT_FOUND);
-	n = id_alice(a);
-	n += put(a + n, RA_FRAMED_IP_ADDRESS, "\xc6\x33\x64\x0a", 4);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 6, a, n,
-	    RAD_DISCONNECT_NAK), EC_SESSION_NOT_FOUND);
-	n = put(a, RA_REPLY_MESSAGE, "hi", 2);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 7, a, n,
-	    RAD_DISCONNECT_NAK), EC_MISSING_ATTRIBUTE);
-	/* NAS-Identifier not ours; Service-Type Authorize Only */
-	n = id_alice(a);
-	n += put(a + n, RA_NAS_IDENTIFIER, "lns2", 4);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 8, a, n,
-	    RAD_DISCONNECT_NAK), EC_NAS_MISMATCH);
-	n = id_alice(a);
-	n += put32(a + n, RA_SERVICE_TYPE, 17);
-	assert_int_equal(dae_answer(RAD_DISCONNECT_REQUEST, 9, a, n,
-	    RAD_DISCONNECT_NAK), EC_UNSUPPORTED_SERVICE);
+	/* the other refusals, each with its Error-Cause (RFC 5176 3.5) */
+	for (i = 0; i < sizeof(naks) / sizeof(naks[0]); i++) {
+		uint32_t cause;
+
+		n = naks[i].alice ? id_alice(a) : 0;
+		n += naks[i].str != NULL ? put(a + n, naks[i].type,
+		    naks[i].str, strlen(naks[i].str)) :
+		    put32(a + n, naks[i].type, naks[i].num);
+		cause = dae_answer(naks[i].code, (uint8_t)(3 + i), a, n,
+		    naks[i].code == RAD_COA_REQUEST ? RAD_COA_NAK :
+		    RAD_DISCONNECT_NAK);
+		if (cause != naks[i].cause)
+			fail_msg("%s: Error-Cause %u, not %u", naks[i].what,
+			    cause, naks[i].cause);
+	}
 
 	/* silently dropped: wrong secret, stranger, bad code, truncated,
 	 * stale Event-Timestamp */
