@@ -24,6 +24,32 @@ static size_t sendq_bytes, ooo_bytes;
 
 static void send_window(tid_t);
 
+/*
+ * A copy of the message p (len octets) with Ns ns at the tail of c's
+ * send queue, not sent yet; NULL when out of memory.
+ */
+static struct qmsg *
+sendq_add(struct tctl *c, uint16_t ns, const void *p, uint16_t len)
+{
+	struct qmsg *q = malloc(sizeof(*q) + len);
+
+	if (q == NULL)
+		return NULL;
+	q->next = NULL;
+	q->ns = ns;
+	q->len = len;
+	q->sent = 0;
+	memcpy(q->data, p, len);
+	if (c->q_tail)
+		c->q_tail->next = q;
+	else
+		c->q_head = q;
+	c->q_tail = q;
+	c->qlen++;
+	sendq_bytes += len;
+	return q;
+}
+
 void
 send_zlb(tid_t t)
 {
@@ -67,25 +93,14 @@ ctl_queue(tid_t t, struct wr *w, uint16_t session, int type)
 		timer_set(&c->rtx, 0);
 		return -1;
 	}
-	if ((q = malloc(sizeof(*q) + w->len)) == NULL) {
+	if ((q = sendq_add(c, c->ns, w->p, (uint16_t)w->len)) == NULL) {
 		LOG(LOG_ERROR_L, 0, t, "out of memory queueing %s",
 		    l2tp_msg_name(type));
 		return -1;
 	}
+	c->ns++;
 	stats->l2tp_ctrl_tx_type[type > 0 && type <= M_MAX ? type : 0]++;
-	q->next = NULL;
-	q->ns = c->ns++;
-	q->len = (uint16_t)w->len;
-	q->sent = 0;
-	memcpy(q->data, w->p, w->len);
 	put_header(q->data, q->len, tp->far_id, session, q->ns, 0);
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	c->qlen++;
-	sendq_bytes += q->len;
 	LOG(LOG_INFO_L, 0, t, "send %s Ns=%u", l2tp_msg_name(type), q->ns);
 	send_window(t);
 	state_tunnel(t);	/* Ns committed (state.c) */
@@ -377,24 +392,12 @@ l2tp_ctl_requeue(tid_t t, uint16_t ns, const uint8_t *p, uint16_t len)
 	    !seq_lt(ns, c->ns) ||
 	    (c->q_tail != NULL && ns != (uint16_t)(c->q_tail->ns + 1)) ||
 	    c->qlen >= SENDQ_MAX || sendq_bytes + len > SENDQ_MAX_BYTES ||
-	    (q = malloc(sizeof(*q) + len)) == NULL)
+	    (q = sendq_add(c, ns, p, len)) == NULL)
 		return -1;
-	q->next = NULL;
-	q->ns = ns;
-	q->len = len;
-	q->sent = 0;
-	memcpy(q->data, p, len);
 	/* Our tunnel id at the LAC and the Ns are ours to vouch for. */
 	wr_put16_at(&(struct wr){ q->data, len, len, 0 }, 4,
 	    tunnel_get(t)->far_id);
 	wr_put16_at(&(struct wr){ q->data, len, len, 0 }, 8, ns);
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	c->qlen++;
-	sendq_bytes += len;
 	LOG(LOG_INFO_L, 0, t, "send again Ns=%u (unacknowledged at the old "
 	    "master)", ns);
 	stats->l2tp_retransmits++;

@@ -161,6 +161,25 @@ next_opt(struct rd *r, uint8_t *type, struct rd *val)
 	return 0;
 }
 
+/*
+ * Each option of the LNS's Configure-Nak or -Reject to fn(pc, type,
+ * value), in order; -1 at the first malformed one or when fn says so.
+ */
+static int
+walk_opts(struct fsm *f, const uint8_t *opt, size_t len,
+    int (*fn)(struct pppc *, uint8_t, const struct rd *))
+{
+	struct pppc *pc = P(f->sid);
+	struct rd r, v;
+	uint8_t t;
+
+	rd_init(&r, opt, len);
+	while (r.left)
+		if (next_opt(&r, &t, &v) < 0 || fn(pc, t, &v) < 0)
+			return -1;
+	return 0;
+}
+
 static void
 put_opt(struct wr *w, uint8_t type, const void *val, size_t n)
 {
@@ -332,38 +351,34 @@ lcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 }
 
 static int
+lcp_nak_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == LCP_MAGIC)	/* 6.4: a new number */
+		random_bytes(&pc->magic, sizeof(pc->magic));
+	return 0;
+}
+
+static int
 lcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
+	if (walk_opts(f, opt, len, lcp_nak_opt) < 0)
+		return -1;
+	session_get(f->sid)->magic = P(f->sid)->magic;
+	return 0;
+}
 
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == LCP_MAGIC)	/* 6.4: a new number */
-			random_bytes(&pc->magic, sizeof(pc->magic));
-	}
-	session_get(f->sid)->magic = pc->magic;
+static int
+lcp_rej_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == LCP_MAGIC)
+		pc->send_magic = 0;
 	return 0;
 }
 
 static int
 lcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
-
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == LCP_MAGIC)
-			pc->send_magic = 0;
-	}
-	return 0;
+	return walk_opts(f, opt, len, lcp_rej_opt);
 }
 
 static void network_begin(struct pppc *);
@@ -665,38 +680,6 @@ chap_input(struct pppc *pc, struct rd r)
 
 /* ---- IPCP, RFC 1332 and 1877 ---- */
 
-static void ipcp_tlu(struct fsm *);
-static void ipcp_tld(struct fsm *);
-static size_t ipcp_build(struct fsm *, uint8_t *, size_t);
-static int ipcp_check(struct fsm *, const uint8_t *, size_t, uint8_t *,
-    size_t, size_t *, int);
-static int ipcp_nak(struct fsm *, const uint8_t *, size_t);
-static int ipcp_rej(struct fsm *, const uint8_t *, size_t);
-
-static const struct fsm_proto ipcp_proto = {
-	.name = "IPCP(client)", .proto = PPP_IPCP,
-	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tld,
-	.build_req = ipcp_build, .check_req = ipcp_check,
-	.recv_ack = ack_is_ours, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
-	.send = cp_send,
-};
-
-static void
-network_begin(struct pppc *pc)
-{
-	struct session *sp = session_get(pc->s);
-
-	sp->phase = PHASE_NETWORK;
-	pc->ask_dns = pc->g->dns;
-	fsm_init(&pc->ipcp, &ipcp_proto, pc->s,
-	    (unsigned)config->ppp_restart_time,
-	    (unsigned)config->ppp_max_configure,
-	    (unsigned)config->ppp_max_failure);
-	pc->ipcp.shown = &sp->ipcp_state;
-	fsm_open(&pc->ipcp);
-	fsm_up(&pc->ipcp);
-}
-
 /* 0.0.0.0 until the LNS naks with our address (RFC 1332 3.3). */
 static size_t
 ipcp_build(struct fsm *f, uint8_t *out, size_t cap)
@@ -747,45 +730,39 @@ ipcp_check(struct fsm *f, const uint8_t *opt, size_t len, uint8_t *out,
 }
 
 static int
+ipcp_nak_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (v->left != 4)
+		return 0;
+	if (t == IPCP_ADDR)
+		memcpy(&pc->addr, v->p, 4);
+	else if (t == IPCP_DNS1)
+		memcpy(&pc->dns1, v->p, 4);
+	else if (t == IPCP_DNS2)
+		memcpy(&pc->dns2, v->p, 4);
+	return 0;
+}
+
+static int
 ipcp_nak(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
+	return walk_opts(f, opt, len, ipcp_nak_opt);
+}
 
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (v.left != 4)
-			continue;
-		if (t == IPCP_ADDR)
-			memcpy(&pc->addr, v.p, 4);
-		else if (t == IPCP_DNS1)
-			memcpy(&pc->dns1, v.p, 4);
-		else if (t == IPCP_DNS2)
-			memcpy(&pc->dns2, v.p, 4);
-	}
+static int
+ipcp_rej_opt(struct pppc *pc, uint8_t t, const struct rd *v)
+{
+	if (t == IPCP_DNS1 || t == IPCP_DNS2)
+		pc->ask_dns = 0;	/* RFC 1877: not offered */
+	else if (t == IPCP_ADDR)
+		return -1;	/* no address: nothing to route */
 	return 0;
 }
 
 static int
 ipcp_rej(struct fsm *f, const uint8_t *opt, size_t len)
 {
-	struct pppc *pc = P(f->sid);
-	struct rd r, v;
-	uint8_t t;
-
-	rd_init(&r, opt, len);
-	while (r.left) {
-		if (next_opt(&r, &t, &v) < 0)
-			return -1;
-		if (t == IPCP_DNS1 || t == IPCP_DNS2)
-			pc->ask_dns = 0;	/* RFC 1877: not offered */
-		else if (t == IPCP_ADDR)
-			return -1;	/* no address: nothing to route */
-	}
-	return 0;
+	return walk_opts(f, opt, len, ipcp_rej_opt);
 }
 
 static void
@@ -809,6 +786,30 @@ static void
 ipcp_tld(struct fsm *f)
 {
 	pppc_fail(P(f->sid), "IPCP down");
+}
+
+static const struct fsm_proto ipcp_proto = {
+	.name = "IPCP(client)", .proto = PPP_IPCP,
+	.tlu = ipcp_tlu, .tld = ipcp_tld, .tlf = ipcp_tld,
+	.build_req = ipcp_build, .check_req = ipcp_check,
+	.recv_ack = ack_is_ours, .recv_nak = ipcp_nak, .recv_rej = ipcp_rej,
+	.send = cp_send,
+};
+
+static void
+network_begin(struct pppc *pc)
+{
+	struct session *sp = session_get(pc->s);
+
+	sp->phase = PHASE_NETWORK;
+	pc->ask_dns = pc->g->dns;
+	fsm_init(&pc->ipcp, &ipcp_proto, pc->s,
+	    (unsigned)config->ppp_restart_time,
+	    (unsigned)config->ppp_max_configure,
+	    (unsigned)config->ppp_max_failure);
+	pc->ipcp.shown = &sp->ipcp_state;
+	fsm_open(&pc->ipcp);
+	fsm_up(&pc->ipcp);
 }
 
 /* ---- input ---- */
@@ -940,13 +941,13 @@ pppc_end(sid_t s)
 		return;
 	*pp = pc->next;
 	fsm_stop(&pc->lcp);
+	fsm_free(&pc->lcp);
 	if (pc->ipcp.p)
 		fsm_stop(&pc->ipcp);
+	fsm_free(&pc->ipcp);		/* the reason of a Terminate, if any */
 	timer_cancel(&pc->auth_timer);
 	timer_cancel(&pc->echo_timer);
 	timer_cancel(&pc->kill_timer);
-	fsm_free(&pc->lcp);		/* the closing reasons (fsm.c) */
-	fsm_free(&pc->ipcp);
 	if (sp) {
 		sp->phase = PHASE_DEAD;
 		sp->ip = 0;

@@ -1262,6 +1262,16 @@ def run_meta(note, **extra):
     return meta
 
 
+def side_report(work, name, data, section, text, quick):
+    """A side benchmark's results: data into work/NAME.json, text printed
+    and, unless quick, made section of Docs/performance.md."""
+    (work / f"{name}.json").write_text(json.dumps(data, indent=1))
+    print(text)
+    if not quick:
+        write_section(ROOT / "Docs" / "performance.md", section, text)
+    log(f"results in {work}")
+
+
 def write_section(path, section, text):
     """Replace the "## ..." section of path named section with text (or
     append it): each side benchmark owns one section of performance.md."""

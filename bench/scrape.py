@@ -31,7 +31,6 @@ Usage: bench/scrape.py [--sessions N] [--window S] [--quick]
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -216,13 +215,8 @@ def main():
     results = [run(net, work, args.sessions, args.window, False),
                run(net, work, args.sessions, args.window, True)]
     meta = B.run_meta(args.note)
-    (work / "scrape.json").write_text(json.dumps(
-        {"meta": meta, "results": results}, indent=1))
-    text = render(results, meta)
-    print(text)
-    if not args.quick:
-        B.write_section(B.ROOT / "Docs" / "performance.md", SECTION, text)
-    B.log(f"results in {work}")
+    B.side_report(work, "scrape", {"meta": meta, "results": results},
+                  SECTION, render(results, meta), args.quick)
 
 
 if __name__ == "__main__":

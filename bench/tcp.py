@@ -192,13 +192,8 @@ def main():
         for link in links:
             link.close()
     meta = B.run_meta(args.note, reps=args.reps, seconds=args.seconds)
-    (work / "tcp.json").write_text(json.dumps({"meta": meta, "rows": rows},
-                                              indent=1))
-    text = render(rows, meta)
-    print(text)
-    if not args.quick:
-        B.write_section(B.ROOT / "Docs" / "performance.md", SECTION, text)
-    B.log(f"results in {work}")
+    B.side_report(work, "tcp", {"meta": meta, "rows": rows}, SECTION,
+                  render(rows, meta), args.quick)
 
 
 if __name__ == "__main__":

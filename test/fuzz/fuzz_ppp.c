@@ -45,19 +45,12 @@ fuzz_setup(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *buf;
-	size_t len;
 	sid_t s;
 
 	config->multilink = size & 1;
-	if ((s = session_alloc()) == 0)
-		abort();
-	session_get(s)->tunnel = 1;
+	s = fuzz_session(0);
 	ppp_session_start(s);
-	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
-		ppp_input(s, buf, len);
-		free(buf);
-	}
+	fuzz_frames(s, data, size, ppp_input);
 	ppp_session_end(s);
 	session_release(s);
 	return 0;

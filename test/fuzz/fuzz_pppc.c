@@ -28,8 +28,8 @@ static struct l2tp_outgoing g = {
 static void
 fuzz_setup(void)
 {
-	static struct pool_range r = { 0x0a000001, 0x0a0000fe };
-	static struct pool_file pf = { .n = 1, .range = &r, .count = 254 };
+	struct pool_range r = { 0x0a000001, 0x0a0000fe };
+	struct pool_file pf = { .n = 1, .range = &r, .count = 254 };
 
 	fuzz_globals();
 	fuzz_tables(16, 4, &pf);
@@ -38,8 +38,6 @@ fuzz_setup(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *buf;
-	size_t len;
 	sid_t s;
 
 	if (size < 1)
@@ -50,16 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.dns = data[0] >> 7;
 	data++;
 	size--;
-	if ((s = session_alloc()) == 0)
-		abort();
-	session_get(s)->tunnel = 1;
-	session_get(s)->client = 1;
+	s = fuzz_session(1);
 	if (pppc_start(s, &g) < 0)
 		abort();
-	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
-		pppc_input(s, buf, len);
-		free(buf);
-	}
+	fuzz_frames(s, data, size, pppc_input);
 	pppc_end(s);
 	session_release(s);
 	return 0;

@@ -92,7 +92,6 @@ answer_pending(uint8_t sel, const uint8_t *attrs, size_t alen)
 	uint8_t pkt[RAD_MAXPKT + 32], ra[16];
 	uint32_t cur = 0;
 	size_t len;
-	MD5_CTX ctx;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.sid = sids[0];
@@ -118,12 +117,7 @@ answer_pending(uint8_t sel, const uint8_t *attrs, size_t alen)
 		    len, pkt + len - 16);
 	} else
 		len = header(pkt, codes[sel & 3], ri.id, attrs, alen);
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)SECRET, strlen(SECRET));
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, len, ra, SECRET, pkt + 4);
 	radius_reply_input(ri.sock, pkt, len, &server);
 	radius_auth_cancel(sids[0]);	/* when the answer was refused */
 }

@@ -105,6 +105,36 @@ fuzz_next(const uint8_t **data, size_t *size, size_t pre, uint8_t *sel,
 	return buf;
 }
 
+/*
+ * A session on tunnel 1 for one input, `client` when it is our own PPP
+ * client's (outgoing L2TP); abort() when the table is full (a leak).
+ */
+static inline sid_t
+fuzz_session(int client)
+{
+	sid_t s;
+
+	if ((s = session_alloc()) == 0)
+		abort();
+	session_get(s)->tunnel = 1;
+	session_get(s)->client = (uint8_t)client;
+	return s;
+}
+
+/* Each record of the rest of the input to input(), a frame of session s. */
+static inline void
+fuzz_frames(sid_t s, const uint8_t *data, size_t size,
+    void (*input)(sid_t, const uint8_t *, size_t))
+{
+	uint8_t *buf;
+	size_t len;
+
+	while ((buf = fuzz_next(&data, &size, 0, NULL, &len)) != NULL) {
+		input(s, buf, len);
+		free(buf);
+	}
+}
+
 static void fuzz_setup(void);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -38,14 +38,13 @@ syscf = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = syscf
 _spec.loader.exec_module(syscf)
 
-# The system tests' fixtures, used as they are.
-system_prereqs = syscf.system_prereqs
-l2tpns_bin = syscf.l2tpns_bin
-_netns_registry = syscf._netns_registry
-netns = syscf.netns
-daemon = syscf.daemon
-wait_until = syscf.wait_until
-REPO = syscf.REPO
+# The system tests' fixtures and helpers, used as they are.  The system
+# suites that test_mschap_lac.py imports (test_mschap, test_lacsim_ppp)
+# take theirs from "conftest", which is this module here.
+FROM_SYSTEM = ("system_prereqs", "l2tpns_bin", "_netns_registry", "netns",
+               "daemon", "wait_until", "REPO", "LACSIM", "lacsim_bin",
+               "lacsim_events", "local_auth", "of", "UdpEcho")
+globals().update((name, getattr(syscf, name)) for name in FROM_SYSTEM)
 
 import lacvm  # noqa: E402  (after the sys.path change)
 

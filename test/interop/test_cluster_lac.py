@@ -31,9 +31,9 @@ import time
 import pytest
 
 from conftest import LNS_ADDR, TAP, wait_until
-from test_real_lac import (BOOT_TIMEOUT, CLI_USERS, DNS1, DNS2, HOSTNAME,
-                           PASSWORD, POOL, TUN_ADDR, USER, Cli, count,
-                           lines, session_row, summary)
+from test_real_lac import (BOOT_TIMEOUT, CLI_USERS, PASSWORD, POOL,
+                           TUN_ADDR, USER, Cli, check_guest_hangs_up, count,
+                           lines, lns_config, session_row, summary)
 
 HB_INTERVAL = 2         # tenths
 HB_TIMEOUT = 10         # tenths: 1 s
@@ -62,25 +62,12 @@ def start_node(i, netns, daemon, lan, tmp_path):
     ifname, sw = netns.veth(ns, lan, f"{addr}/24", None)
     lan.ip("link", "set", sw, "master", "br0")
     ns.ip("addr", "add", f"{LNS_ADDR}/32", "dev", ifname)
-    subs = tmp_path / f"subscribers{i}"
-    subs.write_text(f"{USER} {PASSWORD}\n")
-    subs.chmod(0o600)
-    d = daemon({
-        "debug": 4,
-        "hostname": HOSTNAME,
-        "bind_address": LNS_ADDR,
-        "iftun_address": TUN_ADDR,
-        "peer_address": TUN_ADDR,
-        "local_auth_file": str(subs),
-        "primary_dns": DNS1,
-        "secondary_dns": DNS2,
-        "radius_authtypes": "chap,pap",
-        "echo_timeout": 2,
-        "cluster_interface": ifname,
-        "cluster_hb_interval": HB_INTERVAL,
-        "cluster_hb_timeout": HB_TIMEOUT,
-        "cluster_key": "interop-cluster-key",
-    }, ns=ns, users=CLI_USERS, ip_pool=POOL + "\n")
+    config = lns_config(tmp_path / f"subscribers{i}", echo_timeout=2,
+                        cluster_interface=ifname,
+                        cluster_hb_interval=HB_INTERVAL,
+                        cluster_hb_timeout=HB_TIMEOUT,
+                        cluster_key="interop-cluster-key")
+    d = daemon(config, ns=ns, users=CLI_USERS, ip_pool=POOL + "\n")
     d.addr = addr
     d.ifname = ifname
     return d
@@ -143,8 +130,7 @@ def test_real_lac_keeps_session_and_ping_through_master_kill(
         assert row, c2.cmd("show session")
         extra.append("node 2 after the kill: " + " ".join(row))
 
-        ev, rest = g.wait_for(["PPPD_EXIT", "LINKDOWN"], HOLD + 60)
-        g.wait_exit(30)
+        check_guest_hangs_up(g, HOLD + 60)
     finally:
         for c in clis:
             c.close()
@@ -152,7 +138,6 @@ def test_real_lac_keeps_session_and_ping_through_master_kill(
 
     # pppd kept its link: one negotiation, no Terminate, no echo timeout,
     # the same address, and its echoes answered after the kill too.
-    assert ev == "PPPD_EXIT" and "gone=yes" in rest, (ev, rest)
     assert count(g, r"^rcvd \[LCP ConfReq") == confreqs
     assert len(lines(g, r"@@LAC \S+ IPUP ")) == 1
     assert g.pppd_view()["local"] == ip

@@ -10,14 +10,12 @@ that comes up and pings proves that l2tpns relayed FreeRADIUS's
 MS-CHAP2-Success correctly.  A wrong password gets FreeRADIUS's
 MS-CHAP-Error as the CHAP Failure text, which pppd decodes (E=691).
 """
-import re
 import sys
 from pathlib import Path
 
 from conftest import LNS_ADDR
 from test_real_lac import (lns, USER, PASSWORD, BOOT_TIMEOUT, lines,
-                           check_link, check_guest_pings, ping_from_lns,
-                           summary)
+                           check_session_pings, summary)
 
 # The FreeRADIUS of the system tests, with its mschap module.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "system"))
@@ -52,13 +50,7 @@ def test_mschapv2_radius_session_pings(lns, lan, guests, tmp_path):
                 "hold": 3})
     extra = []
     try:
-        ip = check_link(g, d)
-        check_guest_pings(g)
-        g.wait_for("HOLD", 20)
-        ok, res = ping_from_lns(d.ns, ip)
-        extra.append(f"host ping {ip} from the LNS namespace: "
-                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
-        assert ok, res
+        check_session_pings(g, d, extra)
     finally:
         summary("MS-CHAPv2 through FreeRADIUS, pings", g, d, extra)
         rad.stop()

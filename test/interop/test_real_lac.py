@@ -40,6 +40,26 @@ BOOT_TIMEOUT = 150      # seconds for a whole guest run (TCG on a busy host)
 # fixtures and helpers
 
 
+def lns_config(subs, **cfg):
+    """The daemon's configuration for the guest's LAC, cfg over it, with
+    the subscribers file subs (USER and PASSWORD) written."""
+    subs.write_text(f"# name password [address]\n{USER} {PASSWORD}\n")
+    subs.chmod(0o600)
+    config = {
+        "debug": 4,
+        "hostname": HOSTNAME,
+        "bind_address": LNS_ADDR,
+        "iftun_address": TUN_ADDR,
+        "peer_address": TUN_ADDR,
+        "local_auth_file": str(subs),
+        "primary_dns": DNS1,
+        "secondary_dns": DNS2,
+        "radius_authtypes": "chap,pap",
+    }
+    config.update(cfg)
+    return config
+
+
 @pytest.fixture
 def lns(daemon, lan, tmp_path):
     """``lns(**directives)`` starts l2tpns in the guest's namespace with
@@ -49,21 +69,7 @@ def lns(daemon, lan, tmp_path):
     started = []
 
     def start(**cfg):
-        subs = tmp_path / "subscribers"
-        subs.write_text(f"# name password [address]\n{USER} {PASSWORD}\n")
-        subs.chmod(0o600)
-        config = {
-            "debug": 4,
-            "hostname": HOSTNAME,
-            "bind_address": LNS_ADDR,
-            "iftun_address": TUN_ADDR,
-            "peer_address": TUN_ADDR,
-            "local_auth_file": str(subs),
-            "primary_dns": DNS1,
-            "secondary_dns": DNS2,
-            "radius_authtypes": "chap,pap",
-        }
-        config.update(cfg)
+        config = lns_config(tmp_path / "subscribers", **cfg)
         d = daemon(config, ns=lan, users=CLI_USERS, ip_pool=POOL + "\n")
         # Versions of the daemon that do not route their pool yet need
         # the route by hand (see the module's docstring).
@@ -109,6 +115,34 @@ def ping_from_lns(lan, addr, n=3):
     p = lan.run(["ping", "-c", str(n), "-i", "0.3", "-W", "2", addr],
                 check=False, timeout=20)
     return p.returncode == 0, p.stdout.strip().split("\n")[-2:]
+
+
+def check_lns_ping(d, ip, extra, how="from the LNS namespace"):
+    """The LNS pings the guest's PPP address ip and every ping is
+    answered; the result goes into extra (for summary())."""
+    ok, res = ping_from_lns(d.ns, ip)
+    extra.append(f"host ping {ip} {how}: "
+                 f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
+    assert ok, res
+
+
+def check_session_pings(g, d, extra):
+    """check_link(), the guest's pings (check_guest_pings()), and at the
+    start of the guest's hold the LNS's (check_lns_ping()); the guest's
+    address."""
+    ip = check_link(g, d)
+    check_guest_pings(g)
+    g.wait_for("HOLD", 20)
+    check_lns_ping(d, ip, extra)
+    return ip
+
+
+def check_guest_hangs_up(g, timeout):
+    """The guest's pppd hangs up at the end of its hold (PPPD_EXIT with
+    its link gone, not LINKDOWN) and the guest's run ends."""
+    ev, rest = g.wait_for(["PPPD_EXIT", "LINKDOWN"], timeout)
+    g.wait_exit(30)
+    assert ev == "PPPD_EXIT" and "gone=yes" in rest, (ev, rest)
 
 
 def summary(title, g, d, extra=()):
@@ -240,16 +274,11 @@ def test_chap_session_pings_lcp_echo_and_guest_hangs_up(lns, guests):
         check_guest_pings(g)
 
         g.wait_for("HOLD", 20)
-        ok, res = ping_from_lns(d.ns, ip)
-        extra.append(f"host ping {ip} from the LNS namespace: "
-                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
-        assert ok, res
+        check_lns_ping(d, ip, extra)
 
-        ev, rest = g.wait_for(["PPPD_EXIT", "LINKDOWN"], 40)
-        g.wait_exit(30)
+        check_guest_hangs_up(g, 40)
     finally:
         summary("CHAP session, pings, LCP echo, guest hangs up", g, d, extra)
-    assert ev == "PPPD_EXIT" and "gone=yes" in rest, (ev, rest)
 
     # LCP echo, both ways, for the whole hold (about 4 intervals of 2 s).
     lns_req = count(g, r"^rcvd \[LCP EchoReq")
@@ -290,10 +319,7 @@ def test_pap_session_dropped_from_our_cli(lns, guests):
         check_guest_pings(g)
 
         g.wait_for("HOLD", 20)
-        ok, res = ping_from_lns(d.ns, ip)
-        extra.append(f"host ping {ip} from the LNS namespace: "
-                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
-        assert ok, res
+        check_lns_ping(d, ip, extra)
 
         cli = Cli(d).login()
         row = wait_until(lambda: session_row(cli, USER, ip), 5,
@@ -440,11 +466,7 @@ def test_session_survives_sigkill_and_restart(lns, guests, tmp_path):
                 "hold": 40})
     extra = []
     try:
-        ip = check_link(g, d)
-        check_guest_pings(g)
-        g.wait_for("HOLD", 20)
-        ok, res = ping_from_lns(d.ns, ip)
-        assert ok, res
+        ip = check_session_pings(g, d, extra)
         confreqs = count(g, r"^rcvd \[LCP ConfReq")
         mark = d.log_mark()
         d.signal(signal.SIGKILL)
@@ -455,15 +477,10 @@ def test_session_survives_sigkill_and_restart(lns, guests, tmp_path):
                        since=mark)
         if not d.ns.routes(POOL):
             d.ns.ip("route", "add", POOL, "dev", d.tun)
-        ok, res = ping_from_lns(d.ns, ip)
-        extra.append(f"host ping {ip} through the adopted session: "
-                     f"{'ok' if ok else 'FAILED'}: {' '.join(res)}")
-        assert ok, res
-        ev, rest = g.wait_for(["PPPD_EXIT", "LINKDOWN"], 60)
-        g.wait_exit(30)
+        check_lns_ping(d, ip, extra, "through the adopted session")
+        check_guest_hangs_up(g, 60)
     finally:
         summary("session through SIGKILL and restart", g, d, extra)
-    assert ev == "PPPD_EXIT" and "gone=yes" in rest, (ev, rest)
     # pppd saw one negotiation only, and no echo timeout
     assert count(g, r"^rcvd \[LCP ConfReq") == confreqs
     assert not lines(g, r"No response to \d+ echo-requests")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from conftest import REPO, wait_until
 from test_cluster import KEY, NET, cluster  # noqa: F401
-from test_cluster import wait_follows, wait_master
+from test_cluster import lac_segment, wait_follows, wait_master
 
 LACSIM = REPO / "test" / "lacsim" / "lacsim"
 TUNNELS, PER_TUNNEL = 50, 200
@@ -50,12 +50,7 @@ def test_cluster_replication_and_failover(cluster, netns):
     n1, n2 = nodes
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
-    lacns = netns()
-    lacif, _ = cl.attach(lacns, f"{NET}.50")
-    mac2 = n2.ns.run(["cat", f"/sys/class/net/{n2.ifname}/address"]
-                     ).stdout.strip()
-    lacns.ip("neigh", "replace", vip, "lladdr", mac2, "dev", lacif, "nud",
-             "permanent")
+    lacns, _ = lac_segment(cl, netns, vip, n2)     # the LAC to the slave
     s0 = cl.state(n1)
     t0 = time.monotonic()
     p = lacns.popen([str(LACSIM), "--lns", vip, "--json", "--ppp",

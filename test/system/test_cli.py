@@ -30,7 +30,14 @@ with warnings.catch_warnings():
     import crypt
 
 HOST = "lns-cli"
-PROMPT = r"lns-cli(\([a-z-]+\))?[>#] "
+
+
+def prompt_for(hostname):
+    """The CLI prompt of a daemon whose `hostname` is this, in any mode."""
+    return re.escape(hostname) + r"(\([a-z-]+\))?[>#] "
+
+
+PROMPT = prompt_for(HOST)
 POOL = "198.51.100.0/26"
 SUBSCRIBERS = "alice secret\nbob pw2\n"
 MD5 = crypt.crypt("md5pass", "$1$l2tpns$")
@@ -41,16 +48,21 @@ USERS = (f"admin:admin\nmd5user:{MD5}\ndesuser:{{crypt}}{DES}\n"
 
 
 class Cli:
-    """One telnet connection to the daemon's CLI."""
+    """One telnet connection to the daemon's CLI; `hostname` is the daemon's
+    (its prompt), PROMPT given to expect() stands for that prompt."""
 
-    def __init__(self, d, host="127.0.0.1", port=23, timeout=5):
+    def __init__(self, d, host="127.0.0.1", port=23, timeout=5,
+                 hostname=HOST):
         self.d = d
+        self.prompt = prompt_for(hostname)
         self.p = pexpect.spawn(
             "ip", ["netns", "exec", d.ns.name, "telnet", host, str(port)],
             encoding="utf-8", codec_errors="replace", timeout=timeout)
         d.ns.track(self.p.pid)
 
     def expect(self, pattern, timeout=None):
+        if pattern is PROMPT:
+            pattern = self.prompt
         return self.p.expect(pattern, timeout=timeout or self.p.timeout)
 
     def login(self, user="admin", password="admin"):

@@ -136,6 +136,49 @@ def wait_follows(cl, d, master, timeout=5):
     wait_until(ok, timeout, f"{d.name} up to date behind {master.addr}")
 
 
+
+def two_nodes(cl, **kw):
+    """Nodes 1 and 2 (kw to both): node 1 the master, node 2 up to date
+    behind it; (n1, n2)."""
+    n1 = cl.node(1, **kw)
+    n2 = cl.node(2, **kw)
+    wait_master(cl, n1, timeout=6)
+    wait_follows(cl, n2, n1)
+    return n1, n2
+
+
+def node_mac(d):
+    """Node d's MAC address on the cluster segment."""
+    return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
+                    ).stdout.strip()
+
+
+def pin_vip(ns, dev, vip, d):
+    """Every node holds vip and answers ARP for it: the neighbour entry
+    for vip in namespace ns (on dev) is made node d's MAC, permanent, so
+    that the test chooses the node its packets go to."""
+    ns.ip("neigh", "replace", vip, "lladdr", node_mac(d), "dev", dev, "nud",
+          "permanent")
+
+
+def lac_tunnel(cl, netns, addr, host):
+    """A LAC in a namespace of its own on the segment (NET.50) with one
+    tunnel (its hostname host) to the node at addr; (namespace, LAC)."""
+    lacns = netns()
+    cl.attach(lacns, f"{NET}.50")
+    lac = lacns.run_in(Lac, addr)
+    lac.open_tunnel(host=host)
+    return lacns, lac
+
+
+def lac_segment(cl, netns, vip, d):
+    """A namespace for a LAC on the segment (NET.50) whose packets to vip
+    go to node d; (namespace, its interface)."""
+    lacns = netns()
+    lacif, _ = cl.attach(lacns, f"{NET}.50")
+    pin_vip(lacns, lacif, vip, d)
+    return lacns, lacif
+
 def show(cl, d):
     return cl.cli(d).cmd("show cluster")
 
@@ -188,10 +231,7 @@ def test_two_nodes_elect_and_fail_over(cluster):
 
 def test_sigterm_master_goodbye_elects_at_once(cluster):
     cl = cluster
-    n1 = cl.node(1)
-    n2 = cl.node(2)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl)
     mark = n2.log_mark()
     t0 = time.monotonic()
     n1.stop()           # TERM: a goodbye, no waiting for the timeout
@@ -261,10 +301,7 @@ def datagram(typ, sender, body, seq, epoch, key=None, version=3):
 
 def test_forged_replayed_truncated_dropped_and_counted(cluster, netns):
     cl = cluster
-    n1 = cl.node(1, key=KEY)
-    n2 = cl.node(2, key=KEY)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl, key=KEY)
 
     # An outsider on the segment: it hears the group like any node.
     ext = netns()
@@ -348,10 +385,7 @@ def test_session_through_slave_replicated_and_inherited(cluster, netns,
 
     # A LAC on the segment talks to the slave; the slave forwards every
     # L2TP datagram to the master, which answers from its own socket.
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n2.addr)
-    lac.open_tunnel(host="lac-cluster")
+    lacns, lac = lac_tunnel(cl, netns, n2.addr, "lac-cluster")
     sid = lac.open_session(our_sid=77, calling="02079460123")
     p = Ppp(lac, sid, 77)
     ip = p.up("alice", "secret")[0]
@@ -484,10 +518,7 @@ def test_late_joiner_resyncs_and_missed_heartbeats_are_resent(cluster,
     cl = cluster
     n1 = cl.node(1)
     wait_master(cl, n1, timeout=6)
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n1.addr)
-    lac.open_tunnel(host="lac-early")
+    lacns, lac = lac_tunnel(cl, netns, n1.addr, "lac-early")
     sid = lac.open_session(our_sid=77, calling="02079460123")
     ip = Ppp(lac, sid, 77).up("alice", "secret")[0]
 
@@ -551,23 +582,17 @@ def test_gratuitous_arp_from_the_elected_master(cluster, netns):
                 got.append(frame[6:12].hex(":"))
         return got
 
-    def mac(d):
-        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
-                        ).stdout.strip()
-    n1 = cl.node(1, vip=vip)
-    n2 = cl.node(2, vip=vip)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl, vip=vip)
     # One announcement since the listener opened, from the master; the
     # slave never sends one.
     n1.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}")
-    assert garps(0.5) == [mac(n1)]
+    assert garps(0.5) == [node_mac(n1)]
     n1.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}")
     n2.assert_not_logged(r"gratuitous ARP sent")
     mark = n2.log_mark()
     n1.stop(sig=9)
     got = garps(HB_TIMEOUT / 10 + 1.5)
-    assert got == [mac(n2)], (got, mac(n2))
+    assert got == [node_mac(n2)], (got, node_mac(n2))
     n2.wait_for_log(rf"gratuitous ARP sent for {re.escape(vip)}",
                     since=mark)
 
@@ -587,13 +612,7 @@ def test_1000_sessions_through_a_slave_on_every_node(cluster, netns):
     wait_master(cl, n1, timeout=6)
     wait_follows(cl, n2, n1)
     wait_follows(cl, n3, n1)
-    lacns = netns()
-    lacif, _ = cl.attach(lacns, f"{NET}.50")
-    # Every node holds the shared address: send the LAC to a slave.
-    mac2 = n2.ns.run(["cat", f"/sys/class/net/{n2.ifname}/address"]
-                     ).stdout.strip()
-    lacns.ip("neigh", "replace", vip, "lladdr", mac2, "dev", lacif, "nud",
-             "permanent")
+    lacns, _ = lac_segment(cl, netns, vip, n2)     # the LAC to a slave
     p = lacns.popen([str(LACSIM), "--lns", vip, "--json", "--ppp",
                      "--tunnels", 20, "--sessions", 50, "--max-pending", 100,
                      "--hold", 120, "--timeout", 90],
@@ -644,14 +663,8 @@ def test_partitioned_master_that_took_sessions_over_exits_on_heal(cluster,
     it exits (like TERM) to rejoin as a slave, and the first master
     keeps the session."""
     cl = cluster
-    n1 = cl.node(1)
-    n2 = cl.node(2)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n1.addr)
-    lac.open_tunnel(host="lac-heal")
+    n1, n2 = two_nodes(cl)
+    _, lac = lac_tunnel(cl, netns, n1.addr, "lac-heal")
     sid = lac.open_session(our_sid=77)
     Ppp(lac, sid, 77).up("alice", "secret")
     wait_until(lambda: "alice" in cl.cli(n2).cmd("show session"), 3,
@@ -680,18 +693,8 @@ def test_unacknowledged_icrp_sent_again_by_the_new_master(cluster, netns):
     replicated numbers, not numbers guessed from the LAC's message."""
     cl = cluster
     vip = f"{NET}.100"
-    n1 = cl.node(1, key=KEY, vip=vip)
-    n2 = cl.node(2, key=KEY, vip=vip)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
-    lacns = netns()
-    lacif, _ = cl.attach(lacns, f"{NET}.50")
-
-    def mac(d):
-        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
-                        ).stdout.strip()
-    lacns.ip("neigh", "replace", vip, "lladdr", mac(n1), "dev", lacif,
-             "nud", "permanent")
+    n1, n2 = two_nodes(cl, key=KEY, vip=vip)
+    lacns, lacif = lac_segment(cl, netns, vip, n1)
     lac = lacns.run_in(Lac, vip)
     lac.open_tunnel(host="lac-unacked")
 
@@ -726,8 +729,7 @@ def test_unacknowledged_icrp_sent_again_by_the_new_master(cluster, netns):
                     timeout=1, since=mark)
 
     # The LAC's ICCN acknowledges it and is accepted at once.
-    lacns.ip("neigh", "replace", vip, "lladdr", mac(n2), "dev", lacif,
-             "nud", "permanent")
+    pin_vip(lacns, lacif, vip, n2)
     lac.send(avp(A_MSGTYPE, ICCN) + avp(A_TX_SPEED, u32(10000000)) +
              avp(A_FRAMING_TYPE, u32(1)), sid=struct.unpack("!H", sid)[0])
     n2.wait_for_log(r"ICCN: call connected", timeout=3, since=mark)
@@ -743,10 +745,7 @@ def test_interception_carries_on_at_the_new_master(cluster, netns):
     and the new master sends the copies, both ways, from its own
     address, of the packets it handles from then on."""
     cl = cluster
-    n1 = cl.node(1, users=USERS)
-    n2 = cl.node(2, users=USERS)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl, users=USERS)
     lacns = netns()
     target = f"{NET}.50"
     cl.attach(lacns, target)
@@ -805,10 +804,7 @@ def test_gardened_session_stays_in_the_garden_at_the_new_master(
     cl = cluster
     cfg = {"plugin_dir": str(plugin_dir(tmp_path)), "ppp_restart_time": 1,
            "debug": 4}
-    n1 = cl.node(1, extra_lines=["load plugin garden"], **cfg)
-    n2 = cl.node(2, extra_lines=["load plugin garden"], **cfg)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl, extra_lines=["load plugin garden"], **cfg)
     # The web behind the node that will take over.
     srv = netns()
     netns.veth(n2.ns, srv, "203.0.113.1/24", [f"{PORTAL}/24", f"{SITE}/24"])
@@ -816,10 +812,7 @@ def test_gardened_session_stays_in_the_garden_at_the_new_master(
     srv.ip("route", "add", POOL, "via", "203.0.113.1")
     portal, site = listener(srv, PORTAL), listener(srv, SITE)
 
-    lacns = netns()
-    cl.attach(lacns, f"{NET}.50")
-    lac = lacns.run_in(Lac, n2.addr)
-    lac.open_tunnel(host="lac-garden")
+    _, lac = lac_tunnel(cl, netns, n2.addr, "lac-garden")
     sid = lac.open_session(our_sid=77)
     p = Ppp(lac, sid, 77)
     ip = p.up("alice", "wrong")[0]
@@ -860,10 +853,8 @@ def test_relayed_session_survives_a_master_kill(cluster, netns, daemon,
     vip = f"{NET}.100"
     far_addr = f"{NET}.77"
     fwd = [f"setforward @far.example {far_addr} 1701 {TUNNEL_PW}"]
-    n1 = cl.node(1, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
-    n2 = cl.node(2, key=KEY, vip=vip, extra_lines=fwd, ppp_restart_time=1)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
+    n1, n2 = two_nodes(cl, key=KEY, vip=vip, extra_lines=fwd,
+                       ppp_restart_time=1)
     farns = netns()
     cl.attach(farns, far_addr)
     auth = tmp_path / "far-subscribers"
@@ -877,16 +868,11 @@ def test_relayed_session_survives_a_master_kill(cluster, netns, daemon,
     lacns = netns()
     lacif, _ = cl.attach(lacns, f"{NET}.50")
 
-    def mac(d):
-        return d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
-                        ).stdout.strip()
-
     def pin(d):
         for ns, dev in ((lacns, lacif), (farns, None)):
             dev = dev or ns.run(["ip", "-o", "-4", "addr", "show", "to",
                                  far_addr]).stdout.split()[1]
-            ns.ip("neigh", "replace", vip, "lladdr", mac(d), "dev", dev,
-                  "nud", "permanent")
+            pin_vip(ns, dev, vip, d)
     pin(n1)
     lac = lacns.run_in(Lac, vip)
     lac.open_tunnel(host="lac-relay")
@@ -928,25 +914,15 @@ def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
     acknowledges it; the tunnel carries on (no StopCCN)."""
     cl = cluster
     vip = f"{NET}.100"
-    n1 = cl.node(1, key=KEY, vip=vip)
-    n2 = cl.node(2, key=KEY, vip=vip)
-    wait_master(cl, n1, timeout=6)
-    wait_follows(cl, n2, n1)
-    lacns = netns()
-    lacif, _ = cl.attach(lacns, f"{NET}.50")
+    n1, n2 = two_nodes(cl, key=KEY, vip=vip)
+    lacns, lacif = lac_segment(cl, netns, vip, n1)
 
-    def pin(d):
-        m = d.ns.run(["cat", f"/sys/class/net/{d.ifname}/address"]
-                     ).stdout.strip()
-        lacns.ip("neigh", "replace", vip, "lladdr", m, "dev", lacif, "nud",
-                 "permanent")
     def drain():
         try:
             while True:
                 lac.recv_any(timeout=0.3)
         except socket.timeout:
             pass
-    pin(n1)
     lac = lacns.run_in(Lac, vip)
     lac.open_tunnel(host="lac-stale")
     wait_until(lambda: [t["hostname"] for t in json.loads(
@@ -963,7 +939,7 @@ def test_stale_replicated_numbers_taken_from_the_lacs_message(cluster,
     n2.wait_for_log(r"cluster: I am the master now \(0 sessions, 1 "
                     r"tunnels inherited\)", timeout=5, since=mark)
     cl.partition(n2.addr, cut=False)
-    pin(n2)
+    pin_vip(lacns, lacif, vip, n2)
     lac.send(avp(A_MSGTYPE, HELLO))
     zlb = lac.recv_any(timeout=2)
     assert zlb["type"] is None and zlb["nr"] == lac.ns, zlb

@@ -89,9 +89,10 @@ def send_frags(plan, pkt):
         p.send(MP, mp_header(seq, flags) + frame[a:b])
 
 
-def recv_down(links, n, timeout=5):
+def recv_down(links, n, timeout=5, short=False):
     """n MP frames from the given links, as (link index, flags, seq,
-    fragment), in arrival order per link."""
+    fragment), in arrival order per link; short: with short sequence
+    numbers."""
     got = []
     end = time.time() + timeout
     while len(got) < n:
@@ -101,7 +102,9 @@ def recv_down(links, n, timeout=5):
             except TimeoutError:
                 continue
             if f.proto == MP:
-                fl, seq, data = mp_parse(f.payload)
+                fl, seq, data = mp_parse(f.payload, short=short)
+                # B E 0 0 and 12 bits: the two reserved bits are zero
+                assert not short or f.payload[0] & 0x30 == 0, f.payload
                 got.append((i, fl, seq, data))
             elif f.proto == IP:
                 got.append((i, MP_B | MP_E, None, struct.pack("!H", IP)
@@ -319,19 +322,7 @@ def test_short_sequence_numbers_and_mismatch_refused(ml):
     d.ns.ip("route", "replace", POOL, "dev", d.tun)
     tx = d.ns.socket()
     tx.sendto(b"q" * 900, (ip, 5555))
-    got = []
-    end = time.time() + 5
-    while len(got) < 2 and time.time() < end:
-        for i, p in enumerate(links):
-            try:
-                f = p.recv(timeout=0.2)
-            except TimeoutError:
-                continue
-            if f.proto == MP:
-                fl, seq, data = mp_parse(f.payload, short=True)
-                # B E 0 0 and 12 bits: the two reserved bits are zero
-                assert f.payload[0] & 0x30 == 0
-                got.append((i, fl, seq, data))
+    got = recv_down(links, 2, short=True)
     assert len(got) == 2, got
     frame = rebuild(got)
     assert frame[:2] == b"\x00\x21" and frame.endswith(b"q" * 900)

@@ -16,7 +16,6 @@ the client reconnect; a wrong password is refused, logged, and retried
 with a growing backoff.
 """
 import re
-import time
 
 import pytest
 
@@ -89,7 +88,7 @@ def test_outgoing_up_route_and_ping(pair, method):
     addr = client_address(client)
     # The address is the LNS's, from its pool, and the LNS agrees.
     assert addr.startswith("203.0.113."), addr
-    lns.wait_for_log(rf"(?i)alice", timeout=5)
+    lns.wait_for_log(r"(?i)alice", timeout=5)
     client.wait_for_log(rf"outgoing isp: authenticated as \"alice\" "
                         rf"\({re.escape(METHODS[method])}", timeout=5)
     if method == "mschapv2":
@@ -111,22 +110,8 @@ def test_outgoing_up_route_and_ping(pair, method):
                         timeout=1)
 
 
-class HostCli(test_cli.Cli):
-    """test_cli's telnet client with the prompt of `hostname`."""
-
-    def __init__(self, d, hostname):
-        super().__init__(d)
-        self.prompt = re.compile(re.escape(hostname) +
-                                 r"(\([a-z-]+\))?[>#] ")
-
-    def expect(self, pattern, timeout=None):
-        if pattern is test_cli.PROMPT:
-            pattern = self.prompt
-        return super().expect(pattern, timeout)
-
-
 def cli(d, hostname):
-    return HostCli(d, hostname).login().enable("en")
+    return test_cli.Cli(d, hostname=hostname).login().enable("en")
 
 
 def test_outgoing_cli_and_config(pair):

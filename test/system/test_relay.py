@@ -16,7 +16,6 @@ Teardown from either side clears both halves at once.
 """
 import ipaddress
 import json
-import re
 import shutil
 import socket
 import subprocess
@@ -32,7 +31,6 @@ from l2tpwire import Lac, CDN, result_code, avp, A_MSGTYPE, A_RESULT, \
 import pppwire
 from pppwire import Ppp, LCP, PAP, IP, CONFREQ, CONFACK, CONFREJ, TERMREQ, \
     TERMACK
-import test_cli
 import test_radius
 from test_cli import Cli
 from test_radius import FreeRadius, radius_cfg
@@ -124,22 +122,8 @@ def chain(daemon, netns, tmp_path):
 clis = []
 
 
-class HostCli(Cli):
-    """test_cli's telnet client with the prompt of `hostname`."""
-
-    def __init__(self, d, hostname):
-        super().__init__(d)
-        self.prompt = re.compile(re.escape(hostname) +
-                                 r"(\([a-z-]+\))?[>#] ")
-
-    def expect(self, pattern, timeout=None):
-        if pattern is test_cli.PROMPT:
-            pattern = self.prompt
-        return super().expect(pattern, timeout)
-
-
 def cli(d):
-    c = HostCli(d, d.config["hostname"])
+    c = Cli(d, hostname=d.config["hostname"])
     clis.append(c)
     return c.login().enable("en")
 

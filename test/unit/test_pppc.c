@@ -34,6 +34,7 @@
 #include "lacout.h"
 #include "log.h"
 #include "mschap.h"
+#include "unit_daemon.h"
 
 #define LCP	0xc021
 #define PAP	0xc023
@@ -52,21 +53,6 @@ struct pkt {
 	uint8_t		data[1500];
 	size_t		len;
 };
-
-static int
-udp_socket(struct sockaddr_in *sin)
-{
-	socklen_t len = sizeof(*sin);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x7f000001);
-	if (fd < 0 || bind(fd, (struct sockaddr *)sin, sizeof(*sin)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)sin, &len) < 0)
-		return -1;
-	return fd;
-}
 
 /* The next packet of `proto` (others skipped); 0, or -1 if none. */
 static int
@@ -138,8 +124,8 @@ setup(void **state)
 	if (ev_init() < 0 || tables_init(16, 4) < 0 || l2tp_init_state() < 0 ||
 	    dp_init(16) < 0)
 		return -1;
-	if ((lns_fd = udp_socket(&lns)) < 0 ||
-	    (far_fd = udp_socket(&far_addr)) < 0)
+	if ((lns_fd = unit_udp_socket(&lns, SOCK_NONBLOCK)) < 0 ||
+	    (far_fd = unit_udp_socket(&far_addr, SOCK_NONBLOCK)) < 0)
 		return -1;
 	l2tp_set_socket(lns_fd);
 	ev_update_time();

@@ -177,7 +177,6 @@ make_reply(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t ra[16],
     const uint8_t *attrs, size_t alen, int with_ma, const char *secret)
 {
 	size_t len = 20 + alen + (with_ma ? 18 : 0), off = 20 + alen;
-	MD5_CTX ctx;
 
 	pkt[0] = code;
 	pkt[1] = id;
@@ -193,12 +192,7 @@ make_reply(uint8_t *pkt, uint8_t code, uint8_t id, const uint8_t ra[16],
 		radius_hmac_md5((const uint8_t *)secret, strlen(secret), pkt,
 		    len, pkt + off + 2);
 	}
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, len, ra, secret, pkt + 4);
 	return len;
 }
 
@@ -217,16 +211,7 @@ test_message_authenticator_in_reply(void **state)
 	 * Response Authenticator only */
 	len = make_reply(pkt, 2, 3, (const uint8_t[16]){ 0 }, attrs,
 	    sizeof(attrs), 1, "k");
-	{
-		MD5_CTX ctx;
-
-		MD5Init(&ctx);
-		MD5Update(&ctx, pkt, 4);
-		MD5Update(&ctx, ra, 16);
-		MD5Update(&ctx, pkt + 20, len - 20);
-		MD5Update(&ctx, (const uint8_t *)"k", 1);
-		MD5Final(pkt + 4, &ctx);
-	}
+	radius_pkt_auth(pkt, len, ra, "k", pkt + 4);
 	assert_int_equal(radius_verify_response(pkt, len, ra, "k"),
 	    RAD_E_MSGAUTH);
 }
@@ -235,7 +220,6 @@ static void
 test_request_authenticator_sign_verify(void **state)
 {
 	uint8_t pkt[64], want[16];
-	MD5_CTX ctx;
 	size_t len = 20 + 6 + 18;
 
 	(void)state;
@@ -250,23 +234,13 @@ test_request_authenticator_sign_verify(void **state)
 	pkt[27] = 18;
 	radius_sign_request(pkt, len, "abc");
 	/* RFC 2866 3, computed here: MD5(hdr + 16 zeros + attrs + secret) */
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, (const uint8_t[16]){ 0 }, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)"abc", 3);
-	MD5Final(want, &ctx);
+	radius_pkt_auth(pkt, len, (const uint8_t[16]){ 0 }, "abc", want);
 	assert_memory_equal(pkt + 4, want, 16);
 	assert_int_equal(radius_verify_request(pkt, len, "abc"), RAD_OK);
 	assert_int_equal(radius_verify_request(pkt, len, "abd"), RAD_E_AUTH);
 	/* the MAC covers the attributes: change one, keep the MD5 right */
 	pkt[25] = 2;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, (const uint8_t[16]){ 0 }, 16);
-	MD5Update(&ctx, pkt + 20, len - 20);
-	MD5Update(&ctx, (const uint8_t *)"abc", 3);
-	MD5Final(pkt + 4, &ctx);
+	radius_pkt_auth(pkt, len, (const uint8_t[16]){ 0 }, "abc", pkt + 4);
 	assert_int_equal(radius_verify_request(pkt, len, "abc"),
 	    RAD_E_MSGAUTH);
 }
@@ -611,19 +585,13 @@ static uint32_t
 answer_check(const uint8_t *rep, size_t n, const uint8_t *req, uint8_t code)
 {
 	uint8_t want[16];
-	MD5_CTX ctx;
 	size_t i;
 
 	assert_true(n >= 20);
 	assert_int_equal(rep[0], code);
 	assert_int_equal(rep[1], req[1]);
 	assert_int_equal((size_t)(rep[2] << 8 | rep[3]), n);
-	MD5Init(&ctx);
-	MD5Update(&ctx, rep, 4);
-	MD5Update(&ctx, req + 4, 16);
-	MD5Update(&ctx, rep + 20, n - 20);
-	MD5Update(&ctx, (const uint8_t *)"dae", 3);
-	MD5Final(want, &ctx);
+	radius_pkt_auth(rep, n, req + 4, "dae", want);
 	assert_memory_equal(rep + 4, want, 16);
 	for (i = 20; i + 6 <= n; i += rep[i + 1])
 		if (rep[i] == RA_ERROR_CAUSE)
@@ -631,12 +599,53 @@ answer_check(const uint8_t *rep, size_t n, const uint8_t *req, uint8_t code)
 	return 0;
 }
 
+/*
+ * Request code/id with attributes a (n octets), signed with the shared
+ * secret, from the server: its answer must be `want`; its Error-Cause.
+ */
+static uint32_t
+dae_answer(uint8_t code, uint8_t id, const uint8_t *a, size_t n,
+    uint8_t want)
+{
+	uint8_t pkt[300], rep[600];
+	size_t len = dae_req(pkt, code, id, a, n, "dae");
+	size_t out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
+
+	return answer_check(rep, out, pkt, want);
+}
+
 static void
 test_dae_coa_and_naks(void **state)
 {
+	static const struct {
+		const char	*what;
+		int		 alice;	/* her User-Name and NAS-Port first */
+		uint8_t		 type;	/* then this attribute: */
+		uint32_t	 num;	/* a number, */
+		const char	*str;	/* or this text */
+		uint8_t		 code;
+		uint32_t	 cause;
+	} naks[] = {
+		{ "unsupported attribute", 1, RA_FRAMED_MTU, 1400, NULL,
+		    RAD_COA_REQUEST, EC_UNSUPPORTED_ATTRIBUTE },
+		{ "Session-Timeout in a Disconnect-Request", 1,
+		    RA_SESSION_TIMEOUT, 5, NULL, RAD_DISCONNECT_REQUEST,
+		    EC_UNSUPPORTED_ATTRIBUTE },
+		{ "unknown user", 0, RA_USER_NAME, 0, "bob",
+		    RAD_DISCONNECT_REQUEST, EC_SESSION_NOT_FOUND },
+		{ "mismatching identifiers", 1, RA_FRAMED_IP_ADDRESS, 0,
+		    "\xc6\x33\x64\x0a", RAD_DISCONNECT_REQUEST,
+		    EC_SESSION_NOT_FOUND },
+		{ "no identifier at all", 0, RA_REPLY_MESSAGE, 0, "hi",
+		    RAD_DISCONNECT_REQUEST, EC_MISSING_ATTRIBUTE },
+		{ "NAS-Identifier not ours", 1, RA_NAS_IDENTIFIER, 0, "lns2",
+		    RAD_DISCONNECT_REQUEST, EC_NAS_MISMATCH },
+		{ "Service-Type Authorize Only", 1, RA_SERVICE_TYPE, 17, NULL,
+		    RAD_DISCONNECT_REQUEST, EC_UNSUPPORTED_SERVICE },
+	};
 	uint8_t a[256], pkt[300], rep[600];
 	struct session *sp;
-	size_t n, len, out;
+	size_t n, len, out, i;
 	struct sockaddr_in stranger = server;
 
 	(void)state;
@@ -666,55 +675,24 @@ test_dae_coa_and_naks(void **state)
 	n = id_alice(a);
 	n += put32(a + n, RA_SESSION_TIMEOUT, 5);
 	n += vsa(a + n, VENDOR_CISCO, CISCO_AVPAIR, "throttle=fast", 13);
-	len = dae_req(pkt, RAD_COA_REQUEST, 2, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_COA_NAK),
-	    EC_INVALID_REQUEST);
+	assert_int_equal(dae_answer(RAD_COA_REQUEST, 2, a, n,
+	    RAD_COA_NAK), EC_INVALID_REQUEST);
 	assert_int_equal(sp->session_timeout, 77);
-	/* unsupported attribute */
-	n = id_alice(a);
-	n += put32(a + n, RA_FRAMED_MTU, 1400);
-	len = dae_req(pkt, RAD_COA_REQUEST, 3, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_COA_NAK),
-	    EC_UNSUPPORTED_ATTRIBUTE);
-	/* Session-Timeout in a Disconnect-Request: unsupported */
-	n = id_alice(a);
-	n += put32(a + n, RA_SESSION_TIMEOUT, 5);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 4, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_UNSUPPORTED_ATTRIBUTE);
-	/* unknown user; mismatching identifiers; none at all */
-	n = put(a, RA_USER_NAME, "bob", 3);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 5, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_SESSION_NOT_FOUND);
-	n = id_alice(a);
-	n += put(a + n, RA_FRAMED_IP_ADDRESS, "\xc6\x33\x64\x0a", 4);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 6, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_SESSION_NOT_FOUND);
-	n = put(a, RA_REPLY_MESSAGE, "hi", 2);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 7, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_MISSING_ATTRIBUTE);
-	/* NAS-Identifier not ours; Service-Type Authorize Only */
-	n = id_alice(a);
-	n += put(a + n, RA_NAS_IDENTIFIER, "lns2", 4);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 8, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_NAS_MISMATCH);
-	n = id_alice(a);
-	n += put32(a + n, RA_SERVICE_TYPE, 17);
-	len = dae_req(pkt, RAD_DISCONNECT_REQUEST, 9, a, n, "dae");
-	out = radius_dae_input(pkt, len, &server, rep, sizeof(rep));
-	assert_int_equal(answer_check(rep, out, pkt, RAD_DISCONNECT_NAK),
-	    EC_UNSUPPORTED_SERVICE);
+	/* the other refusals, each with its Error-Cause (RFC 5176 3.5) */
+	for (i = 0; i < sizeof(naks) / sizeof(naks[0]); i++) {
+		uint32_t cause;
+
+		n = naks[i].alice ? id_alice(a) : 0;
+		n += naks[i].str != NULL ? put(a + n, naks[i].type,
+		    naks[i].str, strlen(naks[i].str)) :
+		    put32(a + n, naks[i].type, naks[i].num);
+		cause = dae_answer(naks[i].code, (uint8_t)(3 + i), a, n,
+		    naks[i].code == RAD_COA_REQUEST ? RAD_COA_NAK :
+		    RAD_DISCONNECT_NAK);
+		if (cause != naks[i].cause)
+			fail_msg("%s: Error-Cause %u, not %u", naks[i].what,
+			    cause, naks[i].cause);
+	}
 
 	/* silently dropped: wrong secret, stranger, bad code, truncated,
 	 * stale Event-Timestamp */
@@ -773,7 +751,6 @@ dae_try(const char *src, const char *secret, int32_t ts, uint8_t id)
 	uint8_t a[64], pkt[128], rep[600], want[16];
 	struct sockaddr_in from = server;
 	size_t n, out;
-	MD5_CTX ctx;
 
 	from.sin_addr.s_addr = inet_addr(src);
 	n = put(a, RA_USER_NAME, "bob", 3);
@@ -784,12 +761,7 @@ dae_try(const char *src, const char *secret, int32_t ts, uint8_t id)
 	if ((out = radius_dae_input(pkt, n, &from, rep, sizeof(rep))) == 0)
 		return 0;
 	/* signed with the client's own secret */
-	MD5Init(&ctx);
-	MD5Update(&ctx, rep, 4);
-	MD5Update(&ctx, pkt + 4, 16);
-	MD5Update(&ctx, rep + 20, out - 20);
-	MD5Update(&ctx, (const uint8_t *)secret, strlen(secret));
-	MD5Final(want, &ctx);
+	radius_pkt_auth(rep, out, pkt + 4, secret, want);
 	assert_memory_equal(rep + 4, want, 16);
 	return rep[0];
 }

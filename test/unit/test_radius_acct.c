@@ -22,6 +22,7 @@
 #include "radius.h"
 #include "session.h"
 #include "unit_daemon.h"
+#include "unit_radius.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define NSESS	(NSLOT + 60)
@@ -31,26 +32,8 @@ static sid_t sids[NSESS];
 static void
 setup(void)
 {
-	int i;
-
-	unit_globals();
-	config->primary_radius = inet_addr("192.0.2.1");
-	config->radius_accounting = 1;
-	config->radius_window = 0;	/* every identifier in flight at once */
-	snprintf(config->radius_secret, sizeof(config->radius_secret), "acct");
-	snprintf(config->hostname, sizeof(config->hostname), "lns1");
-	ev_update_time();
-	assert_int_equal(ev_init(), 0);
-	assert_int_equal(tables_init(NSESS, 2), 0);
-	assert_int_equal(ppp_init(NSESS), 0);
-	assert_int_equal(radius_init_state(NSESS), 0);
-	for (i = 0; i < NSESS; i++) {
-		char user[16];
-
-		snprintf(user, sizeof(user), "u%d", i);
-		sids[i] = unit_session_open(user);
-		radius_session_begin(sids[i], 1);
-	}
+	/* every identifier in flight at once: no window */
+	unit_radius_sessions("acct", 0, sids, NSESS);
 }
 
 /* How many requests in flight are in `state`. */
@@ -72,28 +55,12 @@ static void
 answer(const char *state, int n)
 {
 	struct radius_req_info ri;
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	uint8_t pkt[20], ra[16];
 	uint32_t cur = 0;
-	MD5_CTX ctx;
 
-	from.sin_addr.s_addr = config->primary_radius;
-	from.sin_port = htons((uint16_t)config->primary_radius_port + 1);
 	while (n > 0 && radius_request_info(&cur, &ri) == 0) {
 		if (strcmp(ri.state, state) != 0)
 			continue;
-		assert_int_equal(radius_request_authenticator(ri.slot, ra), 0);
-		pkt[0] = RAD_ACCT_RESPONSE;
-		pkt[1] = ri.id;
-		pkt[2] = 0;
-		pkt[3] = 20;
-		MD5Init(&ctx);
-		MD5Update(&ctx, pkt, 4);
-		MD5Update(&ctx, ra, 16);
-		MD5Update(&ctx, (const uint8_t *)"acct", 4);
-		MD5Final(pkt + 4, &ctx);
-		assert_int_equal(radius_reply_input(ri.sock, pkt, 20, &from),
-		    RAD_OK);
+		assert_int_equal(unit_acct_reply(&ri, 0), RAD_OK);
 		n--;
 	}
 	assert_int_equal(n, 0);

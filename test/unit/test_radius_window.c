@@ -28,6 +28,8 @@
 #include "log.h"
 #include "radius.h"
 #include "session.h"
+#include "unit_daemon.h"
+#include "unit_radius.h"
 
 #define NSLOT	(RAD_NSOCK * 256)
 #define QMAX	(NSLOT / 2)		/* radius.c's WAITQ_MAX */
@@ -40,33 +42,8 @@ static sid_t sids[NSESS];
 static int
 group_setup(void **state)
 {
-	int i;
-
 	(void)state;
-	stats = calloc(1, sizeof(*stats));
-	config = calloc(1, sizeof(*config));
-	cfg_defaults(config);
-	log_level = -1;
-	config->primary_radius = inet_addr("192.0.2.1");
-	config->radius_accounting = 1;
-	config->radius_window = 8;
-	snprintf(config->radius_secret, sizeof(config->radius_secret), "win");
-	snprintf(config->hostname, sizeof(config->hostname), "lns1");
-	ev_update_time();
-	assert_int_equal(ev_init(), 0);
-	assert_int_equal(tables_init(NSESS, 2), 0);
-	assert_int_equal(ppp_init(NSESS), 0);
-	assert_int_equal(radius_init_state(NSESS), 0);
-	for (i = 0; i < NSESS; i++) {
-		struct session *sp;
-
-		sids[i] = session_alloc();
-		assert_true(sids[i] != 0);
-		sp = session_get(sids[i]);
-		sp->state = SESSION_OPEN;
-		snprintf(sp->user, sizeof(sp->user), "u%d", i);
-		radius_session_begin(sids[i], 1);
-	}
+	unit_radius_sessions("win", 8, sids, NSESS);
 	return 0;
 }
 
@@ -107,31 +84,6 @@ sent_for(sid_t s, const char *state)
 	return 0;
 }
 
-/* An Accounting-Response from server srv to request `ri`. */
-static int
-reply(const struct radius_req_info *ri, int srv)
-{
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	uint8_t pkt[20], ra[16];
-	MD5_CTX ctx;
-
-	from.sin_addr.s_addr = srv ? config->secondary_radius :
-	    config->primary_radius;
-	from.sin_port = htons((uint16_t)((srv ? config->secondary_radius_port :
-	    config->primary_radius_port) + 1));
-	assert_int_equal(radius_request_authenticator(ri->slot, ra), 0);
-	pkt[0] = RAD_ACCT_RESPONSE;
-	pkt[1] = ri->id;
-	pkt[2] = 0;
-	pkt[3] = 20;
-	MD5Init(&ctx);
-	MD5Update(&ctx, pkt, 4);
-	MD5Update(&ctx, ra, 16);
-	MD5Update(&ctx, (const uint8_t *)"win", 3);
-	MD5Final(pkt + 4, &ctx);
-	return radius_reply_input(ri->sock, pkt, 20, &from);
-}
-
 /* Answer n sent requests in `state` (NULL: any) from server srv; the
  * window is checked after each answer. */
 static void
@@ -147,7 +99,7 @@ answer(const char *state, int n, int srv)
 			    (state == NULL || strcmp(ri.state, state) == 0))
 				break;
 		assert_true(cur > 0 && cur <= NSLOT);
-		assert_int_equal(reply(&ri, srv), RAD_OK);
+		assert_int_equal(unit_acct_reply(&ri, srv), RAD_OK);
 		if (config->radius_window > 0)
 			assert_true(outstanding(srv) <=
 			    (uint32_t)config->radius_window);
@@ -195,7 +147,7 @@ test_reply_to_a_queued_request_dropped(void **state)
 	while (radius_request_info(&cur, &ri) == 0 && !ri.queued)
 		;
 	assert_int_equal(ri.queued, 1);
-	assert_int_not_equal(reply(&ri, 0), RAD_OK);
+	assert_int_not_equal(unit_acct_reply(&ri, 0), RAD_OK);
 	assert_int_equal(stats->radius_unexpected, unexpected + 1);
 	assert_int_equal(radius_queue_length(), 87);
 }

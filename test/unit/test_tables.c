@@ -30,6 +30,44 @@ teardown(void **state)
 	return 0;
 }
 
+/* A child forked as the CLI is, sharing the tables, held until released. */
+struct reader {
+	int	 go[2];		/* the pipe that releases it */
+	pid_t	 pid;
+};
+
+/*
+ * Fork the reader: it waits for reader_check(), then exits with
+ * check()'s result (0 when it found what it should).
+ */
+static void
+reader_fork(struct reader *r, int (*check)(void))
+{
+	char c;
+
+	assert_int_equal(pipe(r->go), 0);
+	if ((r->pid = fork()) == 0) {
+		if (read(r->go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(check());
+	}
+	assert_true(r->pid > 0);
+}
+
+/* Release the reader; it must exit 0. */
+static void
+reader_check(struct reader *r)
+{
+	int status;
+
+	assert_int_equal(write(r->go[1], "x", 1), 1);
+	assert_int_equal(waitpid(r->pid, &status, 0), r->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(r->go[0]);
+	close(r->go[1]);
+}
+
 /* Allocation hands out every index once, then fails; FIFO reuse. */
 static void
 test_alloc_release(void **state)
@@ -181,34 +219,29 @@ test_churn(void **state)
 	free(owner);
 }
 
+/* The parent's change, looked up in the child. */
+static int
+sees_joe(void)
+{
+	sid_t s = session_by_ip(ip("100.64.0.9"));
+
+	return s == 1 && strcmp(session_get(1)->user, "joe") == 0 ? 0 : 1;
+}
+
 /* A forked child (the CLI) sees changes the parent makes afterwards. */
 static void
 test_shared_with_child(void **state)
 {
-	int p[2], q[2], status;
-	pid_t pid;
-	char c;
+	struct reader r;
 	sid_t s;
 
 	(void)state;
 	assert_int_equal(tables_init(10, 2), 0);
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(pipe(q), 0);
-	if ((pid = fork()) == 0) {
-		/* wait for the parent's change, then look it up */
-		if (read(p[0], &c, 1) != 1)
-			_exit(2);
-		s = session_by_ip(ip("100.64.0.9"));
-		_exit(s == 1 && strcmp(session_get(1)->user, "joe") == 0 ? 0 : 1);
-	}
+	reader_fork(&r, sees_joe);
 	s = session_alloc();
 	strcpy(session_get(s)->user, "joe");
 	assert_int_equal(session_route_add(s, ip("100.64.0.9"), 32), 0);
-	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(p[0]); close(p[1]); close(q[0]); close(q[1]);
+	reader_check(&r);
 }
 
 /*
@@ -217,28 +250,31 @@ test_shared_with_child(void **state)
  * of it (the CLI) finds every entry after the growths, and entries
  * deleted on the way stay gone.
  */
+enum { GROWN = 50000 };
+
+/* Every entry the parent added and kept; none it deleted. */
+static int
+sees_grown(void)
+{
+	uint32_t i;
+
+	for (i = 1; i <= GROWN; i++)
+		if (session_by_ip(htonl(0x0a000000 + i)) != (i % 7 ? i : 0) ||
+		    session_by_wire(1, (uint16_t)i) != (i % 7 ? i : 0))
+			return 1;
+	return 0;
+}
+
 static void
 test_hashes_grow_shared_with_child(void **state)
 {
-	enum { N = 50000 };
-	int p[2], status;
-	pid_t pid;
+	enum { N = GROWN };
+	struct reader r;
 	uint32_t i;
-	char c;
 
 	(void)state;
 	assert_int_equal(tables_init(100000, 2), 0);
-	assert_int_equal(pipe(p), 0);
-	if ((pid = fork()) == 0) {
-		if (read(p[0], &c, 1) != 1)
-			_exit(2);
-		for (i = 1; i <= N; i++)
-			if (session_by_ip(htonl(0x0a000000 + i)) !=
-			    (i % 7 ? i : 0) ||
-			    session_by_wire(1, (uint16_t)i) != (i % 7 ? i : 0))
-				_exit(1);
-		_exit(0);
-	}
+	reader_fork(&r, sees_grown);
 	for (i = 1; i <= N; i++) {
 		assert_int_equal(session_alloc(), i);
 		session_get(i)->tunnel = 1;
@@ -257,12 +293,7 @@ test_hashes_grow_shared_with_child(void **state)
 	for (i = 1; i <= N; i++)
 		assert_int_equal(session_by_ip(htonl(0x0a000000 + i)),
 		    i % 7 ? i : 0);
-	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(p[0]);
-	close(p[1]);
+	reader_check(&r);
 }
 
 /* No 65535 ceiling: a table larger than 16 bits works. */
@@ -443,37 +474,31 @@ test_v6_many(void **state)
  * A forked reader (the CLI) sees entries added later to a length that
  * existed when it forked, and skips a length first used after that.
  */
+static int
+sees_v6_after_fork(void)
+{
+	if (by6("2001:db8:2::1") != 2)
+		return 3;	/* a /48 added after the fork */
+	if (by6("2001:db8:1:5::1") != 1)
+		return 4;	/* a /64 hash made after the fork */
+	return 0;
+}
+
 static void
 test_v6_shared_with_child(void **state)
 {
-	int p[2], status;
-	pid_t pid;
-	char c;
+	struct reader r;
 
 	(void)state;
 	assert_int_equal(tables_init(10, 2), 0);
 	assert_int_equal(session_alloc(), 1);
 	assert_int_equal(session_alloc(), 2);
 	assert_int_equal(add6(1, "2001:db8:1::", 48), 0);
-	assert_int_equal(pipe(p), 0);
-	if ((pid = fork()) == 0) {
-		if (read(p[0], &c, 1) != 1)
-			_exit(2);
-		if (by6("2001:db8:2::1") != 2)
-			_exit(3);	/* a /48 added after the fork */
-		if (by6("2001:db8:1:5::1") != 1)
-			_exit(4);	/* a /64 hash made after the fork */
-		_exit(0);
-	}
+	reader_fork(&r, sees_v6_after_fork);
 	assert_int_equal(add6(2, "2001:db8:2::", 48), 0);
 	assert_int_equal(add6(2, "2001:db8:1:5::", 64), 0);
 	assert_int_equal(by6("2001:db8:1:5::1"), 2);
-	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(p[0]);
-	close(p[1]);
+	reader_check(&r);
 }
 
 /* Resident pages of [p, p + len), by mincore(2). */
