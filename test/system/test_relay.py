@@ -16,6 +16,7 @@ Teardown from either side clears both halves at once.
 """
 import ipaddress
 import json
+import re
 import shutil
 import socket
 import subprocess
