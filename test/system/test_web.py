@@ -102,7 +102,13 @@ def test_web_view_in_chromium(web_lns, tmp_path):
     chart = seen["chart"]
     assert chart["user"] == "user1" and chart["time"], chart
     assert chart["time"] == api_q["time"][:len(chart["time"])]
-    assert 3 <= chart["sent"][-1] <= api_q["sent"][len(chart["time"]) - 1]
+    # The echoes waited for above are in the chart; a bucket boundary
+    # (every 100 s) may fall between that wait and the page's load, so
+    # they are counted over the chart's buckets, each no more than the
+    # API says of it a moment later.
+    assert 3 <= sum(chart["sent"]), chart["sent"]
+    assert all(c <= a for c, a in zip(chart["sent"], api_q["sent"])), \
+        (chart["sent"], api_q["sent"])
     assert all(v is not None and 0 < v < 100 for v in chart["rtt_avg_ms"])
     assert seen["qsum"] == f"{len(chart['time'])} buckets of 100 s"
     kinds = [r[1] for r in seen["events"]]
